@@ -1,0 +1,50 @@
+/*
+** app.h: what a worker holds for its whole life, and the request dispatcher.
+**
+** app_handle() is the one path every request takes: route, guards (through
+** the access helper), body, handler, error page. The route table itself is
+** in pages/routes.c, so every page and its guards are visible in one place.
+*/
+#ifndef JOURNEYS_APP_H
+#define JOURNEYS_APP_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "router.h"
+#include "tmpl.h"
+
+typedef struct app {
+    const config *cfg;
+    db *db;              /* this process's own connection (opened after fork) */
+    tmpl_set *tmpl;      /* parsed at start-up; replaced on reload */
+    router *router;
+    int64_t content_version; /* of the cached series below */
+    json_t *site;        /* layout data derived from the published series */
+    uint64_t requests;   /* served by this process */
+} app;
+
+/* Reads up to n bytes of the request body into p; returns bytes read, 0 at
+** the end, -1 on error. */
+typedef long (*app_read_fn)(void *ctx, char *p, size_t n);
+
+/* Compile the routes and load the templates for a process (before fork in
+** the manager). Returns 0, or -1 with "file:line: message" lines in err. */
+int app_load(app *ap, const config *cfg, buf *err);
+
+/* Open the process's database connection (after fork). 0 or -1 (err). */
+int app_open_db(app *ap, buf *err);
+
+/* Release what app_load and app_open_db made. */
+void app_free(app *ap);
+
+/* Handle one request whose CGI parameters come from get(ctx, name), reading
+** the body through read(rctx, ...); the serialized CGI response is appended
+** to out. Everything per-request is allocated from a (reset by the caller). */
+void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
+                app_read_fn read, void *rctx, buf *out);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+** db.h: the SQLite connection, its statement cache, transactions and
+** migrations. The only place that talks to sqlite3 besides the store files.
+**
+** One connection per process, opened after fork(). WAL mode, foreign keys,
+** a busy timeout, and prepared statements cached for the connection's life:
+** the store passes SQL text from static strings and gets back a statement
+** that it must reset (db_done) when finished with it. Writes run inside
+** db_begin_write() = BEGIN IMMEDIATE, so a writer waits for the lock up front
+** instead of failing when a read upgrades.
+*/
+#ifndef JOURNEYS_DB_H
+#define JOURNEYS_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+typedef struct db db;
+
+/* Open (creating if need be) the database at path and set it up. Returns
+** NULL with a message appended to err. The caller owns the handle. */
+db *db_open(const char *path, buf *err);
+
+/* Finalize cached statements and close. NULL is a no-op. */
+void db_close(db *d);
+
+/* Apply every numbered migration not yet applied, each in its own write
+** transaction. Returns 0, or -1 with a message in err (nothing of the failed
+** migration is left behind). */
+int db_migrate(db *d, buf *err);
+
+/* The schema version now in the database. */
+int db_schema_version(db *d);
+
+/* The cached statement for sql (compiled on first use). sql must be a string
+** that lives as long as the process (a literal). Aborts if the SQL does not
+** compile: that is a programming error, found by the tests. */
+sqlite3_stmt *db_stmt(db *d, const char *sql);
+
+/* Reset a statement and clear its bindings, ready for the next use. */
+void db_done(sqlite3_stmt *st);
+
+/* Transactions. begin_write is BEGIN IMMEDIATE. Each returns 0 or -1 (the
+** error logged). db_rollback is safe to call when no transaction is open. */
+int db_begin_write(db *d);
+int db_begin_read(db *d);
+int db_commit(db *d);
+void db_rollback(db *d);
+
+/* Execute SQL with no results and no parameters (schema, pragmas). 0 or -1. */
+int db_exec(db *d, const char *sql, buf *err);
+
+/* After each request: 0 if no statement is mid-step and no transaction is
+** open; otherwise log each offender, reset it, roll back, and return -1. */
+int db_check_idle(db *d);
+
+/* The underlying handle, for the store only. */
+sqlite3 *db_handle(db *d);
+
+/* Rows changed by the last statement, and the last inserted rowid. */
+int db_changes(db *d);
+int64_t db_last_id(db *d);
+
+/* The last error message from SQLite. */
+const char *db_errmsg(db *d);
+
+#endif

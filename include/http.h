@@ -1,0 +1,93 @@
+/*
+** http.h: one HTTP request and its response, independent of the transport.
+**
+** A request is built from CGI-style parameters (what FastCGI hands over, or
+** an array for tests and `journeys request`), with every string copied into
+** the request's arena: FastCGI's own strings die at the next accept. A
+** response collects status, headers and body; http_serialize() turns it into
+** the CGI response bytes, adding the security headers every page carries,
+** the ETag of cacheable pages and the 304 answer to a matching If-None-Match.
+*/
+#ifndef JOURNEYS_HTTP_H
+#define JOURNEYS_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "form.h"
+
+struct app;
+struct session;
+
+enum { HTTP_MAX_PARAMS = 4 };
+
+typedef struct request {
+    arena *a;
+    struct app *app;
+    const char *method;        /* as sent: "GET", "POST", ... */
+    int head;                  /* a HEAD request: routed as GET, no body sent */
+    const char *uri;           /* REQUEST_URI as sent */
+    const char *path;          /* percent-decoded path, valid UTF-8, no NUL */
+    const char *query_string;  /* raw, "" when absent */
+    kvlist query;              /* parsed query string */
+    kvlist form;               /* parsed urlencoded body (POST) */
+    kvlist cookies;
+    const char *content_type;  /* "" when absent */
+    int64_t content_length;    /* 0 when absent */
+    const char *remote_addr;
+    const char *user_agent;
+    const char *if_none_match; /* NULL when absent */
+    int https;
+    const char *param[HTTP_MAX_PARAMS]; /* captures of the matched route */
+    int n_param;
+    struct session *session;   /* the signed-in session, or NULL */
+    const char *message;       /* set by a handler returning an error status:
+                                  what the error page tells the person */
+} request;
+
+typedef struct response {
+    int status;
+    const char *content_type;  /* NULL: text/html; charset=utf-8 */
+    buf head;                  /* extra header lines, each ending in CRLF */
+    buf body;
+    int cache_seconds;         /* > 0: public page, ETag + max-age; 0: private, no-store */
+} response;
+
+/* A parameter getter: the value of a CGI variable, or NULL. */
+typedef const char *(*http_getparam)(void *ctx, const char *name);
+
+/* Fill rq from CGI parameters, copying into a. Returns 0, or an HTTP status
+** (400) with *msg set to a message a person can act on when the path or the
+** query string is malformed. rq->form stays empty: the body is read later. */
+int http_request_init(request *rq, arena *a, http_getparam get, void *ctx, const char **msg);
+
+/* Prepare an empty response (status 200, private, no headers). */
+void http_response_init(response *rs);
+
+/* Release the response's buffers. */
+void http_response_free(response *rs);
+
+/* Add a header line. Name and value must not contain CR or LF: a value
+** that does is a programming error, and the header is dropped with a log
+** line instead of letting a header be injected. */
+void http_header(response *rs, const char *name, const char *value);
+
+/* Set a redirect: status (303 after a POST, 302/301/308 otherwise) and a
+** Location that must be a site-relative path or an absolute http(s) URL. */
+void http_redirect(response *rs, int status, const char *location);
+
+/* The reason phrase for status ("Not Found"), or "Unknown". */
+const char *http_reason(int status);
+
+/* Serialize rs into out as a CGI response: Status, headers (security
+** headers, Content-Type, Content-Length, Cache-Control, ETag) and, unless
+** the request is HEAD or the answer is 304, the body. A cacheable 200 whose
+** ETag matches rq->if_none_match becomes 304 Not Modified. */
+void http_serialize(const request *rq, const response *rs, buf *out);
+
+/* The Content-Security-Policy every response carries. */
+extern const char *const http_csp;
+
+#endif

@@ -1,0 +1,188 @@
+/*
+** config.c: settings from defaults, INI (libinih) and environment.
+*/
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { STR, INT, BOOL };
+
+struct setting {
+    const char *section, *key;
+    enum kind kind;
+    size_t offset;
+    const char *def;
+    int min, max; /* for INT */
+};
+
+#define S(sec, key, field, def) {sec, key, STR, offsetof(config, field), def, 0, 0}
+#define I(sec, key, field, def, lo, hi) {sec, key, INT, offsetof(config, field), def, lo, hi}
+#define B(sec, key, field, def) {sec, key, BOOL, offsetof(config, field), def, 0, 1}
+
+static const struct setting settings[] = {
+    S("server", "socket", socket, "var/journeys.sock"),
+    S("server", "listen", listen, ""),
+    I("server", "workers", workers, "0", 0, 256),
+    I("server", "max_requests", max_requests, "100000", 1, INT_MAX),
+    I("server", "drain_seconds", drain_seconds, "10", 1, 3600),
+    I("server", "max_body", max_body, "65536", 1024, 64 * 1024 * 1024),
+    S("paths", "var", var, "var"),
+    S("paths", "database", database, "var/journeys.db"),
+    S("paths", "templates", templates, "templates"),
+    S("paths", "courses", courses, "courses"),
+    S("paths", "pidfile", pidfile, "var/journeys.pid"),
+    S("site", "base_url", base_url, "http://127.0.0.1:8080"),
+    B("site", "demo", demo, "true"),
+    B("site", "secure_cookies", secure_cookies, "false"),
+    I("site", "cache_seconds", cache_seconds, "60", 0, 86400),
+};
+
+#define N_SETTINGS (sizeof settings / sizeof settings[0])
+
+/* Parse a boolean word; returns 0 or 1, or -1 if it is not one. */
+static int parse_bool(const char *v)
+{
+    if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1"))
+        return 1;
+    if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") || !strcmp(v, "0"))
+        return 0;
+    return -1;
+}
+
+/* Store value v into setting s of c. Returns NULL, or a static message. */
+static const char *assign(config *c, const struct setting *s, const char *v)
+{
+    char *field = (char *)c + s->offset;
+    if (s->kind == STR) {
+        char *copy = strdup(v);
+        if (!copy)
+            return "out of memory";
+        free(*(char **)field);
+        *(char **)field = copy;
+        return NULL;
+    }
+    if (s->kind == BOOL) {
+        int b = parse_bool(v);
+        if (b < 0)
+            return "expected true or false";
+        *(int *)field = b;
+        return NULL;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < s->min || n > s->max)
+        return "expected a whole number in range";
+    *(int *)field = (int)n;
+    return NULL;
+}
+
+/* The declared setting for section/key, or NULL. */
+static const struct setting *find(const char *section, const char *key)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (!strcmp(settings[i].section, section) && !strcmp(settings[i].key, key))
+            return &settings[i];
+    return NULL;
+}
+
+struct ini_ctx {
+    config *c;
+    const char *path;
+    buf *err;
+    int failed;
+};
+
+/* libinih callback: apply one name=value, recording errors. (Debian's
+** libinih is built without line numbers for handlers; syntax errors still
+** come back with theirs from ini_parse.) */
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+    struct ini_ctx *ctx = user;
+    const struct setting *s = find(section, name);
+    if (!s) {
+        buf_printf(ctx->err, "%s: unknown setting [%s] %s\n", ctx->path, section, name);
+        ctx->failed = 1;
+        return 1;
+    }
+    const char *msg = assign(ctx->c, s, value);
+    if (msg) {
+        buf_printf(ctx->err, "%s: [%s] %s = %s: %s\n", ctx->path, section, name, value, msg);
+        ctx->failed = 1;
+    }
+    return 1;
+}
+
+int config_load(config *c, const char *path, buf *err)
+{
+    memset(c, 0, sizeof *c);
+    int failed = 0;
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        assign(c, &settings[i], settings[i].def);
+    if (path && *path) {
+        struct ini_ctx ctx = {c, path, err, 0};
+        int rc = ini_parse(path, on_ini, &ctx);
+        if (rc < 0) {
+            buf_printf(err, "%s: cannot read the configuration file: %s\n", path, strerror(errno));
+            failed = 1;
+        } else if (rc > 0) {
+            buf_printf(err, "%s:%d: not a name = value line or [section]\n", path, rc);
+            failed = 1;
+        }
+        failed |= ctx.failed;
+    }
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "JOURNEYS_%s_%s", settings[i].section, settings[i].key);
+        for (char *p = name; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+        const char *v = getenv(name);
+        if (!v)
+            continue;
+        const char *msg = assign(c, &settings[i], v);
+        if (msg) {
+            buf_printf(err, "environment %s=%s: %s\n", name, v, msg);
+            failed = 1;
+        }
+    }
+    size_t n = c->base_url ? strlen(c->base_url) : 0;
+    while (n > 0 && c->base_url[n - 1] == '/')
+        c->base_url[--n] = '\0';
+    return failed ? -1 : 0;
+}
+
+void config_free(config *c)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (settings[i].kind == STR) {
+            char **field = (char **)((char *)c + settings[i].offset);
+            free(*field);
+            *field = NULL;
+        }
+}
+
+void config_dump(const config *c, buf *out)
+{
+    const char *section = "";
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        if (strcmp(section, s->section)) {
+            buf_printf(out, "%s[%s]\n", *section ? "\n" : "", s->section);
+            section = s->section;
+        }
+        const char *field = (const char *)c + s->offset;
+        if (s->kind == STR)
+            buf_printf(out, "%s = %s\n", s->key, *(char *const *)field);
+        else if (s->kind == BOOL)
+            buf_printf(out, "%s = %s\n", s->key, *(const int *)field ? "true" : "false");
+        else
+            buf_printf(out, "%s = %d\n", s->key, *(const int *)field);
+    }
+}

@@ -1,0 +1,212 @@
+/*
+** http.c: request from CGI parameters, response serialization (see http.h).
+*/
+#include "http.h"
+
+#include <curl/curl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "text.h"
+
+const char *const http_csp =
+    "default-src 'self'; img-src 'self' https:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/* A CGI parameter copied into the arena, or fallback when absent. */
+static const char *param(arena *a, http_getparam get, void *ctx, const char *name, const char *fallback)
+{
+    const char *v = get(ctx, name);
+    return v ? arena_strdup(a, v) : fallback;
+}
+
+/* Decode the path part of a request URI into the arena. Returns NULL with
+** *msg set when an escape is malformed or the result holds NUL or bad UTF-8. */
+static const char *decode_path(arena *a, const char *raw, size_t n, const char **msg)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (raw[i] == '%' && !(i + 2 < n && text_is_hex(raw[i + 1]) && text_is_hex(raw[i + 2]))) {
+            *msg = "The address has a '%' that is not followed by two hexadecimal digits.";
+            return NULL;
+        }
+    }
+    int len = 0;
+    char *dec = curl_easy_unescape(NULL, raw, (int)n, &len);
+    if (!dec) {
+        *msg = "The address could not be decoded.";
+        return NULL;
+    }
+    const char *out = NULL;
+    if (memchr(dec, '\0', (size_t)len))
+        *msg = "The address contains a NUL byte.";
+    else if (!text_utf8_valid(dec, (size_t)len))
+        *msg = "The address is not valid UTF-8.";
+    else
+        out = arena_strndup(a, dec, (size_t)len);
+    curl_free(dec);
+    return out;
+}
+
+int http_request_init(request *rq, arena *a, http_getparam get, void *ctx, const char **msg)
+{
+    memset(rq, 0, sizeof *rq);
+    rq->a = a;
+    rq->method = param(a, get, ctx, "REQUEST_METHOD", "GET");
+    rq->head = strcmp(rq->method, "HEAD") == 0;
+    rq->uri = param(a, get, ctx, "REQUEST_URI", "/");
+    rq->content_type = param(a, get, ctx, "CONTENT_TYPE", "");
+    rq->remote_addr = param(a, get, ctx, "REMOTE_ADDR", "");
+    rq->user_agent = param(a, get, ctx, "HTTP_USER_AGENT", "");
+    rq->if_none_match = param(a, get, ctx, "HTTP_IF_NONE_MATCH", NULL);
+    const char *https = get(ctx, "HTTPS");
+    rq->https = https && *https && strcmp(https, "off") != 0;
+    const char *cl = get(ctx, "CONTENT_LENGTH");
+    if (cl && *cl) {
+        char *end;
+        long long n = strtoll(cl, &end, 10);
+        if (*end || n < 0) {
+            *msg = "The Content-Length header is not a number.";
+            rq->path = "/";
+            return 400;
+        }
+        rq->content_length = n;
+    }
+    cookie_parse(a, get(ctx, "HTTP_COOKIE"), &rq->cookies);
+
+    const char *q = strchr(rq->uri, '?');
+    size_t plen = q ? (size_t)(q - rq->uri) : strlen(rq->uri);
+    rq->query_string = q ? q + 1 : "";
+    rq->path = decode_path(a, rq->uri, plen, msg);
+    if (!rq->path) {
+        rq->path = "/";
+        return 400;
+    }
+    if (rq->path[0] != '/') {
+        *msg = "The address must begin with a slash.";
+        return 400;
+    }
+    if (form_parse(a, rq->query_string, strlen(rq->query_string), &rq->query, msg) != 0)
+        return 400;
+    return 0;
+}
+
+void http_response_init(response *rs)
+{
+    memset(rs, 0, sizeof *rs);
+    rs->status = 200;
+    buf_init(&rs->head, 0);
+    buf_init(&rs->body, 0);
+}
+
+void http_response_free(response *rs)
+{
+    buf_free(&rs->head);
+    buf_free(&rs->body);
+}
+
+void http_header(response *rs, const char *name, const char *value)
+{
+    if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n")) {
+        log_error("refusing a header with a line break: %s", name);
+        return;
+    }
+    buf_printf(&rs->head, "%s: %s\r\n", name, value);
+}
+
+void http_redirect(response *rs, int status, const char *location)
+{
+    int ok = (location[0] == '/' && location[1] != '/' && location[1] != '\\') ||
+             !strncmp(location, "https://", 8) || !strncmp(location, "http://", 7);
+    rs->status = status;
+    rs->cache_seconds = 0;
+    http_header(rs, "Location", ok ? location : "/");
+}
+
+const char *http_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+    }
+}
+
+/* Whether the If-None-Match list matches etag (weak comparison). */
+static int etag_matches(const char *inm, const char *etag)
+{
+    size_t elen = strlen(etag);
+    const char *p = inm;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        if (*p == '*')
+            return 1;
+        if (p[0] == 'W' && p[1] == '/')
+            p += 2;
+        const char *start = p;
+        while (*p && *p != ',')
+            p++;
+        const char *end = p;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        if ((size_t)(end - start) == elen && !memcmp(start, etag, elen))
+            return 1;
+    }
+    return 0;
+}
+
+void http_serialize(const request *rq, const response *rs, buf *out)
+{
+    int status = rs->status;
+    char etag[40] = "";
+    if (rs->cache_seconds > 0 && status == 200) {
+        unsigned char h[16];
+        crypto_generichash(h, sizeof h, (const unsigned char *)buf_str(&rs->body), rs->body.len, NULL, 0);
+        etag[0] = '"';
+        sodium_bin2hex(etag + 1, sizeof etag - 2, h, sizeof h);
+        strcat(etag, "\"");
+        if (rq->if_none_match && etag_matches(rq->if_none_match, etag))
+            status = 304;
+    }
+    buf_printf(out, "Status: %d %s\r\n", status, http_reason(status));
+    buf_printf(out, "Content-Security-Policy: %s\r\n", http_csp);
+    buf_puts(out, "X-Content-Type-Options: nosniff\r\n"
+                  "Referrer-Policy: strict-origin-when-cross-origin\r\n"
+                  "X-Frame-Options: DENY\r\n"
+                  "Cross-Origin-Opener-Policy: same-origin\r\n");
+    if (rs->cache_seconds > 0 && (status == 200 || status == 304)) {
+        buf_printf(out, "Cache-Control: public, max-age=%d\r\nETag: %s\r\n", rs->cache_seconds, etag);
+    } else {
+        buf_puts(out, "Cache-Control: no-store\r\n");
+    }
+    buf_append(out, buf_str(&rs->head), rs->head.len);
+    if (status == 304) {
+        buf_puts(out, "\r\n");
+        return;
+    }
+    buf_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+               rs->content_type ? rs->content_type : "text/html; charset=utf-8", rs->body.len);
+    if (!rq->head)
+        buf_append(out, buf_str(&rs->body), rs->body.len);
+}

@@ -1,0 +1,325 @@
+/*
+** main.c: the `journeys` command and its subcommands.
+**
+**   journeys [--config FILE] serve|migrate|publish|request|config [options]
+**
+** Each subcommand has --help. Settings come from the configuration (see
+** config.h); a few have command-line options that override it.
+*/
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "config.h"
+#include "date.h"
+#include "db.h"
+#include "log.h"
+#include "publish.h"
+#include "serve.h"
+
+struct command {
+    const char *name;
+    int (*run)(config *cfg, int argc, char **argv);
+    const char *usage;
+};
+
+/* Replace a string setting with a copy of v. */
+static void set_str(char **field, const char *v)
+{
+    free(*field);
+    *field = strdup(v);
+}
+
+/* Whether argv[i] is --help or -h. */
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
+}
+
+/* The value after option argv[*i], advancing *i; NULL (with a message) if
+** there is none. */
+static const char *option_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "journeys: %s needs a value\n", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* A positive whole number from s, or -1. */
+static int positive(const char *s)
+{
+    char *end;
+    long n = strtol(s, &end, 10);
+    return (*s && !*end && n > 0 && n < 1 << 30) ? (int)n : -1;
+}
+
+/* `journeys serve`: run the process manager. */
+static int cmd_serve(config *cfg, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (!strcmp(argv[i], "--workers") || !strcmp(argv[i], "--max-requests")) {
+            int n;
+            if (!(v = option_value(argc, argv, &i)) || (n = positive(v)) < 0) {
+                fprintf(stderr, "journeys serve: %s takes a positive whole number\n", argv[i - (v != NULL)]);
+                return 2;
+            }
+            if (!strcmp(argv[i - 1], "--workers"))
+                cfg->workers = n;
+            else
+                cfg->max_requests = n;
+        } else if (!strcmp(argv[i], "--socket")) {
+            if (!(v = option_value(argc, argv, &i)))
+                return 2;
+            set_str(&cfg->socket, v);
+        } else if (!strcmp(argv[i], "--listen")) {
+            if (!(v = option_value(argc, argv, &i)))
+                return 2;
+            set_str(&cfg->listen, v);
+        } else {
+            fprintf(stderr, "journeys serve: unknown option %s (try --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    return serve_main(cfg);
+}
+
+/* Open the database and bring its schema up to date; NULL on failure. */
+static db *open_migrated(const config *cfg)
+{
+    buf err = BUF_INIT;
+    db *d = db_open(cfg->database, &err);
+    if (d && db_migrate(d, &err) != 0) {
+        db_close(d);
+        d = NULL;
+    }
+    if (!d)
+        fprintf(stderr, "%s", buf_str(&err));
+    buf_free(&err);
+    return d;
+}
+
+/* `journeys migrate`: apply pending schema migrations. */
+static int cmd_migrate(config *cfg, int argc, char **argv)
+{
+    if (argc > 1) {
+        fprintf(stderr, "journeys migrate: unexpected argument %s\n", argv[1]);
+        return 2;
+    }
+    db *d = open_migrated(cfg);
+    if (!d)
+        return 1;
+    printf("schema version %d\n", db_schema_version(d));
+    db_close(d);
+    return 0;
+}
+
+/* `journeys publish`: validate and publish the courses folder. */
+static int cmd_publish(config *cfg, int argc, char **argv)
+{
+    int32_t today = date_today();
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (!strcmp(argv[i], "--dir")) {
+            if (!(v = option_value(argc, argv, &i)))
+                return 2;
+            set_str(&cfg->courses, v);
+        } else if (!strcmp(argv[i], "--today")) {
+            if (!(v = option_value(argc, argv, &i)) || date_parse(v, &today) != 0) {
+                fprintf(stderr, "journeys publish: --today takes a date as YYYY-MM-DD\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--no-demo")) {
+            cfg->demo = 0;
+        } else {
+            fprintf(stderr, "journeys publish: unknown option %s (try --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    db *d = open_migrated(cfg);
+    if (!d)
+        return 1;
+    buf err = BUF_INIT;
+    publish_report rep;
+    int rc = publish_courses(d, cfg->courses, today, cfg->demo, &rep, &err);
+    if (rc != 0) {
+        fprintf(stderr, "%sNothing was published; the site still shows the previous content.\n", buf_str(&err));
+    } else {
+        printf("published %d courses and %d items; %d offerings added, %d already scheduled\n",
+               rep.courses, rep.items, rep.offerings_added, rep.offerings_kept);
+    }
+    buf_free(&err);
+    db_close(d);
+    return rc ? 1 : 0;
+}
+
+struct fake_request {
+    const char *method, *uri, *body, *content_type;
+    char length[32];
+    size_t off;
+};
+
+/* CGI parameters for `journeys request`. */
+static const char *fake_param(void *ctx, const char *name)
+{
+    struct fake_request *f = ctx;
+    if (!strcmp(name, "REQUEST_METHOD"))
+        return f->method;
+    if (!strcmp(name, "REQUEST_URI"))
+        return f->uri;
+    if (!strcmp(name, "CONTENT_LENGTH"))
+        return f->body ? f->length : NULL;
+    if (!strcmp(name, "CONTENT_TYPE"))
+        return f->body ? f->content_type : NULL;
+    if (!strcmp(name, "REMOTE_ADDR"))
+        return "127.0.0.1";
+    if (!strncmp(name, "HTTP_", 5)) {
+        char env[160];
+        snprintf(env, sizeof env, "JOURNEYS_REQUEST_%s", name);
+        return getenv(env);
+    }
+    return NULL;
+}
+
+/* The body of `journeys request`. */
+static long fake_read(void *ctx, char *p, size_t n)
+{
+    struct fake_request *f = ctx;
+    size_t left = strlen(f->body) - f->off;
+    if (n > left)
+        n = left;
+    memcpy(p, f->body + f->off, n);
+    f->off += n;
+    return (long)n;
+}
+
+/* `journeys request METHOD URI [BODY]`: serve one request without a server
+** and print the CGI response, for debugging. */
+static int cmd_request(config *cfg, int argc, char **argv)
+{
+    if (argc < 3 || argc > 4) {
+        fprintf(stderr, "journeys request: expected METHOD URI [BODY] (try --help)\n");
+        return 2;
+    }
+    struct fake_request f = {argv[1], argv[2], argc == 4 ? argv[3] : NULL,
+                             "application/x-www-form-urlencoded", "", 0};
+    if (f.body)
+        snprintf(f.length, sizeof f.length, "%zu", strlen(f.body));
+    app ap;
+    buf err = BUF_INIT, out = BUF_INIT;
+    if (app_load(&ap, cfg, &err) != 0 || app_open_db(&ap, &err) != 0) {
+        fprintf(stderr, "%s", buf_str(&err));
+        buf_free(&err);
+        return 1;
+    }
+    arena *a = arena_new(0);
+    app_handle(&ap, a, fake_param, &f, fake_read, &f, &out);
+    fwrite(buf_str(&out), 1, out.len, stdout);
+    int bad = db_check_idle(ap.db);
+    arena_free(a);
+    app_free(&ap);
+    buf_free(&out);
+    buf_free(&err);
+    return bad ? 1 : 0;
+}
+
+/* `journeys config`: print the settings in force. */
+static int cmd_config(config *cfg, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    buf out = BUF_INIT;
+    config_dump(cfg, &out);
+    fputs(buf_str(&out), stdout);
+    buf_free(&out);
+    return 0;
+}
+
+static const struct command commands[] = {
+    {"serve", cmd_serve,
+     "journeys serve [--workers N] [--max-requests N] [--socket PATH | --listen HOST:PORT]\n"
+     "  Run the FastCGI process manager: N workers (default: one per core) on the unix\n"
+     "  socket (default var/journeys.sock), a TCP address, a socket handed in on fd 0,\n"
+     "  or one passed by systemd. Migrates the database and parses the templates first.\n"
+     "  SIGHUP reloads the templates without dropping requests; SIGTERM drains.\n"},
+    {"migrate", cmd_migrate,
+     "journeys migrate\n"
+     "  Apply the numbered schema migrations the database does not have yet.\n"},
+    {"publish", cmd_publish,
+     "journeys publish [--dir DIR] [--today YYYY-MM-DD] [--no-demo]\n"
+     "  Validate the courses folder (default: courses), render its Markdown and replace\n"
+     "  the published content in one transaction. Mistakes are reported as file:line and\n"
+     "  nothing changes. --today anchors the demonstration weeks; --no-demo leaves them out.\n"},
+    {"request", cmd_request,
+     "journeys request METHOD URI [BODY]\n"
+     "  Serve one request without a server and print the raw response (for debugging).\n"
+     "  Headers come from JOURNEYS_REQUEST_HTTP_<NAME> variables, e.g. JOURNEYS_REQUEST_HTTP_COOKIE.\n"},
+    {"config", cmd_config,
+     "journeys config\n"
+     "  Print the settings in force, from defaults, the file and the environment.\n"},
+};
+
+/* The overall usage text. */
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: journeys [--config FILE] COMMAND [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %s", commands[i].usage);
+    fprintf(f, "\nSettings: defaults, then FILE (or $JOURNEYS_CONFIG), then JOURNEYS_<SECTION>_<KEY>.\n");
+}
+
+/* Make sure fds 0-2 are open, so no later open() gets one of them and a
+** stray write to stderr cannot land in the database. */
+static void guard_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) < 0)
+            abort();
+}
+
+int main(int argc, char **argv)
+{
+    guard_std_fds();
+    const char *path = getenv("JOURNEYS_CONFIG");
+    int i = 1;
+    if (i + 1 < argc && !strcmp(argv[i], "--config")) {
+        path = argv[i + 1];
+        i += 2;
+    }
+    if (i >= argc || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") || !strcmp(argv[i], "help")) {
+        usage(i >= argc ? stderr : stdout);
+        return i >= argc ? 2 : 0;
+    }
+    for (size_t c = 0; c < sizeof commands / sizeof *commands; c++) {
+        if (strcmp(argv[i], commands[c].name))
+            continue;
+        if (wants_help(argc - i, argv + i)) {
+            fputs(commands[c].usage, stdout);
+            return 0;
+        }
+        log_role(commands[c].name);
+        config cfg;
+        buf err = BUF_INIT;
+        if (config_load(&cfg, path, &err) != 0) {
+            fprintf(stderr, "%s", buf_str(&err));
+            buf_free(&err);
+            config_free(&cfg);
+            return 2;
+        }
+        buf_free(&err);
+        int rc = commands[c].run(&cfg, argc - i, argv + i);
+        config_free(&cfg);
+        return rc;
+    }
+    fprintf(stderr, "journeys: unknown command %s\n\n", argv[i]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,169 @@
+/*
+** page.c: rendering pages into the layout, the error page, and the
+** presentation of offerings shared by every page that lists them.
+*/
+#include "pages.h"
+
+#include <string.h>
+
+#include "app.h"
+#include "date.h"
+#include "log.h"
+#include "store_content.h"
+
+/* The layout's site data, rebuilt when a publish changed the series. */
+static json_t *site(app *ap)
+{
+    int64_t v = store_content_version(ap->db);
+    if (ap->site && v == ap->content_version)
+        return ap->site;
+    json_decref(ap->site);
+    json_t *series = store_series(ap->db);
+    ap->site = json_object();
+    if (series) {
+        json_object_update(ap->site, series);
+        json_decref(series);
+    } else {
+        json_object_set_new(ap->site, "title", json_string("Journeys"));
+    }
+    ap->content_version = v;
+    return ap->site;
+}
+
+int page_render(request *rq, response *rs, const char *name, json_t *ctx,
+                const char *title, const char *nav)
+{
+    app *ap = rq->app;
+    buf content = BUF_INIT;
+    int rc = tmpl_render(ap->tmpl, name, ctx, &content);
+    json_t *layout = json_object();
+    json_object_set(layout, "site", site(ap));
+    json_object_set_new(layout, "page", json_pack("{s:s}", "title", title));
+    json_t *navs = json_object();
+    if (nav)
+        json_object_set_new(navs, nav, json_true());
+    json_object_set_new(layout, "nav", navs);
+    json_object_set_new(layout, "content_html", json_stringn(buf_str(&content), content.len));
+    if (rc == 0 && !buf_failed(&content))
+        rc = tmpl_render(ap->tmpl, "layout", layout, &rs->body);
+    json_decref(layout);
+    json_decref(ctx);
+    buf_free(&content);
+    if (rc != 0 || buf_failed(&rs->body)) {
+        log_error("rendering %s failed", name);
+        buf_reset(&rs->body);
+        return 500;
+    }
+    rs->content_type = NULL;
+    return 0;
+}
+
+void page_error(request *rq, response *rs, int status, const char *message)
+{
+    buf_reset(&rs->body);
+    rs->status = status;
+    rs->cache_seconds = 0;
+    const char *title = http_reason(status);
+    if (status == 404)
+        title = "Page not found";
+    json_t *ctx = json_pack("{s:i, s:s, s:s}", "status", status, "title", title,
+                            "message", message ? message : "");
+    if (rq->app && rq->app->tmpl && page_render(rq, rs, "pages/error", ctx, title, NULL) == 0)
+        return;
+    rs->content_type = "text/plain; charset=utf-8";
+    buf_reset(&rs->body);
+    buf_printf(&rs->body, "%d %s\n%s\n", status, title, message ? message : "");
+}
+
+/* Price as shown: "$50.00" for dollars, "50.00 EUR" otherwise. */
+static const char *price_label(arena *a, int64_t cents, const char *currency)
+{
+    if (cents == 0)
+        return "Free";
+    const char *sym = !strcmp(currency, "USD") ? "$" : !strcmp(currency, "EUR") ? "€"
+                    : !strcmp(currency, "GBP") ? "£" : NULL;
+    if (sym)
+        return arena_printf(a, "%s%lld.%02lld", sym, (long long)(cents / 100), (long long)(cents % 100));
+    return arena_printf(a, "%lld.%02lld %s", (long long)(cents / 100), (long long)(cents % 100), currency);
+}
+
+/* A date as a day number; 0 and a log line if the store holds a bad one. */
+static int32_t day_of(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    int32_t d = 0;
+    if (s && date_parse(s, &d) != 0)
+        log_error("bad date %s = %s", key, s);
+    return d;
+}
+
+/* A label from a date-writing function, as a JSON string. */
+static json_t *label(void (*fn)(buf *, int32_t), int32_t day)
+{
+    buf b = BUF_INIT;
+    fn(&b, day);
+    json_t *s = json_stringn(buf_str(&b), b.len);
+    buf_free(&b);
+    return s;
+}
+
+void page_offering(request *rq, json_t *o, int32_t today)
+{
+    arena *a = rq->a;
+    const char *code = json_string_value(json_object_get(o, "code"));
+    const char *slug = json_string_value(json_object_get(o, "course_slug"));
+    int32_t starts = day_of(o, "starts"), ends = day_of(o, "ends");
+    int32_t closes = day_of(o, "closes");
+    const char *opens_s = json_string_value(json_object_get(o, "opens"));
+    int32_t opens = opens_s ? day_of(o, "opens") : INT32_MIN;
+    json_int_t capacity = json_integer_value(json_object_get(o, "capacity"));
+    json_int_t left = capacity - json_integer_value(json_object_get(o, "taken"));
+    if (left < 0)
+        left = 0;
+
+    json_object_set_new(o, "url", json_string(arena_printf(a, "/offerings/%s", code)));
+    json_object_set_new(o, "course_url", json_string(arena_printf(a, "/courses/%s", slug)));
+    json_object_set_new(o, "ics_url", json_string(arena_printf(a, "/offerings/%s.ics", code)));
+    json_object_set_new(o, "register_url", json_string(arena_printf(a, "/offerings/%s/register", code)));
+    buf b = BUF_INIT;
+    date_range_label(&b, starts, ends);
+    json_object_set_new(o, "dates_label", json_stringn(buf_str(&b), b.len));
+    buf_free(&b);
+    json_object_set_new(o, "starts_label", label(date_long_label, starts));
+    json_object_set_new(o, "closes_label", label(date_label, closes));
+    json_object_set_new(o, "price_label", json_string(price_label(a, json_integer_value(json_object_get(o, "price_cents")),
+                                                                  json_string_value(json_object_get(o, "currency")))));
+    json_object_set_new(o, "seats_left", json_integer(left));
+    json_object_set_new(o, "seats_label", json_string(left == 0 ? "No seats left"
+        : arena_printf(a, "%lld of %lld seats left", (long long)left, (long long)capacity)));
+
+    const char *state;
+    const char *state_label;
+    if (today > ends) {
+        state = "is_past";
+        state_label = "Finished";
+    } else if (today >= starts) {
+        state = "is_running";
+        state_label = "In progress";
+    } else if (opens != INT32_MIN && today < opens) {
+        state = "is_upcoming";
+        buf ob = BUF_INIT;
+        date_label(&ob, opens);
+        state_label = arena_printf(a, "Registration opens %s", buf_str(&ob));
+        buf_free(&ob);
+    } else if (today > closes) {
+        state = "is_closed";
+        state_label = "Registration closed";
+    } else if (left == 0) {
+        state = "is_full";
+        state_label = "Full — join the waitlist";
+    } else {
+        state = "is_open";
+        state_label = "Registration open";
+    }
+    static const char *const states[] = {"is_open", "is_full", "is_closed", "is_upcoming", "is_past", "is_running"};
+    for (size_t i = 0; i < sizeof states / sizeof *states; i++)
+        json_object_set_new(o, states[i], json_boolean(!strcmp(states[i], state)));
+    json_object_set_new(o, "state", json_string(state + 3));
+    json_object_set_new(o, "state_label", json_string(state_label));
+}

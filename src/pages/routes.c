@@ -1,0 +1,157 @@
+/*
+** routes.c: the route table and the dispatcher every request goes through.
+**
+** Reading the table tells what the site answers and which guards protect
+** each page; app_handle() enforces them so a handler never forgets a check.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "log.h"
+#include "pages.h"
+
+#define SLUG "([a-z0-9][a-z0-9-]{0,63})"
+
+const route pages_routes[] = {
+    {"GET", "/", page_home, R_CACHE},
+    {"GET", "/courses", page_courses, R_CACHE},
+    {"GET", "/courses/" SLUG, page_course, R_CACHE},
+    {"GET", "/calendar", page_calendar, R_CACHE},
+    {"GET", "/calendar\\.ics", page_calendar_ics, R_CACHE},
+    {"GET", "/offerings/" SLUG "\\.ics", page_offering_ics, R_CACHE},
+    {"GET", "/offerings/" SLUG, page_offering_show, R_CACHE},
+    {"GET", "/healthz", page_health, 0},
+};
+
+const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];
+
+int app_load(app *ap, const config *cfg, buf *err)
+{
+    memset(ap, 0, sizeof *ap);
+    ap->cfg = cfg;
+    ap->router = router_new(pages_routes, pages_n_routes, err);
+    ap->tmpl = tmpl_load(cfg->templates, err);
+    if (!ap->router || !ap->tmpl) {
+        app_free(ap);
+        return -1;
+    }
+    static const char *const needed[] = {"layout", "pages/error", "pages/home", "pages/courses",
+                                         "pages/course", "pages/calendar", "pages/offering"};
+    for (size_t i = 0; i < sizeof needed / sizeof *needed; i++)
+        if (!tmpl_has(ap->tmpl, needed[i])) {
+            buf_printf(err, "%s/%s.html: missing; the site needs this template\n", cfg->templates, needed[i]);
+            app_free(ap);
+            return -1;
+        }
+    return 0;
+}
+
+int app_open_db(app *ap, buf *err)
+{
+    ap->db = db_open(ap->cfg->database, err);
+    return ap->db ? 0 : -1;
+}
+
+void app_free(app *ap)
+{
+    router_free(ap->router);
+    tmpl_free(ap->tmpl);
+    db_close(ap->db);
+    json_decref(ap->site);
+    ap->router = NULL;
+    ap->tmpl = NULL;
+    ap->db = NULL;
+    ap->site = NULL;
+}
+
+/* Read the whole body (content_length bytes, already checked against the
+** limit) into the arena. Returns it, or NULL if the client sent less. */
+static char *read_body(request *rq, app_read_fn read, void *rctx)
+{
+    size_t n = (size_t)rq->content_length, got = 0;
+    char *p = arena_alloc(rq->a, n + 1);
+    while (got < n) {
+        long r = read(rctx, p + got, n - got);
+        if (r <= 0)
+            return NULL;
+        got += (size_t)r;
+    }
+    p[n] = '\0';
+    return p;
+}
+
+/* Route, guard, read the body and run the handler; returns 0 or an error
+** status with rq->message saying why. */
+static int dispatch(app *ap, request *rq, response *rs, app_read_fn read, void *rctx)
+{
+    if (rq->content_length > ap->cfg->max_body) {
+        rq->message = arena_printf(rq->a, "The request is larger than the %d KiB this site accepts. "
+                                   "Shorten the text and send it again.", ap->cfg->max_body / 1024);
+        return 413;
+    }
+    const route *rt = NULL;
+    buf allow = BUF_INIT;
+    int m = router_match(ap->router, rq, &rt, &allow);
+    if (m == ROUTE_BAD_METHOD) {
+        http_header(rs, "Allow", buf_str(&allow));
+        rq->message = arena_printf(rq->a, "This address does not accept %s requests; it accepts %s.",
+                                   rq->method, buf_str(&allow));
+        buf_free(&allow);
+        return 405;
+    }
+    buf_free(&allow);
+    if (m == ROUTE_NOT_FOUND) {
+        size_t n = strlen(rq->path);
+        if (n > 1 && rq->path[n - 1] == '/' && (!strcmp(rq->method, "GET") || rq->head)) {
+            const char *q = *rq->query_string ? "?" : "";
+            http_redirect(rs, 308, arena_printf(rq->a, "%.*s%s%s", (int)(n - 1), rq->path, q, rq->query_string));
+            return 0;
+        }
+        rq->message = "There is nothing at this address. It may have moved; the links above lead to every course.";
+        return 404;
+    }
+    if (rt->flags & R_FORM) {
+        if (strncmp(rq->content_type, "application/x-www-form-urlencoded", 33) != 0) {
+            rq->message = "This form must be sent as application/x-www-form-urlencoded.";
+            return 415;
+        }
+        char *body = read_body(rq, read, rctx);
+        if (!body) {
+            rq->message = "The form arrived incomplete. Please send it again.";
+            return 400;
+        }
+        const char *msg = NULL;
+        if (form_parse(rq->a, body, (size_t)rq->content_length, &rq->form, &msg) != 0) {
+            rq->message = msg;
+            return 400;
+        }
+    }
+    if (rt->flags & R_CACHE)
+        rs->cache_seconds = ap->cfg->cache_seconds;
+    return rt->fn(rq, rs);
+}
+
+void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
+                app_read_fn read, void *rctx, buf *out)
+{
+    request rq;
+    response rs;
+    http_response_init(&rs);
+    const char *msg = NULL;
+    int status = http_request_init(&rq, a, get, ctx, &msg);
+    rq.app = ap;
+    if (status) {
+        rq.message = msg;
+    } else {
+        status = dispatch(ap, &rq, &rs, read, rctx);
+    }
+    if (status) {
+        if (status >= 500)
+            log_error("%s %s: %d", rq.method, rq.uri, status);
+        page_error(&rq, &rs, status, rq.message);
+    }
+    ap->requests++;
+    http_serialize(&rq, &rs, out);
+    http_response_free(&rs);
+}

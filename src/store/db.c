@@ -1,0 +1,215 @@
+/*
+** db.c: SQLite connection, statement cache, transactions (see db.h).
+*/
+#include "db.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "schema.h"
+
+#define CACHE_SLOTS 256 /* power of two; more than the store has statements */
+
+struct slot {
+    const char *sql;
+    sqlite3_stmt *st;
+};
+
+struct db {
+    sqlite3 *h;
+    struct slot cache[CACHE_SLOTS];
+};
+
+db *db_open(const char *path, buf *err)
+{
+    db *d = calloc(1, sizeof *d);
+    if (!d) {
+        buf_puts(err, "out of memory\n");
+        return NULL;
+    }
+    int rc = sqlite3_open_v2(path, &d->h,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        buf_printf(err, "%s: cannot open the database: %s\n", path,
+                   d->h ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
+        sqlite3_close(d->h);
+        free(d);
+        return NULL;
+    }
+    sqlite3_busy_timeout(d->h, 5000);
+    sqlite3_extended_result_codes(d->h, 1);
+    if (db_exec(d, "PRAGMA journal_mode=WAL;"
+                   "PRAGMA synchronous=NORMAL;"
+                   "PRAGMA foreign_keys=ON;"
+                   "PRAGMA temp_store=MEMORY;", err) != 0) {
+        db_close(d);
+        return NULL;
+    }
+    return d;
+}
+
+void db_close(db *d)
+{
+    if (!d)
+        return;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        sqlite3_finalize(d->cache[i].st);
+    sqlite3_close(d->h);
+    free(d);
+}
+
+sqlite3 *db_handle(db *d)
+{
+    return d->h;
+}
+
+const char *db_errmsg(db *d)
+{
+    return sqlite3_errmsg(d->h);
+}
+
+int db_changes(db *d)
+{
+    return sqlite3_changes(d->h);
+}
+
+int64_t db_last_id(db *d)
+{
+    return sqlite3_last_insert_rowid(d->h);
+}
+
+int db_exec(db *d, const char *sql, buf *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(d->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        buf_printf(err, "database: %s\n", msg ? msg : sqlite3_errmsg(d->h));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+sqlite3_stmt *db_stmt(db *d, const char *sql)
+{
+    uintptr_t h = (uintptr_t)sql;
+    h ^= h >> 7;
+    for (unsigned i = 0; i < CACHE_SLOTS; i++) {
+        struct slot *s = &d->cache[(h + i) & (CACHE_SLOTS - 1)];
+        if (s->sql == sql)
+            return s->st;
+        if (!s->sql) {
+            if (sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL) != SQLITE_OK) {
+                log_error("SQL does not compile: %s\n%s", sqlite3_errmsg(d->h), sql);
+                abort();
+            }
+            s->sql = sql;
+            return s->st;
+        }
+    }
+    log_error("statement cache full");
+    abort();
+}
+
+void db_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* Run a one-word transaction command through the cache; 0 or -1. */
+static int tx(db *d, const char *sql)
+{
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int rc = sqlite3_step(st);
+    db_done(st);
+    if (rc != SQLITE_DONE) {
+        log_error("%s: %s", sql, sqlite3_errmsg(d->h));
+        return -1;
+    }
+    return 0;
+}
+
+int db_begin_write(db *d)
+{
+    return tx(d, "BEGIN IMMEDIATE");
+}
+
+int db_begin_read(db *d)
+{
+    return tx(d, "BEGIN");
+}
+
+int db_commit(db *d)
+{
+    return tx(d, "COMMIT");
+}
+
+void db_rollback(db *d)
+{
+    if (!sqlite3_get_autocommit(d->h))
+        tx(d, "ROLLBACK");
+}
+
+int db_check_idle(db *d)
+{
+    int bad = 0;
+    for (sqlite3_stmt *st = sqlite3_next_stmt(d->h, NULL); st; st = sqlite3_next_stmt(d->h, st)) {
+        if (sqlite3_stmt_busy(st)) {
+            log_error("statement left open: %s", sqlite3_sql(st));
+            sqlite3_reset(st);
+            bad = 1;
+        }
+    }
+    if (!sqlite3_get_autocommit(d->h)) {
+        log_error("transaction left open; rolling back");
+        db_rollback(d);
+        bad = 1;
+    }
+    return bad ? -1 : 0;
+}
+
+int db_schema_version(db *d)
+{
+    sqlite3_stmt *st = db_stmt(d, "PRAGMA user_version");
+    int v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    db_done(st);
+    return v;
+}
+
+int db_migrate(db *d, buf *err)
+{
+    int have = db_schema_version(d);
+    int n = schema_count();
+    if (have > n) {
+        buf_printf(err, "the database is at schema version %d, newer than this program knows (%d)\n", have, n);
+        return -1;
+    }
+    for (int v = have + 1; v <= n; v++) {
+        if (db_begin_write(d) != 0) {
+            buf_printf(err, "migration %d: cannot begin: %s\n", v, sqlite3_errmsg(d->h));
+            return -1;
+        }
+        /* Re-read inside the lock: another process may have migrated. */
+        if (db_schema_version(d) >= v) {
+            db_rollback(d);
+            continue;
+        }
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d;", v);
+        if (db_exec(d, schema_migration(v), err) != 0 || db_exec(d, pragma, err) != 0) {
+            buf_printf(err, "migration %d failed; nothing of it was applied\n", v);
+            db_rollback(d);
+            return -1;
+        }
+        if (db_commit(d) != 0) {
+            buf_printf(err, "migration %d: cannot commit: %s\n", v, sqlite3_errmsg(d->h));
+            db_rollback(d);
+            return -1;
+        }
+        log_info("database migrated to schema version %d", v);
+    }
+    return 0;
+}

@@ -1,0 +1,328 @@
+// Browser tests for Journeys: drives Debian's Chromium through playwright-core
+// against a running site (BASE_URL), checks every page type with axe-core and
+// checks keyboard access.
+//
+//   BASE_URL=http://127.0.0.1:18080 node run.mjs
+//   BASE_URL=... node run.mjs --only "home page"      (repeatable; exact name or substring)
+//   BASE_URL=... node run.mjs --list
+//   SCREENSHOT_DIR=/tmp/shots  saves a full-page PNG of each visited page type
+//
+// To add a test, call test(name, async (page, t) => { ... }) in the TESTS
+// section below. Each test gets a fresh browser context (no cookies) and a
+// page; throw (or use assert) to fail. The last line printed is always
+// "N passed, N failed"; the exit status is non-zero when anything failed.
+
+import { chromium } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const AXE_PATH = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
+const BASE_URL = (process.env.BASE_URL || '').replace(/\/+$/, '');
+const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || '';
+const TEST_TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS || 60000);
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+
+const LAUNCH_OPTIONS = {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+// ---------------------------------------------------------------- API
+
+const tests = [];
+
+// Registers a test. fn(page, t) runs in a fresh context; t.context is the
+// BrowserContext (for a second page or cookies), t.name the test's name.
+function test(name, fn) {
+  if (tests.some((x) => x.name === name)) throw new Error(`duplicate test name: ${name}`);
+  tests.push({ name, fn });
+}
+
+// Throws with message unless cond is truthy.
+function assert(cond, message) {
+  if (!cond) throw new Error(message || 'assertion failed');
+}
+
+// Absolute URL for a site path ("/courses") or an absolute URL unchanged.
+function url(p) {
+  if (/^https?:\/\//.test(p)) return p;
+  return BASE_URL + (p.startsWith('/') ? p : '/' + p);
+}
+
+// Loads a path and asserts the response status: 2xx by default, or exactly
+// opts.status when given. Returns the Playwright Response.
+async function visit(page, p, opts = {}) {
+  const res = await page.goto(url(p), { waitUntil: 'load' });
+  assert(res, `no response for ${p}`);
+  const status = res.status();
+  if (opts.status !== undefined) {
+    assert(status === opts.status, `GET ${p}: expected status ${opts.status}, got ${status}`);
+  } else {
+    assert(status >= 200 && status < 300, `GET ${p}: expected 2xx, got ${status}`);
+  }
+  return res;
+}
+
+// Runs axe-core on the current page and throws listing every violation
+// (rule id, impact, target selectors) when there is any.
+async function checkA11y(page) {
+  const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!hasAxe) await page.addScriptTag({ path: AXE_PATH });
+  const violations = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: tags });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(' ')),
+    }));
+  }, AXE_TAGS);
+  if (violations.length) {
+    const lines = violations.map(
+      (v) => `  ${v.id} (${v.impact}): ${v.help}\n      ${v.targets.join('\n      ')}`,
+    );
+    throw new Error(`${violations.length} axe violation(s) on ${page.url()}:\n${lines.join('\n')}`);
+  }
+}
+
+// Asserts the page has no script elements, style elements or style
+// attributes, which the site's Content-Security-Policy would block anyway.
+// Call it before checkA11y (axe arrives as a script element).
+async function checkNoInline(page) {
+  const found = await page.evaluate(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('script, style, [style]')) {
+      bad.push(el.tagName.toLowerCase() + (el.hasAttribute('style') ? '[style]' : ''));
+    }
+    for (const el of document.querySelectorAll('*')) {
+      for (const a of el.attributes) {
+        if (/^on/i.test(a.name)) bad.push(`${el.tagName.toLowerCase()}[${a.name}]`);
+      }
+    }
+    return bad;
+  });
+  assert(found.length === 0, `inline script or style on ${page.url()}: ${found.join(', ')}`);
+}
+
+// Presses Tab up to maxTabs times from the current focus and asserts that an
+// element matching selector receives focus. Returns the number of presses.
+async function keyboardReach(page, selector, maxTabs = 60) {
+  const exists = await page.$(selector);
+  assert(exists, `keyboardReach: nothing matches ${selector}`);
+  for (let i = 1; i <= maxTabs; i++) {
+    await page.keyboard.press('Tab');
+    const hit = await page.evaluate(
+      (sel) => !!document.activeElement && document.activeElement.matches(sel),
+      selector,
+    );
+    if (hit) return i;
+  }
+  throw new Error(`keyboardReach: ${selector} not focused within ${maxTabs} Tab presses`);
+}
+
+// The href of the first element matching selector, resolved to a site path.
+async function firstHref(page, selector) {
+  const href = await page.$eval(selector, (a) => a.getAttribute('href')).catch(() => null);
+  assert(href, `no link matches ${selector} on ${page.url()}`);
+  const u = new URL(href, page.url());
+  return u.pathname + u.search;
+}
+
+// Follows the first link matching selector by clicking it, asserting a 2xx
+// response. Returns the path it arrived at.
+async function follow(page, selector) {
+  const target = await firstHref(page, selector);
+  const [res] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    page.click(selector),
+  ]);
+  assert(res, `following ${selector}: no response`);
+  assert(res.status() >= 200 && res.status() < 300, `following ${selector} to ${target}: got ${res.status()}`);
+  return target;
+}
+
+// Saves a full-page screenshot as SCREENSHOT_DIR/name.png when SCREENSHOT_DIR is set.
+async function screenshot(page, name) {
+  if (!SCREENSHOT_DIR) return;
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, name.replace(/[^a-z0-9_-]+/gi, '-') + '.png');
+  await page.screenshot({ path: file, fullPage: true });
+}
+
+// The checks every page gets: no inline code, axe clean, a screenshot.
+async function checkPage(page, shotName) {
+  await checkNoInline(page);
+  await screenshot(page, shotName);
+  await checkA11y(page);
+}
+
+// ---------------------------------------------------------------- TESTS
+
+test('home page', async (page) => {
+  await visit(page, '/');
+  await checkPage(page, 'home');
+});
+
+test('courses page', async (page) => {
+  await visit(page, '/courses');
+  await checkPage(page, 'courses');
+});
+
+test('course page', async (page) => {
+  await visit(page, '/courses');
+  await follow(page, 'main a[href^="/courses/"]');
+  await checkPage(page, 'course');
+});
+
+test('calendar page', async (page) => {
+  await visit(page, '/calendar');
+  await checkPage(page, 'calendar');
+});
+
+test('offering page', async (page) => {
+  await visit(page, '/calendar');
+  await follow(page, 'main a[href^="/offerings/"]');
+  await checkPage(page, 'offering');
+});
+
+test('not found page', async (page) => {
+  await visit(page, '/no-such-page-' + Date.now(), { status: 404 });
+  await checkPage(page, 'not-found');
+});
+
+test('skip link is the first tab stop and moves focus to main', async (page) => {
+  await visit(page, '/');
+  await page.keyboard.press('Tab');
+  const first = await page.evaluate(() => {
+    const el = document.activeElement;
+    return { tag: el.tagName.toLowerCase(), href: el.getAttribute('href') };
+  });
+  assert(first.tag === 'a' && first.href === '#main', `first Tab stop is ${first.tag} ${first.href}, not the skip link`);
+  // Visible once focused (allowing a moment for any transition): inside the viewport, not clipped away.
+  await page.waitForFunction(() => {
+    const el = document.activeElement;
+    const r = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    return r.width > 1 && r.height > 1 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight &&
+      cs.visibility !== 'hidden' && Number(cs.opacity) > 0.5;
+  }, null, { timeout: 2000 }).catch(() => { throw new Error('skip link is not visible when focused'); });
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'main', null, { timeout: 2000 })
+    .catch(() => { throw new Error('activating the skip link did not move focus to main'); });
+});
+
+test('calendar feed link is reachable by keyboard', async (page) => {
+  await visit(page, '/calendar');
+  await keyboardReach(page, 'a.feed-link');
+});
+
+// ---------------------------------------------------------------- RUNNER
+
+// Parses argv: --only NAME (repeatable, also --only=NAME) and --list.
+function parseArgs(argv) {
+  const only = [];
+  let list = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--only' && i + 1 < argv.length) only.push(argv[++i]);
+    else if (a.startsWith('--only=')) only.push(a.slice(7));
+    else if (a === '--list') list = true;
+    else throw new Error(`unknown argument: ${a}`);
+  }
+  return { only, list };
+}
+
+// The tests selected by --only: exact names first, otherwise substrings.
+function select(only) {
+  if (!only.length) return tests;
+  return tests.filter((t) => only.some((o) => t.name === o) || only.some((o) => t.name.includes(o)));
+}
+
+// Rejects after ms with a timeout error; the timer never keeps node alive.
+function timeout(ms, name) {
+  return new Promise((_, reject) => {
+    const id = setTimeout(() => reject(new Error(`${name}: timed out after ${ms} ms`)), ms);
+    id.unref();
+  });
+}
+
+// Runs one test in its own context; returns null or the failure.
+async function runOne(browser, t) {
+  let context;
+  try {
+    context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    await Promise.race([t.fn(page, { context, name: t.name }), timeout(TEST_TIMEOUT_MS, t.name)]);
+    return null;
+  } catch (err) {
+    return err;
+  } finally {
+    if (context) await context.close().catch(() => {});
+  }
+}
+
+async function main() {
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(err.message);
+    console.log('0 passed, 1 failed');
+    return 2;
+  }
+  if (args.list) {
+    for (const t of tests) console.log(t.name);
+    return 0;
+  }
+  const chosen = select(args.only);
+  if (!chosen.length) {
+    console.error(`no test matches ${args.only.join(', ')}`);
+    console.log('0 passed, 1 failed');
+    return 2;
+  }
+  if (!BASE_URL) {
+    console.error('BASE_URL is not set (for example BASE_URL=http://127.0.0.1:18080)');
+    console.log(`0 passed, ${chosen.length} failed`);
+    return 2;
+  }
+
+  let passed = 0;
+  let failed = 0;
+  let browser;
+  try {
+    browser = await chromium.launch(LAUNCH_OPTIONS);
+    for (const t of chosen) {
+      const started = Date.now();
+      const err = await runOne(browser, t);
+      const ms = Date.now() - started;
+      if (err) {
+        failed++;
+        console.log(`FAIL ${t.name} (${ms} ms)\n  ${String(err && err.message ? err.message : err).split('\n').join('\n  ')}`);
+      } else {
+        passed++;
+        console.log(`ok   ${t.name} (${ms} ms)`);
+      }
+    }
+  } catch (err) {
+    console.log(`FAIL browser: ${err && err.message ? err.message : err}`);
+    failed += chosen.length - passed - failed;
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main();

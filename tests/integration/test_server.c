@@ -1,0 +1,153 @@
+/*
+** test_server.c: the process manager and publishing under a live site:
+** a killed worker is replaced, SIGHUP picks up a changed template, a broken
+** course file is refused while the old content keeps serving, the socket is
+** not stolen from a live instance.
+*/
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "harness.h"
+
+static stack s;
+
+/* Sleep ms milliseconds. */
+static void nap(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Status of GET path (0 if no answer). */
+static long status_of(const char *path)
+{
+    http_res r;
+    long st = http_do(&s, "GET", path, NULL, NULL, &r) == 0 ? r.status : 0;
+    http_res_free(&r);
+    return st;
+}
+
+/* SIGKILL a worker: the manager replaces it and requests keep succeeding. */
+static void test_worker_killed(void)
+{
+    pid_t mgr = stack_manager(&s);
+    CHECK(mgr > 0);
+    pid_t kids[16];
+    int n = stack_children(mgr, kids, 16);
+    CHECK(n == 2);
+    if (n < 1)
+        return;
+    CHECK(kill(kids[0], SIGKILL) == 0);
+    int ok = 0;
+    for (int i = 0; i < 20; i++)
+        ok += status_of("/courses") == 200;
+    CHECK(ok == 20);
+    int replaced = 0;
+    for (int i = 0; i < 50 && !replaced; i++) {
+        pid_t now[16];
+        int m = stack_children(mgr, now, 16);
+        replaced = m == 2;
+        for (int k = 0; k < m; k++)
+            if (now[k] == kids[0])
+                replaced = 0;
+        if (!replaced)
+            nap(100);
+    }
+    CHECK(replaced);
+}
+
+/* Change a template and send SIGHUP: the next pages show it. */
+static void test_reload(void)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "sed -i 's|</main>|</main><p>reloaded-marker</p>|' '%s'",
+             stack_path(&s, "templates/layout.html"));
+    CHECK(system(cmd) == 0);
+    http_res r;
+    http_do(&s, "GET", "/calendar", NULL, NULL, &r);
+    CHECK(strstr(buf_str(&r.body), "reloaded-marker") == NULL);
+    http_res_free(&r);
+    CHECK(kill(stack_manager(&s), SIGHUP) == 0);
+    int seen = 0;
+    for (int i = 0; i < 50 && !seen; i++) {
+        http_do(&s, "GET", "/calendar", NULL, NULL, &r);
+        seen = r.status == 200 && strstr(buf_str(&r.body), "reloaded-marker") != NULL;
+        http_res_free(&r);
+        if (!seen)
+            nap(100);
+    }
+    CHECK(seen);
+
+    /* A broken template is refused on SIGHUP and the site keeps serving. */
+    snprintf(cmd, sizeof cmd, "printf '{{#if x}}never closed' > '%s'", stack_path(&s, "templates/pages/home.html"));
+    CHECK(system(cmd) == 0);
+    kill(stack_manager(&s), SIGHUP);
+    nap(500);
+    int ok = 0;
+    for (int i = 0; i < 10; i++)
+        ok += status_of("/") == 200;
+    CHECK(ok == 10);
+    buf log = BUF_INIT;
+    snprintf(cmd, sizeof cmd, "cat '%s'", stack_path(&s, "stack.log"));
+    stack_run(&s, cmd, &log);
+    CHECK_CONTAINS(buf_str(&log), "pages/home.html:1:");
+    buf_free(&log);
+}
+
+/* A broken course file: publish names file and line, the site is unchanged. */
+static void test_publish_refused(void)
+{
+    http_res before;
+    http_do(&s, "GET", "/courses/alignment", NULL, NULL, &before);
+    CHECK(before.status == 200);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "sed -i '2s/.*/title Alignment with no colon/' '%s' && "
+             "sed -i 's/^kind: .*/kind: pamphlet/' '%s'",
+             stack_path(&s, "courses/04-alignment/course.md"), stack_path(&s, "courses/04-alignment/playlist.md"));
+    CHECK(system(cmd) == 0);
+    buf out = BUF_INIT;
+    int rc = stack_run(&s, "build/journeys publish 2>&1", &out);
+    CHECK(rc == 1);
+    CHECK_CONTAINS(buf_str(&out), "courses/04-alignment/course.md:2:");
+    CHECK_CONTAINS(buf_str(&out), "courses/04-alignment/playlist.md:");
+    CHECK_CONTAINS(buf_str(&out), "Nothing was published");
+    buf_free(&out);
+    http_res after;
+    http_do(&s, "GET", "/courses/alignment", NULL, NULL, &after);
+    CHECK(after.status == 200);
+    CHECK(after.body.len == before.body.len && !memcmp(buf_str(&after.body), buf_str(&before.body), after.body.len));
+    http_res_free(&before);
+    http_res_free(&after);
+}
+
+/* A second serve on the same socket refuses to start. */
+static void test_socket_not_stolen(void)
+{
+    buf out = BUF_INIT;
+    int rc = stack_run(&s, "JOURNEYS_PATHS_PIDFILE=/dev/null build/journeys serve 2>&1", &out);
+    CHECK(rc == 1);
+    CHECK_CONTAINS(buf_str(&out), "another journeys serve is listening");
+    buf_free(&out);
+    CHECK(status_of("/") == 200);
+}
+
+int main(void)
+{
+    if (stack_start(&s, NULL) != 0) {
+        CHECK(!"the stack starts");
+        stack_stop(&s);
+        return check_done();
+    }
+    test_worker_killed();
+    test_socket_not_stolen();
+    test_publish_refused();
+    test_reload();
+    stack_stop(&s);
+    return check_done();
+}
