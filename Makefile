@@ -25,7 +25,7 @@ endif
 # Debian packages: building, running, and the test suite.
 DEB_BUILD := build-essential pkg-config libfcgi-dev libsqlite3-dev libmarkdown2-dev \
              libcurl4-openssl-dev libpcre2-dev libsodium-dev libjansson-dev libinih-dev sqlite3
-DEB_TEST  := python3-aiosmtpd chromium nodejs npm curl wrk clang
+DEB_TEST  := python3-aiosmtpd chromium curl wrk clang
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -50,22 +50,26 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/libjourneys.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/journeys: $(BUILD)/src/main.o $(BUILD)/libjourneys.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libjourneys.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libjourneys.a $(PKG_LIBS)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libjourneys.a $(PKG_LIBS)
 
 $(BUILD)/tests/harness.o: tests/integration/harness.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -Itests/integration -c -o $@ $<
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -Itests/integration -c -o $@ $<
 
 $(BUILD)/tests/itest_%: tests/integration/test_%.c $(INT_LIB) $(BUILD)/libjourneys.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -Itests/integration $(LDFLAGS) -o $@ $< $(INT_LIB) $(BUILD)/libjourneys.a $(PKG_LIBS)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -Itests/integration $(LDFLAGS) -o $@ $< $(INT_LIB) $(BUILD)/libjourneys.a $(PKG_LIBS)
 
 INT_BIN := $(INT_SRC:tests/integration/test_%.c=$(BUILD)/tests/itest_%)
 
@@ -80,6 +84,8 @@ deps:
 
 test-deps: deps
 	@missing=""; for p in $(DEB_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \

@@ -30,6 +30,28 @@ typedef struct config {
     int demo;            /* publish demonstration offerings */
     int secure_cookies;  /* mark cookies Secure (behind https) */
     int cache_seconds;   /* max-age for public pages */
+    int cancel_days;     /* a participant may cancel until this many days before the start */
+    int hold_minutes;    /* a seat waits this long for its checkout to finish */
+    int offer_hours;     /* a waitlist offer stays open this long */
+    int session_days;    /* sign-in lasts this long */
+    /* [mail] */
+    char *smtp_url;      /* smtp://host:port or smtps://host:port */
+    char *smtp_user, *smtp_password;
+    int smtp_require_tls;
+    int smtp_timeout;    /* seconds, for connecting and for each response */
+    char *mail_from, *mail_from_name;
+    int mail_max_attempts; /* then the message is marked failed, for staff */
+    /* [payments] */
+    char *pay_api_base;  /* https://api.stripe.com or a stand-in */
+    char *pay_secret_key;
+    char *pay_webhook_secret;
+    int pay_timeout;
+    /* [community] */
+    char *community_url;     /* the invitation link mailed to participants */
+    char *community_api_url; /* Discourse-compatible base URL, or "" for none */
+    char *community_api_key, *community_api_user;
+    /* [jobs] */
+    int jobs_interval;   /* seconds between passes over the outbox */
 } config;
 
 /* Fill c with defaults, then the INI file at path (NULL or "" for none; a

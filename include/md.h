@@ -40,8 +40,8 @@
 
 /* Render Markdown written by staff (courses/): fenced code, tables,
 ** autolinks and smart punctuation on; footnotes, pandoc header blocks,
-** tables of contents, <style> extraction, div quotes and pseudo-protocol
-** links off; raw HTML shown as text; images only from https or a relative
+** tables of contents, <style> extraction, div quotes, =term= definition
+** lists and pseudo-protocol links off; raw HTML shown as text; images only from https or a relative
 ** path. */
 int md_render_trusted(buf *out, const char *src, size_t len);
 

@@ -14,7 +14,8 @@
 ** then the root context; a numeric segment indexes an array (items.0.title).
 **
 ** A set is parsed once at load and is read-only afterwards, so one set may
-** be shared by any number of renders. Rendering allocates nothing.
+** be shared by any number of renders. Rendering does no parsing and
+** allocates nothing beyond what the url filter's encoder needs.
 */
 #ifndef JOURNEYS_TMPL_H
 #define JOURNEYS_TMPL_H

@@ -6,7 +6,9 @@
 ** Each subcommand has --help. Settings come from the configuration (see
 ** config.h); a few have command-line options that override it.
 */
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +317,11 @@ int main(int argc, char **argv)
             return 2;
         }
         buf_free(&err);
+        if (mkdir(cfg.var, 0750) != 0 && errno != EEXIST) {
+            fprintf(stderr, "journeys: cannot create %s: %s\n", cfg.var, strerror(errno));
+            config_free(&cfg);
+            return 1;
+        }
         int rc = commands[c].run(&cfg, argc - i, argv + i);
         config_free(&cfg);
         return rc;

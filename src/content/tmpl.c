@@ -5,7 +5,8 @@
 ** (source copies, nodes, path segments, names) lives in the set's arena and
 ** goes with tmpl_free(); text nodes point into the copied source. Rendering
 ** walks the tree with a chain of scope frames on the C stack and allocates
-** nothing of its own (libcurl allocates inside esc_url).
+** nothing of its own (libcurl allocates inside esc_url, and a real number
+** through the url filter uses a small temporary buffer).
 */
 #include "tmpl.h"
 
@@ -21,7 +22,7 @@
 
 #define MAX_BLOCK_DEPTH 64         /* open blocks inside one template */
 #define MAX_PARTIAL_DEPTH 16       /* partials inside partials at render */
-#define RENDER_BUDGET 10000000UL   /* nodes and iterations per render */
+#define RENDER_BUDGET 10000000UL   /* nodes, iterations, scopes searched */
 #define MAX_DIR_DEPTH 16           /* folder nesting tmpl_load descends */
 #define MAX_FILE_SIZE (4u << 20)   /* largest template file tmpl_load reads */
 
@@ -631,14 +632,16 @@ static const json_t *walk(const json_t *j, const tpath *p, size_t from)
     return j;
 }
 
-/* Resolve p against the scope chain f (innermost first). */
-static val resolve(const tpath *p, const frame *f)
+/* Resolve p against the scope chain f (innermost first), counting each
+** scope searched as work done in r. */
+static val resolve(const tpath *p, const frame *f, render *r)
 {
     val v = {V_JSON, NULL, 0};
     if (p->special == S_THIS) {
         v.j = walk(f->item, p, 0);
     } else if (p->special == S_NONE) {
         for (; f; f = f->up) {
+            r->steps++;
             const json_t *j = step(f->item, p->seg[0], p->idx[0]);
             if (j) {
                 v.j = walk(j, p, 1);
@@ -741,7 +744,7 @@ static int render_list(const node *n, const frame *f, render *r);
 ** the innermost scope, or the else branch for an empty or non-array. */
 static int render_each(const node *n, const frame *f, render *r)
 {
-    val v = resolve(&n->path, f);
+    val v = resolve(&n->path, f, r);
     const json_t *arr = v.kind == V_JSON && json_is_array(v.j) ? v.j : NULL;
     size_t count = json_array_size(arr);
     if (count == 0)
@@ -765,12 +768,12 @@ static int render_list(const node *n, const frame *f, render *r)
         int rc = 0;
         switch (n->type) {
         case N_TEXT: buf_append(r->out, n->text, n->len); break;
-        case N_VAR: emit(r->out, resolve(&n->path, f), n->filter); break;
+        case N_VAR: emit(r->out, resolve(&n->path, f, r), n->filter); break;
         case N_IF:
-            rc = render_list(truthy(resolve(&n->path, f)) ? n->body : n->alt, f, r);
+            rc = render_list(truthy(resolve(&n->path, f, r)) ? n->body : n->alt, f, r);
             break;
         case N_UNLESS:
-            rc = render_list(truthy(resolve(&n->path, f)) ? n->alt : n->body, f, r);
+            rc = render_list(truthy(resolve(&n->path, f, r)) ? n->alt : n->body, f, r);
             break;
         case N_EACH: rc = render_each(n, f, r); break;
         default:

@@ -76,12 +76,13 @@ int page_home(request *rq, response *rs)
         if (ahead(o) && json_array_size(upcoming) < 5)
             json_array_append(upcoming, o);
     json_t *series = store_series(rq->app->db);
-    json_t *ctx = json_pack("{s:o, s:o, s:o}", "series", series ? series : json_object(),
-                            "courses", course_cards(rq, all), "upcoming", upcoming);
+    const char *tagline = series ? json_string_value(json_object_get(series, "tagline")) : NULL;
+    tagline = arena_strdup(rq->a, tagline ? tagline : "Courses");
+    json_t *ctx = json_pack("{s:o, s:o, s:o, s:s}", "series", series ? series : json_object(),
+                            "courses", course_cards(rq, all), "upcoming", upcoming, "description", tagline);
     json_decref(all);
     rs->cache_seconds = rq->app->cfg->cache_seconds;
-    const char *title = series ? json_string_value(json_object_get(series, "title")) : "Journeys";
-    return page_render(rq, rs, "pages/home", ctx, title ? title : "Journeys", "home");
+    return page_render(rq, rs, "pages/home", ctx, tagline, "home");
 }
 
 int page_courses(request *rq, response *rs)
@@ -137,7 +138,8 @@ int page_course(request *rq, response *rs)
     json_object_set_new(course, "total_playlist_minutes", json_integer(minutes));
     json_int_t pos = json_integer_value(json_object_get(course, "position"));
     json_t *courses = store_courses(rq->app->db);
-    json_t *ctx = json_pack("{s:o, s:o, s:o, s:o}", "course", course,
+    json_t *ctx = json_pack("{s:o, s:O, s:o, s:o, s:o}", "course", course,
+                            "description", json_object_get(course, "summary"),
                             "offerings", offerings(rq, rq->param[0], date_today()),
                             "prev", neighbour(rq, courses, pos - 1), "next", neighbour(rq, courses, pos + 1));
     json_decref(courses);

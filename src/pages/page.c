@@ -38,7 +38,11 @@ int page_render(request *rq, response *rs, const char *name, json_t *ctx,
     int rc = tmpl_render(ap->tmpl, name, ctx, &content);
     json_t *layout = json_object();
     json_object_set(layout, "site", site(ap));
-    json_object_set_new(layout, "page", json_pack("{s:s}", "title", title));
+    json_t *page = json_pack("{s:s}", "title", title);
+    json_t *desc = json_object_get(ctx, "description");
+    if (json_is_string(desc))
+        json_object_set(page, "description", desc);
+    json_object_set_new(layout, "page", page);
     json_t *navs = json_object();
     if (nav)
         json_object_set_new(navs, nav, json_true());

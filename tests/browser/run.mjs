@@ -5,7 +5,7 @@
 //   BASE_URL=http://127.0.0.1:18080 node run.mjs
 //   BASE_URL=... node run.mjs --only "home page"      (repeatable; exact name or substring)
 //   BASE_URL=... node run.mjs --list
-//   SCREENSHOT_DIR=/tmp/shots  saves a full-page PNG of each visited page type
+//   SCREENSHOT_DIR=shots  saves a full-page PNG of each visited page type
 //
 // To add a test, call test(name, async (page, t) => { ... }) in the TESTS
 // section below. Each test gets a fresh browser context (no cookies) and a

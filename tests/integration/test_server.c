@@ -105,17 +105,18 @@ static void test_publish_refused(void)
     http_res before;
     http_do(&s, "GET", "/courses/alignment", NULL, NULL, &before);
     CHECK(before.status == 200);
-    char cmd[1024];
+    char cmd[1024], course_md[512];
+    snprintf(course_md, sizeof course_md, "%s", stack_path(&s, "courses/04-alignment/course.md"));
     snprintf(cmd, sizeof cmd,
              "sed -i '2s/.*/title Alignment with no colon/' '%s' && "
              "sed -i 's/^kind: .*/kind: pamphlet/' '%s'",
-             stack_path(&s, "courses/04-alignment/course.md"), stack_path(&s, "courses/04-alignment/playlist.md"));
+             course_md, stack_path(&s, "courses/03-learning-model/playlist.md"));
     CHECK(system(cmd) == 0);
     buf out = BUF_INIT;
     int rc = stack_run(&s, "build/journeys publish 2>&1", &out);
     CHECK(rc == 1);
     CHECK_CONTAINS(buf_str(&out), "courses/04-alignment/course.md:2:");
-    CHECK_CONTAINS(buf_str(&out), "courses/04-alignment/playlist.md:");
+    CHECK_CONTAINS(buf_str(&out), "courses/03-learning-model/playlist.md:");
     CHECK_CONTAINS(buf_str(&out), "Nothing was published");
     buf_free(&out);
     http_res after;

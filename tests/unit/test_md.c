@@ -460,6 +460,12 @@ static void test_edges(void)
     CHECK(md_render_trusted(&small, "a long paragraph of text", 24) == -1);
     buf_free(&small);
 
+    /* discount 2.2.7 leaks on this =term= definition list; must not here */
+    buf_init(&b, 0);
+    CHECK(md_render_untrusted(&b, "=.=\n\t", 5, 0) == 0);
+    CHECK_CONTAINS(buf_str(&b), "=.=");
+    buf_free(&b);
+
     /* repeated renders share discount's state without trouble */
     for (int i = 0; i < 50; i++) {
         buf_init(&b, 0);

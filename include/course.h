@@ -1,0 +1,104 @@
+/*
+** course.h: load and check the course content folder (courses/).
+**
+** The format is described in courses/README.md. course_load() reads the
+** whole folder into plain structs allocated from an arena, checks every
+** rule it can, and reports each problem as one line of err:
+**
+**     courses/01-purpose-and-vision/playlist.md:12: kind 'blog' is not ...
+**
+** The path starts with the last component of the root folder. Problems that
+** belong to a whole file or folder rather than a line (a missing file, a
+** file over 1 MiB, a badly named course folder) have no line number:
+**
+**     courses/01-purpose-and-vision/panel.md: missing file; ...
+**
+** Loading goes on after a problem, so one run reports as many as it can.
+** Markdown bodies are kept as source; rendering is the caller's business.
+**
+** Text rules: files are UTF-8 (a leading byte-order mark is ignored) without
+** NUL bytes and at most 1 MiB; Windows line endings are accepted; values
+** have surrounding whitespace trimmed.
+*/
+#ifndef JOURNEYS_COURSE_H
+#define JOURNEYS_COURSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+
+typedef struct panelist { const char *name, *role; } panelist;
+
+typedef struct item {           /* a playlist item, prompt or activity */
+    const char *title;
+    const char *kind;            /* playlist only */
+    int minutes;                 /* 0 when not given */
+    const char *link, *source;   /* playlist only; may be NULL */
+    const char *submit;          /* activities only */
+    const char *body_md;         /* Markdown source ("" when none) */
+    int line;                    /* where its heading is */
+} item;
+
+typedef struct course {
+    const char *dir;             /* "01-purpose-and-vision" */
+    const char *slug;            /* "purpose-and-vision" */
+    int position;                /* 1 from "01-" */
+    const char *title, *tagline, *summary;
+    int hours_min, hours_max;    /* "5" gives 5 and 5 */
+    const char **outcomes; int n_outcomes;
+    const char *overview_md;
+    const char *panel_title, *panel_video;  /* panel_video NULL when "pending" */
+    int panel_minutes;
+    panelist *panelists; int n_panelists;
+    const char *panel_summary_md, *transcript_md;
+    const char *playlist_intro_md, *discussions_intro_md, *activities_intro_md;
+    item *playlist; int n_playlist;
+    item *prompts; int n_prompts;
+    item *activities; int n_activities;
+} course;
+
+typedef struct offering_seed {
+    const char *code, *course_slug;
+    int32_t starts, ends;        /* days since 1970-01-01, inclusive; see week below */
+    int64_t price_cents; const char *currency;   /* currency "USD" unless given */
+    int capacity;
+    int32_t opens, closes;       /* opens default: INT32_MIN meaning "open now";
+                                    closes default: starts - 1 */
+    const char *coach, *season;  /* NULL when not given */
+    int demo;
+    int line;                    /* first line of its block in calendar.txt */
+} offering_seed;
+
+typedef struct series {
+    const char *title, *tagline, *organisation, *partner, *community_url, *contact_email;
+    const char *intro_md;
+    course *courses; int n_courses;       /* sorted by position */
+    offering_seed *offerings; int n_offerings;   /* in calendar.txt order */
+} series;
+
+/* Read root (the courses/ folder) into *out, all memory from a.
+**
+** today (days since 1970-01-01) anchors `week: +N` demo offerings: starts is
+** the Monday of the Monday-to-Sunday week containing today, plus N weeks,
+** and ends is the Friday after it. Example: today 2026-11-22, a Sunday,
+** and week +2 give 2026-11-30 to 2026-12-04; +0 gives 2026-11-16 to
+** 2026-11-20.
+**
+** include_demo: when 0, offerings marked `demo: yes` are checked but left
+** out of out->offerings (not an error).
+**
+** Every problem is appended to err as described above. Returns 0 when there
+** were none, -1 otherwise (out then holds whatever could be read). After a
+** successful load every required value and every *_md field is non-NULL
+** ("" for an empty body); optional values not given are NULL. */
+int course_load(arena *a, const char *root, int32_t today, int include_demo,
+                series *out, buf *err);
+
+/* Check text (len bytes) as the contents of a course.md: encoding, front
+** matter syntax, keys and values. Problems go to err as "course.md:LINE: ...".
+** Returns 0 when there were none, -1 otherwise. For tests and fuzzing. */
+int course_parse_frontmatter_for_test(arena *a, const char *text, size_t len, buf *err);
+
+#endif

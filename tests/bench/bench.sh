@@ -1,0 +1,74 @@
+#!/bin/sh
+# make bench: wrk against the real stack on loopback. Each page is measured
+# beside nginx serving a static file of about the same size in the same run,
+# and reported as a ratio to it, so the figures mean something on any
+# machine. Also reports the workers' memory before and after.
+#
+#   BENCH_SECONDS=10   seconds per URL
+#   BENCH_CONNS=64     concurrent connections
+#   BENCH_MILLION=1    afterwards, send a million requests to one page and
+#                      report the workers' resident memory before and after
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+SECS=${BENCH_SECONDS:-10}
+CONNS=${BENCH_CONNS:-64}
+dir=$(mktemp -d /tmp/journeys-bench-XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+JOURNEYS_PATHS_VAR="$dir/var" PORT=$port setsid sh nginx/run.sh >"$dir/stack.log" 2>&1 &
+stack=$!
+trap 'kill -TERM -$stack 2>/dev/null; wait $stack 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
+for _ in $(seq 1 100); do
+    curl -fsS "$base/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+
+# Resident memory (KiB) of the workers: the manager's children.
+workers_rss() {
+    mgr=$(cat "$dir/var/journeys.pid")
+    total=0
+    for c in $(cat /proc/"$mgr"/task/"$mgr"/children); do
+        kb=$(awk '/^VmRSS/ {print $2}' /proc/"$c"/status 2>/dev/null || echo 0)
+        total=$((total + kb))
+    done
+    echo "$total"
+}
+
+# Print "rps p50 p99" for one URL.
+measure() {
+    wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$1" 2>/dev/null | awk '
+        /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
+        END {printf "%s %s %s\n", rps, p50, p99}'
+}
+
+size() { curl -fsS "$1" | wc -c; }
+
+echo "journeys bench: $SECS s per URL, $CONNS connections, $(nproc) cores"
+echo "workers' memory at start: $(workers_rss) KiB"
+static=$(measure "$base/static/yardstick.html")
+srps=${static%% *}
+printf '%-24s %8s %10s %10s %10s %8s\n' URL bytes req/s p50 p99 ratio
+printf '%-24s %8s %10s %10s %10s %8s\n' /static/yardstick.html "$(size "$base/static/yardstick.html")" $static 1.00
+course=$(curl -fsS "$base/courses" | grep -o '/courses/[a-z0-9-]*' | head -n 1)
+for path in / /courses "$course" /calendar /calendar.ics; do
+    r=$(measure "$base$path")
+    rps=${r%% *}
+    ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
+    printf '%-24s %8s %10s %10s %10s %8s\n' "$path" "$(size "$base$path")" $r "$ratio"
+done
+echo "workers' memory after: $(workers_rss) KiB"
+
+if [ "${BENCH_MILLION:-0}" = 1 ]; then
+    before=$(workers_rss)
+    wrk -t2 -c"$CONNS" -d600s -s /dev/stdin "$base/courses" >/dev/null 2>&1 <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  if n > 500000 then wrk.thread:stop() end
+  return wrk.format()
+end
+LUA
+    echo "a million requests: workers' memory $before KiB before, $(workers_rss) KiB after"
+fi
