@@ -7,6 +7,10 @@
 ** walks the tree with a chain of scope frames on the C stack and allocates
 ** nothing of its own (libcurl allocates inside esc_url, and a real number
 ** through the url filter uses a small temporary buffer).
+**
+** A template whose name ends in ".txt" is plain text (e-mail bodies): the
+** parser maps its filters to the plain-text ones at parse time, so the
+** renderer never needs to know which kind of template it is walking.
 */
 #include "tmpl.h"
 
@@ -27,7 +31,9 @@
 #define MAX_FILE_SIZE (4u << 20)   /* largest template file tmpl_load reads */
 
 enum ntype { N_TEXT, N_VAR, N_IF, N_UNLESS, N_EACH, N_PARTIAL };
-enum filter { F_HTML, F_URL, F_HREF, F_RAW };
+/* F_TEXT and F_TEXT_HREF only occur in plain-text templates, where they
+** replace the default (F_HTML), raw and href. */
+enum filter { F_HTML, F_URL, F_HREF, F_RAW, F_TEXT, F_TEXT_HREF };
 enum special { S_NONE, S_THIS, S_INDEX, S_NUMBER, S_FIRST, S_LAST };
 
 /* A dotted path split at parse time. For S_THIS the segments are walked
@@ -62,6 +68,7 @@ struct node {
 
 struct tmpl {
     const char *name, *label; /* label: the name shown in messages */
+    int text;                 /* 1 for a plain-text (.txt) template */
     node *root, *partials;
     tmpl *next;
 };
@@ -84,6 +91,7 @@ typedef struct parser {
     const char *label; /* template name in messages */
     buf *err;
     int nerr, depth;
+    int text;          /* 1 when parsing a plain-text template */
     node *root, **tail; /* tail: where the next node is linked */
     node *partials;
     open_block stack[MAX_BLOCK_DEPTH];
@@ -236,7 +244,15 @@ static int parse_path(parser *p, const char *s, size_t n, int line, tpath *out)
     return 0;
 }
 
-/* {{ path }} or {{ path | filter }}: add a value node or report why not. */
+/* The filter a plain-text template uses in place of the HTML one f:
+** values go out unescaped, and an href keeps only its safety check. */
+static int text_filter(int f)
+{
+    return f == F_URL ? F_URL : f == F_HREF ? F_TEXT_HREF : F_TEXT;
+}
+
+/* {{ path }} or {{ path | filter }}: add a value node or report why not.
+** In a plain-text template raw is allowed for any path. */
 static void parse_var(parser *p, const char *s, size_t n, int line)
 {
     const char *bar = memchr(s, '|', n);
@@ -257,7 +273,9 @@ static void parse_var(parser *p, const char *s, size_t n, int line)
     }
     if (parse_path(p, s, plen, line, &path) < 0)
         return;
-    if (filter == F_RAW) {
+    if (p->text) {
+        filter = text_filter(filter);
+    } else if (filter == F_RAW) {
         const char *last = path.nseg ? path.seg[path.nseg - 1] : "";
         size_t len = strlen(last);
         if (len < 5 || strcmp(last + len - 5, "_html") != 0) {
@@ -427,6 +445,13 @@ static const tmpl *find(const tmpl_set *set, const char *name)
     return NULL;
 }
 
+/* 1 if s ends with suffix. */
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
 /* Create an empty set; aborts on out of memory like the arena does. */
 tmpl_set *tmpl_new(void)
 {
@@ -452,6 +477,7 @@ static int add_labeled(tmpl_set *set, const char *name, const char *label,
     p.mem = set->mem;
     p.label = arena_strdup(set->mem, label);
     p.err = err;
+    p.text = ends_with(name, ".txt");
     char *src = arena_alloc(set->mem, len + 1);
     if (len)
         memcpy(src, text, len);
@@ -462,6 +488,7 @@ static int add_labeled(tmpl_set *set, const char *name, const char *label,
     tmpl *t = arena_zalloc(set->mem, sizeof *t);
     t->name = arena_strdup(set->mem, name);
     t->label = p.label;
+    t->text = p.text;
     t->root = p.root;
     t->partials = p.partials;
     t->next = set->list;
@@ -476,7 +503,8 @@ int tmpl_add(tmpl_set *set, const char *name, const char *text, size_t len, buf 
 }
 
 /* See tmpl.h: point every partial tag at its template; report each
-** missing one and return -1 if any. */
+** missing one, and each of the other kind (HTML in plain text or the
+** reverse, left unresolved so it cannot render), and return -1 if any. */
 int tmpl_check(tmpl_set *set, buf *err)
 {
     int bad = 0;
@@ -485,6 +513,11 @@ int tmpl_check(tmpl_set *set, buf *err)
             n->partial = find(set, n->pname);
             if (!n->partial) {
                 buf_printf(err, "%s:%d: partial \"%s\" not found\n", t->label, n->line, n->pname);
+                bad = 1;
+            } else if (n->partial->text != t->text) {
+                buf_printf(err, "%s:%d: partial \"%s\" is %s: partials must be of the same kind\n",
+                           t->label, n->line, n->pname, n->partial->text ? "plain text" : "HTML");
+                n->partial = NULL;
                 bad = 1;
             }
         }
@@ -507,9 +540,18 @@ int tmpl_has(const tmpl_set *set, const char *name)
 /* --------------------------------------------------------------- loading */
 
 /* Read and add the template file at full, called rel (which ends in
-** ".html") in messages. Returns 1 after reporting a failure, else 0. */
+** ".html" or ".txt") in messages; an HTML template's name drops the
+** ".html", a plain-text one keeps its ".txt". Returns 1 after reporting a
+** failure, else 0. */
 static int load_file(tmpl_set *set, const char *full, const char *rel, buf *err)
 {
+    int html = ends_with(rel, ".html");
+    const char *name = html ? arena_strndup(set->mem, rel, strlen(rel) - 5) : rel;
+    if (html && ends_with(name, ".txt")) {
+        /* its name would make it a plain-text template without escaping */
+        buf_printf(err, "%s: an HTML template's name may not end in .txt.html\n", rel);
+        return 1;
+    }
     FILE *f = fopen(full, "rb");
     if (!f) {
         buf_printf(err, "%s: cannot open: %s\n", rel, strerror(errno));
@@ -526,8 +568,7 @@ static int load_file(tmpl_set *set, const char *full, const char *rel, buf *err)
     if (rc)
         buf_printf(err, "%s: cannot read (too large?)\n", rel);
     else
-        rc = add_labeled(set, arena_strndup(set->mem, rel, strlen(rel) - 5), rel,
-                         buf_str(&text), text.len, err, 1) < 0;
+        rc = add_labeled(set, name, rel, buf_str(&text), text.len, err, 1) < 0;
     buf_free(&text);
     return rc;
 }
@@ -538,8 +579,8 @@ static int visible(const struct dirent *d)
     return d->d_name[0] != '.';
 }
 
-/* Load every *.html under root/rel (rel is "" or ends in "/"), in name
-** order, recursing into folders. Returns the number of failures. */
+/* Load every *.html and *.txt under root/rel (rel is "" or ends in "/"),
+** in name order, recursing into folders. Returns the number of failures. */
 static int load_dir(tmpl_set *set, const char *root, const char *rel, int depth, buf *err)
 {
     char *dir = arena_printf(set->mem, "%s/%s", root, rel);
@@ -566,7 +607,8 @@ static int load_dir(tmpl_set *set, const char *root, const char *rel, int depth,
             } else {
                 bad += load_dir(set, root, arena_printf(set->mem, "%s/", sub), depth + 1, err);
             }
-        } else if (S_ISREG(st.st_mode) && len > 5 && strcmp(nm + len - 5, ".html") == 0) {
+        } else if (S_ISREG(st.st_mode) && ((len > 5 && ends_with(nm, ".html")) ||
+                                           (len > 4 && ends_with(nm, ".txt")))) {
             bad += load_file(set, full, sub, err);
         }
         free(list[i]);
@@ -679,16 +721,31 @@ static int truthy(val v)
     }
 }
 
+/* Append s[0..n) as plain text: unchanged but for NUL bytes, which are
+** dropped (as esc_html does) since they have no place in a message. */
+static void emit_text(buf *out, const char *s, size_t n)
+{
+    const char *end = s + n, *nul;
+    while ((nul = memchr(s, '\0', (size_t)(end - s))) != NULL) {
+        buf_append(out, s, (size_t)(nul - s));
+        s = nul + 1;
+    }
+    buf_append(out, s, (size_t)(end - s));
+}
+
 /* Append string s[0..n) through the filter. An href with an embedded
 ** NUL is refused: the NUL would hide the rest from url_is_safe. */
 static void emit_string(buf *out, const char *s, size_t n, int filter)
 {
+    int href = filter == F_HREF || filter == F_TEXT_HREF;
     if (filter == F_RAW)
         buf_append(out, s, n);
     else if (filter == F_URL)
         esc_url(out, s, n);
-    else if (filter == F_HREF && (memchr(s, '\0', n) || !url_is_safe(s)))
+    else if (href && (memchr(s, '\0', n) || !url_is_safe(s)))
         buf_putc(out, '#');
+    else if (filter == F_TEXT || filter == F_TEXT_HREF)
+        emit_text(out, s, n);
     else
         esc_html(out, s, n);
 }
@@ -732,7 +789,7 @@ static void emit(buf *out, val v, int filter)
     case JSON_TRUE: buf_puts(out, "true"); break;
     case JSON_FALSE: buf_puts(out, "false"); break;
     default:
-        if (filter == F_HREF)
+        if (filter == F_HREF || filter == F_TEXT_HREF)
             buf_putc(out, '#');
         break;
     }

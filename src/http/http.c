@@ -196,7 +196,8 @@ void http_serialize(const request *rq, const response *rs, buf *out)
                   "X-Frame-Options: DENY\r\n"
                   "Cross-Origin-Opener-Policy: same-origin\r\n");
     if (rs->cache_seconds > 0 && (status == 200 || status == 304)) {
-        buf_printf(out, "Cache-Control: public, max-age=%d\r\nETag: %s\r\n", rs->cache_seconds, etag);
+        buf_printf(out, "Cache-Control: public, max-age=%d\r\nETag: %s\r\nX-Accel-Expires: %d\r\n",
+                   rs->cache_seconds, etag, rs->cache_seconds < 2 ? rs->cache_seconds : 2);
     } else {
         buf_puts(out, "Cache-Control: no-store\r\n");
     }

@@ -43,6 +43,13 @@ measure() {
         END {printf "%s %s %s\n", rps, p50, p99}'
 }
 
+# The same with a session cookie, which bypasses nginx's microcache.
+measure_uncached() {
+    wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Cookie: journeys_session=bench" "$1" 2>/dev/null | awk '
+        /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
+        END {printf "%s %s %s\n", rps, p50, p99}'
+}
+
 size() { curl -fsS "$1" | wc -c; }
 
 echo "journeys bench: $SECS s per URL, $CONNS connections, $(nproc) cores"
@@ -54,6 +61,13 @@ printf '%-24s %8s %10s %10s %10s %8s\n' /static/yardstick.html "$(size "$base/st
 course=$(curl -fsS "$base/courses" | grep -o '/courses/[a-z0-9-]*' | head -n 1)
 for path in / /courses "$course" /calendar /calendar.ics; do
     r=$(measure "$base$path")
+    rps=${r%% *}
+    ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
+    printf '%-24s %8s %10s %10s %10s %8s\n' "$path" "$(size "$base$path")" $r "$ratio"
+done
+echo "The same pages for a signed-in reader (no microcache: every request rendered by a worker):"
+for path in / /courses "$course" /calendar /calendar.ics; do
+    r=$(measure_uncached "$base$path")
     rps=${r%% *}
     ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
     printf '%-24s %8s %10s %10s %10s %8s\n' "$path" "$(size "$base$path")" $r "$ratio"

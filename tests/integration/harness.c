@@ -138,7 +138,26 @@ int stack_start(stack *s, const char *const *env)
     return -1;
 }
 
-void stack_stop(stack *s)
+/* Count sanitizer reports in the file at path; print them to stderr. */
+static int sanitizer_reports(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strstr(line, "ERROR: AddressSanitizer") || strstr(line, "ERROR: LeakSanitizer") ||
+            strstr(line, "runtime error:")) {
+            fprintf(stderr, "sanitizer: %s", line);
+            n++;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+int stack_stop(stack *s)
 {
     if (s->pid > 0) {
         kill(-s->pid, SIGTERM);
@@ -156,15 +175,16 @@ void stack_stop(stack *s)
         }
         /* Anything of the group still alive (a worker mid-exit) goes too. */
         nap(100);
-        kill(-s->pid ? -s->pid : 0, 0);
         s->pid = 0;
     }
+    int reports = sanitizer_reports(stack_path(s, "stack.log"));
     if (s->dir[0] && !getenv("KEEP_STACK")) {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
         if (system(cmd) != 0)
             fprintf(stderr, "harness: could not remove %s\n", s->dir);
     }
+    return reports;
 }
 
 pid_t stack_manager(const stack *s)

@@ -24,8 +24,10 @@ typedef struct stack {
 ** the site answers, -1 (and logs) otherwise. */
 int stack_start(stack *s, const char *const *env);
 
-/* Stop the stack (SIGTERM, then SIGKILL) and remove its folder. */
-void stack_stop(stack *s);
+/* Stop the stack (SIGTERM, then SIGKILL) and remove its folder. Returns the
+** number of sanitizer reports (AddressSanitizer, UBSan "runtime error",
+** LeakSanitizer) found in the stack's log, so tests can fail on them. */
+int stack_stop(stack *s);
 
 /* The manager's pid, from its pid file; -1 if unknown. */
 pid_t stack_manager(const stack *s);

@@ -113,7 +113,7 @@ static void test_publish_refused(void)
              course_md, stack_path(&s, "courses/03-learning-model/playlist.md"));
     CHECK(system(cmd) == 0);
     buf out = BUF_INIT;
-    int rc = stack_run(&s, "build/journeys publish 2>&1", &out);
+    int rc = stack_run(&s, "\"${BUILD:-build}\"/journeys publish 2>&1", &out);
     CHECK(rc == 1);
     CHECK_CONTAINS(buf_str(&out), "courses/04-alignment/course.md:2:");
     CHECK_CONTAINS(buf_str(&out), "courses/03-learning-model/playlist.md:");
@@ -131,7 +131,7 @@ static void test_publish_refused(void)
 static void test_socket_not_stolen(void)
 {
     buf out = BUF_INIT;
-    int rc = stack_run(&s, "JOURNEYS_PATHS_PIDFILE=/dev/null build/journeys serve 2>&1", &out);
+    int rc = stack_run(&s, "JOURNEYS_PATHS_PIDFILE=/dev/null \"${BUILD:-build}\"/journeys serve 2>&1", &out);
     CHECK(rc == 1);
     CHECK_CONTAINS(buf_str(&out), "another journeys serve is listening");
     buf_free(&out);
@@ -149,6 +149,6 @@ int main(void)
     test_socket_not_stolen();
     test_publish_refused();
     test_reload();
-    stack_stop(&s);
+    CHECK(stack_stop(&s) == 0);
     return check_done();
 }

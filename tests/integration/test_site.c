@@ -216,6 +216,6 @@ int main(void)
     test_ical();
     test_caching();
     test_errors();
-    stack_stop(&s);
+    CHECK(stack_stop(&s) == 0);
     return check_done();
 }

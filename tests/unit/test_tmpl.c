@@ -1,6 +1,7 @@
 /*
 ** test_tmpl.c: unit tests for the template engine: values, filters and
-** escaping, blocks, loops, partials, parse errors and loading from disk.
+** escaping, blocks, loops, partials, parse errors, plain-text templates
+** and loading from disk.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,6 +378,106 @@ static void test_parse_errors(void)
     tmpl_free(set);
 }
 
+/* Render template name from the (name, text) pairs against ctx_json, or
+** "ERR(...)" with the load messages / "RENDER -1". The result lives in the
+** static buffer until the next call. */
+static const char *run_named(const char *const *pairs, size_t n, const char *name,
+                             const char *ctx_json)
+{
+    buf err = BUF_INIT;
+    buf_reset(&out);
+    tmpl_set *set = make_set(pairs, n, &err);
+    json_t *ctx = json_loads(ctx_json, JSON_ALLOW_NUL, NULL);
+    CHECK(ctx != NULL);
+    if (!set)
+        buf_printf(&out, "ERR(%s)", buf_str(&err));
+    else if (tmpl_render(set, name, ctx, &out) < 0)
+        buf_puts(&out, "RENDER -1");
+    json_decref(ctx);
+    tmpl_free(set);
+    buf_free(&err);
+    return buf_str(&out);
+}
+
+/* Plain-text (.txt) templates: no HTML escaping, raw for anything, url and
+** href filters, NUL bytes, and partials only of the same kind. */
+static void test_text(void)
+{
+    const char *ctx = "{\"name\":\"Ann <O'Neil> & \\\"co\\\"\",\"title\":\"x\",\"n\":3,"
+                      "\"link\":\"https://example.com/verify?t=a&b=<c>\","
+                      "\"bad\":\"javascript:alert(1)\",\"items\":[\"a&b\",\"<c>\"],"
+                      "\"q\":\"a b&c\",\"t\":true}";
+    const char *one[] = {"m.txt", NULL};
+    const char *tests[][2] = {
+        {"Hello {{name}},", "Hello Ann <O'Neil> & \"co\","},
+        {"{{ name | raw }}|{{ title | raw }}", "Ann <O'Neil> & \"co\"|x"},
+        {"{{ link }} {{ link | href }}", "https://example.com/verify?t=a&b=<c> "
+                                         "https://example.com/verify?t=a&b=<c>"},
+        {"[{{ bad | href }}] [{{ missing | href }}] [{{ n | href }}]", "[#] [#] [3]"},
+        {"/s?q={{ q | url }}", "/s?q=a%20b%26c"},
+        {"{{#each items}}- {{.}}\n{{/each}}{{#if t}}yes{{/if}}", "- a&b\n- <c>\nyes"},
+        {"{{n}} {{t}} [{{missing}}] {{ this.n | raw }}", "3 true [] 3"},
+    };
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        one[1] = tests[i][0];
+        CHECK_STR(run_named(one, 2, "m.txt", ctx), tests[i][1]);
+    }
+    /* the same text as an HTML template is escaped and refuses raw */
+    one[0] = "m";
+    one[1] = "{{name}}";
+    CHECK_STR(run_named(one, 2, "m", ctx), "Ann &lt;O&#39;Neil&gt; &amp; &quot;co&quot;");
+    one[1] = "{{ name | raw }}";
+    CHECK_STR(run_named(one, 2, "m", ctx), "ERR(m:1: raw is only for values ending in _html\n)");
+    /* NUL bytes are dropped from plain text; an href hiding a scheme behind one is "#" */
+    json_t *c = json_object();
+    json_object_set_new(c, "v", json_stringn("a\0b\0", 4));
+    json_object_set_new(c, "u", json_stringn("java\0script:alert(1)", 20));
+    json_object_set_new(c, "w", json_stringn("/ok\0", 4));
+    char *js = json_dumps(c, 0);
+    one[0] = "m.txt";
+    one[1] = "{{v}}|{{ v | raw }}|{{ u | href }}|{{ w | href }}";
+    CHECK_STR(run_named(one, 2, "m.txt", js), "ab|ab|#|#");
+    free(js);
+    json_decref(c);
+    /* parse errors still apply to plain text */
+    one[1] = "line\n{{ x | upper }}";
+    CHECK_STR(run_named(one, 2, "m.txt", ctx),
+              "ERR(m.txt:2: unknown filter \"upper\" (use url, href or raw)\n)");
+    one[1] = "{{#if x}}";
+    CHECK_CONTAINS(run_named(one, 2, "m.txt", ctx), "m.txt:1: {{#if}} is never closed");
+
+    /* partials: text in text is fine and shares the scope */
+    const char *ok[] = {
+        "mail/verify.txt", "Hi {{name}}\n{{> mail/footer.txt}}",
+        "mail/footer.txt", "-- {{title}} & co",
+        "mail/verify", "<p>{{name}}</p>{{> mail/footer}}",
+        "mail/footer", "<p>{{title}} &amp; co</p>",
+    };
+    CHECK_STR(run_named(ok, 8, "mail/verify.txt", ctx), "Hi Ann <O'Neil> & \"co\"\n-- x & co");
+    CHECK_STR(run_named(ok, 8, "mail/verify", ctx),
+              "<p>Ann &lt;O&#39;Neil&gt; &amp; &quot;co&quot;</p><p>x &amp; co</p>");
+    /* mixing kinds is refused at check, both ways, and cannot render */
+    const char *mixed[] = {
+        "a.txt", "x\n{{> b}}",
+        "b", "<b>{{name}}</b>{{> c.txt}}",
+        "c.txt", "{{name}}",
+    };
+    CHECK_STR(run_named(mixed, 6, "a.txt", ctx),
+              "ERR(b:1: partial \"c.txt\" is plain text: partials must be of the same kind\n"
+              "a.txt:2: partial \"b\" is HTML: partials must be of the same kind\n)");
+    tmpl_set *set = tmpl_new();
+    buf err = BUF_INIT, o = BUF_INIT;
+    CHECK(tmpl_add(set, "a.txt", "x{{> b}}", 8, &err) == 0);
+    CHECK(tmpl_add(set, "b", "y", 1, &err) == 0);
+    CHECK(tmpl_check(set, &err) == -1);
+    CHECK_CONTAINS(buf_str(&err), "partials must be of the same kind");
+    CHECK(tmpl_render(set, "a.txt", NULL, &o) == -1);
+    CHECK(tmpl_has(set, "a.txt") && !tmpl_has(set, "a"));
+    buf_free(&o);
+    buf_free(&err);
+    tmpl_free(set);
+}
+
 /* Runaway templates and full output buffers end the render with -1. */
 static void test_limits(void)
 {
@@ -449,8 +550,14 @@ static void test_load(void)
     write_file(dir, "pages/home.html", "{{#each offerings}}{{> partials/offering}}{{/each}}");
     write_file(dir, "partials/offering.html", "<p>{{title}}</p>\n");
     write_file(dir, "sub/deeper/x.html", "deep");
-    write_file(dir, "notes.txt", "{{ not a template");
+    mkdir_at(dir, "mail");
+    write_file(dir, "mail/verify.txt", "Hi {{name}},\n{{> mail/sig.txt}}");
+    write_file(dir, "mail/sig.txt", "-- {{site}}\n");
+    write_file(dir, "mail/verify.html", "<p>Hi {{name}},</p>");
+    write_file(dir, "notes.md", "{{ not a template");
+    write_file(dir, "mail/verify.text", "{{ not a template either");
     write_file(dir, ".hidden.html", "{{ broken");
+    write_file(dir, ".hidden.txt", "{{ broken");
 
     buf err = BUF_INIT, o = BUF_INIT;
     tmpl_set *set = tmpl_load(dir, &err);
@@ -460,9 +567,20 @@ static void test_load(void)
         CHECK(tmpl_has(set, "layout") && tmpl_has(set, "pages/home"));
         CHECK(tmpl_has(set, "partials/offering") && tmpl_has(set, "sub/deeper/x"));
         CHECK(!tmpl_has(set, "notes") && !tmpl_has(set, ".hidden") && !tmpl_has(set, "layout.html"));
-        json_t *ctx = json_loads("{\"offerings\":[{\"title\":\"A&B\"},{\"title\":\"C\"}]}", 0, NULL);
+        CHECK(tmpl_has(set, "mail/verify.txt") && tmpl_has(set, "mail/verify"));
+        CHECK(tmpl_has(set, "mail/sig.txt") && !tmpl_has(set, "mail/sig"));
+        CHECK(!tmpl_has(set, "mail/verify.html") && !tmpl_has(set, "notes.md"));
+        CHECK(!tmpl_has(set, "mail/verify.text") && !tmpl_has(set, ".hidden.txt"));
+        json_t *ctx = json_loads("{\"offerings\":[{\"title\":\"A&B\"},{\"title\":\"C\"}],"
+                                 "\"name\":\"<Ann>\",\"site\":\"J&co\"}", 0, NULL);
         CHECK(tmpl_render(set, "layout", ctx, &o) == 0);
         CHECK_STR(buf_str(&o), "<main><p>A&amp;B</p>\n<p>C</p>\n</main>");
+        buf_reset(&o);
+        CHECK(tmpl_render(set, "mail/verify.txt", ctx, &o) == 0);
+        CHECK_STR(buf_str(&o), "Hi <Ann>,\n-- J&co\n");
+        buf_reset(&o);
+        CHECK(tmpl_render(set, "mail/verify", ctx, &o) == 0);
+        CHECK_STR(buf_str(&o), "<p>Hi &lt;Ann&gt;,</p>");
         json_decref(ctx);
         tmpl_free(set);
     }
@@ -471,11 +589,18 @@ static void test_load(void)
     write_file(dir, "sub/file.html", "one\ntwo\n{{ oops | nope }}\n");
     write_file(dir, "pages/bad.html", "{{#each x}}\n");
     write_file(dir, "partials/uses.html", "\n{{> partials/gone}}");
+    write_file(dir, "mail/mixed.txt", "a\nb\n{{> mail/verify}}");
+    write_file(dir, "mail/bad.txt", "{{#unless x}}");
+    write_file(dir, "mail/sneaky.txt.html", "{{name}}");
     set = tmpl_load(dir, &err);
     CHECK(set == NULL);
     CHECK_CONTAINS(buf_str(&err), "sub/file.html:3: unknown filter \"nope\"");
     CHECK_CONTAINS(buf_str(&err), "pages/bad.html:1: {{#each}} is never closed\n");
     CHECK_CONTAINS(buf_str(&err), "partials/uses.html:2: partial \"partials/gone\" not found\n");
+    CHECK_CONTAINS(buf_str(&err), "mail/mixed.txt:3: partial \"mail/verify\" is HTML: "
+                                  "partials must be of the same kind\n");
+    CHECK_CONTAINS(buf_str(&err), "mail/bad.txt:1: {{#unless}} is never closed\n");
+    CHECK_CONTAINS(buf_str(&err), "mail/sneaky.txt.html: an HTML template's name may not end in .txt.html\n");
     tmpl_free(set);
 
     /* a missing folder is an error too */
@@ -494,8 +619,17 @@ static void test_load(void)
     remove_at(dir, "pages");
     remove_at(dir, "partials/offering.html");
     remove_at(dir, "partials");
-    remove_at(dir, "notes.txt");
+    remove_at(dir, "notes.md");
     remove_at(dir, ".hidden.html");
+    remove_at(dir, ".hidden.txt");
+    remove_at(dir, "mail/verify.txt");
+    remove_at(dir, "mail/verify.text");
+    remove_at(dir, "mail/sig.txt");
+    remove_at(dir, "mail/verify.html");
+    remove_at(dir, "mail/mixed.txt");
+    remove_at(dir, "mail/bad.txt");
+    remove_at(dir, "mail/sneaky.txt.html");
+    remove_at(dir, "mail");
     CHECK(rmdir(dir) == 0);
     buf_free(&err);
     buf_free(&o);
@@ -509,6 +643,7 @@ int main(void)
     test_each();
     test_partials();
     test_parse_errors();
+    test_text();
     test_limits();
     test_load();
     buf_free(&out);

@@ -1,0 +1,61 @@
+/*
+** mail.h: outgoing mail: address checks, composing an RFC 5322 / MIME
+** message, and handing it to an SMTP server with libcurl.
+**
+** Nothing here queues or retries: mail is queued in the outbox
+** (store_outbox.h) inside the transaction that causes it, and the jobs pass
+** (jobs.h) composes and sends it later. Composition never fails on content:
+** names and subjects are cleaned (CR, LF and other control characters become
+** spaces) and encoded, so no caller-supplied text can add a header line.
+*/
+#ifndef JOURNEYS_MAIL_H
+#define JOURNEYS_MAIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "config.h"
+
+typedef struct mail_msg {
+    const char *to_addr, *to_name;          /* to_name may be NULL */
+    const char *subject;                    /* UTF-8 */
+    const char *text;                       /* plain-text body, required */
+    const char *html;                       /* HTML alternative, may be NULL */
+    const char *attach_name, *attach_type;  /* e.g. "offering.ics", "text/calendar; method=PUBLISH"; may be NULL */
+    const char *attach;                     /* attachment bytes, used when attach_len > 0 or attach_name is set */
+    size_t attach_len;
+} mail_msg;
+
+/* 1 if addr is a plausible single address: local@domain, 3..254 bytes of
+** printable ASCII, no spaces or control characters, none of <>,"()[]:;\,
+** exactly one '@', local part of 1..64 bytes and domain without empty
+** labels, containing a dot or equal to "localhost". 0 otherwise (NULL too). */
+int mail_addr_valid(const char *addr);
+
+/* Compose a message from from_addr (display name from_name, may be NULL) to
+** m->to_addr into out (appended). Headers: Date (from now), Message-ID
+** <random-hex@domain-of-from>, From, To (display names as a quoted-string
+** when printable ASCII, else RFC 2047 encoded-words), Subject (plain when
+** short printable ASCII, else RFC 2047 B-encoded UTF-8 words of <= 75
+** characters on folded lines), MIME-Version, Auto-Submitted:
+** auto-generated. Body: text/plain, or multipart/alternative with text/html
+** when m->html is set, both UTF-8 quoted-printable; wrapped in
+** multipart/mixed with a base64 attachment when m->attach_name is set.
+** Random boundaries from libsodium. CRLF line endings, no line over 78
+** characters except where a caller's attachment type is long (never over
+** 998). Returns 0, or -1 (out untouched) when an address is invalid,
+** m->text is NULL or libsodium cannot start. */
+int mail_compose(buf *out, const char *from_addr, const char *from_name, const mail_msg *m, time_t now);
+
+/* Send one composed message (msg, len bytes) over SMTP with libcurl to
+** cfg->smtp_url (smtp:// or smtps://): MAIL FROM cfg->mail_from, RCPT TO
+** to_addr, TLS required when cfg->smtp_require_tls (else tried), the
+** configured user and password when set. cfg->smtp_timeout bounds the
+** connection and each server response; the whole exchange is capped at
+** twice that. Blocking; call it outside any transaction. Returns 0, or -1
+** with a one-line reason appended to err (libcurl's message and the last
+** SMTP response code). */
+int mail_send(const config *cfg, const char *to_addr, const char *msg, size_t len, buf *err);
+
+#endif
