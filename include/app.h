@@ -25,6 +25,7 @@ typedef struct app {
     int64_t content_version; /* of the cached series below */
     json_t *site;        /* layout data derived from the published series */
     uint64_t requests;   /* served by this process */
+    char *csp;           /* the policy, with the payment provider as a form target */
 } app;
 
 /* Reads up to n bytes of the request body into p; returns bytes read, 0 at

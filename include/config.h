@@ -45,6 +45,7 @@ typedef struct config {
     char *pay_api_base;  /* https://api.stripe.com or a stand-in */
     char *pay_secret_key;
     char *pay_webhook_secret;
+    char *pay_checkout_origin; /* where checkout pages live: allowed as a form target */
     int pay_timeout;
     /* [community] */
     char *community_url;     /* the invitation link mailed to participants */

@@ -71,11 +71,18 @@ typedef struct offering_seed {
     int line;                    /* first line of its block in calendar.txt */
 } offering_seed;
 
+typedef struct school_seed {   /* a member school from schools.txt (optional file) */
+    const char *name, *city, *country;   /* city and country may be NULL */
+    int invoice;                 /* the school may be invoiced for its staff's seats */
+    int line;
+} school_seed;
+
 typedef struct series {
     const char *title, *tagline, *organisation, *partner, *community_url, *contact_email;
     const char *intro_md;
     course *courses; int n_courses;       /* sorted by position */
     offering_seed *offerings; int n_offerings;   /* in calendar.txt order */
+    school_seed *schools; int n_schools;         /* in schools.txt order */
 } series;
 
 /* Read root (the courses/ folder) into *out, all memory from a.

@@ -43,6 +43,13 @@ typedef struct request {
     const char *param[HTTP_MAX_PARAMS]; /* captures of the matched route */
     int n_param;
     struct session *session;   /* the signed-in session, or NULL */
+    const char *csrf;          /* the CSRF token forms on this page carry */
+    const char *origin;        /* the Origin header, or NULL */
+    const char *host;          /* the Host header, or NULL */
+    const char *stripe_signature; /* the Stripe-Signature header, or NULL */
+    const char *body;          /* raw body of an R_RAW route, NUL-terminated */
+    size_t body_len;
+    const char *flash;         /* a one-line notice shown at the top of the page */
     const char *message;       /* set by a handler returning an error status:
                                   what the error page tells the person */
 } request;
@@ -53,6 +60,7 @@ typedef struct response {
     buf head;                  /* extra header lines, each ending in CRLF */
     buf body;
     int cache_seconds;         /* > 0: public page, ETag + max-age; 0: private, no-store */
+    const char *csp;           /* Content-Security-Policy, or NULL for http_csp */
 } response;
 
 /* A parameter getter: the value of a CGI variable, or NULL. */
@@ -87,7 +95,11 @@ const char *http_reason(int status);
 ** ETag matches rq->if_none_match becomes 304 Not Modified. */
 void http_serialize(const request *rq, const response *rs, buf *out);
 
-/* The Content-Security-Policy every response carries. */
+/* The Content-Security-Policy every response carries unless rs->csp says
+** otherwise (the site adds its payment provider as a form target). */
 extern const char *const http_csp;
+
+/* http_csp with extra origins allowed as form targets, malloc'd. */
+char *http_csp_with_forms(const char *origins);
 
 #endif

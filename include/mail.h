@@ -23,7 +23,7 @@ typedef struct mail_msg {
     const char *text;                       /* plain-text body, required */
     const char *html;                       /* HTML alternative, may be NULL */
     const char *attach_name, *attach_type;  /* e.g. "offering.ics", "text/calendar; method=PUBLISH"; may be NULL */
-    const char *attach;                     /* attachment bytes, used when attach_len > 0 or attach_name is set */
+    const char *attach;                     /* attachment bytes; an attachment goes out when attach_name is set */
     size_t attach_len;
 } mail_msg;
 
@@ -34,18 +34,20 @@ typedef struct mail_msg {
 int mail_addr_valid(const char *addr);
 
 /* Compose a message from from_addr (display name from_name, may be NULL) to
-** m->to_addr into out (appended). Headers: Date (from now), Message-ID
-** <random-hex@domain-of-from>, From, To (display names as a quoted-string
-** when printable ASCII, else RFC 2047 encoded-words), Subject (plain when
-** short printable ASCII, else RFC 2047 B-encoded UTF-8 words of <= 75
-** characters on folded lines), MIME-Version, Auto-Submitted:
+** m->to_addr, appending it to out. Headers: Date (from now, UTC),
+** Message-ID <random-hex@domain-of-from>, From, To (display names as a
+** quoted-string when short printable ASCII, else RFC 2047 encoded-words),
+** Subject (plain when short printable ASCII, else RFC 2047 B-encoded UTF-8
+** words of <= 75 characters on folded lines), MIME-Version, Auto-Submitted:
 ** auto-generated. Body: text/plain, or multipart/alternative with text/html
 ** when m->html is set, both UTF-8 quoted-printable; wrapped in
-** multipart/mixed with a base64 attachment when m->attach_name is set.
-** Random boundaries from libsodium. CRLF line endings, no line over 78
-** characters except where a caller's attachment type is long (never over
-** 998). Returns 0, or -1 (out untouched) when an address is invalid,
-** m->text is NULL or libsodium cannot start. */
+** multipart/mixed with a base64 attachment when m->attach_name is set (an
+** attach_type that is not a plain "type/subtype; params" becomes
+** application/octet-stream). Random boundaries from libsodium. CRLF line
+** endings; lines within 78 characters, except attachment header lines
+** carrying a long type or file name (always within 998). Returns 0 (check
+** buf_failed(out) for memory), or -1 with out untouched when an address is
+** invalid, m->text is NULL or libsodium cannot start. */
 int mail_compose(buf *out, const char *from_addr, const char *from_name, const mail_msg *m, time_t now);
 
 /* Send one composed message (msg, len bytes) over SMTP with libcurl to

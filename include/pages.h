@@ -29,9 +29,22 @@ int page_render(request *rq, response *rs, const char *name, json_t *ctx,
 ** Always fills rs (falls back to plain text if templates fail). */
 void page_error(request *rq, response *rs, int status, const char *message);
 
+/* Show a notice on the next page this browser loads (after a redirect).
+** code names one of the fixed notices in page.c, so nothing a visitor
+** sends can become a notice. */
+void page_flash(request *rq, response *rs, const char *code);
+
+/* Read and clear the pending notice, if any (the dispatcher calls this). */
+void page_take_flash(request *rq, response *rs);
+
 /* Add the labels, URLs and state flags the templates use to an offering
 ** from the store (see templates/README.md), as seen on day today. */
-void page_offering(request *rq, json_t *offering, int32_t today);
+void page_offering(arena *a, json_t *offering, int32_t today);
+
+/* An iCalendar document with one all-day event per offering in list,
+** appended to out. */
+struct app;
+void page_ics(struct app *ap, arena *a, json_t *list, const char *calname, buf *out);
 
 /* Handlers: public catalog and calendar (pages/catalog.c). */
 int page_home(request *rq, response *rs);
@@ -42,5 +55,42 @@ int page_offering_show(request *rq, response *rs);
 int page_calendar_ics(request *rq, response *rs);
 int page_offering_ics(request *rq, response *rs);
 int page_health(request *rq, response *rs);
+
+/* Accounts (pages/account.c). */
+int page_signup(request *rq, response *rs);
+int page_signin(request *rq, response *rs);
+int page_signout(request *rq, response *rs);
+int page_verify(request *rq, response *rs);
+int page_reset_request(request *rq, response *rs);
+int page_reset_confirm(request *rq, response *rs);
+int page_account(request *rq, response *rs);
+int page_account_profile(request *rq, response *rs);
+int page_account_email(request *rq, response *rs);
+int page_account_email_confirm(request *rq, response *rs);
+int page_account_password(request *rq, response *rs);
+int page_account_data(request *rq, response *rs);
+int page_account_delete(request *rq, response *rs);
+
+/* Registration and payment (pages/register.c). */
+int page_register(request *rq, response *rs);
+int page_pay(request *rq, response *rs);
+int page_pay_start(request *rq, response *rs, int64_t enrolment_id);
+int page_my(request *rq, response *rs);
+int page_checkout_return(request *rq, response *rs);
+int page_webhook(request *rq, response *rs);
+int page_cancel(request *rq, response *rs);
+int page_accept(request *rq, response *rs);
+int page_decline(request *rq, response *rs);
+int page_receipt(request *rq, response *rs);
+
+/* The staff console (pages/staff.c). */
+int page_staff_home(request *rq, response *rs);
+int page_staff_offering(request *rq, response *rs);
+int page_staff_mark_paid(request *rq, response *rs);
+int page_staff_waive(request *rq, response *rs);
+int page_staff_refund(request *rq, response *rs);
+int page_staff_outbox(request *rq, response *rs);
+int page_staff_outbox_retry(request *rq, response *rs);
+int page_staff_codes(request *rq, response *rs);
 
 #endif

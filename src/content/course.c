@@ -1217,15 +1217,14 @@ static void offering(loader *L, const text *t, int no, const kvset *keys, int32_
 
 /* Read calendar.txt into out->offerings (demo ones only with include_demo),
 ** checking each block and codes across blocks. Needs out->courses. */
-static void load_calendar(loader *L, int32_t today, int include_demo, series *out)
+/* Split a file of key: value blocks (separated by blank lines, '#' lines
+** are comments) into line ranges; *nb receives the count. */
+static block *split_blocks(loader *L, const text *t, int *nb)
 {
-    text t;
-    if (read_text(L, "calendar.txt", &t) != 0)
-        return;
-    block *blocks = arena_alloc(L->a, (size_t)(t.n + 1) * sizeof(block));
-    int nb = 0, in_block = 0;
-    for (int i = 0; i < t.n; i++) {
-        line l = trim(t.lines[i]);
+    block *blocks = arena_alloc(L->a, (size_t)(t->n + 1) * sizeof(block));
+    int n = 0, in_block = 0;
+    for (int i = 0; i < t->n; i++) {
+        line l = trim(t->lines[i]);
         if (l.n == 0) {
             in_block = 0;
             continue;
@@ -1233,25 +1232,42 @@ static void load_calendar(loader *L, int32_t today, int include_demo, series *ou
         if (l.s[0] == '#')
             continue;
         if (!in_block) {
-            blocks[nb].from = i;
-            nb++;
+            blocks[n].from = i;
+            n++;
             in_block = 1;
         }
-        blocks[nb - 1].to = i + 1;
+        blocks[n - 1].to = i + 1;
     }
+    *nb = n;
+    return blocks;
+}
+
+/* Gather the key lines of one block into keys, reporting malformed lines. */
+static void block_keys(loader *L, const text *t, block b, const keyspec *spec, int nspec, kvset *keys)
+{
+    for (int i = b.from; i < b.to; i++) {
+        line l = t->lines[i];
+        line tl = trim(l);
+        if (tl.n == 0 || tl.s[0] == '#')
+            continue;
+        if (!take_key(L, t, i + 1, l, spec, nspec, keys))
+            report_bad_key_line(L, t, i + 1, l);
+    }
+}
+
+static void load_calendar(loader *L, int32_t today, int include_demo, series *out)
+{
+    text t;
+    if (read_text(L, "calendar.txt", &t) != 0)
+        return;
+    int nb;
+    block *blocks = split_blocks(L, &t, &nb);
     out->offerings = arena_zalloc(L->a, (size_t)(nb ? nb : 1) * sizeof(offering_seed));
     code_seen *seen = arena_alloc(L->a, (size_t)(nb ? nb : 1) * sizeof(code_seen));
     int n_seen = 0;
     for (int b = 0; b < nb; b++) {
         kvset keys = {NULL, 0, 0};
-        for (int i = blocks[b].from; i < blocks[b].to; i++) {
-            line l = t.lines[i];
-            line tl = trim(l);
-            if (tl.n == 0 || tl.s[0] == '#')
-                continue;
-            if (!take_key(L, &t, i + 1, l, CALENDAR_KEYS, NKEYS(CALENDAR_KEYS), &keys))
-                report_bad_key_line(L, &t, i + 1, l);
-        }
+        block_keys(L, &t, blocks[b], CALENDAR_KEYS, NKEYS(CALENDAR_KEYS), &keys);
         int no = blocks[b].from + 1;
         check_required(L, &t, no, CALENDAR_KEYS, NKEYS(CALENDAR_KEYS), &keys, "offering");
         offering_seed o;
@@ -1274,6 +1290,47 @@ static void load_calendar(loader *L, int32_t today, int include_demo, series *ou
         if (o.demo && !include_demo)
             continue;
         out->offerings[out->n_offerings++] = o;
+    }
+}
+
+/* ---- schools.txt (optional) ------------------------------------------------ */
+
+static const keyspec SCHOOL_KEYS[] = {
+    {"name", KEY_REQUIRED}, {"city", 0}, {"country", 0}, {"invoice", 0},
+};
+
+/* Load the member schools, if the file is there. */
+static void load_schools(loader *L, series *out)
+{
+    struct stat st;
+    if (stat(arena_printf(L->a, "%s/schools.txt", L->root), &st) != 0)
+        return;
+    text t;
+    if (read_text(L, "schools.txt", &t) != 0)
+        return;
+    int nb;
+    block *blocks = split_blocks(L, &t, &nb);
+    out->schools = arena_zalloc(L->a, (size_t)(nb ? nb : 1) * sizeof(school_seed));
+    for (int b = 0; b < nb; b++) {
+        kvset keys = {NULL, 0, 0};
+        block_keys(L, &t, blocks[b], SCHOOL_KEYS, NKEYS(SCHOOL_KEYS), &keys);
+        int no = blocks[b].from + 1;
+        check_required(L, &t, no, SCHOOL_KEYS, NKEYS(SCHOOL_KEYS), &keys, "school");
+        school_seed *sc = &out->schools[out->n_schools];
+        sc->name = kv_val(&keys, "name");
+        sc->city = kv_val(&keys, "city");
+        sc->country = kv_val(&keys, "country");
+        sc->line = no;
+        const kv *inv = kv_get(&keys, "invoice");
+        if (inv && strcmp(inv->val, "yes") && strcmp(inv->val, "no"))
+            report(L, t.rel, inv->line, "invoice must be yes or no, not '%.20s'", inv->val);
+        sc->invoice = inv && !strcmp(inv->val, "yes");
+        for (int i = 0; i < out->n_schools && sc->name; i++)
+            if (out->schools[i].name && !strcmp(out->schools[i].name, sc->name))
+                report(L, t.rel, no, "the school '%.60s' is listed twice (first on line %d)", sc->name,
+                       out->schools[i].line);
+        if (sc->name)
+            out->n_schools++;
     }
 }
 
@@ -1317,6 +1374,7 @@ int course_load(arena *a, const char *root, int32_t today, int include_demo, ser
     load_series(&L, out);
     load_courses(&L, out);
     load_calendar(&L, today, include_demo, out);
+    load_schools(&L, out);
     return L.errors ? -1 : 0;
 }
 

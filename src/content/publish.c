@@ -11,6 +11,7 @@
 #include "course.h"
 #include "date.h"
 #include "md.h"
+#include "store_accounts.h"
 #include "store_content.h"
 #include "text.h"
 
@@ -114,6 +115,13 @@ static int store_all(db *d, arena *a, const series *s, publish_report *rep, buf 
     for (int i = 0; i < s->n_courses; i++)
         if (put_course(d, a, &s->courses[i], rep, err) != 0)
             return -1;
+    for (int i = 0; i < s->n_schools; i++) {
+        const school_seed *sc = &s->schools[i];
+        if (store_school_put(d, sc->name, sc->city, sc->country, sc->invoice) != 0) {
+            buf_printf(err, "courses/schools.txt:%d: the school could not be saved: %s\n", sc->line, db_errmsg(d));
+            return -1;
+        }
+    }
     for (int i = 0; i < s->n_offerings; i++) {
         const offering_seed *o = &s->offerings[i];
         pub_offering p = {

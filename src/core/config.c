@@ -57,6 +57,7 @@ static const struct setting settings[] = {
     S("payments", "api_base", pay_api_base, "http://127.0.0.1:12111"),
     S("payments", "secret_key", pay_secret_key, "sk_test_journeys"),
     S("payments", "webhook_secret", pay_webhook_secret, "whsec_journeys_dev"),
+    S("payments", "checkout_origin", pay_checkout_origin, "https://checkout.stripe.com"),
     I("payments", "timeout", pay_timeout, "20", 1, 120),
     S("community", "url", community_url, "https://community.mastery.org"),
     S("community", "api_url", community_api_url, ""),

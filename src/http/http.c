@@ -16,6 +16,18 @@ const char *const http_csp =
     "default-src 'self'; img-src 'self' https:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+char *http_csp_with_forms(const char *origins)
+{
+    buf b = BUF_INIT;
+    const char *fa = strstr(http_csp, "form-action 'self'");
+    size_t upto = (size_t)(fa - http_csp) + strlen("form-action 'self'");
+    buf_append(&b, http_csp, upto);
+    if (origins && *origins && !strpbrk(origins, ";\r\n'"))
+        buf_printf(&b, " %s", origins);
+    buf_puts(&b, http_csp + upto);
+    return buf_detach(&b);
+}
+
 /* A CGI parameter copied into the arena, or fallback when absent. */
 static const char *param(arena *a, http_getparam get, void *ctx, const char *name, const char *fallback)
 {
@@ -61,6 +73,9 @@ int http_request_init(request *rq, arena *a, http_getparam get, void *ctx, const
     rq->remote_addr = param(a, get, ctx, "REMOTE_ADDR", "");
     rq->user_agent = param(a, get, ctx, "HTTP_USER_AGENT", "");
     rq->if_none_match = param(a, get, ctx, "HTTP_IF_NONE_MATCH", NULL);
+    rq->origin = param(a, get, ctx, "HTTP_ORIGIN", NULL);
+    rq->host = param(a, get, ctx, "HTTP_HOST", NULL);
+    rq->stripe_signature = param(a, get, ctx, "HTTP_STRIPE_SIGNATURE", NULL);
     const char *https = get(ctx, "HTTPS");
     rq->https = https && *https && strcmp(https, "off") != 0;
     const char *cl = get(ctx, "CONTENT_LENGTH");
@@ -190,7 +205,7 @@ void http_serialize(const request *rq, const response *rs, buf *out)
             status = 304;
     }
     buf_printf(out, "Status: %d %s\r\n", status, http_reason(status));
-    buf_printf(out, "Content-Security-Policy: %s\r\n", http_csp);
+    buf_printf(out, "Content-Security-Policy: %s\r\n", rs->csp ? rs->csp : http_csp);
     buf_puts(out, "X-Content-Type-Options: nosniff\r\n"
                   "Referrer-Policy: strict-origin-when-cross-origin\r\n"
                   "X-Frame-Options: DENY\r\n"

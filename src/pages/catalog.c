@@ -30,7 +30,7 @@ static json_t *offerings(request *rq, const char *slug, int32_t today)
     size_t i;
     json_t *o;
     json_array_foreach(all, i, o)
-        page_offering(rq, o, today);
+        page_offering(rq->a, o, today);
     return all;
 }
 
@@ -81,7 +81,6 @@ int page_home(request *rq, response *rs)
     json_t *ctx = json_pack("{s:o, s:o, s:o, s:s}", "series", series ? series : json_object(),
                             "courses", course_cards(rq, all), "upcoming", upcoming, "description", tagline);
     json_decref(all);
-    rs->cache_seconds = rq->app->cfg->cache_seconds;
     return page_render(rq, rs, "pages/home", ctx, tagline, "home");
 }
 
@@ -90,7 +89,6 @@ int page_courses(request *rq, response *rs)
     json_t *all = offerings(rq, NULL, date_today());
     json_t *ctx = json_pack("{s:o}", "courses", course_cards(rq, all));
     json_decref(all);
-    rs->cache_seconds = rq->app->cfg->cache_seconds;
     return page_render(rq, rs, "pages/courses", ctx, "Courses", "courses");
 }
 
@@ -143,7 +141,6 @@ int page_course(request *rq, response *rs)
                             "offerings", offerings(rq, rq->param[0], date_today()),
                             "prev", neighbour(rq, courses, pos - 1), "next", neighbour(rq, courses, pos + 1));
     json_decref(courses);
-    rs->cache_seconds = rq->app->cfg->cache_seconds;
     const char *title = arena_strdup(rq->a, json_string_value(json_object_get(course, "title")));
     return page_render(rq, rs, "pages/course", ctx, title, "courses");
 }
@@ -167,7 +164,6 @@ int page_calendar(request *rq, response *rs)
     }
     json_decref(all);
     json_t *ctx = json_pack("{s:o, s:s}", "seasons", seasons, "feed_url", "/calendar.ics");
-    rs->cache_seconds = rq->app->cfg->cache_seconds;
     return page_render(rq, rs, "pages/calendar", ctx, "Calendar", "calendar");
 }
 
@@ -179,7 +175,7 @@ int page_offering_show(request *rq, response *rs)
         rq->message = "There is no offering at this address. The calendar lists every offering.";
         return 404;
     }
-    page_offering(rq, o, date_today());
+    page_offering(rq->a, o, date_today());
     json_t *course = store_course(rq->app->db, json_string_value(json_object_get(o, "course_slug")));
     if (!course) {
         json_decref(o);
@@ -189,50 +185,14 @@ int page_offering_show(request *rq, response *rs)
     const char *title = arena_printf(rq->a, "%s, %s", json_string_value(json_object_get(course, "title")),
                                      json_string_value(json_object_get(o, "dates_label")));
     json_t *ctx = json_pack("{s:o, s:o}", "offering", o, "course", course);
-    rs->cache_seconds = rq->app->cfg->cache_seconds;
     return page_render(rq, rs, "pages/offering", ctx, title, "calendar");
-}
-
-/* Append one offering as a VEVENT. */
-static void ics_event(request *rq, buf *out, json_t *o, json_t *series)
-{
-    const config *cfg = rq->app->cfg;
-    const char *host = strstr(cfg->base_url, "://");
-    host = host ? host + 3 : cfg->base_url;
-    const char *code = json_string_value(json_object_get(o, "code"));
-    const char *series_title = series ? json_string_value(json_object_get(series, "title")) : NULL;
-    ical_event ev = {0};
-    ev.uid = arena_printf(rq->a, "offering-%s@%s", code, host);
-    ev.summary = series_title ? arena_printf(rq->a, "%s (%s)", json_string_value(json_object_get(o, "course_title")),
-                                             series_title)
-                              : json_string_value(json_object_get(o, "course_title"));
-    ev.url = arena_printf(rq->a, "%s/offerings/%s", cfg->base_url, code);
-    const char *coach = json_string_value(json_object_get(o, "coach"));
-    ev.description = arena_printf(rq->a, "A week-long online course%s: work through it at your own pace "
-                                  "during the week.%s%s\n%s",
-                                  json_is_true(json_object_get(o, "demo")) ? " (demonstration offering)" : "",
-                                  coach ? " Facilitated by " : "", coach ? coach : "", ev.url);
-    ev.location = "Online";
-    ev.categories = "Professional learning";
-    date_parse(json_string_value(json_object_get(o, "starts")), &ev.first_day);
-    date_parse(json_string_value(json_object_get(o, "ends")), &ev.last_day);
-    ev.stamp = (time_t)json_integer_value(json_object_get(o, "updated_at"));
-    ical_event_write(out, &ev);
 }
 
 /* Fill rs with a calendar of the given offerings. */
 static int ics_response(request *rq, response *rs, json_t *list, const char *name)
 {
-    json_t *series = store_series(rq->app->db);
-    ical_begin(&rs->body, "-//Journeys//Course calendar//EN", name);
-    size_t i;
-    json_t *o;
-    json_array_foreach(list, i, o)
-        ics_event(rq, &rs->body, o, series);
-    ical_end(&rs->body);
-    json_decref(series);
+    page_ics(rq->app, rq->a, list, name, &rs->body);
     rs->content_type = "text/calendar; charset=utf-8";
-    rs->cache_seconds = rq->app->cfg->cache_seconds;
     return 0;
 }
 

@@ -6,8 +6,11 @@
 
 #include <string.h>
 
+#include "access.h"
 #include "app.h"
 #include "date.h"
+#include "enrol.h"
+#include "ical.h"
 #include "log.h"
 #include "store_content.h"
 
@@ -47,6 +50,16 @@ int page_render(request *rq, response *rs, const char *name, json_t *ctx,
     if (nav)
         json_object_set_new(navs, nav, json_true());
     json_object_set_new(layout, "nav", navs);
+    if (rq->session) {
+        const user *u = &rq->session->u;
+        json_object_set_new(layout, "user", json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", u->name, "email", u->email,
+                                                      "role", u->role, "is_staff", !strcmp(u->role, "staff"),
+                                                      "is_coach", !strcmp(u->role, "coach")));
+    }
+    if (rq->csrf)
+        json_object_set_new(layout, "csrf", json_string(rq->csrf));
+    if (rq->flash)
+        json_object_set_new(layout, "flash", json_string(rq->flash));
     json_object_set_new(layout, "content_html", json_stringn(buf_str(&content), content.len));
     if (rc == 0 && !buf_failed(&content))
         rc = tmpl_render(ap->tmpl, "layout", layout, &rs->body);
@@ -79,18 +92,6 @@ void page_error(request *rq, response *rs, int status, const char *message)
     buf_printf(&rs->body, "%d %s\n%s\n", status, title, message ? message : "");
 }
 
-/* Price as shown: "$50.00" for dollars, "50.00 EUR" otherwise. */
-static const char *price_label(arena *a, int64_t cents, const char *currency)
-{
-    if (cents == 0)
-        return "Free";
-    const char *sym = !strcmp(currency, "USD") ? "$" : !strcmp(currency, "EUR") ? "€"
-                    : !strcmp(currency, "GBP") ? "£" : NULL;
-    if (sym)
-        return arena_printf(a, "%s%lld.%02lld", sym, (long long)(cents / 100), (long long)(cents % 100));
-    return arena_printf(a, "%lld.%02lld %s", (long long)(cents / 100), (long long)(cents % 100), currency);
-}
-
 /* A date as a day number; 0 and a log line if the store holds a bad one. */
 static int32_t day_of(json_t *o, const char *key)
 {
@@ -111,9 +112,8 @@ static json_t *label(void (*fn)(buf *, int32_t), int32_t day)
     return s;
 }
 
-void page_offering(request *rq, json_t *o, int32_t today)
+void page_offering(arena *a, json_t *o, int32_t today)
 {
-    arena *a = rq->a;
     const char *code = json_string_value(json_object_get(o, "code"));
     const char *slug = json_string_value(json_object_get(o, "course_slug"));
     int32_t starts = day_of(o, "starts"), ends = day_of(o, "ends");
@@ -135,8 +135,9 @@ void page_offering(request *rq, json_t *o, int32_t today)
     buf_free(&b);
     json_object_set_new(o, "starts_label", label(date_long_label, starts));
     json_object_set_new(o, "closes_label", label(date_label, closes));
-    json_object_set_new(o, "price_label", json_string(price_label(a, json_integer_value(json_object_get(o, "price_cents")),
-                                                                  json_string_value(json_object_get(o, "currency")))));
+    json_int_t cents = json_integer_value(json_object_get(o, "price_cents"));
+    json_object_set_new(o, "price_label", json_string(cents ? enrol_money(a, cents, json_string_value(json_object_get(o, "currency")))
+                                                            : "Free"));
     json_object_set_new(o, "seats_left", json_integer(left));
     json_object_set_new(o, "seats_label", json_string(left == 0 ? "No seats left"
         : arena_printf(a, "%lld of %lld seats left", (long long)left, (long long)capacity)));
@@ -170,4 +171,86 @@ void page_offering(request *rq, json_t *o, int32_t today)
         json_object_set_new(o, states[i], json_boolean(!strcmp(states[i], state)));
     json_object_set_new(o, "state", json_string(state + 3));
     json_object_set_new(o, "state_label", json_string(state_label));
+}
+
+/* The notices page_flash may show, by code. */
+static const struct {
+    const char *code, *text;
+} notices[] = {
+    {"signed-in", "You are signed in."},
+    {"signed-out", "You are signed out."},
+    {"welcome", "Your account is ready. We have sent you a link to confirm your e-mail address."},
+    {"verified", "Thank you: your e-mail address is confirmed."},
+    {"password-changed", "Your password is changed."},
+    {"password-reset", "Your password is changed and you are signed in."},
+    {"email-sent", "We have sent a confirmation link to your new address; the change takes effect when you open it."},
+    {"email-changed", "Your e-mail address is changed."},
+    {"profile-saved", "Your profile is saved."},
+    {"registered", "You are registered. A confirmation is on its way to your inbox."},
+    {"invoiced", "You are registered; your school will be invoiced."},
+    {"waitlisted", "The offering is full, so you are on the waitlist. We will e-mail you if a seat frees up."},
+    {"cancelled", "Your registration is cancelled."},
+    {"declined", "You have declined the seat; it goes to the next person waiting."},
+    {"accepted", "The seat is yours. Complete the payment to confirm it."},
+    {"deleted", "Your account is deleted."},
+    {"marked-paid", "The invoice is marked paid."},
+    {"waived", "The fee is waived."},
+    {"refunded", "The refund is on its way."},
+    {"code-created", "The code is created."},
+    {"retry", "The message will be tried again shortly."},
+};
+
+void page_flash(request *rq, response *rs, const char *code)
+{
+    access_cookie(rq, rs, "journeys_flash", code, 60);
+}
+
+void page_take_flash(request *rq, response *rs)
+{
+    const char *code = kv_get(&rq->cookies, "journeys_flash");
+    if (!code)
+        return;
+    for (size_t i = 0; i < sizeof notices / sizeof *notices; i++)
+        if (!strcmp(code, notices[i].code))
+            rq->flash = notices[i].text;
+    access_cookie(rq, rs, "journeys_flash", "", 0);
+}
+
+/* Append one offering as a VEVENT. */
+static void ics_event(app *ap, arena *a, buf *out, json_t *o, json_t *series)
+{
+    const config *cfg = ap->cfg;
+    const char *host = strstr(cfg->base_url, "://");
+    host = host ? host + 3 : cfg->base_url;
+    const char *code = json_string_value(json_object_get(o, "code"));
+    const char *series_title = series ? json_string_value(json_object_get(series, "title")) : NULL;
+    ical_event ev = {0};
+    ev.uid = arena_printf(a, "offering-%s@%s", code, host);
+    ev.summary = series_title ? arena_printf(a, "%s (%s)", json_string_value(json_object_get(o, "course_title")),
+                                             series_title)
+                              : json_string_value(json_object_get(o, "course_title"));
+    ev.url = arena_printf(a, "%s/offerings/%s", cfg->base_url, code);
+    const char *coach = json_string_value(json_object_get(o, "coach"));
+    ev.description = arena_printf(a, "A week-long online course%s: work through it at your own pace "
+                                  "during the week.%s%s\n%s",
+                                  json_is_true(json_object_get(o, "demo")) ? " (demonstration offering)" : "",
+                                  coach ? " Facilitated by " : "", coach ? coach : "", ev.url);
+    ev.location = "Online";
+    ev.categories = "Professional learning";
+    date_parse(json_string_value(json_object_get(o, "starts")), &ev.first_day);
+    date_parse(json_string_value(json_object_get(o, "ends")), &ev.last_day);
+    ev.stamp = (time_t)json_integer_value(json_object_get(o, "updated_at"));
+    ical_event_write(out, &ev);
+}
+
+void page_ics(app *ap, arena *a, json_t *list, const char *calname, buf *out)
+{
+    json_t *series = store_series(ap->db);
+    ical_begin(out, "-//Journeys//Course calendar//EN", calname);
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o)
+        ics_event(ap, a, out, o, series);
+    ical_end(out);
+    json_decref(series);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "app.h"
 #include "log.h"
 #include "pages.h"
@@ -22,6 +23,46 @@ const route pages_routes[] = {
     {"GET", "/offerings/" SLUG "\\.ics", page_offering_ics, R_CACHE},
     {"GET", "/offerings/" SLUG, page_offering_show, R_CACHE},
     {"GET", "/healthz", page_health, 0},
+
+    {"GET", "/signup", page_signup, 0},
+    {"POST", "/signup", page_signup, R_FORM | R_CSRF},
+    {"GET", "/signin", page_signin, 0},
+    {"POST", "/signin", page_signin, R_FORM | R_CSRF},
+    {"POST", "/signout", page_signout, R_FORM | R_CSRF | R_LOGIN},
+    {"GET", "/verify", page_verify, 0},
+    {"POST", "/verify", page_verify, R_FORM | R_CSRF},
+    {"GET", "/reset", page_reset_request, 0},
+    {"POST", "/reset", page_reset_request, R_FORM | R_CSRF},
+    {"GET", "/reset/confirm", page_reset_confirm, 0},
+    {"POST", "/reset/confirm", page_reset_confirm, R_FORM | R_CSRF},
+    {"GET", "/account", page_account, R_LOGIN},
+    {"POST", "/account/profile", page_account_profile, R_FORM | R_CSRF | R_LOGIN},
+    {"POST", "/account/email", page_account_email, R_FORM | R_CSRF | R_LOGIN},
+    {"GET", "/account/email/confirm", page_account_email_confirm, 0},
+    {"POST", "/account/password", page_account_password, R_FORM | R_CSRF | R_LOGIN},
+    {"GET", "/account/data\\.json", page_account_data, R_LOGIN},
+    {"POST", "/account/delete", page_account_delete, R_FORM | R_CSRF | R_LOGIN},
+
+    {"GET", "/offerings/" SLUG "/register", page_register, R_LOGIN},
+    {"POST", "/offerings/" SLUG "/register", page_register, R_FORM | R_CSRF | R_LOGIN},
+    {"GET", "/my", page_my, R_LOGIN},
+    {"GET", "/checkout/return", page_checkout_return, R_LOGIN},
+    {"POST", "/webhooks/payments", page_webhook, R_RAW},
+    {"GET", "/registrations/([0-9]{1,18})/pay", page_pay, R_LOGIN},
+    {"POST", "/registrations/([0-9]{1,18})/cancel", page_cancel, R_FORM | R_CSRF | R_LOGIN},
+    {"POST", "/registrations/([0-9]{1,18})/accept", page_accept, R_FORM | R_CSRF | R_LOGIN},
+    {"POST", "/registrations/([0-9]{1,18})/decline", page_decline, R_FORM | R_CSRF | R_LOGIN},
+    {"GET", "/registrations/([0-9]{1,18})/receipt", page_receipt, R_LOGIN},
+
+    {"GET", "/staff", page_staff_home, R_STAFF},
+    {"GET", "/staff/offerings/" SLUG, page_staff_offering, R_STAFF},
+    {"POST", "/staff/registrations/([0-9]{1,18})/paid", page_staff_mark_paid, R_FORM | R_CSRF | R_STAFF},
+    {"POST", "/staff/registrations/([0-9]{1,18})/waive", page_staff_waive, R_FORM | R_CSRF | R_STAFF},
+    {"POST", "/staff/registrations/([0-9]{1,18})/refund", page_staff_refund, R_FORM | R_CSRF | R_STAFF},
+    {"GET", "/staff/outbox", page_staff_outbox, R_STAFF},
+    {"POST", "/staff/outbox/([0-9]{1,18})/retry", page_staff_outbox_retry, R_FORM | R_CSRF | R_STAFF},
+    {"GET", "/staff/codes", page_staff_codes, R_STAFF},
+    {"POST", "/staff/codes", page_staff_codes, R_FORM | R_CSRF | R_STAFF},
 };
 
 const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];
@@ -32,6 +73,7 @@ int app_load(app *ap, const config *cfg, buf *err)
     ap->cfg = cfg;
     ap->router = router_new(pages_routes, pages_n_routes, err);
     ap->tmpl = tmpl_load(cfg->templates, err);
+    ap->csp = http_csp_with_forms(cfg->pay_checkout_origin);
     if (!ap->router || !ap->tmpl) {
         app_free(ap);
         return -1;
@@ -59,6 +101,8 @@ void app_free(app *ap)
     tmpl_free(ap->tmpl);
     db_close(ap->db);
     json_decref(ap->site);
+    free(ap->csp);
+    ap->csp = NULL;
     ap->router = NULL;
     ap->tmpl = NULL;
     ap->db = NULL;
@@ -111,6 +155,15 @@ static int dispatch(app *ap, request *rq, response *rs, app_read_fn read, void *
         rq->message = "There is nothing at this address. It may have moved; the links above lead to every course.";
         return 404;
     }
+    if (rt->flags & R_RAW) {
+        char *body = read_body(rq, read, rctx);
+        if (!body) {
+            rq->message = "The request body arrived incomplete.";
+            return 400;
+        }
+        rq->body = body;
+        rq->body_len = (size_t)rq->content_length;
+    }
     if (rt->flags & R_FORM) {
         if (strncmp(rq->content_type, "application/x-www-form-urlencoded", 33) != 0) {
             rq->message = "This form must be sent as application/x-www-form-urlencoded.";
@@ -127,9 +180,17 @@ static int dispatch(app *ap, request *rq, response *rs, app_read_fn read, void *
             return 400;
         }
     }
-    if (rt->flags & R_CACHE)
-        rs->cache_seconds = ap->cfg->cache_seconds;
-    return rt->fn(rq, rs);
+    access_load(rq, rs, !(rt->flags & R_CACHE));
+    if (!(rt->flags & R_CACHE) || rq->session)
+        page_take_flash(rq, rs);
+    int denied = access_route(rq, rs, rt->flags);
+    if (denied)
+        return denied == 303 ? 0 : denied;
+    int status = rt->fn(rq, rs);
+    /* A page seen by a signed-in person is theirs alone: never cached. */
+    rs->cache_seconds = (rt->flags & R_CACHE) && !rq->session && status == 0 && rs->status == 200
+                            ? ap->cfg->cache_seconds : 0;
+    return status;
 }
 
 void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
@@ -138,6 +199,7 @@ void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
     request rq;
     response rs;
     http_response_init(&rs);
+    rs.csp = ap->csp;
     const char *msg = NULL;
     int status = http_request_init(&rq, a, get, ctx, &msg);
     rq.app = ap;

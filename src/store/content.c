@@ -159,7 +159,10 @@ json_t *store_course(db *d, const char *slug)
 
 #define OFFERING_SQL \
     "SELECT o.code, c.slug, c.title, c.position, o.starts, o.ends, o.price_cents, o.currency," \
-    " o.capacity, o.opens, o.closes, o.coach_name, o.season, o.demo, 0 AS taken, o.id, o.updated_at" \
+    " o.capacity, o.opens, o.closes, o.coach_name, o.season, o.demo," \
+    " (SELECT count(*) FROM enrolments e WHERE e.offering_id = o.id AND (e.status = 'active'" \
+    "   OR (e.status = 'pending' AND e.hold_until > unixepoch())" \
+    "   OR (e.status = 'offered' AND e.offer_until > unixepoch()))) AS taken, o.id, o.updated_at" \
     " FROM offerings o JOIN courses c ON c.id = o.course_id WHERE c.published = 1"
 
 /* One offering row selected with OFFERING_SQL as JSON. */

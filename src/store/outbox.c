@@ -97,7 +97,7 @@ int outbox_due(db *d, arena *a, time_t now, outbox_item *out, int max)
                                   " ORDER BY id LIMIT ?2");
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
     sqlite3_bind_int(st, 2, max > 0 ? max : 0);
-    int n = 0, rc;
+    int n = 0, rc = SQLITE_DONE;
     while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         outbox_item *it = &out[n++];
         memset(it, 0, sizeof *it);

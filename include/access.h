@@ -1,0 +1,58 @@
+/*
+** access.h: who is asking, and the one place that decides what they may do.
+**
+** The dispatcher loads the session from its cookie and asks access_route()
+** about the route's flags before any handler runs; handlers ask
+** access_allows() about the particular object they load (an enrolment, an
+** offering). Nothing else in the program makes an access decision.
+*/
+#ifndef JOURNEYS_ACCESS_H
+#define JOURNEYS_ACCESS_H
+
+#include <stdint.h>
+
+#include "crypto.h"
+#include "http.h"
+#include "store_accounts.h"
+
+#define SESSION_COOKIE "journeys_session"
+#define CSRF_COOKIE "journeys_csrf"
+
+typedef struct session {
+    user u;
+    unsigned char hash[CRYPTO_HASH_LEN];
+} session;
+
+/* Find the signed-in session from the cookie (rq->session, or NULL) and
+** settle the CSRF token for this request (rq->csrf): the session's, or for
+** a visitor the value of the CSRF cookie, issuing one (Set-Cookie on rs)
+** when issue is set and there is none yet. */
+void access_load(request *rq, response *rs, int issue);
+
+/* The route's guards (R_LOGIN, R_STAFF, R_COACH, R_CSRF). Returns 0, or an
+** error status with rq->message set; for a visitor on a page that needs a
+** sign-in, a 303 to /signin?next=... already set on rs (returns 303). */
+int access_route(request *rq, response *rs, unsigned flags);
+
+enum access_what {
+    ACCESS_OWN,          /* the object belongs to owner_id: the owner or staff */
+    ACCESS_STAFF,        /* staff only */
+    ACCESS_FACILITATE,   /* staff, or the coach named for the offering */
+};
+
+/* Whether rq's user may act on an object of the given kind whose owner (or
+** coach, for ACCESS_FACILITATE) is owner_id. */
+int access_allows(const request *rq, enum access_what what, int64_t owner_id);
+
+/* Start a session for user_id: a fresh token (never one the browser brought,
+** so a planted cookie is useless), stored hashed, set as an HttpOnly,
+** SameSite=Lax cookie (Secure behind https). 0 or -1. */
+int access_sign_in(request *rq, response *rs, int64_t user_id);
+
+/* End the current session and clear the cookie. */
+void access_sign_out(request *rq, response *rs);
+
+/* Set or clear a cookie with the site's attributes (max_age 0 clears). */
+void access_cookie(request *rq, response *rs, const char *name, const char *value, long max_age);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+** store_accounts.h: users, sessions, one-time tokens, rate limits and
+** member schools. All SQL for these tables lives in store/accounts.c.
+**
+** Strings handed back live in the caller's arena. Functions that write do
+** not open transactions themselves, unless they say so: the caller groups
+** them with db_begin_write()/db_commit() so a change and the mail it causes
+** are written together.
+*/
+#ifndef JOURNEYS_STORE_ACCOUNTS_H
+#define JOURNEYS_STORE_ACCOUNTS_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "arena.h"
+#include "crypto.h"
+#include "db.h"
+
+typedef struct user {
+    int64_t id;
+    const char *email, *name, *role, *organisation, *school_role, *time_zone;
+    int64_t school_id;        /* 0: none */
+    const char *school_name;  /* NULL: none */
+    int school_invoice;       /* the school may be invoiced */
+    int verified;
+} user;
+
+enum { STORE_DUPLICATE = -2 };
+
+/* A new account. Returns its id, STORE_DUPLICATE if the e-mail is taken, or -1. */
+int64_t store_user_create(db *d, const char *email, const char *name, const char *pwhash, const char *role,
+                          int64_t school_id, const char *organisation, const char *school_role,
+                          const char *time_zone, time_t now);
+
+/* Look a live account up by e-mail (case-insensitive) or id. Returns 1 and
+** fills u (and *pwhash when not NULL), or 0 when there is none. */
+int store_user_by_email(db *d, arena *a, const char *email, user *u, const char **pwhash);
+int store_user_by_id(db *d, arena *a, int64_t id, user *u, const char **pwhash);
+
+/* Updates; each returns 0, -1, or STORE_DUPLICATE for a taken e-mail. */
+int store_user_verify(db *d, int64_t id, time_t now);
+int store_user_set_password(db *d, int64_t id, const char *pwhash);
+int store_user_set_email(db *d, int64_t id, const char *email, time_t now);
+int store_user_set_profile(db *d, int64_t id, const char *name, int64_t school_id, const char *organisation,
+                           const char *school_role, const char *time_zone);
+int store_user_set_role(db *d, int64_t id, const char *role);
+
+/* Delete an account: personal data is erased, money records stay attached
+** to an anonymous row; sessions and tokens go. 0 or -1. */
+int store_user_anonymise(db *d, int64_t id, time_t now);
+
+/* Everything held about a user, for "download my data". Caller owns it. */
+json_t *store_user_export(db *d, int64_t id);
+
+/* Sessions, keyed by the hash of their token. */
+int store_session_create(db *d, const unsigned char hash[CRYPTO_HASH_LEN], int64_t user_id, const char *csrf,
+                         time_t now, time_t expires);
+/* The live session's user and CSRF token: 1, or 0 when unknown or expired. */
+int store_session_get(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], time_t now, user *u,
+                      const char **csrf);
+int store_session_delete(db *d, const unsigned char hash[CRYPTO_HASH_LEN]);
+int store_sessions_delete_user(db *d, int64_t user_id);
+
+/* One-time tokens for e-mail links ("verify", "reset", "email"). */
+int store_token_create(db *d, const unsigned char hash[CRYPTO_HASH_LEN], int64_t user_id, const char *purpose,
+                       const char *data, time_t expires);
+/* Check a token without using it: 1 (user id and data filled) or 0. */
+int store_token_peek(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], const char *purpose, time_t now,
+                     int64_t *user_id, const char **data);
+/* Use a token once: 1 (user id and data filled), or 0 if unknown, expired,
+** used already or of another purpose. */
+int store_token_use(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], const char *purpose, time_t now,
+                    int64_t *user_id, const char **data);
+
+/* Count one attempt against key in a window of window seconds. Returns 1
+** if it is within max, 0 if the limit is reached (the attempt is still
+** counted). Runs in its own write transaction when none is open. */
+int store_rate_hit(db *d, const char *key, time_t now, int window, int max);
+
+/* Member schools: [{id, name, city, country, invoice}], by name. */
+json_t *store_schools(db *d);
+/* Add or update a school by name. 0 or -1. */
+int store_school_put(db *d, const char *name, const char *city, const char *country, int invoice);
+/* 1 if a school with this id exists. */
+int store_school_exists(db *d, int64_t id);
+
+#endif

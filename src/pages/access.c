@@ -1,0 +1,141 @@
+/*
+** access.c: sessions, CSRF and the access decisions (see access.h).
+*/
+#include "access.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "escape.h"
+#include "log.h"
+#include "router.h"
+
+/* Whether s looks like one of our tokens (so junk is never looked up). */
+static int token_shaped(const char *s)
+{
+    return s && strlen(s) == CRYPTO_TOKEN_LEN &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == CRYPTO_TOKEN_LEN;
+}
+
+void access_cookie(request *rq, response *rs, const char *name, const char *value, long max_age)
+{
+    int secure = rq->app->cfg->secure_cookies || rq->https;
+    http_header(rs, "Set-Cookie", arena_printf(rq->a, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s",
+                                               name, value, max_age, secure ? "; Secure" : ""));
+}
+
+void access_load(request *rq, response *rs, int issue)
+{
+    const char *token = kv_get(&rq->cookies, SESSION_COOKIE);
+    if (token_shaped(token)) {
+        session *s = arena_zalloc(rq->a, sizeof *s);
+        const char *csrf = NULL;
+        crypto_token_hash(token, s->hash);
+        if (store_session_get(rq->app->db, rq->a, s->hash, time(NULL), &s->u, &csrf)) {
+            rq->session = s;
+            rq->csrf = csrf;
+            return;
+        }
+    }
+    const char *c = kv_get(&rq->cookies, CSRF_COOKIE);
+    if (token_shaped(c)) {
+        rq->csrf = c;
+        return;
+    }
+    char *fresh = arena_alloc(rq->a, CRYPTO_TOKEN_LEN + 1);
+    crypto_token(fresh);
+    rq->csrf = fresh;
+    if (issue)
+        access_cookie(rq, rs, CSRF_COOKIE, fresh, 60L * 60 * 24 * 30);
+}
+
+/* Whether the request's Origin, when the browser sent one, is this site:
+** the configured base URL or the host the request was addressed to. */
+static int same_origin(const request *rq)
+{
+    if (!rq->origin || !strcmp(rq->origin, rq->app->cfg->base_url))
+        return 1;
+    const char *host = rq->host ? rq->host : "";
+    const char *rest = !strncmp(rq->origin, "https://", 8) ? rq->origin + 8
+                     : !strncmp(rq->origin, "http://", 7) ? rq->origin + 7 : NULL;
+    return rest && *host && !strcmp(rest, host);
+}
+
+int access_route(request *rq, response *rs, unsigned flags)
+{
+    if (flags & R_CSRF) {
+        const char *sent = kv_get(&rq->form, "csrf");
+        if (!sent || !rq->csrf || !crypto_str_equal(sent, rq->csrf) || !same_origin(rq)) {
+            rq->message = "This form has expired or did not come from this site. Go back, reload the page "
+                          "and send it again.";
+            return 403;
+        }
+    }
+    if ((flags & (R_LOGIN | R_STAFF | R_COACH)) && !rq->session) {
+        if (!strcmp(rq->method, "GET") || rq->head) {
+            buf next = BUF_INIT;
+            esc_url(&next, rq->uri, strlen(rq->uri));
+            http_redirect(rs, 303, arena_printf(rq->a, "/signin?next=%s", buf_str(&next)));
+            buf_free(&next);
+            return 303;
+        }
+        rq->message = "Please sign in first.";
+        return 401;
+    }
+    const char *role = rq->session ? rq->session->u.role : "";
+    if ((flags & R_STAFF) && strcmp(role, "staff")) {
+        rq->message = "This page is for the staff who run the series.";
+        return 403;
+    }
+    if ((flags & R_COACH) && strcmp(role, "staff") && strcmp(role, "coach")) {
+        rq->message = "This page is for coaches.";
+        return 403;
+    }
+    return 0;
+}
+
+int access_allows(const request *rq, enum access_what what, int64_t owner_id)
+{
+    if (!rq->session)
+        return 0;
+    const user *u = &rq->session->u;
+    if (!strcmp(u->role, "staff"))
+        return 1;
+    switch (what) {
+    case ACCESS_OWN:
+        return owner_id == u->id;
+    case ACCESS_FACILITATE:
+        return !strcmp(u->role, "coach") && owner_id == u->id;
+    case ACCESS_STAFF:
+        return 0;
+    }
+    return 0;
+}
+
+int access_sign_in(request *rq, response *rs, int64_t user_id)
+{
+    if (rq->session)
+        store_session_delete(rq->app->db, rq->session->hash);
+    char token[CRYPTO_TOKEN_LEN + 1], csrf[CRYPTO_TOKEN_LEN + 1];
+    unsigned char hash[CRYPTO_HASH_LEN];
+    crypto_token(token);
+    crypto_token(csrf);
+    crypto_token_hash(token, hash);
+    long days = rq->app->cfg->session_days;
+    time_t now = time(NULL);
+    if (store_session_create(rq->app->db, hash, user_id, csrf, now, now + days * 86400) != 0) {
+        log_error("cannot create a session: %s", db_errmsg(rq->app->db));
+        return -1;
+    }
+    access_cookie(rq, rs, SESSION_COOKIE, token, days * 86400);
+    return 0;
+}
+
+void access_sign_out(request *rq, response *rs)
+{
+    if (rq->session)
+        store_session_delete(rq->app->db, rq->session->hash);
+    rq->session = NULL;
+    access_cookie(rq, rs, SESSION_COOKIE, "", 0);
+}

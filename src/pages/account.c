@@ -1,0 +1,599 @@
+/*
+** account.c: sign-up, e-mail confirmation, sign-in and out, password reset,
+** and the account page (profile, e-mail, password, data, deletion).
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "access.h"
+#include "app.h"
+#include "log.h"
+#include "mail.h"
+#include "notify.h"
+#include "pages.h"
+#include "store_accounts.h"
+#include "text.h"
+
+#define TOKEN_HOURS_VERIFY 72
+#define TOKEN_MINUTES_RESET 60
+
+static const char *const time_zones[] = {
+    "UTC", "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Toronto",
+    "America/Vancouver", "America/Halifax", "America/Mexico_City", "America/Bogota",
+    "America/Sao_Paulo", "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris",
+    "Europe/Berlin", "Europe/Madrid", "Europe/Rome", "Europe/Athens", "Africa/Lagos",
+    "Africa/Johannesburg", "Africa/Nairobi", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore",
+    "Asia/Hong_Kong", "Asia/Shanghai", "Asia/Tokyo", "Asia/Seoul", "Australia/Perth",
+    "Australia/Sydney", "Pacific/Auckland",
+};
+
+/* 1 if tz is one of the zones offered. */
+static int tz_known(const char *tz)
+{
+    for (size_t i = 0; i < sizeof time_zones / sizeof *time_zones; i++)
+        if (!strcmp(tz, time_zones[i]))
+            return 1;
+    return 0;
+}
+
+/* The zone list for a select, marking chosen. */
+static json_t *tz_options(const char *chosen)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < sizeof time_zones / sizeof *time_zones; i++) {
+        const char *z = time_zones[i];
+        buf label = BUF_INIT;
+        for (const char *p = z; *p; p++)
+            buf_putc(&label, *p == '_' ? ' ' : *p == '/' ? ' ' : *p);
+        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", z, "label",
+                                           strchr(z, '/') ? strchr(z, '/') + 1 : z, "selected",
+                                           chosen && !strcmp(chosen, z)));
+        buf_free(&label);
+    }
+    return a;
+}
+
+/* The member schools for a select, marking chosen. */
+static json_t *school_options(request *rq, int64_t chosen)
+{
+    json_t *all = store_schools(rq->app->db);
+    size_t i;
+    json_t *s;
+    json_array_foreach(all, i, s)
+        json_object_set_new(s, "selected", json_boolean(json_integer_value(json_object_get(s, "id")) == chosen));
+    return all;
+}
+
+/* A form field, trimmed, or "" when absent. */
+static const char *field(request *rq, const char *name)
+{
+    const char *v = kv_get(&rq->form, name);
+    if (!v)
+        return "";
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    return arena_strndup(rq->a, v, n);
+}
+
+/* Record a field error. */
+static void fail(json_t *errors, const char *name, const char *message)
+{
+    if (!json_object_get(errors, name))
+        json_object_set_new(errors, name, json_string(message));
+}
+
+/* Check a text field: required and at most max characters. */
+static void check_text(json_t *errors, const char *name, const char *v, int required, size_t max, const char *what)
+{
+    if (required && !*v)
+        fail(errors, name, what);
+    else if (strlen(v) > max)
+        fail(errors, name, "This is too long; please shorten it.");
+    else if (strpbrk(v, "\r\n"))
+        fail(errors, name, "Please keep this on one line.");
+}
+
+/* Check an e-mail address field. */
+static void check_email(json_t *errors, const char *name, const char *v)
+{
+    if (!*v)
+        fail(errors, name, "Enter your e-mail address.");
+    else if (!mail_addr_valid(v))
+        fail(errors, name, "Enter an e-mail address like name@school.org.");
+}
+
+/* Check a new password. */
+static void check_password(json_t *errors, const char *name, const char *v)
+{
+    size_t n = strlen(v);
+    if (n < 10)
+        fail(errors, name, "Choose a password of at least 10 characters.");
+    else if (n > 200)
+        fail(errors, name, "Choose a password of at most 200 characters.");
+}
+
+/* A safe place to go after signing in: a path on this site, else /my. */
+static const char *next_path(request *rq, const char *next)
+{
+    if (next && next[0] == '/' && next[1] != '/' && !strchr(next, '\\') && !strpbrk(next, "\r\n"))
+        return arena_strdup(rq->a, next);
+    return "/my";
+}
+
+/* Render a form page again with its errors (422) or fresh (200). */
+static int form_page(request *rq, response *rs, const char *tmpl, const char *title, json_t *ctx, json_t *errors)
+{
+    int has = json_object_size(errors) > 0 || json_object_get(ctx, "error");
+    json_object_set_new(ctx, "errors", errors);
+    json_object_set_new(ctx, "has_errors", json_boolean(has));
+    if (has)
+        rs->status = 422;
+    return page_render(rq, rs, tmpl, ctx, title, NULL);
+}
+
+/* A one-time token for a link, stored hashed; the link goes in *url. */
+static int make_link(request *rq, int64_t user_id, const char *purpose, const char *data, long seconds,
+                     const char *path, const char **url)
+{
+    char token[CRYPTO_TOKEN_LEN + 1];
+    unsigned char hash[CRYPTO_HASH_LEN];
+    crypto_token(token);
+    crypto_token_hash(token, hash);
+    if (store_token_create(rq->app->db, hash, user_id, purpose, data, time(NULL) + seconds) != 0)
+        return -1;
+    *url = arena_printf(rq->a, "%s%s?token=%s", rq->app->cfg->base_url, path, token);
+    return 0;
+}
+
+/* Queue the address-confirmation mail (inside the caller's transaction). */
+static int send_verify(request *rq, int64_t user_id, const char *email, const char *name)
+{
+    const char *url;
+    if (make_link(rq, user_id, "verify", NULL, TOKEN_HOURS_VERIFY * 3600L, "/verify", &url) != 0)
+        return -1;
+    json_t *ctx = json_pack("{s:{s:s}, s:s}", "user", "name", name, "link", url);
+    int rc = notify_mail(rq->app, "verify", "Confirm your e-mail address", email, name, ctx, NULL);
+    json_decref(ctx);
+    return rc;
+}
+
+int page_signup(request *rq, response *rs)
+{
+    json_t *ctx = json_object();
+    json_t *errors = json_object();
+    const char *next = kv_get(rq->form.n ? &rq->form : &rq->query, "next");
+    json_object_set_new(ctx, "next", json_string(next_path(rq, next)));
+    if (rq->session) {
+        json_decref(ctx);
+        json_decref(errors);
+        http_redirect(rs, 303, "/my");
+        return 0;
+    }
+    if (strcmp(rq->method, "POST")) {
+        json_object_set_new(ctx, "values", json_object());
+        json_object_set_new(ctx, "schools", school_options(rq, 0));
+        json_object_set_new(ctx, "time_zones", tz_options("UTC"));
+        return form_page(rq, rs, "pages/signup", "Create an account", ctx, errors);
+    }
+    const char *name = field(rq, "name"), *email = field(rq, "email"), *password = kv_get(&rq->form, "password");
+    const char *organisation = field(rq, "organisation"), *school_role = field(rq, "school_role");
+    const char *tz = field(rq, "time_zone"), *school = field(rq, "school_id");
+    if (!password)
+        password = "";
+    check_text(errors, "name", name, 1, 120, "Enter your name.");
+    check_email(errors, "email", email);
+    check_password(errors, "password", password);
+    check_text(errors, "organisation", organisation, 0, 160, "");
+    check_text(errors, "school_role", school_role, 0, 160, "");
+    if (!tz_known(tz))
+        fail(errors, "time_zone", "Choose your time zone from the list.");
+    int64_t school_id = 0;
+    if (*school) {
+        char *end;
+        school_id = strtoll(school, &end, 10);
+        if (*end || school_id <= 0 || !store_school_exists(rq->app->db, school_id))
+            fail(errors, "school_id", "Choose your school from the list, or leave it empty.");
+    }
+    if (!json_object_size(errors)) {
+        char hash[CRYPTO_PWHASH_LEN];
+        if (crypto_password_hash(password, hash) != 0)
+            return 500;
+        if (db_begin_write(rq->app->db) != 0)
+            return 503;
+        int64_t id = store_user_create(rq->app->db, email, name, hash, "participant", school_id, organisation,
+                                       school_role, tz, time(NULL));
+        if (id == STORE_DUPLICATE) {
+            db_rollback(rq->app->db);
+            fail(errors, "email", "An account with this address exists already. Sign in, or reset your password.");
+        } else if (id < 0 || send_verify(rq, id, email, name) != 0 || db_commit(rq->app->db) != 0) {
+            db_rollback(rq->app->db);
+            return 500;
+        } else {
+            json_decref(ctx);
+            json_decref(errors);
+            if (access_sign_in(rq, rs, id) != 0)
+                return 500;
+            page_flash(rq, rs, "welcome");
+            http_redirect(rs, 303, next_path(rq, next));
+            return 0;
+        }
+    }
+    json_object_set_new(ctx, "values", json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", name, "email", email,
+                                                 "organisation", organisation, "school_role", school_role,
+                                                 "time_zone", tz));
+    json_object_set_new(ctx, "schools", school_options(rq, school_id));
+    json_object_set_new(ctx, "time_zones", tz_options(tz));
+    return form_page(rq, rs, "pages/signup", "Create an account", ctx, errors);
+}
+
+int page_signin(request *rq, response *rs)
+{
+    json_t *ctx = json_object();
+    const char *next = kv_get(rq->form.n ? &rq->form : &rq->query, "next");
+    json_object_set_new(ctx, "next", json_string(next_path(rq, next)));
+    if (strcmp(rq->method, "POST")) {
+        json_object_set_new(ctx, "values", json_object());
+        return form_page(rq, rs, "pages/signin", "Sign in", ctx, json_object());
+    }
+    const char *email = field(rq, "email"), *password = kv_get(&rq->form, "password");
+    json_object_set_new(ctx, "values", json_pack("{s:s}", "email", email));
+    time_t now = time(NULL);
+    char key[320];
+    snprintf(key, sizeof key, "signin:a:%.300s", email);
+    for (char *p = key; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    int ok_account = store_rate_hit(rq->app->db, key, now, 900, 5);
+    snprintf(key, sizeof key, "signin:ip:%.60s", rq->remote_addr);
+    int ok_address = store_rate_hit(rq->app->db, key, now, 900, 30);
+    if (!ok_account || !ok_address) {
+        json_object_set_new(ctx, "error", json_string("Too many attempts to sign in. Wait fifteen minutes, or reset "
+                                                      "your password."));
+        int rc = form_page(rq, rs, "pages/signin", "Sign in", ctx, json_object());
+        rs->status = 429;
+        return rc;
+    }
+    user u;
+    const char *stored = NULL;
+    int found = *email && store_user_by_email(rq->app->db, rq->a, email, &u, &stored);
+    int ok = crypto_password_check(password ? password : "", found ? stored : crypto_dummy_hash()) && found;
+    if (!ok) {
+        json_object_set_new(ctx, "error", json_string("The e-mail address or the password is not right. Check both, "
+                                                      "or reset your password."));
+        return form_page(rq, rs, "pages/signin", "Sign in", ctx, json_object());
+    }
+    json_decref(ctx);
+    if (access_sign_in(rq, rs, u.id) != 0)
+        return 500;
+    page_flash(rq, rs, "signed-in");
+    http_redirect(rs, 303, next_path(rq, next));
+    return 0;
+}
+
+int page_signout(request *rq, response *rs)
+{
+    access_sign_out(rq, rs);
+    http_redirect(rs, 303, "/");
+    return 0;
+}
+
+/* The hash of the token in the query or form, or 0 if there is none. */
+static int token_hash(request *rq, unsigned char hash[CRYPTO_HASH_LEN], const char **token)
+{
+    const char *t = kv_get(rq->form.n ? &rq->form : &rq->query, "token");
+    if (!t || strlen(t) != CRYPTO_TOKEN_LEN)
+        return 0;
+    crypto_token_hash(t, hash);
+    *token = t;
+    return 1;
+}
+
+/* A simple notice page. */
+static int notice(request *rq, response *rs, const char *heading, const char *message, const char *url,
+                  const char *label)
+{
+    json_t *ctx = json_pack("{s:s, s:s, s:s?, s:s?}", "heading", heading, "message", message, "link_url", url,
+                            "link_label", label);
+    return page_render(rq, rs, "pages/notice", ctx, heading, NULL);
+}
+
+int page_verify(request *rq, response *rs)
+{
+    unsigned char hash[CRYPTO_HASH_LEN];
+    const char *token = NULL;
+    int64_t uid = 0;
+    const char *bad = "This confirmation link is not valid any more. Sign in and ask for a new one from your account page.";
+    if (!token_hash(rq, hash, &token)) {
+        rs->status = 400;
+        return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "error", bad), "Confirm your address", NULL);
+    }
+    if (strcmp(rq->method, "POST")) {
+        if (!store_token_peek(rq->app->db, rq->a, hash, "verify", time(NULL), &uid, NULL)) {
+            rs->status = 400;
+            return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "error", bad), "Confirm your address", NULL);
+        }
+        return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "token", token), "Confirm your address", NULL);
+    }
+    if (db_begin_write(rq->app->db) != 0)
+        return 503;
+    if (!store_token_use(rq->app->db, rq->a, hash, "verify", time(NULL), &uid, NULL)) {
+        db_rollback(rq->app->db);
+        rs->status = 400;
+        return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "error", bad), "Confirm your address", NULL);
+    }
+    if (store_user_verify(rq->app->db, uid, time(NULL)) != 0 || db_commit(rq->app->db) != 0) {
+        db_rollback(rq->app->db);
+        return 500;
+    }
+    return notice(rq, rs, "Address confirmed", "Thank you: your e-mail address is confirmed.", "/my", "Go to my courses");
+}
+
+int page_reset_request(request *rq, response *rs)
+{
+    json_t *ctx = json_object();
+    if (strcmp(rq->method, "POST")) {
+        json_object_set_new(ctx, "values", json_object());
+        return form_page(rq, rs, "pages/reset_request", "Reset your password", ctx, json_object());
+    }
+    const char *email = field(rq, "email");
+    json_t *errors = json_object();
+    check_email(errors, "email", email);
+    json_object_set_new(ctx, "values", json_pack("{s:s}", "email", email));
+    if (json_object_size(errors))
+        return form_page(rq, rs, "pages/reset_request", "Reset your password", ctx, errors);
+    time_t now = time(NULL);
+    char key[320];
+    snprintf(key, sizeof key, "reset:a:%.300s", email);
+    int ok = store_rate_hit(rq->app->db, key, now, 3600, 3);
+    snprintf(key, sizeof key, "reset:ip:%.60s", rq->remote_addr);
+    ok &= store_rate_hit(rq->app->db, key, now, 3600, 10);
+    if (!ok) {
+        json_object_set_new(ctx, "error", json_string("Too many reset requests. Please wait an hour and try again."));
+        int rc = form_page(rq, rs, "pages/reset_request", "Reset your password", ctx, errors);
+        rs->status = 429;
+        return rc;
+    }
+    json_decref(ctx);
+    json_decref(errors);
+    user u;
+    if (store_user_by_email(rq->app->db, rq->a, email, &u, NULL)) {
+        const char *url;
+        if (db_begin_write(rq->app->db) != 0)
+            return 503;
+        json_t *mctx = NULL;
+        int rc = make_link(rq, u.id, "reset", NULL, TOKEN_MINUTES_RESET * 60L, "/reset/confirm", &url);
+        if (rc == 0) {
+            mctx = json_pack("{s:{s:s}, s:s, s:i}", "user", "name", u.name, "link", url, "minutes", TOKEN_MINUTES_RESET);
+            rc = notify_mail(rq->app, "reset", "Reset your password", u.email, u.name, mctx, NULL);
+        }
+        json_decref(mctx);
+        if (rc != 0 || db_commit(rq->app->db) != 0) {
+            db_rollback(rq->app->db);
+            return 500;
+        }
+    }
+    /* The same answer whether or not the address has an account. */
+    return notice(rq, rs, "Check your inbox",
+                  "If an account uses that address, a link to choose a new password is on its way. "
+                  "It works for an hour.", "/signin", "Back to sign in");
+}
+
+int page_reset_confirm(request *rq, response *rs)
+{
+    unsigned char hash[CRYPTO_HASH_LEN];
+    const char *token = NULL;
+    int64_t uid = 0;
+    const char *bad = "This reset link is not valid any more: links work once, for an hour. Ask for a new one.";
+    if (!token_hash(rq, hash, &token) || !store_token_peek(rq->app->db, rq->a, hash, "reset", time(NULL), &uid, NULL)) {
+        rs->status = 400;
+        return notice(rq, rs, "Link expired", bad, "/reset", "Ask for a new link");
+    }
+    json_t *ctx = json_pack("{s:s}", "token", token);
+    json_t *errors = json_object();
+    if (strcmp(rq->method, "POST"))
+        return form_page(rq, rs, "pages/reset_confirm", "Choose a new password", ctx, errors);
+    const char *password = kv_get(&rq->form, "password");
+    check_password(errors, "password", password ? password : "");
+    if (json_object_size(errors))
+        return form_page(rq, rs, "pages/reset_confirm", "Choose a new password", ctx, errors);
+    json_decref(ctx);
+    json_decref(errors);
+    char pw[CRYPTO_PWHASH_LEN];
+    if (crypto_password_hash(password, pw) != 0 || db_begin_write(rq->app->db) != 0)
+        return 500;
+    if (!store_token_use(rq->app->db, rq->a, hash, "reset", time(NULL), &uid, NULL) ||
+        store_user_set_password(rq->app->db, uid, pw) != 0 || store_user_verify(rq->app->db, uid, time(NULL)) != 0 ||
+        store_sessions_delete_user(rq->app->db, uid) != 0 || db_commit(rq->app->db) != 0) {
+        db_rollback(rq->app->db);
+        rs->status = 400;
+        return notice(rq, rs, "Link expired", bad, "/reset", "Ask for a new link");
+    }
+    rq->session = NULL;
+    if (access_sign_in(rq, rs, uid) != 0)
+        return 500;
+    page_flash(rq, rs, "password-reset");
+    http_redirect(rs, 303, "/my");
+    return 0;
+}
+
+/* The account page, with errors from one of its forms. */
+static int account_page(request *rq, response *rs, json_t *errors, json_t *values, const char *error)
+{
+    const user *u = &rq->session->u;
+    const char *role_label = !strcmp(u->role, "staff") ? "Staff" : !strcmp(u->role, "coach") ? "Coach" : "Participant";
+    json_t *ctx = json_pack("{s:{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:b, s:s}}", "account", "name", u->name, "email",
+                            u->email, "school_name", u->school_name, "organisation", u->organisation, "school_role",
+                            u->school_role, "time_zone", u->time_zone, "verified", u->verified, "role_label", role_label);
+    if (!values)
+        values = json_pack("{s:s, s:s, s:s, s:s}", "name", u->name, "email", u->email, "organisation",
+                           u->organisation ? u->organisation : "", "school_role", u->school_role ? u->school_role : "");
+    json_object_set_new(ctx, "values", values);
+    json_object_set_new(ctx, "schools", school_options(rq, u->school_id));
+    json_object_set_new(ctx, "time_zones", tz_options(u->time_zone));
+    if (error)
+        json_object_set_new(ctx, "error", json_string(error));
+    return form_page(rq, rs, "pages/account", "Your account", ctx, errors ? errors : json_object());
+}
+
+int page_account(request *rq, response *rs)
+{
+    return account_page(rq, rs, NULL, NULL, NULL);
+}
+
+int page_account_profile(request *rq, response *rs)
+{
+    const char *name = field(rq, "name"), *organisation = field(rq, "organisation");
+    const char *school_role = field(rq, "school_role"), *tz = field(rq, "time_zone"), *school = field(rq, "school_id");
+    json_t *errors = json_object();
+    check_text(errors, "name", name, 1, 120, "Enter your name.");
+    check_text(errors, "organisation", organisation, 0, 160, "");
+    check_text(errors, "school_role", school_role, 0, 160, "");
+    if (!tz_known(tz))
+        fail(errors, "time_zone", "Choose your time zone from the list.");
+    int64_t school_id = 0;
+    if (*school) {
+        char *end;
+        school_id = strtoll(school, &end, 10);
+        if (*end || school_id <= 0 || !store_school_exists(rq->app->db, school_id))
+            fail(errors, "school_id", "Choose your school from the list, or leave it empty.");
+    }
+    if (json_object_size(errors))
+        return account_page(rq, rs, errors, json_pack("{s:s, s:s, s:s, s:s}", "name", name, "email",
+                                                      rq->session->u.email, "organisation", organisation,
+                                                      "school_role", school_role), NULL);
+    json_decref(errors);
+    if (store_user_set_profile(rq->app->db, rq->session->u.id, name, school_id, organisation, school_role, tz) != 0)
+        return 500;
+    page_flash(rq, rs, "profile-saved");
+    http_redirect(rs, 303, "/account");
+    return 0;
+}
+
+/* Whether the signed-in user's password is pw (slow, by design). */
+static int password_ok(request *rq, const char *pw)
+{
+    user u;
+    const char *stored = NULL;
+    return store_user_by_id(rq->app->db, rq->a, rq->session->u.id, &u, &stored) &&
+           crypto_password_check(pw ? pw : "", stored);
+}
+
+int page_account_email(request *rq, response *rs)
+{
+    const char *email = field(rq, "email");
+    json_t *errors = json_object();
+    check_email(errors, "email", email);
+    if (!json_object_size(errors) && !password_ok(rq, kv_get(&rq->form, "password")))
+        fail(errors, "email_password", "That is not your current password.");
+    user other;
+    if (!json_object_size(errors) && store_user_by_email(rq->app->db, rq->a, email, &other, NULL))
+        fail(errors, "email", "Another account uses this address.");
+    if (json_object_size(errors))
+        return account_page(rq, rs, errors, NULL, NULL);
+    json_decref(errors);
+    const char *url;
+    if (db_begin_write(rq->app->db) != 0)
+        return 503;
+    json_t *ctx = NULL;
+    int rc = make_link(rq, rq->session->u.id, "email", email, TOKEN_HOURS_VERIFY * 3600L, "/account/email/confirm", &url);
+    if (rc == 0) {
+        ctx = json_pack("{s:{s:s}, s:s}", "user", "name", rq->session->u.name, "link", url);
+        rc = notify_mail(rq->app, "email_change", "Confirm your new e-mail address", email, rq->session->u.name, ctx, NULL);
+    }
+    json_decref(ctx);
+    if (rc != 0 || db_commit(rq->app->db) != 0) {
+        db_rollback(rq->app->db);
+        return 500;
+    }
+    page_flash(rq, rs, "email-sent");
+    http_redirect(rs, 303, "/account");
+    return 0;
+}
+
+int page_account_email_confirm(request *rq, response *rs)
+{
+    unsigned char hash[CRYPTO_HASH_LEN];
+    const char *token = NULL, *email = NULL;
+    int64_t uid = 0;
+    if (!token_hash(rq, hash, &token) || db_begin_write(rq->app->db) != 0) {
+        rs->status = 400;
+        return notice(rq, rs, "Link expired", "This link is not valid any more.", "/account", "Your account");
+    }
+    int rc = store_token_use(rq->app->db, rq->a, hash, "email", time(NULL), &uid, &email) &&
+             store_user_set_email(rq->app->db, uid, email, time(NULL)) == 0 && db_commit(rq->app->db) == 0;
+    if (!rc) {
+        db_rollback(rq->app->db);
+        rs->status = 400;
+        return notice(rq, rs, "Link expired",
+                      "This link is not valid any more, or another account took the address meanwhile.",
+                      "/account", "Your account");
+    }
+    return notice(rq, rs, "Address changed", "Your e-mail address is changed.", "/account", "Your account");
+}
+
+int page_account_password(request *rq, response *rs)
+{
+    const char *pw = kv_get(&rq->form, "password");
+    json_t *errors = json_object();
+    check_password(errors, "password", pw ? pw : "");
+    if (!password_ok(rq, kv_get(&rq->form, "current_password")))
+        fail(errors, "current_password", "That is not your current password.");
+    if (json_object_size(errors))
+        return account_page(rq, rs, errors, NULL, NULL);
+    json_decref(errors);
+    char hash[CRYPTO_PWHASH_LEN];
+    if (crypto_password_hash(pw, hash) != 0 || store_user_set_password(rq->app->db, rq->session->u.id, hash) != 0)
+        return 500;
+    /* Every other session of this account ends; this one is renewed. */
+    int64_t id = rq->session->u.id;
+    if (store_sessions_delete_user(rq->app->db, id) != 0)
+        return 500;
+    rq->session = NULL;
+    if (access_sign_in(rq, rs, id) != 0)
+        return 500;
+    page_flash(rq, rs, "password-changed");
+    http_redirect(rs, 303, "/account");
+    return 0;
+}
+
+int page_account_data(request *rq, response *rs)
+{
+    json_t *o = store_user_export(rq->app->db, rq->session->u.id);
+    if (!o)
+        return 500;
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(o);
+    buf_puts(&rs->body, s);
+    free(s);
+    rs->content_type = "application/json; charset=utf-8";
+    http_header(rs, "Content-Disposition", "attachment; filename=\"my-journeys-data.json\"");
+    return 0;
+}
+
+int page_account_delete(request *rq, response *rs)
+{
+    json_t *errors = json_object();
+    if (strcmp(field(rq, "confirm"), "yes"))
+        fail(errors, "confirm", "Tick the box to confirm that you want to delete your account.");
+    if (!password_ok(rq, kv_get(&rq->form, "password")))
+        fail(errors, "delete_password", "That is not your current password.");
+    if (json_object_size(errors))
+        return account_page(rq, rs, errors, NULL, NULL);
+    json_decref(errors);
+    int64_t id = rq->session->u.id;
+    if (db_begin_write(rq->app->db) != 0)
+        return 503;
+    if (store_user_anonymise(rq->app->db, id, time(NULL)) != 0 || db_commit(rq->app->db) != 0) {
+        db_rollback(rq->app->db);
+        return 500;
+    }
+    rq->session = NULL;
+    access_cookie(rq, rs, SESSION_COOKIE, "", 0);
+    return notice(rq, rs, "Account deleted",
+                  "Your account and personal details are deleted. Payment records stay, without your name, "
+                  "for the accounts.", "/", "Home");
+}

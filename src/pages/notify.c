@@ -1,0 +1,64 @@
+/*
+** notify.c: mail rendered from templates, queued in the outbox
+** (see notify.h).
+*/
+#include "notify.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "mail.h"
+#include "store_content.h"
+#include "store_outbox.h"
+
+int notify_mail(app *ap, const char *name, const char *subject, const char *to_addr, const char *to_name,
+                json_t *ctx, const notify_attachment *attach)
+{
+    json_t *full = json_deep_copy(ctx);
+    json_t *series = store_series(ap->db);
+    json_object_set_new(full, "site", series ? series : json_object());
+    json_object_set_new(full, "base_url", json_string(ap->cfg->base_url));
+    buf text = BUF_INIT, html = BUF_INIT;
+    char txt_name[128];
+    snprintf(txt_name, sizeof txt_name, "mail/%s.txt", name);
+    char html_name[128];
+    snprintf(html_name, sizeof html_name, "mail/%s", name);
+    int rc = tmpl_render(ap->tmpl, txt_name, full, &text);
+    int has_html = rc == 0 && tmpl_has(ap->tmpl, html_name) && tmpl_render(ap->tmpl, html_name, full, &html) == 0;
+    json_decref(full);
+    if (rc != 0 || buf_failed(&text)) {
+        log_error("cannot render the %s message", name);
+        buf_free(&text);
+        buf_free(&html);
+        return -1;
+    }
+    mail_msg m = {0};
+    m.to_addr = to_addr;
+    m.to_name = to_name;
+    m.subject = subject;
+    m.text = buf_str(&text);
+    m.html = has_html ? buf_str(&html) : NULL;
+    if (attach) {
+        m.attach_name = attach->name;
+        m.attach_type = attach->type;
+        m.attach = attach->data;
+        m.attach_len = attach->len;
+    }
+    int64_t id = outbox_add_mail(ap->db, &m, time(NULL));
+    buf_free(&text);
+    buf_free(&html);
+    if (id < 0)
+        log_error("cannot queue the %s message: %s", name, db_errmsg(ap->db));
+    return id < 0 ? -1 : 0;
+}
+
+int notify_community(app *ap, const char *to_addr, const char *to_name)
+{
+    json_t *ctx = json_pack("{s:{s:s}, s:s}", "user", "name", to_name, "community_url", ap->cfg->community_url);
+    int rc = notify_mail(ap, "community", "Your invitation to the member community", to_addr, to_name, ctx, NULL);
+    json_decref(ctx);
+    if (rc == 0 && *ap->cfg->community_api_url && outbox_add_community(ap->db, to_addr, time(NULL)) < 0)
+        rc = -1;
+    return rc;
+}

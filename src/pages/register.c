@@ -1,0 +1,512 @@
+/*
+** register.c: registering for an offering, paying, the provider's webhook
+** and return page, "My courses", cancelling, waitlist answers, receipts.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "access.h"
+#include "app.h"
+#include "date.h"
+#include "enrol.h"
+#include "log.h"
+#include "notify.h"
+#include "pages.h"
+#include "pay.h"
+#include "store_accounts.h"
+#include "store_content.h"
+#include "store_enrol.h"
+
+/* Today as ISO text in the arena. */
+static const char *today_iso(arena *a)
+{
+    buf b = BUF_INIT;
+    date_iso(&b, date_today());
+    const char *s = arena_strndup(a, buf_str(&b), b.len);
+    buf_free(&b);
+    return s;
+}
+
+/* Whether registration is open on day today for the offering (window and
+** not started). */
+static int window_open(const offering_row *o, const char *today)
+{
+    return (!o->opens || strcmp(today, o->opens) >= 0) && strcmp(today, o->closes) <= 0 && strcmp(today, o->starts) < 0;
+}
+
+/* The registration page's context for an offering. */
+static json_t *register_ctx(request *rq, const char *code)
+{
+    json_t *o = store_offering(rq->app->db, code);
+    if (!o)
+        return NULL;
+    page_offering(rq->a, o, date_today());
+    json_t *course = store_course(rq->app->db, json_string_value(json_object_get(o, "course_slug")));
+    json_t *c = json_pack("{s:O, s:s, s:O}", "title", json_object_get(o, "course_title"), "url",
+                          json_string_value(json_object_get(o, "course_url")), "summary",
+                          course ? json_object_get(course, "summary") : json_null());
+    json_decref(course);
+    const user *u = &rq->session->u;
+    return json_pack("{s:o, s:o, s:b, s:s, s:b}", "offering", o, "course", c, "can_invoice", u->school_invoice,
+                     "school_name", u->school_name ? u->school_name : "", "has_code_field", 1);
+}
+
+/* Render the registration form with an error. */
+static int register_again(request *rq, response *rs, json_t *ctx, const char *field, const char *message,
+                          const char *code, const char *method)
+{
+    json_t *errors = json_object();
+    if (field)
+        json_object_set_new(errors, field, json_string(message));
+    else
+        json_object_set_new(ctx, "error", json_string(message));
+    json_object_set_new(ctx, "errors", errors);
+    json_object_set_new(ctx, "has_errors", json_true());
+    json_object_set_new(ctx, "values", json_pack("{s:s, s:b, s:b}", "code", code, "method_card", !strcmp(method, "card"),
+                                                 "method_invoice", !strcmp(method, "invoice")));
+    rs->status = field ? 422 : 409;
+    return page_render(rq, rs, "pages/register", ctx, "Register", "calendar");
+}
+
+int page_register(request *rq, response *rs)
+{
+    app *ap = rq->app;
+    offering_row off;
+    if (!store_offering_row(ap->db, rq->a, rq->param[0], &off) || (off.demo && !ap->cfg->demo)) {
+        rq->message = "There is no offering at this address. The calendar lists every offering.";
+        return 404;
+    }
+    json_t *ctx = register_ctx(rq, off.code);
+    if (!ctx)
+        return 404;
+    if (strcmp(rq->method, "POST")) {
+        json_object_set_new(ctx, "values", json_pack("{s:s, s:b}", "code", "", "method_card", 1));
+        json_object_set_new(ctx, "errors", json_object());
+        return page_render(rq, rs, "pages/register", ctx, "Register", "calendar");
+    }
+    const user *u = &rq->session->u;
+    const char *method = kv_get(&rq->form, "method");
+    const char *code = kv_get(&rq->form, "code");
+    method = method ? method : "card";
+    code = code ? code : "";
+    if (strcmp(method, "card") && strcmp(method, "invoice"))
+        return register_again(rq, rs, ctx, "method", "Choose how you will pay.", code, "card");
+    if (!strcmp(method, "invoice") && !u->school_invoice)
+        return register_again(rq, rs, ctx, "method", "Invoices are for member schools that have arranged them; "
+                              "please pay by card, or ask your school to set this up.", code, "card");
+    if (strlen(code) > 64)
+        return register_again(rq, rs, ctx, "code", "That code is too long; check it and try again.", code, method);
+
+    time_t now = time(NULL);
+    const char *today = today_iso(rq->a);
+    if (db_begin_write(ap->db) != 0)
+        return 503;
+    enrolment e;
+    if (store_enrolment_live(ap->db, rq->a, off.id, u->id, &e)) {
+        db_rollback(ap->db);
+        json_decref(ctx);
+        http_redirect(rs, 303, "/my");
+        return 0;
+    }
+    if (!window_open(&off, today)) {
+        db_rollback(ap->db);
+        return register_again(rq, rs, ctx, NULL, "Registration for this offering is not open. The calendar shows "
+                              "when each offering takes registrations.", code, method);
+    }
+    code_row cr = {0, 0};
+    if (*code && !store_code_find(ap->db, code, off.id, today, &cr)) {
+        db_rollback(ap->db);
+        return register_again(rq, rs, ctx, "code", "That code is not valid for this offering: it may have expired "
+                              "or been used up. Check it, or leave the field empty.", code, method);
+    }
+    int64_t amount = off.price_cents * (100 - cr.percent_off) / 100;
+    const char *subject;
+    int full = store_seats_taken(ap->db, off.id, now) >= off.capacity;
+    int64_t id;
+    const char *flash;
+    int checkout = 0;
+    if (full) {
+        id = store_enrolment_add(ap->db, off.id, u->id, "waitlisted", "unpaid", amount, off.currency, cr.id, 0, 0, now);
+        flash = "waitlisted";
+    } else if (amount == 0 || !strcmp(method, "invoice")) {
+        id = store_enrolment_add(ap->db, off.id, u->id, "pending", "pending", amount, off.currency, cr.id, 0, 0, now);
+        flash = amount == 0 ? "registered" : "invoiced";
+    } else {
+        id = store_enrolment_add(ap->db, off.id, u->id, "pending", "pending", amount, off.currency, cr.id,
+                                 now + (time_t)ap->cfg->hold_minutes * 60, 0, now);
+        flash = NULL;
+        checkout = 1;
+    }
+    if (id < 0) {
+        db_rollback(ap->db);
+        json_decref(ctx);
+        http_redirect(rs, 303, "/my");
+        return 0;
+    }
+    subject = arena_printf(rq->a, "enrolment:%lld", (long long)id);
+    int rc = store_audit(ap->db, u->id, full ? "registration.waitlisted" : "registration.created", subject,
+                         arena_printf(rq->a, "%s, %s%s%s", off.code, method, *code ? ", code " : "", code), now);
+    if (rc == 0 && !full && !checkout) {
+        rc = store_enrolment_get(ap->db, rq->a, id, &e) ? 0 : -1;
+        if (rc == 0 && cr.id)
+            rc = store_code_use(ap->db, cr.id);
+        if (rc == 0)
+            rc = enrol_activate(ap, rq->a, &e, amount == 0 ? "waived" : "invoiced", u->id, now);
+    }
+    if (rc != 0 || db_commit(ap->db) != 0) {
+        db_rollback(ap->db);
+        json_decref(ctx);
+        return 500;
+    }
+    json_decref(ctx);
+    if (!checkout) {
+        page_flash(rq, rs, flash);
+        http_redirect(rs, 303, "/my");
+        return 0;
+    }
+    return page_pay_start(rq, rs, id);
+}
+
+int page_pay_start(request *rq, response *rs, int64_t id)
+{
+    enrolment e;
+    if (!store_enrolment_get(rq->app->db, rq->a, id, &e) || !access_allows(rq, ACCESS_OWN, e.user_id)) {
+        rq->message = "There is no registration of yours at this address.";
+        return 404;
+    }
+    if (strcmp(e.status, "pending") || strcmp(e.payment_status, "pending") || e.hold_until <= time(NULL)) {
+        http_redirect(rs, 303, "/my");
+        return 0;
+    }
+    buf err = BUF_INIT;
+    const char *url = NULL;
+    int rc = enrol_checkout(rq->app, rq->a, &e, e.user_email, &url, &err);
+    if (rc != 0) {
+        log_error("checkout for enrolment %lld: %s", (long long)e.id, buf_str(&err));
+        buf_free(&err);
+        rq->message = "The payment provider did not answer. Your seat is held for a while: try again from "
+                      "My courses in a few minutes.";
+        return 503;
+    }
+    buf_free(&err);
+    http_redirect(rs, 303, url);
+    return 0;
+}
+
+int page_pay(request *rq, response *rs)
+{
+    return page_pay_start(rq, rs, strtoll(rq->param[0], NULL, 10));
+}
+
+/* A registration state as a person reads it. */
+static const char *status_label(const char *s)
+{
+    return !strcmp(s, "active") ? "Registered" : !strcmp(s, "pending") ? "Awaiting payment"
+         : !strcmp(s, "waitlisted") ? "On the waitlist" : !strcmp(s, "offered") ? "A seat is offered to you"
+         : !strcmp(s, "cancelled") ? "Cancelled" : !strcmp(s, "refunded") ? "Refunded" : "Expired";
+}
+
+/* A payment state as a person reads it. */
+static const char *payment_label(const char *s)
+{
+    return !strcmp(s, "paid") ? "Paid" : !strcmp(s, "pending") ? "Payment pending"
+         : !strcmp(s, "invoiced") ? "Invoiced to your school" : !strcmp(s, "waived") ? "Fee waived"
+         : !strcmp(s, "refunded") ? "Refunded" : "Not paid";
+}
+
+/* Whether a participant may still cancel a registration for an offering
+** that starts on starts (ISO), under the configured policy. */
+static int may_cancel(app *ap, const char *status, const char *starts)
+{
+    int32_t day;
+    if (strcmp(status, "active") && strcmp(status, "pending") && strcmp(status, "waitlisted") && strcmp(status, "offered"))
+        return 0;
+    return date_parse(starts, &day) == 0 && date_today() <= day - ap->cfg->cancel_days;
+}
+
+int page_my(request *rq, response *rs)
+{
+    app *ap = rq->app;
+    json_t *list = store_user_enrolments(ap->db, rq->session->u.id);
+    int32_t today = date_today();
+    time_t now = time(NULL);
+    int any_active = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) {
+        json_t *o = json_object_get(r, "offering");
+        page_offering(rq->a, o, today);
+        json_int_t id = json_integer_value(json_object_get(r, "id"));
+        const char *st = json_string_value(json_object_get(r, "status"));
+        const char *ps = json_string_value(json_object_get(r, "payment_status"));
+        json_int_t hold = json_integer_value(json_object_get(r, "hold_until"));
+        json_int_t offer = json_integer_value(json_object_get(r, "offer_until"));
+        any_active |= !strcmp(st, "active");
+        json_object_set_new(r, "status_label", json_string(status_label(st)));
+        json_object_set_new(r, "payment_label", json_string(payment_label(ps)));
+        static const char *const states[] = {"active", "pending", "waitlisted", "offered"};
+        for (size_t k = 0; k < 4; k++)
+            json_object_set_new(r, arena_printf(rq->a, "is_%s", states[k]), json_boolean(!strcmp(st, states[k])));
+        json_object_set_new(r, "can_cancel", json_boolean(may_cancel(ap, st, json_string_value(json_object_get(o, "starts")))));
+        const char *base = arena_printf(rq->a, "/registrations/%lld", (long long)id);
+        json_object_set_new(r, "cancel_url", json_string(arena_printf(rq->a, "%s/cancel", base)));
+        json_object_set_new(r, "accept_url", json_string(arena_printf(rq->a, "%s/accept", base)));
+        json_object_set_new(r, "decline_url", json_string(arena_printf(rq->a, "%s/decline", base)));
+        int payable = !strcmp(st, "pending") && !strcmp(ps, "pending") && hold > now;
+        json_object_set_new(r, "pay_url", payable ? json_string(arena_printf(rq->a, "%s/pay", base)) : json_null());
+        int receipt = !strcmp(ps, "paid") || !strcmp(ps, "waived") || !strcmp(ps, "invoiced") || !strcmp(ps, "refunded");
+        json_object_set_new(r, "receipt_url", receipt ? json_string(arena_printf(rq->a, "%s/receipt", base)) : json_null());
+        json_object_set_new(r, "amount_label", json_string(enrol_money(rq->a, json_integer_value(json_object_get(r, "amount_cents")),
+                                                                      json_string_value(json_object_get(r, "currency")))));
+        buf b = BUF_INIT;
+        if (offer)
+            date_long_label(&b, date_from_time((time_t)offer));
+        json_object_set_new(r, "offer_until_label", json_string(buf_str(&b)));
+        buf_reset(&b);
+        if (hold)
+            buf_printf(&b, "%lld minutes", (long long)((hold - now) > 0 ? (hold - now + 59) / 60 : 0));
+        json_object_set_new(r, "hold_until_label", json_string(buf_str(&b)));
+        buf_free(&b);
+    }
+    json_t *ctx = json_pack("{s:o, s:b, s:s, s:b, s:s}", "registrations", list, "has_registrations",
+                            json_array_size(list) > 0, "community_url", ap->cfg->community_url, "any_active", any_active,
+                            "cancel_policy", arena_printf(rq->a, "You can cancel up to %d days before a course starts; "
+                                                          "card payments are refunded in full.", ap->cfg->cancel_days));
+    return page_render(rq, rs, "pages/my_courses", ctx, "My courses", NULL);
+}
+
+/* Load registration param[0] that rq's user may act on, or set a 404. */
+static int load_own(request *rq, enrolment *e)
+{
+    char *end;
+    long long id = strtoll(rq->param[0], &end, 10);
+    if (*end || !store_enrolment_get(rq->app->db, rq->a, id, e) || !access_allows(rq, ACCESS_OWN, e->user_id)) {
+        rq->message = "There is no registration of yours at this address.";
+        return 0;
+    }
+    return 1;
+}
+
+int page_checkout_return(request *rq, response *rs)
+{
+    const char *sid = kv_get(&rq->query, "session_id");
+    payment p;
+    enrolment e;
+    if (!sid || !store_payment_by_session(rq->app->db, rq->a, sid, &p) ||
+        !store_enrolment_get(rq->app->db, rq->a, p.enrolment_id, &e) || !access_allows(rq, ACCESS_OWN, e.user_id)) {
+        rq->message = "This payment is not one of yours. My courses shows your registrations.";
+        return 404;
+    }
+    /* Someone back before the webhook still sees the truth. */
+    pay_session s;
+    buf err = BUF_INIT;
+    if (pay_retrieve_session(rq->app->cfg, sid, &s, &err) == 0) {
+        if (!strcmp(s.payment_status, "paid"))
+            enrol_settle(rq->app, rq->a, &s, NULL, "return", time(NULL));
+    } else {
+        log_warn("retrieving checkout %s: %s", sid, buf_str(&err));
+    }
+    buf_free(&err);
+    store_enrolment_get(rq->app->db, rq->a, p.enrolment_id, &e);
+    json_t *o = store_offering(rq->app->db, e.offering_code);
+    if (o)
+        page_offering(rq->a, o, date_today());
+    int paid = !strcmp(e.status, "active");
+    int pending = !paid && !strcmp(e.status, "pending") && e.hold_until > time(NULL);
+    json_t *reg = json_pack("{s:o, s:s, s:s, s:o}", "offering", o ? o : json_object(), "status_label",
+                            status_label(e.status), "payment_label", payment_label(e.payment_status), "pay_url",
+                            pending ? json_string(arena_printf(rq->a, "/registrations/%lld/pay", (long long)e.id))
+                                    : json_null());
+    json_t *ctx = json_pack("{s:o, s:b, s:b, s:b}", "registration", reg, "paid", paid, "pending", pending,
+                            "cancelled", !paid && !pending);
+    return page_render(rq, rs, "pages/checkout_return", ctx, paid ? "You're registered" : "Payment", NULL);
+}
+
+int page_webhook(request *rq, response *rs)
+{
+    app *ap = rq->app;
+    rs->content_type = "application/json";
+    const char *sig = rq->stripe_signature;
+    int v = pay_verify_signature(sig, rq->body, rq->body_len, ap->cfg->pay_webhook_secret, time(NULL), 300);
+    if (v != PAY_SIG_OK) {
+        buf_puts(&rs->body, v == PAY_SIG_EXPIRED ? "{\"error\":\"signature too old\"}\n"
+                                                 : "{\"error\":\"signature does not verify\"}\n");
+        rs->status = 400;
+        log_warn("webhook refused: signature %d", v);
+        return 0;
+    }
+    pay_event ev;
+    if (pay_parse_event(rq->body, rq->body_len, &ev) != 0) {
+        buf_puts(&rs->body, "{\"error\":\"not an event\"}\n");
+        rs->status = 400;
+        return 0;
+    }
+    enum settle_result r = SETTLE_ALREADY;
+    time_t now = time(NULL);
+    if (ev.is_session && (!strcmp(ev.type, "checkout.session.completed") ||
+                          !strcmp(ev.type, "checkout.session.async_payment_succeeded")))
+        r = enrol_settle(ap, rq->a, &ev.session, ev.id, ev.type, now);
+    else if (ev.is_session && !strcmp(ev.type, "checkout.session.expired"))
+        r = enrol_session_expired(ap, rq->a, &ev.session, ev.id, now);
+    if (r == SETTLE_ERROR) {
+        rs->status = 500; /* the provider retries */
+        buf_puts(&rs->body, "{\"error\":\"try again\"}\n");
+        return 0;
+    }
+    buf_printf(&rs->body, "{\"received\":true,\"result\":%d}\n", (int)r);
+    return 0;
+}
+
+int page_cancel(request *rq, response *rs)
+{
+    app *ap = rq->app;
+    enrolment e;
+    if (!load_own(rq, &e))
+        return 404;
+    offering_row off;
+    if (!store_offering_row_by_id(ap->db, rq->a, e.offering_id, &off))
+        return 404;
+    if (!may_cancel(ap, e.status, off.starts)) {
+        rq->message = "This registration can no longer be cancelled here. Write to us if something has come up.";
+        return 409;
+    }
+    buf err = BUF_INIT;
+    if (!strcmp(e.payment_status, "paid")) {
+        payment p;
+        if (store_payment_latest(ap->db, rq->a, e.id, &p) &&
+            enrol_refund(ap, rq->a, e.id, p.amount_cents - p.refunded_cents, rq->session->u.id, &err) != 0) {
+            rq->message = arena_strdup(rq->a, buf_str(&err));
+            buf_free(&err);
+            return 503;
+        }
+    }
+    buf_free(&err);
+    time_t now = time(NULL);
+    if (db_begin_write(ap->db) != 0)
+        return 503;
+    store_enrolment_get(ap->db, rq->a, e.id, &e);
+    int rc = 0;
+    if (strcmp(e.status, "refunded")) {
+        rc = store_enrolment_set(ap->db, e.id, "cancelled", !strcmp(e.payment_status, "pending") ? "unpaid"
+                                                                                                   : e.payment_status,
+                                 0, 0, now);
+        if (rc == 0)
+            rc = enrol_offer_next(ap, rq->a, e.offering_id, now);
+    }
+    if (rc == 0)
+        rc = store_audit(ap->db, rq->session->u.id, "registration.cancelled",
+                         arena_printf(rq->a, "enrolment:%lld", (long long)e.id), NULL, now);
+    json_t *o = store_offering(ap->db, e.offering_code);
+    if (rc == 0 && o) {
+        page_offering(rq->a, o, date_today());
+        json_t *ctx = json_pack("{s:{s:s}, s:O, s:{s:O}, s:o}", "user", "name", e.user_name, "offering", o, "course",
+                                "title", json_object_get(o, "course_title"), "refund_label",
+                                !strcmp(e.status, "refunded") ? json_string(enrol_money(rq->a, e.amount_cents, e.currency))
+                                                              : json_null());
+        rc = notify_mail(ap, "cancelled", arena_printf(rq->a, "Cancelled: %s", off.course_title), e.user_email,
+                         e.user_name, ctx, NULL);
+        json_decref(ctx);
+    }
+    json_decref(o);
+    if (rc != 0 || db_commit(ap->db) != 0) {
+        db_rollback(ap->db);
+        return 500;
+    }
+    page_flash(rq, rs, "cancelled");
+    http_redirect(rs, 303, "/my");
+    return 0;
+}
+
+int page_accept(request *rq, response *rs)
+{
+    app *ap = rq->app;
+    enrolment e;
+    if (!load_own(rq, &e))
+        return 404;
+    time_t now = time(NULL);
+    if (strcmp(e.status, "offered") || e.offer_until <= now) {
+        rq->message = "This offer has ended. If a seat frees up again, we will e-mail you.";
+        return 409;
+    }
+    if (db_begin_write(ap->db) != 0)
+        return 503;
+    int rc;
+    if (e.amount_cents == 0) {
+        rc = enrol_activate(ap, rq->a, &e, "waived", e.user_id, now);
+    } else {
+        rc = store_enrolment_set(ap->db, e.id, "pending", "pending", now + (time_t)ap->cfg->hold_minutes * 60, 0, now);
+        if (rc == 0)
+            rc = store_audit(ap->db, e.user_id, "waitlist.accepted", arena_printf(rq->a, "enrolment:%lld", (long long)e.id),
+                             NULL, now);
+    }
+    if (rc != 0 || db_commit(ap->db) != 0) {
+        db_rollback(ap->db);
+        return 500;
+    }
+    if (e.amount_cents == 0) {
+        page_flash(rq, rs, "registered");
+        http_redirect(rs, 303, "/my");
+        return 0;
+    }
+    return page_pay_start(rq, rs, e.id);
+}
+
+int page_decline(request *rq, response *rs)
+{
+    app *ap = rq->app;
+    enrolment e;
+    if (!load_own(rq, &e))
+        return 404;
+    if (strcmp(e.status, "offered") && strcmp(e.status, "waitlisted")) {
+        rq->message = "There is no open offer on this registration.";
+        return 409;
+    }
+    time_t now = time(NULL);
+    if (db_begin_write(ap->db) != 0)
+        return 503;
+    int rc = store_enrolment_set(ap->db, e.id, "cancelled", e.payment_status, 0, 0, now);
+    if (rc == 0)
+        rc = store_audit(ap->db, e.user_id, "waitlist.declined", arena_printf(rq->a, "enrolment:%lld", (long long)e.id),
+                         NULL, now);
+    if (rc == 0)
+        rc = enrol_offer_next(ap, rq->a, e.offering_id, now);
+    if (rc != 0 || db_commit(ap->db) != 0) {
+        db_rollback(ap->db);
+        return 500;
+    }
+    page_flash(rq, rs, "declined");
+    http_redirect(rs, 303, "/my");
+    return 0;
+}
+
+int page_receipt(request *rq, response *rs)
+{
+    enrolment e;
+    if (!load_own(rq, &e))
+        return 404;
+    user u;
+    offering_row off;
+    if (!store_user_by_id(rq->app->db, rq->a, e.user_id, &u, NULL) ||
+        !store_offering_row_by_id(rq->app->db, rq->a, e.offering_id, &off))
+        return 404;
+    payment p;
+    int has_pay = store_payment_latest(rq->app->db, rq->a, e.id, &p);
+    int32_t s, t;
+    date_parse(off.starts, &s);
+    date_parse(off.ends, &t);
+    buf dates = BUF_INIT, when = BUF_INIT;
+    date_range_label(&dates, s, t);
+    date_label(&when, date_from_time((time_t)e.created_at));
+    const char *method = !strcmp(e.payment_status, "invoiced") ? "Invoice to school"
+                       : !strcmp(e.payment_status, "waived") ? "Waiver" : "Card";
+    json_t *receipt = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:o}",
+        "number", arena_printf(rq->a, "JRN-%06lld", (long long)e.id), "date_label", buf_str(&when), "name", u.name,
+        "email", u.email, "school", u.school_name, "course_title", off.course_title, "dates_label", buf_str(&dates),
+        "amount_label", enrol_money(rq->a, e.amount_cents, e.currency), "method_label", method, "payment_label",
+        payment_label(e.payment_status), "refunded_label",
+        has_pay && p.refunded_cents ? json_string(enrol_money(rq->a, p.refunded_cents, p.currency)) : json_null());
+    buf_free(&dates);
+    buf_free(&when);
+    return page_render(rq, rs, "pages/receipt", json_pack("{s:o}", "receipt", receipt), "Receipt", NULL);
+}

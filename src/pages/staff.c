@@ -1,0 +1,316 @@
+/*
+** staff.c: the staff console: offerings and their registrations, payment
+** actions (mark an invoice paid, waive, refund), the mail outbox's
+** problems, and waiver and discount codes. Every action is audited.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "access.h"
+#include "app.h"
+#include "date.h"
+#include "enrol.h"
+#include "pages.h"
+#include "store_content.h"
+#include "store_enrol.h"
+#include "store_outbox.h"
+#include "text.h"
+
+/* "21 October 2019" for a Unix time, in the arena. */
+static const char *day_label(arena *a, json_int_t t)
+{
+    buf b = BUF_INIT;
+    date_label(&b, date_from_time((time_t)t));
+    const char *s = arena_strndup(a, buf_str(&b), b.len);
+    buf_free(&b);
+    return s;
+}
+
+int page_staff_home(request *rq, response *rs)
+{
+    app *ap = rq->app;
+    json_t *list = store_offerings(ap->db, NULL, ap->cfg->demo);
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o) {
+        page_offering(rq->a, o, date_today());
+        json_object_set_new(o, "counts", store_offering_counts(ap->db, json_integer_value(json_object_get(o, "id"))));
+    }
+    json_t *ctx = json_pack("{s:o, s:o}", "offerings", list, "outbox", outbox_counts(ap->db));
+    return page_render(rq, rs, "pages/staff_home", ctx, "Staff", NULL);
+}
+
+int page_staff_offering(request *rq, response *rs)
+{
+    app *ap = rq->app;
+    json_t *o = store_offering(ap->db, rq->param[0]);
+    if (!o) {
+        rq->message = "There is no offering with this code.";
+        return 404;
+    }
+    page_offering(rq->a, o, date_today());
+    json_int_t oid = json_integer_value(json_object_get(o, "id"));
+    json_t *regs = store_offering_enrolments(ap->db, oid);
+    size_t i;
+    json_t *r;
+    buf prefix = BUF_INIT;
+    json_array_foreach(regs, i, r) {
+        json_int_t id = json_integer_value(json_object_get(r, "id"));
+        const char *st = json_string_value(json_object_get(r, "status"));
+        const char *ps = json_string_value(json_object_get(r, "payment_status"));
+        const char *cur = json_string_value(json_object_get(r, "currency"));
+        json_int_t paid = json_integer_value(json_object_get(r, "paid_cents"));
+        json_object_set_new(r, "status_label", json_string(st));
+        json_object_set_new(r, "payment_label", json_string(ps));
+        json_object_set_new(r, "amount_label", json_string(enrol_money(rq->a, json_integer_value(json_object_get(r, "amount_cents")), cur)));
+        json_object_set_new(r, "created_label", json_string(day_label(rq->a, json_integer_value(json_object_get(r, "created_at")))));
+        json_object_set_new(r, "can_mark_paid", json_boolean(!strcmp(ps, "invoiced")));
+        json_object_set_new(r, "can_waive", json_boolean(strcmp(ps, "paid") && strcmp(ps, "waived") && strcmp(ps, "refunded") &&
+                                                         strcmp(st, "cancelled") && strcmp(st, "refunded")));
+        json_object_set_new(r, "can_refund", json_boolean(paid > 0));
+        json_object_set_new(r, "refundable_label", paid > 0 ? json_string(enrol_money(rq->a, paid, cur)) : json_null());
+        json_object_set_new(r, "refundable_amount", json_string(arena_printf(rq->a, "%lld.%02lld", (long long)(paid / 100),
+                                                                              (long long)(paid % 100))));
+        const char *base = arena_printf(rq->a, "/staff/registrations/%lld", (long long)id);
+        json_object_set_new(r, "mark_paid_url", json_string(arena_printf(rq->a, "%s/paid", base)));
+        json_object_set_new(r, "waive_url", json_string(arena_printf(rq->a, "%s/waive", base)));
+        json_object_set_new(r, "refund_url", json_string(arena_printf(rq->a, "%s/refund", base)));
+    }
+    buf_free(&prefix);
+    json_t *audit = store_audit_for(ap->db, "enrolment:");
+    /* Only this offering's lines: those whose registration is listed above. */
+    json_t *mine = json_array();
+    json_t *line;
+    json_array_foreach(audit, i, line) {
+        const char *subject = json_string_value(json_object_get(line, "subject"));
+        long long id = subject ? strtoll(subject + 10, NULL, 10) : 0;
+        size_t k;
+        json_array_foreach(regs, k, r)
+            if (json_integer_value(json_object_get(r, "id")) == id) {
+                json_object_set_new(line, "at_label", json_string(day_label(rq->a, json_integer_value(json_object_get(line, "at")))));
+                json_array_append(mine, line);
+                break;
+            }
+    }
+    json_decref(audit);
+    json_t *ctx = json_pack("{s:o, s:o, s:b, s:o}", "offering", o, "registrations", regs, "has_registrations",
+                            json_array_size(regs) > 0, "audit", mine);
+    return page_render(rq, rs, "pages/staff_offering", ctx, "Registrations", NULL);
+}
+
+/* The registration in param[0] for a staff action; 0 and a 404 message if none. */
+static int load_reg(request *rq, enrolment *e)
+{
+    char *end;
+    long long id = strtoll(rq->param[0], &end, 10);
+    if (*end || !store_enrolment_get(rq->app->db, rq->a, id, e) || !access_allows(rq, ACCESS_STAFF, 0)) {
+        rq->message = "There is no such registration.";
+        return 0;
+    }
+    return 1;
+}
+
+/* Back to the offering's staff page with a notice. */
+static int back(request *rq, response *rs, const enrolment *e, const char *flash)
+{
+    page_flash(rq, rs, flash);
+    http_redirect(rs, 303, arena_printf(rq->a, "/staff/offerings/%s", e->offering_code));
+    return 0;
+}
+
+int page_staff_mark_paid(request *rq, response *rs)
+{
+    enrolment e;
+    if (!load_reg(rq, &e))
+        return 404;
+    if (strcmp(e.payment_status, "invoiced")) {
+        rq->message = "Only an invoiced registration can be marked paid.";
+        return 409;
+    }
+    time_t now = time(NULL);
+    app *ap = rq->app;
+    if (db_begin_write(ap->db) != 0)
+        return 503;
+    int rc = store_enrolment_set(ap->db, e.id, e.status, "paid", 0, 0, now);
+    if (rc == 0)
+        rc = store_audit(ap->db, rq->session->u.id, "payment.invoice-paid", arena_printf(rq->a, "enrolment:%lld", (long long)e.id),
+                         enrol_money(rq->a, e.amount_cents, e.currency), now);
+    if (rc != 0 || db_commit(ap->db) != 0) {
+        db_rollback(ap->db);
+        return 500;
+    }
+    return back(rq, rs, &e, "marked-paid");
+}
+
+int page_staff_waive(request *rq, response *rs)
+{
+    enrolment e;
+    if (!load_reg(rq, &e))
+        return 404;
+    if (!strcmp(e.payment_status, "paid") || !strcmp(e.payment_status, "waived") || !strcmp(e.status, "cancelled") ||
+        !strcmp(e.status, "refunded")) {
+        rq->message = "This registration cannot be waived in its present state.";
+        return 409;
+    }
+    time_t now = time(NULL);
+    app *ap = rq->app;
+    if (db_begin_write(ap->db) != 0)
+        return 503;
+    int rc = store_audit(ap->db, rq->session->u.id, "payment.waived", arena_printf(rq->a, "enrolment:%lld", (long long)e.id),
+                         enrol_money(rq->a, e.amount_cents, e.currency), now);
+    if (rc == 0 && !strcmp(e.status, "active"))
+        rc = store_enrolment_set(ap->db, e.id, "active", "waived", 0, 0, now);
+    else if (rc == 0)
+        rc = enrol_activate(ap, rq->a, &e, "waived", rq->session->u.id, now);
+    if (rc != 0 || db_commit(ap->db) != 0) {
+        db_rollback(ap->db);
+        return 500;
+    }
+    return back(rq, rs, &e, "waived");
+}
+
+/* Parse "50", "50.5" or "50.00" as cents; -1 if malformed. */
+static int64_t parse_amount(const char *s)
+{
+    if (!s || !*s || strlen(s) > 12)
+        return -1;
+    int64_t whole = 0, frac = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++)
+        whole = whole * 10 + (*p - '0');
+    if (p == s)
+        return -1;
+    if (*p == '.') {
+        p++;
+        int digits = 0;
+        for (; *p >= '0' && *p <= '9' && digits < 2; p++, digits++)
+            frac = frac * 10 + (*p - '0');
+        if (digits == 0)
+            return -1;
+        if (digits == 1)
+            frac *= 10;
+    }
+    return *p ? -1 : whole * 100 + frac;
+}
+
+int page_staff_refund(request *rq, response *rs)
+{
+    enrolment e;
+    if (!load_reg(rq, &e))
+        return 404;
+    int64_t cents = parse_amount(kv_get(&rq->form, "amount"));
+    if (cents <= 0) {
+        rq->message = "Enter the amount to refund, like 50.00.";
+        return 422;
+    }
+    buf err = BUF_INIT;
+    if (enrol_refund(rq->app, rq->a, e.id, cents, rq->session->u.id, &err) != 0) {
+        rq->message = arena_strdup(rq->a, buf_str(&err));
+        buf_free(&err);
+        return 422;
+    }
+    buf_free(&err);
+    return back(rq, rs, &e, "refunded");
+}
+
+int page_staff_outbox(request *rq, response *rs)
+{
+    json_t *problems = outbox_problems(rq->app->db);
+    size_t i;
+    json_t *p;
+    json_array_foreach(problems, i, p)
+        json_object_set_new(p, "created_label", json_string(day_label(rq->a, json_integer_value(json_object_get(p, "created_at")))));
+    return page_render(rq, rs, "pages/staff_outbox", json_pack("{s:o}", "problems", problems), "Outbox", NULL);
+}
+
+int page_staff_outbox_retry(request *rq, response *rs)
+{
+    if (outbox_retry_now(rq->app->db, strtoll(rq->param[0], NULL, 10), time(NULL)) != 0)
+        return 500;
+    store_audit(rq->app->db, rq->session->u.id, "outbox.retry", arena_printf(rq->a, "outbox:%s", rq->param[0]), NULL, time(NULL));
+    page_flash(rq, rs, "retry");
+    http_redirect(rs, 303, "/staff/outbox");
+    return 0;
+}
+
+/* The codes page with the create form, errors and values. */
+static int codes_page(request *rq, response *rs, json_t *errors, json_t *values)
+{
+    app *ap = rq->app;
+    json_t *offs = store_offerings(ap->db, NULL, ap->cfg->demo);
+    json_t *opts = json_array();
+    const char *chosen = json_string_value(json_object_get(values, "offering"));
+    size_t i;
+    json_t *o;
+    json_array_foreach(offs, i, o) {
+        const char *code = json_string_value(json_object_get(o, "code"));
+        json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "code", code, "label",
+                                              arena_printf(rq->a, "%s (%s)", json_string_value(json_object_get(o, "course_title")), code),
+                                              "selected", chosen && !strcmp(chosen, code)));
+    }
+    json_decref(offs);
+    int has = json_object_size(errors) > 0;
+    if (has)
+        rs->status = 422;
+    json_t *ctx = json_pack("{s:o, s:o, s:o, s:b, s:o}", "codes", store_codes(ap->db), "offerings", opts, "errors", errors,
+                            "has_errors", has, "values", values);
+    return page_render(rq, rs, "pages/staff_codes", ctx, "Codes", NULL);
+}
+
+int page_staff_codes(request *rq, response *rs)
+{
+    if (strcmp(rq->method, "POST"))
+        return codes_page(rq, rs, json_object(), json_object());
+    app *ap = rq->app;
+    const char *code = kv_get(&rq->form, "code"), *offering = kv_get(&rq->form, "offering");
+    const char *pct = kv_get(&rq->form, "percent_off"), *max = kv_get(&rq->form, "max_uses");
+    const char *expires = kv_get(&rq->form, "expires_on");
+    code = code ? code : "";
+    offering = offering ? offering : "";
+    pct = pct ? pct : "";
+    max = max ? max : "";
+    expires = expires ? expires : "";
+    json_t *errors = json_object();
+    size_t n = strlen(code);
+    if (n < 4 || n > 32 || strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != n)
+        json_object_set_new(errors, "code", json_string("Use 4 to 32 letters, digits or hyphens."));
+    char *end;
+    long percent = strtol(pct, &end, 10);
+    if (!*pct || *end || percent < 1 || percent > 100)
+        json_object_set_new(errors, "percent_off", json_string("Enter a whole number from 1 to 100 (100 is a full waiver)."));
+    long uses = 0;
+    if (*max) {
+        uses = strtol(max, &end, 10);
+        if (*end || uses < 1 || uses > 100000)
+            json_object_set_new(errors, "max_uses", json_string("Enter a whole number of uses, or leave it empty."));
+    }
+    int32_t day;
+    if (*expires && date_parse(expires, &day) != 0)
+        json_object_set_new(errors, "expires_on", json_string("Enter a date as YYYY-MM-DD, or leave it empty."));
+    offering_row off = {0};
+    if (*offering && !store_offering_row(ap->db, rq->a, offering, &off))
+        json_object_set_new(errors, "offering", json_string("Choose an offering from the list."));
+    if (!json_object_size(errors)) {
+        if (db_begin_write(ap->db) != 0)
+            return 503;
+        int rc = store_code_create(ap->db, code, off.id, (int)percent, (int)uses, expires, time(NULL));
+        if (rc == -2) {
+            db_rollback(ap->db);
+            json_object_set_new(errors, "code", json_string("That code exists already; choose another."));
+        } else if (rc != 0 || store_audit(ap->db, rq->session->u.id, "code.created", arena_printf(rq->a, "code:%s", code),
+                                          arena_printf(rq->a, "%ld%% off %s", percent, *offering ? offering : "any course"),
+                                          time(NULL)) != 0 || db_commit(ap->db) != 0) {
+            db_rollback(ap->db);
+            json_decref(errors);
+            return 500;
+        } else {
+            json_decref(errors);
+            page_flash(rq, rs, "code-created");
+            http_redirect(rs, 303, "/staff/codes");
+            return 0;
+        }
+    }
+    return codes_page(rq, rs, errors, json_pack("{s:s, s:s, s:s, s:s, s:s}", "code", code, "offering", offering,
+                                                "percent_off", pct, "max_uses", max, "expires_on", expires));
+}

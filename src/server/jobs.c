@@ -1,0 +1,152 @@
+/*
+** jobs.c: the outbox pass (see jobs.h).
+**
+** One row at a time: claim (write transaction), deliver (no transaction),
+** record (write transaction). Claiming singly keeps every lease honest: a
+** row is never held while rows before it are being sent.
+*/
+#include "jobs.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "arena.h"
+#include "community.h"
+#include "log.h"
+#include "mail.h"
+#include "store_outbox.h"
+
+#define BACKOFF_BASE 60           /* seconds after the first failure */
+#define BACKOFF_CAP (6 * 60 * 60) /* longest wait between attempts */
+#define LEASE_MIN 60              /* shortest claim on a row being sent */
+
+time_t jobs_backoff(int attempt)
+{
+    time_t delay = BACKOFF_CAP;
+    if (attempt < 1)
+        attempt = 1;
+    if (attempt <= 16) {
+        delay = (time_t)BACKOFF_BASE << (attempt - 1);
+        if (delay > BACKOFF_CAP)
+            delay = BACKOFF_CAP;
+    }
+    if (sodium_init() < 0)
+        return delay;
+    return delay + (time_t)randombytes_uniform((uint32_t)(delay / 10) + 1);
+}
+
+/* Claim the oldest row due at now for this pass, until `until`, in one write
+** transaction. Returns 1 with the row in *it (strings in a), 0 when nothing
+** is due, -1 on a database error (logged, rolled back). */
+static int claim_next(db *d, arena *a, time_t now, time_t until, outbox_item *it)
+{
+    if (db_begin_write(d) != 0)
+        return -1;
+    int got = outbox_due(d, a, now, it, 1);
+    int claimed = got == 1 ? outbox_claim(d, it->id, now, until) : 0;
+    if (claimed < 0 || db_commit(d) != 0) {
+        db_rollback(d);
+        return -1;
+    }
+    return claimed;
+}
+
+/* Deliver one row: compose and send a mail, or send an invitation.
+** Returns 0, -1 with a reason in err (worth retrying), or -2 with a reason
+** when the row can never be sent (it cannot be composed). */
+static int deliver(const config *cfg, const outbox_item *it, time_t now, buf *err)
+{
+    if (strcmp(it->kind, "community") == 0)
+        return community_invite(cfg, it->recipient, err);
+    mail_msg m = {
+        .to_addr = it->recipient,
+        .to_name = it->recipient_name,
+        .subject = it->subject,
+        .text = it->body_text ? it->body_text : "",
+        .html = it->body_html,
+        .attach_name = it->attachment_name,
+        .attach_type = it->attachment_type,
+        .attach = it->attachment,
+        .attach_len = it->attachment_len,
+    };
+    buf msg = BUF_INIT;
+    int rc;
+    if (mail_compose(&msg, cfg->mail_from, cfg->mail_from_name, &m, now) != 0) {
+        buf_puts(err, "cannot compose: invalid sender or recipient address");
+        rc = -2;
+    } else if (buf_failed(&msg)) {
+        buf_puts(err, "cannot compose: out of memory");
+        rc = -1;
+    } else {
+        rc = mail_send(cfg, it->recipient, msg.data, msg.len, err);
+    }
+    buf_free(&msg);
+    return rc;
+}
+
+/* Record the outcome of delivering row it (rc from deliver, reason in err)
+** in one write transaction and count it in st. Returns 0, or -1 on a
+** database error (logged, rolled back). */
+static int record(db *d, const config *cfg, const outbox_item *it, int rc, const buf *err, time_t now,
+                  jobs_stats *st)
+{
+    if (db_begin_write(d) != 0)
+        return -1;
+    int attempt = it->attempts + 1;
+    int final = rc == -2 || attempt >= cfg->mail_max_attempts;
+    int changed = rc == 0 ? outbox_mark_sent(d, it->id, now)
+                          : outbox_mark_retry(d, it->id, buf_str(err), now + jobs_backoff(attempt), final, now);
+    if (changed < 0 || db_commit(d) != 0) {
+        db_rollback(d);
+        return -1;
+    }
+    if (rc == 0) {
+        st->sent++;
+        log_info("outbox %lld: %s sent", (long long)it->id, it->kind);
+    } else if (final) {
+        st->failed++;
+        log_error("outbox %lld: %s failed for good after %d attempts: %s", (long long)it->id, it->kind,
+                  attempt, buf_str(err));
+    } else {
+        st->retried++;
+        log_warn("outbox %lld: %s attempt %d failed, will retry: %s", (long long)it->id, it->kind, attempt,
+                 buf_str(err));
+    }
+    return 0;
+}
+
+int jobs_outbox_pass(db *d, const config *cfg, time_t now, jobs_stats *st)
+{
+    jobs_stats local;
+    if (!st)
+        st = &local;
+    memset(st, 0, sizeof *st);
+    arena *a = arena_new(0);
+    time_t lease = 3 * (time_t)cfg->smtp_timeout;
+    if (lease < LEASE_MIN)
+        lease = LEASE_MIN;
+    for (int i = 0; i < JOBS_PASS_MAX; i++) {
+        arena_reset(a);
+        time_t wall = time(NULL);
+        outbox_item it;
+        int got = claim_next(d, a, now, (wall > now ? wall : now) + lease, &it);
+        if (got <= 0)
+            break;
+        buf err = BUF_INIT;
+        buf_init(&err, 1000);
+        int rc = deliver(cfg, &it, now, &err);
+        if (rc != 0 && err.len == 0) {
+            buf_reset(&err);
+            buf_puts(&err, "unknown error");
+        }
+        int bad = record(d, cfg, &it, rc, &err, now, st);
+        buf_free(&err);
+        if (bad) {
+            log_error("outbox %lld: cannot record the outcome; the lease will expire and it will be retried",
+                      (long long)it.id);
+            break;
+        }
+    }
+    arena_free(a);
+    return 0;
+}

@@ -1,0 +1,337 @@
+/*
+** accounts.c: SQL for users, sessions, tokens, rate limits and schools
+** (see store_accounts.h).
+*/
+#include "store_accounts.h"
+
+#include <string.h>
+
+/* Text column i copied into the arena, or NULL. */
+static const char *col(arena *a, sqlite3_stmt *st, int i)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? arena_strdup(a, (const char *)s) : NULL;
+}
+
+/* Bind text or NULL (empty strings become NULL when empty_null). */
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Step a write; 0, STORE_DUPLICATE on a UNIQUE violation, or -1. */
+static int run(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    int ext = sqlite3_extended_errcode(sqlite3_db_handle(st));
+    db_done(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    return ext == SQLITE_CONSTRAINT_UNIQUE ? STORE_DUPLICATE : -1;
+}
+
+#define USER_SQL \
+    "SELECT u.id, u.email, u.name, u.role, u.organisation, u.school_role, u.time_zone, u.school_id," \
+    " s.name, COALESCE(s.invoice, 0), u.email_verified_at IS NOT NULL, u.password_hash" \
+    " FROM users u LEFT JOIN schools s ON s.id = u.school_id WHERE u.deleted_at IS NULL"
+
+/* Fill u from a row of USER_SQL. */
+static void user_row(arena *a, sqlite3_stmt *st, user *u, const char **pwhash)
+{
+    u->id = sqlite3_column_int64(st, 0);
+    u->email = col(a, st, 1);
+    u->name = col(a, st, 2);
+    u->role = col(a, st, 3);
+    u->organisation = col(a, st, 4);
+    u->school_role = col(a, st, 5);
+    u->time_zone = col(a, st, 6);
+    u->school_id = sqlite3_column_int64(st, 7);
+    u->school_name = col(a, st, 8);
+    u->school_invoice = sqlite3_column_int(st, 9);
+    u->verified = sqlite3_column_int(st, 10);
+    if (pwhash)
+        *pwhash = col(a, st, 11);
+}
+
+int64_t store_user_create(db *d, const char *email, const char *name, const char *pwhash, const char *role,
+                          int64_t school_id, const char *organisation, const char *school_role,
+                          const char *time_zone, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO users(email, name, password_hash, role, school_id, organisation,"
+                                  " school_role, time_zone, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    bind_text(st, 1, email);
+    bind_text(st, 2, name);
+    bind_text(st, 3, pwhash);
+    bind_text(st, 4, role);
+    if (school_id > 0)
+        sqlite3_bind_int64(st, 5, school_id);
+    else
+        sqlite3_bind_null(st, 5);
+    bind_text(st, 6, organisation);
+    bind_text(st, 7, school_role);
+    bind_text(st, 8, time_zone && *time_zone ? time_zone : "UTC");
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)now);
+    int rc = run(st);
+    return rc == 0 ? db_last_id(d) : rc;
+}
+
+int store_user_by_email(db *d, arena *a, const char *email, user *u, const char **pwhash)
+{
+    sqlite3_stmt *st = db_stmt(d, USER_SQL " AND u.email = ?1");
+    bind_text(st, 1, email);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        user_row(a, st, u, pwhash);
+    db_done(st);
+    return found;
+}
+
+int store_user_by_id(db *d, arena *a, int64_t id, user *u, const char **pwhash)
+{
+    sqlite3_stmt *st = db_stmt(d, USER_SQL " AND u.id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        user_row(a, st, u, pwhash);
+    db_done(st);
+    return found;
+}
+
+int store_user_verify(db *d, int64_t id, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?2) WHERE id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    return run(st);
+}
+
+int store_user_set_password(db *d, int64_t id, const char *pwhash)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE users SET password_hash = ?2 WHERE id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, pwhash);
+    return run(st);
+}
+
+int store_user_set_email(db *d, int64_t id, const char *email, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE users SET email = ?2, email_verified_at = ?3 WHERE id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, email);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+    return run(st);
+}
+
+int store_user_set_profile(db *d, int64_t id, const char *name, int64_t school_id, const char *organisation,
+                           const char *school_role, const char *time_zone)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE users SET name = ?2, school_id = ?3, organisation = ?4, school_role = ?5,"
+                                  " time_zone = ?6 WHERE id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, name);
+    if (school_id > 0)
+        sqlite3_bind_int64(st, 3, school_id);
+    else
+        sqlite3_bind_null(st, 3);
+    bind_text(st, 4, organisation);
+    bind_text(st, 5, school_role);
+    bind_text(st, 6, time_zone);
+    return run(st);
+}
+
+int store_user_set_role(db *d, int64_t id, const char *role)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE users SET role = ?2 WHERE id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, role);
+    return run(st);
+}
+
+int store_user_anonymise(db *d, int64_t id, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE users SET email = 'deleted-' || id || '@invalid', name = 'Deleted account',"
+                                  " password_hash = '', organisation = NULL, school_role = NULL, school_id = NULL,"
+                                  " deleted_at = ?2 WHERE id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    if (run(st) != 0 || store_sessions_delete_user(d, id) != 0)
+        return -1;
+    st = db_stmt(d, "DELETE FROM tokens WHERE user_id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    return run(st);
+}
+
+json_t *store_user_export(db *d, int64_t id)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT json_object('name', u.name, 'email', u.email, 'role', u.role,"
+                                  " 'school', s.name, 'organisation', u.organisation, 'school_role', u.school_role,"
+                                  " 'time_zone', u.time_zone, 'email_verified_at', u.email_verified_at,"
+                                  " 'created_at', u.created_at,"
+                                  " 'registrations', (SELECT json_group_array(json_object('offering', o.code,"
+                                  "   'course', c.title, 'starts', o.starts, 'ends', o.ends, 'status', e.status,"
+                                  "   'payment_status', e.payment_status, 'amount_cents', e.amount_cents,"
+                                  "   'currency', e.currency, 'registered_at', e.created_at))"
+                                  "   FROM enrolments e JOIN offerings o ON o.id = e.offering_id"
+                                  "   JOIN courses c ON c.id = o.course_id WHERE e.user_id = u.id),"
+                                  " 'payments', (SELECT json_group_array(json_object('amount_cents', p.amount_cents,"
+                                  "   'currency', p.currency, 'status', p.status, 'refunded_cents', p.refunded_cents,"
+                                  "   'created_at', p.created_at))"
+                                  "   FROM payments p JOIN enrolments e ON e.id = p.enrolment_id WHERE e.user_id = u.id))"
+                                  " FROM users u LEFT JOIN schools s ON s.id = u.school_id WHERE u.id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    json_t *o = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        o = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    db_done(st);
+    return o;
+}
+
+int store_session_create(db *d, const unsigned char hash[CRYPTO_HASH_LEN], int64_t user_id, const char *csrf,
+                         time_t now, time_t expires)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO sessions(token_hash, user_id, csrf, created_at, expires_at)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, user_id);
+    bind_text(st, 3, csrf);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)expires);
+    return run(st);
+}
+
+int store_session_get(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], time_t now, user *u,
+                      const char **csrf)
+{
+    sqlite3_stmt *st = db_stmt(d, USER_SQL " AND u.id = (SELECT user_id FROM sessions WHERE token_hash = ?1"
+                                           " AND expires_at > ?2)");
+    sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        user_row(a, st, u, NULL);
+    db_done(st);
+    if (!found)
+        return 0;
+    st = db_stmt(d, "SELECT csrf FROM sessions WHERE token_hash = ?1");
+    sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        *csrf = col(a, st, 0);
+    db_done(st);
+    return found;
+}
+
+int store_session_delete(db *d, const unsigned char hash[CRYPTO_HASH_LEN])
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM sessions WHERE token_hash = ?1");
+    sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
+    return run(st);
+}
+
+int store_sessions_delete_user(db *d, int64_t user_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM sessions WHERE user_id = ?1");
+    sqlite3_bind_int64(st, 1, user_id);
+    return run(st);
+}
+
+int store_token_create(db *d, const unsigned char hash[CRYPTO_HASH_LEN], int64_t user_id, const char *purpose,
+                       const char *data, time_t expires)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO tokens(hash, user_id, purpose, data, expires_at)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, user_id);
+    bind_text(st, 3, purpose);
+    bind_text(st, 4, data);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)expires);
+    return run(st);
+}
+
+int store_token_peek(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], const char *purpose, time_t now,
+                     int64_t *user_id, const char **data)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT user_id, data FROM tokens WHERE hash = ?1 AND purpose = ?2"
+                                  " AND used_at IS NULL AND expires_at > ?3");
+    sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
+    bind_text(st, 2, purpose);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        *user_id = sqlite3_column_int64(st, 0);
+        if (data)
+            *data = col(a, st, 1);
+    }
+    db_done(st);
+    return found;
+}
+
+int store_token_use(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], const char *purpose, time_t now,
+                    int64_t *user_id, const char **data)
+{
+    if (!store_token_peek(d, a, hash, purpose, now, user_id, data))
+        return 0;
+    sqlite3_stmt *st = db_stmt(d, "UPDATE tokens SET used_at = ?2 WHERE hash = ?1 AND used_at IS NULL");
+    sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    return run(st) == 0 && db_changes(d) == 1;
+}
+
+int store_rate_hit(db *d, const char *key, time_t now, int window, int max)
+{
+    int own = sqlite3_get_autocommit(db_handle(d));
+    if (own && db_begin_write(d) != 0)
+        return 0;
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO rate_limits(key, window_start, count) VALUES (?1, ?2, 1)"
+                                  " ON CONFLICT(key) DO UPDATE SET"
+                                  " count = CASE WHEN window_start <= ?2 - ?3 THEN 1 ELSE count + 1 END,"
+                                  " window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 ELSE window_start END"
+                                  " RETURNING count");
+    bind_text(st, 1, key);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    sqlite3_bind_int(st, 3, window);
+    int count = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : max + 1;
+    db_done(st);
+    if (own && db_commit(d) != 0)
+        db_rollback(d);
+    return count <= max;
+}
+
+json_t *store_schools(db *d)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, name, city, country, invoice FROM schools WHERE member = 1 ORDER BY name");
+    json_t *a = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *city = (const char *)sqlite3_column_text(st, 2);
+        const char *country = (const char *)sqlite3_column_text(st, 3);
+        json_array_append_new(a, json_pack("{s:I, s:s, s:s?, s:s?, s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+                                           "name", (const char *)sqlite3_column_text(st, 1), "city", city,
+                                           "country", country, "invoice", sqlite3_column_int(st, 4)));
+    }
+    db_done(st);
+    return a;
+}
+
+int store_school_put(db *d, const char *name, const char *city, const char *country, int invoice)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO schools(name, city, country, invoice) VALUES (?1, ?2, ?3, ?4)"
+                                  " ON CONFLICT(name) DO UPDATE SET city = excluded.city, country = excluded.country,"
+                                  " invoice = excluded.invoice, member = 1");
+    bind_text(st, 1, name);
+    bind_text(st, 2, city);
+    bind_text(st, 3, country);
+    sqlite3_bind_int(st, 4, invoice);
+    return run(st);
+}
+
+int store_school_exists(db *d, int64_t id)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT 1 FROM schools WHERE id = ?1 AND member = 1");
+    sqlite3_bind_int64(st, 1, id);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    db_done(st);
+    return found;
+}

@@ -1,0 +1,443 @@
+/*
+** enrol.c: SQL for registrations, payments, events, refunds, codes and the
+** audit log (see store_enrol.h).
+*/
+#include "store_enrol.h"
+
+#include <string.h>
+
+/* Text column i copied into the arena, or NULL. */
+static const char *col(arena *a, sqlite3_stmt *st, int i)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? arena_strdup(a, (const char *)s) : NULL;
+}
+
+/* Bind text, or NULL for NULL or "". */
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Bind a positive id or time, or NULL for 0. */
+static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Step a write; 0, -2 on a UNIQUE violation, or -1. */
+static int run(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    int ext = sqlite3_extended_errcode(sqlite3_db_handle(st));
+    db_done(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    return ext == SQLITE_CONSTRAINT_UNIQUE ? -2 : -1;
+}
+
+#define OFFERING_ROW_SQL \
+    "SELECT o.id, o.code, c.slug, c.title, o.starts, o.ends, o.opens, o.closes, o.currency, o.price_cents," \
+    " o.capacity, o.demo FROM offerings o JOIN courses c ON c.id = o.course_id"
+
+/* Fill o from an OFFERING_ROW_SQL row. */
+static void offering_fill(arena *a, sqlite3_stmt *st, offering_row *o)
+{
+    o->id = sqlite3_column_int64(st, 0);
+    o->code = col(a, st, 1);
+    o->course_slug = col(a, st, 2);
+    o->course_title = col(a, st, 3);
+    o->starts = col(a, st, 4);
+    o->ends = col(a, st, 5);
+    o->opens = col(a, st, 6);
+    o->closes = col(a, st, 7);
+    o->currency = col(a, st, 8);
+    o->price_cents = sqlite3_column_int64(st, 9);
+    o->capacity = sqlite3_column_int(st, 10);
+    o->demo = sqlite3_column_int(st, 11);
+}
+
+int store_offering_row(db *d, arena *a, const char *code, offering_row *o)
+{
+    sqlite3_stmt *st = db_stmt(d, OFFERING_ROW_SQL " WHERE o.code = ?1 AND c.published = 1");
+    bind_text(st, 1, code);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        offering_fill(a, st, o);
+    db_done(st);
+    return found;
+}
+
+int store_offering_row_by_id(db *d, arena *a, int64_t id, offering_row *o)
+{
+    sqlite3_stmt *st = db_stmt(d, OFFERING_ROW_SQL " WHERE o.id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        offering_fill(a, st, o);
+    db_done(st);
+    return found;
+}
+
+int store_seats_taken(db *d, int64_t offering_id, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM enrolments WHERE offering_id = ?1 AND (status = 'active'"
+                                  " OR (status = 'pending' AND hold_until > ?2)"
+                                  " OR (status = 'offered' AND offer_until > ?2))");
+    sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    db_done(st);
+    return n;
+}
+
+#define ENROLMENT_SQL \
+    "SELECT e.id, e.offering_id, e.user_id, COALESCE(e.code_id, 0), e.status, e.payment_status, e.currency," \
+    " e.amount_cents, COALESCE(e.hold_until, 0), COALESCE(e.offer_until, 0), e.created_at, o.code, u.email, u.name" \
+    " FROM enrolments e JOIN offerings o ON o.id = e.offering_id JOIN users u ON u.id = e.user_id"
+
+/* Fill e from an ENROLMENT_SQL row. */
+static void enrolment_fill(arena *a, sqlite3_stmt *st, enrolment *e)
+{
+    e->id = sqlite3_column_int64(st, 0);
+    e->offering_id = sqlite3_column_int64(st, 1);
+    e->user_id = sqlite3_column_int64(st, 2);
+    e->code_id = sqlite3_column_int64(st, 3);
+    e->status = col(a, st, 4);
+    e->payment_status = col(a, st, 5);
+    e->currency = col(a, st, 6);
+    e->amount_cents = sqlite3_column_int64(st, 7);
+    e->hold_until = sqlite3_column_int64(st, 8);
+    e->offer_until = sqlite3_column_int64(st, 9);
+    e->created_at = sqlite3_column_int64(st, 10);
+    e->offering_code = col(a, st, 11);
+    e->user_email = col(a, st, 12);
+    e->user_name = col(a, st, 13);
+}
+
+int store_enrolment_live(db *d, arena *a, int64_t offering_id, int64_t user_id, enrolment *e)
+{
+    sqlite3_stmt *st = db_stmt(d, ENROLMENT_SQL " WHERE e.offering_id = ?1 AND e.user_id = ?2"
+                                                " AND e.status IN ('pending', 'active', 'waitlisted', 'offered')");
+    sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, user_id);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        enrolment_fill(a, st, e);
+    db_done(st);
+    return found;
+}
+
+int store_enrolment_get(db *d, arena *a, int64_t id, enrolment *e)
+{
+    sqlite3_stmt *st = db_stmt(d, ENROLMENT_SQL " WHERE e.id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        enrolment_fill(a, st, e);
+    db_done(st);
+    return found;
+}
+
+int64_t store_enrolment_add(db *d, int64_t offering_id, int64_t user_id, const char *status,
+                            const char *payment_status, int64_t amount_cents, const char *currency, int64_t code_id,
+                            time_t hold_until, time_t offer_until, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO enrolments(offering_id, user_id, status, payment_status, amount_cents,"
+                                  " currency, code_id, hold_until, offer_until, created_at, updated_at, activated_at)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10,"
+                                  " CASE WHEN ?3 = 'active' THEN ?10 END)");
+    sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, user_id);
+    bind_text(st, 3, status);
+    bind_text(st, 4, payment_status);
+    sqlite3_bind_int64(st, 5, amount_cents);
+    bind_text(st, 6, currency);
+    bind_opt(st, 7, code_id);
+    bind_opt(st, 8, hold_until);
+    bind_opt(st, 9, offer_until);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)now);
+    return run(st) == 0 ? db_last_id(d) : -1;
+}
+
+int store_enrolment_set(db *d, int64_t id, const char *status, const char *payment_status, time_t hold_until,
+                        time_t offer_until, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE enrolments SET status = ?2, payment_status = ?3, hold_until = ?4,"
+                                  " offer_until = ?5, updated_at = ?6,"
+                                  " activated_at = CASE WHEN ?2 = 'active' THEN COALESCE(activated_at, ?6)"
+                                  " ELSE activated_at END WHERE id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, status);
+    bind_text(st, 3, payment_status);
+    bind_opt(st, 4, hold_until);
+    bind_opt(st, 5, offer_until);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
+    return run(st);
+}
+
+int store_next_waitlisted(db *d, arena *a, int64_t offering_id, enrolment *e)
+{
+    sqlite3_stmt *st = db_stmt(d, ENROLMENT_SQL " WHERE e.offering_id = ?1 AND e.status = 'waitlisted'"
+                                                " ORDER BY e.created_at, e.id LIMIT 1");
+    sqlite3_bind_int64(st, 1, offering_id);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        enrolment_fill(a, st, e);
+    db_done(st);
+    return found;
+}
+
+int store_lapsed(db *d, time_t now, int64_t *ids, int max)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id FROM enrolments WHERE (status = 'pending' AND hold_until <= ?1)"
+                                  " OR (status = 'offered' AND offer_until <= ?1) ORDER BY id LIMIT ?2");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    sqlite3_bind_int(st, 2, max);
+    int n = 0;
+    while (n < max && sqlite3_step(st) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    db_done(st);
+    return n;
+}
+
+int store_code_find(db *d, const char *code, int64_t offering_id, const char *today, code_row *c)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, percent_off FROM codes WHERE code = ?1"
+                                  " AND (offering_id IS NULL OR offering_id = ?2)"
+                                  " AND (max_uses IS NULL OR uses < max_uses)"
+                                  " AND (expires_on IS NULL OR expires_on >= ?3)");
+    bind_text(st, 1, code);
+    sqlite3_bind_int64(st, 2, offering_id);
+    bind_text(st, 3, today);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        c->id = sqlite3_column_int64(st, 0);
+        c->percent_off = sqlite3_column_int(st, 1);
+    }
+    db_done(st);
+    return found;
+}
+
+int store_code_use(db *d, int64_t id)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE codes SET uses = uses + 1 WHERE id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    return run(st);
+}
+
+int store_code_create(db *d, const char *code, int64_t offering_id, int percent_off, int max_uses,
+                      const char *expires_on, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO codes(code, offering_id, percent_off, max_uses, expires_on, created_at)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    bind_text(st, 1, code);
+    bind_opt(st, 2, offering_id);
+    sqlite3_bind_int(st, 3, percent_off);
+    bind_opt(st, 4, max_uses);
+    bind_text(st, 5, expires_on);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
+    return run(st);
+}
+
+json_t *store_codes(db *d)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('code', k.code, 'offering_code', o.code,"
+                                  " 'percent_off', k.percent_off, 'uses', k.uses, 'max_uses', k.max_uses,"
+                                  " 'expires_on', k.expires_on)) FROM (SELECT * FROM codes ORDER BY created_at DESC) k"
+                                  " LEFT JOIN offerings o ON o.id = k.offering_id");
+    json_t *a = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        a = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    db_done(st);
+    return a ? a : json_array();
+}
+
+int64_t store_payment_add(db *d, int64_t enrolment_id, const char *session, int64_t amount_cents,
+                          const char *currency, const char *url, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO payments(enrolment_id, provider_session, amount_cents, currency, status,"
+                                  " checkout_url, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?6)");
+    sqlite3_bind_int64(st, 1, enrolment_id);
+    bind_text(st, 2, session);
+    sqlite3_bind_int64(st, 3, amount_cents);
+    bind_text(st, 4, currency);
+    bind_text(st, 5, url);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
+    return run(st) == 0 ? db_last_id(d) : -1;
+}
+
+#define PAYMENT_SQL \
+    "SELECT id, enrolment_id, amount_cents, refunded_cents, provider_session, provider_intent, currency, status," \
+    " checkout_url FROM payments"
+
+/* Fill p from a PAYMENT_SQL row. */
+static void payment_fill(arena *a, sqlite3_stmt *st, payment *p)
+{
+    p->id = sqlite3_column_int64(st, 0);
+    p->enrolment_id = sqlite3_column_int64(st, 1);
+    p->amount_cents = sqlite3_column_int64(st, 2);
+    p->refunded_cents = sqlite3_column_int64(st, 3);
+    p->session = col(a, st, 4);
+    p->intent = col(a, st, 5);
+    p->currency = col(a, st, 6);
+    p->status = col(a, st, 7);
+    p->url = col(a, st, 8);
+}
+
+int store_payment_by_session(db *d, arena *a, const char *session, payment *p)
+{
+    sqlite3_stmt *st = db_stmt(d, PAYMENT_SQL " WHERE provider_session = ?1");
+    bind_text(st, 1, session);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        payment_fill(a, st, p);
+    db_done(st);
+    return found;
+}
+
+int store_payment_latest(db *d, arena *a, int64_t enrolment_id, payment *p)
+{
+    sqlite3_stmt *st = db_stmt(d, PAYMENT_SQL " WHERE enrolment_id = ?1 ORDER BY (status = 'paid') DESC, id DESC LIMIT 1");
+    sqlite3_bind_int64(st, 1, enrolment_id);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        payment_fill(a, st, p);
+    db_done(st);
+    return found;
+}
+
+int store_payment_set(db *d, int64_t id, const char *status, const char *intent, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE payments SET status = ?2, provider_intent = COALESCE(?3, provider_intent),"
+                                  " updated_at = ?4 WHERE id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, status);
+    bind_text(st, 3, intent);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+    return run(st);
+}
+
+int store_payment_refund(db *d, int64_t id, int64_t amount_cents, const char *refund_id, int64_t staff_id,
+                         time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO refunds(payment_id, provider_refund, amount_cents, staff_id, created_at)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, refund_id);
+    sqlite3_bind_int64(st, 3, amount_cents);
+    bind_opt(st, 4, staff_id);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
+    if (run(st) != 0)
+        return -1;
+    st = db_stmt(d, "UPDATE payments SET refunded_cents = refunded_cents + ?2, updated_at = ?3,"
+                    " status = CASE WHEN refunded_cents + ?2 >= amount_cents THEN 'refunded'"
+                    " ELSE 'partially_refunded' END WHERE id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, amount_cents);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+    return run(st);
+}
+
+int store_event_record(db *d, const char *event_id, const char *type, int64_t payment_id, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO payment_events(event_id, type, payment_id, received_at)"
+                                  " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(event_id) DO NOTHING");
+    bind_text(st, 1, event_id);
+    bind_text(st, 2, type);
+    bind_opt(st, 3, payment_id);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+    if (run(st) != 0)
+        return -1;
+    return db_changes(d) == 1;
+}
+
+int store_audit(db *d, int64_t actor_id, const char *action, const char *subject, const char *detail, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO audit_log(at, actor_id, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    bind_opt(st, 2, actor_id);
+    bind_text(st, 3, action);
+    bind_text(st, 4, subject);
+    bind_text(st, 5, detail);
+    return run(st);
+}
+
+json_t *store_audit_for(db *d, const char *subject_prefix)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('at', a.at, 'actor', COALESCE(u.name, 'system'),"
+                                  " 'action', a.action, 'subject', a.subject, 'detail', a.detail))"
+                                  " FROM (SELECT * FROM audit_log WHERE subject LIKE ?1 || '%' ESCAPE '\\'"
+                                  " ORDER BY at DESC, id DESC LIMIT 200) a LEFT JOIN users u ON u.id = a.actor_id");
+    bind_text(st, 1, subject_prefix);
+    json_t *a = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        a = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    db_done(st);
+    return a ? a : json_array();
+}
+
+json_t *store_user_enrolments(db *d, int64_t user_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('id', e.id, 'status', e.status,"
+                                  " 'payment_status', e.payment_status, 'amount_cents', e.amount_cents,"
+                                  " 'currency', e.currency, 'hold_until', e.hold_until, 'offer_until', e.offer_until,"
+                                  " 'created_at', e.created_at, 'offering', json_object('code', o.code,"
+                                  " 'course_slug', c.slug, 'course_title', c.title, 'course_position', c.position,"
+                                  " 'starts', o.starts, 'ends', o.ends, 'price_cents', o.price_cents,"
+                                  " 'currency', o.currency, 'capacity', o.capacity, 'opens', o.opens,"
+                                  " 'closes', o.closes, 'coach', o.coach_name, 'season', o.season,"
+                                  " 'demo', json(CASE o.demo WHEN 1 THEN 'true' ELSE 'false' END), 'taken', 0,"
+                                  " 'id', o.id, 'updated_at', o.updated_at)))"
+                                  " FROM (SELECT * FROM enrolments WHERE user_id = ?1 ORDER BY id DESC) e"
+                                  " JOIN offerings o ON o.id = e.offering_id JOIN courses c ON c.id = o.course_id");
+    sqlite3_bind_int64(st, 1, user_id);
+    json_t *a = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        a = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    db_done(st);
+    return a ? a : json_array();
+}
+
+json_t *store_offering_enrolments(db *d, int64_t offering_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('id', e.id, 'status', e.status,"
+                                  " 'payment_status', e.payment_status, 'amount_cents', e.amount_cents,"
+                                  " 'currency', e.currency, 'created_at', e.created_at, 'user_name', u.name,"
+                                  " 'user_email', u.email, 'school', s.name,"
+                                  " 'paid_cents', (SELECT COALESCE(max(p.amount_cents - p.refunded_cents), 0)"
+                                  "   FROM payments p WHERE p.enrolment_id = e.id AND p.status IN ('paid',"
+                                  "   'partially_refunded'))))"
+                                  " FROM (SELECT * FROM enrolments WHERE offering_id = ?1 ORDER BY created_at, id) e"
+                                  " JOIN users u ON u.id = e.user_id LEFT JOIN schools s ON s.id = u.school_id");
+    sqlite3_bind_int64(st, 1, offering_id);
+    json_t *a = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        a = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    db_done(st);
+    return a ? a : json_array();
+}
+
+json_t *store_offering_counts(db *d, int64_t offering_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FILTER (WHERE status = 'active'),"
+                                  " count(*) FILTER (WHERE status = 'pending'),"
+                                  " count(*) FILTER (WHERE status = 'waitlisted'),"
+                                  " count(*) FILTER (WHERE status = 'offered') FROM enrolments WHERE offering_id = ?1");
+    sqlite3_bind_int64(st, 1, offering_id);
+    json_t *o = json_object();
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        json_object_set_new(o, "active", json_integer(sqlite3_column_int(st, 0)));
+        json_object_set_new(o, "pending", json_integer(sqlite3_column_int(st, 1)));
+        json_object_set_new(o, "waitlisted", json_integer(sqlite3_column_int(st, 2)));
+        json_object_set_new(o, "offered", json_integer(sqlite3_column_int(st, 3)));
+    }
+    db_done(st);
+    return o;
+}
