@@ -36,7 +36,8 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INT_SRC  := $(sort $(wildcard tests/integration/test_*.c))
-INT_LIB  := $(BUILD)/tests/harness.o
+INT_SUP  := $(filter-out tests/integration/test_%,$(wildcard tests/integration/*.c))
+INT_LIB  := $(INT_SUP:tests/integration/%.c=$(BUILD)/tests/support/%.o)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all deps test-deps run test test-unit test-integration test-browser check bench fuzz clean
@@ -61,7 +62,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libjourneys.a
 	@echo "  LD $@"
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libjourneys.a $(PKG_LIBS)
 
-$(BUILD)/tests/harness.o: tests/integration/harness.c
+$(BUILD)/tests/support/%.o: tests/integration/%.c
 	@mkdir -p $(@D)
 	@echo "  LD $@"
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -Itests/integration -c -o $@ $<

@@ -36,9 +36,9 @@ typedef struct pay_checkout {
     const char *product_description; /* optional */
     const char *success_url;         /* required; may contain the literal {CHECKOUT_SESSION_ID} */
     const char *cancel_url;          /* optional */
-    const char *client_reference_id; /* optional, e.g. "enrolment-42" */
+    const char *client_reference_id; /* optional, e.g. "enrolment-42"; < 128 bytes */
     const char *customer_email;      /* optional */
-    const char *metadata_enrolment;  /* optional: metadata[enrolment_id] */
+    const char *metadata_enrolment;  /* optional: metadata[enrolment_id]; < 32 bytes */
     const char *metadata_offering;   /* optional: metadata[offering] */
     const char *idempotency_key;     /* required: 1..255 printable ASCII bytes */
     time_t expires_at;               /* 0: provider default; Stripe requires 30 min..24 h ahead */
@@ -70,8 +70,9 @@ typedef struct pay_session {
 int pay_create_checkout(const config *cfg, const pay_checkout *req, pay_session *out, buf *err);
 
 /* Fetch a session: GET {api_base}/v1/checkout/sessions/{id}. id must be
-** 1..127 bytes of [A-Za-z0-9_], otherwise -1 without any request. Returns 0
-** with out filled, or -1 with a reason in err as above. */
+** 1..127 bytes of [A-Za-z0-9_], otherwise -1 without any request. id may
+** point into out (refreshing a session in place). Returns 0 with out filled,
+** or -1 (out zeroed) with a reason in err as above. */
 int pay_retrieve_session(const config *cfg, const char *id, pay_session *out, buf *err);
 
 /* Expire an open session: POST {api_base}/v1/checkout/sessions/{id}/expire

@@ -12,10 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "config.h"
+#include "crypto.h"
+#include "mail.h"
+#include "store_accounts.h"
 #include "date.h"
 #include "db.h"
 #include "log.h"
@@ -233,6 +238,82 @@ static int cmd_request(config *cfg, int argc, char **argv)
     return bad ? 1 : 0;
 }
 
+/* `journeys user add EMAIL --name NAME [--role ROLE]` (password on the
+** first line of standard input) and `journeys user role EMAIL ROLE`. */
+static int cmd_user(config *cfg, int argc, char **argv)
+{
+    if (argc < 3 || (strcmp(argv[1], "add") && strcmp(argv[1], "role"))) {
+        fprintf(stderr, "journeys user: expected add EMAIL --name NAME [--role ROLE], or role EMAIL ROLE\n");
+        return 2;
+    }
+    const char *email = argv[2], *name = NULL, *role = "participant";
+    if (!strcmp(argv[1], "role")) {
+        if (argc != 4) {
+            fprintf(stderr, "journeys user role: expected EMAIL ROLE\n");
+            return 2;
+        }
+        role = argv[3];
+    }
+    for (int i = 3; !strcmp(argv[1], "add") && i < argc; i++) {
+        const char *v;
+        if (!strcmp(argv[i], "--name") && (v = option_value(argc, argv, &i)))
+            name = v;
+        else if (!strcmp(argv[i], "--role") && (v = option_value(argc, argv, &i)))
+            role = v;
+        else {
+            fprintf(stderr, "journeys user add: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (strcmp(role, "participant") && strcmp(role, "coach") && strcmp(role, "staff")) {
+        fprintf(stderr, "journeys user: the role must be participant, coach or staff\n");
+        return 2;
+    }
+    if (!mail_addr_valid(email)) {
+        fprintf(stderr, "journeys user: %s is not an e-mail address\n", email);
+        return 2;
+    }
+    db *d = open_migrated(cfg);
+    if (!d)
+        return 1;
+    arena *a = arena_new(0);
+    int rc = 1;
+    user u;
+    if (!strcmp(argv[1], "role")) {
+        if (!store_user_by_email(d, a, email, &u, NULL))
+            fprintf(stderr, "journeys user role: no account uses %s\n", email);
+        else if (store_user_set_role(d, u.id, role) == 0) {
+            printf("%s is now %s\n", email, role);
+            rc = 0;
+        }
+    } else if (!name || !*name) {
+        fprintf(stderr, "journeys user add: --name is required\n");
+    } else {
+        char pw[256];
+        if (!fgets(pw, sizeof pw, stdin)) {
+            fprintf(stderr, "journeys user add: give the password on standard input\n");
+        } else {
+            pw[strcspn(pw, "\r\n")] = '\0';
+            char hash[CRYPTO_PWHASH_LEN];
+            if (strlen(pw) < 10)
+                fprintf(stderr, "journeys user add: the password needs at least 10 characters\n");
+            else if (crypto_password_hash(pw, hash) == 0) {
+                int64_t id = store_user_create(d, email, name, hash, role, 0, NULL, NULL, "UTC", time(NULL));
+                if (id == STORE_DUPLICATE)
+                    fprintf(stderr, "journeys user add: an account uses %s already\n", email);
+                else if (id > 0 && store_user_verify(d, id, time(NULL)) == 0) {
+                    printf("added %s (%s)\n", email, role);
+                    rc = 0;
+                }
+            }
+            sodium_memzero(pw, sizeof pw);
+        }
+    }
+    arena_free(a);
+    db_close(d);
+    return rc;
+}
+
 /* `journeys config`: print the settings in force. */
 static int cmd_config(config *cfg, int argc, char **argv)
 {
@@ -264,6 +345,10 @@ static const struct command commands[] = {
      "journeys request METHOD URI [BODY]\n"
      "  Serve one request without a server and print the raw response (for debugging).\n"
      "  Headers come from JOURNEYS_REQUEST_HTTP_<NAME> variables, e.g. JOURNEYS_REQUEST_HTTP_COOKIE.\n"},
+    {"user", cmd_user,
+     "journeys user add EMAIL --name NAME [--role participant|coach|staff]   (password on stdin)\n"
+     "journeys user role EMAIL ROLE\n"
+     "  Create an account (the first staff account comes from here), or change a role.\n"},
     {"config", cmd_config,
      "journeys config\n"
      "  Print the settings in force, from defaults, the file and the environment.\n"},
@@ -290,6 +375,10 @@ static void guard_std_fds(void)
 int main(int argc, char **argv)
 {
     guard_std_fds();
+    if (crypto_init() != 0) {
+        fprintf(stderr, "journeys: libsodium could not start\n");
+        return 1;
+    }
     const char *path = getenv("JOURNEYS_CONFIG");
     int i = 1;
     if (i + 1 < argc && !strcmp(argv[i], "--config")) {

@@ -328,6 +328,12 @@ static const char *checkout_problem(const pay_checkout *r)
         return "an idempotency key of 1..255 printable characters is required";
     if (r->expires_at < 0)
         return "expires_at must be 0 or a time";
+    /* What comes back must fit pay_session, or the answer would be refused
+    ** after the session was made. */
+    if (r->client_reference_id && strlen(r->client_reference_id) >= sizeof ((pay_session *)0)->client_reference_id)
+        return "client_reference_id is too long";
+    if (r->metadata_enrolment && strlen(r->metadata_enrolment) >= sizeof ((pay_session *)0)->metadata_enrolment)
+        return "metadata_enrolment is too long";
     return NULL;
 }
 
@@ -376,11 +382,14 @@ int pay_create_checkout(const config *cfg, const pay_checkout *req, pay_session 
 
 int pay_retrieve_session(const config *cfg, const char *id, pay_session *out, buf *err)
 {
-    memset(out, 0, sizeof *out);
-    if (!id_valid(id))
-        return fail(err, "invalid session id");
+    /* The path is built before out is cleared: id may be out->id. */
     char path[160];
-    snprintf(path, sizeof path, "/v1/checkout/sessions/%s", id);
+    int valid = id_valid(id);
+    if (valid)
+        snprintf(path, sizeof path, "/v1/checkout/sessions/%s", id);
+    memset(out, 0, sizeof *out);
+    if (!valid)
+        return fail(err, "invalid session id");
     json_t *root;
     if (api_request(cfg, "GET", path, NULL, NULL, &root, err) != 0)
         return -1;

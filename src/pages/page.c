@@ -38,6 +38,10 @@ int page_render(request *rq, response *rs, const char *name, json_t *ctx,
 {
     app *ap = rq->app;
     buf content = BUF_INIT;
+    if (rq->csrf && !json_object_get(ctx, "csrf"))
+        json_object_set_new(ctx, "csrf", json_string(rq->csrf));
+    if (!json_object_get(ctx, "site"))
+        json_object_set(ctx, "site", site(ap));
     int rc = tmpl_render(ap->tmpl, name, ctx, &content);
     json_t *layout = json_object();
     json_object_set(layout, "site", site(ap));

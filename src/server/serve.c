@@ -21,6 +21,8 @@
 
 #include "app.h"
 #include "db.h"
+#include "enrol.h"
+#include "jobs.h"
 #include "log.h"
 
 enum { MAX_WORKERS = 256 };
@@ -29,6 +31,7 @@ struct child {
     pid_t pid;
     int generation;
     time_t started;
+    int jobs;         /* the jobs process, not a worker */
 };
 
 struct manager {
@@ -117,6 +120,50 @@ static void worker_main(struct manager *m)
         budget--;
     }
     buf_free(&out);
+    arena_free(a);
+    app_free(&m->ap);
+    _exit(0);
+}
+
+/* The jobs process: delivers the outbox (mail, community invitations) and
+** lets lapsed checkout holds and waitlist offers go, every jobs_interval
+** seconds, until told to stop. Never returns. */
+static void jobs_main(struct manager *m)
+{
+    log_role("jobs");
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_worker_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    buf err = BUF_INIT;
+    if (app_open_db(&m->ap, &err) != 0) {
+        log_error("%s", buf_str(&err));
+        _exit(3);
+    }
+    buf_free(&err);
+    arena *a = arena_new(0);
+    while (!worker_stop) {
+        time_t now = time(NULL);
+        jobs_stats st = {0};
+        int lapsed = enrol_sweep(&m->ap, a, now);
+        jobs_outbox_pass(m->ap.db, m->cfg, now, &st);
+        if (st.sent || st.retried || st.failed || lapsed)
+            log_info("outbox: %d sent, %d to retry, %d failed; %d registrations lapsed", st.sent, st.retried,
+                     st.failed, lapsed);
+        db_check_idle(m->ap.db);
+        arena_reset(a);
+        for (int i = 0; i < m->cfg->jobs_interval * 10 && !worker_stop; i++) {
+            struct timespec ts = {0, 100 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
     arena_free(a);
     app_free(&m->ap);
     _exit(0);
@@ -223,8 +270,9 @@ static int open_listener(struct manager *m)
 
 /* ---- the manager ---- */
 
-/* Fork one worker of the current generation into a free slot. */
-static void spawn(struct manager *m)
+/* Fork one worker (or, with jobs set, the jobs process) of the current
+** generation into a free slot. */
+static void spawn_kind(struct manager *m, int jobs)
 {
     for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++) {
         struct child *c = &m->kids[i];
@@ -235,14 +283,33 @@ static void spawn(struct manager *m)
             log_error("fork failed: %s", strerror(errno));
             return;
         }
-        if (pid == 0)
+        if (pid == 0) {
+            if (jobs)
+                jobs_main(m);
             worker_main(m);
+        }
         c->pid = pid;
         c->generation = m->generation;
         c->started = time(NULL);
+        c->jobs = jobs;
         return;
     }
     log_error("no free worker slot");
+}
+
+/* Fork one worker. */
+static void spawn(struct manager *m)
+{
+    spawn_kind(m, 0);
+}
+
+/* Whether the jobs process of the current generation is running. */
+static int jobs_live(const struct manager *m)
+{
+    for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++)
+        if (m->kids[i].pid && m->kids[i].jobs && m->kids[i].generation == m->generation)
+            return 1;
+    return 0;
 }
 
 /* Workers of the current generation that are running. */
@@ -250,7 +317,7 @@ static int live(const struct manager *m)
 {
     int n = 0;
     for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++)
-        n += m->kids[i].pid && m->kids[i].generation == m->generation;
+        n += m->kids[i].pid && !m->kids[i].jobs && m->kids[i].generation == m->generation;
     return n;
 }
 
@@ -279,12 +346,12 @@ static void reap(struct manager *m, int draining)
                 log_warn("worker %ld killed by signal %d", (long)pid, WTERMSIG(status));
             else if (WEXITSTATUS(status) != 0)
                 log_warn("worker %ld exited with status %d", (long)pid, WEXITSTATUS(status));
-            if (current && !draining && live(m) < m->workers) {
+            if (current && !draining && (c->jobs ? !jobs_live(m) : live(m) < m->workers)) {
                 if (quick && (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)) {
                     struct timespec ts = {0, 200 * 1000 * 1000}; /* do not spin on a crash loop */
                     nanosleep(&ts, NULL);
                 }
-                spawn(m);
+                spawn_kind(m, c->jobs);
             }
         }
     }
@@ -307,6 +374,7 @@ static void reload(struct manager *m)
     m->generation++;
     for (int i = 0; i < m->workers; i++)
         spawn(m);
+    spawn_kind(m, 1);
     signal_workers(m, SIGTERM, 1);
     log_info("reloaded: generation %d", m->generation);
 }
@@ -391,6 +459,7 @@ int serve_main(const config *cfg)
     write_pidfile(cfg->pidfile);
     for (int i = 0; i < m.workers; i++)
         spawn(&m);
+    spawn_kind(&m, 1);
     log_info("serving on %s with %d workers", *cfg->listen ? cfg->listen : cfg->socket, m.workers);
 
     for (;;) {

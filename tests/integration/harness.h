@@ -18,7 +18,10 @@ typedef struct stack {
     pid_t pid;         /* run.sh, leader of its own process group */
 } stack;
 
-/* Start a stack. Copies templates/ and courses/ into the temporary folder
+/* A free TCP port on loopback. */
+int harness_free_port(void);
+
+/* Start a stack (on $STACK_PORT when set, else a free port). Copies templates/ and courses/ into the temporary folder
 ** and points the configuration at the copies, so a test may change them.
 ** env: extra "NAME=value" strings, NULL-terminated, or NULL. Returns 0 once
 ** the site answers, -1 (and logs) otherwise. */

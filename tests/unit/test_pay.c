@@ -361,9 +361,11 @@ static void test_refused_before_sending(void)
     struct {
         const char *why;
         pay_checkout r;
-    } bad[8];
-    for (int i = 0; i < 8; i++)
+    } bad[10];
+    for (int i = 0; i < 10; i++)
         bad[i].r = good;
+    bad[8].r.metadata_enrolment = "123456789012345678901234567890123", bad[8].why = "metadata_enrolment";
+    bad[9].r.client_reference_id = longid, bad[9].why = "client_reference_id";
     bad[0].r.amount_cents = 0, bad[0].why = "amount";
     bad[1].r.amount_cents = -5, bad[1].why = "amount";
     bad[2].r.currency = "US", bad[2].why = "currency";
@@ -372,7 +374,7 @@ static void test_refused_before_sending(void)
     bad[5].r.success_url = NULL, bad[5].why = "success URL";
     bad[6].r.idempotency_key = "a\r\nX-Evil: 1", bad[6].why = "idempotency key";
     bad[7].r.idempotency_key = NULL, bad[7].why = "idempotency key";
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 10; i++) {
         buf_reset(&err);
         CHECK(pay_create_checkout(&cfg, &bad[i].r, &s, &err) == -1);
         CHECK_CONTAINS(buf_str(&err), bad[i].why);

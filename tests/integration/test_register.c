@@ -1,0 +1,489 @@
+/*
+** test_register.c: from the catalog to a paid seat, through real nginx, a
+** real SMTP server and the payment provider stand-in: sign-up and CSRF,
+** session fixation, card payment settled by the signed webhook (forged,
+** expired, replayed and tampered events refused or ignored), the return
+** page before the webhook, waivers, twenty concurrent registrations for the
+** last seat, the waitlist offer, cancellation, refunds, and the mail each
+** step sends.
+*/
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "browser.h"
+#include "check.h"
+#include "harness.h"
+#include "smtp.h"
+#include "standin.h"
+
+#define SECRET "whsec_test_register"
+
+static stack s;
+static standin pay;
+static smtp_server mail;
+
+/* Sleep ms milliseconds. */
+static void nap(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Mail delivered so far that contains needle. */
+static int mail_count(const char *needle)
+{
+    buf all = BUF_INIT;
+    smtp_read_all(&mail, &all);
+    int n = 0;
+    for (const char *p = buf_str(&all); (p = strstr(p, needle)); p++)
+        n++;
+    buf_free(&all);
+    return n;
+}
+
+/* Wait (up to 15 s, the jobs process runs every second) for at least n
+** messages containing needle. */
+static int wait_mail(const char *needle, int n)
+{
+    for (int i = 0; i < 150; i++) {
+        if (mail_count(needle) >= n)
+            return 1;
+        nap(100);
+    }
+    fprintf(stderr, "mail containing \"%s\": %d, wanted %d\n", needle, mail_count(needle), n);
+    return 0;
+}
+
+/* Sign up a new participant in b; returns the POST's status. */
+static long sign_up(browser *b, const char *name, const char *email)
+{
+    char form[512];
+    snprintf(form, sizeof form, "name=%s&email=%s&password=correct-horse-battery&time_zone=UTC&school_id=&next=%%2Fmy",
+             name, email);
+    http_res r;
+    browser_submit(b, "/signup", "/signup", form, &r);
+    long st = r.status;
+    http_res_free(&r);
+    return st;
+}
+
+/* The Location header of r (malloc'd) or "". */
+static char *location(const http_res *r)
+{
+    char *l = http_res_header(r, "Location");
+    return l ? l : strdup("");
+}
+
+/* The checkout session id in a stand-in /pay/<id> URL (malloc'd). */
+static char *session_of(const char *url)
+{
+    const char *p = strstr(url, "/pay/");
+    return strdup(p ? p + 5 : "");
+}
+
+/* Register b for code with form fields (method, code); returns the answer. */
+static http_res register_for(browser *b, const char *code, const char *form)
+{
+    char page[128];
+    snprintf(page, sizeof page, "/offerings/%s/register", code);
+    http_res r;
+    browser_submit(b, page, page, form, &r);
+    return r;
+}
+
+/* Forms without the right token are refused, and nothing is written. */
+static void test_csrf(void)
+{
+    browser b;
+    browser_open(&b, &s);
+    http_res r;
+    browser_post(&b, "/signup", "name=Mallory&email=m%40example.org&password=correct-horse-battery&time_zone=UTC", &r);
+    CHECK(r.status == 403);
+    CHECK_CONTAINS(buf_str(&r.body), "did not come from this site");
+    http_res_free(&r);
+    browser_get(&b, "/signup", &r);
+    http_res_free(&r);
+    browser_post(&b, "/signup", "name=Mallory&email=m%40example.org&password=correct-horse-battery&time_zone=UTC"
+                                "&csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &r);
+    CHECK(r.status == 403);
+    http_res_free(&r);
+    /* Nothing was created: signing in as Mallory fails. */
+    browser_submit(&b, "/signin", "/signin", "email=m%40example.org&password=correct-horse-battery", &r);
+    CHECK(r.status == 422);
+    http_res_free(&r);
+    /* A name that tries to carry a header is refused with a message. */
+    browser_submit(&b, "/signup", "/signup", "name=Eve%0D%0ABcc%3A+x%40evil.org&email=eve%40example.org"
+                   "&password=correct-horse-battery&time_zone=UTC", &r);
+    CHECK(r.status == 422);
+    CHECK_CONTAINS(buf_str(&r.body), "one line");
+    http_res_free(&r);
+    browser_close(&b);
+}
+
+/* A session id planted before sign-in is never the one used after. */
+static void test_session_fixation(void)
+{
+    browser b;
+    browser_open(&b, &s);
+    const char *planted = "PLANTEDPLANTEDPLANTEDPLANTEDPLANTEDPLANTED1";
+    browser_set_cookie(&b, "journeys_session", planted);
+    CHECK(sign_up(&b, "Fay+Fixation", "fay%40example.org") == 303);
+    char *now = browser_cookie(&b, "journeys_session");
+    CHECK(now && strlen(now) == 43 && strcmp(now, planted));
+    free(now);
+    http_res r;
+    browser_get(&b, "/my", &r);
+    CHECK(r.status == 200);
+    http_res_free(&r);
+    /* Signing out ends the session: /my asks to sign in again. */
+    browser_submit(&b, "/my", "/signout", "", &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    browser_get(&b, "/my", &r);
+    CHECK(r.status == 303);
+    char *l = location(&r);
+    CHECK_CONTAINS(l, "/signin?next=");
+    free(l);
+    http_res_free(&r);
+    browser_close(&b);
+}
+
+/* Card payment: checkout, webhook, confirmation, receipt, invitation;
+** replays and forgeries change nothing. Returns the session id. */
+static char *test_card_payment(browser *b)
+{
+    CHECK(sign_up(b, "Ada+Lovelace", "ada%40example.org") == 303);
+    CHECK(wait_mail("Confirm your e-mail address", 1));
+    http_res r = register_for(b, "demo-pv", "method=card&code=");
+    CHECK(r.status == 303);
+    char *to = location(&r);
+    http_res_free(&r);
+    CHECK_CONTAINS(to, standin_base(&pay));
+    char *sid = session_of(to);
+    free(to);
+    browser_get(b, "/my", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "Awaiting payment");
+    http_res_free(&r);
+
+    char path[256];
+    snprintf(path, sizeof path, "/_test/complete/%s?send=1", sid);
+    CHECK(standin_call(&pay, "POST", path, "", NULL) == 200);
+    browser_get(b, "/my", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "Registered");
+    CHECK_CONTAINS(buf_str(&r.body), "Paid");
+    http_res_free(&r);
+    CHECK(wait_mail("You're registered", 1));
+    CHECK(wait_mail("filename=\"offering.ics\"", 1));
+    CHECK(wait_mail("Receipt:", 1));
+    CHECK(wait_mail("Your invitation to the member community", 1));
+    buf inv = BUF_INIT;
+    standin_call(&pay, "GET", "/_test/invites", NULL, &inv);
+    CHECK_CONTAINS(buf_str(&inv), "ada@example.org");
+    buf_free(&inv);
+
+    /* The same event again: acknowledged, applied once. */
+    buf events = BUF_INIT;
+    standin_call(&pay, "GET", "/_test/events", NULL, &events);
+    const char *e = strstr(buf_str(&events), "\"evt_");
+    char evt[64] = "";
+    if (e)
+        snprintf(evt, sizeof evt, "%.*s", (int)strcspn(e + 1, "\""), e + 1);
+    buf_free(&events);
+    CHECK(evt[0] != '\0');
+    snprintf(path, sizeof path, "/_test/resend/%s", evt);
+    CHECK(standin_call(&pay, "POST", path, "", NULL) == 200);
+    nap(2500);
+    CHECK(mail_count("Subject: You're registered") + mail_count("You're registered") >= 1);
+    int receipts = mail_count("Receipt:");
+    nap(1500);
+    CHECK(mail_count("Receipt:") == receipts);
+
+    /* Forged and expired signatures are refused. */
+    char body[512];
+    buf out = BUF_INIT;
+    snprintf(body, sizeof body, "{\"type\":\"checkout.session.completed\",\"session\":\"%s\",\"sign\":\"bad\"}", sid);
+    standin_call(&pay, "POST", "/_test/send", body, &out);
+    CHECK_CONTAINS(buf_str(&out), "400");
+    buf_reset(&out);
+    snprintf(body, sizeof body, "{\"type\":\"checkout.session.completed\",\"session\":\"%s\",\"sign\":\"expired\"}", sid);
+    standin_call(&pay, "POST", "/_test/send", body, &out);
+    CHECK_CONTAINS(buf_str(&out), "400");
+    buf_reset(&out);
+    snprintf(body, sizeof body, "{\"type\":\"checkout.session.completed\",\"session\":\"%s\",\"sign\":\"none\"}", sid);
+    standin_call(&pay, "POST", "/_test/send", body, &out);
+    CHECK_CONTAINS(buf_str(&out), "400");
+    buf_free(&out);
+    /* A malformed body with no signature at all. */
+    http_res w;
+    http_do(&s, "POST", "/webhooks/payments", "not json", (const char *[]){"Content-Type: application/json", NULL}, &w);
+    CHECK(w.status == 400);
+    http_res_free(&w);
+    return sid;
+}
+
+/* A tampered amount is refused even with a good signature. */
+static void test_tampered_amount(void)
+{
+    browser b;
+    browser_open(&b, &s);
+    CHECK(sign_up(&b, "Tam+Per", "tam%40example.org") == 303);
+    http_res r = register_for(&b, "demo-lm", "method=card&code=");
+    char *to = location(&r);
+    http_res_free(&r);
+    char *sid = session_of(to);
+    free(to);
+    char body[512];
+    snprintf(body, sizeof body, "{\"type\":\"checkout.session.completed\",\"session\":\"%s\",\"sign\":\"good\","
+             "\"overrides\":{\"amount_total\":100,\"payment_status\":\"paid\",\"status\":\"complete\"}}", sid);
+    buf out = BUF_INIT;
+    standin_call(&pay, "POST", "/_test/send", body, &out);
+    buf_free(&out);
+    browser_get(&b, "/my", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "Awaiting payment");
+    CHECK(strstr(buf_str(&r.body), ">Registered<") == NULL);
+    http_res_free(&r);
+    free(sid);
+    browser_close(&b);
+}
+
+/* Back from the provider before its webhook: the return page asks it. */
+static void test_return_before_webhook(void)
+{
+    browser b;
+    browser_open(&b, &s);
+    CHECK(sign_up(&b, "Reese+Return", "reese%40example.org") == 303);
+    http_res r = register_for(&b, "demo-al", "method=card&code=");
+    char *to = location(&r);
+    http_res_free(&r);
+    char *sid = session_of(to);
+    free(to);
+    char path[256];
+    snprintf(path, sizeof path, "/_test/complete/%s?send=0", sid);
+    CHECK(standin_call(&pay, "POST", path, "", NULL) == 200);
+    snprintf(path, sizeof path, "/checkout/return?session_id=%s", sid);
+    browser_get(&b, path, &r);
+    CHECK(r.status == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "registered");
+    http_res_free(&r);
+    browser_get(&b, "/my", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "Paid");
+    http_res_free(&r);
+    /* Someone else cannot look at it. */
+    browser other;
+    browser_open(&other, &s);
+    sign_up(&other, "Nosy+Neighbour", "nosy%40example.org");
+    browser_get(&other, path, &r);
+    CHECK(r.status == 404);
+    http_res_free(&r);
+    browser_close(&other);
+    free(sid);
+    browser_close(&b);
+}
+
+struct racer {
+    browser b;
+    char csrf[64];
+    long status;
+    char where[256];
+};
+
+/* One of the twenty: post the registration form at once. */
+static void *race(void *arg)
+{
+    struct racer *x = arg;
+    char form[256];
+    snprintf(form, sizeof form, "method=card&code=FULLWAIVE&csrf=%s", x->csrf);
+    http_res r;
+    browser_post(&x->b, "/offerings/demo-gp/register", form, &r);
+    x->status = r.status;
+    char *l = location(&r);
+    snprintf(x->where, sizeof x->where, "%s", l);
+    free(l);
+    http_res_free(&r);
+    return NULL;
+}
+
+/* Twenty people, one seat: exactly one gets it, the rest wait. Then a
+** cancellation offers the seat to the first in line. */
+static void test_last_seat(browser *staff)
+{
+    http_res r;
+    browser_submit(staff, "/staff/codes", "/staff/codes", "code=FULLWAIVE&offering=demo-gp&percent_off=100&max_uses=&expires_on=", &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    /* Two seats of three go first. */
+    browser early[2];
+    for (int i = 0; i < 2; i++) {
+        browser_open(&early[i], &s);
+        char name[64], email[64];
+        snprintf(name, sizeof name, "Early+%d", i);
+        snprintf(email, sizeof email, "early%d%%40example.org", i);
+        CHECK(sign_up(&early[i], name, email) == 303);
+        r = register_for(&early[i], "demo-gp", "method=card&code=FULLWAIVE");
+        CHECK(r.status == 303);
+        http_res_free(&r);
+    }
+    static struct racer racers[20];
+    for (int i = 0; i < 20; i++) {
+        browser_open(&racers[i].b, &s);
+        char name[64], email[64];
+        snprintf(name, sizeof name, "Racer+%d", i);
+        snprintf(email, sizeof email, "racer%d%%40example.org", i);
+        sign_up(&racers[i].b, name, email);
+        browser_get(&racers[i].b, "/offerings/demo-gp/register", &r);
+        char *c = browser_csrf(&r);
+        snprintf(racers[i].csrf, sizeof racers[i].csrf, "%s", c);
+        free(c);
+        http_res_free(&r);
+    }
+    pthread_t t[20];
+    for (int i = 0; i < 20; i++)
+        pthread_create(&t[i], NULL, race, &racers[i]);
+    for (int i = 0; i < 20; i++)
+        pthread_join(t[i], NULL);
+    int won = 0, waiting = 0;
+    for (int i = 0; i < 20; i++) {
+        CHECK(racers[i].status == 303);
+        browser_get(&racers[i].b, "/my", &r);
+        if (strstr(buf_str(&r.body), "On the waitlist"))
+            waiting++;
+        else if (strstr(buf_str(&r.body), "Registered"))
+            won++;
+        http_res_free(&r);
+    }
+    CHECK(won == 1);
+    CHECK(waiting == 19);
+
+    /* An early registrant cancels: the first in line is offered the seat. */
+    browser_get(&early[0], "/my", &r);
+    const char *p = strstr(buf_str(&r.body), "/registrations/");
+    char action[128] = "";
+    if (p)
+        snprintf(action, sizeof action, "%.*s", (int)strcspn(p, "\""), p);
+    http_res_free(&r);
+    char *cancel = strstr(action, "/cancel") ? strdup(action) : NULL;
+    if (!cancel) {
+        size_t n = strcspn(action + 15, "/");
+        char tmp[128];
+        snprintf(tmp, sizeof tmp, "/registrations/%.*s/cancel", (int)n, action + 15);
+        cancel = strdup(tmp);
+    }
+    browser_submit(&early[0], "/my", cancel, "", &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    free(cancel);
+    CHECK(wait_mail("A seat is free", 1));
+    int offered = 0;
+    for (int i = 0; i < 20; i++) {
+        browser_get(&racers[i].b, "/my", &r);
+        offered += strstr(buf_str(&r.body), "A seat is offered to you") != NULL;
+        http_res_free(&r);
+    }
+    CHECK(offered == 1);
+    for (int i = 0; i < 20; i++)
+        browser_close(&racers[i].b);
+    for (int i = 0; i < 2; i++)
+        browser_close(&early[i]);
+}
+
+/* Staff refund the card payment in full: access to that offering goes. */
+static void test_refund(browser *staff, browser *ada)
+{
+    http_res r;
+    browser_get(staff, "/staff/offerings/demo-pv", &r);
+    CHECK(r.status == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "ada@example.org");
+    const char *p = strstr(buf_str(&r.body), "/staff/registrations/");
+    char action[128] = "";
+    if (p)
+        snprintf(action, sizeof action, "%.*s", (int)strcspn(p, "\""), p);
+    http_res_free(&r);
+    char *slash = strrchr(action, '/');
+    if (slash)
+        strcpy(slash, "/refund");
+    browser_submit(staff, "/staff/offerings/demo-pv", action, "amount=20.00", &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    browser_submit(staff, "/staff/offerings/demo-pv", action, "amount=99.00", &r);
+    CHECK(r.status == 422);
+    http_res_free(&r);
+    browser_submit(staff, "/staff/offerings/demo-pv", action, "amount=30.00", &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    browser_get(ada, "/my", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "Refunded");
+    http_res_free(&r);
+    CHECK(wait_mail("We have refunded", 2));
+    buf reqs = BUF_INIT;
+    standin_call(&pay, "GET", "/_test/requests", NULL, &reqs);
+    CHECK_CONTAINS(buf_str(&reqs), "/v1/refunds");
+    CHECK_CONTAINS(buf_str(&reqs), "\"idempotency_key\": \"journeys-refund-");
+    buf_free(&reqs);
+    browser_get(staff, "/staff/offerings/demo-pv", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "payment.refunded");
+    http_res_free(&r);
+    /* A participant cannot reach the staff console. */
+    browser_get(ada, "/staff", &r);
+    CHECK(r.status == 403);
+    http_res_free(&r);
+}
+
+int main(void)
+{
+    int port = harness_free_port();
+    char webhook[128], pe[96], env_port[32];
+    snprintf(webhook, sizeof webhook, "http://127.0.0.1:%d/webhooks/payments", port);
+    snprintf(env_port, sizeof env_port, "%d", port);
+    setenv("STACK_PORT", env_port, 1);
+    if (smtp_start(&mail) != 0 || standin_start(&pay, webhook, SECRET) != 0) {
+        CHECK(!"the SMTP server and the payment stand-in start");
+        return check_done();
+    }
+    static char e1[160], e2[160], e3[160], e4[160], e5[160];
+    snprintf(e1, sizeof e1, "JOURNEYS_MAIL_SMTP_URL=%s", smtp_url(&mail));
+    snprintf(e2, sizeof e2, "JOURNEYS_PAYMENTS_API_BASE=%s", standin_base(&pay));
+    snprintf(e3, sizeof e3, "JOURNEYS_PAYMENTS_CHECKOUT_ORIGIN=%s", standin_base(&pay));
+    snprintf(e4, sizeof e4, "JOURNEYS_COMMUNITY_API_URL=%s", standin_base(&pay));
+    snprintf(e5, sizeof e5, "JOURNEYS_PAYMENTS_WEBHOOK_SECRET=%s", SECRET);
+    (void)pe;
+    const char *env[] = {e1, e2, e3, e4, e5, "JOURNEYS_JOBS_INTERVAL=1", "JOURNEYS_COMMUNITY_API_KEY=test-key",
+                         "JOURNEYS_PAYMENTS_SECRET_KEY=sk_test_register", NULL};
+    if (stack_start(&s, env) != 0) {
+        CHECK(!"the stack starts");
+        stack_stop(&s);
+        standin_stop(&pay);
+        smtp_stop(&mail);
+        return check_done();
+    }
+    buf out = BUF_INIT;
+    CHECK(stack_run(&s, "echo 'staff-password-1' | \"${BUILD:-build}\"/journeys user add staff@example.org "
+                        "--name 'Sam Staff' --role staff", &out) == 0);
+    buf_free(&out);
+    browser staff, ada;
+    browser_open(&staff, &s);
+    http_res r;
+    browser_submit(&staff, "/signin", "/signin", "email=staff%40example.org&password=staff-password-1&next=%2Fstaff", &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+
+    test_csrf();
+    test_session_fixation();
+    browser_open(&ada, &s);
+    char *sid = test_card_payment(&ada);
+    free(sid);
+    test_tampered_amount();
+    test_return_before_webhook();
+    test_last_seat(&staff);
+    test_refund(&staff, &ada);
+
+    browser_close(&ada);
+    browser_close(&staff);
+    CHECK(stack_stop(&s) == 0);
+    standin_stop(&pay);
+    smtp_stop(&mail);
+    return check_done();
+}
