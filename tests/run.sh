@@ -39,20 +39,36 @@ run() {
     rm -f "$out"
 }
 
+# ONLY=unit, ONLY=integration or ONLY=browser runs one part.
 for t in "$BUILD"/tests/test_*; do
+    [ -z "${ONLY:-}" ] || [ "$ONLY" = unit ] || break
     [ -x "$t" ] && run "unit/$(basename "$t")" "$t"
 done
 for t in "$BUILD"/tests/itest_*; do
+    [ -z "${ONLY:-}" ] || [ "$ONLY" = integration ] || break
     [ -x "$t" ] && run "integration/$(basename "$t" | sed 's/^itest_//')" "$t"
 done
 
 # The browser suite runs against one stack of its own.
-if [ "${SKIP_BROWSER:-0}" != 1 ]; then
+if [ "${SKIP_BROWSER:-0}" != 1 ] && { [ -z "${ONLY:-}" ] || [ "$ONLY" = browser ]; }; then
     dir=$(mktemp -d /tmp/journeys-browser-XXXXXX)
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    cp -r templates courses "$dir"/
+    payport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    smtpport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    mkdir -p "$dir/pay" "$dir/mail"
+    # The payment provider stand-in and a real SMTP server, for the sign-up
+    # and payment flow.
+    setsid /usr/bin/python3 tests/integration/standin.py --port "$payport" \
+        --webhook-url "http://127.0.0.1:$port/webhooks/payments" --webhook-secret whsec_browser \
+        --state-dir "$dir/pay" >"$dir/pay.log" 2>&1 &
+    paypid=$!
+    setsid /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtpport" -c aiosmtpd.handlers.Mailbox "$dir/mail/box" \
+        >"$dir/smtp.log" 2>&1 &
+    smtppid=$!
     JOURNEYS_PATHS_VAR="$dir/var" PORT=$port JOURNEYS_SERVER_WORKERS=2 \
-        setsid sh nginx/run.sh >"$dir/stack.log" 2>&1 &
+        JOURNEYS_PAYMENTS_API_BASE="http://127.0.0.1:$payport" JOURNEYS_PAYMENTS_CHECKOUT_ORIGIN="http://127.0.0.1:$payport" \
+        JOURNEYS_PAYMENTS_WEBHOOK_SECRET=whsec_browser JOURNEYS_MAIL_SMTP_URL="smtp://127.0.0.1:$smtpport" \
+        JOURNEYS_JOBS_INTERVAL=1 setsid sh nginx/run.sh >"$dir/stack.log" 2>&1 &
     stackpid=$!
     up=0
     for _ in $(seq 1 100); do
@@ -66,8 +82,8 @@ if [ "${SKIP_BROWSER:-0}" != 1 ]; then
         failed=$((failed + 1))
         broken="$broken browser(stack did not start)"
     fi
-    kill -TERM -"$stackpid" 2>/dev/null
-    wait "$stackpid" 2>/dev/null
+    kill -TERM -"$stackpid" -"$paypid" -"$smtppid" 2>/dev/null
+    wait "$stackpid" "$paypid" "$smtppid" 2>/dev/null
     rm -rf "$dir"
 fi
 

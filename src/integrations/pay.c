@@ -330,9 +330,11 @@ static const char *checkout_problem(const pay_checkout *r)
         return "expires_at must be 0 or a time";
     /* What comes back must fit pay_session, or the answer would be refused
     ** after the session was made. */
-    if (r->client_reference_id && strlen(r->client_reference_id) >= sizeof ((pay_session *)0)->client_reference_id)
+    const pay_session *fits = NULL;
+    if (r->client_reference_id &&
+        strlen(r->client_reference_id) >= sizeof fits->client_reference_id)
         return "client_reference_id is too long";
-    if (r->metadata_enrolment && strlen(r->metadata_enrolment) >= sizeof ((pay_session *)0)->metadata_enrolment)
+    if (r->metadata_enrolment && strlen(r->metadata_enrolment) >= sizeof fits->metadata_enrolment)
         return "metadata_enrolment is too long";
     return NULL;
 }

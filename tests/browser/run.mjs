@@ -230,6 +230,52 @@ test('calendar feed link is reachable by keyboard', async (page) => {
 // ---------------------------------------------------------------- RUNNER
 
 // Parses argv: --only NAME (repeatable, also --only=NAME) and --list.
+// The whole way in, by keyboard where a person would type: sign up, find an
+// open offering, register, pay at the provider's page, land on My courses.
+// Every page of ours on the way is checked with axe.
+test('sign-up, register, pay, my courses', async (page) => {
+  const stamp = Date.now();
+  await visit(page, '/signup');
+  await checkA11y(page);
+  await page.getByLabel(/name/i).first().fill('Grace Hopper');
+  await page.getByLabel(/e-mail/i).first().fill(`grace${stamp}@example.org`);
+  await page.getByLabel(/password/i).first().fill('correct-horse-battery');
+  await page.getByLabel(/password/i).first().press('Enter');
+  await page.waitForURL(/\/my$/);
+  await checkA11y(page);
+  assert(await page.getByText('Grace Hopper').count() > 0, 'the header names the signed-in person');
+
+  await visit(page, '/offerings/demo-pv');
+  await follow(page, 'main a[href$="/register"]');
+  await checkA11y(page);
+  await page.getByRole('button', { name: /continue/i }).click();
+  await page.waitForURL(/\/pay\//);
+  await page.getByRole('button', { name: /pay/i }).click();
+  await page.waitForURL(/\/checkout\/return/);
+  await checkA11y(page);
+  assert(/registered/i.test(await page.textContent('main')), 'the return page says the seat is confirmed');
+
+  await visit(page, '/my');
+  const mine = await page.textContent('main');
+  assert(/Registered/.test(mine) && /Paid/.test(mine), 'My courses shows the paid registration');
+  await checkA11y(page);
+  await screenshot(page, 'my-courses');
+  await visit(page, '/account');
+  await checkA11y(page);
+});
+
+test('sign-in page and password reset are accessible', async (page) => {
+  await visit(page, '/signin');
+  await checkA11y(page);
+  await visit(page, '/reset');
+  await checkA11y(page);
+  await page.getByLabel(/e-mail/i).first().fill('nobody@example.org');
+  await page.getByLabel(/e-mail/i).first().press('Enter');
+  await page.waitForLoadState('load');
+  assert(/inbox/i.test(await page.textContent('main')), 'the reset request is acknowledged');
+  await checkA11y(page);
+});
+
 function parseArgs(argv) {
   const only = [];
   let list = false;
