@@ -41,6 +41,7 @@ typedef struct config {
     int smtp_timeout;    /* seconds, for connecting and for each response */
     char *mail_from, *mail_from_name;
     int mail_max_attempts; /* then the message is marked failed, for staff */
+    int mail_retry_seconds; /* the first retry's delay; each next one doubles (to 6 h) */
     /* [payments] */
     char *pay_api_base;  /* https://api.stripe.com or a stand-in */
     char *pay_secret_key;

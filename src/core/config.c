@@ -54,6 +54,7 @@ static const struct setting settings[] = {
     S("mail", "from", mail_from, "journeys@localhost"),
     S("mail", "from_name", mail_from_name, "Journeys"),
     I("mail", "max_attempts", mail_max_attempts, "8", 1, 100),
+    I("mail", "retry_seconds", mail_retry_seconds, "60", 1, 3600),
     S("payments", "api_base", pay_api_base, "http://127.0.0.1:12111"),
     S("payments", "secret_key", pay_secret_key, "sk_test_journeys"),
     S("payments", "webhook_secret", pay_webhook_secret, "whsec_journeys_dev"),

@@ -67,12 +67,18 @@ int enrol_activate(app *ap, arena *a, const enrolment *e, const char *payment_st
                             "my_url", arena_printf(a, "%s/my", ap->cfg->base_url), "amount_label", amount,
                             "reference", arena_printf(a, "JRN-%06lld", (long long)e->id));
     json_object_set_new(ctx, "school_name", json_string(u.school_name ? u.school_name : ""));
-    json_object_set_new(ctx, "receipt", json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:s, s:s}", "number",
-                                                  arena_printf(a, "JRN-%06lld", (long long)e->id), "date_label", "",
+    buf today = BUF_INIT;
+    date_label(&today, date_from_time(now));
+    const char *method = !strcmp(payment_status, "invoiced") ? "Invoice to school"
+                       : !strcmp(payment_status, "waived") ? "Waiver" : "Card";
+    json_object_set_new(ctx, "receipt", json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:s, s:s}", "number",
+                                                  arena_printf(a, "JRN-%06lld", (long long)e->id), "date_label",
+                                                  arena_strdup(a, buf_str(&today)), "method_label", method,
                                                   "name", u.name, "email", u.email, "course_title",
                                                   json_object_get(o, "course_title"), "dates_label",
                                                   json_object_get(o, "dates_label"), "amount_label", amount,
                                                   "payment_label", payment_status));
+    buf_free(&today);
     notify_attachment att = {"offering.ics", "text/calendar; charset=utf-8; method=PUBLISH", buf_str(&ics), ics.len};
     const char *name = offering_name(a, o);
     int rc = notify_mail(ap, "confirmed", arena_printf(a, "You're registered: %s", name), u.email, u.name, ctx, &att);

@@ -95,7 +95,7 @@ static int record(db *d, const config *cfg, const outbox_item *it, int rc, const
     int attempt = it->attempts + 1;
     int final = rc == -2 || attempt >= cfg->mail_max_attempts;
     int changed = rc == 0 ? outbox_mark_sent(d, it->id, now)
-                          : outbox_mark_retry(d, it->id, buf_str(err), now + jobs_backoff(attempt), final, now);
+                          : outbox_mark_retry(d, it->id, buf_str(err), now + jobs_backoff(attempt) * cfg->mail_retry_seconds / 60, final, now);
     if (changed < 0 || db_commit(d) != 0) {
         db_rollback(d);
         return -1;

@@ -432,6 +432,58 @@ static void test_refund(browser *staff, browser *ada)
     http_res_free(&r);
 }
 
+/* Mail queued while the SMTP server is down arrives, once, when it is back. */
+static void test_smtp_down(browser *staff)
+{
+    http_res r;
+    browser_submit(staff, "/staff/codes", "/staff/codes",
+                   "code=OUTAGE-FREE&offering=demo-su&percent_off=100&max_uses=&expires_on=", &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    CHECK(smtp_pause(&mail) == 0);
+    browser b;
+    browser_open(&b, &s);
+    CHECK(sign_up(&b, "Olga+Outage", "olga%40example.org") == 303);
+    r = register_for(&b, "demo-su", "method=card&code=OUTAGE-FREE");
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    browser_get(&b, "/my", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "Fee waived");
+    http_res_free(&r);
+    nap(3000); /* several delivery attempts fail meanwhile */
+    CHECK(mail_count("olga@example.org") == 0);
+    CHECK(smtp_resume(&mail) == 0);
+    /* verify, confirmed, community: three messages, each once. */
+    CHECK(wait_mail("To: \"Olga Outage\" <olga@example.org>", 3));
+    nap(3000);
+    CHECK(mail_count("To: \"Olga Outage\" <olga@example.org>") == 3);
+    browser_close(&b);
+}
+
+/* An abandoned checkout the provider expires gives the seat back. */
+static void test_checkout_expired(void)
+{
+    browser b;
+    browser_open(&b, &s);
+    CHECK(sign_up(&b, "Abe+Abandon", "abe%40example.org") == 303);
+    http_res r = register_for(&b, "demo-lm", "method=card&code=");
+    char *to = location(&r);
+    http_res_free(&r);
+    char *sid = session_of(to);
+    free(to);
+    char body[256];
+    snprintf(body, sizeof body, "{\"type\":\"checkout.session.expired\",\"session\":\"%s\",\"sign\":\"good\","
+             "\"overrides\":{\"status\":\"expired\"}}", sid);
+    buf out = BUF_INIT;
+    standin_call(&pay, "POST", "/_test/send", body, &out);
+    buf_free(&out);
+    browser_get(&b, "/my", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "Expired");
+    http_res_free(&r);
+    free(sid);
+    browser_close(&b);
+}
+
 int main(void)
 {
     int port = harness_free_port();
@@ -450,7 +502,7 @@ int main(void)
     snprintf(e4, sizeof e4, "JOURNEYS_COMMUNITY_API_URL=%s", standin_base(&pay));
     snprintf(e5, sizeof e5, "JOURNEYS_PAYMENTS_WEBHOOK_SECRET=%s", SECRET);
     (void)pe;
-    const char *env[] = {e1, e2, e3, e4, e5, "JOURNEYS_JOBS_INTERVAL=1", "JOURNEYS_COMMUNITY_API_KEY=test-key",
+    const char *env[] = {e1, e2, e3, e4, e5, "JOURNEYS_JOBS_INTERVAL=1", "JOURNEYS_MAIL_RETRY_SECONDS=1", "JOURNEYS_COMMUNITY_API_KEY=test-key",
                          "JOURNEYS_PAYMENTS_SECRET_KEY=sk_test_register", NULL};
     if (stack_start(&s, env) != 0) {
         CHECK(!"the stack starts");
@@ -479,6 +531,8 @@ int main(void)
     test_return_before_webhook();
     test_last_seat(&staff);
     test_refund(&staff, &ada);
+    test_checkout_expired();
+    test_smtp_down(&staff);
 
     browser_close(&ada);
     browser_close(&staff);
