@@ -34,6 +34,7 @@ typedef struct config {
     int hold_minutes;    /* a seat waits this long for its checkout to finish */
     int offer_hours;     /* a waitlist offer stays open this long */
     int session_days;    /* sign-in lasts this long */
+    int signin_per_account, signin_per_address; /* attempts per 15 minutes */
     /* [mail] */
     char *smtp_url;      /* smtp://host:port or smtps://host:port */
     char *smtp_user, *smtp_password;

@@ -247,9 +247,9 @@ int page_signin(request *rq, response *rs)
     snprintf(key, sizeof key, "signin:a:%.300s", email);
     for (char *p = key; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    int ok_account = store_rate_hit(rq->app->db, key, now, 900, 5);
+    int ok_account = store_rate_hit(rq->app->db, key, now, 900, rq->app->cfg->signin_per_account);
     snprintf(key, sizeof key, "signin:ip:%.60s", rq->remote_addr);
-    int ok_address = store_rate_hit(rq->app->db, key, now, 900, 30);
+    int ok_address = store_rate_hit(rq->app->db, key, now, 900, rq->app->cfg->signin_per_address);
     if (!ok_account || !ok_address) {
         json_object_set_new(ctx, "error", json_string("Too many attempts to sign in. Wait fifteen minutes, or reset "
                                                       "your password."));

@@ -17,9 +17,10 @@ CONNS=${BENCH_CONNS:-64}
 dir=$(mktemp -d /tmp/journeys-bench-XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-JOURNEYS_PATHS_VAR="$dir/var" PORT=$port setsid sh nginx/run.sh >"$dir/stack.log" 2>&1 &
+JOURNEYS_PATHS_VAR="$dir/var" PORT=$port JOURNEYS_SITE_SIGNIN_PER_ACCOUNT=1000000 \
+    JOURNEYS_SITE_SIGNIN_PER_ADDRESS=1000000 setsid sh nginx/run.sh >"$dir/stack.log" 2>&1 &
 stack=$!
-trap 'kill -TERM -$stack 2>/dev/null; wait $stack 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
+trap 'kill -TERM -$stack 2>/dev/null; wait $stack 2>/dev/null; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$dir"' EXIT INT TERM
 for _ in $(seq 1 100); do
     curl -fsS "$base/healthz" >/dev/null 2>&1 && break
     sleep 0.1
@@ -36,8 +37,9 @@ workers_rss() {
     echo "$total"
 }
 
-# Print "rps p50 p99" for one URL.
+# Print "rps p50 p99" for one URL (after one request that fills the cache).
 measure() {
+    curl -fsS -o /dev/null "$1"
     wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$1" 2>/dev/null | awk '
         /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
         END {printf "%s %s %s\n", rps, p50, p99}'
@@ -65,13 +67,39 @@ for path in / /courses "$course" /calendar /calendar.ics; do
     ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
     printf '%-24s %8s %10s %10s %10s %8s\n' "$path" "$(size "$base$path")" $r "$ratio"
 done
-echo "The same pages for a signed-in reader (no microcache: every request rendered by a worker):"
+echo "The same pages with a session cookie (no microcache: every request rendered by a worker):"
 for path in / /courses "$course" /calendar /calendar.ics; do
     r=$(measure_uncached "$base$path")
     rps=${r%% *}
     ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
     printf '%-24s %8s %10s %10s %10s %8s\n' "$path" "$(size "$base$path")" $r "$ratio"
 done
+
+# A signed-in participant: an account, a session cookie, a CSRF token.
+echo 'bench-password-1' | JOURNEYS_PATHS_VAR="$dir/var" JOURNEYS_PATHS_DATABASE="$dir/var/journeys.db" \
+    "${BUILD:-build}"/journeys user add bench@example.org --name Bench >/dev/null
+jar="$dir/jar"
+token=$(curl -fsS -c "$jar" "$base/signin" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
+csrf_cookie=$(awk '$6 == "journeys_csrf" {print $7}' "$jar")
+curl -fsS -b "$jar" -c "$jar" -o /dev/null -d "email=bench%40example.org&password=bench-password-1&csrf=$token" "$base/signin"
+session=$(awk '$6 == "journeys_session" {print $7}' "$jar")
+cat >"$dir/signin.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "email=bench%40example.org&password=bench-password-1&csrf=$token"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "journeys_csrf=$csrf_cookie"
+LUA
+echo "Signed in (argon2id, libsodium's interactive cost: 2 passes over 64 MiB per sign-in):"
+r=$(wrk -t2 -c4 -d"${SECS}s" --latency -s "$dir/signin.lua" "$base/signin" 2>/dev/null | awk '
+    /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
+    END {printf "%s %s %s\n", rps, p50, p99}')
+rps=${r%% *}
+printf '%-24s %8s %10s %10s %10s %8s\n' "POST /signin" "-" $r "$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.4f", a / b}')"
+r=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Cookie: journeys_session=$session" "$base/offerings/demo-pv/register" 2>/dev/null | awk '
+    /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
+    END {printf "%s %s %s\n", rps, p50, p99}')
+rps=${r%% *}
+printf '%-24s %8s %10s %10s %10s %8s\n' "register page" "$(curl -fsS -H "Cookie: journeys_session=$session" "$base/offerings/demo-pv/register" | wc -c)" $r "$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.2f", a / b}')"
 echo "workers' memory after: $(workers_rss) KiB"
 
 if [ "${BENCH_MILLION:-0}" = 1 ]; then
