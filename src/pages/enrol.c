@@ -241,6 +241,10 @@ int enrol_checkout(app *ap, arena *a, const enrolment *e, const char *customer_e
     req.metadata_enrolment = arena_printf(a, "%lld", (long long)e->id);
     req.metadata_offering = off.code;
     req.idempotency_key = arena_printf(a, "journeys-enrolment-%lld-after-%d", (long long)e->id, attempt);
+    /* The checkout lives a little longer than the hold (providers want at
+    ** least 30 minutes), so the seat is released before the page dies. */
+    long hold = (long)(e->hold_until - time(NULL));
+    req.expires_at = time(NULL) + (hold > 1800 ? hold : 1800) + 120;
     pay_session s;
     if (pay_create_checkout(ap->cfg, &req, &s, err) != 0)
         return -1;
