@@ -63,6 +63,18 @@ sqlite3 *db_handle(db *d);
 int db_changes(db *d);
 int64_t db_last_id(db *d);
 
+/* Helpers the store files share. db_col copies text column i into the
+** arena (NULL for SQL NULL); db_bind_text binds s, or NULL when s is NULL
+** or empty; db_bind_id binds v, or NULL when v is 0; db_run steps a
+** statement that writes and resets it, returning 0, DB_DUPLICATE when a
+** UNIQUE constraint refused it, or -1. */
+enum { DB_DUPLICATE = -2 };
+struct arena;
+const char *db_col(struct arena *a, sqlite3_stmt *st, int i);
+void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+void db_bind_id(sqlite3_stmt *st, int i, int64_t v);
+int db_run(sqlite3_stmt *st);
+
 /* The last error message from SQLite. */
 const char *db_errmsg(db *d);
 

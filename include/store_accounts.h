@@ -27,7 +27,7 @@ typedef struct user {
     int verified;
 } user;
 
-enum { STORE_DUPLICATE = -2 };
+enum { STORE_DUPLICATE = DB_DUPLICATE };
 
 /* A new account. Returns its id, STORE_DUPLICATE if the e-mail is taken, or -1. */
 int64_t store_user_create(db *d, const char *email, const char *name, const char *pwhash, const char *role,

@@ -12,6 +12,10 @@
 ** nothing above U+10FFFF), else 0. NUL bytes are valid UTF-8 here. */
 int text_utf8_valid(const char *s, size_t n);
 
+/* Length (1-4) of the well-formed UTF-8 sequence at p, which has n bytes
+** left, or 0 if there is none there (the same rules as text_utf8_valid). */
+size_t text_utf8_seq(const void *p, size_t n);
+
 /* 1 if c is an ASCII hexadecimal digit. */
 int text_is_hex(int c);
 

@@ -10,6 +10,7 @@
 ** the caller's err.
 */
 #include "course.h"
+#include "text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -98,40 +99,6 @@ typedef struct text {
     int n;
 } text;
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 when it is
-** not one: overlong forms, surrogates and values past U+10FFFF are refused. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned long cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-        return 0;
-    return len;
-}
-
 /* Split data (size bytes, owned by the arena or the caller for the life of
 ** *t) into t's lines after checking it: a NUL byte is reported and makes
 ** the file unusable (-1); invalid UTF-8 is reported (first place only) but
@@ -157,7 +124,7 @@ static int split_text(loader *L, const char *rel, const char *data, size_t size,
             lineno++;
             count++;
         }
-        size_t len = utf8_len((const unsigned char *)data + i, size - i);
+        size_t len = text_utf8_seq((const unsigned char *)data + i, size - i);
         if (len == 0) {
             if (!bad_utf8)
                 report(L, rel, lineno, "invalid UTF-8; save the file as UTF-8");

@@ -9,6 +9,7 @@
 ** '%' starts a well-formed escape.
 */
 #include "form.h"
+#include "text.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -75,51 +76,6 @@ static int escapes_nul(const char *p, size_t n)
     return 0;
 }
 
-/* Length of the well-formed UTF-8 sequence starting at p[0] (1..4), or 0
-** when it is malformed: a stray continuation byte, an overlong form, a UTF-16
-** surrogate, a code point above U+10FFFF or a sequence cut short by n. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    uint32_t cp, min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, cp = c & 0x1Fu, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, cp = c & 0x0Fu, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, cp = c & 0x07u, min = 0x10000;
-    } else {
-        return 0; /* continuation byte, C0/C1 overlong lead, F5..FF */
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0u) != 0x80u)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
-/* Non-zero when p[0..n) is entirely well-formed UTF-8. */
-static int utf8_valid(const char *p, size_t n)
-{
-    const unsigned char *u = (const unsigned char *)p;
-    size_t i = 0;
-    while (i < n) {
-        size_t k = utf8_seq(u + i, n - i);
-        if (!k)
-            return 0;
-        i += k;
-    }
-    return 1;
-}
-
 /* Decode one urlencoded component p[0..n) into a NUL-terminated arena
 ** string, storing its length in *len. '+' becomes a space, then libcurl
 ** decodes the percent-escapes. Returns NULL with *err set on a bad escape,
@@ -166,7 +122,7 @@ static char *decode_component(arena *a, const char *p, size_t n, size_t *len,
         *err = ERR_NUL;
         return NULL;
     }
-    if (!utf8_valid(out, outlen)) {
+    if (!text_utf8_valid(out, outlen)) {
         *err = ERR_UTF8;
         return NULL;
     }

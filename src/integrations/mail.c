@@ -9,6 +9,7 @@
 ** within 76 characters.
 */
 #include "mail.h"
+#include "text.h"
 
 #include <curl/curl.h>
 #include <sodium.h>
@@ -70,41 +71,6 @@ int mail_addr_valid(const char *addr)
     return memchr(at + 1, '.', dom) != NULL || strcmp(at + 1, "localhost") == 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 when the
-** bytes there are not one (bad lead, missing continuation, overlong form,
-** surrogate or beyond U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 /* Copy s (NULL is "") into out for use in a header: control characters
 ** (CR and LF included) become spaces, invalid UTF-8 bytes become '?', runs
 ** of spaces and the ends are trimmed, and the copy stops before max bytes
@@ -117,7 +83,7 @@ static void clean_text(buf *out, const char *s, size_t max)
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s);
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq(p + i, n - i);
+        size_t k = text_utf8_seq(p + i, n - i);
         const char *piece = (const char *)p + i;
         char one = 0;
         if (k == 0) {

@@ -6,33 +6,6 @@
 
 #include <string.h>
 
-/* Text column i copied into the arena, or NULL. */
-static const char *col(arena *a, sqlite3_stmt *st, int i)
-{
-    const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? arena_strdup(a, (const char *)s) : NULL;
-}
-
-/* Bind text or NULL (empty strings become NULL when empty_null). */
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s && *s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-/* Step a write; 0, STORE_DUPLICATE on a UNIQUE violation, or -1. */
-static int run(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    int ext = sqlite3_extended_errcode(sqlite3_db_handle(st));
-    db_done(st);
-    if (rc == SQLITE_DONE)
-        return 0;
-    return ext == SQLITE_CONSTRAINT_UNIQUE ? STORE_DUPLICATE : -1;
-}
-
 #define USER_SQL \
     "SELECT u.id, u.email, u.name, u.role, u.organisation, u.school_role, u.time_zone, u.school_id," \
     " s.name, COALESCE(s.invoice, 0), u.email_verified_at IS NOT NULL, u.password_hash" \
@@ -42,18 +15,18 @@ static int run(sqlite3_stmt *st)
 static void user_row(arena *a, sqlite3_stmt *st, user *u, const char **pwhash)
 {
     u->id = sqlite3_column_int64(st, 0);
-    u->email = col(a, st, 1);
-    u->name = col(a, st, 2);
-    u->role = col(a, st, 3);
-    u->organisation = col(a, st, 4);
-    u->school_role = col(a, st, 5);
-    u->time_zone = col(a, st, 6);
+    u->email = db_col(a, st, 1);
+    u->name = db_col(a, st, 2);
+    u->role = db_col(a, st, 3);
+    u->organisation = db_col(a, st, 4);
+    u->school_role = db_col(a, st, 5);
+    u->time_zone = db_col(a, st, 6);
     u->school_id = sqlite3_column_int64(st, 7);
-    u->school_name = col(a, st, 8);
+    u->school_name = db_col(a, st, 8);
     u->school_invoice = sqlite3_column_int(st, 9);
     u->verified = sqlite3_column_int(st, 10);
     if (pwhash)
-        *pwhash = col(a, st, 11);
+        *pwhash = db_col(a, st, 11);
 }
 
 int64_t store_user_create(db *d, const char *email, const char *name, const char *pwhash, const char *role,
@@ -62,26 +35,26 @@ int64_t store_user_create(db *d, const char *email, const char *name, const char
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO users(email, name, password_hash, role, school_id, organisation,"
                                   " school_role, time_zone, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-    bind_text(st, 1, email);
-    bind_text(st, 2, name);
-    bind_text(st, 3, pwhash);
-    bind_text(st, 4, role);
+    db_bind_text(st, 1, email);
+    db_bind_text(st, 2, name);
+    db_bind_text(st, 3, pwhash);
+    db_bind_text(st, 4, role);
     if (school_id > 0)
         sqlite3_bind_int64(st, 5, school_id);
     else
         sqlite3_bind_null(st, 5);
-    bind_text(st, 6, organisation);
-    bind_text(st, 7, school_role);
-    bind_text(st, 8, time_zone && *time_zone ? time_zone : "UTC");
+    db_bind_text(st, 6, organisation);
+    db_bind_text(st, 7, school_role);
+    db_bind_text(st, 8, time_zone && *time_zone ? time_zone : "UTC");
     sqlite3_bind_int64(st, 9, (sqlite3_int64)now);
-    int rc = run(st);
+    int rc = db_run(st);
     return rc == 0 ? db_last_id(d) : rc;
 }
 
 int store_user_by_email(db *d, arena *a, const char *email, user *u, const char **pwhash)
 {
     sqlite3_stmt *st = db_stmt(d, USER_SQL " AND u.email = ?1");
-    bind_text(st, 1, email);
+    db_bind_text(st, 1, email);
     int found = sqlite3_step(st) == SQLITE_ROW;
     if (found)
         user_row(a, st, u, pwhash);
@@ -105,24 +78,24 @@ int store_user_verify(db *d, int64_t id, time_t now)
     sqlite3_stmt *st = db_stmt(d, "UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?2) WHERE id = ?1");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    return run(st);
+    return db_run(st);
 }
 
 int store_user_set_password(db *d, int64_t id, const char *pwhash)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE users SET password_hash = ?2 WHERE id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, pwhash);
-    return run(st);
+    db_bind_text(st, 2, pwhash);
+    return db_run(st);
 }
 
 int store_user_set_email(db *d, int64_t id, const char *email, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE users SET email = ?2, email_verified_at = ?3 WHERE id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, email);
+    db_bind_text(st, 2, email);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
-    return run(st);
+    return db_run(st);
 }
 
 int store_user_set_profile(db *d, int64_t id, const char *name, int64_t school_id, const char *organisation,
@@ -131,23 +104,23 @@ int store_user_set_profile(db *d, int64_t id, const char *name, int64_t school_i
     sqlite3_stmt *st = db_stmt(d, "UPDATE users SET name = ?2, school_id = ?3, organisation = ?4, school_role = ?5,"
                                   " time_zone = ?6 WHERE id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, name);
+    db_bind_text(st, 2, name);
     if (school_id > 0)
         sqlite3_bind_int64(st, 3, school_id);
     else
         sqlite3_bind_null(st, 3);
-    bind_text(st, 4, organisation);
-    bind_text(st, 5, school_role);
-    bind_text(st, 6, time_zone);
-    return run(st);
+    db_bind_text(st, 4, organisation);
+    db_bind_text(st, 5, school_role);
+    db_bind_text(st, 6, time_zone);
+    return db_run(st);
 }
 
 int store_user_set_role(db *d, int64_t id, const char *role)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE users SET role = ?2 WHERE id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, role);
-    return run(st);
+    db_bind_text(st, 2, role);
+    return db_run(st);
 }
 
 int store_user_anonymise(db *d, int64_t id, time_t now)
@@ -157,11 +130,11 @@ int store_user_anonymise(db *d, int64_t id, time_t now)
                                   " deleted_at = ?2 WHERE id = ?1");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    if (run(st) != 0 || store_sessions_delete_user(d, id) != 0)
+    if (db_run(st) != 0 || store_sessions_delete_user(d, id) != 0)
         return -1;
     st = db_stmt(d, "DELETE FROM tokens WHERE user_id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    return run(st);
+    return db_run(st);
 }
 
 json_t *store_user_export(db *d, int64_t id)
@@ -196,10 +169,10 @@ int store_session_create(db *d, const unsigned char hash[CRYPTO_HASH_LEN], int64
                                   " VALUES (?1, ?2, ?3, ?4, ?5)");
     sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, user_id);
-    bind_text(st, 3, csrf);
+    db_bind_text(st, 3, csrf);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)expires);
-    return run(st);
+    return db_run(st);
 }
 
 int store_session_get(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], time_t now, user *u,
@@ -219,7 +192,7 @@ int store_session_get(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN]
     sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
     found = sqlite3_step(st) == SQLITE_ROW;
     if (found)
-        *csrf = col(a, st, 0);
+        *csrf = db_col(a, st, 0);
     db_done(st);
     return found;
 }
@@ -228,14 +201,14 @@ int store_session_delete(db *d, const unsigned char hash[CRYPTO_HASH_LEN])
 {
     sqlite3_stmt *st = db_stmt(d, "DELETE FROM sessions WHERE token_hash = ?1");
     sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
-    return run(st);
+    return db_run(st);
 }
 
 int store_sessions_delete_user(db *d, int64_t user_id)
 {
     sqlite3_stmt *st = db_stmt(d, "DELETE FROM sessions WHERE user_id = ?1");
     sqlite3_bind_int64(st, 1, user_id);
-    return run(st);
+    return db_run(st);
 }
 
 int store_token_create(db *d, const unsigned char hash[CRYPTO_HASH_LEN], int64_t user_id, const char *purpose,
@@ -245,10 +218,10 @@ int store_token_create(db *d, const unsigned char hash[CRYPTO_HASH_LEN], int64_t
                                   " VALUES (?1, ?2, ?3, ?4, ?5)");
     sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, user_id);
-    bind_text(st, 3, purpose);
-    bind_text(st, 4, data);
+    db_bind_text(st, 3, purpose);
+    db_bind_text(st, 4, data);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)expires);
-    return run(st);
+    return db_run(st);
 }
 
 int store_token_peek(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], const char *purpose, time_t now,
@@ -257,13 +230,13 @@ int store_token_peek(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN],
     sqlite3_stmt *st = db_stmt(d, "SELECT user_id, data FROM tokens WHERE hash = ?1 AND purpose = ?2"
                                   " AND used_at IS NULL AND expires_at > ?3");
     sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
-    bind_text(st, 2, purpose);
+    db_bind_text(st, 2, purpose);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
     int found = sqlite3_step(st) == SQLITE_ROW;
     if (found) {
         *user_id = sqlite3_column_int64(st, 0);
         if (data)
-            *data = col(a, st, 1);
+            *data = db_col(a, st, 1);
     }
     db_done(st);
     return found;
@@ -277,7 +250,7 @@ int store_token_use(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], 
     sqlite3_stmt *st = db_stmt(d, "UPDATE tokens SET used_at = ?2 WHERE hash = ?1 AND used_at IS NULL");
     sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    return run(st) == 0 && db_changes(d) == 1;
+    return db_run(st) == 0 && db_changes(d) == 1;
 }
 
 int store_rate_hit(db *d, const char *key, time_t now, int window, int max)
@@ -290,7 +263,7 @@ int store_rate_hit(db *d, const char *key, time_t now, int window, int max)
                                   " count = CASE WHEN window_start <= ?2 - ?3 THEN 1 ELSE count + 1 END,"
                                   " window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 ELSE window_start END"
                                   " RETURNING count");
-    bind_text(st, 1, key);
+    db_bind_text(st, 1, key);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
     sqlite3_bind_int(st, 3, window);
     int count = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : max + 1;
@@ -320,11 +293,11 @@ int store_school_put(db *d, const char *name, const char *city, const char *coun
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO schools(name, city, country, invoice) VALUES (?1, ?2, ?3, ?4)"
                                   " ON CONFLICT(name) DO UPDATE SET city = excluded.city, country = excluded.country,"
                                   " invoice = excluded.invoice, member = 1");
-    bind_text(st, 1, name);
-    bind_text(st, 2, city);
-    bind_text(st, 3, country);
+    db_bind_text(st, 1, name);
+    db_bind_text(st, 2, city);
+    db_bind_text(st, 3, country);
     sqlite3_bind_int(st, 4, invoice);
-    return run(st);
+    return db_run(st);
 }
 
 int store_school_exists(db *d, int64_t id)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "log.h"
 #include "schema.h"
 
@@ -212,4 +213,36 @@ int db_migrate(db *d, buf *err)
         log_info("database migrated to schema version %d", v);
     }
     return 0;
+}
+
+const char *db_col(struct arena *a, sqlite3_stmt *st, int i)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? arena_strdup(a, (const char *)s) : NULL;
+}
+
+void db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+void db_bind_id(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+int db_run(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    int ext = sqlite3_extended_errcode(sqlite3_db_handle(st));
+    db_done(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    return ext == SQLITE_CONSTRAINT_UNIQUE ? DB_DUPLICATE : -1;
 }

@@ -6,42 +6,6 @@
 
 #include <string.h>
 
-/* Text column i copied into the arena, or NULL. */
-static const char *col(arena *a, sqlite3_stmt *st, int i)
-{
-    const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? arena_strdup(a, (const char *)s) : NULL;
-}
-
-/* Bind text, or NULL for NULL or "". */
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s && *s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-/* Bind a positive id or time, or NULL for 0. */
-static void bind_opt(sqlite3_stmt *st, int i, int64_t v)
-{
-    if (v)
-        sqlite3_bind_int64(st, i, v);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-/* Step a write; 0, -2 on a UNIQUE violation, or -1. */
-static int run(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    int ext = sqlite3_extended_errcode(sqlite3_db_handle(st));
-    db_done(st);
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-        return 0;
-    return ext == SQLITE_CONSTRAINT_UNIQUE ? -2 : -1;
-}
-
 #define OFFERING_ROW_SQL \
     "SELECT o.id, o.code, c.slug, c.title, o.starts, o.ends, o.opens, o.closes, o.currency, o.price_cents," \
     " o.capacity, o.demo FROM offerings o JOIN courses c ON c.id = o.course_id"
@@ -50,14 +14,14 @@ static int run(sqlite3_stmt *st)
 static void offering_fill(arena *a, sqlite3_stmt *st, offering_row *o)
 {
     o->id = sqlite3_column_int64(st, 0);
-    o->code = col(a, st, 1);
-    o->course_slug = col(a, st, 2);
-    o->course_title = col(a, st, 3);
-    o->starts = col(a, st, 4);
-    o->ends = col(a, st, 5);
-    o->opens = col(a, st, 6);
-    o->closes = col(a, st, 7);
-    o->currency = col(a, st, 8);
+    o->code = db_col(a, st, 1);
+    o->course_slug = db_col(a, st, 2);
+    o->course_title = db_col(a, st, 3);
+    o->starts = db_col(a, st, 4);
+    o->ends = db_col(a, st, 5);
+    o->opens = db_col(a, st, 6);
+    o->closes = db_col(a, st, 7);
+    o->currency = db_col(a, st, 8);
     o->price_cents = sqlite3_column_int64(st, 9);
     o->capacity = sqlite3_column_int(st, 10);
     o->demo = sqlite3_column_int(st, 11);
@@ -66,7 +30,7 @@ static void offering_fill(arena *a, sqlite3_stmt *st, offering_row *o)
 int store_offering_row(db *d, arena *a, const char *code, offering_row *o)
 {
     sqlite3_stmt *st = db_stmt(d, OFFERING_ROW_SQL " WHERE o.code = ?1 AND c.published = 1");
-    bind_text(st, 1, code);
+    db_bind_text(st, 1, code);
     int found = sqlite3_step(st) == SQLITE_ROW;
     if (found)
         offering_fill(a, st, o);
@@ -109,16 +73,16 @@ static void enrolment_fill(arena *a, sqlite3_stmt *st, enrolment *e)
     e->offering_id = sqlite3_column_int64(st, 1);
     e->user_id = sqlite3_column_int64(st, 2);
     e->code_id = sqlite3_column_int64(st, 3);
-    e->status = col(a, st, 4);
-    e->payment_status = col(a, st, 5);
-    e->currency = col(a, st, 6);
+    e->status = db_col(a, st, 4);
+    e->payment_status = db_col(a, st, 5);
+    e->currency = db_col(a, st, 6);
     e->amount_cents = sqlite3_column_int64(st, 7);
     e->hold_until = sqlite3_column_int64(st, 8);
     e->offer_until = sqlite3_column_int64(st, 9);
     e->created_at = sqlite3_column_int64(st, 10);
-    e->offering_code = col(a, st, 11);
-    e->user_email = col(a, st, 12);
-    e->user_name = col(a, st, 13);
+    e->offering_code = db_col(a, st, 11);
+    e->user_email = db_col(a, st, 12);
+    e->user_name = db_col(a, st, 13);
 }
 
 int store_enrolment_live(db *d, arena *a, int64_t offering_id, int64_t user_id, enrolment *e)
@@ -155,15 +119,15 @@ int64_t store_enrolment_add(db *d, int64_t offering_id, int64_t user_id, const c
                                   " CASE WHEN ?3 = 'active' THEN ?10 END)");
     sqlite3_bind_int64(st, 1, offering_id);
     sqlite3_bind_int64(st, 2, user_id);
-    bind_text(st, 3, status);
-    bind_text(st, 4, payment_status);
+    db_bind_text(st, 3, status);
+    db_bind_text(st, 4, payment_status);
     sqlite3_bind_int64(st, 5, amount_cents);
-    bind_text(st, 6, currency);
-    bind_opt(st, 7, code_id);
-    bind_opt(st, 8, hold_until);
-    bind_opt(st, 9, offer_until);
+    db_bind_text(st, 6, currency);
+    db_bind_id(st, 7, code_id);
+    db_bind_id(st, 8, hold_until);
+    db_bind_id(st, 9, offer_until);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)now);
-    return run(st) == 0 ? db_last_id(d) : -1;
+    return db_run(st) == 0 ? db_last_id(d) : -1;
 }
 
 int store_enrolment_set(db *d, int64_t id, const char *status, const char *payment_status, time_t hold_until,
@@ -174,12 +138,12 @@ int store_enrolment_set(db *d, int64_t id, const char *status, const char *payme
                                   " activated_at = CASE WHEN ?2 = 'active' THEN COALESCE(activated_at, ?6)"
                                   " ELSE activated_at END WHERE id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, status);
-    bind_text(st, 3, payment_status);
-    bind_opt(st, 4, hold_until);
-    bind_opt(st, 5, offer_until);
+    db_bind_text(st, 2, status);
+    db_bind_text(st, 3, payment_status);
+    db_bind_id(st, 4, hold_until);
+    db_bind_id(st, 5, offer_until);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
-    return run(st);
+    return db_run(st);
 }
 
 int store_next_waitlisted(db *d, arena *a, int64_t offering_id, enrolment *e)
@@ -213,9 +177,9 @@ int store_code_find(db *d, const char *code, int64_t offering_id, const char *to
                                   " AND (offering_id IS NULL OR offering_id = ?2)"
                                   " AND (max_uses IS NULL OR uses < max_uses)"
                                   " AND (expires_on IS NULL OR expires_on >= ?3)");
-    bind_text(st, 1, code);
+    db_bind_text(st, 1, code);
     sqlite3_bind_int64(st, 2, offering_id);
-    bind_text(st, 3, today);
+    db_bind_text(st, 3, today);
     int found = sqlite3_step(st) == SQLITE_ROW;
     if (found) {
         c->id = sqlite3_column_int64(st, 0);
@@ -229,7 +193,7 @@ int store_code_use(db *d, int64_t id)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE codes SET uses = uses + 1 WHERE id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    return run(st);
+    return db_run(st);
 }
 
 int store_code_create(db *d, const char *code, int64_t offering_id, int percent_off, int max_uses,
@@ -237,13 +201,13 @@ int store_code_create(db *d, const char *code, int64_t offering_id, int percent_
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO codes(code, offering_id, percent_off, max_uses, expires_on, created_at)"
                                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    bind_text(st, 1, code);
-    bind_opt(st, 2, offering_id);
+    db_bind_text(st, 1, code);
+    db_bind_id(st, 2, offering_id);
     sqlite3_bind_int(st, 3, percent_off);
-    bind_opt(st, 4, max_uses);
-    bind_text(st, 5, expires_on);
+    db_bind_id(st, 4, max_uses);
+    db_bind_text(st, 5, expires_on);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
-    return run(st);
+    return db_run(st);
 }
 
 json_t *store_codes(db *d)
@@ -265,12 +229,12 @@ int64_t store_payment_add(db *d, int64_t enrolment_id, const char *session, int6
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO payments(enrolment_id, provider_session, amount_cents, currency, status,"
                                   " checkout_url, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?6)");
     sqlite3_bind_int64(st, 1, enrolment_id);
-    bind_text(st, 2, session);
+    db_bind_text(st, 2, session);
     sqlite3_bind_int64(st, 3, amount_cents);
-    bind_text(st, 4, currency);
-    bind_text(st, 5, url);
+    db_bind_text(st, 4, currency);
+    db_bind_text(st, 5, url);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
-    return run(st) == 0 ? db_last_id(d) : -1;
+    return db_run(st) == 0 ? db_last_id(d) : -1;
 }
 
 #define PAYMENT_SQL \
@@ -284,17 +248,17 @@ static void payment_fill(arena *a, sqlite3_stmt *st, payment *p)
     p->enrolment_id = sqlite3_column_int64(st, 1);
     p->amount_cents = sqlite3_column_int64(st, 2);
     p->refunded_cents = sqlite3_column_int64(st, 3);
-    p->session = col(a, st, 4);
-    p->intent = col(a, st, 5);
-    p->currency = col(a, st, 6);
-    p->status = col(a, st, 7);
-    p->url = col(a, st, 8);
+    p->session = db_col(a, st, 4);
+    p->intent = db_col(a, st, 5);
+    p->currency = db_col(a, st, 6);
+    p->status = db_col(a, st, 7);
+    p->url = db_col(a, st, 8);
 }
 
 int store_payment_by_session(db *d, arena *a, const char *session, payment *p)
 {
     sqlite3_stmt *st = db_stmt(d, PAYMENT_SQL " WHERE provider_session = ?1");
-    bind_text(st, 1, session);
+    db_bind_text(st, 1, session);
     int found = sqlite3_step(st) == SQLITE_ROW;
     if (found)
         payment_fill(a, st, p);
@@ -318,10 +282,10 @@ int store_payment_set(db *d, int64_t id, const char *status, const char *intent,
     sqlite3_stmt *st = db_stmt(d, "UPDATE payments SET status = ?2, provider_intent = COALESCE(?3, provider_intent),"
                                   " updated_at = ?4 WHERE id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, status);
-    bind_text(st, 3, intent);
+    db_bind_text(st, 2, status);
+    db_bind_text(st, 3, intent);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
-    return run(st);
+    return db_run(st);
 }
 
 int store_payment_refund(db *d, int64_t id, int64_t amount_cents, const char *refund_id, int64_t staff_id,
@@ -330,11 +294,11 @@ int store_payment_refund(db *d, int64_t id, int64_t amount_cents, const char *re
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO refunds(payment_id, provider_refund, amount_cents, staff_id, created_at)"
                                   " VALUES (?1, ?2, ?3, ?4, ?5)");
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, refund_id);
+    db_bind_text(st, 2, refund_id);
     sqlite3_bind_int64(st, 3, amount_cents);
-    bind_opt(st, 4, staff_id);
+    db_bind_id(st, 4, staff_id);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
-    if (run(st) != 0)
+    if (db_run(st) != 0)
         return -1;
     st = db_stmt(d, "UPDATE payments SET refunded_cents = refunded_cents + ?2, updated_at = ?3,"
                     " status = CASE WHEN refunded_cents + ?2 >= amount_cents THEN 'refunded'"
@@ -342,18 +306,18 @@ int store_payment_refund(db *d, int64_t id, int64_t amount_cents, const char *re
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, amount_cents);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
-    return run(st);
+    return db_run(st);
 }
 
 int store_event_record(db *d, const char *event_id, const char *type, int64_t payment_id, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO payment_events(event_id, type, payment_id, received_at)"
                                   " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(event_id) DO NOTHING");
-    bind_text(st, 1, event_id);
-    bind_text(st, 2, type);
-    bind_opt(st, 3, payment_id);
+    db_bind_text(st, 1, event_id);
+    db_bind_text(st, 2, type);
+    db_bind_id(st, 3, payment_id);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
-    if (run(st) != 0)
+    if (db_run(st) != 0)
         return -1;
     return db_changes(d) == 1;
 }
@@ -362,11 +326,11 @@ int store_audit(db *d, int64_t actor_id, const char *action, const char *subject
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO audit_log(at, actor_id, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
-    bind_opt(st, 2, actor_id);
-    bind_text(st, 3, action);
-    bind_text(st, 4, subject);
-    bind_text(st, 5, detail);
-    return run(st);
+    db_bind_id(st, 2, actor_id);
+    db_bind_text(st, 3, action);
+    db_bind_text(st, 4, subject);
+    db_bind_text(st, 5, detail);
+    return db_run(st);
 }
 
 json_t *store_audit_for(db *d, const char *subject_prefix)
@@ -375,7 +339,7 @@ json_t *store_audit_for(db *d, const char *subject_prefix)
                                   " 'action', a.action, 'subject', a.subject, 'detail', a.detail))"
                                   " FROM (SELECT * FROM audit_log WHERE subject LIKE ?1 || '%' ESCAPE '\\'"
                                   " ORDER BY at DESC, id DESC LIMIT 200) a LEFT JOIN users u ON u.id = a.actor_id");
-    bind_text(st, 1, subject_prefix);
+    db_bind_text(st, 1, subject_prefix);
     json_t *a = NULL;
     if (sqlite3_step(st) == SQLITE_ROW)
         a = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
