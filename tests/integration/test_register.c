@@ -217,6 +217,13 @@ static char *test_card_payment(browser *b)
     standin_call(&pay, "POST", "/_test/send", body, &out);
     CHECK_CONTAINS(buf_str(&out), "400");
     buf_free(&out);
+    /* An expiry arriving after the payment (out of order) changes nothing. */
+    snprintf(body, sizeof body, "{\"type\":\"checkout.session.expired\",\"session\":\"%s\",\"sign\":\"good\"}", sid);
+    standin_call(&pay, "POST", "/_test/send", body, NULL);
+    http_res late;
+    browser_get(b, "/my", &late);
+    CHECK_CONTAINS(buf_str(&late.body), "Paid");
+    http_res_free(&late);
     /* A malformed body with no signature at all. */
     http_res w;
     http_do(&s, "POST", "/webhooks/payments", "not json", (const char *[]){"Content-Type: application/json", NULL}, &w);
@@ -484,6 +491,54 @@ static void test_checkout_expired(void)
     browser_close(&b);
 }
 
+/* A member school that is invoiced: the seat is confirmed at once, staff
+** mark the invoice paid later. */
+static void test_invoice(browser *staff)
+{
+    browser b;
+    browser_open(&b, &s);
+    char form[512];
+    snprintf(form, sizeof form, "name=Ivy+Invoice&email=ivy%%40example.org&password=correct-horse-battery"
+             "&time_zone=UTC&school_id=1&next=%%2Fmy");
+    http_res r;
+    browser_submit(&b, "/signup", "/signup", form, &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    r = register_for(&b, "demo-al", "method=invoice&code=");
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    browser_get(&b, "/my", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "Invoiced to your school");
+    http_res_free(&r);
+    CHECK(wait_mail("ivy@example.org", 3));
+    browser_get(staff, "/staff/offerings/demo-al", &r);
+    const char *p = strstr(buf_str(&r.body), "/paid\"");
+    char action[128] = "";
+    if (p) {
+        const char *q = p;
+        while (q > buf_str(&r.body) && *q != '"')
+            q--;
+        snprintf(action, sizeof action, "%.*s", (int)(p + 5 - q - 1), q + 1);
+    }
+    http_res_free(&r);
+    CHECK(action[0] == '/');
+    browser_submit(staff, "/staff/offerings/demo-al", action, "", &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    browser_get(&b, "/my", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "Paid (");
+    http_res_free(&r);
+    /* A participant whose school is not invoiced cannot choose it. */
+    browser other;
+    browser_open(&other, &s);
+    sign_up(&other, "Carl+Card", "carl%40example.org");
+    r = register_for(&other, "demo-al", "method=invoice&code=");
+    CHECK(r.status == 422);
+    http_res_free(&r);
+    browser_close(&other);
+    browser_close(&b);
+}
+
 int main(void)
 {
     int port = harness_free_port();
@@ -532,6 +587,7 @@ int main(void)
     test_last_seat(&staff);
     test_refund(&staff, &ada);
     test_checkout_expired();
+    test_invoice(&staff);
     test_smtp_down(&staff);
 
     browser_close(&ada);
