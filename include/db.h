@@ -67,7 +67,7 @@ int64_t db_last_id(db *d);
 ** arena (NULL for SQL NULL); db_bind_text binds s, or NULL when s is NULL
 ** or empty; db_bind_id binds v, or NULL when v is 0; db_run steps a
 ** statement that writes and resets it, returning 0, DB_DUPLICATE when a
-** UNIQUE constraint refused it, or -1. */
+** UNIQUE or PRIMARY KEY constraint refused it, or -1. */
 enum { DB_DUPLICATE = -2 };
 struct arena;
 const char *db_col(struct arena *a, sqlite3_stmt *st, int i);

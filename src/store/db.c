@@ -244,5 +244,5 @@ int db_run(sqlite3_stmt *st)
     db_done(st);
     if (rc == SQLITE_DONE || rc == SQLITE_ROW)
         return 0;
-    return ext == SQLITE_CONSTRAINT_UNIQUE ? DB_DUPLICATE : -1;
+    return ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY ? DB_DUPLICATE : -1;
 }
