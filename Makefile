@@ -40,7 +40,7 @@ INT_SUP  := $(filter-out tests/integration/test_%,$(wildcard tests/integration/*
 INT_LIB  := $(INT_SUP:tests/integration/%.c=$(BUILD)/tests/support/%.o)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps test-deps run test test-unit test-integration test-browser check bench fuzz clean
+.PHONY: all deps test-deps run test check bench fuzz clean
 
 all: $(BUILD)/journeys
 
@@ -113,7 +113,9 @@ fuzz:
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  clang -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	    -o $(BUILD)/fuzz/$$n $$f $(filter-out src/server/%,$(LIB_SRC)) $(PKG_LIBS) || exit 1; \
-	  echo "fuzzing $$n"; $(BUILD)/fuzz/$$n -max_total_time=$${FUZZ_SECONDS:-30} -max_len=4096 tests/fuzz/corpus/$$n 2>&1 | tail -2; done
+	  mkdir -p $(BUILD)/fuzz/corpus/$$n; \
+	  echo "fuzzing $$n"; $(BUILD)/fuzz/$$n -max_total_time=$${FUZZ_SECONDS:-30} -max_len=4096 \
+	    $(BUILD)/fuzz/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -2 || exit 1; done
 
 clean:
 	rm -rf build
