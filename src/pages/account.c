@@ -519,18 +519,31 @@ int page_account_email_confirm(request *rq, response *rs)
     unsigned char hash[CRYPTO_HASH_LEN];
     const char *token = NULL, *email = NULL;
     int64_t uid = 0;
-    if (!token_hash(rq, hash, &token) || db_begin_write(rq->app->db) != 0) {
+    const char *bad = "This link is not valid any more, or another account took the address meanwhile. "
+                      "Ask for a new one from your account page.";
+    if (!token_hash(rq, hash, &token)) {
         rs->status = 400;
-        return notice(rq, rs, "Link expired", "This link is not valid any more.", "/account", "Your account");
+        return page_render(rq, rs, "pages/verify", json_pack("{s:s, s:b}", "error", bad, "email_change", 1),
+                           "Confirm your new address", NULL);
     }
+    if (strcmp(rq->method, "POST")) {
+        /* Looking is harmless; only the button below changes the address. */
+        int ok = store_token_peek(rq->app->db, rq->a, hash, "email", time(NULL), &uid, NULL);
+        if (!ok)
+            rs->status = 400;
+        return page_render(rq, rs, "pages/verify", ok ? json_pack("{s:s, s:b}", "token", token, "email_change", 1)
+                                                      : json_pack("{s:s, s:b}", "error", bad, "email_change", 1),
+                           "Confirm your new address", NULL);
+    }
+    if (db_begin_write(rq->app->db) != 0)
+        return 503;
     int rc = store_token_use(rq->app->db, rq->a, hash, "email", time(NULL), &uid, &email) &&
              store_user_set_email(rq->app->db, uid, email, time(NULL)) == 0 && db_commit(rq->app->db) == 0;
     if (!rc) {
         db_rollback(rq->app->db);
         rs->status = 400;
-        return notice(rq, rs, "Link expired",
-                      "This link is not valid any more, or another account took the address meanwhile.",
-                      "/account", "Your account");
+        return page_render(rq, rs, "pages/verify", json_pack("{s:s, s:b}", "error", bad, "email_change", 1),
+                           "Confirm your new address", NULL);
     }
     return notice(rq, rs, "Address changed", "Your e-mail address is changed.", "/account", "Your account");
 }

@@ -39,6 +39,7 @@ const route pages_routes[] = {
     {"POST", "/account/profile", page_account_profile, R_FORM | R_CSRF | R_LOGIN},
     {"POST", "/account/email", page_account_email, R_FORM | R_CSRF | R_LOGIN},
     {"GET", "/account/email/confirm", page_account_email_confirm, 0},
+    {"POST", "/account/email/confirm", page_account_email_confirm, R_FORM | R_CSRF},
     {"POST", "/account/password", page_account_password, R_FORM | R_CSRF | R_LOGIN},
     {"GET", "/account/data\\.json", page_account_data, R_LOGIN},
     {"POST", "/account/delete", page_account_delete, R_FORM | R_CSRF | R_LOGIN},

@@ -7,6 +7,7 @@
 ** last seat, the waitlist offer, cancellation, refunds, and the mail each
 ** step sends.
 */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,41 @@ static int wait_mail(const char *needle, int n)
     }
     fprintf(stderr, "mail containing \"%s\": %d, wanted %d\n", needle, mail_count(needle), n);
     return 0;
+}
+
+/* The path and query of the newest link to base + prefix in the mail
+** (quoted-printable soft breaks undone), malloc'd, or NULL. */
+static char *mail_link(const char *prefix)
+{
+    buf all = BUF_INIT, flat = BUF_INIT;
+    smtp_read_all(&mail, &all);
+    const char *p = buf_str(&all);
+    for (size_t i = 0; i < all.len; i++) {
+        if (p[i] == '=' && p[i + 1] == '\n') {
+            i++;
+            continue;
+        }
+        if (p[i] == '=' && p[i + 1] == '\r' && p[i + 2] == '\n') {
+            i += 2;
+            continue;
+        }
+        if (p[i] == '=' && isxdigit((unsigned char)p[i + 1]) && isxdigit((unsigned char)p[i + 2])) {
+            char hex[3] = {p[i + 1], p[i + 2], 0};
+            buf_putc(&flat, (int)strtol(hex, NULL, 16));
+            i += 2;
+            continue;
+        }
+        buf_putc(&flat, p[i]);
+    }
+    char *out = NULL;
+    const char *last = NULL;
+    for (const char *q = buf_str(&flat); (q = strstr(q, prefix)); q++)
+        last = q;
+    if (last)
+        out = strndup(last, strcspn(last, " \r\n\"<>"));
+    buf_free(&all);
+    buf_free(&flat);
+    return out;
 }
 
 /* Sign up a new participant in b; returns the POST's status. */
@@ -539,6 +575,52 @@ static void test_invoice(browser *staff)
     browser_close(&b);
 }
 
+/* The links in e-mails: confirm the address, then change it (re-verified
+** through a link to the new address, confirmed with a POST). */
+static void test_email_links(void)
+{
+    browser b;
+    browser_open(&b, &s);
+    CHECK(sign_up(&b, "Lina+Links", "lina%40example.org") == 303);
+    CHECK(wait_mail("lina@example.org", 1));
+    char *link = mail_link("/verify?token=");
+    CHECK(link != NULL);
+    http_res r;
+    if (link) {
+        browser_submit(&b, link, "/verify", strchr(link, '?') + 1, &r);
+        CHECK(r.status == 200);
+        CHECK_CONTAINS(buf_str(&r.body), "Address confirmed");
+        http_res_free(&r);
+        browser_submit(&b, link, "/verify", strchr(link, '?') + 1, &r); /* once only */
+        CHECK(r.status == 400);
+        http_res_free(&r);
+    }
+    free(link);
+    browser_submit(&b, "/account", "/account/email", "email=lina.new%40example.org&password=correct-horse-battery", &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    CHECK(wait_mail("lina.new@example.org", 1));
+    link = mail_link("/account/email/confirm?token=");
+    CHECK(link != NULL);
+    if (link) {
+        browser_get(&b, link, &r); /* looking changes nothing */
+        CHECK(r.status == 200);
+        http_res_free(&r);
+        browser_get(&b, "/account", &r);
+        CHECK_CONTAINS(buf_str(&r.body), "lina@example.org");
+        http_res_free(&r);
+        browser_submit(&b, link, "/account/email/confirm", strchr(link, '?') + 1, &r);
+        CHECK(r.status == 200);
+        CHECK_CONTAINS(buf_str(&r.body), "Address changed");
+        http_res_free(&r);
+    }
+    free(link);
+    browser_get(&b, "/account", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "lina.new@example.org");
+    http_res_free(&r);
+    browser_close(&b);
+}
+
 int main(void)
 {
     int port = harness_free_port();
@@ -588,6 +670,7 @@ int main(void)
     test_refund(&staff, &ada);
     test_checkout_expired();
     test_invoice(&staff);
+    test_email_links();
     test_smtp_down(&staff);
 
     browser_close(&ada);
