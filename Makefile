@@ -73,6 +73,7 @@ $(BUILD)/tests/itest_%: tests/integration/test_%.c $(INT_LIB) $(BUILD)/libjourne
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -Itests/integration $(LDFLAGS) -o $@ $< $(INT_LIB) $(BUILD)/libjourneys.a $(PKG_LIBS)
 
 INT_BIN := $(INT_SRC:tests/integration/test_%.c=$(BUILD)/tests/itest_%)
+.SECONDARY: $(INT_LIB)
 
 # Install whatever Debian packages are missing (apt-get, as root or through sudo).
 deps:
