@@ -117,6 +117,25 @@ static void check_password(json_t *errors, const char *name, const char *v)
         fail(errors, name, "Choose a password of at most 200 characters.");
 }
 
+/* Check the profile fields sign-up and the account page share; returns the
+** chosen school's id (0 for none). */
+static int64_t check_profile(request *rq, json_t *errors, const char *organisation, const char *school_role,
+                             const char *tz, const char *school)
+{
+    check_text(errors, "organisation", organisation, 0, 160, "");
+    check_text(errors, "school_role", school_role, 0, 160, "");
+    if (!tz_known(tz))
+        fail(errors, "time_zone", "Choose your time zone from the list.");
+    int64_t school_id = 0;
+    if (*school) {
+        char *end;
+        school_id = strtoll(school, &end, 10);
+        if (*end || school_id <= 0 || !store_school_exists(rq->app->db, school_id))
+            fail(errors, "school_id", "Choose your school from the list, or leave it empty.");
+    }
+    return school_id;
+}
+
 /* A safe place to go after signing in: a path on this site, else /my. */
 static const char *next_path(request *rq, const char *next)
 {
@@ -188,17 +207,7 @@ int page_signup(request *rq, response *rs)
     check_text(errors, "name", name, 1, 120, "Enter your name.");
     check_email(errors, "email", email);
     check_password(errors, "password", password);
-    check_text(errors, "organisation", organisation, 0, 160, "");
-    check_text(errors, "school_role", school_role, 0, 160, "");
-    if (!tz_known(tz))
-        fail(errors, "time_zone", "Choose your time zone from the list.");
-    int64_t school_id = 0;
-    if (*school) {
-        char *end;
-        school_id = strtoll(school, &end, 10);
-        if (*end || school_id <= 0 || !store_school_exists(rq->app->db, school_id))
-            fail(errors, "school_id", "Choose your school from the list, or leave it empty.");
-    }
+    int64_t school_id = check_profile(rq, errors, organisation, school_role, tz, school);
     if (!json_object_size(errors)) {
         char hash[CRYPTO_PWHASH_LEN];
         if (crypto_password_hash(password, hash) != 0)
@@ -450,17 +459,7 @@ int page_account_profile(request *rq, response *rs)
     const char *school_role = field(rq, "school_role"), *tz = field(rq, "time_zone"), *school = field(rq, "school_id");
     json_t *errors = json_object();
     check_text(errors, "name", name, 1, 120, "Enter your name.");
-    check_text(errors, "organisation", organisation, 0, 160, "");
-    check_text(errors, "school_role", school_role, 0, 160, "");
-    if (!tz_known(tz))
-        fail(errors, "time_zone", "Choose your time zone from the list.");
-    int64_t school_id = 0;
-    if (*school) {
-        char *end;
-        school_id = strtoll(school, &end, 10);
-        if (*end || school_id <= 0 || !store_school_exists(rq->app->db, school_id))
-            fail(errors, "school_id", "Choose your school from the list, or leave it empty.");
-    }
+    int64_t school_id = check_profile(rq, errors, organisation, school_role, tz, school);
     if (json_object_size(errors))
         return account_page(rq, rs, errors, json_pack("{s:s, s:s, s:s, s:s}", "name", name, "email",
                                                       rq->session->u.email, "organisation", organisation,

@@ -11,8 +11,8 @@
 #include "pages.h"
 #include "store_content.h"
 
-/* "4–6 hours" or "5 hours" for a course object. */
-static void hours_label(request *rq, json_t *c)
+/* Add a course object's hours_label ("4–6 hours", "5 hours") and url. */
+static void course_labels(request *rq, json_t *c)
 {
     json_int_t lo = json_integer_value(json_object_get(c, "hours_min"));
     json_int_t hi = json_integer_value(json_object_get(c, "hours_max"));
@@ -48,7 +48,7 @@ static json_t *course_cards(request *rq, json_t *all_offerings)
     size_t i, j;
     json_t *c, *o;
     json_array_foreach(courses, i, c) {
-        hours_label(rq, c);
+        course_labels(rq, c);
         const char *slug = json_string_value(json_object_get(c, "slug"));
         json_t *mine = json_array();
         json_t *next = NULL;
@@ -125,7 +125,7 @@ int page_course(request *rq, response *rs)
         rq->message = "There is no course at this address. The catalog lists every course.";
         return 404;
     }
-    hours_label(rq, course);
+    course_labels(rq, course);
     json_int_t minutes = 0;
     size_t i;
     json_t *it;
@@ -181,7 +181,7 @@ int page_offering_show(request *rq, response *rs)
         json_decref(o);
         return 404;
     }
-    hours_label(rq, course);
+    course_labels(rq, course);
     const char *title = arena_printf(rq->a, "%s, %s", json_string_value(json_object_get(course, "title")),
                                      json_string_value(json_object_get(o, "dates_label")));
     json_t *ctx = json_pack("{s:o, s:o}", "offering", o, "course", course);
@@ -199,10 +199,7 @@ static int ics_response(request *rq, response *rs, json_t *list, const char *nam
 int page_calendar_ics(request *rq, response *rs)
 {
     json_t *all = store_offerings(rq->app->db, NULL, rq->app->cfg->demo);
-    json_t *series = store_series(rq->app->db);
-    const char *name = series ? arena_strdup(rq->a, json_string_value(json_object_get(series, "title"))) : "Journeys";
-    json_decref(series);
-    int rc = ics_response(rq, rs, all, name);
+    int rc = ics_response(rq, rs, all, NULL);
     json_decref(all);
     return rc;
 }

@@ -250,6 +250,8 @@ static void ics_event(app *ap, arena *a, buf *out, json_t *o, json_t *series)
 void page_ics(app *ap, arena *a, json_t *list, const char *calname, buf *out)
 {
     json_t *series = store_series(ap->db);
+    if (!calname)
+        calname = series ? json_string_value(json_object_get(series, "title")) : "Journeys";
     ical_begin(out, "-//Journeys//Course calendar//EN", calname);
     size_t i;
     json_t *o;

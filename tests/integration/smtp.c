@@ -6,6 +6,7 @@
 ** and folder, copied), so the atexit handler can stop them even if the
 ** smtp_server structs are gone by then.
 */
+#include "harness.h"
 #include "smtp.h"
 
 #include <arpa/inet.h>
@@ -106,22 +107,6 @@ static struct live *slot_for(const smtp_server *s, int create)
     return NULL;
 }
 
-/* A loopback TCP port nobody listens on right now, or -1. */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 /* 1 if something accepts connections on 127.0.0.1:port. */
 static int port_open(int port)
 {
@@ -219,7 +204,7 @@ int smtp_start(smtp_server *s)
         snprintf(p, sizeof p, "%s/%s", s->dir, sub[i]);
         mkdir(p, 0700);
     }
-    s->port = free_port();
+    s->port = harness_free_port();
     snprintf(s->url, sizeof s->url, "smtp://127.0.0.1:%d", s->port);
     struct live *l = slot_for(s, 1);
     if (s->port < 0 || !l) {

@@ -6,6 +6,7 @@
 ** and folder, copied), so that the atexit handler can stop them even after
 ** the standin structs are gone.
 */
+#include "harness.h"
 #include "standin.h"
 
 #include <arpa/inet.h>
@@ -116,25 +117,6 @@ static void forget(pid_t pid)
             running[i].used = 0;
 }
 
-/* A loopback port free at this moment (bound, read, released), or -1. */
-static int pick_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 /* Copy the stand-in's log (dir/standin.log) to stderr. */
 static void print_log(const standin *s)
 {
@@ -179,7 +161,7 @@ static void exec_child(const standin *s, const char *script, const char *webhook
 ** meanwhile; worth another try), -1 when it never answered. */
 static int launch(standin *s, const char *script, const char *webhook_url, const char *secret)
 {
-    s->port = pick_port();
+    s->port = harness_free_port();
     if (s->port < 0)
         return -1;
     snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
