@@ -39,7 +39,8 @@ int db_schema_version(db *d);
 ** compile: that is a programming error, found by the tests. */
 sqlite3_stmt *db_stmt(db *d, const char *sql);
 
-/* Reset a statement and clear its bindings, ready for the next use. */
+/* Reset a statement and clear its bindings, ready for the next use. A
+** failure of the storage met by the statement is noted for db_trouble(). */
 void db_done(sqlite3_stmt *st);
 
 /* Transactions. begin_write is BEGIN IMMEDIATE. Each returns 0 or -1 (the
@@ -74,6 +75,14 @@ const char *db_col(struct arena *a, sqlite3_stmt *st, int i);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 void db_bind_id(sqlite3_stmt *st, int i, int64_t v);
 int db_run(sqlite3_stmt *st);
+
+/* Whether the storage under the database failed (disk full, I/O error,
+** locked past the busy timeout, read-only, out of memory) since the last
+** db_trouble_clear(). Process-wide: set from SQLite's error log, whichever
+** statement met it, so a caller that took a failed read for an absence is
+** still caught by the dispatcher, which answers 503 instead. */
+int db_trouble(void);
+void db_trouble_clear(void);
 
 /* The last error message from SQLite. */
 const char *db_errmsg(db *d);

@@ -87,6 +87,9 @@ void page_error(request *rq, response *rs, int status, const char *message)
     const char *title = http_reason(status);
     if (status == 404)
         title = "Page not found";
+    if ((!message || !*message) && status >= 500)
+        message = "Something went wrong on our side and your request did not complete. "
+                  "Please try again in a minute; if it keeps happening, write to us.";
     json_t *ctx = json_pack("{s:i, s:s, s:s}", "status", status, "title", title,
                             "message", message ? message : "");
     if (rq->app && rq->app->tmpl && page_render(rq, rs, "pages/error", ctx, title, NULL) == 0)

@@ -204,10 +204,23 @@ void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
     const char *msg = NULL;
     int status = http_request_init(&rq, a, get, ctx, &msg);
     rq.app = ap;
+    db_trouble_clear();
     if (status) {
         rq.message = msg;
     } else {
         status = dispatch(ap, &rq, &rs, read, rctx);
+    }
+    /* Storage that failed under the request (a full disk, an I/O error)
+    ** makes whatever the handler concluded from it untrustworthy: a failed
+    ** insert is not "already registered", a failed read is not "not found"
+    ** and a failed list is not empty. Say so, and when to come back. */
+    if (db_trouble()) {
+        status = 503;
+        buf_reset(&rs.head);
+        rs.content_type = NULL;
+        http_header(&rs, "Retry-After", "60");
+        rq.message = "Our records could not be read or saved just now because the server's storage is in "
+                      "trouble, so this request did not go through. Please try again in a minute.";
     }
     if (status) {
         if (status >= 500)

@@ -24,8 +24,56 @@ struct db {
     struct slot cache[CACHE_SLOTS];
 };
 
+/* Set by SQLite's error log when storage fails; one connection per process,
+** so one flag per process is enough. */
+static volatile int storage_trouble;
+
+/* Remember a failure of the storage itself (not of a statement's logic,
+** such as a constraint); returns whether code is one. */
+static int note_trouble(int code)
+{
+    switch (code & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+        storage_trouble = 1;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* SQLite's error log, for the failures no statement reports back. */
+static void on_sqlite_log(void *unused, int code, const char *msg)
+{
+    (void)unused;
+    if (note_trouble(code))
+        log_error("database storage: %s (code %d)", msg, code);
+}
+
+int db_trouble(void)
+{
+    return storage_trouble;
+}
+
+void db_trouble_clear(void)
+{
+    storage_trouble = 0;
+}
+
 db *db_open(const char *path, buf *err)
 {
+    static int logging;
+    if (!logging) {
+        /* Only possible before SQLite initializes, i.e. before the first open. */
+        logging = 1;
+        sqlite3_config(SQLITE_CONFIG_LOG, on_sqlite_log, NULL);
+    }
     db *d = calloc(1, sizeof *d);
     if (!d) {
         buf_puts(err, "out of memory\n");
@@ -116,7 +164,11 @@ sqlite3_stmt *db_stmt(db *d, const char *sql)
 
 void db_done(sqlite3_stmt *st)
 {
-    sqlite3_reset(st);
+    /* Reset reports the last step's error: every statement passes here, so
+    ** this is where a failed read or write of the storage is noticed. */
+    int rc = sqlite3_reset(st);
+    if (rc != SQLITE_OK)
+        note_trouble(rc);
     sqlite3_clear_bindings(st);
 }
 
