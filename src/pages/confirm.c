@@ -201,8 +201,9 @@ int page_confirm_refund(request *rq, response *rs)
     else if (cents > left)
         error = arena_printf(rq->a, "The refund can be at most %s, what is left of the payment.", full);
     json_t *effects = json_array();
-    const char *amount_text = arena_printf(rq->a, "%lld.%02lld", (long long)(error ? left : cents) / 100,
-                                           (long long)(error ? left : cents) % 100);
+    /* The field shows what was asked when it was wrong, so it can be corrected. */
+    const char *amount_text = error ? (asked ? asked : "") : arena_printf(rq->a, "%lld.%02lld", (long long)cents / 100,
+                                                           (long long)cents % 100);
     if (!error) {
         const char *money = enrol_money(rq->a, cents, e.currency);
         json_array_append_new(effects, json_string(arena_printf(rq->a, "%s is refunded to the card %s (%s) paid with, "
