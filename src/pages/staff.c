@@ -65,7 +65,6 @@ int page_staff_offering(request *rq, response *rs)
     json_t *regs = store_offering_enrolments(ap->db, oid);
     size_t i;
     json_t *r;
-    buf prefix = BUF_INIT;
     json_array_foreach(regs, i, r) {
         json_int_t id = json_integer_value(json_object_get(r, "id"));
         const char *st = json_string_value(json_object_get(r, "status"));
@@ -74,9 +73,13 @@ int page_staff_offering(request *rq, response *rs)
         json_int_t paid = json_integer_value(json_object_get(r, "paid_cents"));
         json_object_set_new(r, "status_label", json_string(st));
         int64_t paid_total, refunded;
-        const char *money = NULL;
-        if (store_enrolment_money(ap->db, id, &paid_total, &refunded) == 0)
-            money = page_paid_label(rq->a, paid_total, refunded, cur);
+        if (store_enrolment_money(ap->db, id, &paid_total, &refunded) != 0) {
+            json_decref(o);
+            json_decref(regs);
+            rq->message = "The payment records could not be read just now. Try again in a moment.";
+            return 503;
+        }
+        const char *money = page_paid_label(rq->a, paid_total, refunded, cur);
         json_object_set_new(r, "payment_label", json_string(money ? money : ps));
         json_object_set_new(r, "amount_label", json_string(enrol_money(rq->a, json_integer_value(json_object_get(r, "amount_cents")), cur)));
         json_object_set_new(r, "created_label", json_string(day_label(rq->a, json_integer_value(json_object_get(r, "created_at")))));
@@ -92,7 +95,6 @@ int page_staff_offering(request *rq, response *rs)
         json_object_set_new(r, "waive_url", json_string(arena_printf(rq->a, "%s/waive", base)));
         json_object_set_new(r, "refund_url", json_string(arena_printf(rq->a, "%s/refund", base)));
     }
-    buf_free(&prefix);
     json_t *audit = store_audit_for_offering(ap->db, oid, json_string_value(json_object_get(o, "code")), 200);
     if (!audit) {
         json_decref(o);
