@@ -582,8 +582,10 @@ static void test_waive(browser *staff)
 
 /* "Retry now" on a message that failed: back to the outbox (303), the
 ** message is due again and goes out, the retry is audited; an unknown
-** message is a 404. (The status codes are the ones the outbox fix makes
-** this route answer.) */
+** message is a 404. KNOWN FAILING until the outbox retry fix is merged:
+** the route answers 500 when the retry works (outbox_retry_now returns the
+** number of changed rows, taken for an error), 303 for an unknown message,
+** and writes no audit line. These checks expect the fixed behaviour. */
 static void test_outbox_retry(browser *staff)
 {
     time_t now = time(NULL);
