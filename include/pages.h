@@ -83,6 +83,16 @@ int page_accept(request *rq, response *rs);
 int page_decline(request *rq, response *rs);
 int page_receipt(request *rq, response *rs);
 
+/* "Paid $50.00 · refunded $20.00" in the arena when refunded_cents > 0,
+** else NULL (the caller shows its usual payment label). */
+const char *page_paid_label(arena *a, int64_t paid_cents, int64_t refunded_cents, const char *currency);
+
+/* Confirmation pages before an action that cannot be undone: each says what
+** will happen and posts to the action's own address (pages/confirm.c). */
+int page_confirm_cancel(request *rq, response *rs);
+int page_confirm_decline(request *rq, response *rs);
+int page_confirm_refund(request *rq, response *rs);
+
 /* The staff console (pages/staff.c). */
 int page_staff_home(request *rq, response *rs);
 int page_staff_offering(request *rq, response *rs);

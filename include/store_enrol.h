@@ -104,4 +104,16 @@ json_t *store_offering_enrolments(db *d, int64_t offering_id);
 /* Counts by status for an offering: {active, pending, waitlisted, offered}. */
 json_t *store_offering_counts(db *d, int64_t offering_id);
 
+/* What was paid and refunded for a registration, over all its payments that
+** were paid (fully or partly refunded since): *paid_cents and
+** *refunded_cents (both 0 when nothing was paid). 0, or -1 on a read error
+** (then both are 0). */
+int store_enrolment_money(db *d, int64_t enrolment_id, int64_t *paid_cents, int64_t *refunded_cents);
+
+/* An offering's audit lines, newest first, at most limit: those whose
+** subject is one of its registrations ("enrolment:ID") or the offering
+** itself ("offering:CODE"). Each is {at, actor, action, subject, detail};
+** the caller owns the array. NULL on a read error (not an empty list). */
+json_t *store_audit_for_offering(db *d, int64_t offering_id, const char *offering_code, int limit);
+
 #endif

@@ -69,6 +69,11 @@ static int register_again(request *rq, response *rs, json_t *ctx, const char *fi
     return page_render(rq, rs, "pages/register", ctx, "Register", "calendar");
 }
 
+static json_t *registration_view(request *rq, const enrolment *e, const char *starts);
+
+/* The message for a 503 when payments could not be read. */
+#define MONEY_UNREADABLE "The payment records could not be read just now. Try again in a moment."
+
 int page_register(request *rq, response *rs)
 {
     app *ap = rq->app;
@@ -81,6 +86,17 @@ int page_register(request *rq, response *rs)
     if (!ctx)
         return 404;
     if (strcmp(rq->method, "POST")) {
+        /* Someone already registered sees where they stand, not the form. */
+        enrolment live;
+        if (store_enrolment_live(ap->db, rq->a, off.id, rq->session->u.id, &live)) {
+            json_t *view = registration_view(rq, &live, off.starts);
+            if (!view) {
+                json_decref(ctx);
+                rq->message = MONEY_UNREADABLE;
+                return 503;
+            }
+            json_object_set_new(ctx, "registration", view);
+        }
         json_object_set_new(ctx, "values", json_pack("{s:s, s:b}", "code", "", "method_card", 1));
         json_object_set_new(ctx, "errors", json_object());
         return page_render(rq, rs, "pages/register", ctx, "Register", "calendar");
@@ -225,6 +241,71 @@ static int may_cancel(app *ap, const char *status, const char *starts)
     return date_parse(starts, &day) == 0 && date_today() <= day - ap->cfg->cancel_days;
 }
 
+const char *page_paid_label(arena *a, int64_t paid_cents, int64_t refunded_cents, const char *currency)
+{
+    if (refunded_cents <= 0)
+        return NULL;
+    return arena_printf(a, "Paid %s \u00b7 refunded %s", enrol_money(a, paid_cents, currency),
+                        enrol_money(a, refunded_cents, currency));
+}
+
+/* What the payment column says for registration id: "Paid $50.00 ·
+** refunded $20.00" after a refund, else label (in the arena). NULL when
+** the payments could not be read (a failed read is not "nothing paid"). */
+static const char *money_label(request *rq, int64_t id, const char *currency, const char *label)
+{
+    int64_t paid, refunded;
+    if (store_enrolment_money(rq->app->db, id, &paid, &refunded) != 0)
+        return NULL;
+    const char *s = page_paid_label(rq->a, paid, refunded, currency);
+    return s ? s : label;
+}
+
+
+/* The registration page's view of a live registration e for an offering
+** starting on starts: its state, and the links that lead on from it (pay,
+** receipt, accept, decline, cancel). A new object the caller owns, or NULL
+** when its payments could not be read. */
+static json_t *registration_view(request *rq, const enrolment *e, const char *starts)
+{
+    const char *money = money_label(rq, e->id, e->currency, payment_label(e->payment_status));
+    if (!money)
+        return NULL;
+    time_t now = time(NULL);
+    const char *base = arena_printf(rq->a, "/registrations/%lld", (long long)e->id);
+    const char *ps = e->payment_status;
+    int active = !strcmp(e->status, "active"), pending = !strcmp(e->status, "pending");
+    int offered = !strcmp(e->status, "offered"), waitlisted = !strcmp(e->status, "waitlisted");
+    int receipt = !strcmp(ps, "paid") || !strcmp(ps, "waived") || !strcmp(ps, "invoiced") || !strcmp(ps, "refunded");
+    buf b = BUF_INIT;
+    if (offered && e->offer_until)
+        date_long_label(&b, date_from_time((time_t)e->offer_until));
+    const char *offer_until = arena_strndup(rq->a, buf_str(&b), b.len);
+    buf_reset(&b);
+    if (pending && e->hold_until > now)
+        buf_printf(&b, "%lld minutes", (long long)((e->hold_until - now + 59) / 60));
+    const char *hold = arena_strndup(rq->a, buf_str(&b), b.len);
+    buf_free(&b);
+    json_t *r = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s}",
+        "status_label", status_label(e->status),
+        "payment_label", money,
+        "is_active", active, "is_pending", pending, "is_offered", offered, "is_waitlisted", waitlisted,
+        "hold_lapsed", pending && e->hold_until <= now,
+        "amount_label", e->amount_cents ? enrol_money(rq->a, e->amount_cents, e->currency) : "",
+        "offer_until_label", offer_until, "hold_until_label", hold,
+        "accept_url", arena_printf(rq->a, "%s/accept", base));
+    if (!r)
+        return NULL;
+    json_object_set_new(r, "pay_url", pending && !strcmp(ps, "pending") && e->hold_until > now
+                                          ? json_string(arena_printf(rq->a, "%s/pay", base)) : json_null());
+    json_object_set_new(r, "receipt_url", receipt ? json_string(arena_printf(rq->a, "%s/receipt", base)) : json_null());
+    json_object_set_new(r, "decline_url", offered || waitlisted ? json_string(arena_printf(rq->a, "%s/decline", base))
+                                                                : json_null());
+    json_object_set_new(r, "cancel_url", may_cancel(rq->app, e->status, starts)
+                                             ? json_string(arena_printf(rq->a, "%s/cancel", base)) : json_null());
+    return r;
+}
+
 int page_my(request *rq, response *rs)
 {
     app *ap = rq->app;
@@ -245,6 +326,14 @@ int page_my(request *rq, response *rs)
         any_active |= !strcmp(st, "active");
         json_object_set_new(r, "status_label", json_string(status_label(st)));
         json_object_set_new(r, "payment_label", json_string(payment_label(ps)));
+        int64_t paid, refunded;
+        if (store_enrolment_money(ap->db, id, &paid, &refunded) != 0) {
+            json_decref(list);
+            rq->message = MONEY_UNREADABLE;
+            return 503;
+        }
+        const char *paid_refunded = page_paid_label(rq->a, paid, refunded, json_string_value(json_object_get(r, "currency")));
+        json_object_set_new(r, "paid_refunded_label", paid_refunded ? json_string(paid_refunded) : json_null());
         static const char *const states[] = {"active", "pending", "waitlisted", "offered"};
         for (size_t k = 0; k < 4; k++)
             json_object_set_new(r, arena_printf(rq->a, "is_%s", states[k]), json_boolean(!strcmp(st, states[k])));
@@ -490,8 +579,11 @@ int page_receipt(request *rq, response *rs)
     if (!store_user_by_id(rq->app->db, rq->a, e.user_id, &u, NULL) ||
         !store_offering_row_by_id(rq->app->db, rq->a, e.offering_id, &off))
         return 404;
-    payment p;
-    int has_pay = store_payment_latest(rq->app->db, rq->a, e.id, &p);
+    const char *money = money_label(rq, e.id, e.currency, payment_label(e.payment_status));
+    if (!money) {
+        rq->message = MONEY_UNREADABLE;
+        return 503;
+    }
     int32_t s, t;
     date_parse(off.starts, &s);
     date_parse(off.ends, &t);
@@ -500,12 +592,11 @@ int page_receipt(request *rq, response *rs)
     date_label(&when, date_from_time((time_t)e.created_at));
     const char *method = !strcmp(e.payment_status, "invoiced") ? "Invoice to school"
                        : !strcmp(e.payment_status, "waived") ? "Waiver" : "Card";
-    json_t *receipt = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:o}",
+    json_t *receipt = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s}",
         "number", arena_printf(rq->a, "JRN-%06lld", (long long)e.id), "date_label", buf_str(&when), "name", u.name,
         "email", u.email, "school", u.school_name, "course_title", off.course_title, "dates_label", buf_str(&dates),
         "amount_label", enrol_money(rq->a, e.amount_cents, e.currency), "method_label", method, "payment_label",
-        payment_label(e.payment_status), "refunded_label",
-        has_pay && p.refunded_cents ? json_string(enrol_money(rq->a, p.refunded_cents, p.currency)) : json_null());
+        money);
     buf_free(&dates);
     buf_free(&when);
     return page_render(rq, rs, "pages/receipt", json_pack("{s:o}", "receipt", receipt), "Receipt", NULL);

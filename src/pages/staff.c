@@ -27,6 +27,17 @@ static const char *day_label(arena *a, json_int_t t)
     return s;
 }
 
+/* "2 Dec 2026 14:05 UTC" for a Unix time, in the arena. */
+static const char *time_label(arena *a, json_int_t t)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    char s[64];
+    if (!gmtime_r(&tt, &tm) || !strftime(s, sizeof s, "%e %b %Y %H:%M UTC", &tm))
+        return "";
+    return arena_strdup(a, s[0] == ' ' ? s + 1 : s);
+}
+
 int page_staff_home(request *rq, response *rs)
 {
     app *ap = rq->app;
@@ -54,7 +65,6 @@ int page_staff_offering(request *rq, response *rs)
     json_t *regs = store_offering_enrolments(ap->db, oid);
     size_t i;
     json_t *r;
-    buf prefix = BUF_INIT;
     json_array_foreach(regs, i, r) {
         json_int_t id = json_integer_value(json_object_get(r, "id"));
         const char *st = json_string_value(json_object_get(r, "status"));
@@ -62,7 +72,15 @@ int page_staff_offering(request *rq, response *rs)
         const char *cur = json_string_value(json_object_get(r, "currency"));
         json_int_t paid = json_integer_value(json_object_get(r, "paid_cents"));
         json_object_set_new(r, "status_label", json_string(st));
-        json_object_set_new(r, "payment_label", json_string(ps));
+        int64_t paid_total, refunded;
+        if (store_enrolment_money(ap->db, id, &paid_total, &refunded) != 0) {
+            json_decref(o);
+            json_decref(regs);
+            rq->message = "The payment records could not be read just now. Try again in a moment.";
+            return 503;
+        }
+        const char *money = page_paid_label(rq->a, paid_total, refunded, cur);
+        json_object_set_new(r, "payment_label", json_string(money ? money : ps));
         json_object_set_new(r, "amount_label", json_string(enrol_money(rq->a, json_integer_value(json_object_get(r, "amount_cents")), cur)));
         json_object_set_new(r, "created_label", json_string(day_label(rq->a, json_integer_value(json_object_get(r, "created_at")))));
         json_object_set_new(r, "can_mark_paid", json_boolean(!strcmp(ps, "invoiced")));
@@ -77,25 +95,18 @@ int page_staff_offering(request *rq, response *rs)
         json_object_set_new(r, "waive_url", json_string(arena_printf(rq->a, "%s/waive", base)));
         json_object_set_new(r, "refund_url", json_string(arena_printf(rq->a, "%s/refund", base)));
     }
-    buf_free(&prefix);
-    json_t *audit = store_audit_for(ap->db, "enrolment:");
-    /* Only this offering's lines: those whose registration is listed above. */
-    json_t *mine = json_array();
-    json_t *line;
-    json_array_foreach(audit, i, line) {
-        const char *subject = json_string_value(json_object_get(line, "subject"));
-        long long id = subject ? strtoll(subject + 10, NULL, 10) : 0;
-        size_t k;
-        json_array_foreach(regs, k, r)
-            if (json_integer_value(json_object_get(r, "id")) == id) {
-                json_object_set_new(line, "at_label", json_string(day_label(rq->a, json_integer_value(json_object_get(line, "at")))));
-                json_array_append(mine, line);
-                break;
-            }
+    json_t *audit = store_audit_for_offering(ap->db, oid, json_string_value(json_object_get(o, "code")), 200);
+    if (!audit) {
+        json_decref(o);
+        json_decref(regs);
+        rq->message = "The audit log could not be read just now. Try again in a moment.";
+        return 503;
     }
-    json_decref(audit);
+    json_t *line;
+    json_array_foreach(audit, i, line)
+        json_object_set_new(line, "at_label", json_string(time_label(rq->a, json_integer_value(json_object_get(line, "at")))));
     json_t *ctx = json_pack("{s:o, s:o, s:b, s:o}", "offering", o, "registrations", regs, "has_registrations",
-                            json_array_size(regs) > 0, "audit", mine);
+                            json_array_size(regs) > 0, "audit", audit);
     return page_render(rq, rs, "pages/staff_offering", ctx, "Registrations", NULL);
 }
 

@@ -405,3 +405,36 @@ json_t *store_offering_counts(db *d, int64_t offering_id)
     db_done(st);
     return o;
 }
+
+int store_enrolment_money(db *d, int64_t enrolment_id, int64_t *paid_cents, int64_t *refunded_cents)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT COALESCE(sum(amount_cents), 0), COALESCE(sum(refunded_cents), 0) FROM payments"
+                                  " WHERE enrolment_id = ?1 AND status IN ('paid', 'partially_refunded', 'refunded')");
+    sqlite3_bind_int64(st, 1, enrolment_id);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    *paid_cents = rc == 0 ? sqlite3_column_int64(st, 0) : 0;
+    *refunded_cents = rc == 0 ? sqlite3_column_int64(st, 1) : 0;
+    db_done(st);
+    return rc;
+}
+
+json_t *store_audit_for_offering(db *d, int64_t offering_id, const char *offering_code, int limit)
+{
+    /* Each subject is looked up in audit_by_subject; only the newest limit
+    ** lines are joined to their actor, in the subquery's order (the outer
+    ** loop). */
+    sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('at', a.at, 'actor', COALESCE(u.name, 'system'),"
+                                  " 'action', a.action, 'subject', a.subject, 'detail', a.detail))"
+                                  " FROM (SELECT * FROM audit_log WHERE subject IN"
+                                  "   (SELECT 'enrolment:' || id FROM enrolments WHERE offering_id = ?1"
+                                  "    UNION ALL SELECT 'offering:' || ?2)"
+                                  "  ORDER BY at DESC, id DESC LIMIT ?3) a LEFT JOIN users u ON u.id = a.actor_id");
+    sqlite3_bind_int64(st, 1, offering_id);
+    db_bind_text(st, 2, offering_code);
+    sqlite3_bind_int(st, 3, limit);
+    json_t *a = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        a = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    db_done(st);
+    return a;
+}

@@ -276,6 +276,43 @@ test('sign-in page and password reset are accessible', async (page) => {
   await checkA11y(page);
 });
 
+// After paying, the registration page shows the registration, not the form;
+// cancelling asks first, on a page of its own, and "keep it" changes nothing.
+test('registered page and cancel confirmation', async (page) => {
+  const stamp = Date.now();
+  await visit(page, '/signup');
+  await page.getByLabel(/name/i).first().fill('Carla Confirm');
+  await page.getByLabel(/e-mail/i).first().fill(`carla${stamp}@example.org`);
+  await page.getByLabel(/password/i).first().fill('correct-horse-battery');
+  await page.getByLabel(/password/i).first().press('Enter');
+  await page.waitForURL(/\/my$/);
+  await visit(page, '/offerings/demo-lm/register');
+  await page.getByRole('button', { name: /continue/i }).click();
+  await page.waitForURL(/\/pay\//);
+  await page.getByRole('button', { name: /pay/i }).click();
+  await page.waitForURL(/\/checkout\/return/);
+
+  await visit(page, '/offerings/demo-lm/register');
+  const main = await page.textContent('main');
+  assert(/You're registered/.test(main), 'the registration page says the seat is confirmed');
+  assert(await page.locator('input[name="method"]').count() === 0, 'the payment form is not offered again');
+  await checkPage(page, 'register-registered');
+
+  await visit(page, '/my');
+  await follow(page, 'main a[href$="/cancel"]');
+  assert(/Cancel this registration\?/.test(await page.textContent('main')), 'the cancel page asks first');
+  assert(/We refund \$50\.00/.test(await page.textContent('main')), 'the cancel page says what is refunded');
+  await checkPage(page, 'confirm-cancel');
+  await page.getByRole('link', { name: /keep my registration/i }).click();
+  await page.waitForURL(/\/my$/);
+  assert(/Registered/.test(await page.textContent('main')), 'keeping it changes nothing');
+
+  await follow(page, 'main a[href$="/cancel"]');
+  await page.getByRole('button', { name: /cancel my registration/i }).click();
+  await page.waitForURL(/\/my$/);
+  assert(/Refunded|Cancelled/.test(await page.textContent('main')), 'the registration is cancelled');
+});
+
 function parseArgs(argv) {
   const only = [];
   let list = false;

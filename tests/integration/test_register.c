@@ -277,6 +277,22 @@ static char *test_card_payment(browser *b)
     return sid;
 }
 
+/* The registration page of someone already registered shows where they
+** stand and the way on, never the payment form again. */
+static void test_register_page_registered(browser *b)
+{
+    http_res r;
+    browser_get(b, "/offerings/demo-pv/register", &r);
+    CHECK(r.status == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "You're registered");
+    CHECK_CONTAINS(buf_str(&r.body), "Open My courses");
+    CHECK_CONTAINS(buf_str(&r.body), "/receipt\"");
+    CHECK_CONTAINS(buf_str(&r.body), "href=\"/offerings/demo-pv.ics\"");
+    CHECK(strstr(buf_str(&r.body), "name=\"method\"") == NULL);
+    CHECK(strstr(buf_str(&r.body), "How will you pay?") == NULL);
+    http_res_free(&r);
+}
+
 /* A tampered amount is refused even with a good signature. */
 static void test_tampered_amount(void)
 {
@@ -294,6 +310,13 @@ static void test_tampered_amount(void)
     browser_get(&b, "/my", &r);
     CHECK_CONTAINS(buf_str(&r.body), "Awaiting payment");
     CHECK(strstr(buf_str(&r.body), ">Registered<") == NULL);
+    http_res_free(&r);
+    /* Back on the registration page: the way on is the payment, not a second form. */
+    browser_get(&b, "/offerings/demo-lm/register", &r);
+    CHECK(r.status == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "Continue to payment");
+    CHECK_CONTAINS(buf_str(&r.body), "/pay\"");
+    CHECK(strstr(buf_str(&r.body), "name=\"method\"") == NULL);
     http_res_free(&r);
     free(sid);
     browser_close(&b);
@@ -430,6 +453,20 @@ static void test_last_seat(browser *staff)
         http_res_free(&r);
     }
     CHECK(offered == 1);
+    /* Their registration pages say what happens next instead of the form. */
+    int told_waiting = 0, told_offered = 0;
+    for (int i = 0; i < 20; i++) {
+        browser_get(&racers[i].b, "/offerings/demo-gp/register", &r);
+        const char *body = buf_str(&r.body);
+        CHECK(strstr(body, "Join the waitlist</button>") == NULL);
+        if (strstr(body, "You're on the waitlist") && strstr(body, "Leave the waitlist"))
+            told_waiting++;
+        if (strstr(body, "Accept the seat") && strstr(body, "/decline\"") && strstr(body, "/accept\""))
+            told_offered++;
+        http_res_free(&r);
+    }
+    CHECK(told_offered == 1);
+    CHECK(told_waiting == 18);
     for (int i = 0; i < 20; i++)
         browser_close(&racers[i].b);
     for (int i = 0; i < 2; i++)
@@ -664,6 +701,7 @@ int main(void)
     browser_open(&ada, &s);
     char *sid = test_card_payment(&ada);
     free(sid);
+    test_register_page_registered(&ada);
     test_tampered_amount();
     test_return_before_webhook();
     test_last_seat(&staff);
