@@ -591,11 +591,11 @@ static int front_matter(loader *L, const text *t, const keyspec *spec, int nspec
 typedef enum list_kind { LIST_PLAYLIST, LIST_DISCUSSIONS, LIST_ACTIVITIES } list_kind;
 
 static const keyspec PLAYLIST_KEYS[] = {
-    {"key", KEY_REQUIRED}, {"kind", KEY_REQUIRED}, {"minutes", KEY_REQUIRED}, {"link", KEY_REQUIRED},
-    {"source", 0},
+    {"kind", KEY_REQUIRED}, {"minutes", KEY_REQUIRED}, {"link", KEY_REQUIRED}, {"source", 0},
+    {"key", KEY_REQUIRED},
 };
-static const keyspec DISCUSSION_KEYS[] = {{"key", KEY_REQUIRED}, {"minutes", 0}};
-static const keyspec ACTIVITY_KEYS[] = {{"key", KEY_REQUIRED}, {"submit", KEY_REQUIRED}, {"minutes", KEY_REQUIRED}};
+static const keyspec DISCUSSION_KEYS[] = {{"minutes", 0}, {"key", KEY_REQUIRED}};
+static const keyspec ACTIVITY_KEYS[] = {{"submit", KEY_REQUIRED}, {"minutes", KEY_REQUIRED}, {"key", KEY_REQUIRED}};
 
 static const char *const PLAYLIST_KINDS[] = {
     "article", "report", "video", "podcast", "book", "case-study", "tool", "template",

@@ -54,7 +54,7 @@ static const char CALENDAR[] =
     "price: 50.00\n"                     /* 7 */
     "capacity: 30\n"                     /* 8 */
     "opens: 2025-12-01\n"                /* 9 */
-    "coach: Maya Okafor\n"               /* 10 */
+    "coach: maya@example.org\n"          /* 10 */
     "season: 2025\xE2\x80\x93" "2026\n"  /* 11 */
     "\n"                                 /* 12 */
     "# a demonstration offering\n"       /* 13 */
@@ -104,27 +104,31 @@ static const char PLAYLIST[] =
     "minutes: 30\n"                      /* 5 */
     "link: https://example.org/pn\n"     /* 6 */
     "source: Harvard\n"                  /* 7 */
-    "\n"                                 /* 8 */
-    "Listen to this.\n"                  /* 9 */
-    "\n"                                 /* 10 */
-    "## The C# framework ##\n"           /* 11 */
-    "kind: framework\n"                  /* 12 */
-    "minutes: 15\n"                      /* 13 */
-    "link: https://example.org/fw\n"     /* 14 */
-    "\n"                                 /* 15 */
-    "```\n"                              /* 16 */
-    "## not an item\n"                   /* 17 */
-    "```\n";                             /* 18 */
+    "key: public-narrative-podcast\n"    /* 8 */
+    "\n"                                 /* 9 */
+    "Listen to this.\n"                  /* 10 */
+    "\n"                                 /* 11 */
+    "## The C# framework ##\n"           /* 12 */
+    "kind: framework\n"                  /* 13 */
+    "minutes: 15\n"                      /* 14 */
+    "link: https://example.org/fw\n"     /* 15 */
+    "key: framework\n"                   /* 16 */
+    "\n"                                 /* 17 */
+    "```\n"                              /* 18 */
+    "## not an item\n"                   /* 19 */
+    "```\n";                             /* 20 */
 
 static const char DISCUSSIONS[] =
     "Post in both.\n"
     "\n"
     "## Which starting point is yours?\n"
     "minutes: 20\n"
+    "key: starting-point\n"
     "\n"
     "Tell us.\n"
     "\n"
     "## Whose voice is missing?\n"
+    "key: whose-voice\n"
     "\n"
     "Discuss.\n";
 
@@ -132,6 +136,7 @@ static const char ACTIVITIES[] =
     "## Public narrative\n"
     "submit: A two-minute recording or a script\n"
     "minutes: 90\n"
+    "key: public-narrative\n"
     "\n"
     "Write it.\n";
 
@@ -316,11 +321,14 @@ static void test_valid_tree(void)
             CHECK_STR(p->source, "Harvard");
             CHECK_STR(p->body_md, "Listen to this.");
             CHECK(p->line == 3);
+            CHECK_STR(p->key, "public-narrative-podcast");
             p = &c->playlist[1];
             CHECK_STR(p->title, "The C# framework");
             CHECK_STR(p->kind, "framework");
             CHECK(p->source == NULL);
-            CHECK(p->line == 11);
+            CHECK(p->line == 12);
+            CHECK_STR(p->key, "framework");
+            CHECK(p->key_line == 16);
             CHECK_STR(p->body_md, "```\n## not an item\n```");
         }
         CHECK_STR(c->discussions_intro_md, "Post in both.");
@@ -331,7 +339,8 @@ static void test_valid_tree(void)
             CHECK_STR(c->prompts[0].body_md, "Tell us.");
             CHECK(c->prompts[1].minutes == 0);
             CHECK_STR(c->prompts[1].body_md, "Discuss.");
-            CHECK(c->prompts[1].line == 8);
+            CHECK(c->prompts[1].line == 9);
+            CHECK_STR(c->prompts[1].key, "whose-voice");
         }
         CHECK_STR(c->activities_intro_md, "");
         CHECK(c->n_activities == 1);
@@ -354,7 +363,7 @@ static void test_valid_tree(void)
         CHECK(o->capacity == 30);
         CHECK(o->opens == D_2025_12_01);
         CHECK(o->closes == D_2026_01_05 - 1);
-        CHECK_STR(o->coach, "Maya Okafor");
+        CHECK_STR(o->coach, "maya@example.org");
         CHECK_STR(o->season, "2025\xE2\x80\x93" "2026");
         CHECK(o->demo == 0);
         CHECK(o->line == 3);
@@ -541,50 +550,69 @@ static void test_panel_rules(void)
 static void test_section_rules(void)
 {
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: blog\nminutes: 5\nlink: https://x.org\n\ntext\n",
+            "## A\nkind: blog\nminutes: 5\nlink: https://x.org\nkey: a\n\ntext\n",
             "courses/01-purpose/playlist.md:2: ",
             "kind 'blog' is not one of article, report, video, podcast, book, case-study, tool, "
             "template, framework");
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: video\nminutes: 5\nlink: http://x.org\n\ntext\n",
+            "## A\nkind: video\nminutes: 5\nlink: http://x.org\nkey: a\n\ntext\n",
             "courses/01-purpose/playlist.md:4: ", "not an https:// URL");
     EXPECT1("01-purpose/playlist.md",
-            "intro\n\n## A\nkind: video\nminutes: 5\n\ntext\n",
+            "intro\n\n## A\nkind: video\nminutes: 5\nkey: a\n\ntext\n",
             "courses/01-purpose/playlist.md:3: ", "item is missing the required key 'link'");
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: video\nminutes: 5\nlink: https://x.org\n\n##\nkind: video\nminutes: 5\nlink: https://x.org\n",
-            "courses/01-purpose/playlist.md:6: ", "no title");
+            "## A\nkind: video\nminutes: 5\nlink: https://x.org\nkey: a\n\n##\nkind: video\nminutes: 5\nlink: https://x.org\nkey: b\n",
+            "courses/01-purpose/playlist.md:7: ", "no title");
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: video\nminutes: 5\nlink: https://x.org\n\n## ##\nkind: video\nminutes: 5\nlink: https://x.org\n",
-            "courses/01-purpose/playlist.md:6: ", "no title");
+            "## A\nkind: video\nminutes: 5\nlink: https://x.org\nkey: a\n\n## ##\nkind: video\nminutes: 5\nlink: https://x.org\nkey: b\n",
+            "courses/01-purpose/playlist.md:7: ", "no title");
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: video\nKind: video\nminutes: 5\nlink: https://x.org\n\ntext\n",
+            "## A\nkind: video\nKind: video\nminutes: 5\nlink: https://x.org\nkey: a\n\ntext\n",
             "courses/01-purpose/playlist.md:3: ", "malformed key line 'Kind: video'");
     {   /* the missing blank line also hides the link key after it */
         file o[] = {{"01-purpose/playlist.md",
                      "## A\nkind: video\nminutes: 5\nThe text starts too soon.\nlink: https://x.org\n", 0}};
-        expect_at(__LINE__, o, 1, "courses/01-purpose/playlist.md:4: ", "missing blank line", 2);
+        expect_at(__LINE__, o, 1, "courses/01-purpose/playlist.md:4: ", "missing blank line", 3);
     }
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: video\nminutes: 5\nlink: https://x.org\nminutes: 6\n\ntext\n",
+            "## A\nkind: video\nminutes: 5\nlink: https://x.org\nminutes: 6\nkey: a\n\ntext\n",
             "courses/01-purpose/playlist.md:5: ", "given twice");
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: video\nminutes: 5\nlink: https://x.org\ncolour: red\n\ntext\n",
-            "courses/01-purpose/playlist.md:5: ", "unknown key 'colour' (allowed: kind, minutes, link, source)");
+            "## A\nkind: video\nminutes: 5\nlink: https://x.org\ncolour: red\nkey: a\n\ntext\n",
+            "courses/01-purpose/playlist.md:5: ", "unknown key 'colour' (allowed: kind, minutes, link, source, key)");
     EXPECT1("01-purpose/transcript.md", "---\ntitle: T\n---\nWords.\n",
             "courses/01-purpose/transcript.md:1: ", "takes no front matter; remove lines 1 to 3");
-    EXPECT1("01-purpose/playlist.md", "## A\nkind: vid\x1b[2Jeo\nminutes: 5\nlink: https://x.org\n",
+    EXPECT1("01-purpose/playlist.md", "## A\nkind: vid\x1b[2Jeo\nminutes: 5\nlink: https://x.org\nkey: a\n",
             "courses/01-purpose/playlist.md:2: ", "kind 'vid?[2Jeo'");
     EXPECT1("01-purpose/playlist.md", "Only an introduction.\n", "courses/01-purpose/playlist.md: ",
             "no items");
-    EXPECT1("01-purpose/discussions.md", "## Prompt\nWhat do you think?\n",
-            "courses/01-purpose/discussions.md:2: ", "expected 'key: value' lines straight after the heading");
-    EXPECT1("01-purpose/discussions.md", "## Prompt\nminutes: 0\n\nx\n",
+    {   /* the text straight after the heading also means the key is missing */
+        file o[] = {{"01-purpose/discussions.md", "## Prompt\nWhat do you think?\n", 0}};
+        expect_at(__LINE__, o, 1, "courses/01-purpose/discussions.md:2: ",
+                  "expected 'key: value' lines straight after the heading", 2);
+    }
+    EXPECT1("01-purpose/discussions.md", "## Prompt\nminutes: 0\nkey: p\n\nx\n",
             "courses/01-purpose/discussions.md:2: ", "minutes");
-    EXPECT1("01-purpose/activities.md", "## Do it\nminutes: 30\n\nx\n",
+    EXPECT1("01-purpose/activities.md", "## Do it\nminutes: 30\nkey: d\n\nx\n",
             "courses/01-purpose/activities.md:1: ", "missing the required key 'submit'");
-    EXPECT1("01-purpose/activities.md", "## Do it\nsubmit: a thing\nminutes: 30\nkind: video\n\nx\n",
-            "courses/01-purpose/activities.md:4: ", "unknown key 'kind' (allowed: submit, minutes)");
+    EXPECT1("01-purpose/activities.md", "## Do it\nsubmit: a thing\nminutes: 30\nkind: video\nkey: d\n\nx\n",
+            "courses/01-purpose/activities.md:4: ", "unknown key 'kind' (allowed: submit, minutes, key)");
+    /* item keys: required, slug syntax, unique across the course's three lists */
+    EXPECT1("01-purpose/activities.md", "## Do it\nsubmit: a thing\nminutes: 30\n\nx\n",
+            "courses/01-purpose/activities.md:1: ", "missing the required key 'key'");
+    static const char *const bad_keys[] = {"Public", "a--b", "-a", "a-", "a b", "a_b", "caf\xC3\xA9",
+                                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    for (size_t i = 0; i < sizeof bad_keys / sizeof *bad_keys; i++) {
+        char text[200];
+        snprintf(text, sizeof text, "## Do it\nsubmit: a thing\nminutes: 30\nkey: %s\n\nx\n", bad_keys[i]);
+        EXPECT1("01-purpose/activities.md", text, "courses/01-purpose/activities.md:4: ",
+                "must be 1 to 60 lower-case letters and digits");
+    }
+    EXPECT1("01-purpose/activities.md",
+            "## Do it\nsubmit: a thing\nminutes: 30\nkey: do-it\n\nx\n\n## Again\nsubmit: b\nminutes: 5\nkey: do-it\n",
+            "courses/01-purpose/activities.md:11: ", "key 'do-it' is already used in activities.md line 4");
+    EXPECT1("01-purpose/activities.md", "## Do it\nsubmit: a thing\nminutes: 30\nkey: whose-voice\n\nx\n",
+            "courses/01-purpose/activities.md:4: ", "key 'whose-voice' is already used in discussions.md line 10");
 }
 
 static char *calendar_with(const char *key, const char *value, const char *extra);
@@ -623,7 +651,7 @@ static void test_folder_and_encoding_rules(void)
             "---\ntitle: T\ntagline: surrogate \xED\xA0\x80\nhours: 5\nsummary: s\n---\n",
             "courses/01-purpose/course.md:3: ", "invalid UTF-8");
     {
-        char *text = calendar_with(NULL, NULL, "coach: Ma\xE2\x82ya\n");
+        char *text = calendar_with(NULL, NULL, "season: Ma\xE2\x82ya\n");
         file o[] = {{"calendar.txt", text, 0}};
         expect_at(__LINE__, o, 1, "courses/calendar.txt:7: ", "invalid UTF-8", 1);
         free(text);
@@ -718,7 +746,9 @@ static void test_calendar_rules(void)
                "capacity, opens, closes, coach, season, demo)");
     EXPECT_CAL("price", NULL, NULL, "courses/calendar.txt:1: ",
                "offering is missing the required key 'price'");
-    EXPECT_CAL(NULL, NULL, "coach: A\ncoach: B\n", "courses/calendar.txt:8: ", "given twice");
+    EXPECT_CAL(NULL, NULL, "coach: a@example.org\ncoach: b@example.org\n", "courses/calendar.txt:8: ", "given twice");
+    EXPECT_CAL(NULL, NULL, "coach: Maya Okafor\n", "courses/calendar.txt:7: ",
+               "coach 'Maya Okafor' must be the coach's e-mail address");
     EXPECT_CAL(NULL, NULL, "not a key line\n", "courses/calendar.txt:7: ", "expected a 'key: value' line");
     static const char *const bad_dates[] = {"2026-02-30", "2026-13-01", "26-01-01", "2026-1-5",
                                             "2025-02-29", "1900-02-29", "2026/01/05", "2026-00-10",
@@ -808,7 +838,7 @@ static void test_many_errors(void)
     file o[] = {
         {"series.md", "---\ntitle: T\ntagline: t\norganisation: o\nfoo: bar\n---\n", 0},
         {"01-purpose/course.md", "---\ntitle: T\ntagline: x\nhours: 99\nsummary: s\n---\n", 0},
-        {"01-purpose/playlist.md", "## A\nkind: blog\nminutes: 5\nlink: https://x.org\n\nx\n", 0},
+        {"01-purpose/playlist.md", "## A\nkind: blog\nminutes: 5\nlink: https://x.org\nkey: a\n\nx\n", 0},
         {"01-purpose/activities.md", NULL, 0},
         {"calendar.txt", "code: BAD\ncourse: nope\nstarts: 2026-01-05\nends: 2026-01-09\nprice: 1\ncapacity: 1\n", 0},
         {"7-x/a.md", "x", 0},
