@@ -11,6 +11,10 @@
 */
 #include "check.h"
 #include "course.h"
+#include "db.h"
+#include "publish.h"
+#include "store_accounts.h"
+#include "store_content.h"
 
 #include <ftw.h>
 #include <limits.h>
@@ -912,6 +916,170 @@ static void test_real_courses(void)
     arena_free(a);
 }
 
+/* ---- publishing into a database -------------------------------------- */
+
+/* What the announce hook was asked to send. */
+static int announced;
+static char announced_to[128], announced_code[64];
+
+/* The announce hook of the tests: records the call. */
+static int record_announce(void *ctx, const char *email, const char *code)
+{
+    (void)ctx;
+    announced++;
+    snprintf(announced_to, sizeof announced_to, "%s", email);
+    snprintf(announced_code, sizeof announced_code, "%s", code);
+    return 0;
+}
+
+/* Publish root into d; notes and err are reset first. */
+static int publish_into(db *d, const char *root, const char *const *archive, int n_archive, buf *notes, buf *err)
+{
+    buf_reset(notes);
+    buf_reset(err);
+    publish_opts o = {root, TODAY, 0, archive, n_archive, record_announce, NULL};
+    publish_report rep;
+    return publish_courses(d, &o, &rep, notes, err);
+}
+
+/* Replace root/rel with text. */
+static void rewrite(const char *root, const char *rel, const char *text)
+{
+    write_file(root, rel, text, strlen(text));
+}
+
+/* Whether the published course "purpose" lists a prompt with this key. */
+static int has_prompt(db *d, const char *key)
+{
+    json_t *c = store_course(d, "purpose");
+    int found = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(c, "prompts"), i, it)
+        found |= !strcmp(json_string_value(json_object_get(it, "key")), key);
+    json_decref(c);
+    return found;
+}
+
+/* Coaches become accounts linked to offerings; offerings and panel
+** resources in the database win over the files, and each difference is
+** listed; items keep their identity by key, and one holding participant
+** data is only dropped when archived; waiting visitors hear of new dates. */
+static void test_publish(void)
+{
+    char *root = make_tree(NULL, 0);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/../j.db", root);
+    buf err = BUF_INIT, notes = BUF_INIT;
+    db *d = db_open(path, &err);
+    CHECK(d && db_migrate(d, &err) == 0);
+    if (!d) {
+        drop_tree(root);
+        return;
+    }
+    arena *a = arena_new(0);
+
+    /* first publish: the coach's account is made, without a password */
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK_STR(buf_str(&err), "");
+    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:3: created a coach account for maya@example.org");
+    user u;
+    const char *pw = NULL;
+    CHECK(store_user_by_email(d, a, "maya@example.org", &u, &pw) == 1);
+    CHECK_STR(u.role, "coach");
+    CHECK_STR(u.name, "Maya");
+    CHECK(pw && !crypto_password_check("", pw) && !crypto_password_check("!", pw));
+    json_t *o = store_offering(d, "pv-2026-01");
+    CHECK(o != NULL);
+    CHECK_STR(json_string_value(json_object_get(o, "coach")), "Maya");
+    CHECK(store_offering_staff_has(d, json_integer_value(json_object_get(o, "id")), u.id, "coach") == 1);
+    CHECK(store_offering_staff_has(d, json_integer_value(json_object_get(o, "id")), u.id + 1, "coach") == 0);
+    json_decref(o);
+
+    /* the file changes capacity, coach and the panel: the database keeps them, and says so */
+    char *cal = strdup(CALENDAR);
+    memcpy(strstr(cal, "capacity: 30"), "capacity: 31", 12);
+    char *coach = strstr(cal, "maya@example.org");
+    memcpy(coach, "kate", 4);
+    rewrite(root, "calendar.txt", cal);
+    char *panel = strdup(PANEL);
+    memcpy(strstr(panel, "v/1"), "v/2", 3);
+    rewrite(root, "01-purpose/panel.md", panel);
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:3: offering pv-2026-01 exists; capacity 31 in the file, "
+                                    "30 in the database: not applied\n");
+    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:3: offering pv-2026-01 exists; coach kate@example.org in "
+                                    "the file, maya@example.org in the database: not applied\n");
+    CHECK_CONTAINS(buf_str(&notes), "courses/01-purpose/panel.md:3: the panel recording of purpose exists; video "
+                                    "https://video.example.org/v/2 in the file, https://video.example.org/v/1 in "
+                                    "the database: not applied\n");
+    o = store_offering(d, "pv-2026-01");
+    CHECK(json_integer_value(json_object_get(o, "capacity")) == 30);
+    CHECK_STR(json_string_value(json_object_get(o, "coach")), "Maya");
+    json_decref(o);
+    CHECK(store_user_by_email(d, a, "kate@example.org", &u, NULL) == 0);
+    json_t *c = store_course(d, "purpose");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(c, "panel"), "video_url")),
+              "https://video.example.org/v/1");
+    json_decref(c);
+
+    /* renaming a key without participant data is allowed (the item is new) */
+    char *disc = strdup(DISCUSSIONS);
+    memcpy(strstr(disc, "key: whose-voice"), "key: whose-views", 16);
+    rewrite(root, "01-purpose/discussions.md", disc);
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK(has_prompt(d, "whose-views") && !has_prompt(d, "whose-voice"));
+
+    /* with participant data on the item, removing its key is refused... */
+    CHECK(db_exec(d, "CREATE TABLE test_posts(id INTEGER PRIMARY KEY,"
+                     " item_id INTEGER NOT NULL REFERENCES course_items(id));"
+                     "INSERT INTO test_posts(item_id) SELECT id FROM course_items WHERE key = 'whose-views';",
+                  &err) == 0);
+    rewrite(root, "01-purpose/discussions.md", DISCUSSIONS);
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == -1);
+    CHECK_CONTAINS(buf_str(&err), "the prompt 'Whose voice is missing?' (key whose-views) of course purpose is no "
+                                  "longer in the files, but 1 row of participant data (test_posts) refer to it");
+    CHECK_CONTAINS(buf_str(&err), "--archive purpose/whose-views");
+    CHECK(has_prompt(d, "whose-views") && !has_prompt(d, "whose-voice"));
+    /* ...an archive entry that matches nothing is refused too... */
+    const char *typo[] = {"purpose/whose-views", "nothing-here"};
+    CHECK(publish_into(d, root, typo, 2, &notes, &err) == -1);
+    CHECK_CONTAINS(buf_str(&err), "--archive nothing-here: no item with this key");
+    CHECK(has_prompt(d, "whose-views"));
+    /* ...and archiving it keeps the data and retires the item */
+    CHECK(publish_into(d, root, typo, 1, &notes, &err) == 0);
+    CHECK_CONTAINS(buf_str(&notes), "archived the prompt 'Whose voice is missing?' (purpose/whose-views)");
+    CHECK(has_prompt(d, "whose-voice") && !has_prompt(d, "whose-views"));
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);   /* archived: no longer in the way */
+
+    /* a visitor waiting for dates hears of a new offering once */
+    CHECK(store_date_request_add(d, "purpose", "someone@example.org", 1) == 1);
+    CHECK(store_date_request_add(d, "no-such-course", "someone@example.org", 1) == 0);
+    announced = 0;
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK(announced == 0);
+    buf more = BUF_INIT;
+    buf_printf(&more, "%s\ncode: pv-2027-01\ncourse: purpose\nstarts: 2027-01-04\nends: 2027-01-08\n"
+                      "price: 50\ncapacity: 20\nseason: 2027\n", cal);
+    rewrite(root, "calendar.txt", buf_str(&more));
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK(announced == 1);
+    CHECK_STR(announced_to, "someone@example.org");
+    CHECK_STR(announced_code, "pv-2027-01");
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK(announced == 1);
+
+    buf_free(&more);
+    free(cal);
+    free(panel);
+    free(disc);
+    arena_free(a);
+    db_close(d);
+    buf_free(&err);
+    buf_free(&notes);
+    drop_tree(root);
+}
+
 int main(void)
 {
     test_valid_tree();
@@ -924,5 +1092,6 @@ int main(void)
     test_many_errors();
     test_frontmatter_hook();
     test_real_courses();
+    test_publish();
     return check_done();
 }
