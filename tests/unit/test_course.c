@@ -9,6 +9,8 @@
 ** problems were reported. Finally the real courses/ folder, when present in
 ** the working directory, must load without a problem.
 */
+#include "access.h"
+#include "app.h"
 #include "check.h"
 #include "course.h"
 #include "db.h"
@@ -994,6 +996,27 @@ static void test_publish(void)
     CHECK_STR(json_string_value(json_object_get(o, "coach")), "Maya");
     CHECK(store_offering_staff_has(d, json_integer_value(json_object_get(o, "id")), u.id, "coach") == 1);
     CHECK(store_offering_staff_has(d, json_integer_value(json_object_get(o, "id")), u.id + 1, "coach") == 0);
+    {   /* the one access helper: a coach facilitates the offerings they are linked to, staff all */
+        int64_t oid = json_integer_value(json_object_get(o, "id"));
+        app ap = {0};
+        ap.db = d;
+        session sess = {0};
+        request rq = {0};
+        rq.app = &ap;
+        rq.session = &sess;
+        sess.u = u;
+        CHECK(access_allows(&rq, ACCESS_FACILITATE, oid) == 1);
+        CHECK(access_allows(&rq, ACCESS_FACILITATE, oid + 1000) == 0);
+        sess.u.id = u.id + 1000;   /* another coach */
+        CHECK(access_allows(&rq, ACCESS_FACILITATE, oid) == 0);
+        sess.u = u;
+        sess.u.role = "participant";
+        CHECK(access_allows(&rq, ACCESS_FACILITATE, oid) == 0);
+        sess.u.role = "staff";
+        CHECK(access_allows(&rq, ACCESS_FACILITATE, oid) == 1);
+        rq.session = NULL;
+        CHECK(access_allows(&rq, ACCESS_FACILITATE, oid) == 0);
+    }
     json_decref(o);
 
     /* the file changes capacity, coach and the panel: the database keeps them, and says so */
