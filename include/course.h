@@ -73,6 +73,9 @@ typedef struct offering_seed {
     const char *season;          /* NULL when not given */
     int demo;
     int line;                    /* first line of its block in calendar.txt */
+    struct {                     /* the line of each key; the block's line when absent */
+        int course, starts, ends, price, currency, capacity, opens, closes, coach, season, demo;
+    } at;
 } offering_seed;
 
 typedef struct school_seed {   /* a member school from schools.txt (optional file) */

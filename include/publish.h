@@ -13,7 +13,7 @@
 ** they exist, because staff edit them in the browser: publish adds new ones
 ** and lists each file change it did not apply in notes, one line each:
 **
-**     courses/calendar.txt:14: offering pv-2019-10 exists; capacity 30 in the file, 40 in the database: not applied
+**     courses/calendar.txt:21: offering pv-2019-10 exists; capacity 30 in the file, 40 in the database: not applied
 **
 ** Items (playlist items, prompts, activities) are identified by their key.
 ** An item whose key left the files while participant data refers to it

@@ -1154,6 +1154,16 @@ static void offering(loader *L, const text *t, int no, const kvset *keys, int32_
     o->coach = kv_val(keys, "coach");
     o->season = kv_val(keys, "season");
     o->currency = "USD";
+    static const char *const names[] = {"course", "starts", "ends", "price", "currency", "capacity",
+                                        "opens", "closes", "coach", "season", "demo"};
+    int *lines[] = {&o->at.course, &o->at.starts, &o->at.ends, &o->at.price, &o->at.currency,
+                    &o->at.capacity, &o->at.opens, &o->at.closes, &o->at.coach, &o->at.season, &o->at.demo};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const kv *k = kv_get(keys, names[i]);
+        *lines[i] = k ? k->line : no;
+    }
+    if (!kv_get(keys, "starts") && kv_get(keys, "week"))
+        o->at.starts = o->at.ends = kv_get(keys, "week")->line;
 
     const kv *p = kv_get(keys, "coach");
     if (p && (!is_email(p->val) || strlen(p->val) > 254))

@@ -321,30 +321,32 @@ static int link_coach(pub *P, const offering_seed *o, int64_t offering_id)
 }
 
 /* List each field where the file's offering (f, from block o) and the
-** stored one (db) differ. */
+** stored one (st) differ, at the line of its key. */
 static void offering_differences(pub *P, const offering_seed *o, const pub_offering *f, const pub_offering *st)
 {
     const char *what = arena_printf(P->a, "offering %s", f->code);
     struct {
         const char *field, *file, *dbv;
+        int line;
     } cmp[] = {
-        {"course", f->course_slug, st->course_slug},
-        {"starts", f->starts, st->starts},
-        {"ends", f->ends, st->ends},
+        {"course", f->course_slug, st->course_slug, o->at.course},
+        {"starts", f->starts, st->starts, o->at.starts},
+        {"ends", f->ends, st->ends, o->at.ends},
         {"price", arena_printf(P->a, "%lld.%02lld", (long long)(f->price_cents / 100), (long long)(f->price_cents % 100)),
-         arena_printf(P->a, "%lld.%02lld", (long long)(st->price_cents / 100), (long long)(st->price_cents % 100))},
-        {"currency", f->currency, st->currency},
-        {"capacity", arena_printf(P->a, "%d", f->capacity), arena_printf(P->a, "%d", st->capacity)},
-        {"opens", f->opens, st->opens},
-        {"closes", f->closes, st->closes},
-        {"season", f->season, st->season},
-        {"demo", f->demo ? "yes" : "no", st->demo ? "yes" : "no"},
+         arena_printf(P->a, "%lld.%02lld", (long long)(st->price_cents / 100), (long long)(st->price_cents % 100)),
+         o->at.price},
+        {"currency", f->currency, st->currency, o->at.currency},
+        {"capacity", arena_printf(P->a, "%d", f->capacity), arena_printf(P->a, "%d", st->capacity), o->at.capacity},
+        {"opens", f->opens, st->opens, o->at.opens},
+        {"closes", f->closes, st->closes, o->at.closes},
+        {"season", f->season, st->season, o->at.season},
+        {"demo", f->demo ? "yes" : "no", st->demo ? "yes" : "no", o->at.demo},
     };
     for (size_t i = 0; i < sizeof cmp / sizeof *cmp; i++)
         if (differ(cmp[i].file, cmp[i].dbv))
-            not_applied(P, "calendar.txt", o->line, what, cmp[i].field, cmp[i].file, cmp[i].dbv);
+            not_applied(P, "calendar.txt", cmp[i].line, what, cmp[i].field, cmp[i].file, cmp[i].dbv);
     if (f->coach && st->coach && strcasecmp(f->coach, st->coach))
-        not_applied(P, "calendar.txt", o->line, what, "coach", f->coach, st->coach);
+        not_applied(P, "calendar.txt", o->at.coach, what, "coach", f->coach, st->coach);
 }
 
 /* Tell the visitors waiting for dates of the offering's course, when it

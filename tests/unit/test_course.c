@@ -1029,9 +1029,9 @@ static void test_publish(void)
     memcpy(strstr(panel, "v/1"), "v/2", 3);
     rewrite(root, "01-purpose/panel.md", panel);
     CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
-    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:3: offering pv-2026-01 exists; capacity 31 in the file, "
+    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:8: offering pv-2026-01 exists; capacity 31 in the file, "
                                     "30 in the database: not applied\n");
-    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:3: offering pv-2026-01 exists; coach kate@example.org in "
+    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:10: offering pv-2026-01 exists; coach kate@example.org in "
                                     "the file, maya@example.org in the database: not applied\n");
     CHECK_CONTAINS(buf_str(&notes), "courses/01-purpose/panel.md:3: the panel recording of purpose exists; video "
                                     "https://video.example.org/v/2 in the file, https://video.example.org/v/1 in "
