@@ -37,11 +37,12 @@ int access_route(request *rq, response *rs, unsigned flags);
 enum access_what {
     ACCESS_OWN,          /* the object belongs to owner_id: the owner or staff */
     ACCESS_STAFF,        /* staff only */
-    ACCESS_FACILITATE,   /* staff, or the coach named for the offering */
+    ACCESS_FACILITATE,   /* staff, or a coach of the offering (offering_staff) */
 };
 
-/* Whether rq's user may act on an object of the given kind whose owner (or
-** coach, for ACCESS_FACILITATE) is owner_id. */
+/* Whether rq's user may act on an object of the given kind whose owner is
+** owner_id; for ACCESS_FACILITATE, owner_id is the offering's id and the
+** user must be linked to it as its coach. */
 int access_allows(const request *rq, enum access_what what, int64_t owner_id);
 
 /* Start a session for user_id: a fresh token (never one the browser brought,

@@ -32,6 +32,8 @@
 typedef struct panelist { const char *name, *role; } panelist;
 
 typedef struct item {           /* a playlist item, prompt or activity */
+    const char *key;             /* its stable identity within the course */
+    int key_line;                /* where its key line is */
     const char *title;
     const char *kind;            /* playlist only */
     int minutes;                 /* 0 when not given */
@@ -51,6 +53,7 @@ typedef struct course {
     const char *overview_md;
     const char *panel_title, *panel_video;  /* panel_video NULL when "pending" */
     int panel_minutes;
+    int panel_video_line, panel_minutes_line, panelists_line;   /* in panel.md; 0 when absent */
     panelist *panelists; int n_panelists;
     const char *panel_summary_md, *transcript_md;
     const char *playlist_intro_md, *discussions_intro_md, *activities_intro_md;
@@ -66,9 +69,13 @@ typedef struct offering_seed {
     int capacity;
     int32_t opens, closes;       /* opens default: INT32_MIN meaning "open now";
                                     closes default: starts - 1 */
-    const char *coach, *season;  /* NULL when not given */
+    const char *coach;           /* the coach's e-mail address, NULL when not given */
+    const char *season;          /* NULL when not given */
     int demo;
     int line;                    /* first line of its block in calendar.txt */
+    struct {                     /* the line of each key; the block's line when absent */
+        int course, starts, ends, price, currency, capacity, opens, closes, coach, season, demo;
+    } at;
 } offering_seed;
 
 typedef struct school_seed {   /* a member school from schools.txt (optional file) */

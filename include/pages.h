@@ -55,6 +55,7 @@ int page_offering_show(request *rq, response *rs);
 int page_calendar_ics(request *rq, response *rs);
 int page_offering_ics(request *rq, response *rs);
 int page_health(request *rq, response *rs);
+int page_course_notify(request *rq, response *rs);   /* GET form, POST keep: hear of new dates */
 
 /* Accounts (pages/account.c). */
 int page_signup(request *rq, response *rs);

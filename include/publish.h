@@ -3,24 +3,53 @@
 **
 ** The folder is loaded and validated first; every mistake is reported as
 ** "file:line: what is wrong" and nothing is written. Then each Markdown text
-** is rendered once to HTML (trusted mode) and the whole series is replaced
-** in one transaction, so readers see either the old content or the new.
+** is rendered once to HTML (trusted mode) and the series is stored in one
+** transaction, so readers see either the old content or the new.
+**
+** Who owns what: course text (series, overview, panel title and summary,
+** transcript, playlist, prompts, activities) comes from the files on every
+** publish. Offerings (dates, price, capacity, window, coach) and panel
+** resources (recording, its length, panelists) belong to the database once
+** they exist, because staff edit them in the browser: publish adds new ones
+** and lists each file change it did not apply in notes, one line each:
+**
+**     courses/calendar.txt:21: offering pv-2019-10 exists; capacity 30 in the file, 40 in the database: not applied
+**
+** Items (playlist items, prompts, activities) are identified by their key.
+** An item whose key left the files while participant data refers to it
+** stops the publish, unless its key is listed to be archived.
 */
 #ifndef JOURNEYS_PUBLISH_H
 #define JOURNEYS_PUBLISH_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "buf.h"
 #include "db.h"
 
+typedef struct publish_opts {
+    const char *dir;             /* the courses folder */
+    int32_t today;               /* anchors demo weeks; offerings after it are announced */
+    int demo;                    /* publish demo offerings */
+    const char *const *archive;  /* keys to archive: "KEY" or "COURSE-SLUG/KEY" */
+    int n_archive;
+    /* Called inside the transaction for each visitor who asked to hear of
+    ** new dates of a course that just got a new offering (code): queue the
+    ** message and return 0, or -1 to abandon the publish. NULL: nobody is
+    ** told and the requests stay waiting. */
+    int (*announce)(void *ctx, const char *email, const char *code);
+    void *announce_ctx;
+} publish_opts;
+
 typedef struct publish_report {
     int courses, items, offerings_added, offerings_kept;
+    int coaches_linked, coaches_created, archived, announced, not_applied;
 } publish_report;
 
-/* Publish the courses folder at dir into d as seen on day today (anchors
-** demo weeks); demo offerings only when demo is set. Returns 0, or -1 with
-** the problems in err and the database unchanged. */
-int publish_courses(db *d, const char *dir, int32_t today, int demo, publish_report *rep, buf *err);
+/* Publish o->dir into d. Returns 0, or -1 with the problems in err and the
+** database unchanged. Lines about file changes not applied, coach accounts
+** created and items archived are appended to notes (also on success). */
+int publish_courses(db *d, const publish_opts *o, publish_report *rep, buf *notes, buf *err);
 
 #endif

@@ -12,7 +12,9 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <time.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "db.h"
 
@@ -38,11 +40,21 @@ json_t *store_course(db *d, const char *slug);
 /* Offerings, earliest first: all of them (course_slug NULL) or one course's.
 ** Each: {code, course_slug, course_title, course_position, starts, ends,
 ** price_cents, currency, capacity, opens, closes, coach, season, demo,
-** taken}. Demo offerings only when with_demo. */
+** taken}; coach is the name of the offering's coach account (through
+** offering_staff), or null. Demo offerings only when with_demo. */
 json_t *store_offerings(db *d, const char *course_slug, int with_demo);
 
 /* One offering by code (same shape), or NULL. */
 json_t *store_offering(db *d, const char *code);
+
+/* Whether user_id holds role ("coach") on the offering: 1, 0, or -1 when
+** the database could not say. */
+int store_offering_staff_has(db *d, int64_t offering_id, int64_t user_id, const char *role);
+
+/* Keep a visitor's request to hear when course slug gets new dates (one row
+** per e-mail and course; asking again after an answer asks anew). Returns
+** 1 kept, 0 when there is no such published course, -1 on error. */
+int store_date_request_add(db *d, const char *slug, const char *email, time_t now);
 
 /* --- publishing --- */
 
@@ -64,10 +76,26 @@ typedef struct pub_item {
 
 typedef struct pub_offering {
     const char *code, *course_slug, *starts, *ends, *opens, *closes;
-    const char *currency, *coach, *season;
+    const char *currency, *coach, *season;   /* coach: the coach's e-mail */
     int64_t price_cents;
     int capacity, demo;
 } pub_offering;
+
+typedef struct pub_panel {     /* a course's panel resources as stored */
+    const char *video;           /* NULL: not posted yet */
+    int minutes;
+    const char **names, **roles; /* n panelists */
+    int n;
+} pub_panel;
+
+typedef struct removed_item {  /* an item no longer in the files, with participant data */
+    int64_t id;
+    const char *course_slug, *section, *key, *title;
+    int64_t rows;                /* rows of participant data referring to it */
+    const char *tables;          /* "submissions, posts" */
+} removed_item;
+
+typedef struct date_request { int64_t id; const char *email; } date_request;
 
 /* Begin the publishing transaction and mark every course and item
 ** unpublished; puts mark what is still there. 0 or -1 (err). */
@@ -78,19 +106,53 @@ int store_put_series(db *d, const char *title, const char *tagline, const char *
                      const char *partner, const char *community_url, const char *contact_email,
                      const char *intro_html, buf *err);
 
-/* Insert or update a course by slug (its id is kept); returns the id or -1. */
+/* Insert or update a course by slug (its id is kept); returns the id or -1.
+** The panel's video and minutes are taken only while the stored course has
+** no video: once posted, the recording belongs to the database. */
 int64_t store_put_course(db *d, const pub_course *c, buf *err);
 
 /* Replace a course's panelists with these n (name, role) pairs. 0 or -1. */
 int store_put_panelists(db *d, int64_t course_id, const char *const *names,
                         const char *const *roles, int n, buf *err);
 
-/* Insert or update an item by (course, section, key). 0 or -1. */
+/* Insert or update an item by (course, section, key); an archived item
+** whose key is back is restored. 0 or -1. */
 int store_put_item(db *d, int64_t course_id, const pub_item *it, buf *err);
 
-/* Add an offering if its code is new; an existing one keeps what staff set.
-** Returns 1 added, 0 kept, -1 error. */
-int store_seed_offering(db *d, const pub_offering *o, buf *err);
+/* Add an offering if its code is new (o->coach is not used here; see
+** store_offering_staff_add); an existing one keeps what staff set.
+** Returns 1 added, 0 kept, -1 error; *id is the offering's id. */
+int store_seed_offering(db *d, const pub_offering *o, int64_t *id, buf *err);
+
+/* The stored offering code as the calendar file would describe it, strings
+** in a (coach: the first coach's e-mail, or NULL). 1, 0 none, -1 (err). */
+int store_offering_seed_view(db *d, arena *a, const char *code, pub_offering *o, buf *err);
+
+/* Link user_id to the offering with role ("coach"); linking twice is a
+** no-op. 0 or -1 (err). */
+int store_offering_staff_add(db *d, int64_t offering_id, int64_t user_id, const char *role, buf *err);
+
+/* The stored panel resources of course slug, strings in a. 1, 0 when the
+** course is new, -1 (err). */
+int store_course_panel(db *d, arena *a, const char *slug, pub_panel *p, buf *err);
+
+/* Inside publishing, after the puts: the items that are no longer published
+** (their key left the files, or their course did), not archived, and that
+** participant data refers to. Participant data is any table with a column
+** declared REFERENCES course_items(id), found in the schema. *list (in a)
+** and *n; 0 or -1 (err). */
+int store_items_removed_with_data(db *d, arena *a, removed_item **list, int *n, buf *err);
+
+/* Mark an unpublished item archived: its participant data stays, it is no
+** longer counted as removed. Exactly one row must change. 0 or -1 (err). */
+int store_item_archive(db *d, int64_t item_id, buf *err);
+
+/* The unanswered requests for dates of course slug, in a. 0 or -1 (err). */
+int store_date_requests_waiting(db *d, arena *a, const char *slug, date_request **list, int *n, buf *err);
+
+/* Mark request id answered by offering_id; exactly one unanswered row must
+** change. 0 or -1 (err). */
+int store_date_request_sent(db *d, int64_t id, int64_t offering_id, time_t now, buf *err);
 
 /* Bump the content version and commit. 0 or -1 (rolled back). */
 int store_publish_commit(db *d, buf *err);

@@ -24,7 +24,10 @@
 #include "date.h"
 #include "db.h"
 #include "log.h"
+#include "notify.h"
+#include "pages.h"
 #include "publish.h"
+#include "store_content.h"
 #include "serve.h"
 
 struct command {
@@ -129,43 +132,95 @@ static int cmd_migrate(config *cfg, int argc, char **argv)
     return 0;
 }
 
+/* The announce hook of a publish: queue the "dates announced" message for
+** the new offering code to email, through the app's templates. */
+static int announce_dates(void *ctx, const char *email, const char *code)
+{
+    app *ap = ctx;
+    json_t *o = store_offering(ap->db, code);
+    if (!o)
+        return -1;
+    arena *a = arena_new(0);
+    page_offering(a, o, date_today());
+    json_object_set_new(o, "full_url", json_string(arena_printf(a, "%s/offerings/%s", ap->cfg->base_url, code)));
+    json_t *ctx_json = json_pack("{s:O}", "offering", o);
+    const char *subject = arena_printf(a, "New dates: %s", json_string_value(json_object_get(o, "course_title")));
+    int rc = ctx_json ? notify_mail(ap, "dates_announced", subject, email, NULL, ctx_json, NULL) : -1;
+    json_decref(ctx_json);
+    json_decref(o);
+    arena_free(a);
+    return rc;
+}
+
 /* `journeys publish`: validate and publish the courses folder. */
 static int cmd_publish(config *cfg, int argc, char **argv)
 {
     int32_t today = date_today();
+    const char **archive = calloc((size_t)argc + 1, sizeof *archive);
+    int n_archive = 0;
+    if (!archive)
+        return 1;
     for (int i = 1; i < argc; i++) {
         const char *v;
         if (!strcmp(argv[i], "--dir")) {
             if (!(v = option_value(argc, argv, &i)))
-                return 2;
+                goto usage;
             set_str(&cfg->courses, v);
         } else if (!strcmp(argv[i], "--today")) {
             if (!(v = option_value(argc, argv, &i)) || date_parse(v, &today) != 0) {
                 fprintf(stderr, "journeys publish: --today takes a date as YYYY-MM-DD\n");
-                return 2;
+                goto usage;
             }
+        } else if (!strcmp(argv[i], "--archive")) {
+            if (!(v = option_value(argc, argv, &i)))
+                goto usage;
+            archive[n_archive++] = v;
         } else if (!strcmp(argv[i], "--no-demo")) {
             cfg->demo = 0;
         } else {
             fprintf(stderr, "journeys publish: unknown option %s (try --help)\n", argv[i]);
-            return 2;
+            goto usage;
         }
     }
     db *d = open_migrated(cfg);
-    if (!d)
+    if (!d) {
+        free(archive);
         return 1;
-    buf err = BUF_INIT;
+    }
+    db_close(d);
+    app ap;
+    buf err = BUF_INIT, notes = BUF_INIT;
+    if (app_load(&ap, cfg, &err) != 0 || app_open_db(&ap, &err) != 0) {
+        fprintf(stderr, "%s", buf_str(&err));
+        buf_free(&err);
+        free(archive);
+        return 1;
+    }
+    publish_opts o = {cfg->courses, today, cfg->demo, archive, n_archive, announce_dates, &ap};
     publish_report rep;
-    int rc = publish_courses(d, cfg->courses, today, cfg->demo, &rep, &err);
+    int rc = publish_courses(ap.db, &o, &rep, &notes, &err);
+    fputs(buf_str(&notes), stdout);
     if (rc != 0) {
         fprintf(stderr, "%sNothing was published; the site still shows the previous content.\n", buf_str(&err));
     } else {
         printf("published %d courses and %d items; %d offerings added, %d already scheduled\n",
                rep.courses, rep.items, rep.offerings_added, rep.offerings_kept);
+        if (rep.not_applied)
+            printf("%d file change%s not applied: the database owns offerings and panel resources once they exist; "
+                   "edit them in the staff pages\n", rep.not_applied, rep.not_applied == 1 ? " was" : "s were");
+        if (rep.archived)
+            printf("%d item%s archived\n", rep.archived, rep.archived == 1 ? "" : "s");
+        if (rep.announced)
+            printf("%d visitor%s told of new dates\n", rep.announced, rep.announced == 1 ? "" : "s");
     }
     buf_free(&err);
-    db_close(d);
+    buf_free(&notes);
+    app_free(&ap);
+    free(archive);
     return rc ? 1 : 0;
+usage:
+    free(archive);
+    return 2;
 }
 
 struct fake_request {
@@ -337,10 +392,13 @@ static const struct command commands[] = {
      "journeys migrate\n"
      "  Apply the numbered schema migrations the database does not have yet.\n"},
     {"publish", cmd_publish,
-     "journeys publish [--dir DIR] [--today YYYY-MM-DD] [--no-demo]\n"
+     "journeys publish [--dir DIR] [--today YYYY-MM-DD] [--no-demo] [--archive [COURSE/]KEY]...\n"
      "  Validate the courses folder (default: courses), render its Markdown and replace\n"
      "  the published content in one transaction. Mistakes are reported as file:line and\n"
-     "  nothing changes. --today anchors the demonstration weeks; --no-demo leaves them out.\n"},
+     "  nothing changes. --today anchors the demonstration weeks; --no-demo leaves them out.\n"
+     "  Offerings and panel resources already in the database keep their values; each file\n"
+     "  change not applied is listed. An item whose key left the files while participant data\n"
+     "  refers to it stops the publish unless named with --archive (repeatable).\n"},
     {"request", cmd_request,
      "journeys request METHOD URI [BODY]\n"
      "  Serve one request without a server and print the raw response (for debugging).\n"

@@ -76,7 +76,11 @@ if [ "${SKIP_BROWSER:-0}" != 1 ] && { [ -z "${ONLY:-}" ] || [ "$ONLY" = browser 
         sleep 0.1
     done
     if [ "$up" = 1 ]; then
-        run browser env BASE_URL="http://127.0.0.1:$port" node tests/browser/run.mjs
+        # A staff account for the staff pages' checks.
+        printf 'browser-staff-password\n' | JOURNEYS_PATHS_VAR="$dir/var" JOURNEYS_PATHS_DATABASE="$dir/var/journeys.db" \
+            "${BUILD:-build}/journeys" user add browser-staff@example.org --name "Browser Staff" --role staff >/dev/null
+        run browser env BASE_URL="http://127.0.0.1:$port" STAFF_EMAIL=browser-staff@example.org \
+            STAFF_PASSWORD=browser-staff-password node tests/browser/run.mjs
     else
         cat "$dir/stack.log"
         failed=$((failed + 1))

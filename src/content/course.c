@@ -25,6 +25,8 @@
 #define MAX_MINUTES 600
 #define MAX_HOURS 40
 #define MAX_WEEK 99
+#define MAX_ITEM_KEY 60
+#define NKEYS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define MAX_CAPACITY 100000
 
 /* ---- reporting ---------------------------------------------------------- */
@@ -508,6 +510,21 @@ static int is_email(const char *v)
     return 1;
 }
 
+/* Non-zero when v is an item key: words of lower-case letters and digits
+** joined by single hyphens, 1 to MAX_ITEM_KEY bytes. */
+static int is_item_key(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > MAX_ITEM_KEY || v[0] == '-' || v[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i];
+        if (c == '-' ? v[i + 1] == '-' : !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return 0;
+    }
+    return 1;
+}
+
 /* ---- front matter --------------------------------------------------------- */
 
 /* Join lines [from, to) of t with '\n' into an arena string, leaving out
@@ -575,9 +592,10 @@ typedef enum list_kind { LIST_PLAYLIST, LIST_DISCUSSIONS, LIST_ACTIVITIES } list
 
 static const keyspec PLAYLIST_KEYS[] = {
     {"kind", KEY_REQUIRED}, {"minutes", KEY_REQUIRED}, {"link", KEY_REQUIRED}, {"source", 0},
+    {"key", KEY_REQUIRED},
 };
-static const keyspec DISCUSSION_KEYS[] = {{"minutes", 0}};
-static const keyspec ACTIVITY_KEYS[] = {{"submit", KEY_REQUIRED}, {"minutes", KEY_REQUIRED}};
+static const keyspec DISCUSSION_KEYS[] = {{"minutes", 0}, {"key", KEY_REQUIRED}};
+static const keyspec ACTIVITY_KEYS[] = {{"submit", KEY_REQUIRED}, {"minutes", KEY_REQUIRED}, {"key", KEY_REQUIRED}};
 
 static const char *const PLAYLIST_KINDS[] = {
     "article", "report", "video", "podcast", "book", "case-study", "tool", "template",
@@ -634,6 +652,16 @@ static int is_item_heading(line l, line *title)
 /* Fill it from its keys, checking the values this kind of list needs. */
 static void item_values(loader *L, const text *t, list_kind kind, const kvset *keys, item *it)
 {
+    const kv *key = kv_get(keys, "key");
+    if (key) {
+        it->key = key->val;
+        it->key_line = key->line;
+        if (!is_item_key(key->val))
+            report(L, t->rel, key->line,
+                   "key '%.70s' must be 1 to %d lower-case letters and digits in words joined by single "
+                   "hyphens, like 'public-narrative'",
+                   key->val, MAX_ITEM_KEY);
+    }
     get_minutes(L, t, kv_get(keys, "minutes"), &it->minutes);
     if (kind == LIST_PLAYLIST) {
         const kv *k = kv_get(keys, "kind");
@@ -696,9 +724,9 @@ static void sections(loader *L, const text *t, list_kind kind, const char **intr
     const keyspec *spec = kind == LIST_PLAYLIST      ? PLAYLIST_KEYS
                           : kind == LIST_DISCUSSIONS ? DISCUSSION_KEYS
                                                      : ACTIVITY_KEYS;
-    int nspec = kind == LIST_PLAYLIST      ? (int)(sizeof PLAYLIST_KEYS / sizeof PLAYLIST_KEYS[0])
-                : kind == LIST_DISCUSSIONS ? 1
-                                           : 2;
+    int nspec = kind == LIST_PLAYLIST      ? NKEYS(PLAYLIST_KEYS)
+                : kind == LIST_DISCUSSIONS ? NKEYS(DISCUSSION_KEYS)
+                                           : NKEYS(ACTIVITY_KEYS);
     int *heads = arena_alloc(L->a, (size_t)(t->n + 1) * sizeof(int));
     line *titles = arena_alloc(L->a, (size_t)(t->n + 1) * sizeof(line));
     int nh = 0;
@@ -748,8 +776,6 @@ static const keyspec PANEL_KEYS[] = {
     {"panelist", KEY_REPEAT},
 };
 
-#define NKEYS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 /* Read course.md text t into c. */
 static void course_md(loader *L, const text *t, course *c)
 {
@@ -781,7 +807,10 @@ static void panel_md(loader *L, const text *t, course *c)
         check_https(L, t, video, "video");
         c->panel_video = video->val;
     }
-    get_minutes(L, t, kv_get(&keys, "minutes"), &c->panel_minutes);
+    c->panel_video_line = video ? video->line : 0;
+    const kv *minutes = kv_get(&keys, "minutes");
+    c->panel_minutes_line = minutes ? minutes->line : 0;
+    get_minutes(L, t, minutes, &c->panel_minutes);
     c->panelists = arena_zalloc(L->a, (size_t)(keys.n + 1) * sizeof(panelist));
     for (int i = 0; i < keys.n; i++) {
         if (keys.v[i].empty || strcmp(keys.v[i].key, "panelist") != 0)
@@ -796,6 +825,8 @@ static void panel_md(loader *L, const text *t, course *c)
                    "panelist must be 'Name | role, organisation' (one '|', text on both sides)");
             continue;
         }
+        if (!c->panelists_line)
+            c->panelists_line = keys.v[i].line;
         panelist *p = &c->panelists[c->n_panelists++];
         p->name = arena_strndup(L->a, name.s, name.n);
         p->role = arena_strndup(L->a, role.s, role.n);
@@ -824,6 +855,30 @@ static const char *const COURSE_FILES[] = {
     "course.md", "panel.md", "transcript.md", "playlist.md", "discussions.md", "activities.md",
 };
 
+/* Report every item key of c used twice within the course (keys are the
+** items' identity, so they must be unique across its three lists). */
+static void check_item_keys(loader *L, const course *c)
+{
+    const item *lists[3] = {c->playlist, c->prompts, c->activities};
+    const int counts[3] = {c->n_playlist, c->n_prompts, c->n_activities};
+    static const char *const files[3] = {"playlist.md", "discussions.md", "activities.md"};
+    for (int a = 0; a < 3; a++)
+        for (int i = 0; i < counts[a]; i++) {
+            const item *it = &lists[a][i];
+            if (!it->key)
+                continue;
+            int dup = 0;
+            for (int b = 0; b <= a && !dup; b++)
+                for (int j = 0; j < (b == a ? i : counts[b]) && !dup; j++)
+                    if (lists[b][j].key && !strcmp(lists[b][j].key, it->key)) {
+                        report(L, arena_printf(L->a, "%s/%s", c->dir, files[a]), it->key_line,
+                               "key '%s' is already used in %s line %d; each item of a course needs "
+                               "its own key", it->key, files[b], lists[b][j].key_line);
+                        dup = 1;
+                    }
+        }
+}
+
 /* Read every file of course folder c->dir into c. */
 static void load_course(loader *L, course *c)
 {
@@ -849,6 +904,7 @@ static void load_course(loader *L, course *c)
             break;
         }
     }
+    check_item_keys(L, c);
 }
 
 /* Read series.md into out. */
@@ -1098,8 +1154,23 @@ static void offering(loader *L, const text *t, int no, const kvset *keys, int32_
     o->coach = kv_val(keys, "coach");
     o->season = kv_val(keys, "season");
     o->currency = "USD";
+    static const char *const names[] = {"course", "starts", "ends", "price", "currency", "capacity",
+                                        "opens", "closes", "coach", "season", "demo"};
+    int *lines[] = {&o->at.course, &o->at.starts, &o->at.ends, &o->at.price, &o->at.currency,
+                    &o->at.capacity, &o->at.opens, &o->at.closes, &o->at.coach, &o->at.season, &o->at.demo};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const kv *k = kv_get(keys, names[i]);
+        *lines[i] = k ? k->line : no;
+    }
+    if (!kv_get(keys, "starts") && kv_get(keys, "week"))
+        o->at.starts = o->at.ends = kv_get(keys, "week")->line;
 
-    const kv *p = kv_get(keys, "code");
+    const kv *p = kv_get(keys, "coach");
+    if (p && (!is_email(p->val) || strlen(p->val) > 254))
+        report(L, t->rel, p->line,
+               "coach '%.60s' must be the coach's e-mail address (their account on the site)", p->val);
+
+    p = kv_get(keys, "code");
     if (p && !is_word(p->val, 40, "-"))
         report(L, t->rel, p->line,
                "code '%.50s' must be 1 to 40 lower-case letters, digits and hyphens", p->val);

@@ -10,6 +10,7 @@
 #include "escape.h"
 #include "log.h"
 #include "router.h"
+#include "store_content.h"
 
 /* Whether s looks like one of our tokens (so junk is never looked up). */
 static int token_shaped(const char *s)
@@ -105,8 +106,8 @@ int access_allows(const request *rq, enum access_what what, int64_t owner_id)
     switch (what) {
     case ACCESS_OWN:
         return owner_id == u->id;
-    case ACCESS_FACILITATE:
-        return !strcmp(u->role, "coach") && owner_id == u->id;
+    case ACCESS_FACILITATE:   /* owner_id is the offering: its coach, by an offering_staff row */
+        return !strcmp(u->role, "coach") && store_offering_staff_has(rq->app->db, owner_id, u->id, "coach") == 1;
     case ACCESS_STAFF:
         return 0;
     }

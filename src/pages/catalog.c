@@ -5,10 +5,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
 #include "app.h"
 #include "date.h"
 #include "ical.h"
+#include "log.h"
+#include "mail.h"
 #include "pages.h"
+#include "store_accounts.h"
 #include "store_content.h"
 
 /* Add a course object's hours_label ("4–6 hours", "5 hours") and url. */
@@ -23,6 +27,19 @@ static void course_labels(request *rq, json_t *c)
                                                            json_string_value(json_object_get(c, "slug")))));
 }
 
+/* Decorate one offering for the public pages as seen on day today: a
+** finished offering has no seats left and nothing to add to a calendar. */
+static void decorate(request *rq, json_t *o, int32_t today)
+{
+    page_offering(rq->a, o, today);
+    int past = json_is_true(json_object_get(o, "is_past"));
+    if (past) {
+        json_object_set_new(o, "seats_left", json_integer(0));
+        json_object_set_new(o, "seats_label", json_string("No seats left"));
+    }
+    json_object_set_new(o, "show_calendar", json_boolean(!past));
+}
+
 /* Every offering (demo ones when configured), decorated for today. */
 static json_t *offerings(request *rq, const char *slug, int32_t today)
 {
@@ -30,7 +47,7 @@ static json_t *offerings(request *rq, const char *slug, int32_t today)
     size_t i;
     json_t *o;
     json_array_foreach(all, i, o)
-        page_offering(rq->a, o, today);
+        decorate(rq, o, today);
     return all;
 }
 
@@ -61,6 +78,7 @@ static json_t *course_cards(request *rq, json_t *all_offerings)
         }
         json_object_set_new(c, "offerings", mine);
         json_object_set(c, "next_offering", next ? next : json_null());
+        json_object_set_new(c, "notify_url", json_string(arena_printf(rq->a, "/courses/%s/notify", slug)));
     }
     return courses;
 }
@@ -136,9 +154,16 @@ int page_course(request *rq, response *rs)
     json_object_set_new(course, "total_playlist_minutes", json_integer(minutes));
     json_int_t pos = json_integer_value(json_object_get(course, "position"));
     json_t *courses = store_courses(rq->app->db);
-    json_t *ctx = json_pack("{s:o, s:O, s:o, s:o, s:o}", "course", course,
-                            "description", json_object_get(course, "summary"),
-                            "offerings", offerings(rq, rq->param[0], date_today()),
+    json_t *list = offerings(rq, rq->param[0], date_today());
+    int upcoming = 0;
+    size_t j;
+    json_t *o;
+    json_array_foreach(list, j, o)
+        upcoming |= ahead(o);
+    json_object_set_new(course, "notify_url", json_string(arena_printf(rq->a, "/courses/%s/notify", rq->param[0])));
+    json_t *ctx = json_pack("{s:o, s:O, s:o, s:b, s:o, s:o}", "course", course,
+                            "description", json_object_get(course, "summary"), "offerings", list,
+                            "has_upcoming", upcoming,
                             "prev", neighbour(rq, courses, pos - 1), "next", neighbour(rq, courses, pos + 1));
     json_decref(courses);
     const char *title = arena_strdup(rq->a, json_string_value(json_object_get(course, "title")));
@@ -175,7 +200,7 @@ int page_offering_show(request *rq, response *rs)
         rq->message = "There is no offering at this address. The calendar lists every offering.";
         return 404;
     }
-    page_offering(rq->a, o, date_today());
+    decorate(rq, o, date_today());
     json_t *course = store_course(rq->app->db, json_string_value(json_object_get(o, "course_slug")));
     if (!course) {
         json_decref(o);
@@ -188,9 +213,16 @@ int page_offering_show(request *rq, response *rs)
     return page_render(rq, rs, "pages/offering", ctx, title, "calendar");
 }
 
-/* Fill rs with a calendar of the given offerings. */
+/* Fill rs with a calendar of the given offerings; a demonstration
+** offering's title says so ("[Demo] Purpose and Vision"). */
 static int ics_response(request *rq, response *rs, json_t *list, const char *name)
 {
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o)
+        if (json_is_true(json_object_get(o, "demo")))
+            json_object_set_new(o, "course_title", json_string(arena_printf(rq->a, "[Demo] %s",
+                json_string_value(json_object_get(o, "course_title")))));
     page_ics(rq->app, rq->a, list, name, &rs->body);
     rs->content_type = "text/calendar; charset=utf-8";
     return 0;
@@ -213,11 +245,77 @@ int page_offering_ics(request *rq, response *rs)
         return 404;
     }
     json_t *list = json_pack("[o]", o);
-    const char *name = arena_strdup(rq->a, json_string_value(json_object_get(o, "course_title")));
+    const char *name = arena_printf(rq->a, "%s%s", json_is_true(json_object_get(o, "demo")) ? "[Demo] " : "",
+                                    json_string_value(json_object_get(o, "course_title")));
     int rc = ics_response(rq, rs, list, name);
     http_header(rs, "Content-Disposition", arena_printf(rq->a, "attachment; filename=\"%s.ics\"", rq->param[0]));
     json_decref(list);
     return rc;
+}
+
+/* Render the "tell me about new dates" form for course (consumed) with the
+** e-mail given so far and an error for it, if any. */
+static int notify_form(request *rq, response *rs, json_t *course, const char *email, const char *error)
+{
+    course_labels(rq, course);
+    json_t *ctx = json_pack("{s:o, s:{s:s}, s:b}", "course", course, "values", "email", email, "has_errors",
+                            error != NULL);
+    if (error) {
+        json_object_set_new(ctx, "error", json_string(error));
+        rs->status = 422;
+    }
+    const char *title = arena_printf(rq->a, "New dates for %s", json_string_value(json_object_get(course, "title")));
+    return page_render(rq, rs, "pages/course_notify", ctx, title, "courses");
+}
+
+int page_course_notify(request *rq, response *rs)
+{
+    json_t *course = store_course(rq->app->db, rq->param[0]);
+    if (!course) {
+        rq->message = "There is no course at this address. The catalog lists every course.";
+        return 404;
+    }
+    if (strcmp(rq->method, "POST"))
+        return notify_form(rq, rs, course, rq->session ? rq->session->u.email : "", NULL);
+    const char *email = kv_get(&rq->form, "email");
+    email = email ? arena_strdup(rq->a, email) : "";
+    while (*email == ' ' || *email == '\t')
+        email++;
+    char *end = (char *)email + strlen(email);
+    while (end > email && (end[-1] == ' ' || end[-1] == '\t'))
+        *--end = '\0';
+    if (!*email || strlen(email) > 254 || !mail_addr_valid(email))
+        return notify_form(rq, rs, course, email,
+                           *email ? "Enter an e-mail address like name@school.org." : "Enter your e-mail address.");
+    time_t now = time(NULL);
+    if (!store_rate_hit(rq->app->db, arena_printf(rq->a, "dates:ip:%.60s", rq->remote_addr ? rq->remote_addr : ""),
+                        now, 3600, 20)) {
+        json_decref(course);
+        rq->message = "Too many requests from your network. Please wait an hour and try again.";
+        return 429;
+    }
+    int rc = store_date_request_add(rq->app->db, rq->param[0], email, now);
+    if (rc < 0) {
+        log_error("cannot keep a request for dates: %s", db_errmsg(rq->app->db));
+        json_decref(course);
+        http_header(rs, "Retry-After", "60");
+        rq->message = "Your request could not be kept just now. Please try again in a minute.";
+        return 503;
+    }
+    if (rc == 0) {
+        json_decref(course);
+        rq->message = "There is no course at this address. The catalog lists every course.";
+        return 404;
+    }
+    const char *title = json_string_value(json_object_get(course, "title"));
+    json_t *ctx = json_pack("{s:s, s:s, s:s, s:s}", "heading", "We will let you know",
+                            "message", arena_printf(rq->a, "We will e-mail %s once, when new dates for %s are "
+                                                           "announced. Nothing else is sent to this address.",
+                                                    email, title),
+                            "link_url", arena_printf(rq->a, "/courses/%s", rq->param[0]),
+                            "link_label", arena_printf(rq->a, "Back to %s", title));
+    json_decref(course);
+    return page_render(rq, rs, "pages/notice", ctx, "We will let you know", "courses");
 }
 
 int page_health(request *rq, response *rs)

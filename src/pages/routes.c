@@ -18,6 +18,8 @@ const route pages_routes[] = {
     {"GET", "/", page_home, R_CACHE},
     {"GET", "/courses", page_courses, R_CACHE},
     {"GET", "/courses/" SLUG, page_course, R_CACHE},
+    {"GET", "/courses/" SLUG "/notify", page_course_notify, 0},
+    {"POST", "/courses/" SLUG "/notify", page_course_notify, R_FORM | R_CSRF},
     {"GET", "/calendar", page_calendar, R_CACHE},
     {"GET", "/calendar\\.ics", page_calendar_ics, R_CACHE},
     {"GET", "/offerings/" SLUG "\\.ics", page_offering_ics, R_CACHE},

@@ -4,8 +4,11 @@
 */
 #include "store_content.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "arena.h"
 
 /* Column i as a JSON string, or JSON null when SQL NULL. */
 static json_t *col_str(sqlite3_stmt *st, int i)
@@ -159,7 +162,9 @@ json_t *store_course(db *d, const char *slug)
 
 #define OFFERING_SQL \
     "SELECT o.code, c.slug, c.title, c.position, o.starts, o.ends, o.price_cents, o.currency," \
-    " o.capacity, o.opens, o.closes, o.coach_name, o.season, o.demo," \
+    " o.capacity, o.opens, o.closes, (SELECT u.name FROM offering_staff s JOIN users u ON u.id = s.user_id" \
+    "   WHERE s.offering_id = o.id AND s.role = 'coach' ORDER BY s.created_at, u.id LIMIT 1) AS coach," \
+    " o.season, o.demo," \
     " (SELECT count(*) FROM enrolments e WHERE e.offering_id = o.id AND (e.status = 'active'" \
     "   OR (e.status = 'pending' AND e.hold_until > unixepoch())" \
     "   OR (e.status = 'offered' AND e.offer_until > unixepoch()))) AS taken, o.id, o.updated_at" \
@@ -260,7 +265,9 @@ int64_t store_put_course(db *d, const pub_course *c, buf *err)
         " tagline = excluded.tagline, summary = excluded.summary, hours_min = excluded.hours_min,"
         " hours_max = excluded.hours_max, overview_html = excluded.overview_html,"
         " outcomes = excluded.outcomes, panel_title = excluded.panel_title,"
-        " panel_video = excluded.panel_video, panel_minutes = excluded.panel_minutes,"
+        " panel_video = COALESCE(courses.panel_video, excluded.panel_video),"
+        " panel_minutes = CASE WHEN courses.panel_video IS NULL THEN excluded.panel_minutes"
+        "   ELSE courses.panel_minutes END,"
         " panel_summary_html = excluded.panel_summary_html, transcript_html = excluded.transcript_html,"
         " playlist_intro_html = excluded.playlist_intro_html,"
         " discussions_intro_html = excluded.discussions_intro_html,"
@@ -318,7 +325,8 @@ int store_put_item(db *d, int64_t course_id, const pub_item *it, buf *err)
         " submit, body_html, published) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1)"
         " ON CONFLICT(course_id, section, key) DO UPDATE SET position = excluded.position,"
         " title = excluded.title, kind = excluded.kind, minutes = excluded.minutes, link = excluded.link,"
-        " source = excluded.source, submit = excluded.submit, body_html = excluded.body_html, published = 1");
+        " source = excluded.source, submit = excluded.submit, body_html = excluded.body_html, published = 1,"
+        " archived_at = NULL");
     sqlite3_bind_int64(st, 1, course_id);
     bind_text(st, 2, it->section);
     bind_text(st, 3, it->key);
@@ -333,12 +341,12 @@ int store_put_item(db *d, int64_t course_id, const pub_item *it, buf *err)
     return run(d, st, err, "save a course item");
 }
 
-int store_seed_offering(db *d, const pub_offering *o, buf *err)
+int store_seed_offering(db *d, const pub_offering *o, int64_t *id, buf *err)
 {
     sqlite3_stmt *st = db_stmt(d,
         "INSERT INTO offerings(code, course_id, starts, ends, price_cents, currency, capacity, opens, closes,"
-        " coach_name, season, demo, created_at, updated_at)"
-        " SELECT ?1, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12 FROM courses WHERE slug = ?13"
+        " season, demo, created_at, updated_at)"
+        " SELECT ?1, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 FROM courses WHERE slug = ?12"
         " ON CONFLICT(code) DO NOTHING");
     bind_text(st, 1, o->code);
     bind_text(st, 2, o->starts);
@@ -348,14 +356,290 @@ int store_seed_offering(db *d, const pub_offering *o, buf *err)
     sqlite3_bind_int(st, 6, o->capacity);
     bind_text(st, 7, o->opens);
     bind_text(st, 8, o->closes);
-    bind_text(st, 9, o->coach);
-    bind_text(st, 10, o->season);
-    sqlite3_bind_int(st, 11, o->demo);
-    sqlite3_bind_int64(st, 12, (sqlite3_int64)time(NULL));
-    bind_text(st, 13, o->course_slug);
+    bind_text(st, 9, o->season);
+    sqlite3_bind_int(st, 10, o->demo);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)time(NULL));
+    bind_text(st, 12, o->course_slug);
     if (run(d, st, err, "save an offering"))
         return -1;
-    return db_changes(d) > 0;
+    int added = db_changes(d) > 0;
+    st = db_stmt(d, "SELECT id FROM offerings WHERE code = ?1");
+    bind_text(st, 1, o->code);
+    int rc = sqlite3_step(st);
+    *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    db_done(st);
+    if (rc != SQLITE_ROW)
+        return fail(d, err, "read back an offering");
+    return added;
+}
+
+int store_offering_seed_view(db *d, arena *a, const char *code, pub_offering *o, buf *err)
+{
+    sqlite3_stmt *st = db_stmt(d,
+        "SELECT o.code, c.slug, o.starts, o.ends, o.opens, o.closes, o.currency, o.season, o.price_cents,"
+        " o.capacity, o.demo, (SELECT u.email FROM offering_staff s JOIN users u ON u.id = s.user_id"
+        "   WHERE s.offering_id = o.id AND s.role = 'coach' ORDER BY s.created_at, u.id LIMIT 1)"
+        " FROM offerings o JOIN courses c ON c.id = o.course_id WHERE o.code = ?1");
+    bind_text(st, 1, code);
+    memset(o, 0, sizeof *o);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        o->code = db_col(a, st, 0);
+        o->course_slug = db_col(a, st, 1);
+        o->starts = db_col(a, st, 2);
+        o->ends = db_col(a, st, 3);
+        o->opens = db_col(a, st, 4);
+        o->closes = db_col(a, st, 5);
+        o->currency = db_col(a, st, 6);
+        o->season = db_col(a, st, 7);
+        o->price_cents = sqlite3_column_int64(st, 8);
+        o->capacity = sqlite3_column_int(st, 9);
+        o->demo = sqlite3_column_int(st, 10);
+        o->coach = db_col(a, st, 11);
+    }
+    db_done(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return fail(d, err, "read an offering");
+}
+
+int store_offering_staff_add(db *d, int64_t offering_id, int64_t user_id, const char *role, buf *err)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO offering_staff(offering_id, user_id, role, created_at)"
+                                  " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
+    sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, user_id);
+    bind_text(st, 3, role);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+    return run(d, st, err, "link a coach to an offering");
+}
+
+int store_offering_staff_has(db *d, int64_t offering_id, int64_t user_id, const char *role)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT 1 FROM offering_staff WHERE offering_id = ?1 AND user_id = ?2"
+                                  " AND role = ?3");
+    sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, user_id);
+    bind_text(st, 3, role);
+    int rc = sqlite3_step(st);
+    db_done(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_course_panel(db *d, arena *a, const char *slug, pub_panel *p, buf *err)
+{
+    memset(p, 0, sizeof *p);
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, panel_video, panel_minutes FROM courses WHERE slug = ?1");
+    bind_text(st, 1, slug);
+    int rc = sqlite3_step(st);
+    int64_t id = 0;
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        p->video = db_col(a, st, 1);
+        p->minutes = sqlite3_column_int(st, 2);
+    }
+    db_done(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return fail(d, err, "read a course's panel");
+    st = db_stmt(d, "SELECT name, role, (SELECT count(*) FROM panelists WHERE course_id = ?1)"
+                    " FROM panelists WHERE course_id = ?1 ORDER BY position");
+    sqlite3_bind_int64(st, 1, id);
+    int i = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!p->names) {
+            int n = sqlite3_column_int(st, 2);
+            p->names = arena_alloc(a, sizeof *p->names * (size_t)(n + 1));
+            p->roles = arena_alloc(a, sizeof *p->roles * (size_t)(n + 1));
+        }
+        p->names[i] = db_col(a, st, 0);
+        p->roles[i] = db_col(a, st, 1);
+        i++;
+    }
+    db_done(st);
+    p->n = i;
+    return rc == SQLITE_DONE ? 1 : fail(d, err, "read a course's panelists");
+}
+
+/* The tables holding participant data about course items: every column
+** declared REFERENCES course_items(id), read from the schema itself, so a
+** table added by a later migration is covered without a change here. Calls
+** fn(table, column, ctx) for each; stops and returns fn's non-zero result,
+** or returns 0, or -1 with err. */
+static int item_data_columns(db *d, buf *err, int (*fn)(db *, const char *, const char *, void *), void *ctx)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT m.name, f.\"from\" FROM sqlite_schema m,"
+                                  " pragma_foreign_key_list(m.name) f"
+                                  " WHERE m.type = 'table' AND f.\"table\" = 'course_items' ORDER BY m.name");
+    int n = 0, cap = 0, rc;
+    char **names = NULL;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n + 2 > cap) {
+            cap = cap ? cap * 2 : 8;
+            char **grown = realloc(names, sizeof *names * (size_t)cap);
+            if (!grown) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            names = grown;
+        }
+        names[n++] = strdup((const char *)sqlite3_column_text(st, 0));
+        names[n++] = strdup((const char *)sqlite3_column_text(st, 1));
+    }
+    db_done(st);
+    int out = rc == SQLITE_DONE ? 0 : fail(d, err, "list the tables that refer to course items");
+    for (int i = 0; i + 1 < n && out == 0; i += 2)
+        out = names[i] && names[i + 1] ? fn(d, names[i], names[i + 1], ctx) : fail(d, err, "out of memory");
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return out;
+}
+
+/* Append identifier s to b for use between double quotes. */
+static void quote_ident(buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '"')
+            buf_putc(b, '"');
+        buf_putc(b, *s);
+    }
+}
+
+/* What item_removed_visit collects. */
+typedef struct removed_ctx {
+    arena *a;
+    buf *err;
+    removed_item **list;
+    int *n;
+} removed_ctx;
+
+/* Add the unpublished, unarchived items with rows in table.column. The
+** identifiers come from the schema (never from input); they are quoted. */
+static int item_removed_visit(db *d, const char *table, const char *column, void *vctx)
+{
+    removed_ctx *c = vctx;
+    buf sql = BUF_INIT;
+    buf_puts(&sql, "SELECT i.id, co.slug, i.section, i.key, i.title, count(*) FROM course_items i"
+                   " JOIN courses co ON co.id = i.course_id JOIN \"");
+    quote_ident(&sql, table);
+    buf_puts(&sql, "\" x ON x.\"");
+    quote_ident(&sql, column);
+    buf_puts(&sql, "\" = i.id WHERE (i.published = 0 OR co.published = 0) AND i.archived_at IS NULL"
+                   " GROUP BY i.id ORDER BY co.position, i.section, i.position");
+    sqlite3_stmt *st = NULL;
+    int rc = buf_failed(&sql) ? SQLITE_NOMEM
+                              : sqlite3_prepare_v2(db_handle(d), buf_str(&sql), -1, &st, NULL);
+    buf_free(&sql);
+    if (rc != SQLITE_OK)
+        return fail(d, c->err, "look for participant data on removed items");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        removed_item *r = NULL;
+        for (int i = 0; i < *c->n && !r; i++)
+            if ((*c->list)[i].id == id)
+                r = &(*c->list)[i];
+        if (!r) {
+            removed_item *grown = arena_alloc(c->a, sizeof *grown * (size_t)(*c->n + 1));
+            if (*c->n)
+                memcpy(grown, *c->list, sizeof *grown * (size_t)*c->n);
+            *c->list = grown;
+            r = &grown[(*c->n)++];
+            memset(r, 0, sizeof *r);
+            r->id = id;
+            r->course_slug = db_col(c->a, st, 1);
+            r->section = db_col(c->a, st, 2);
+            r->key = db_col(c->a, st, 3);
+            r->title = db_col(c->a, st, 4);
+            r->tables = "";
+        }
+        r->rows += sqlite3_column_int64(st, 5);
+        r->tables = arena_printf(c->a, "%s%s%s", r->tables, *r->tables ? ", " : "", table);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(d, c->err, "look for participant data on removed items");
+}
+
+int store_items_removed_with_data(db *d, arena *a, removed_item **list, int *n, buf *err)
+{
+    *list = NULL;
+    *n = 0;
+    removed_ctx c = {a, err, list, n};
+    return item_data_columns(d, err, item_removed_visit, &c);
+}
+
+int store_item_archive(db *d, int64_t item_id, buf *err)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE course_items SET archived_at = ?2 WHERE id = ?1 AND published = 0"
+                                  " AND archived_at IS NULL");
+    sqlite3_bind_int64(st, 1, item_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+    if (run(d, st, err, "archive a course item"))
+        return -1;
+    if (db_changes(d) != 1) {
+        buf_puts(err, "database: the course item to archive changed meanwhile; publish again\n");
+        return -1;
+    }
+    return 0;
+}
+
+int store_date_request_add(db *d, const char *slug, const char *email, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO date_requests(course_id, email, created_at)"
+                                  " SELECT id, ?2, ?3 FROM courses WHERE slug = ?1 AND published = 1"
+                                  " ON CONFLICT(course_id, email) DO UPDATE SET sent_at = NULL, offering_id = NULL,"
+                                  " created_at = excluded.created_at");
+    bind_text(st, 1, slug);
+    bind_text(st, 2, email);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+    int rc = sqlite3_step(st);
+    db_done(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    return db_changes(d) == 1 ? 1 : 0;
+}
+
+int store_date_requests_waiting(db *d, arena *a, const char *slug, date_request **list, int *n, buf *err)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT r.id, r.email FROM date_requests r JOIN courses c ON c.id = r.course_id"
+                                  " WHERE c.slug = ?1 AND r.sent_at IS NULL ORDER BY r.id");
+    bind_text(st, 1, slug);
+    *list = NULL;
+    *n = 0;
+    int rc, cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            date_request *grown = arena_alloc(a, sizeof *grown * (size_t)cap);
+            if (*n)
+                memcpy(grown, *list, sizeof *grown * (size_t)*n);
+            *list = grown;
+        }
+        (*list)[*n].id = sqlite3_column_int64(st, 0);
+        (*list)[*n].email = db_col(a, st, 1);
+        (*n)++;
+    }
+    db_done(st);
+    return rc == SQLITE_DONE ? 0 : fail(d, err, "list the requests for new dates");
+}
+
+int store_date_request_sent(db *d, int64_t id, int64_t offering_id, time_t now, buf *err)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE date_requests SET sent_at = ?3, offering_id = ?2"
+                                  " WHERE id = ?1 AND sent_at IS NULL");
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, offering_id);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+    if (run(d, st, err, "mark a request for dates as answered"))
+        return -1;
+    if (db_changes(d) != 1) {
+        buf_puts(err, "database: a request for dates was answered meanwhile; publish again\n");
+        return -1;
+    }
+    return 0;
 }
 
 int store_publish_commit(db *d, buf *err)

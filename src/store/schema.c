@@ -221,6 +221,28 @@ static const char *const migrations[] = {
     "  detail TEXT\n"
     ") STRICT;\n"
     "CREATE INDEX audit_by_subject ON audit_log(subject);\n",
+    /* 3: content: offering staff as accounts, archived course items, and
+    ** visitors waiting to hear of new dates. offerings.coach_name stays for
+    ** older readers but is no longer written; the coach is in offering_staff. */
+    "CREATE TABLE offering_staff(\n"
+    "  offering_id INTEGER NOT NULL REFERENCES offerings(id) ON DELETE CASCADE,\n"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),\n"
+    "  role TEXT NOT NULL,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (offering_id, user_id, role)\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "CREATE INDEX offering_staff_by_user ON offering_staff(user_id, role);\n"
+    "ALTER TABLE course_items ADD COLUMN archived_at INTEGER;\n"
+    "CREATE TABLE date_requests(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,\n"
+    "  email TEXT NOT NULL COLLATE NOCASE,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  sent_at INTEGER,\n"
+    "  offering_id INTEGER REFERENCES offerings(id),\n"
+    "  UNIQUE (course_id, email)\n"
+    ") STRICT;\n"
+    "CREATE INDEX date_requests_waiting ON date_requests(course_id) WHERE sent_at IS NULL;\n",
 };
 
 int schema_count(void)

@@ -313,6 +313,75 @@ test('registered page and cancel confirmation', async (page) => {
   assert(/Refunded|Cancelled/.test(await page.textContent('main')), 'the registration is cancelled');
 });
 
+// ------------------------------------------------------- phone width
+
+const PHONE = { width: 390, height: 844 };
+
+// At the current viewport: the page does not scroll sideways
+// (document.documentElement.scrollWidth <= innerWidth) and every action in
+// main (links, buttons, form fields) lies inside the viewport.
+async function checkFits(page, label) {
+  const res = await page.evaluate(() => {
+    const w = window.innerWidth;
+    const sel = 'main a, main button, main input:not([type="hidden"]), main select, main textarea';
+    const out = [...document.querySelectorAll(sel)]
+      .filter((e) => {
+        const r = e.getBoundingClientRect();
+        return r.width > 0 && r.height > 0 && (r.left < -0.5 || r.right > w + 0.5);
+      })
+      .map((e) => (e.textContent || e.getAttribute('name') || e.tagName).trim().replace(/\s+/g, ' ').slice(0, 60));
+    return { sw: document.documentElement.scrollWidth, w, out };
+  });
+  assert(res.sw <= res.w, `${label}: the page scrolls sideways at ${res.w} px (scrollWidth ${res.sw})`);
+  assert(res.out.length === 0, `${label}: off-screen at ${res.w} px: ${res.out.join(' | ')}`);
+}
+
+// Visits each path at phone width and checks that it fits.
+async function checkPhonePages(page, paths) {
+  await page.setViewportSize(PHONE);
+  for (const p of paths) {
+    await visit(page, p);
+    await checkFits(page, p);
+    await screenshot(page, 'phone' + p.replace(/[^a-z0-9]+/gi, '-'));
+  }
+}
+
+test('phone width: catalog, course, calendar and offering pages fit', async (page) => {
+  await visit(page, '/courses');
+  const course = await firstHref(page, 'main a[href^="/courses/"]');
+  await visit(page, '/calendar');
+  const offering = await firstHref(page, 'main a[href^="/offerings/"]:not([href$=".ics"])');
+  await checkPhonePages(page, ['/', '/courses', course, '/calendar', offering, course + '/notify']);
+});
+
+test('phone width: my courses fits, with its actions on screen', async (page) => {
+  const stamp = Date.now();
+  await visit(page, '/signup');
+  await page.getByLabel(/name/i).first().fill('Ada Lovelace');
+  await page.getByLabel(/e-mail/i).first().fill(`ada${stamp}@example.org`);
+  await page.getByLabel(/password/i).first().fill('correct-horse-battery');
+  await page.getByLabel(/password/i).first().press('Enter');
+  await page.waitForURL(/\/my$/);
+  await visit(page, '/offerings/demo-pv');
+  await follow(page, 'main a[href$="/register"]');
+  await page.getByRole('button', { name: /continue/i }).click();
+  await page.waitForURL(/\/pay\//);
+  await checkPhonePages(page, ['/my']);
+  const actions = await page.locator('main .button, main button').count();
+  assert(actions > 0, 'My courses shows the registration with its actions');
+});
+
+test('phone width: staff tables fit, with their actions on screen', async (page) => {
+  const email = process.env.STAFF_EMAIL, password = process.env.STAFF_PASSWORD;
+  assert(email && password, 'STAFF_EMAIL and STAFF_PASSWORD name a staff account (tests/run.sh creates one)');
+  await visit(page, '/signin');
+  await page.getByLabel(/e-mail/i).first().fill(email);
+  await page.getByLabel(/password/i).first().fill(password);
+  await page.getByLabel(/password/i).first().press('Enter');
+  await page.waitForURL((u) => !/\/signin/.test(u.pathname));
+  await checkPhonePages(page, ['/staff', '/staff/offerings/demo-pv', '/staff/outbox', '/staff/codes']);
+});
+
 function parseArgs(argv) {
   const only = [];
   let list = false;

@@ -1,14 +1,22 @@
 /*
 ** test_site.c: the public site through real nginx and journeys serve:
-** every page, status codes, headers, HEAD, 304, bad input.
+** every page, status codes, headers, HEAD, 304, bad input; finished and
+** demonstration offerings; and, on a second stack without demo offerings
+** and with a real SMTP server, a visitor asking to hear of new dates and
+** the message that publishing a new offering sends them.
 */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "browser.h"
 #include "check.h"
+#include "db.h"
 #include "harness.h"
+#include "smtp.h"
 
 static stack s;
+static smtp_server mail;
 
 /* GET path and check the status; returns the response (caller frees). */
 static http_res get(const char *path, long want)
@@ -115,6 +123,174 @@ static void test_ical(void)
     http_res_free(&r);
 }
 
+/* A finished offering has no seats and nothing to add to a calendar; a
+** demonstration offering says so in the feeds. */
+static void test_past_and_demo(void)
+{
+    http_res r = get("/offerings/pv-2019-10", 200);
+    CHECK_CONTAINS(buf_str(&r.body), "No seats left");
+    CHECK(strstr(buf_str(&r.body), "Add to calendar") == NULL);
+    CHECK(strstr(buf_str(&r.body), "pv-2019-10.ics") == NULL);
+    http_res_free(&r);
+
+    r = get("/calendar", 200);
+    CHECK(strstr(buf_str(&r.body), "/offerings/pv-2019-10.ics") == NULL);
+    CHECK(strstr(buf_str(&r.body), "of 40 seats left") == NULL);
+    CHECK_CONTAINS(buf_str(&r.body), "/offerings/demo-pv.ics");
+    http_res_free(&r);
+
+    r = get("/courses/purpose-and-vision", 200);
+    CHECK(strstr(buf_str(&r.body), "/offerings/pv-2019-10.ics") == NULL);
+    CHECK_CONTAINS(buf_str(&r.body), "/offerings/demo-pv.ics");
+    CHECK(strstr(buf_str(&r.body), "No upcoming dates") == NULL);   /* the demo one is ahead */
+    http_res_free(&r);
+
+    r = get("/calendar.ics", 200);
+    CHECK_CONTAINS(buf_str(&r.body), "SUMMARY:[Demo] Purpose and Vision");
+    CHECK_CONTAINS(buf_str(&r.body), "SUMMARY:Purpose and Vision (");
+    http_res_free(&r);
+    r = get("/offerings/demo-gp.ics", 200);
+    CHECK_CONTAINS(buf_str(&r.body), "SUMMARY:[Demo] Graduate Profile");
+    http_res_free(&r);
+    r = get("/offerings/gp-2019-11.ics", 200);
+    CHECK(strstr(buf_str(&r.body), "[Demo]") == NULL);
+    http_res_free(&r);
+}
+
+/* Mail delivered so far that contains needle. */
+static int mail_count(const char *needle)
+{
+    buf all = BUF_INIT;
+    smtp_read_all(&mail, &all);
+    int n = 0;
+    for (const char *p = buf_str(&all); (p = strstr(p, needle)); p++)
+        n++;
+    buf_free(&all);
+    return n;
+}
+
+/* Wait (up to 15 s; the jobs process runs every second) for at least n
+** messages containing needle, polling the mail store. */
+static int wait_mail(const char *needle, int n)
+{
+    for (int i = 0; i < 300; i++) {
+        if (mail_count(needle) >= n)
+            return 1;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    fprintf(stderr, "mail containing \"%s\": %d, wanted %d\n", needle, mail_count(needle), n);
+    return 0;
+}
+
+/* One integer from the stack's database (sql selects one), or -1. */
+static long long db_int(const char *sql)
+{
+    buf err = BUF_INIT;
+    db *d = db_open(stack_path(&s, "var/journeys.db"), &err);
+    long long v = -1;
+    if (d) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db_handle(d), sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        db_close(d);
+    }
+    buf_free(&err);
+    return v;
+}
+
+/* With no upcoming offering, the course page and the home page say so and
+** a visitor can ask to hear of new dates (CSRF-checked, one row per
+** address and course); publishing a new offering of the course mails them
+** once, through the outbox and real SMTP. */
+static void test_notify_me(void)
+{
+    http_res r = get("/courses/sustainability", 200);
+    CHECK_CONTAINS(buf_str(&r.body), "No upcoming dates are scheduled for this course yet");
+    CHECK_CONTAINS(buf_str(&r.body), "href=\"/courses/sustainability/notify\"");
+    http_res_free(&r);
+    r = get("/", 200);
+    CHECK_CONTAINS(buf_str(&r.body), "href=\"/courses/sustainability/notify\"");
+    CHECK_CONTAINS(buf_str(&r.body), "No upcoming dates yet");
+    http_res_free(&r);
+    r = get("/courses/no-such-course/notify", 404);
+    http_res_free(&r);
+
+    browser b;
+    browser_open(&b, &s);
+    /* no CSRF token: refused, nothing kept */
+    CHECK(browser_post(&b, "/courses/sustainability/notify", "email=visitor%40example.org", &r) == 0);
+    CHECK(r.status == 403);
+    http_res_free(&r);
+    CHECK(db_int("SELECT count(*) FROM date_requests") == 0);
+    /* a bad address: 422 with a message, nothing kept */
+    CHECK(browser_submit(&b, "/courses/sustainability/notify", "/courses/sustainability/notify",
+                         "email=not-an-address", &r) == 0);
+    CHECK(r.status == 422);
+    CHECK_CONTAINS(buf_str(&r.body), "Enter an e-mail address like name@school.org.");
+    http_res_free(&r);
+    CHECK(db_int("SELECT count(*) FROM date_requests") == 0);
+    /* the real thing, twice: one row, a confirmation on the page */
+    for (int i = 0; i < 2; i++) {
+        CHECK(browser_submit(&b, "/courses/sustainability/notify", "/courses/sustainability/notify",
+                             "email=+Visitor%40Example.org+", &r) == 0);
+        CHECK(r.status == 200);
+        CHECK_CONTAINS(buf_str(&r.body), "We will e-mail Visitor@Example.org once, when new dates for Sustainability");
+        http_res_free(&r);
+    }
+    CHECK(browser_submit(&b, "/courses/alignment/notify", "/courses/alignment/notify", "email=other%40example.org",
+                         &r) == 0);
+    CHECK(r.status == 200);
+    http_res_free(&r);
+    CHECK(db_int("SELECT count(*) FROM date_requests") == 2);
+    CHECK(db_int("SELECT count(*) FROM date_requests WHERE sent_at IS NULL") == 2);
+    browser_close(&b);
+
+    /* staff publish a new offering of the course: the visitor is told once */
+    time_t later = time(NULL) + 60L * 86400;
+    struct tm tm;
+    gmtime_r(&later, &tm);
+    char starts[16], ends[16], block[512], cmd[1024];
+    strftime(starts, sizeof starts, "%Y-%m-%d", &tm);
+    later += 4L * 86400;
+    gmtime_r(&later, &tm);
+    strftime(ends, sizeof ends, "%Y-%m-%d", &tm);
+    snprintf(block, sizeof block, "\ncode: su-next\ncourse: sustainability\nstarts: %s\nends: %s\nprice: 50.00\n"
+                                  "capacity: 30\ncoach: maya.okafor@mastery.org\nseason: Next season\n", starts, ends);
+    FILE *f = fopen(stack_path(&s, "courses/calendar.txt"), "a");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(block, f);
+        fclose(f);
+    }
+    buf out = BUF_INIT;
+    int rc = stack_run(&s, "\"${BUILD:-build}\"/journeys publish 2>&1", &out);
+    CHECK(rc == 0);
+    CHECK_CONTAINS(buf_str(&out), "1 offerings added");
+    CHECK_CONTAINS(buf_str(&out), "1 visitor told of new dates");
+    buf_free(&out);
+    CHECK(db_int("SELECT count(*) FROM outbox WHERE recipient = 'Visitor@Example.org'") == 1);
+    CHECK(db_int("SELECT count(*) FROM date_requests WHERE sent_at IS NOT NULL AND offering_id ="
+                 " (SELECT id FROM offerings WHERE code = 'su-next')") == 1);
+    CHECK(db_int("SELECT count(*) FROM date_requests WHERE sent_at IS NULL") == 1);   /* alignment still waits */
+    CHECK(wait_mail("X-RcptTo: Visitor@Example.org", 1));
+    CHECK(wait_mail("Subject: New dates: Sustainability", 1));
+    CHECK(mail_count("/offerings/su-next") >= 1);
+    CHECK(db_int("SELECT count(*) FROM outbox WHERE recipient = 'Visitor@Example.org' AND sent_at IS NOT NULL") == 1);
+
+    /* publishing again adds nothing and tells nobody again */
+    rc = stack_run(&s, "\"${BUILD:-build}\"/journeys publish 2>&1", &out);
+    CHECK(rc == 0);
+    CHECK(strstr(buf_str(&out), "told of new dates") == NULL);
+    buf_free(&out);
+    CHECK(db_int("SELECT count(*) FROM outbox WHERE recipient = 'Visitor@Example.org'") == 1);
+    snprintf(cmd, sizeof cmd, "SELECT count(*) FROM offering_staff os JOIN users u ON u.id = os.user_id"
+                              " JOIN offerings o ON o.id = os.offering_id"
+                              " WHERE o.code = 'su-next' AND u.email = 'maya.okafor@mastery.org' AND os.role = 'coach'");
+    CHECK(db_int(cmd) == 1);
+}
+
 /* HEAD, ETag and 304. */
 static void test_caching(void)
 {
@@ -214,8 +390,28 @@ int main(void)
     }
     test_pages();
     test_ical();
+    test_past_and_demo();
     test_caching();
     test_errors();
     CHECK(stack_stop(&s) == 0);
+
+    /* a second stack: no demo offerings, mail to a real SMTP server */
+    static char smtp_env[128];
+    if (smtp_start(&mail) != 0) {
+        CHECK(!"the SMTP server starts");
+        return check_done();
+    }
+    snprintf(smtp_env, sizeof smtp_env, "JOURNEYS_MAIL_SMTP_URL=%s", smtp_url(&mail));
+    const char *env[] = {smtp_env, "JOURNEYS_SITE_DEMO=false", "JOURNEYS_JOBS_INTERVAL=1",
+                         "JOURNEYS_MAIL_RETRY_SECONDS=1", NULL};
+    if (stack_start(&s, env) != 0) {
+        CHECK(!"the second stack starts");
+        stack_stop(&s);
+        smtp_stop(&mail);
+        return check_done();
+    }
+    test_notify_me();
+    CHECK(stack_stop(&s) == 0);
+    smtp_stop(&mail);
     return check_done();
 }

@@ -9,8 +9,14 @@
 ** problems were reported. Finally the real courses/ folder, when present in
 ** the working directory, must load without a problem.
 */
+#include "access.h"
+#include "app.h"
 #include "check.h"
 #include "course.h"
+#include "db.h"
+#include "publish.h"
+#include "store_accounts.h"
+#include "store_content.h"
 
 #include <ftw.h>
 #include <limits.h>
@@ -54,7 +60,7 @@ static const char CALENDAR[] =
     "price: 50.00\n"                     /* 7 */
     "capacity: 30\n"                     /* 8 */
     "opens: 2025-12-01\n"                /* 9 */
-    "coach: Maya Okafor\n"               /* 10 */
+    "coach: maya@example.org\n"          /* 10 */
     "season: 2025\xE2\x80\x93" "2026\n"  /* 11 */
     "\n"                                 /* 12 */
     "# a demonstration offering\n"       /* 13 */
@@ -104,27 +110,31 @@ static const char PLAYLIST[] =
     "minutes: 30\n"                      /* 5 */
     "link: https://example.org/pn\n"     /* 6 */
     "source: Harvard\n"                  /* 7 */
-    "\n"                                 /* 8 */
-    "Listen to this.\n"                  /* 9 */
-    "\n"                                 /* 10 */
-    "## The C# framework ##\n"           /* 11 */
-    "kind: framework\n"                  /* 12 */
-    "minutes: 15\n"                      /* 13 */
-    "link: https://example.org/fw\n"     /* 14 */
-    "\n"                                 /* 15 */
-    "```\n"                              /* 16 */
-    "## not an item\n"                   /* 17 */
-    "```\n";                             /* 18 */
+    "key: public-narrative-podcast\n"    /* 8 */
+    "\n"                                 /* 9 */
+    "Listen to this.\n"                  /* 10 */
+    "\n"                                 /* 11 */
+    "## The C# framework ##\n"           /* 12 */
+    "kind: framework\n"                  /* 13 */
+    "minutes: 15\n"                      /* 14 */
+    "link: https://example.org/fw\n"     /* 15 */
+    "key: framework\n"                   /* 16 */
+    "\n"                                 /* 17 */
+    "```\n"                              /* 18 */
+    "## not an item\n"                   /* 19 */
+    "```\n";                             /* 20 */
 
 static const char DISCUSSIONS[] =
     "Post in both.\n"
     "\n"
     "## Which starting point is yours?\n"
     "minutes: 20\n"
+    "key: starting-point\n"
     "\n"
     "Tell us.\n"
     "\n"
     "## Whose voice is missing?\n"
+    "key: whose-voice\n"
     "\n"
     "Discuss.\n";
 
@@ -132,6 +142,7 @@ static const char ACTIVITIES[] =
     "## Public narrative\n"
     "submit: A two-minute recording or a script\n"
     "minutes: 90\n"
+    "key: public-narrative\n"
     "\n"
     "Write it.\n";
 
@@ -316,11 +327,14 @@ static void test_valid_tree(void)
             CHECK_STR(p->source, "Harvard");
             CHECK_STR(p->body_md, "Listen to this.");
             CHECK(p->line == 3);
+            CHECK_STR(p->key, "public-narrative-podcast");
             p = &c->playlist[1];
             CHECK_STR(p->title, "The C# framework");
             CHECK_STR(p->kind, "framework");
             CHECK(p->source == NULL);
-            CHECK(p->line == 11);
+            CHECK(p->line == 12);
+            CHECK_STR(p->key, "framework");
+            CHECK(p->key_line == 16);
             CHECK_STR(p->body_md, "```\n## not an item\n```");
         }
         CHECK_STR(c->discussions_intro_md, "Post in both.");
@@ -331,7 +345,8 @@ static void test_valid_tree(void)
             CHECK_STR(c->prompts[0].body_md, "Tell us.");
             CHECK(c->prompts[1].minutes == 0);
             CHECK_STR(c->prompts[1].body_md, "Discuss.");
-            CHECK(c->prompts[1].line == 8);
+            CHECK(c->prompts[1].line == 9);
+            CHECK_STR(c->prompts[1].key, "whose-voice");
         }
         CHECK_STR(c->activities_intro_md, "");
         CHECK(c->n_activities == 1);
@@ -354,7 +369,7 @@ static void test_valid_tree(void)
         CHECK(o->capacity == 30);
         CHECK(o->opens == D_2025_12_01);
         CHECK(o->closes == D_2026_01_05 - 1);
-        CHECK_STR(o->coach, "Maya Okafor");
+        CHECK_STR(o->coach, "maya@example.org");
         CHECK_STR(o->season, "2025\xE2\x80\x93" "2026");
         CHECK(o->demo == 0);
         CHECK(o->line == 3);
@@ -541,50 +556,69 @@ static void test_panel_rules(void)
 static void test_section_rules(void)
 {
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: blog\nminutes: 5\nlink: https://x.org\n\ntext\n",
+            "## A\nkind: blog\nminutes: 5\nlink: https://x.org\nkey: a\n\ntext\n",
             "courses/01-purpose/playlist.md:2: ",
             "kind 'blog' is not one of article, report, video, podcast, book, case-study, tool, "
             "template, framework");
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: video\nminutes: 5\nlink: http://x.org\n\ntext\n",
+            "## A\nkind: video\nminutes: 5\nlink: http://x.org\nkey: a\n\ntext\n",
             "courses/01-purpose/playlist.md:4: ", "not an https:// URL");
     EXPECT1("01-purpose/playlist.md",
-            "intro\n\n## A\nkind: video\nminutes: 5\n\ntext\n",
+            "intro\n\n## A\nkind: video\nminutes: 5\nkey: a\n\ntext\n",
             "courses/01-purpose/playlist.md:3: ", "item is missing the required key 'link'");
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: video\nminutes: 5\nlink: https://x.org\n\n##\nkind: video\nminutes: 5\nlink: https://x.org\n",
-            "courses/01-purpose/playlist.md:6: ", "no title");
+            "## A\nkind: video\nminutes: 5\nlink: https://x.org\nkey: a\n\n##\nkind: video\nminutes: 5\nlink: https://x.org\nkey: b\n",
+            "courses/01-purpose/playlist.md:7: ", "no title");
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: video\nminutes: 5\nlink: https://x.org\n\n## ##\nkind: video\nminutes: 5\nlink: https://x.org\n",
-            "courses/01-purpose/playlist.md:6: ", "no title");
+            "## A\nkind: video\nminutes: 5\nlink: https://x.org\nkey: a\n\n## ##\nkind: video\nminutes: 5\nlink: https://x.org\nkey: b\n",
+            "courses/01-purpose/playlist.md:7: ", "no title");
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: video\nKind: video\nminutes: 5\nlink: https://x.org\n\ntext\n",
+            "## A\nkind: video\nKind: video\nminutes: 5\nlink: https://x.org\nkey: a\n\ntext\n",
             "courses/01-purpose/playlist.md:3: ", "malformed key line 'Kind: video'");
     {   /* the missing blank line also hides the link key after it */
         file o[] = {{"01-purpose/playlist.md",
                      "## A\nkind: video\nminutes: 5\nThe text starts too soon.\nlink: https://x.org\n", 0}};
-        expect_at(__LINE__, o, 1, "courses/01-purpose/playlist.md:4: ", "missing blank line", 2);
+        expect_at(__LINE__, o, 1, "courses/01-purpose/playlist.md:4: ", "missing blank line", 3);
     }
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: video\nminutes: 5\nlink: https://x.org\nminutes: 6\n\ntext\n",
+            "## A\nkind: video\nminutes: 5\nlink: https://x.org\nminutes: 6\nkey: a\n\ntext\n",
             "courses/01-purpose/playlist.md:5: ", "given twice");
     EXPECT1("01-purpose/playlist.md",
-            "## A\nkind: video\nminutes: 5\nlink: https://x.org\ncolour: red\n\ntext\n",
-            "courses/01-purpose/playlist.md:5: ", "unknown key 'colour' (allowed: kind, minutes, link, source)");
+            "## A\nkind: video\nminutes: 5\nlink: https://x.org\ncolour: red\nkey: a\n\ntext\n",
+            "courses/01-purpose/playlist.md:5: ", "unknown key 'colour' (allowed: kind, minutes, link, source, key)");
     EXPECT1("01-purpose/transcript.md", "---\ntitle: T\n---\nWords.\n",
             "courses/01-purpose/transcript.md:1: ", "takes no front matter; remove lines 1 to 3");
-    EXPECT1("01-purpose/playlist.md", "## A\nkind: vid\x1b[2Jeo\nminutes: 5\nlink: https://x.org\n",
+    EXPECT1("01-purpose/playlist.md", "## A\nkind: vid\x1b[2Jeo\nminutes: 5\nlink: https://x.org\nkey: a\n",
             "courses/01-purpose/playlist.md:2: ", "kind 'vid?[2Jeo'");
     EXPECT1("01-purpose/playlist.md", "Only an introduction.\n", "courses/01-purpose/playlist.md: ",
             "no items");
-    EXPECT1("01-purpose/discussions.md", "## Prompt\nWhat do you think?\n",
-            "courses/01-purpose/discussions.md:2: ", "expected 'key: value' lines straight after the heading");
-    EXPECT1("01-purpose/discussions.md", "## Prompt\nminutes: 0\n\nx\n",
+    {   /* the text straight after the heading also means the key is missing */
+        file o[] = {{"01-purpose/discussions.md", "## Prompt\nWhat do you think?\n", 0}};
+        expect_at(__LINE__, o, 1, "courses/01-purpose/discussions.md:2: ",
+                  "expected 'key: value' lines straight after the heading", 2);
+    }
+    EXPECT1("01-purpose/discussions.md", "## Prompt\nminutes: 0\nkey: p\n\nx\n",
             "courses/01-purpose/discussions.md:2: ", "minutes");
-    EXPECT1("01-purpose/activities.md", "## Do it\nminutes: 30\n\nx\n",
+    EXPECT1("01-purpose/activities.md", "## Do it\nminutes: 30\nkey: d\n\nx\n",
             "courses/01-purpose/activities.md:1: ", "missing the required key 'submit'");
-    EXPECT1("01-purpose/activities.md", "## Do it\nsubmit: a thing\nminutes: 30\nkind: video\n\nx\n",
-            "courses/01-purpose/activities.md:4: ", "unknown key 'kind' (allowed: submit, minutes)");
+    EXPECT1("01-purpose/activities.md", "## Do it\nsubmit: a thing\nminutes: 30\nkind: video\nkey: d\n\nx\n",
+            "courses/01-purpose/activities.md:4: ", "unknown key 'kind' (allowed: submit, minutes, key)");
+    /* item keys: required, slug syntax, unique across the course's three lists */
+    EXPECT1("01-purpose/activities.md", "## Do it\nsubmit: a thing\nminutes: 30\n\nx\n",
+            "courses/01-purpose/activities.md:1: ", "missing the required key 'key'");
+    static const char *const bad_keys[] = {"Public", "a--b", "-a", "a-", "a b", "a_b", "caf\xC3\xA9",
+                                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    for (size_t i = 0; i < sizeof bad_keys / sizeof *bad_keys; i++) {
+        char text[200];
+        snprintf(text, sizeof text, "## Do it\nsubmit: a thing\nminutes: 30\nkey: %s\n\nx\n", bad_keys[i]);
+        EXPECT1("01-purpose/activities.md", text, "courses/01-purpose/activities.md:4: ",
+                "must be 1 to 60 lower-case letters and digits");
+    }
+    EXPECT1("01-purpose/activities.md",
+            "## Do it\nsubmit: a thing\nminutes: 30\nkey: do-it\n\nx\n\n## Again\nsubmit: b\nminutes: 5\nkey: do-it\n",
+            "courses/01-purpose/activities.md:11: ", "key 'do-it' is already used in activities.md line 4");
+    EXPECT1("01-purpose/activities.md", "## Do it\nsubmit: a thing\nminutes: 30\nkey: whose-voice\n\nx\n",
+            "courses/01-purpose/activities.md:4: ", "key 'whose-voice' is already used in discussions.md line 10");
 }
 
 static char *calendar_with(const char *key, const char *value, const char *extra);
@@ -623,7 +657,7 @@ static void test_folder_and_encoding_rules(void)
             "---\ntitle: T\ntagline: surrogate \xED\xA0\x80\nhours: 5\nsummary: s\n---\n",
             "courses/01-purpose/course.md:3: ", "invalid UTF-8");
     {
-        char *text = calendar_with(NULL, NULL, "coach: Ma\xE2\x82ya\n");
+        char *text = calendar_with(NULL, NULL, "season: Ma\xE2\x82ya\n");
         file o[] = {{"calendar.txt", text, 0}};
         expect_at(__LINE__, o, 1, "courses/calendar.txt:7: ", "invalid UTF-8", 1);
         free(text);
@@ -718,7 +752,9 @@ static void test_calendar_rules(void)
                "capacity, opens, closes, coach, season, demo)");
     EXPECT_CAL("price", NULL, NULL, "courses/calendar.txt:1: ",
                "offering is missing the required key 'price'");
-    EXPECT_CAL(NULL, NULL, "coach: A\ncoach: B\n", "courses/calendar.txt:8: ", "given twice");
+    EXPECT_CAL(NULL, NULL, "coach: a@example.org\ncoach: b@example.org\n", "courses/calendar.txt:8: ", "given twice");
+    EXPECT_CAL(NULL, NULL, "coach: Maya Okafor\n", "courses/calendar.txt:7: ",
+               "coach 'Maya Okafor' must be the coach's e-mail address");
     EXPECT_CAL(NULL, NULL, "not a key line\n", "courses/calendar.txt:7: ", "expected a 'key: value' line");
     static const char *const bad_dates[] = {"2026-02-30", "2026-13-01", "26-01-01", "2026-1-5",
                                             "2025-02-29", "1900-02-29", "2026/01/05", "2026-00-10",
@@ -808,7 +844,7 @@ static void test_many_errors(void)
     file o[] = {
         {"series.md", "---\ntitle: T\ntagline: t\norganisation: o\nfoo: bar\n---\n", 0},
         {"01-purpose/course.md", "---\ntitle: T\ntagline: x\nhours: 99\nsummary: s\n---\n", 0},
-        {"01-purpose/playlist.md", "## A\nkind: blog\nminutes: 5\nlink: https://x.org\n\nx\n", 0},
+        {"01-purpose/playlist.md", "## A\nkind: blog\nminutes: 5\nlink: https://x.org\nkey: a\n\nx\n", 0},
         {"01-purpose/activities.md", NULL, 0},
         {"calendar.txt", "code: BAD\ncourse: nope\nstarts: 2026-01-05\nends: 2026-01-09\nprice: 1\ncapacity: 1\n", 0},
         {"7-x/a.md", "x", 0},
@@ -882,6 +918,191 @@ static void test_real_courses(void)
     arena_free(a);
 }
 
+/* ---- publishing into a database -------------------------------------- */
+
+/* What the announce hook was asked to send. */
+static int announced;
+static char announced_to[128], announced_code[64];
+
+/* The announce hook of the tests: records the call. */
+static int record_announce(void *ctx, const char *email, const char *code)
+{
+    (void)ctx;
+    announced++;
+    snprintf(announced_to, sizeof announced_to, "%s", email);
+    snprintf(announced_code, sizeof announced_code, "%s", code);
+    return 0;
+}
+
+/* Publish root into d; notes and err are reset first. */
+static int publish_into(db *d, const char *root, const char *const *archive, int n_archive, buf *notes, buf *err)
+{
+    buf_reset(notes);
+    buf_reset(err);
+    publish_opts o = {root, TODAY, 0, archive, n_archive, record_announce, NULL};
+    publish_report rep;
+    return publish_courses(d, &o, &rep, notes, err);
+}
+
+/* Replace root/rel with text. */
+static void rewrite(const char *root, const char *rel, const char *text)
+{
+    write_file(root, rel, text, strlen(text));
+}
+
+/* Whether the published course "purpose" lists a prompt with this key. */
+static int has_prompt(db *d, const char *key)
+{
+    json_t *c = store_course(d, "purpose");
+    int found = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(c, "prompts"), i, it)
+        found |= !strcmp(json_string_value(json_object_get(it, "key")), key);
+    json_decref(c);
+    return found;
+}
+
+/* Coaches become accounts linked to offerings; offerings and panel
+** resources in the database win over the files, and each difference is
+** listed; items keep their identity by key, and one holding participant
+** data is only dropped when archived; waiting visitors hear of new dates. */
+static void test_publish(void)
+{
+    char *root = make_tree(NULL, 0);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/../j.db", root);
+    buf err = BUF_INIT, notes = BUF_INIT;
+    db *d = db_open(path, &err);
+    CHECK(d && db_migrate(d, &err) == 0);
+    if (!d) {
+        drop_tree(root);
+        return;
+    }
+    arena *a = arena_new(0);
+
+    /* first publish: the coach's account is made, without a password */
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK_STR(buf_str(&err), "");
+    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:3: created a coach account for maya@example.org");
+    user u;
+    const char *pw = NULL;
+    CHECK(store_user_by_email(d, a, "maya@example.org", &u, &pw) == 1);
+    CHECK_STR(u.role, "coach");
+    CHECK_STR(u.name, "Maya");
+    CHECK(pw && !crypto_password_check("", pw) && !crypto_password_check("!", pw));
+    json_t *o = store_offering(d, "pv-2026-01");
+    CHECK(o != NULL);
+    CHECK_STR(json_string_value(json_object_get(o, "coach")), "Maya");
+    CHECK(store_offering_staff_has(d, json_integer_value(json_object_get(o, "id")), u.id, "coach") == 1);
+    CHECK(store_offering_staff_has(d, json_integer_value(json_object_get(o, "id")), u.id + 1, "coach") == 0);
+    {   /* the one access helper: a coach facilitates the offerings they are linked to, staff all */
+        int64_t oid = json_integer_value(json_object_get(o, "id"));
+        app ap = {0};
+        ap.db = d;
+        session sess = {0};
+        request rq = {0};
+        rq.app = &ap;
+        rq.session = &sess;
+        sess.u = u;
+        CHECK(access_allows(&rq, ACCESS_FACILITATE, oid) == 1);
+        CHECK(access_allows(&rq, ACCESS_FACILITATE, oid + 1000) == 0);
+        sess.u.id = u.id + 1000;   /* another coach */
+        CHECK(access_allows(&rq, ACCESS_FACILITATE, oid) == 0);
+        sess.u = u;
+        sess.u.role = "participant";
+        CHECK(access_allows(&rq, ACCESS_FACILITATE, oid) == 0);
+        sess.u.role = "staff";
+        CHECK(access_allows(&rq, ACCESS_FACILITATE, oid) == 1);
+        rq.session = NULL;
+        CHECK(access_allows(&rq, ACCESS_FACILITATE, oid) == 0);
+    }
+    json_decref(o);
+
+    /* the file changes capacity, coach and the panel: the database keeps them, and says so */
+    char *cal = strdup(CALENDAR);
+    memcpy(strstr(cal, "capacity: 30"), "capacity: 31", 12);
+    char *coach = strstr(cal, "maya@example.org");
+    memcpy(coach, "kate", 4);
+    rewrite(root, "calendar.txt", cal);
+    char *panel = strdup(PANEL);
+    memcpy(strstr(panel, "v/1"), "v/2", 3);
+    rewrite(root, "01-purpose/panel.md", panel);
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:8: offering pv-2026-01 exists; capacity 31 in the file, "
+                                    "30 in the database: not applied\n");
+    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:10: offering pv-2026-01 exists; coach kate@example.org in "
+                                    "the file, maya@example.org in the database: not applied\n");
+    CHECK_CONTAINS(buf_str(&notes), "courses/01-purpose/panel.md:3: the panel recording of purpose exists; video "
+                                    "https://video.example.org/v/2 in the file, https://video.example.org/v/1 in "
+                                    "the database: not applied\n");
+    o = store_offering(d, "pv-2026-01");
+    CHECK(json_integer_value(json_object_get(o, "capacity")) == 30);
+    CHECK_STR(json_string_value(json_object_get(o, "coach")), "Maya");
+    json_decref(o);
+    CHECK(store_user_by_email(d, a, "kate@example.org", &u, NULL) == 0);
+    json_t *c = store_course(d, "purpose");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(c, "panel"), "video_url")),
+              "https://video.example.org/v/1");
+    json_decref(c);
+
+    /* renaming a key without participant data is allowed (the item is new) */
+    char *disc = strdup(DISCUSSIONS);
+    memcpy(strstr(disc, "key: whose-voice"), "key: whose-views", 16);
+    rewrite(root, "01-purpose/discussions.md", disc);
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK(has_prompt(d, "whose-views") && !has_prompt(d, "whose-voice"));
+
+    /* with participant data on the item, removing its key is refused... */
+    CHECK(db_exec(d, "CREATE TABLE test_posts(id INTEGER PRIMARY KEY,"
+                     " item_id INTEGER NOT NULL REFERENCES course_items(id));"
+                     "INSERT INTO test_posts(item_id) SELECT id FROM course_items WHERE key = 'whose-views';",
+                  &err) == 0);
+    rewrite(root, "01-purpose/discussions.md", DISCUSSIONS);
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == -1);
+    CHECK_CONTAINS(buf_str(&err), "the prompt 'Whose voice is missing?' (key whose-views) of course purpose is no "
+                                  "longer in the files, but 1 row of participant data (test_posts) refer to it");
+    CHECK_CONTAINS(buf_str(&err), "--archive purpose/whose-views");
+    CHECK(has_prompt(d, "whose-views") && !has_prompt(d, "whose-voice"));
+    /* ...an archive entry that matches nothing is refused too... */
+    const char *typo[] = {"purpose/whose-views", "nothing-here"};
+    CHECK(publish_into(d, root, typo, 2, &notes, &err) == -1);
+    CHECK_CONTAINS(buf_str(&err), "--archive nothing-here: no item with this key");
+    CHECK(has_prompt(d, "whose-views"));
+    /* ...and archiving it keeps the data and retires the item */
+    CHECK(publish_into(d, root, typo, 1, &notes, &err) == 0);
+    CHECK_CONTAINS(buf_str(&notes), "archived the prompt 'Whose voice is missing?' (purpose/whose-views)");
+    CHECK(has_prompt(d, "whose-voice") && !has_prompt(d, "whose-views"));
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);   /* archived: no longer in the way */
+
+    /* a visitor waiting for dates hears of a new offering once */
+    CHECK(store_date_request_add(d, "purpose", "someone@example.org", 1) == 1);
+    CHECK(store_date_request_add(d, "no-such-course", "someone@example.org", 1) == 0);
+    announced = 0;
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK(announced == 0);
+    buf more = BUF_INIT;
+    buf_printf(&more, "%s\ncode: pv-2027-01\ncourse: purpose\nstarts: 2027-01-04\nends: 2027-01-08\n"
+                      "price: 50\ncapacity: 20\nseason: 2027\n", cal);
+    rewrite(root, "calendar.txt", buf_str(&more));
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK(announced == 1);
+    CHECK_STR(announced_to, "someone@example.org");
+    CHECK_STR(announced_code, "pv-2027-01");
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK(announced == 1);
+
+    buf_free(&more);
+    free(cal);
+    free(panel);
+    free(disc);
+    arena_free(a);
+    db_close(d);
+    buf_free(&err);
+    buf_free(&notes);
+    drop_tree(root);
+}
+
 int main(void)
 {
     test_valid_tree();
@@ -894,5 +1115,6 @@ int main(void)
     test_many_errors();
     test_frontmatter_hook();
     test_real_courses();
+    test_publish();
     return check_done();
 }
