@@ -221,6 +221,15 @@ static const char *const migrations[] = {
     "  detail TEXT\n"
     ") STRICT;\n"
     "CREATE INDEX audit_by_subject ON audit_log(subject);\n",
+    /* 3: money and seats: a registration's hold on its code's use, refunds
+    ** written as pending before the provider is called. */
+    "ALTER TABLE enrolments ADD COLUMN code_held INTEGER NOT NULL DEFAULT 0;\n"
+    "UPDATE enrolments SET code_held = 1 WHERE code_id IS NOT NULL AND status = 'active';\n"
+    "ALTER TABLE refunds ADD COLUMN status TEXT NOT NULL DEFAULT 'done'"
+    " CHECK (status IN ('pending', 'done', 'failed'));\n"
+    "ALTER TABLE refunds ADD COLUMN reason TEXT;\n"
+    "ALTER TABLE refunds ADD COLUMN settled_at INTEGER;\n"
+    "CREATE INDEX refunds_by_payment ON refunds(payment_id);\n",
 };
 
 int schema_count(void)
