@@ -60,12 +60,12 @@ int domain_refuse(domain *d, int rc, const char *field, const char *message);
 int domain_begin(domain *d);
 int domain_end(domain *d, int rc);
 
-/* Write an audit line for subject "enrolment:<id>" (or subject_kind:<id>)
-** by d->actor at d->now, inside the transaction. DOM_OK or DOM_ERROR. */
+/* Write an audit line for subject "enrolment:<id>" by d->actor at d->now,
+** inside the transaction. DOM_OK or DOM_ERROR (logged). */
 int domain_audit(domain *d, const char *action, int64_t enrolment_id, const char *detail);
 
-/* A store result that is -1 as DOM_UNAVAILABLE with the standard message:
-** convenience for rc = domain_store_failed(d) paths. */
+/* A failed store call (-1) as a result: DOM_UNAVAILABLE with a message
+** that says nothing changed and to try again. */
 int domain_store_failed(domain *d);
 
 #endif

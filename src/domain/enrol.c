@@ -678,6 +678,21 @@ int enrol_refund(domain *d, int64_t enrolment_id, int64_t amount_cents)
     return rc == DOM_OK ? enrol_refund_run(d, refund) : rc;
 }
 
+/* Expire the open checkouts of registration id at the provider, after the
+** change that made them pointless is committed. A payment that arrives all
+** the same is refunded by enrol_settle, so a failure is only logged. */
+static void expire_checkouts(domain *d, int64_t id)
+{
+    payment open[8];
+    int n = store_payments_open(d->db, d->a, id, open, 8);
+    for (int i = 0; i < n; i++) {
+        buf err = BUF_INIT;
+        if (pay_expire_session(d->cfg, open[i].session, &err) != 0)
+            log_warn("expiring checkout %s of enrolment %lld: %s", open[i].session, (long long)id, buf_str(&err));
+        buf_free(&err);
+    }
+}
+
 int enrol_cancel(domain *d, const enrolment *given)
 {
     int rc = domain_begin(d);
@@ -729,6 +744,8 @@ int enrol_cancel(domain *d, const enrolment *given)
         json_decref(ctx);
     }
     rc = domain_end(d, rc);
+    if (rc == DOM_OK && !strcmp(e.payment_status, "pending"))
+        expire_checkouts(d, e.id);
     if (rc == DOM_OK && refund > 0 && enrol_refund_run(d, refund) != DOM_OK) {
         log_error("refund %lld after cancelling enrolment %lld: %s", (long long)refund, (long long)e.id,
                   d->message ? d->message : "");
@@ -747,20 +764,18 @@ int enrol_accept(domain *d, const enrolment *given)
         return domain_end(d, rc);
     const char *ended = "This offer has ended. If a seat frees up again, we will e-mail you.";
     if (e.amount_cents == 0) {
-        rc = hold_code(d, &e);
-        if (rc == DOM_OK)
-            rc = enrol_activate(d, &e, "offered", STORE_LIVE, "waived");
-        if (rc == DOM_CONFLICT && !e.code_held && d->message && !strstr(d->message, "code"))
+        rc = enrol_activate(d, &e, "offered", STORE_LIVE, "waived");
+        if (rc == DOM_CONFLICT)
             d->message = ended;
     } else {
         rc = moved(d, store_enrolment_move(d->db, e.id, "offered", NULL, STORE_LIVE, "pending", "pending",
                                            d->now + (time_t)d->cfg->hold_minutes * 60, 0, d->now),
                    ended);
         if (rc == DOM_OK)
-            rc = hold_code(d, &e);
-        if (rc == DOM_OK)
             rc = domain_audit(d, "waitlist.accepted", e.id, NULL);
     }
+    if (rc == DOM_OK)
+        rc = hold_code(d, &e);
     return domain_end(d, rc);
 }
 
@@ -813,19 +828,9 @@ int enrol_waive(domain *d, const enrolment *given)
                    no);
     else if (rc == DOM_OK)
         rc = enrol_activate(d, &e, e.status, STORE_ANY_TIME, "waived");
-    payment open[8];
-    int n = 0;
-    if (rc == DOM_OK && (n = store_payments_open(d->db, d->a, e.id, open, 8)) < 0)
-        rc = domain_store_failed(d);
     rc = domain_end(d, rc);
-    /* The checkout is no longer needed: close it at the provider. If the
-    ** person pays all the same, enrol_settle refunds it. */
-    for (int i = 0; rc == DOM_OK && i < n; i++) {
-        buf err = BUF_INIT;
-        if (pay_expire_session(d->cfg, open[i].session, &err) != 0)
-            log_warn("expiring checkout %s after a waiver: %s", open[i].session, buf_str(&err));
-        buf_free(&err);
-    }
+    if (rc == DOM_OK)
+        expire_checkouts(d, e.id);
     return rc;
 }
 
