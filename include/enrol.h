@@ -33,14 +33,18 @@ typedef struct enrol_outcome {
 } enrol_outcome;
 
 /* Register person d->actor for offering off, paying by method ("card" or
-** "invoice"; invoice only when may_invoice) with code (may be ""). Checks
-** the registration window, the code and the seats, and counts the code's use
-** when a seat is held (a waitlisted place does not count it). Opens its own
+** "invoice"; invoice only when invoice_school is the id of the person's
+** member school that is invoiced, else 0) with code (may be ""). Checks the
+** registration window, the code and the seats, and counts the code's use
+** when a seat is held (a waitlisted place does not count it). An invoice
+** gets its own number and goes to the school's billing contact; the seat is
+** confirmed at once, or with [site] invoice_confirm = approval it waits
+** (pending, invoiced, holding its seat) for enrol_approve. Opens its own
 ** transaction. DOM_OK with out filled; DOM_INVALID with d->field for a bad
 ** method or code (nothing written); DOM_CONFLICT when registration is
 ** closed; DOM_UNAVAILABLE when the database failed (never taken for
 ** "already registered"). */
-int enrol_register(domain *d, const offering_row *off, const char *method, const char *code, int may_invoice,
+int enrol_register(domain *d, const offering_row *off, const char *method, const char *code, int64_t invoice_school,
                    enrol_outcome *out);
 
 /* Make registration e active with payment_status, moving it only from a
@@ -115,8 +119,12 @@ int enrol_decline(domain *d, const enrolment *e);
 ** commit (a payment that still arrives is refunded by enrol_settle). */
 int enrol_waive(domain *d, const enrolment *e);
 
-/* Staff mark an invoiced registration paid. */
+/* Staff mark an invoiced, confirmed registration paid (and its invoice). */
 int enrol_mark_paid(domain *d, const enrolment *e);
+
+/* Staff approve a registration waiting on its school's invoice: it is
+** confirmed, with the usual mail. DOM_CONFLICT when it is not waiting. */
+int enrol_approve(domain *d, const enrolment *e);
 
 /* Expire lapsed checkout holds and waitlist offers and pass the seats on,
 ** each in its own transaction with a conditional write (a hold or offer

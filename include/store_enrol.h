@@ -46,6 +46,13 @@ typedef struct refund_row {
     const char *reason;   /* staff, cancelled, automatic */
 } refund_row;
 
+typedef struct invoice_row {
+    int64_t id, amount_cents, created_at;
+    const char *number;   /* "INV-2026-0001" */
+    const char *school_name, *school_city, *school_country, *billing_name, *billing_email;
+    const char *currency, *status;   /* issued, paid, void */
+} invoice_row;
+
 typedef struct code_row {
     int64_t id;
     int percent_off;
@@ -56,7 +63,8 @@ int store_offering_row(db *d, arena *a, const char *code, offering_row *o);
 int store_offering_row_by_id(db *d, arena *a, int64_t id, offering_row *o);
 
 /* Seats held now: active registrations, checkouts still within their hold,
-** and waitlist offers still open. -1 on error. */
+** invoiced registrations waiting for staff approval, and waitlist offers
+** still open. -1 on error. */
 int store_seats_taken(db *d, int64_t offering_id, time_t now);
 
 /* The user's live (pending, active, waitlisted, offered) registration for an
@@ -128,6 +136,15 @@ int store_refund_get(db *d, arena *a, int64_t id, refund_row *r);
 int store_refund_settle(db *d, int64_t id, const char *provider_refund, time_t now);
 int store_refund_fail(db *d, int64_t id, time_t now);
 
+/* Invoices, numbered per calendar year (INV-YYYY-NNNN) in their own
+** sequence. issue: the invoice's id for registration enrolment_id to school
+** school_id, copying the school's name, place and billing contact; 0 when
+** the school is not invoiced or has no billing e-mail; -1. */
+int64_t store_invoice_issue(db *d, int64_t enrolment_id, int64_t school_id, int year, time_t now);
+int store_invoice_for(db *d, arena *a, int64_t enrolment_id, invoice_row *v);
+/* Move a registration's invoice from status from to status: 1, 0, -1. */
+int store_invoice_move(db *d, int64_t enrolment_id, const char *from, const char *status, time_t now);
+
 /* Record a provider event id: 1 if new, 0 if seen before (a replay), -1 error. */
 int store_event_record(db *d, const char *event_id, const char *type, int64_t payment_id, time_t now);
 
@@ -139,8 +156,8 @@ json_t *store_audit_for(db *d, const char *subject_prefix);
 ** (as store_offerings) under "offering". */
 json_t *store_user_enrolments(db *d, int64_t user_id);
 
-/* An offering's registrations for staff, with user and payment fields and
-** refund_pending_cents (refunds sent to the provider and not yet settled). */
+/* An offering's registrations for staff, with user and payment fields,
+** invoice_number (or null) and refund_pending_cents (refunds sent to the provider and not yet settled). */
 json_t *store_offering_enrolments(db *d, int64_t offering_id);
 
 /* Counts by status for an offering: {active, pending, waitlisted, offered}. */

@@ -117,7 +117,8 @@ static int store_all(db *d, arena *a, const series *s, publish_report *rep, buf 
             return -1;
     for (int i = 0; i < s->n_schools; i++) {
         const school_seed *sc = &s->schools[i];
-        if (store_school_put(d, sc->name, sc->city, sc->country, sc->invoice) != 0) {
+        if (store_school_put(d, sc->name, sc->city, sc->country, sc->invoice) != 0 ||
+            store_school_billing_put(d, sc->name, sc->billing_name, sc->billing_email) != 0) {
             buf_printf(err, "courses/schools.txt:%d: the school could not be saved: %s\n", sc->line, db_errmsg(d));
             return -1;
         }

@@ -5,6 +5,7 @@
 */
 #include "enrol.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -174,13 +175,57 @@ static int window_open(const offering_row *o, const char *today)
     return (!o->opens || strcmp(today, o->opens) >= 0) && strcmp(today, o->closes) <= 0 && strcmp(today, o->starts) < 0;
 }
 
-int enrol_register(domain *d, const offering_row *off, const char *method, const char *code, int may_invoice,
+/* Issue the invoice for registration e (the participant u) to school
+** school_id and queue it to the school's billing contact. In a
+** transaction. DOM_OK, DOM_INVALID when the school cannot be invoiced. */
+static int issue_invoice(domain *d, const enrolment *e, int64_t school_id, const offering_row *off)
+{
+    buf year = BUF_INIT;
+    date_iso(&year, date_from_time(d->now));
+    int y = atoi(buf_str(&year));
+    buf_free(&year);
+    int64_t id = store_invoice_issue(d->db, e->id, school_id, y, d->now);
+    if (id < 0)
+        return domain_store_failed(d);
+    if (id == 0)
+        return domain_refuse(d, DOM_INVALID, "method", "Your school has no billing contact on file, so we cannot "
+                             "invoice it yet. Please pay by card, or ask us to add your school's billing contact.");
+    invoice_row v;
+    if (store_invoice_for(d->db, d->a, e->id, &v) != 1)
+        return domain_store_failed(d);
+    buf when = BUF_INIT;
+    date_label(&when, date_from_time(d->now));
+    json_t *o = offering_ctx(d, off);
+    json_t *ctx = o ? json_pack("{s:o, s:{s:s}, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}",
+                                "offering", o, "course", "title", off->course_title, "invoice", "number", v.number,
+                                "date_label", buf_str(&when), "school_name", v.school_name, "school_city",
+                                v.school_city ? v.school_city : "", "school_country",
+                                v.school_country ? v.school_country : "", "billing_name",
+                                v.billing_name ? v.billing_name : "", "participant_name", e->user_name,
+                                "participant_email", e->user_email, "course_title", off->course_title, "dates_label",
+                                dates_text(d->a, off), "amount_label", enrol_money(d->a, v.amount_cents, v.currency),
+                                "reference", arena_printf(d->a, "JRN-%06lld", (long long)e->id))
+                    : NULL;
+    buf_free(&when);
+    int rc = ctx ? notify_queue(d, "invoice_issued", arena_printf(d->a, "Invoice %s: %s for %s", v.number,
+                                                                   off->course_title, e->user_name),
+                                v.billing_email, v.billing_name, ctx, NULL)
+                 : DOM_ERROR;
+    json_decref(ctx);
+    if (rc == DOM_OK)
+        rc = domain_audit(d, "invoice.issued", e->id,
+                          arena_printf(d->a, "%s to %s <%s>, %s", v.number, v.school_name, v.billing_email,
+                                       enrol_money(d->a, v.amount_cents, v.currency)));
+    return rc;
+}
+
+int enrol_register(domain *d, const offering_row *off, const char *method, const char *code, int64_t invoice_school,
                    enrol_outcome *out)
 {
     memset(out, 0, sizeof *out);
     if (strcmp(method, "card") && strcmp(method, "invoice"))
         return domain_refuse(d, DOM_INVALID, "method", "Choose how you will pay.");
-    if (!strcmp(method, "invoice") && !may_invoice)
+    if (!strcmp(method, "invoice") && !invoice_school)
         return domain_refuse(d, DOM_INVALID, "method", "Invoices are for member schools that have arranged them; "
                              "please pay by card, or ask your school to set this up.");
     if (strlen(code) > 64)
@@ -253,8 +298,19 @@ int enrol_register(domain *d, const offering_row *off, const char *method, const
         if (rc == DOM_CONFLICT)
             rc = domain_refuse(d, DOM_INVALID, "code", "That code has just been used up. Leave the field empty to "
                                "register at the full price.");
-        if (rc == DOM_OK && !out->checkout)
+        int invoiced = !out->checkout && amount > 0;
+        if (rc == DOM_OK && invoiced)
+            rc = issue_invoice(d, &e, invoice_school, off);
+        if (rc == DOM_OK && invoiced && !strcmp(d->cfg->invoice_confirm, "approval")) {
+            rc = moved(d, store_enrolment_move(d->db, e.id, "pending", "pending", STORE_ANY_TIME, NULL, "invoiced", 0,
+                                               0, d->now),
+                       "This registration has changed meanwhile.");
+            if (rc == DOM_OK)
+                rc = domain_audit(d, "registration.awaiting-approval", e.id, NULL);
+            out->flash = "invoice-pending";
+        } else if (rc == DOM_OK && !out->checkout) {
             rc = enrol_activate(d, &e, "pending", STORE_ANY_TIME, amount == 0 ? "waived" : "invoiced");
+        }
     }
     return domain_end(d, rc);
 }
@@ -709,6 +765,13 @@ int enrol_cancel(domain *d, const enrolment *given)
         rc = release_code(d, &e);
     if (rc == DOM_OK)
         rc = domain_audit(d, "registration.cancelled", e.id, NULL);
+    if (rc == DOM_OK && !strcmp(e.payment_status, "invoiced")) {
+        int ch = store_invoice_move(d->db, e.id, "issued", "void", d->now);
+        if (ch < 0)
+            rc = domain_store_failed(d);
+        else if (ch == 1)
+            rc = domain_audit(d, "invoice.void", e.id, NULL);
+    }
     if (rc == DOM_OK && held_seat)
         rc = enrol_offer_next(d, e.offering_id);
     int64_t refund = 0, refund_cents = 0;
@@ -839,11 +902,31 @@ int enrol_mark_paid(domain *d, const enrolment *e)
     int rc = domain_begin(d);
     if (rc != DOM_OK)
         return rc;
-    rc = moved(d, store_enrolment_move(d->db, e->id, "active,pending", "invoiced", STORE_ANY_TIME, NULL, "paid", 0, 0,
-                                       d->now),
-               "Only an invoiced registration can be marked paid.");
+    rc = moved(d, store_enrolment_move(d->db, e->id, "active", "invoiced", STORE_ANY_TIME, NULL, "paid", 0, 0, d->now),
+               "Only a confirmed registration invoiced to a school can be marked paid.");
+    if (rc == DOM_OK && store_invoice_move(d->db, e->id, "issued", "paid", d->now) < 0)
+        rc = domain_store_failed(d);
     if (rc == DOM_OK)
         rc = domain_audit(d, "payment.invoice-paid", e->id, enrol_money(d->a, e->amount_cents, e->currency));
+    return domain_end(d, rc);
+}
+
+int enrol_approve(domain *d, const enrolment *given)
+{
+    int rc = domain_begin(d);
+    if (rc != DOM_OK)
+        return rc;
+    enrolment e;
+    if ((rc = reload(d, given->id, &e)) != DOM_OK)
+        return domain_end(d, rc);
+    const char *no = "Only a registration waiting for approval of its school's invoice can be approved.";
+    if (strcmp(e.payment_status, "invoiced"))
+        return domain_end(d, domain_refuse(d, DOM_CONFLICT, NULL, no));
+    rc = enrol_activate(d, &e, "pending", STORE_ANY_TIME, "invoiced");
+    if (rc == DOM_CONFLICT)
+        d->message = no;
+    if (rc == DOM_OK)
+        rc = domain_audit(d, "registration.approved", e.id, NULL);
     return domain_end(d, rc);
 }
 

@@ -92,7 +92,8 @@ int page_register(request *rq, response *rs)
     code = code ? code : "";
     domain d = dom(rq);
     enrol_outcome out;
-    int rc = enrol_register(&d, &off, method, code, rq->session->u.school_invoice, &out);
+    const user *u = &rq->session->u;
+    int rc = enrol_register(&d, &off, method, code, u->school_invoice ? u->school_id : 0, &out);
     if (rc == DOM_INVALID || rc == DOM_CONFLICT)
         return register_again(rq, rs, ctx, d.field, d.message, code,
                               strcmp(method, "invoice") || (d.field && !strcmp(d.field, "method")) ? "card" : method);

@@ -70,7 +70,8 @@ int page_staff_offering(request *rq, response *rs)
         json_object_set_new(r, "payment_label", json_string(ps));
         json_object_set_new(r, "amount_label", json_string(enrol_money(rq->a, json_integer_value(json_object_get(r, "amount_cents")), cur)));
         json_object_set_new(r, "created_label", json_string(day_label(rq->a, json_integer_value(json_object_get(r, "created_at")))));
-        json_object_set_new(r, "can_mark_paid", json_boolean(!strcmp(ps, "invoiced")));
+        json_object_set_new(r, "can_mark_paid", json_boolean(!strcmp(ps, "invoiced") && !strcmp(st, "active")));
+        json_object_set_new(r, "can_approve", json_boolean(!strcmp(ps, "invoiced") && !strcmp(st, "pending")));
         json_object_set_new(r, "can_waive", json_boolean(strcmp(ps, "paid") && strcmp(ps, "waived") && strcmp(ps, "refunded") &&
                                                          strcmp(st, "cancelled") && strcmp(st, "refunded")));
         json_object_set_new(r, "can_refund", json_boolean(paid > 0));
@@ -83,6 +84,7 @@ int page_staff_offering(request *rq, response *rs)
         const char *base = arena_printf(rq->a, "/staff/registrations/%lld", (long long)id);
         json_object_set_new(r, "mark_paid_url", json_string(arena_printf(rq->a, "%s/paid", base)));
         json_object_set_new(r, "waive_url", json_string(arena_printf(rq->a, "%s/waive", base)));
+        json_object_set_new(r, "approve_url", json_string(arena_printf(rq->a, "%s/approve", base)));
         json_object_set_new(r, "refund_url", json_string(arena_printf(rq->a, "%s/refund", base)));
     }
     buf_free(&prefix);
@@ -154,6 +156,21 @@ int page_staff_mark_paid(request *rq, response *rs)
         return rc;
     }
     return back(rq, rs, &e, "marked-paid");
+}
+
+int page_staff_approve(request *rq, response *rs)
+{
+    enrolment e;
+    int st = load_reg(rq, &e);
+    if (st)
+        return st;
+    domain d = dom(rq);
+    int rc = enrol_approve(&d, &e);
+    if (rc != DOM_OK) {
+        rq->message = d.message;
+        return rc;
+    }
+    return back(rq, rs, &e, "approved");
 }
 
 int page_staff_waive(request *rq, response *rs)

@@ -107,6 +107,7 @@ int store_seats_taken(db *d, int64_t offering_id, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM enrolments WHERE offering_id = ?1 AND (status = 'active'"
                                   " OR (status = 'pending' AND hold_until > ?2)"
+                                  " OR (status = 'pending' AND payment_status = 'invoiced')"
                                   " OR (status = 'offered' AND offer_until > ?2))");
     sqlite3_bind_int64(st, 1, offering_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
@@ -482,6 +483,64 @@ int store_refund_fail(db *d, int64_t id, time_t now)
     return payment_refunded_add(d, payment_id, -amount, now) == 1 ? 1 : -1;
 }
 
+int64_t store_invoice_issue(db *d, int64_t enrolment_id, int64_t school_id, int year, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO invoices(number, year, seq, enrolment_id, school_id, school_name,"
+                                  " school_city, school_country, billing_name, billing_email, amount_cents, currency,"
+                                  " status, created_at, updated_at)"
+                                  " SELECT printf('INV-%04d-%04d', ?3, n.seq), ?3, n.seq, e.id, s.id, s.name, s.city,"
+                                  " s.country, s.billing_name, s.billing_email, e.amount_cents, e.currency, 'issued',"
+                                  " ?4, ?4 FROM enrolments e JOIN schools s ON s.id = ?2,"
+                                  " (SELECT COALESCE(max(seq), 0) + 1 AS seq FROM invoices WHERE year = ?3) n"
+                                  " WHERE e.id = ?1 AND s.invoice = 1 AND s.member = 1"
+                                  " AND COALESCE(s.billing_email, '') <> ''");
+    sqlite3_bind_int64(st, 1, enrolment_id);
+    sqlite3_bind_int64(st, 2, school_id);
+    sqlite3_bind_int(st, 3, year);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+    int rc = db_run(st);
+    if (rc != 0) {
+        log_error("store: %s", db_errmsg(d));
+        return rc;
+    }
+    return db_changes(d) > 0 ? db_last_id(d) : 0;
+}
+
+int store_invoice_for(db *d, arena *a, int64_t enrolment_id, invoice_row *v)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, number, school_name, school_city, school_country, billing_name,"
+                                  " billing_email, amount_cents, currency, status, created_at FROM invoices"
+                                  " WHERE enrolment_id = ?1");
+    sqlite3_bind_int64(st, 1, enrolment_id);
+    int found = read_row(st);
+    if (found == 1) {
+        v->id = sqlite3_column_int64(st, 0);
+        v->number = db_col(a, st, 1);
+        v->school_name = db_col(a, st, 2);
+        v->school_city = db_col(a, st, 3);
+        v->school_country = db_col(a, st, 4);
+        v->billing_name = db_col(a, st, 5);
+        v->billing_email = db_col(a, st, 6);
+        v->amount_cents = sqlite3_column_int64(st, 7);
+        v->currency = db_col(a, st, 8);
+        v->status = db_col(a, st, 9);
+        v->created_at = sqlite3_column_int64(st, 10);
+        db_done(st);
+    }
+    return found;
+}
+
+int store_invoice_move(db *d, int64_t enrolment_id, const char *from, const char *status, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE invoices SET status = ?3, updated_at = ?4 WHERE enrolment_id = ?1"
+                                  " AND status = ?2");
+    sqlite3_bind_int64(st, 1, enrolment_id);
+    db_bind_text(st, 2, from);
+    db_bind_text(st, 3, status);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+    return change(d, st);
+}
+
 int store_event_record(db *d, const char *event_id, const char *type, int64_t payment_id, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO payment_events(event_id, type, payment_id, received_at)"
@@ -541,6 +600,7 @@ json_t *store_offering_enrolments(db *d, int64_t offering_id)
                                   " 'paid_cents', (SELECT COALESCE(max(p.amount_cents - p.refunded_cents), 0)"
                                   "   FROM payments p WHERE p.enrolment_id = e.id AND p.status IN ('paid',"
                                   "   'partially_refunded')),"
+                                  " 'invoice_number', (SELECT v.number FROM invoices v WHERE v.enrolment_id = e.id),"
                                   " 'refund_pending_cents', (SELECT COALESCE(sum(f.amount_cents), 0) FROM refunds f"
                                   "   JOIN payments p ON p.id = f.payment_id WHERE p.enrolment_id = e.id"
                                   "   AND f.status = 'pending')))"
