@@ -354,6 +354,65 @@ static void test_offer_races(browser *staff)
     browser_close(&first);
 }
 
+/* An offer that runs out within a second, accepted again and again from six
+** sessions while the jobs sweep runs: either the accept or the lapse wins,
+** never both, and there is one confirmation or none. */
+static void test_accept_vs_sweep(browser *staff)
+{
+    CHECK(q_exec("UPDATE offerings SET capacity = 1 WHERE code = ?1", "demo-gp") == 0);
+    make_code(staff, "code=GPFREE&offering=demo-gp&percent_off=100&max_uses=&expires_on=");
+    browser first;
+    browser_open(&first, &s);
+    CHECK(sign_up(&first, "Sol+Seat", "sol%40example.org") == 303);
+    http_res r = register_for(&first, "demo-gp", "method=card&code=GPFREE");
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    static struct shot shots[6];
+    browser_open(&shots[0].b, &s);
+    CHECK(sign_up(&shots[0].b, "Tia+Tight", "tia%40example.org") == 303);
+    r = register_for(&shots[0].b, "demo-gp", "method=card&code=GPFREE");
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    long long sol = reg_of("sol@example.org"), tia = reg_of("tia@example.org");
+    char path[128], st[64], ids[32];
+    snprintf(path, sizeof path, "/registrations/%lld/cancel", sol);
+    browser_submit(&first, "/my", path, "", &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    CHECK_STR(reg_status(tia, st, sizeof st), "offered/unpaid");
+    for (int i = 1; i < 6; i++) {
+        browser_open(&shots[i].b, &s);
+        CHECK(sign_in(&shots[i].b, "tia%40example.org") == 303);
+    }
+    for (int i = 0; i < 6; i++) {
+        browser_get(&shots[i].b, "/my", &r);
+        char *c = browser_csrf(&r);
+        snprintf(shots[i].csrf, sizeof shots[i].csrf, "%s", c ? c : "");
+        free(c);
+        http_res_free(&r);
+        snprintf(shots[i].path, sizeof shots[i].path, "/registrations/%lld/accept", tia);
+    }
+    snprintf(ids, sizeof ids, "%lld", tia);
+    CHECK(q_exec("UPDATE enrolments SET offer_until = unixepoch() + 1 WHERE id = ?1", ids) == 0);
+    int won = 0, rounds = 0;
+    while (!strcmp(reg_status(tia, st, sizeof st), "offered/unpaid") && rounds++ < 400)
+        won += volley(shots, 6);
+    /* Whatever happened, later accepts change nothing. */
+    won += volley(shots, 6);
+    reg_status(tia, st, sizeof st);
+    CHECK(!strcmp(st, "active/waived") || !strcmp(st, "expired/unpaid"));
+    int active = !strcmp(st, "active/waived");
+    CHECK(won == active);
+    CHECK(confirmations("tia@example.org") == active);
+    CHECK(q_int("SELECT count(*) FROM audit_log WHERE action = 'registration.lapsed' AND subject = 'enrolment:' || ?1",
+                ids) == !active);
+    CHECK(q_int("SELECT count(*) FROM enrolments e JOIN offerings o ON o.id = e.offering_id WHERE o.code = ?1"
+                " AND e.status = 'active'", "demo-gp") <= 1);
+    for (int i = 0; i < 6; i++)
+        browser_close(&shots[i].b);
+    browser_close(&first);
+}
+
 /* The newest link to the staff action "kind" for registration id. */
 static void staff_action(char *out, size_t n, long long id, const char *kind)
 {
@@ -582,6 +641,7 @@ int main(void)
     test_failed_insert();
     test_code_limit();
     test_offer_races(&staff);
+    test_accept_vs_sweep(&staff);
     test_waive_open_checkout(&staff);
     test_refund_race(&staff);
 
