@@ -89,13 +89,19 @@ int enrol_checkout(domain *d, const enrolment *e, const char *customer_email, co
 ** left is read inside the transaction; a pending refund row reserves it;
 ** then the provider is called and the refund settled (a full refund ends the
 ** registration and frees its seat) or failed (the amount is free again).
-** DOM_CONFLICT "already refunded" for the losing click of two; DOM_INVALID
-** for an amount out of range; DOM_UNAVAILABLE when the provider failed. */
+** DOM_CONFLICT "already refunded" for the losing click of two, or when the
+** provider refused; DOM_INVALID for an amount out of range;
+** DOM_UNAVAILABLE when the provider did not confirm (the refund stays
+** pending and the sweep asks again). */
 int enrol_refund(domain *d, int64_t enrolment_id, int64_t amount_cents);
 
-/* Send pending refund refund_id to the provider and settle or fail it, in
-** its own transactions. DOM_OK (also when it was settled already) or
-** DOM_UNAVAILABLE with a message. */
+/* Send pending refund refund_id to the provider (idempotency key
+** "journeys-refund-<id>") and settle it, or fail it when the provider
+** refused it for good (an HTTP 4xx answer; the reserved amount is free
+** again): DOM_OK (also when it was settled already), DOM_CONFLICT for a
+** refusal. With no answer, a 5xx, 409 or 429 the refund stays pending for
+** enrol_sweep to ask again: DOM_UNAVAILABLE with a message. Its own
+** transactions. */
 int enrol_refund_run(domain *d, int64_t refund_id);
 
 /* The participant cancels registration e (the cancellation policy is the
@@ -126,10 +132,14 @@ int enrol_mark_paid(domain *d, const enrolment *e);
 ** confirmed, with the usual mail. DOM_CONFLICT when it is not waiting. */
 int enrol_approve(domain *d, const enrolment *e);
 
+/* Pending refunds older than this are asked for again by the sweep. */
+enum { ENROL_REFUND_RETRY_SECONDS = 120 };
+
 /* Expire lapsed checkout holds and waitlist offers and pass the seats on,
 ** each in its own transaction with a conditional write (a hold or offer
-** answered meanwhile is left alone). Returns how many lapsed, or -1 when the
-** list could not be read. */
+** answered meanwhile is left alone); then ask the provider again for
+** refunds left pending longer than ENROL_REFUND_RETRY_SECONDS. Returns how
+** many registrations lapsed, or -1 when the list could not be read. */
 int enrol_sweep(domain *d);
 
 /* "$50.00" for cents in a currency, in the arena. */

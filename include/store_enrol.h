@@ -134,6 +134,9 @@ int64_t store_refund_begin(db *d, int64_t payment_id, int64_t amount_cents, int6
                            time_t now);
 int store_refund_get(db *d, arena *a, int64_t id, refund_row *r);
 int store_refund_settle(db *d, int64_t id, const char *provider_refund, time_t now);
+/* Refunds still pending that were written at or before before (a crash or
+** an unanswered call left them): their ids (at most max); how many, or -1. */
+int store_refunds_stale(db *d, time_t before, int64_t *ids, int max);
 int store_refund_fail(db *d, int64_t id, time_t now);
 
 /* Invoices, numbered per calendar year (INV-YYYY-NNNN) in their own

@@ -666,6 +666,21 @@ int enrol_refund_run(domain *d, int64_t refund_id)
                                            sizeof provider_refund, &err) == 0;
     if (!f.intent)
         buf_puts(&err, "no payment intent recorded");
+    /* Only a refusal the provider answered is final; no answer, a 5xx, a
+    ** request in flight (409) or a rate limit (429) leave the refund
+    ** pending, to be asked again with the same key by the sweep. */
+    const char *e = buf_str(&err);
+    int refused_for_good = !paid_back && (!f.intent || (!strncmp(e, "payment provider: HTTP 4", 24) &&
+                                                        strncmp(e, "payment provider: HTTP 409", 26) &&
+                                                        strncmp(e, "payment provider: HTTP 429", 26)));
+    if (!paid_back)
+        log_error("refund %lld for enrolment %lld: %s", (long long)f.id, (long long)f.enrolment_id, e);
+    if (!paid_back && !refused_for_good) {
+        buf_free(&err);
+        return domain_refuse(d, DOM_UNAVAILABLE, NULL, "The payment provider did not confirm the refund. It is "
+                             "recorded as pending and will be asked again automatically; the registrations list "
+                             "shows it until it is confirmed.");
+    }
     int rc = domain_begin(d);
     if (rc != DOM_OK) {
         log_error("refund %lld %s at the provider but not recorded: it stays pending", (long long)f.id,
@@ -673,22 +688,21 @@ int enrol_refund_run(domain *d, int64_t refund_id)
         buf_free(&err);
         return rc;
     }
+    const char *why = arena_strdup(d->a, e);
+    buf_free(&err);
     if (paid_back) {
         rc = refund_done(d, &f, provider_refund);
     } else {
-        log_error("refund %lld for enrolment %lld: %s", (long long)f.id, (long long)f.enrolment_id, buf_str(&err));
         int ch = store_refund_fail(d->db, f.id, d->now);
         rc = ch < 0 ? domain_store_failed(d) : DOM_OK;
         if (rc == DOM_OK && ch == 1)
             rc = domain_audit(d, "payment.refund-failed", f.enrolment_id,
-                              arena_printf(d->a, "%s: %s", enrol_money(d->a, f.amount_cents, f.currency),
-                                           buf_str(&err)));
+                              arena_printf(d->a, "%s: %s", enrol_money(d->a, f.amount_cents, f.currency), why));
     }
-    buf_free(&err);
     rc = domain_end(d, rc);
     if (rc == DOM_OK && !paid_back)
-        return domain_refuse(d, DOM_UNAVAILABLE, NULL, "The payment provider did not make the refund, so nothing "
-                             "was refunded. Try again in a few minutes.");
+        return domain_refuse(d, DOM_CONFLICT, NULL, arena_printf(d->a, "The payment provider refused the refund, so "
+                                                                 "nothing was refunded (%s).", why));
     return rc;
 }
 
@@ -945,6 +959,14 @@ int enrol_sweep(domain *d)
             rc = lapse(d, &e, STORE_LAPSED);
         if (domain_end(d, rc) == DOM_OK)
             done++;
+        d->message = NULL;
+    }
+    /* Refunds a crash or an unanswered call left pending: ask the provider
+    ** again with the same idempotency key, so it is made at most once. */
+    int64_t stale[16];
+    int m = store_refunds_stale(d->db, d->now - ENROL_REFUND_RETRY_SECONDS, stale, 16);
+    for (int i = 0; i < m; i++) {
+        enrol_refund_run(d, stale[i]);
         d->message = NULL;
     }
     return done;

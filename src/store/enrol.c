@@ -452,6 +452,23 @@ int store_refund_get(db *d, arena *a, int64_t id, refund_row *r)
     return found;
 }
 
+int store_refunds_stale(db *d, time_t before, int64_t *ids, int max)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id FROM refunds WHERE status = 'pending' AND created_at <= ?1"
+                                  " ORDER BY id LIMIT ?2");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)before);
+    sqlite3_bind_int(st, 2, max);
+    int n = 0, rc = SQLITE_DONE;
+    while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    if (n < max && rc != SQLITE_DONE) {
+        log_error("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+        n = -1;
+    }
+    db_done(st);
+    return n;
+}
+
 int store_refund_settle(db *d, int64_t id, const char *provider_refund, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE refunds SET status = 'done', provider_refund = ?2, settled_at = ?3"

@@ -517,7 +517,8 @@ static long long paid_registration(browser *b, const char *name, const char *ema
 }
 
 /* Two staff refund the whole payment at once: one refund, and the other
-** is told it was already refunded. A refund the provider refuses leaves a
+** is told it was already refunded. A refund the provider does not confirm
+** stays pending, visible, and is asked for again; one it refuses leaves a
 ** failed record and the money where it was. */
 static void test_refund_race(browser *staff)
 {
@@ -555,7 +556,9 @@ static void test_refund_race(browser *staff)
     for (int i = 0; i < 4; i++)
         browser_close(&shots[i].b);
 
-    /* The provider refuses: a failed refund row, nothing refunded. */
+    /* The provider does not answer: the refund stays pending (its amount
+    ** reserved, shown to staff) until the sweep asks again with the same
+    ** key and it is made, once. */
     browser c;
     browser_open(&c, &s);
     long long id2 = paid_registration(&c, "Fred+Fail", "fred@example.org", "demo-pv");
@@ -563,16 +566,40 @@ static void test_refund_race(browser *staff)
     staff_action(action, sizeof action, id2, "refund");
     browser_submit(staff, "/staff/offerings/demo-pv", action, "amount=10.00", &r);
     CHECK(r.status == 503);
+    CHECK_CONTAINS(buf_str(&r.body), "pending");
     http_res_free(&r);
     snprintf(ids, sizeof ids, "%lld", id2);
     CHECK(q_int("SELECT count(*) FROM refunds f JOIN payments p ON p.id = f.payment_id WHERE p.enrolment_id = ?1"
+                " AND f.status = 'pending'", ids) == 1);
+    CHECK(q_int("SELECT refunded_cents FROM payments WHERE enrolment_id = ?1", ids) == 1000);
+    browser_get(staff, "/staff/offerings/demo-pv", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "not yet confirmed by the provider");
+    http_res_free(&r);
+    /* Old enough to be asked again (as after a crash). */
+    CHECK(q_exec("UPDATE refunds SET created_at = created_at - 3600 WHERE payment_id IN"
+                 " (SELECT id FROM payments WHERE enrolment_id = ?1)", ids) == 0);
+    for (int i = 0; i < 100 && q_int("SELECT count(*) FROM refunds f JOIN payments p ON p.id = f.payment_id"
+                                     " WHERE p.enrolment_id = ?1 AND f.status = 'done'", ids) != 1; i++)
+        nap(100);
+    CHECK(q_int("SELECT count(*) FROM refunds f JOIN payments p ON p.id = f.payment_id WHERE p.enrolment_id = ?1"
+                " AND f.status = 'done'", ids) == 1);
+    CHECK(q_int("SELECT refunded_cents FROM payments WHERE enrolment_id = ?1", ids) == 1000);
+    /* The provider refuses for good: a failed row, the amount free again. */
+    CHECK(standin_call(&pay, "POST", "/_test/fail?path=/v1/refunds&count=1&status=400", "", NULL) == 200);
+    browser_submit(staff, "/staff/offerings/demo-pv", action, "amount=5.00", &r);
+    CHECK(r.status == 409);
+    CHECK_CONTAINS(buf_str(&r.body), "refused");
+    http_res_free(&r);
+    CHECK(q_int("SELECT count(*) FROM refunds f JOIN payments p ON p.id = f.payment_id WHERE p.enrolment_id = ?1"
                 " AND f.status = 'failed'", ids) == 1);
-    CHECK(q_int("SELECT refunded_cents FROM payments WHERE enrolment_id = ?1", ids) == 0);
+    CHECK(q_int("SELECT refunded_cents FROM payments WHERE enrolment_id = ?1", ids) == 1000);
+    CHECK(q_int("SELECT count(*) FROM audit_log WHERE action = 'payment.refund-failed' AND subject = 'enrolment:' || ?1",
+                ids) == 1);
     /* And a retry works. */
-    browser_submit(staff, "/staff/offerings/demo-pv", action, "amount=10.00", &r);
+    browser_submit(staff, "/staff/offerings/demo-pv", action, "amount=5.00", &r);
     CHECK(r.status == 303);
     http_res_free(&r);
-    CHECK(q_int("SELECT refunded_cents FROM payments WHERE enrolment_id = ?1", ids) == 1000);
+    CHECK(q_int("SELECT refunded_cents FROM payments WHERE enrolment_id = ?1", ids) == 1500);
     browser_close(&c);
     browser_close(&b);
 }
