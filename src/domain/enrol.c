@@ -740,7 +740,8 @@ int enrol_refund(domain *d, int64_t enrolment_id, int64_t amount_cents)
     if (refund < 0)
         return domain_end(d, domain_store_failed(d));
     if (refund == 0)
-        return domain_end(d, domain_refuse(d, DOM_CONFLICT, NULL, "This payment is already refunded: another refund went first. The list shows what is left."));
+        return domain_end(d, domain_refuse(d, DOM_CONFLICT, NULL, "This payment is already refunded: another refund "
+                                           "went first. The list shows what is left."));
     rc = domain_audit(d, "payment.refund-started", enrolment_id,
                       arena_printf(d->a, "%s, refund %lld", enrol_money(d->a, amount_cents, p.currency),
                                    (long long)refund));

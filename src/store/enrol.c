@@ -434,7 +434,8 @@ int64_t store_refund_begin(db *d, int64_t payment_id, int64_t amount_cents, int6
 int store_refund_get(db *d, arena *a, int64_t id, refund_row *r)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT f.id, f.payment_id, f.amount_cents, f.status, p.provider_intent,"
-                                  " p.enrolment_id, p.currency, COALESCE(f.reason, 'staff') FROM refunds f JOIN payments p ON p.id = f.payment_id"
+                                  " p.enrolment_id, p.currency, COALESCE(f.reason, 'staff')"
+                                  " FROM refunds f JOIN payments p ON p.id = f.payment_id"
                                   " WHERE f.id = ?1");
     sqlite3_bind_int64(st, 1, id);
     int found = read_row(st);
