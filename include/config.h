@@ -33,6 +33,7 @@ typedef struct config {
     int cancel_days;     /* a participant may cancel until this many days before the start */
     int hold_minutes;    /* a seat waits this long for its checkout to finish */
     int offer_hours;     /* a waitlist offer stays open this long */
+    char *invoice_confirm; /* "immediate": an invoiced seat is confirmed at once; "approval": when staff approve */
     int session_days;    /* sign-in lasts this long */
     int signin_per_account, signin_per_address; /* attempts per 15 minutes */
     /* [mail] */

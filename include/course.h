@@ -81,6 +81,7 @@ typedef struct offering_seed {
 typedef struct school_seed {   /* a member school from schools.txt (optional file) */
     const char *name, *city, *country;   /* city and country may be NULL */
     int invoice;                 /* the school may be invoiced for its staff's seats */
+    const char *billing_name, *billing_email; /* who receives the invoices; may be NULL */
     int line;
 } school_seed;
 

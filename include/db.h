@@ -83,6 +83,18 @@ int db_run(sqlite3_stmt *st);
 ** still caught by the dispatcher, which answers 503 instead. */
 int db_trouble(void);
 void db_trouble_clear(void);
+/* The store's return convention, for every store_* function:
+**   a read of one row      1 found, 0 not found, -1 error (never "not found")
+**   a list                 a JSON array (empty when there is nothing), or
+**                          NULL on error (never an empty list)
+**   an insert              the new id (> 0), DB_DUPLICATE when a unique
+**                          index refused it, or -1 on any other error
+**   a conditional change   1 when the row changed, 0 when it was not in the
+**                          state the change requires (someone else won),
+**                          -1 error
+**   any other write        0 or -1
+** Errors are logged where they happen; the caller turns them into a 503 or
+** 500 with a message, and never into an absence. */
 
 /* The last error message from SQLite. */
 const char *db_errmsg(db *d);

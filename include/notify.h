@@ -1,14 +1,14 @@
 /*
 ** notify.h: e-mail to people, rendered from templates/mail and queued in
 ** the outbox inside the caller's write transaction, so the message exists
-** if and only if the change that causes it does.
+** if and only if the change that causes it does. Part of the domain layer.
 */
 #ifndef JOURNEYS_NOTIFY_H
 #define JOURNEYS_NOTIFY_H
 
 #include <jansson.h>
 
-#include "app.h"
+#include "domain.h"
 
 typedef struct notify_attachment {
     const char *name, *type;   /* "offering.ics", "text/calendar; method=PUBLISH" */
@@ -17,14 +17,22 @@ typedef struct notify_attachment {
 } notify_attachment;
 
 /* Queue the message templates/mail/NAME.txt (and NAME.html when present) to
-** to_addr, with ctx (borrowed; the series is added as "site"). attach may be
-** NULL. Returns 0, or -1 (logged) if rendering or queueing failed; the caller
-** then rolls its transaction back. */
-int notify_mail(app *ap, const char *name, const char *subject, const char *to_addr, const char *to_name,
-                json_t *ctx, const notify_attachment *attach);
+** to_addr, with ctx (borrowed; the series is added as "site", the base URL
+** as "base_url"). attach may be NULL. In a transaction. Returns DOM_OK, or
+** DOM_ERROR (logged) if rendering or queueing failed; the caller then rolls
+** its transaction back. */
+int notify_queue(domain *d, const char *name, const char *subject, const char *to_addr, const char *to_name,
+                 json_t *ctx, const notify_attachment *attach);
 
 /* Queue the community invitation: the e-mail with the configured link and,
-** when an invite API is configured, the API call, both through the outbox. */
-int notify_community(app *ap, const char *to_addr, const char *to_name);
+** when an invite API is configured, the API call, both through the outbox.
+** DOM_OK or DOM_ERROR. */
+int notify_community(domain *d, const char *to_addr, const char *to_name);
+
+/* For pages not yet on the domain layer (accounts): notify_queue with a
+** context made from the application; 0 or -1 as before. */
+struct app;
+int notify_mail(struct app *ap, const char *name, const char *subject, const char *to_addr, const char *to_name,
+                json_t *ctx, const notify_attachment *attach);
 
 #endif

@@ -99,6 +99,7 @@ int page_staff_home(request *rq, response *rs);
 int page_staff_offering(request *rq, response *rs);
 int page_staff_mark_paid(request *rq, response *rs);
 int page_staff_waive(request *rq, response *rs);
+int page_staff_approve(request *rq, response *rs);
 int page_staff_refund(request *rq, response *rs);
 int page_staff_outbox(request *rq, response *rs);
 int page_staff_outbox_retry(request *rq, response *rs);

@@ -83,6 +83,8 @@ int store_rate_hit(db *d, const char *key, time_t now, int window, int max);
 json_t *store_schools(db *d);
 /* Add or update a school by name. 0 or -1. */
 int store_school_put(db *d, const char *name, const char *city, const char *country, int invoice);
+/* Set the billing contact of school name (both may be NULL: none). 0, -1. */
+int store_school_billing_put(db *d, const char *name, const char *billing_name, const char *billing_email);
 /* 1 if a school with this id exists. */
 int store_school_exists(db *d, int64_t id);
 

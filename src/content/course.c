@@ -1334,7 +1334,7 @@ static void load_calendar(loader *L, int32_t today, int include_demo, series *ou
 /* ---- schools.txt (optional) ------------------------------------------------ */
 
 static const keyspec SCHOOL_KEYS[] = {
-    {"name", KEY_REQUIRED}, {"city", 0}, {"country", 0}, {"invoice", 0},
+    {"name", KEY_REQUIRED}, {"city", 0}, {"country", 0}, {"invoice", 0}, {"billing_name", 0}, {"billing_email", 0},
 };
 
 /* Load the member schools, if the file is there. */
@@ -1363,6 +1363,13 @@ static void load_schools(loader *L, series *out)
         if (inv && strcmp(inv->val, "yes") && strcmp(inv->val, "no"))
             report(L, t.rel, inv->line, "invoice must be yes or no, not '%.20s'", inv->val);
         sc->invoice = inv && !strcmp(inv->val, "yes");
+        sc->billing_name = kv_val(&keys, "billing_name");
+        sc->billing_email = kv_val(&keys, "billing_email");
+        const kv *be = kv_get(&keys, "billing_email");
+        if (be && (!strchr(be->val, '@') || strpbrk(be->val, " \t<>,;\"") || strchr(be->val, '@') == be->val))
+            report(L, t.rel, be->line, "billing_email must be one e-mail address, like accounts@school.example");
+        if (sc->invoice && !sc->billing_email)
+            report(L, t.rel, no, "a school with 'invoice: yes' needs a billing_email for its invoices");
         for (int i = 0; i < out->n_schools && sc->name; i++)
             if (out->schools[i].name && !strcmp(out->schools[i].name, sc->name))
                 report(L, t.rel, no, "the school '%.60s' is listed twice (first on line %d)", sc->name,

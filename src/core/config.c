@@ -45,6 +45,7 @@ static const struct setting settings[] = {
     I("site", "cancel_days", cancel_days, "3", 0, 365),
     I("site", "hold_minutes", hold_minutes, "30", 1, 1440),
     I("site", "offer_hours", offer_hours, "48", 1, 720),
+    S("site", "invoice_confirm", invoice_confirm, "immediate"),
     I("site", "session_days", session_days, "30", 1, 365),
     I("site", "signin_per_account", signin_per_account, "5", 1, 1000000),
     I("site", "signin_per_address", signin_per_address, "30", 1, 1000000),
@@ -85,6 +86,8 @@ static int parse_bool(const char *v)
 static const char *assign(config *c, const struct setting *s, const char *v)
 {
     char *field = (char *)c + s->offset;
+    if (s->kind == STR && !strcmp(s->key, "invoice_confirm") && strcmp(v, "immediate") && strcmp(v, "approval"))
+        return "expected immediate or approval";
     if (s->kind == STR) {
         char *copy = strdup(v);
         if (!copy)

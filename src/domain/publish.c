@@ -415,7 +415,8 @@ static int store_all(pub *P, const series *s)
         return -1;
     for (int i = 0; i < s->n_schools; i++) {
         const school_seed *sc = &s->schools[i];
-        if (store_school_put(P->d, sc->name, sc->city, sc->country, sc->invoice) != 0) {
+        if (store_school_put(P->d, sc->name, sc->city, sc->country, sc->invoice) != 0 ||
+            store_school_billing_put(P->d, sc->name, sc->billing_name, sc->billing_email) != 0) {
             buf_printf(P->err, "%s/schools.txt:%d: the school could not be saved: %s\n", P->root, sc->line,
                        db_errmsg(P->d));
             return -1;

@@ -9,30 +9,28 @@
 #include "access.h"
 #include "app.h"
 #include "date.h"
+#include "domain.h"
 #include "enrol.h"
 #include "log.h"
-#include "notify.h"
 #include "pages.h"
 #include "pay.h"
 #include "store_accounts.h"
 #include "store_content.h"
 #include "store_enrol.h"
 
-/* Today as ISO text in the arena. */
-static const char *today_iso(arena *a)
+/* The domain context for this request, acting as the signed-in person
+** (or the system when nobody is signed in). */
+static domain dom(request *rq)
 {
-    buf b = BUF_INIT;
-    date_iso(&b, date_today());
-    const char *s = arena_strndup(a, buf_str(&b), b.len);
-    buf_free(&b);
-    return s;
+    return domain_make(rq->app->db, rq->app->cfg, rq->app->tmpl, rq->a, rq->session ? rq->session->u.id : 0,
+                       time(NULL));
 }
 
-/* Whether registration is open on day today for the offering (window and
-** not started). */
-static int window_open(const offering_row *o, const char *today)
+/* A domain refusal as the answer: its message on the error page. */
+static int refused(request *rq, const domain *d, int rc)
 {
-    return (!o->opens || strcmp(today, o->opens) >= 0) && strcmp(today, o->closes) <= 0 && strcmp(today, o->starts) < 0;
+    rq->message = d->message;
+    return rc;
 }
 
 /* The registration page's context for an offering. */
@@ -78,7 +76,10 @@ int page_register(request *rq, response *rs)
 {
     app *ap = rq->app;
     offering_row off;
-    if (!store_offering_row(ap->db, rq->a, rq->param[0], &off) || (off.demo && !ap->cfg->demo)) {
+    int found = store_offering_row(ap->db, rq->a, rq->param[0], &off);
+    if (found < 0)
+        return 503;
+    if (!found || (off.demo && !ap->cfg->demo)) {
         rq->message = "There is no offering at this address. The calendar lists every offering.";
         return 404;
     }
@@ -101,111 +102,48 @@ int page_register(request *rq, response *rs)
         json_object_set_new(ctx, "errors", json_object());
         return page_render(rq, rs, "pages/register", ctx, "Register", "calendar");
     }
-    const user *u = &rq->session->u;
     const char *method = kv_get(&rq->form, "method");
     const char *code = kv_get(&rq->form, "code");
     method = method ? method : "card";
     code = code ? code : "";
-    if (strcmp(method, "card") && strcmp(method, "invoice"))
-        return register_again(rq, rs, ctx, "method", "Choose how you will pay.", code, "card");
-    if (!strcmp(method, "invoice") && !u->school_invoice)
-        return register_again(rq, rs, ctx, "method", "Invoices are for member schools that have arranged them; "
-                              "please pay by card, or ask your school to set this up.", code, "card");
-    if (strlen(code) > 64)
-        return register_again(rq, rs, ctx, "code", "That code is too long; check it and try again.", code, method);
-
-    time_t now = time(NULL);
-    const char *today = today_iso(rq->a);
-    if (db_begin_write(ap->db) != 0)
-        return 503;
-    enrolment e;
-    if (store_enrolment_live(ap->db, rq->a, off.id, u->id, &e)) {
-        db_rollback(ap->db);
-        json_decref(ctx);
-        http_redirect(rs, 303, "/my");
-        return 0;
-    }
-    if (!window_open(&off, today)) {
-        db_rollback(ap->db);
-        return register_again(rq, rs, ctx, NULL, "Registration for this offering is not open. The calendar shows "
-                              "when each offering takes registrations.", code, method);
-    }
-    code_row cr = {0, 0};
-    if (*code && !store_code_find(ap->db, code, off.id, today, &cr)) {
-        db_rollback(ap->db);
-        return register_again(rq, rs, ctx, "code", "That code is not valid for this offering: it may have expired "
-                              "or been used up. Check it, or leave the field empty.", code, method);
-    }
-    int64_t amount = off.price_cents * (100 - cr.percent_off) / 100;
-    const char *subject;
-    int full = store_seats_taken(ap->db, off.id, now) >= off.capacity;
-    int64_t id;
-    const char *flash;
-    int checkout = 0;
-    if (full) {
-        id = store_enrolment_add(ap->db, off.id, u->id, "waitlisted", "unpaid", amount, off.currency, cr.id, 0, 0, now);
-        flash = "waitlisted";
-    } else if (amount == 0 || !strcmp(method, "invoice")) {
-        id = store_enrolment_add(ap->db, off.id, u->id, "pending", "pending", amount, off.currency, cr.id, 0, 0, now);
-        flash = amount == 0 ? "registered" : "invoiced";
-    } else {
-        id = store_enrolment_add(ap->db, off.id, u->id, "pending", "pending", amount, off.currency, cr.id,
-                                 now + (time_t)ap->cfg->hold_minutes * 60, 0, now);
-        flash = NULL;
-        checkout = 1;
-    }
-    if (id < 0) {
-        db_rollback(ap->db);
-        json_decref(ctx);
-        http_redirect(rs, 303, "/my");
-        return 0;
-    }
-    subject = arena_printf(rq->a, "enrolment:%lld", (long long)id);
-    int rc = store_audit(ap->db, u->id, full ? "registration.waitlisted" : "registration.created", subject,
-                         arena_printf(rq->a, "%s, %s%s%s", off.code, method, *code ? ", code " : "", code), now);
-    if (rc == 0 && !full && !checkout) {
-        rc = store_enrolment_get(ap->db, rq->a, id, &e) ? 0 : -1;
-        if (rc == 0 && cr.id)
-            rc = store_code_use(ap->db, cr.id);
-        if (rc == 0)
-            rc = enrol_activate(ap, rq->a, &e, amount == 0 ? "waived" : "invoiced", u->id, now);
-    }
-    if (rc != 0 || db_commit(ap->db) != 0) {
-        db_rollback(ap->db);
-        json_decref(ctx);
-        return 500;
-    }
+    domain d = dom(rq);
+    enrol_outcome out;
+    const user *u = &rq->session->u;
+    int rc = enrol_register(&d, &off, method, code, u->school_invoice ? u->school_id : 0, &out);
+    if (rc == DOM_INVALID || rc == DOM_CONFLICT)
+        return register_again(rq, rs, ctx, d.field, d.message, code,
+                              strcmp(method, "invoice") || (d.field && !strcmp(d.field, "method")) ? "card" : method);
     json_decref(ctx);
-    if (!checkout) {
-        page_flash(rq, rs, flash);
+    if (rc != DOM_OK)
+        return refused(rq, &d, rc);
+    if (out.already || !out.checkout) {
+        if (out.flash)
+            page_flash(rq, rs, out.flash);
         http_redirect(rs, 303, "/my");
         return 0;
     }
-    return page_pay_start(rq, rs, id);
+    return page_pay_start(rq, rs, out.id);
 }
 
 int page_pay_start(request *rq, response *rs, int64_t id)
 {
     enrolment e;
-    if (!store_enrolment_get(rq->app->db, rq->a, id, &e) || !access_allows(rq, ACCESS_OWN, e.user_id)) {
+    int found = store_enrolment_get(rq->app->db, rq->a, id, &e);
+    if (found < 0)
+        return 503;
+    if (!found || !access_allows(rq, ACCESS_OWN, e.user_id)) {
         rq->message = "There is no registration of yours at this address.";
         return 404;
     }
-    if (strcmp(e.status, "pending") || strcmp(e.payment_status, "pending") || e.hold_until <= time(NULL)) {
+    domain d = dom(rq);
+    if (strcmp(e.status, "pending") || strcmp(e.payment_status, "pending") || e.hold_until <= d.now) {
         http_redirect(rs, 303, "/my");
         return 0;
     }
-    buf err = BUF_INIT;
     const char *url = NULL;
-    int rc = enrol_checkout(rq->app, rq->a, &e, e.user_email, &url, &err);
-    if (rc != 0) {
-        log_error("checkout for enrolment %lld: %s", (long long)e.id, buf_str(&err));
-        buf_free(&err);
-        rq->message = "The payment provider did not answer. Your seat is held for a while: try again from "
-                      "My courses in a few minutes.";
-        return 503;
-    }
-    buf_free(&err);
+    int rc = enrol_checkout(&d, &e, e.user_email, &url);
+    if (rc != DOM_OK)
+        return refused(rq, &d, rc);
     http_redirect(rs, 303, url);
     return 0;
 }
@@ -310,6 +248,8 @@ int page_my(request *rq, response *rs)
 {
     app *ap = rq->app;
     json_t *list = store_user_enrolments(ap->db, rq->session->u.id);
+    if (!list)
+        return 503;
     int32_t today = date_today();
     time_t now = time(NULL);
     int any_active = 0;
@@ -365,16 +305,20 @@ int page_my(request *rq, response *rs)
     return page_render(rq, rs, "pages/my_courses", ctx, "My courses", NULL);
 }
 
-/* Load registration param[0] that rq's user may act on, or set a 404. */
+/* Load registration param[0] that rq's user may act on: 0, or the status
+** to answer (404 with a message, 503 when the database failed). */
 static int load_own(request *rq, enrolment *e)
 {
     char *end;
     long long id = strtoll(rq->param[0], &end, 10);
-    if (*end || !store_enrolment_get(rq->app->db, rq->a, id, e) || !access_allows(rq, ACCESS_OWN, e->user_id)) {
+    int found = *end ? 0 : store_enrolment_get(rq->app->db, rq->a, id, e);
+    if (found < 0)
+        return 503;
+    if (!found || !access_allows(rq, ACCESS_OWN, e->user_id)) {
         rq->message = "There is no registration of yours at this address.";
-        return 0;
+        return 404;
     }
-    return 1;
+    return 0;
 }
 
 int page_checkout_return(request *rq, response *rs)
@@ -382,8 +326,12 @@ int page_checkout_return(request *rq, response *rs)
     const char *sid = kv_get(&rq->query, "session_id");
     payment p;
     enrolment e;
-    if (!sid || !store_payment_by_session(rq->app->db, rq->a, sid, &p) ||
-        !store_enrolment_get(rq->app->db, rq->a, p.enrolment_id, &e) || !access_allows(rq, ACCESS_OWN, e.user_id)) {
+    int found = sid ? store_payment_by_session(rq->app->db, rq->a, sid, &p) : 0;
+    if (found == 1)
+        found = store_enrolment_get(rq->app->db, rq->a, p.enrolment_id, &e);
+    if (found < 0)
+        return 503;
+    if (!found || !access_allows(rq, ACCESS_OWN, e.user_id)) {
         rq->message = "This payment is not one of yours. My courses shows your registrations.";
         return 404;
     }
@@ -391,13 +339,15 @@ int page_checkout_return(request *rq, response *rs)
     pay_session s;
     buf err = BUF_INIT;
     if (pay_retrieve_session(rq->app->cfg, sid, &s, &err) == 0) {
-        if (!strcmp(s.payment_status, "paid"))
-            enrol_settle(rq->app, rq->a, &s, NULL, "return", time(NULL));
+        domain d = dom(rq);
+        if (!strcmp(s.payment_status, "paid") && enrol_settle(&d, &s, NULL, "return") == SETTLE_ERROR)
+            log_warn("settling checkout %s from the return page failed; the webhook will", sid);
     } else {
         log_warn("retrieving checkout %s: %s", sid, buf_str(&err));
     }
     buf_free(&err);
-    store_enrolment_get(rq->app->db, rq->a, p.enrolment_id, &e);
+    if (store_enrolment_get(rq->app->db, rq->a, p.enrolment_id, &e) != 1)
+        return 503;
     json_t *o = store_offering(rq->app->db, e.offering_code);
     if (o)
         page_offering(rq->a, o, date_today());
@@ -432,12 +382,12 @@ int page_webhook(request *rq, response *rs)
         return 0;
     }
     enum settle_result r = SETTLE_ALREADY;
-    time_t now = time(NULL);
+    domain d = domain_make(ap->db, ap->cfg, ap->tmpl, rq->a, 0, time(NULL));
     if (ev.is_session && (!strcmp(ev.type, "checkout.session.completed") ||
                           !strcmp(ev.type, "checkout.session.async_payment_succeeded")))
-        r = enrol_settle(ap, rq->a, &ev.session, ev.id, ev.type, now);
+        r = enrol_settle(&d, &ev.session, ev.id, ev.type);
     else if (ev.is_session && !strcmp(ev.type, "checkout.session.expired"))
-        r = enrol_session_expired(ap, rq->a, &ev.session, ev.id, now);
+        r = enrol_session_expired(&d, &ev.session, ev.id);
     if (r == SETTLE_ERROR) {
         rs->status = 500; /* the provider retries */
         buf_puts(&rs->body, "{\"error\":\"try again\"}\n");
@@ -451,57 +401,21 @@ int page_cancel(request *rq, response *rs)
 {
     app *ap = rq->app;
     enrolment e;
-    if (!load_own(rq, &e))
-        return 404;
+    int st = load_own(rq, &e);
+    if (st)
+        return st;
     offering_row off;
-    if (!store_offering_row_by_id(ap->db, rq->a, e.offering_id, &off))
-        return 404;
+    int found = store_offering_row_by_id(ap->db, rq->a, e.offering_id, &off);
+    if (found <= 0)
+        return found < 0 ? 503 : 404;
     if (!may_cancel(ap, e.status, off.starts)) {
         rq->message = "This registration can no longer be cancelled here. Write to us if something has come up.";
         return 409;
     }
-    buf err = BUF_INIT;
-    if (!strcmp(e.payment_status, "paid")) {
-        payment p;
-        if (store_payment_latest(ap->db, rq->a, e.id, &p) &&
-            enrol_refund(ap, rq->a, e.id, p.amount_cents - p.refunded_cents, rq->session->u.id, &err) != 0) {
-            rq->message = arena_strdup(rq->a, buf_str(&err));
-            buf_free(&err);
-            return 503;
-        }
-    }
-    buf_free(&err);
-    time_t now = time(NULL);
-    if (db_begin_write(ap->db) != 0)
-        return 503;
-    store_enrolment_get(ap->db, rq->a, e.id, &e);
-    int rc = 0;
-    if (strcmp(e.status, "refunded")) {
-        rc = store_enrolment_set(ap->db, e.id, "cancelled", !strcmp(e.payment_status, "pending") ? "unpaid"
-                                                                                                   : e.payment_status,
-                                 0, 0, now);
-        if (rc == 0)
-            rc = enrol_offer_next(ap, rq->a, e.offering_id, now);
-    }
-    if (rc == 0)
-        rc = store_audit(ap->db, rq->session->u.id, "registration.cancelled",
-                         arena_printf(rq->a, "enrolment:%lld", (long long)e.id), NULL, now);
-    json_t *o = store_offering(ap->db, e.offering_code);
-    if (rc == 0 && o) {
-        page_offering(rq->a, o, date_today());
-        json_t *ctx = json_pack("{s:{s:s}, s:O, s:{s:O}, s:o}", "user", "name", e.user_name, "offering", o, "course",
-                                "title", json_object_get(o, "course_title"), "refund_label",
-                                !strcmp(e.status, "refunded") ? json_string(enrol_money(rq->a, e.amount_cents, e.currency))
-                                                              : json_null());
-        rc = notify_mail(ap, "cancelled", arena_printf(rq->a, "Cancelled: %s", off.course_title), e.user_email,
-                         e.user_name, ctx, NULL);
-        json_decref(ctx);
-    }
-    json_decref(o);
-    if (rc != 0 || db_commit(ap->db) != 0) {
-        db_rollback(ap->db);
-        return 500;
-    }
+    domain d = dom(rq);
+    int rc = enrol_cancel(&d, &e);
+    if (rc != DOM_OK)
+        return refused(rq, &d, rc);
     page_flash(rq, rs, "cancelled");
     http_redirect(rs, 303, "/my");
     return 0;
@@ -509,30 +423,14 @@ int page_cancel(request *rq, response *rs)
 
 int page_accept(request *rq, response *rs)
 {
-    app *ap = rq->app;
     enrolment e;
-    if (!load_own(rq, &e))
-        return 404;
-    time_t now = time(NULL);
-    if (strcmp(e.status, "offered") || e.offer_until <= now) {
-        rq->message = "This offer has ended. If a seat frees up again, we will e-mail you.";
-        return 409;
-    }
-    if (db_begin_write(ap->db) != 0)
-        return 503;
-    int rc;
-    if (e.amount_cents == 0) {
-        rc = enrol_activate(ap, rq->a, &e, "waived", e.user_id, now);
-    } else {
-        rc = store_enrolment_set(ap->db, e.id, "pending", "pending", now + (time_t)ap->cfg->hold_minutes * 60, 0, now);
-        if (rc == 0)
-            rc = store_audit(ap->db, e.user_id, "waitlist.accepted", arena_printf(rq->a, "enrolment:%lld", (long long)e.id),
-                             NULL, now);
-    }
-    if (rc != 0 || db_commit(ap->db) != 0) {
-        db_rollback(ap->db);
-        return 500;
-    }
+    int st = load_own(rq, &e);
+    if (st)
+        return st;
+    domain d = dom(rq);
+    int rc = enrol_accept(&d, &e);
+    if (rc != DOM_OK)
+        return refused(rq, &d, rc);
     if (e.amount_cents == 0) {
         page_flash(rq, rs, "registered");
         http_redirect(rs, 303, "/my");
@@ -543,27 +441,14 @@ int page_accept(request *rq, response *rs)
 
 int page_decline(request *rq, response *rs)
 {
-    app *ap = rq->app;
     enrolment e;
-    if (!load_own(rq, &e))
-        return 404;
-    if (strcmp(e.status, "offered") && strcmp(e.status, "waitlisted")) {
-        rq->message = "There is no open offer on this registration.";
-        return 409;
-    }
-    time_t now = time(NULL);
-    if (db_begin_write(ap->db) != 0)
-        return 503;
-    int rc = store_enrolment_set(ap->db, e.id, "cancelled", e.payment_status, 0, 0, now);
-    if (rc == 0)
-        rc = store_audit(ap->db, e.user_id, "waitlist.declined", arena_printf(rq->a, "enrolment:%lld", (long long)e.id),
-                         NULL, now);
-    if (rc == 0)
-        rc = enrol_offer_next(ap, rq->a, e.offering_id, now);
-    if (rc != 0 || db_commit(ap->db) != 0) {
-        db_rollback(ap->db);
-        return 500;
-    }
+    int st = load_own(rq, &e);
+    if (st)
+        return st;
+    domain d = dom(rq);
+    int rc = enrol_decline(&d, &e);
+    if (rc != DOM_OK)
+        return refused(rq, &d, rc);
     page_flash(rq, rs, "declined");
     http_redirect(rs, 303, "/my");
     return 0;
@@ -572,12 +457,13 @@ int page_decline(request *rq, response *rs)
 int page_receipt(request *rq, response *rs)
 {
     enrolment e;
-    if (!load_own(rq, &e))
-        return 404;
+    int st = load_own(rq, &e);
+    if (st)
+        return st;
     user u;
     offering_row off;
     if (!store_user_by_id(rq->app->db, rq->a, e.user_id, &u, NULL) ||
-        !store_offering_row_by_id(rq->app->db, rq->a, e.offering_id, &off))
+        store_offering_row_by_id(rq->app->db, rq->a, e.offering_id, &off) != 1)
         return 404;
     const char *money = money_label(rq, e.id, e.currency, payment_label(e.payment_status));
     if (!money) {

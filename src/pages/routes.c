@@ -63,6 +63,7 @@ const route pages_routes[] = {
     {"GET", "/staff/offerings/" SLUG, page_staff_offering, R_STAFF},
     {"POST", "/staff/registrations/([0-9]{1,18})/paid", page_staff_mark_paid, R_FORM | R_CSRF | R_STAFF},
     {"POST", "/staff/registrations/([0-9]{1,18})/waive", page_staff_waive, R_FORM | R_CSRF | R_STAFF},
+    {"POST", "/staff/registrations/([0-9]{1,18})/approve", page_staff_approve, R_FORM | R_CSRF | R_STAFF},
     {"POST", "/staff/registrations/([0-9]{1,18})/refund", page_staff_refund, R_FORM | R_CSRF | R_STAFF},
     {"GET", "/staff/registrations/([0-9]{1,18})/refund", page_confirm_refund, R_STAFF},
     {"GET", "/staff/outbox", page_staff_outbox, R_STAFF},

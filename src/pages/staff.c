@@ -10,6 +10,7 @@
 #include "access.h"
 #include "app.h"
 #include "date.h"
+#include "domain.h"
 #include "enrol.h"
 #include "pages.h"
 #include "store_content.h"
@@ -63,6 +64,10 @@ int page_staff_offering(request *rq, response *rs)
     page_offering(rq->a, o, date_today());
     json_int_t oid = json_integer_value(json_object_get(o, "id"));
     json_t *regs = store_offering_enrolments(ap->db, oid);
+    if (!regs) {
+        json_decref(o);
+        return 503;
+    }
     size_t i;
     json_t *r;
     json_array_foreach(regs, i, r) {
@@ -83,16 +88,21 @@ int page_staff_offering(request *rq, response *rs)
         json_object_set_new(r, "payment_label", json_string(money ? money : ps));
         json_object_set_new(r, "amount_label", json_string(enrol_money(rq->a, json_integer_value(json_object_get(r, "amount_cents")), cur)));
         json_object_set_new(r, "created_label", json_string(day_label(rq->a, json_integer_value(json_object_get(r, "created_at")))));
-        json_object_set_new(r, "can_mark_paid", json_boolean(!strcmp(ps, "invoiced")));
+        json_object_set_new(r, "can_mark_paid", json_boolean(!strcmp(ps, "invoiced") && !strcmp(st, "active")));
+        json_object_set_new(r, "can_approve", json_boolean(!strcmp(ps, "invoiced") && !strcmp(st, "pending")));
         json_object_set_new(r, "can_waive", json_boolean(strcmp(ps, "paid") && strcmp(ps, "waived") && strcmp(ps, "refunded") &&
                                                          strcmp(st, "cancelled") && strcmp(st, "refunded")));
         json_object_set_new(r, "can_refund", json_boolean(paid > 0));
         json_object_set_new(r, "refundable_label", paid > 0 ? json_string(enrol_money(rq->a, paid, cur)) : json_null());
+        json_int_t pending = json_integer_value(json_object_get(r, "refund_pending_cents"));
+        json_object_set_new(r, "refund_pending_label", pending > 0 ? json_string(enrol_money(rq->a, pending, cur))
+                                                                   : json_null());
         json_object_set_new(r, "refundable_amount", json_string(arena_printf(rq->a, "%lld.%02lld", (long long)(paid / 100),
                                                                               (long long)(paid % 100))));
         const char *base = arena_printf(rq->a, "/staff/registrations/%lld", (long long)id);
         json_object_set_new(r, "mark_paid_url", json_string(arena_printf(rq->a, "%s/paid", base)));
         json_object_set_new(r, "waive_url", json_string(arena_printf(rq->a, "%s/waive", base)));
+        json_object_set_new(r, "approve_url", json_string(arena_printf(rq->a, "%s/approve", base)));
         json_object_set_new(r, "refund_url", json_string(arena_printf(rq->a, "%s/refund", base)));
     }
     json_t *audit = store_audit_for_offering(ap->db, oid, json_string_value(json_object_get(o, "code")), 200);
@@ -110,16 +120,30 @@ int page_staff_offering(request *rq, response *rs)
     return page_render(rq, rs, "pages/staff_offering", ctx, "Registrations", NULL);
 }
 
-/* The registration in param[0] for a staff action; 0 and a 404 message if none. */
+/* The registration in param[0] for a staff action: 0, or the status to
+** answer (404 with a message, 503 when the database failed). */
 static int load_reg(request *rq, enrolment *e)
 {
     char *end;
     long long id = strtoll(rq->param[0], &end, 10);
-    if (*end || !store_enrolment_get(rq->app->db, rq->a, id, e) || !access_allows(rq, ACCESS_STAFF, 0)) {
+    if (!access_allows(rq, ACCESS_STAFF, 0)) {
         rq->message = "There is no such registration.";
-        return 0;
+        return 404;
     }
-    return 1;
+    int found = *end ? 0 : store_enrolment_get(rq->app->db, rq->a, id, e);
+    if (found < 0)
+        return 503;
+    if (!found) {
+        rq->message = "There is no such registration.";
+        return 404;
+    }
+    return 0;
+}
+
+/* The domain context for a staff action by the signed-in person. */
+static domain dom(request *rq)
+{
+    return domain_make(rq->app->db, rq->app->cfg, rq->app->tmpl, rq->a, rq->session->u.id, time(NULL));
 }
 
 /* Back to the offering's staff page with a notice. */
@@ -133,50 +157,44 @@ static int back(request *rq, response *rs, const enrolment *e, const char *flash
 int page_staff_mark_paid(request *rq, response *rs)
 {
     enrolment e;
-    if (!load_reg(rq, &e))
-        return 404;
-    if (strcmp(e.payment_status, "invoiced")) {
-        rq->message = "Only an invoiced registration can be marked paid.";
-        return 409;
-    }
-    time_t now = time(NULL);
-    app *ap = rq->app;
-    if (db_begin_write(ap->db) != 0)
-        return 503;
-    int rc = store_enrolment_set(ap->db, e.id, e.status, "paid", 0, 0, now);
-    if (rc == 0)
-        rc = store_audit(ap->db, rq->session->u.id, "payment.invoice-paid", arena_printf(rq->a, "enrolment:%lld", (long long)e.id),
-                         enrol_money(rq->a, e.amount_cents, e.currency), now);
-    if (rc != 0 || db_commit(ap->db) != 0) {
-        db_rollback(ap->db);
-        return 500;
+    int st = load_reg(rq, &e);
+    if (st)
+        return st;
+    domain d = dom(rq);
+    int rc = enrol_mark_paid(&d, &e);
+    if (rc != DOM_OK) {
+        rq->message = d.message;
+        return rc;
     }
     return back(rq, rs, &e, "marked-paid");
+}
+
+int page_staff_approve(request *rq, response *rs)
+{
+    enrolment e;
+    int st = load_reg(rq, &e);
+    if (st)
+        return st;
+    domain d = dom(rq);
+    int rc = enrol_approve(&d, &e);
+    if (rc != DOM_OK) {
+        rq->message = d.message;
+        return rc;
+    }
+    return back(rq, rs, &e, "approved");
 }
 
 int page_staff_waive(request *rq, response *rs)
 {
     enrolment e;
-    if (!load_reg(rq, &e))
-        return 404;
-    if (!strcmp(e.payment_status, "paid") || !strcmp(e.payment_status, "waived") || !strcmp(e.status, "cancelled") ||
-        !strcmp(e.status, "refunded")) {
-        rq->message = "This registration cannot be waived in its present state.";
-        return 409;
-    }
-    time_t now = time(NULL);
-    app *ap = rq->app;
-    if (db_begin_write(ap->db) != 0)
-        return 503;
-    int rc = store_audit(ap->db, rq->session->u.id, "payment.waived", arena_printf(rq->a, "enrolment:%lld", (long long)e.id),
-                         enrol_money(rq->a, e.amount_cents, e.currency), now);
-    if (rc == 0 && !strcmp(e.status, "active"))
-        rc = store_enrolment_set(ap->db, e.id, "active", "waived", 0, 0, now);
-    else if (rc == 0)
-        rc = enrol_activate(ap, rq->a, &e, "waived", rq->session->u.id, now);
-    if (rc != 0 || db_commit(ap->db) != 0) {
-        db_rollback(ap->db);
-        return 500;
+    int st = load_reg(rq, &e);
+    if (st)
+        return st;
+    domain d = dom(rq);
+    int rc = enrol_waive(&d, &e);
+    if (rc != DOM_OK) {
+        rq->message = d.message;
+        return rc;
     }
     return back(rq, rs, &e, "waived");
 }
@@ -208,20 +226,20 @@ static int64_t parse_amount(const char *s)
 int page_staff_refund(request *rq, response *rs)
 {
     enrolment e;
-    if (!load_reg(rq, &e))
-        return 404;
+    int st = load_reg(rq, &e);
+    if (st)
+        return st;
     int64_t cents = parse_amount(kv_get(&rq->form, "amount"));
     if (cents <= 0) {
         rq->message = "Enter the amount to refund, like 50.00.";
         return 422;
     }
-    buf err = BUF_INIT;
-    if (enrol_refund(rq->app, rq->a, e.id, cents, rq->session->u.id, &err) != 0) {
-        rq->message = arena_strdup(rq->a, buf_str(&err));
-        buf_free(&err);
-        return 422;
+    domain d = dom(rq);
+    int rc = enrol_refund(&d, e.id, cents);
+    if (rc != DOM_OK) {
+        rq->message = d.message;
+        return rc;
     }
-    buf_free(&err);
     return back(rq, rs, &e, "refunded");
 }
 
@@ -264,7 +282,14 @@ static int codes_page(request *rq, response *rs, json_t *errors, json_t *values)
     int has = json_object_size(errors) > 0;
     if (has)
         rs->status = 422;
-    json_t *ctx = json_pack("{s:o, s:o, s:o, s:b, s:o}", "codes", store_codes(ap->db), "offerings", opts, "errors", errors,
+    json_t *codes = store_codes(ap->db);
+    if (!codes) {
+        json_decref(opts);
+        json_decref(errors);
+        json_decref(values);
+        return 503;
+    }
+    json_t *ctx = json_pack("{s:o, s:o, s:o, s:b, s:o}", "codes", codes, "offerings", opts, "errors", errors,
                             "has_errors", has, "values", values);
     return page_render(rq, rs, "pages/staff_codes", ctx, "Codes", NULL);
 }

@@ -152,7 +152,10 @@ static void jobs_main(struct manager *m)
     while (!worker_stop) {
         time_t now = time(NULL);
         jobs_stats st = {0};
-        int lapsed = enrol_sweep(&m->ap, a, now);
+        domain d = domain_make(m->ap.db, m->cfg, m->ap.tmpl, a, 0, now);
+        int lapsed = enrol_sweep(&d);
+        if (lapsed < 0)
+            lapsed = 0;
         jobs_outbox_pass(m->ap.db, m->cfg, now, &st);
         if (st.sent || st.retried || st.failed || lapsed)
             log_info("outbox: %d sent, %d to retry, %d failed; %d registrations lapsed", st.sent, st.retried,

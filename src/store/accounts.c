@@ -300,6 +300,15 @@ int store_school_put(db *d, const char *name, const char *city, const char *coun
     return db_run(st);
 }
 
+int store_school_billing_put(db *d, const char *name, const char *billing_name, const char *billing_email)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE schools SET billing_name = ?2, billing_email = ?3 WHERE name = ?1");
+    db_bind_text(st, 1, name);
+    db_bind_text(st, 2, billing_name);
+    db_bind_text(st, 3, billing_email);
+    return db_run(st);
+}
+
 int store_school_exists(db *d, int64_t id)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT 1 FROM schools WHERE id = ?1 AND member = 1");

@@ -6,6 +6,58 @@
 
 #include <string.h>
 
+#include "log.h"
+
+/* Step a statement that reads one row: 1 when a row is there (for the
+** caller to fill, then db_done), 0 when there is none, -1 on an error
+** (logged; the statement is reset). */
+static int read_row(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc != SQLITE_DONE)
+        log_error("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+    db_done(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Run a conditional change: 1 if a row changed, 0 if none was in the
+** state it requires, -1 on an error (logged). */
+static int change(db *d, sqlite3_stmt *st)
+{
+    if (db_run(st) != 0) {
+        log_error("store: %s", db_errmsg(d));
+        return -1;
+    }
+    return db_changes(d) > 0 ? 1 : 0;
+}
+
+/* Run an insert: the new id, DB_DUPLICATE, or -1 (logged). */
+static int64_t insert(db *d, sqlite3_stmt *st)
+{
+    int rc = db_run(st);
+    if (rc == 0)
+        return db_last_id(d);
+    if (rc != DB_DUPLICATE)
+        log_error("store: %s", db_errmsg(d));
+    return rc;
+}
+
+/* The single JSON value a json_group_array() query returns, or NULL
+** (logged) on an error. */
+static json_t *json_result(sqlite3_stmt *st)
+{
+    json_t *a = NULL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        a = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    else
+        log_error("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+    db_done(st);
+    return a;
+}
+
 #define OFFERING_ROW_SQL \
     "SELECT o.id, o.code, c.slug, c.title, o.starts, o.ends, o.opens, o.closes, o.currency, o.price_cents," \
     " o.capacity, o.demo FROM offerings o JOIN courses c ON c.id = o.course_id"
@@ -31,10 +83,11 @@ int store_offering_row(db *d, arena *a, const char *code, offering_row *o)
 {
     sqlite3_stmt *st = db_stmt(d, OFFERING_ROW_SQL " WHERE o.code = ?1 AND c.published = 1");
     db_bind_text(st, 1, code);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
+    int found = read_row(st);
+    if (found == 1) {
         offering_fill(a, st, o);
-    db_done(st);
+        db_done(st);
+    }
     return found;
 }
 
@@ -42,10 +95,11 @@ int store_offering_row_by_id(db *d, arena *a, int64_t id, offering_row *o)
 {
     sqlite3_stmt *st = db_stmt(d, OFFERING_ROW_SQL " WHERE o.id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
+    int found = read_row(st);
+    if (found == 1) {
         offering_fill(a, st, o);
-    db_done(st);
+        db_done(st);
+    }
     return found;
 }
 
@@ -53,17 +107,22 @@ int store_seats_taken(db *d, int64_t offering_id, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM enrolments WHERE offering_id = ?1 AND (status = 'active'"
                                   " OR (status = 'pending' AND hold_until > ?2)"
+                                  " OR (status = 'pending' AND payment_status = 'invoiced')"
                                   " OR (status = 'offered' AND offer_until > ?2))");
     sqlite3_bind_int64(st, 1, offering_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    db_done(st);
+    int n = read_row(st);
+    if (n == 1) {
+        n = sqlite3_column_int(st, 0);
+        db_done(st);
+    }
     return n;
 }
 
 #define ENROLMENT_SQL \
     "SELECT e.id, e.offering_id, e.user_id, COALESCE(e.code_id, 0), e.status, e.payment_status, e.currency," \
-    " e.amount_cents, COALESCE(e.hold_until, 0), COALESCE(e.offer_until, 0), e.created_at, o.code, u.email, u.name" \
+    " e.amount_cents, COALESCE(e.hold_until, 0), COALESCE(e.offer_until, 0), e.created_at, o.code, u.email, u.name," \
+    " e.code_held" \
     " FROM enrolments e JOIN offerings o ON o.id = e.offering_id JOIN users u ON u.id = e.user_id"
 
 /* Fill e from an ENROLMENT_SQL row. */
@@ -83,6 +142,7 @@ static void enrolment_fill(arena *a, sqlite3_stmt *st, enrolment *e)
     e->offering_code = db_col(a, st, 11);
     e->user_email = db_col(a, st, 12);
     e->user_name = db_col(a, st, 13);
+    e->code_held = sqlite3_column_int(st, 14);
 }
 
 int store_enrolment_live(db *d, arena *a, int64_t offering_id, int64_t user_id, enrolment *e)
@@ -91,10 +151,11 @@ int store_enrolment_live(db *d, arena *a, int64_t offering_id, int64_t user_id, 
                                                 " AND e.status IN ('pending', 'active', 'waitlisted', 'offered')");
     sqlite3_bind_int64(st, 1, offering_id);
     sqlite3_bind_int64(st, 2, user_id);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
+    int found = read_row(st);
+    if (found == 1) {
         enrolment_fill(a, st, e);
-    db_done(st);
+        db_done(st);
+    }
     return found;
 }
 
@@ -102,10 +163,11 @@ int store_enrolment_get(db *d, arena *a, int64_t id, enrolment *e)
 {
     sqlite3_stmt *st = db_stmt(d, ENROLMENT_SQL " WHERE e.id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
+    int found = read_row(st);
+    if (found == 1) {
         enrolment_fill(a, st, e);
-    db_done(st);
+        db_done(st);
+    }
     return found;
 }
 
@@ -127,23 +189,40 @@ int64_t store_enrolment_add(db *d, int64_t offering_id, int64_t user_id, const c
     db_bind_id(st, 8, hold_until);
     db_bind_id(st, 9, offer_until);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)now);
-    return db_run(st) == 0 ? db_last_id(d) : -1;
+    return insert(d, st);
 }
 
-int store_enrolment_set(db *d, int64_t id, const char *status, const char *payment_status, time_t hold_until,
-                        time_t offer_until, time_t now)
+int store_enrolment_move(db *d, int64_t id, const char *from, const char *from_pay, int clock, const char *status,
+                        const char *payment_status, time_t hold_until, time_t offer_until, time_t now)
 {
-    sqlite3_stmt *st = db_stmt(d, "UPDATE enrolments SET status = ?2, payment_status = ?3, hold_until = ?4,"
+    sqlite3_stmt *st = db_stmt(d, "UPDATE enrolments SET status = COALESCE(?2, status),"
+                                  " payment_status = COALESCE(?3, payment_status), hold_until = ?4,"
                                   " offer_until = ?5, updated_at = ?6,"
                                   " activated_at = CASE WHEN ?2 = 'active' THEN COALESCE(activated_at, ?6)"
-                                  " ELSE activated_at END WHERE id = ?1");
+                                  " ELSE activated_at END"
+                                  " WHERE id = ?1 AND instr(',' || ?7 || ',', ',' || status || ',') > 0"
+                                  " AND (?8 IS NULL OR instr(',' || ?8 || ',', ',' || payment_status || ',') > 0)"
+                                  " AND (?9 = 0 OR (CASE status WHEN 'pending' THEN hold_until"
+                                  "   WHEN 'offered' THEN offer_until END > ?6) = (?9 = 1))");
     sqlite3_bind_int64(st, 1, id);
     db_bind_text(st, 2, status);
     db_bind_text(st, 3, payment_status);
     db_bind_id(st, 4, hold_until);
     db_bind_id(st, 5, offer_until);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
-    return db_run(st);
+    db_bind_text(st, 7, from);
+    db_bind_text(st, 8, from_pay);
+    sqlite3_bind_int(st, 9, clock);
+    return change(d, st);
+}
+
+int store_enrolment_code_held(db *d, int64_t id, int held)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE enrolments SET code_held = ?2 WHERE id = ?1 AND code_held = 1 - ?2"
+                                  " AND code_id IS NOT NULL");
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, held ? 1 : 0);
+    return change(d, st);
 }
 
 int store_next_waitlisted(db *d, arena *a, int64_t offering_id, enrolment *e)
@@ -151,10 +230,11 @@ int store_next_waitlisted(db *d, arena *a, int64_t offering_id, enrolment *e)
     sqlite3_stmt *st = db_stmt(d, ENROLMENT_SQL " WHERE e.offering_id = ?1 AND e.status = 'waitlisted'"
                                                 " ORDER BY e.created_at, e.id LIMIT 1");
     sqlite3_bind_int64(st, 1, offering_id);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
+    int found = read_row(st);
+    if (found == 1) {
         enrolment_fill(a, st, e);
-    db_done(st);
+        db_done(st);
+    }
     return found;
 }
 
@@ -164,9 +244,13 @@ int store_lapsed(db *d, time_t now, int64_t *ids, int max)
                                   " OR (status = 'offered' AND offer_until <= ?1) ORDER BY id LIMIT ?2");
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
     sqlite3_bind_int(st, 2, max);
-    int n = 0;
-    while (n < max && sqlite3_step(st) == SQLITE_ROW)
+    int n = 0, rc = SQLITE_DONE;
+    while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
         ids[n++] = sqlite3_column_int64(st, 0);
+    if (n < max && rc != SQLITE_DONE) {
+        log_error("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+        n = -1;
+    }
     db_done(st);
     return n;
 }
@@ -180,20 +264,28 @@ int store_code_find(db *d, const char *code, int64_t offering_id, const char *to
     db_bind_text(st, 1, code);
     sqlite3_bind_int64(st, 2, offering_id);
     db_bind_text(st, 3, today);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found) {
+    int found = read_row(st);
+    if (found == 1) {
         c->id = sqlite3_column_int64(st, 0);
         c->percent_off = sqlite3_column_int(st, 1);
+        db_done(st);
     }
-    db_done(st);
     return found;
 }
 
-int store_code_use(db *d, int64_t id)
+int store_code_take(db *d, int64_t id)
 {
-    sqlite3_stmt *st = db_stmt(d, "UPDATE codes SET uses = uses + 1 WHERE id = ?1");
+    sqlite3_stmt *st = db_stmt(d, "UPDATE codes SET uses = uses + 1 WHERE id = ?1"
+                                  " AND (max_uses IS NULL OR uses < max_uses)");
     sqlite3_bind_int64(st, 1, id);
-    return db_run(st);
+    return change(d, st);
+}
+
+int store_code_release(db *d, int64_t id)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE codes SET uses = uses - 1 WHERE id = ?1 AND uses > 0");
+    sqlite3_bind_int64(st, 1, id);
+    return change(d, st);
 }
 
 int store_code_create(db *d, const char *code, int64_t offering_id, int percent_off, int max_uses,
@@ -216,11 +308,7 @@ json_t *store_codes(db *d)
                                   " 'percent_off', k.percent_off, 'uses', k.uses, 'max_uses', k.max_uses,"
                                   " 'expires_on', k.expires_on)) FROM (SELECT * FROM codes ORDER BY created_at DESC) k"
                                   " LEFT JOIN offerings o ON o.id = k.offering_id");
-    json_t *a = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        a = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-    db_done(st);
-    return a ? a : json_array();
+    return json_result(st);
 }
 
 int64_t store_payment_add(db *d, int64_t enrolment_id, const char *session, int64_t amount_cents,
@@ -234,7 +322,7 @@ int64_t store_payment_add(db *d, int64_t enrolment_id, const char *session, int6
     db_bind_text(st, 4, currency);
     db_bind_text(st, 5, url);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
-    return db_run(st) == 0 ? db_last_id(d) : -1;
+    return insert(d, st);
 }
 
 #define PAYMENT_SQL \
@@ -259,10 +347,11 @@ int store_payment_by_session(db *d, arena *a, const char *session, payment *p)
 {
     sqlite3_stmt *st = db_stmt(d, PAYMENT_SQL " WHERE provider_session = ?1");
     db_bind_text(st, 1, session);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
+    int found = read_row(st);
+    if (found == 1) {
         payment_fill(a, st, p);
-    db_done(st);
+        db_done(st);
+    }
     return found;
 }
 
@@ -270,43 +359,204 @@ int store_payment_latest(db *d, arena *a, int64_t enrolment_id, payment *p)
 {
     sqlite3_stmt *st = db_stmt(d, PAYMENT_SQL " WHERE enrolment_id = ?1 ORDER BY (status = 'paid') DESC, id DESC LIMIT 1");
     sqlite3_bind_int64(st, 1, enrolment_id);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
+    int found = read_row(st);
+    if (found == 1) {
         payment_fill(a, st, p);
-    db_done(st);
+        db_done(st);
+    }
     return found;
 }
 
-int store_payment_set(db *d, int64_t id, const char *status, const char *intent, time_t now)
+int store_payments_open(db *d, arena *a, int64_t enrolment_id, payment *out, int max)
+{
+    sqlite3_stmt *st = db_stmt(d, PAYMENT_SQL " WHERE enrolment_id = ?1 AND status = 'open' ORDER BY id LIMIT ?2");
+    sqlite3_bind_int64(st, 1, enrolment_id);
+    sqlite3_bind_int(st, 2, max);
+    int n = 0, rc = SQLITE_DONE;
+    while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        payment_fill(a, st, &out[n++]);
+    if (n < max && rc != SQLITE_DONE) {
+        log_error("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+        n = -1;
+    }
+    db_done(st);
+    return n;
+}
+
+int store_payment_move(db *d, int64_t id, const char *from, const char *status, const char *intent, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE payments SET status = ?2, provider_intent = COALESCE(?3, provider_intent),"
-                                  " updated_at = ?4 WHERE id = ?1");
+                                  " updated_at = ?4 WHERE id = ?1"
+                                  " AND instr(',' || ?5 || ',', ',' || status || ',') > 0");
     sqlite3_bind_int64(st, 1, id);
     db_bind_text(st, 2, status);
     db_bind_text(st, 3, intent);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
-    return db_run(st);
+    db_bind_text(st, 5, from);
+    return change(d, st);
 }
 
-int store_payment_refund(db *d, int64_t id, int64_t amount_cents, const char *refund_id, int64_t staff_id,
-                         time_t now)
+/* Move a payment's refunded amount by delta cents (a reservation or its
+** release), keeping its status in step. 1, 0 (over the paid amount or
+** below zero), -1. */
+static int payment_refunded_add(db *d, int64_t id, int64_t delta, time_t now)
 {
-    sqlite3_stmt *st = db_stmt(d, "INSERT INTO refunds(payment_id, provider_refund, amount_cents, staff_id, created_at)"
-                                  " VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_stmt *st = db_stmt(d, "UPDATE payments SET refunded_cents = refunded_cents + ?2, updated_at = ?3,"
+                                  " status = CASE WHEN refunded_cents + ?2 >= amount_cents THEN 'refunded'"
+                                  " WHEN refunded_cents + ?2 > 0 THEN 'partially_refunded' ELSE 'paid' END"
+                                  " WHERE id = ?1 AND status IN ('paid', 'partially_refunded', 'refunded')"
+                                  " AND refunded_cents + ?2 BETWEEN 0 AND amount_cents");
     sqlite3_bind_int64(st, 1, id);
-    db_bind_text(st, 2, refund_id);
-    sqlite3_bind_int64(st, 3, amount_cents);
-    db_bind_id(st, 4, staff_id);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
-    if (db_run(st) != 0)
-        return -1;
-    st = db_stmt(d, "UPDATE payments SET refunded_cents = refunded_cents + ?2, updated_at = ?3,"
-                    " status = CASE WHEN refunded_cents + ?2 >= amount_cents THEN 'refunded'"
-                    " ELSE 'partially_refunded' END WHERE id = ?1");
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, amount_cents);
+    sqlite3_bind_int64(st, 2, delta);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
-    return db_run(st);
+    return change(d, st);
+}
+
+int64_t store_refund_begin(db *d, int64_t payment_id, int64_t amount_cents, int64_t staff_id, const char *reason,
+                           time_t now)
+{
+    if (amount_cents <= 0)
+        return 0;
+    int rc = payment_refunded_add(d, payment_id, amount_cents, now);
+    if (rc <= 0)
+        return rc;
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO refunds(payment_id, amount_cents, staff_id, created_at, status, reason)"
+                                  " VALUES (?1, ?2, ?3, ?4, 'pending', ?5)");
+    sqlite3_bind_int64(st, 1, payment_id);
+    sqlite3_bind_int64(st, 2, amount_cents);
+    db_bind_id(st, 3, staff_id);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+    db_bind_text(st, 5, reason);
+    int64_t id = insert(d, st);
+    return id > 0 ? id : -1;
+}
+
+int store_refund_get(db *d, arena *a, int64_t id, refund_row *r)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT f.id, f.payment_id, f.amount_cents, f.status, p.provider_intent,"
+                                  " p.enrolment_id, p.currency, COALESCE(f.reason, 'staff')"
+                                  " FROM refunds f JOIN payments p ON p.id = f.payment_id"
+                                  " WHERE f.id = ?1");
+    sqlite3_bind_int64(st, 1, id);
+    int found = read_row(st);
+    if (found == 1) {
+        r->id = sqlite3_column_int64(st, 0);
+        r->payment_id = sqlite3_column_int64(st, 1);
+        r->amount_cents = sqlite3_column_int64(st, 2);
+        r->status = db_col(a, st, 3);
+        r->intent = db_col(a, st, 4);
+        r->enrolment_id = sqlite3_column_int64(st, 5);
+        r->currency = db_col(a, st, 6);
+        r->reason = db_col(a, st, 7);
+        db_done(st);
+    }
+    return found;
+}
+
+int store_refunds_stale(db *d, time_t before, int64_t *ids, int max)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id FROM refunds WHERE status = 'pending' AND created_at <= ?1"
+                                  " ORDER BY id LIMIT ?2");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)before);
+    sqlite3_bind_int(st, 2, max);
+    int n = 0, rc = SQLITE_DONE;
+    while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    if (n < max && rc != SQLITE_DONE) {
+        log_error("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+        n = -1;
+    }
+    db_done(st);
+    return n;
+}
+
+int store_refund_settle(db *d, int64_t id, const char *provider_refund, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE refunds SET status = 'done', provider_refund = ?2, settled_at = ?3"
+                                  " WHERE id = ?1 AND status = 'pending'");
+    sqlite3_bind_int64(st, 1, id);
+    db_bind_text(st, 2, provider_refund);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+    return change(d, st);
+}
+
+int store_refund_fail(db *d, int64_t id, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE refunds SET status = 'failed', settled_at = ?2"
+                                  " WHERE id = ?1 AND status = 'pending'"
+                                  " RETURNING payment_id, amount_cents");
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    int found = read_row(st);
+    if (found != 1)
+        return found;
+    int64_t payment_id = sqlite3_column_int64(st, 0), amount = sqlite3_column_int64(st, 1);
+    /* Step to the end so the change is complete before the next statement. */
+    int rc = sqlite3_step(st);
+    db_done(st);
+    if (rc != SQLITE_DONE) {
+        log_error("store: %s", db_errmsg(d));
+        return -1;
+    }
+    return payment_refunded_add(d, payment_id, -amount, now) == 1 ? 1 : -1;
+}
+
+int64_t store_invoice_issue(db *d, int64_t enrolment_id, int64_t school_id, int year, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO invoices(number, year, seq, enrolment_id, school_id, school_name,"
+                                  " school_city, school_country, billing_name, billing_email, amount_cents, currency,"
+                                  " status, created_at, updated_at)"
+                                  " SELECT printf('INV-%04d-%04d', ?3, n.seq), ?3, n.seq, e.id, s.id, s.name, s.city,"
+                                  " s.country, s.billing_name, s.billing_email, e.amount_cents, e.currency, 'issued',"
+                                  " ?4, ?4 FROM enrolments e JOIN schools s ON s.id = ?2,"
+                                  " (SELECT COALESCE(max(seq), 0) + 1 AS seq FROM invoices WHERE year = ?3) n"
+                                  " WHERE e.id = ?1 AND s.invoice = 1 AND s.member = 1"
+                                  " AND COALESCE(s.billing_email, '') <> ''");
+    sqlite3_bind_int64(st, 1, enrolment_id);
+    sqlite3_bind_int64(st, 2, school_id);
+    sqlite3_bind_int(st, 3, year);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+    int rc = db_run(st);
+    if (rc != 0) {
+        log_error("store: %s", db_errmsg(d));
+        return rc;
+    }
+    return db_changes(d) > 0 ? db_last_id(d) : 0;
+}
+
+int store_invoice_for(db *d, arena *a, int64_t enrolment_id, invoice_row *v)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, number, school_name, school_city, school_country, billing_name,"
+                                  " billing_email, amount_cents, currency, status, created_at FROM invoices"
+                                  " WHERE enrolment_id = ?1");
+    sqlite3_bind_int64(st, 1, enrolment_id);
+    int found = read_row(st);
+    if (found == 1) {
+        v->id = sqlite3_column_int64(st, 0);
+        v->number = db_col(a, st, 1);
+        v->school_name = db_col(a, st, 2);
+        v->school_city = db_col(a, st, 3);
+        v->school_country = db_col(a, st, 4);
+        v->billing_name = db_col(a, st, 5);
+        v->billing_email = db_col(a, st, 6);
+        v->amount_cents = sqlite3_column_int64(st, 7);
+        v->currency = db_col(a, st, 8);
+        v->status = db_col(a, st, 9);
+        v->created_at = sqlite3_column_int64(st, 10);
+        db_done(st);
+    }
+    return found;
+}
+
+int store_invoice_move(db *d, int64_t enrolment_id, const char *from, const char *status, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE invoices SET status = ?3, updated_at = ?4 WHERE enrolment_id = ?1"
+                                  " AND status = ?2");
+    sqlite3_bind_int64(st, 1, enrolment_id);
+    db_bind_text(st, 2, from);
+    db_bind_text(st, 3, status);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+    return change(d, st);
 }
 
 int store_event_record(db *d, const char *event_id, const char *type, int64_t payment_id, time_t now)
@@ -317,9 +567,7 @@ int store_event_record(db *d, const char *event_id, const char *type, int64_t pa
     db_bind_text(st, 2, type);
     db_bind_id(st, 3, payment_id);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
-    if (db_run(st) != 0)
-        return -1;
-    return db_changes(d) == 1;
+    return change(d, st);
 }
 
 int store_audit(db *d, int64_t actor_id, const char *action, const char *subject, const char *detail, time_t now)
@@ -340,11 +588,7 @@ json_t *store_audit_for(db *d, const char *subject_prefix)
                                   " FROM (SELECT * FROM audit_log WHERE subject LIKE ?1 || '%' ESCAPE '\\'"
                                   " ORDER BY at DESC, id DESC LIMIT 200) a LEFT JOIN users u ON u.id = a.actor_id");
     db_bind_text(st, 1, subject_prefix);
-    json_t *a = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        a = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-    db_done(st);
-    return a ? a : json_array();
+    return json_result(st);
 }
 
 json_t *store_user_enrolments(db *d, int64_t user_id)
@@ -364,11 +608,7 @@ json_t *store_user_enrolments(db *d, int64_t user_id)
                                   " FROM (SELECT * FROM enrolments WHERE user_id = ?1 ORDER BY id DESC) e"
                                   " JOIN offerings o ON o.id = e.offering_id JOIN courses c ON c.id = o.course_id");
     sqlite3_bind_int64(st, 1, user_id);
-    json_t *a = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        a = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-    db_done(st);
-    return a ? a : json_array();
+    return json_result(st);
 }
 
 json_t *store_offering_enrolments(db *d, int64_t offering_id)
@@ -379,15 +619,15 @@ json_t *store_offering_enrolments(db *d, int64_t offering_id)
                                   " 'user_email', u.email, 'school', s.name,"
                                   " 'paid_cents', (SELECT COALESCE(max(p.amount_cents - p.refunded_cents), 0)"
                                   "   FROM payments p WHERE p.enrolment_id = e.id AND p.status IN ('paid',"
-                                  "   'partially_refunded'))))"
+                                  "   'partially_refunded')),"
+                                  " 'invoice_number', (SELECT v.number FROM invoices v WHERE v.enrolment_id = e.id),"
+                                  " 'refund_pending_cents', (SELECT COALESCE(sum(f.amount_cents), 0) FROM refunds f"
+                                  "   JOIN payments p ON p.id = f.payment_id WHERE p.enrolment_id = e.id"
+                                  "   AND f.status = 'pending')))"
                                   " FROM (SELECT * FROM enrolments WHERE offering_id = ?1 ORDER BY created_at, id) e"
                                   " JOIN users u ON u.id = e.user_id LEFT JOIN schools s ON s.id = u.school_id");
     sqlite3_bind_int64(st, 1, offering_id);
-    json_t *a = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        a = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-    db_done(st);
-    return a ? a : json_array();
+    return json_result(st);
 }
 
 json_t *store_offering_counts(db *d, int64_t offering_id)
@@ -397,13 +637,11 @@ json_t *store_offering_counts(db *d, int64_t offering_id)
                                   " count(*) FILTER (WHERE status = 'waitlisted'),"
                                   " count(*) FILTER (WHERE status = 'offered') FROM enrolments WHERE offering_id = ?1");
     sqlite3_bind_int64(st, 1, offering_id);
-    json_t *o = json_object();
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        json_object_set_new(o, "active", json_integer(sqlite3_column_int(st, 0)));
-        json_object_set_new(o, "pending", json_integer(sqlite3_column_int(st, 1)));
-        json_object_set_new(o, "waitlisted", json_integer(sqlite3_column_int(st, 2)));
-        json_object_set_new(o, "offered", json_integer(sqlite3_column_int(st, 3)));
-    }
+    if (read_row(st) != 1)
+        return NULL;
+    json_t *o = json_pack("{s:i, s:i, s:i, s:i}", "active", sqlite3_column_int(st, 0), "pending",
+                          sqlite3_column_int(st, 1), "waitlisted", sqlite3_column_int(st, 2), "offered",
+                          sqlite3_column_int(st, 3));
     db_done(st);
     return o;
 }

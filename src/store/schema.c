@@ -243,6 +243,37 @@ static const char *const migrations[] = {
     "  UNIQUE (course_id, email)\n"
     ") STRICT;\n"
     "CREATE INDEX date_requests_waiting ON date_requests(course_id) WHERE sent_at IS NULL;\n",
+    /* 4: money and seats: a registration's hold on its code's use, refunds
+    ** written as pending before the provider is called, schools' billing
+    ** contacts and numbered invoices. */
+    "ALTER TABLE enrolments ADD COLUMN code_held INTEGER NOT NULL DEFAULT 0;\n"
+    "UPDATE enrolments SET code_held = 1 WHERE code_id IS NOT NULL AND status = 'active';\n"
+    "ALTER TABLE refunds ADD COLUMN status TEXT NOT NULL DEFAULT 'done'"
+    " CHECK (status IN ('pending', 'done', 'failed'));\n"
+    "ALTER TABLE refunds ADD COLUMN reason TEXT;\n"
+    "ALTER TABLE refunds ADD COLUMN settled_at INTEGER;\n"
+    "CREATE INDEX refunds_by_payment ON refunds(payment_id);\n"
+    "ALTER TABLE schools ADD COLUMN billing_name TEXT;\n"
+    "ALTER TABLE schools ADD COLUMN billing_email TEXT;\n"
+    "CREATE TABLE invoices(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  number TEXT NOT NULL UNIQUE,\n"
+    "  year INTEGER NOT NULL,\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  enrolment_id INTEGER NOT NULL UNIQUE REFERENCES enrolments(id),\n"
+    "  school_id INTEGER NOT NULL REFERENCES schools(id),\n"
+    "  school_name TEXT NOT NULL,\n"
+    "  school_city TEXT,\n"
+    "  school_country TEXT,\n"
+    "  billing_name TEXT,\n"
+    "  billing_email TEXT NOT NULL,\n"
+    "  amount_cents INTEGER NOT NULL,\n"
+    "  currency TEXT NOT NULL,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('issued', 'paid', 'void')),\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  updated_at INTEGER NOT NULL,\n"
+    "  UNIQUE(year, seq)\n"
+    ") STRICT;\n",
 };
 
 int schema_count(void)

@@ -564,8 +564,9 @@ static void test_checkout_expired(void)
     browser_close(&b);
 }
 
-/* A member school that is invoiced: the seat is confirmed at once, staff
-** mark the invoice paid later. */
+/* A member school that is invoiced: a numbered invoice goes to its billing
+** contact, the seat is confirmed at once (the default invoice_confirm),
+** staff mark the invoice paid later. */
 static void test_invoice(browser *staff)
 {
     browser b;
@@ -584,6 +585,10 @@ static void test_invoice(browser *staff)
     CHECK_CONTAINS(buf_str(&r.body), "Invoiced to your school");
     http_res_free(&r);
     CHECK(wait_mail("ivy@example.org", 3));
+    /* The school's billing contact gets a numbered invoice with its details. */
+    CHECK(wait_mail("<finance@juniper.example>", 1));
+    CHECK(wait_mail("Invoice INV-", 1));
+    CHECK(wait_mail("Juniper Hollow Upper School", 1));
     browser_get(staff, "/staff/offerings/demo-al", &r);
     const char *p = strstr(buf_str(&r.body), "/paid\"");
     char action[128] = "";
