@@ -145,4 +145,13 @@ int enrol_sweep(domain *d);
 /* "$50.00" for cents in a currency, in the arena. */
 const char *enrol_money(arena *a, int64_t cents, const char *currency);
 
+/* Whether a participant may still cancel a registration in state status
+** for an offering that starts on starts (ISO) as seen on day today: a live
+** registration, at least cfg->cancel_days before the start. */
+int enrol_may_cancel(const config *cfg, const char *status, const char *starts, int32_t today);
+
+/* "50", "50.5" or "50.00" as cents; -1 when malformed (a sign, more than two
+** decimals, anything but digits and one point, more than 12 characters). */
+int64_t enrol_parse_money(const char *s);
+
 #endif

@@ -972,3 +972,33 @@ int enrol_sweep(domain *d)
     }
     return done;
 }
+
+int enrol_may_cancel(const config *cfg, const char *status, const char *starts, int32_t today)
+{
+    int32_t day;
+    if (strcmp(status, "active") && strcmp(status, "pending") && strcmp(status, "waitlisted") && strcmp(status, "offered"))
+        return 0;
+    return date_parse(starts, &day) == 0 && today <= day - cfg->cancel_days;
+}
+
+int64_t enrol_parse_money(const char *s)
+{
+    if (!s || !*s || strlen(s) > 12)
+        return -1;
+    int64_t whole = 0, frac = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++)
+        whole = whole * 10 + (*p - '0');
+    if (p == s)
+        return -1;
+    if (*p == '.') {
+        int digits = 0;
+        for (p++; *p >= '0' && *p <= '9' && digits < 2; p++, digits++)
+            frac = frac * 10 + (*p - '0');
+        if (digits == 0)
+            return -1;
+        if (digits == 1)
+            frac *= 10;
+    }
+    return *p ? -1 : whole * 100 + frac;
+}

@@ -65,23 +65,13 @@ static int confirm_page(request *rq, response *rs, json_t *view, const char *tit
     return page_render(rq, rs, "pages/confirm", json_pack("{s:o}", "confirm", view), title, NULL);
 }
 
-/* Whether a participant may still cancel: the same rule as the cancel
-** action (a live registration, and at least cancel_days before the start). */
-static int cancel_allowed(const app *ap, const char *status, const char *starts)
-{
-    int32_t day;
-    if (strcmp(status, "active") && strcmp(status, "pending") && strcmp(status, "waitlisted") && strcmp(status, "offered"))
-        return 0;
-    return date_parse(starts, &day) == 0 && date_today() <= day - ap->cfg->cancel_days;
-}
-
 int page_confirm_cancel(request *rq, response *rs)
 {
     enrolment e;
     offering_row off;
     if (!load(rq, ACCESS_OWN, &e, &off))
         return 404;
-    if (!cancel_allowed(rq->app, e.status, off.starts)) {
+    if (!enrol_may_cancel(rq->app->cfg, e.status, off.starts, date_today())) {
         rq->message = "This registration can no longer be cancelled here. Write to us if something has come up.";
         return 409;
     }
@@ -154,30 +144,6 @@ int page_confirm_decline(request *rq, response *rs)
     return confirm_page(rq, rs, view, offered ? "Decline the seat" : "Leave the waitlist");
 }
 
-/* Parse "50", "50.5" or "50.00" as cents, as the refund form takes them;
-** -1 if malformed. */
-static int64_t parse_cents(const char *s)
-{
-    if (!s || !*s || strlen(s) > 12)
-        return -1;
-    int64_t whole = 0, frac = 0;
-    const char *p = s;
-    for (; *p >= '0' && *p <= '9'; p++)
-        whole = whole * 10 + (*p - '0');
-    if (p == s)
-        return -1;
-    if (*p == '.') {
-        int digits = 0;
-        for (p++; *p >= '0' && *p <= '9' && digits < 2; p++, digits++)
-            frac = frac * 10 + (*p - '0');
-        if (digits == 0)
-            return -1;
-        if (digits == 1)
-            frac *= 10;
-    }
-    return *p ? -1 : whole * 100 + frac;
-}
-
 int page_confirm_refund(request *rq, response *rs)
 {
     enrolment e;
@@ -193,7 +159,7 @@ int page_confirm_refund(request *rq, response *rs)
         return 409;
     }
     const char *asked = kv_get(&rq->query, "amount");
-    int64_t cents = asked && *asked ? parse_cents(asked) : left;
+    int64_t cents = asked && *asked ? enrol_parse_money(asked) : left;
     const char *full = enrol_money(rq->a, left, e.currency);
     const char *error = NULL;
     if (cents <= 0)

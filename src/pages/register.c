@@ -169,16 +169,6 @@ static const char *payment_label(const char *s)
          : !strcmp(s, "refunded") ? "Refunded" : "Not paid";
 }
 
-/* Whether a participant may still cancel a registration for an offering
-** that starts on starts (ISO), under the configured policy. */
-static int may_cancel(app *ap, const char *status, const char *starts)
-{
-    int32_t day;
-    if (strcmp(status, "active") && strcmp(status, "pending") && strcmp(status, "waitlisted") && strcmp(status, "offered"))
-        return 0;
-    return date_parse(starts, &day) == 0 && date_today() <= day - ap->cfg->cancel_days;
-}
-
 const char *page_paid_label(arena *a, int64_t paid_cents, int64_t refunded_cents, const char *currency)
 {
     if (refunded_cents <= 0)
@@ -239,7 +229,7 @@ static json_t *registration_view(request *rq, const enrolment *e, const char *st
     json_object_set_new(r, "receipt_url", receipt ? json_string(arena_printf(rq->a, "%s/receipt", base)) : json_null());
     json_object_set_new(r, "decline_url", offered || waitlisted ? json_string(arena_printf(rq->a, "%s/decline", base))
                                                                 : json_null());
-    json_object_set_new(r, "cancel_url", may_cancel(rq->app, e->status, starts)
+    json_object_set_new(r, "cancel_url", enrol_may_cancel(rq->app->cfg, e->status, starts, date_today())
                                              ? json_string(arena_printf(rq->a, "%s/cancel", base)) : json_null());
     return r;
 }
@@ -277,7 +267,7 @@ int page_my(request *rq, response *rs)
         static const char *const states[] = {"active", "pending", "waitlisted", "offered"};
         for (size_t k = 0; k < 4; k++)
             json_object_set_new(r, arena_printf(rq->a, "is_%s", states[k]), json_boolean(!strcmp(st, states[k])));
-        json_object_set_new(r, "can_cancel", json_boolean(may_cancel(ap, st, json_string_value(json_object_get(o, "starts")))));
+        json_object_set_new(r, "can_cancel", json_boolean(enrol_may_cancel(ap->cfg, st, json_string_value(json_object_get(o, "starts")), today)));
         const char *base = arena_printf(rq->a, "/registrations/%lld", (long long)id);
         json_object_set_new(r, "cancel_url", json_string(arena_printf(rq->a, "%s/cancel", base)));
         json_object_set_new(r, "accept_url", json_string(arena_printf(rq->a, "%s/accept", base)));
@@ -408,7 +398,7 @@ int page_cancel(request *rq, response *rs)
     int found = store_offering_row_by_id(ap->db, rq->a, e.offering_id, &off);
     if (found <= 0)
         return found < 0 ? 503 : 404;
-    if (!may_cancel(ap, e.status, off.starts)) {
+    if (!enrol_may_cancel(ap->cfg, e.status, off.starts, date_today())) {
         rq->message = "This registration can no longer be cancelled here. Write to us if something has come up.";
         return 409;
     }

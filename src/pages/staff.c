@@ -199,37 +199,13 @@ int page_staff_waive(request *rq, response *rs)
     return back(rq, rs, &e, "waived");
 }
 
-/* Parse "50", "50.5" or "50.00" as cents; -1 if malformed. */
-static int64_t parse_amount(const char *s)
-{
-    if (!s || !*s || strlen(s) > 12)
-        return -1;
-    int64_t whole = 0, frac = 0;
-    const char *p = s;
-    for (; *p >= '0' && *p <= '9'; p++)
-        whole = whole * 10 + (*p - '0');
-    if (p == s)
-        return -1;
-    if (*p == '.') {
-        p++;
-        int digits = 0;
-        for (; *p >= '0' && *p <= '9' && digits < 2; p++, digits++)
-            frac = frac * 10 + (*p - '0');
-        if (digits == 0)
-            return -1;
-        if (digits == 1)
-            frac *= 10;
-    }
-    return *p ? -1 : whole * 100 + frac;
-}
-
 int page_staff_refund(request *rq, response *rs)
 {
     enrolment e;
     int st = load_reg(rq, &e);
     if (st)
         return st;
-    int64_t cents = parse_amount(kv_get(&rq->form, "amount"));
+    int64_t cents = enrol_parse_money(kv_get(&rq->form, "amount"));
     if (cents <= 0) {
         rq->message = "Enter the amount to refund, like 50.00.";
         return 422;
