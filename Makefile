@@ -106,7 +106,7 @@ test-deps: deps
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@PORT=$(PORT) BUILD=$(BUILD) sh nginx/run.sh
+	@PORT=$(PORT) BUILD=$(BUILD) LOCAL_SERVICES=1 sh nginx/run.sh
 
 test: test-deps
 	@$(MAKE) --no-print-directory $(BUILD)/journeys $(UNIT_BIN) $(INT_BIN)

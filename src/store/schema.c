@@ -221,6 +221,10 @@ static const char *const migrations[] = {
     "  detail TEXT\n"
     ") STRICT;\n"
     "CREATE INDEX audit_by_subject ON audit_log(subject);\n",
+    /* 3: outbox: one Message-ID per message, kept across its retries; and
+       whether the mail server refused the message for good (SMTP 5xx). */
+    "ALTER TABLE outbox ADD COLUMN message_id TEXT;\n"
+    "ALTER TABLE outbox ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;\n",
 };
 
 int schema_count(void)
