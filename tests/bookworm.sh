@@ -6,6 +6,7 @@
 #
 #   sudo sh tests/bookworm.sh            # root under build/bookworm-root
 #   BOOKWORM_ROOT=/tmp/bw PORT=18081 sudo sh tests/bookworm.sh
+#   BOOKWORM_TMPFS=6G sudo sh tests/bookworm.sh    # the root in memory (short of disk)
 #
 # Runs as root (debootstrap, mount, chroot). Takes a while: the root is built
 # from scratch every time. The last line is the result, e.g.
@@ -47,13 +48,16 @@ trap 'cleanup; exit 130' INT TERM
 
 # A root from scratch. Refuse to delete anything still mounted inside it.
 if [ -d "$RFS" ]; then
-    if grep -q " $RFS/" /proc/mounts; then
+    if grep -q " $RFS[/ ]" /proc/mounts; then
         echo "bookworm: something is still mounted under $RFS; unmount it first" >&2
         exit 1
     fi
     rm -rf "$RFS"
 fi
 mkdir -p "$RFS"
+if [ -n "${BOOKWORM_TMPFS:-}" ]; then
+    mount -t tmpfs -o "size=$BOOKWORM_TMPFS,mode=0755" bookworm "$RFS" && mounted="$RFS"
+fi
 say "debootstrap bookworm from $mirror into $RFS (log: $LOG)"
 if ! debootstrap --variant=minbase --include=git,make,ca-certificates bookworm "$RFS" "$mirror" >>"$LOG" 2>&1; then
     tail -n 20 "$LOG"
