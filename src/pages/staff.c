@@ -331,7 +331,12 @@ int page_staff_outbox_retry(request *rq, response *rs)
     if (changed == 1 && store_audit(d, rq->session->u.id, "outbox.retry", arena_printf(rq->a, "outbox:%lld", (long long)id),
                                     NULL, now) != 0)
         changed = -1;
-    if (changed == 1 && db_commit(d) == 0) {
+    if (changed == 1) {
+        if (db_commit(d) != 0) {
+            db_rollback(d);
+            rq->message = "The retry could not be saved just now. Try again in a moment.";
+            return 503;
+        }
         page_flash(rq, rs, "retry");
         http_redirect(rs, 303, "/staff/outbox");
         return 0;
