@@ -25,7 +25,8 @@ endif
 # Debian packages: building, running, and the test suite.
 DEB_BUILD := build-essential pkg-config libfcgi-dev libsqlite3-dev libmarkdown2-dev \
              libcurl4-openssl-dev libpcre2-dev libsodium-dev libjansson-dev libinih-dev sqlite3
-DEB_TEST  := python3-aiosmtpd chromium curl wrk clang
+DEB_RUN   := python3 python3-aiosmtpd
+DEB_TEST  := chromium curl wrk clang
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -75,28 +76,37 @@ $(BUILD)/tests/itest_%: tests/integration/test_%.c $(INT_LIB) $(BUILD)/libjourne
 INT_BIN := $(INT_SRC:tests/integration/test_%.c=$(BUILD)/tests/itest_%)
 .SECONDARY: $(INT_LIB)
 
-# Install whatever Debian packages are missing (apt-get, as root or through sudo).
-deps:
-	@missing=""; for p in $(DEB_BUILD); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
-	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+# Install the Debian packages listed in $$missing (apt-get, as root or through
+# sudo). apt's output goes to $(BUILD)/apt.log; the terminal gets one line,
+# and the log's tail when it fails.
+define apt_install
+if [ -n "$$missing" ]; then mkdir -p $(BUILD); log=$(BUILD)/apt.log; \
+  printf 'installing%s ... ' "$$missing"; \
+  if { $(SUDO) apt-get update && \
+       $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; } >$$log 2>&1; \
+  then echo "done (log: $$log)"; \
+  else echo "failed (log: $$log)"; tail -n 25 $$log; exit 1; fi; \
+fi
+endef
 
+# Whatever Debian packages are missing for building and running (the local
+# mail catcher of `make run` is aiosmtpd).
+deps:
+	@missing=""; for p in $(DEB_BUILD) $(DEB_RUN); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	$(apt_install)
+
+# The test suite's packages. The browser suite's npm modules are fetched by
+# tests/run.sh when it gets there, so a failed download fails only that part.
 test-deps: deps
 	@missing=""; for p in $(DEB_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
-	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
-	@[ -d tests/browser/node_modules ] || (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+	$(apt_install)
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@PORT=$(PORT) BUILD=$(BUILD) sh nginx/run.sh
+	@PORT=$(PORT) BUILD=$(BUILD) LOCAL_SERVICES=1 sh nginx/run.sh
 
 test: test-deps
 	@$(MAKE) --no-print-directory $(BUILD)/journeys $(UNIT_BIN) $(INT_BIN)

@@ -59,7 +59,7 @@ typedef struct response {
     const char *content_type;  /* NULL: text/html; charset=utf-8 */
     buf head;                  /* extra header lines, each ending in CRLF */
     buf body;
-    int cache_seconds;         /* > 0: public page, ETag + max-age; 0: private, no-store */
+    int cache_seconds;         /* > 0: public page (ETag, no-cache; nginx may keep it 2 s); 0: private, no-store */
     const char *csp;           /* Content-Security-Policy, or NULL for http_csp */
 } response;
 
@@ -90,7 +90,8 @@ void http_redirect(response *rs, int status, const char *location);
 const char *http_reason(int status);
 
 /* Serialize rs into out as a CGI response: Status, headers (security
-** headers, Content-Type, Content-Length, Cache-Control, ETag) and, unless
+** headers, Content-Type, Content-Length, Cache-Control, ETag, and for nginx
+** X-Accel-Expires) and, unless
 ** the request is HEAD or the answer is 304, the body. A cacheable 200 whose
 ** ETag matches rq->if_none_match becomes 304 Not Modified. */
 void http_serialize(const request *rq, const response *rs, buf *out);

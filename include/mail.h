@@ -25,6 +25,7 @@ typedef struct mail_msg {
     const char *attach_name, *attach_type;  /* e.g. "offering.ics", "text/calendar; method=PUBLISH"; may be NULL */
     const char *attach;                     /* attachment bytes; an attachment goes out when attach_name is set */
     size_t attach_len;
+    const char *message_id;                 /* "<id@domain>" to send, the same on every attempt; NULL: a new one */
 } mail_msg;
 
 /* 1 if addr is a plausible single address: local@domain, 3..254 bytes of
@@ -33,9 +34,15 @@ typedef struct mail_msg {
 ** labels, containing a dot or equal to "localhost". 0 otherwise (NULL too). */
 int mail_addr_valid(const char *addr);
 
+/* Append a new Message-ID for mail from from_addr to out:
+** "<32 random hex digits@domain-of-from>". Returns 0, or -1 (out untouched)
+** when from_addr is not a valid address or libsodium cannot start. */
+int mail_message_id(buf *out, const char *from_addr);
+
 /* Compose a message from from_addr (display name from_name, may be NULL) to
 ** m->to_addr, appending it to out. Headers: Date (from now, UTC),
-** Message-ID <random-hex@domain-of-from>, From, To (display names as a
+** Message-ID (m->message_id when it is a plausible "<...@...>" of printable
+** ASCII within 250 bytes, else a new one as mail_message_id makes), From, To (display names as a
 ** quoted-string when short printable ASCII, else RFC 2047 encoded-words),
 ** Subject (plain when short printable ASCII, else RFC 2047 B-encoded UTF-8
 ** words of <= 75 characters on folded lines), MIME-Version, Auto-Submitted:
@@ -55,9 +62,11 @@ int mail_compose(buf *out, const char *from_addr, const char *from_name, const m
 ** to_addr, TLS required when cfg->smtp_require_tls (else tried), the
 ** configured user and password when set. cfg->smtp_timeout bounds the
 ** connection and each server response; the whole exchange is capped at
-** twice that. Blocking; call it outside any transaction. Returns 0, or -1
-** with a one-line reason appended to err (libcurl's message and the last
-** SMTP response code). */
+** twice that. Blocking; call it outside any transaction. Returns 0; -2 when
+** the server refused the message for good (a permanent 5xx answer: sending
+** it again would fail the same way); or -1 for anything worth retrying
+** (no connection, a timeout, a 4xx). On failure a one-line reason is
+** appended to err (libcurl's message and the last SMTP response code). */
 int mail_send(const config *cfg, const char *to_addr, const char *msg, size_t len, buf *err);
 
 #endif

@@ -103,6 +103,7 @@ int page_staff_approve(request *rq, response *rs);
 int page_staff_refund(request *rq, response *rs);
 int page_staff_outbox(request *rq, response *rs);
 int page_staff_outbox_retry(request *rq, response *rs);
+int page_staff_outbox_message(request *rq, response *rs);
 int page_staff_codes(request *rq, response *rs);
 
 #endif

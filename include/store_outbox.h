@@ -31,6 +31,7 @@ typedef struct outbox_item {
     const char *attachment;      /* attachment_len bytes, or NULL */
     size_t attachment_len;
     int attempts;                /* failed attempts so far */
+    const char *message_id;      /* "<...@...>" once the first attempt set it, else NULL */
 } outbox_item;
 
 /* Full state of one row, for tests and staff pages. Strings in the arena. */
@@ -40,6 +41,9 @@ typedef struct outbox_state {
     int attempts;
     int64_t next_attempt_at, created_at;
     int64_t sent_at, failed_at;  /* 0 when not set */
+    const char *recipient_name, *subject, *body_text; /* may be NULL */
+    const char *message_id;      /* NULL until the first attempt */
+    int refused;                 /* 1: the mail server refused it for good (5xx) */
 } outbox_state;
 
 /* Queue a mail / a community invitation for addr, due now. Call INSIDE the
@@ -61,6 +65,12 @@ int outbox_due(db *d, arena *a, time_t now, outbox_item *out, int max);
 ** transaction together with outbox_due. */
 int outbox_claim(db *d, int64_t id, time_t now, time_t until);
 
+/* Give row id its Message-ID (message_id, "<...@...>"), only if it has
+** none yet, so every attempt to send the message carries the same one.
+** Returns 1 if set, 0 if the row already had one (or does not exist), -1
+** on error. */
+int outbox_set_message_id(db *d, int64_t id, const char *message_id);
+
 /* Mark row id sent at now, only if it was not sent already. Returns 1 if
 ** this call marked it, 0 if it was already sent (or does not exist), -1 on
 ** error. */
@@ -71,15 +81,27 @@ int outbox_mark_sent(db *d, int64_t id, time_t now);
 ** row was updated, 0 if it was already sent or does not exist, -1 on error. */
 int outbox_mark_retry(db *d, int64_t id, const char *error, time_t next, int final, time_t now);
 
-/* Staff view, newest first (at most 500): failed rows and stuck ones (unsent
-** after 3 or more attempts), as a new JSON array the caller owns of {id,
-** kind, recipient, subject, attempts, last_error, created_at, failed_at}
-** (failed_at null when not failed). NULL on error. */
+/* Record an attempt the mail server refused for good (a permanent SMTP 5xx
+** answer): as a final outbox_mark_retry, and the row is flagged refused
+** for staff; it is not retried unless staff retry it. Same returns. */
+int outbox_mark_refused(db *d, int64_t id, const char *error, time_t now);
+
+/* Staff view, newest first (at most 500): every unsent row with a failed
+** attempt (from the first one on), failed or still being retried, as a new
+** JSON array the caller owns of {id, kind, recipient, subject, attempts,
+** last_error, created_at, failed_at, next_attempt_at, refused} (failed_at
+** null when not failed). NULL on error. */
 json_t *outbox_problems(db *d);
 
-/* Staff retry: clear failed_at and make the unsent row due at now. Its
-** attempt count is kept, so a row that had given up gets one more attempt
-** before it is marked failed again. Returns 1 if updated, 0 if there is no
+/* Staff view of the latest messages, whatever their state, newest first (at
+** most limit, 1..500): a new JSON array the caller owns of {id, kind,
+** recipient, subject, attempts, created_at, sent_at, failed_at, refused}
+** (sent_at and failed_at null when not set). NULL on error. */
+json_t *outbox_recent(db *d, int limit);
+
+/* Staff retry: clear failed_at and refused and make the unsent row due at
+** now. Its attempt count is kept, so a row that had given up gets one more
+** attempt before it is marked failed again. Returns 1 if updated, 0 if there is no
 ** such unsent row, -1 on error. */
 int outbox_retry_now(db *d, int64_t id, time_t now);
 

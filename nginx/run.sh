@@ -1,7 +1,7 @@
 #!/bin/sh
 # Start the whole stack in the foreground: migrate, publish courses/, run
 # `journeys serve` and an unprivileged nginx in front of it on 127.0.0.1:$PORT.
-# Ctrl-C (or SIGTERM) stops both. Runtime files live under $JOURNEYS_PATHS_VAR
+# Ctrl-C (or SIGTERM) stops all it started. Runtime files live under $JOURNEYS_PATHS_VAR
 # (default: var/ in the checkout). Used by `make run` and by the tests.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +16,49 @@ export JOURNEYS_SERVER_SOCKET="${JOURNEYS_SERVER_SOCKET:-$VAR/journeys.sock}"
 export JOURNEYS_SITE_BASE_URL="${JOURNEYS_SITE_BASE_URL:-http://127.0.0.1:$PORT}"
 NGINX=${NGINX:-/usr/sbin/nginx}
 
+# LOCAL_SERVICES=1 (what `make run` sets) shows the whole product: unless
+# payment or mail settings are given, in the environment or in
+# $JOURNEYS_CONFIG, start the payment provider's TEST stand-in
+# (tests/integration/standin.py: no money moves) and a local mail catcher
+# (aiosmtpd) that keeps every message in $VAR/mail, a Maildir; staff read
+# them at /staff/outbox. The tests start their own and leave this off.
+LOCAL_SERVICES=${LOCAL_SERVICES:-0}
+EXTRA=""
+# Debian's python3, where apt puts aiosmtpd (not whatever python3 is first
+# on the PATH).
+PY=${PYTHON:-/usr/bin/python3}
+
+# Whether a setting is given: JOURNEYS_<SECTION>_<KEY> in the environment,
+# or key under [section] in the configuration file.
+given() {
+    eval "[ -n \"\${$1+x}\" ]" && return 0
+    [ -n "${JOURNEYS_CONFIG:-}" ] && [ -r "$JOURNEYS_CONFIG" ] || return 1
+    awk -v sec="$2" -v key="$3" '
+        /^[ \t]*\[/ { s = $0; gsub(/[][ \t]/, "", s); next }
+        s == sec && $0 ~ "^[ \t]*" key "[ \t]*=" { found = 1 }
+        END { exit !found }' "$JOURNEYS_CONFIG"
+}
+
+# A free TCP port on loopback.
+free_port() {
+    "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Wait (up to 10 s) until something listens on 127.0.0.1:$1.
+await_port() {
+    "$PY" - "$1" <<'PY'
+import socket, sys, time
+end = time.time() + 10
+while time.time() < end:
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+PY
+}
+
 mkdir -p "$VAR/nginx/client_body" "$VAR/nginx/fastcgi" "$VAR/nginx/proxy" \
          "$VAR/nginx/uwsgi" "$VAR/nginx/scgi" "$VAR/uploads"
 USER_LINE=""
@@ -25,6 +68,52 @@ sed -e "s|@PORT@|$PORT|g" -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" \
     nginx/dev.conf.in > "$VAR/nginx/nginx.conf"
 "$NGINX" -t -q -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -e stderr
 
+# Stop whatever this script started (on exit, Ctrl-C or SIGTERM).
+SERVE=""
+WEB=""
+stop() {
+    trap - INT TERM EXIT
+    # shellcheck disable=SC2086 # lists of process ids
+    kill -TERM $SERVE $WEB $EXTRA 2>/dev/null || true
+    wait $SERVE $WEB $EXTRA 2>/dev/null || true
+}
+trap stop EXIT
+trap 'stop; exit 0' INT TERM
+
+PAYMENTS_NOTE=""
+MAIL_NOTE=""
+if [ "$LOCAL_SERVICES" = 1 ] && ! given JOURNEYS_PAYMENTS_API_BASE payments api_base; then
+    payport=$(free_port)
+    if ! given JOURNEYS_PAYMENTS_WEBHOOK_SECRET payments webhook_secret; then
+        JOURNEYS_PAYMENTS_WEBHOOK_SECRET="whsec_local_$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+    fi
+    secret=${JOURNEYS_PAYMENTS_WEBHOOK_SECRET:-}
+    if [ -z "$secret" ]; then
+        echo "run.sh: [payments] webhook_secret is in $JOURNEYS_CONFIG; give it as JOURNEYS_PAYMENTS_WEBHOOK_SECRET too, or give api_base" >&2
+        exit 1
+    fi
+    mkdir -p "$VAR/payments"
+    "$PY" tests/integration/standin.py --port "$payport" --state-dir "$VAR/payments" \
+        --webhook-url "$JOURNEYS_SITE_BASE_URL/webhooks/payments" --webhook-secret "$secret" \
+        >>"$VAR/payments/standin.log" 2>&1 &
+    EXTRA="$EXTRA $!"
+    export JOURNEYS_PAYMENTS_API_BASE="http://127.0.0.1:$payport"
+    export JOURNEYS_PAYMENTS_CHECKOUT_ORIGIN="http://127.0.0.1:$payport"
+    export JOURNEYS_PAYMENTS_WEBHOOK_SECRET="$secret"
+    await_port "$payport" || { echo "run.sh: the payment stand-in did not start; see $VAR/payments/standin.log" >&2; exit 1; }
+    PAYMENTS_NOTE="Payments: a TEST provider on http://127.0.0.1:$payport (no card is charged)"
+fi
+if [ "$LOCAL_SERVICES" = 1 ] && ! given JOURNEYS_MAIL_SMTP_URL mail smtp_url; then
+    smtpport=$(free_port)
+    mkdir -p "$VAR/mail/cur" "$VAR/mail/new" "$VAR/mail/tmp"
+    "$PY" -m aiosmtpd -n -l "127.0.0.1:$smtpport" -c aiosmtpd.handlers.Mailbox "$VAR/mail" \
+        >>"$VAR/mail.log" 2>&1 &
+    EXTRA="$EXTRA $!"
+    export JOURNEYS_MAIL_SMTP_URL="smtp://127.0.0.1:$smtpport"
+    await_port "$smtpport" || { echo "run.sh: the mail catcher did not start; see $VAR/mail.log" >&2; exit 1; }
+    MAIL_NOTE="Mail: caught in $VAR/mail (staff read every message at $JOURNEYS_SITE_BASE_URL/staff/outbox)"
+fi
+
 "$BIN" migrate >/dev/null
 "$BIN" publish
 "$BIN" serve &
@@ -32,13 +121,9 @@ SERVE=$!
 "$NGINX" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -e stderr &
 WEB=$!
 
-stop() {
-    trap - INT TERM EXIT
-    kill -TERM "$SERVE" "$WEB" 2>/dev/null || true
-    wait "$SERVE" "$WEB" 2>/dev/null || true
-}
-trap stop INT TERM EXIT
 echo "Journeys is on $JOURNEYS_SITE_BASE_URL (Ctrl-C stops it)"
+[ -z "$PAYMENTS_NOTE" ] || echo "$PAYMENTS_NOTE"
+[ -z "$MAIL_NOTE" ] || echo "$MAIL_NOTE"
 while kill -0 "$SERVE" 2>/dev/null && kill -0 "$WEB" 2>/dev/null; do
     sleep 1
 done

@@ -50,7 +50,22 @@ for t in "$BUILD"/tests/itest_*; do
 done
 
 # The browser suite runs against one stack of its own.
-if [ "${SKIP_BROWSER:-0}" != 1 ] && { [ -z "${ONLY:-}" ] || [ "$ONLY" = browser ]; }; then
+# Its npm modules are fetched here, after the C tests have run, so a failed
+# download fails only this part (the log is $BUILD/npm.log).
+browser_modules() {
+    [ -d tests/browser/node_modules ] && return 0
+    mkdir -p "$BUILD"
+    if (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) >"$BUILD/npm.log" 2>&1; then
+        return 0
+    fi
+    tail -n 25 "$BUILD/npm.log"
+    echo "browser: npm could not fetch the test modules (log: $BUILD/npm.log)"
+    return 1
+}
+if [ "${SKIP_BROWSER:-0}" != 1 ] && { [ -z "${ONLY:-}" ] || [ "$ONLY" = browser ]; } && ! browser_modules; then
+    failed=$((failed + 1))
+    broken="$broken browser(npm)"
+elif [ "${SKIP_BROWSER:-0}" != 1 ] && { [ -z "${ONLY:-}" ] || [ "$ONLY" = browser ]; }; then
     dir=$(mktemp -d /tmp/journeys-browser-XXXXXX)
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     payport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

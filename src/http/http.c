@@ -211,8 +211,13 @@ void http_serialize(const request *rq, const response *rs, buf *out)
                   "X-Frame-Options: DENY\r\n"
                   "Cross-Origin-Opener-Policy: same-origin\r\n");
     if (rs->cache_seconds > 0 && (status == 200 || status == 304)) {
-        buf_printf(out, "Cache-Control: public, max-age=%d\r\nETag: %s\r\nX-Accel-Expires: %d\r\n",
-                   rs->cache_seconds, etag, rs->cache_seconds < 2 ? rs->cache_seconds : 2);
+        /* The browser must revalidate (a page it kept would not show a
+           sign-in that happened since); only nginx's microcache may keep
+           the page, for at most two seconds. X-Accel-Expires comes first:
+           nginx before 1.23 lets an earlier Cache-Control: no-cache win.
+           nginx never passes X-Accel-* on to the browser. */
+        buf_printf(out, "X-Accel-Expires: %d\r\nCache-Control: no-cache\r\nETag: %s\r\n",
+                   rs->cache_seconds < 2 ? rs->cache_seconds : 2, etag);
     } else {
         buf_puts(out, "Cache-Control: no-store\r\n");
     }

@@ -405,6 +405,31 @@ static void put_attachment(buf *b, const mail_msg *m)
     buf_free(&fname);
 }
 
+/* 1 if id can go into a Message-ID header as it is: "<left@right>",
+** printable ASCII without spaces, within 250 bytes. */
+static int message_id_ok(const char *id)
+{
+    if (!id)
+        return 0;
+    size_t n = strlen(id);
+    if (n < 5 || n > 250 || id[0] != '<' || id[n - 1] != '>' || !memchr(id, '@', n))
+        return 0;
+    for (size_t i = 1; i + 1 < n; i++)
+        if (id[i] <= ' ' || id[i] > '~' || id[i] == '<' || id[i] == '>')
+            return 0;
+    return 1;
+}
+
+int mail_message_id(buf *out, const char *from_addr)
+{
+    if (!mail_addr_valid(from_addr) || sodium_init() < 0)
+        return -1;
+    buf_putc(out, '<');
+    put_random_hex(out, 16);
+    buf_printf(out, "@%s>", strchr(from_addr, '@') + 1);
+    return 0;
+}
+
 int mail_compose(buf *out, const char *from_addr, const char *from_name, const mail_msg *m, time_t now)
 {
     if (!m || !m->text || !mail_addr_valid(from_addr) || !mail_addr_valid(m->to_addr))
@@ -412,9 +437,15 @@ int mail_compose(buf *out, const char *from_addr, const char *from_name, const m
     if (sodium_init() < 0)
         return -1;
     put_date(out, now);
-    buf_puts(out, "Message-ID: <");
-    put_random_hex(out, 16);
-    buf_printf(out, "@%s>\r\n", strchr(from_addr, '@') + 1);
+    buf_puts(out, "Message-ID: ");
+    if (message_id_ok(m->message_id)) {
+        buf_puts(out, m->message_id);
+    } else {
+        buf_putc(out, '<');
+        put_random_hex(out, 16);
+        buf_printf(out, "@%s>", strchr(from_addr, '@') + 1);
+    }
+    buf_puts(out, "\r\n");
     put_address(out, "From", from_name, from_addr);
     put_address(out, "To", m->to_name, m->to_addr);
     put_subject(out, m->subject);
@@ -502,8 +533,8 @@ int mail_send(const config *cfg, const char *to_addr, const char *msg, size_t le
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     CURLcode rc = rcpts && !buf_failed(&from) && !buf_failed(&rcpt) ? curl_easy_perform(c) : CURLE_OUT_OF_MEMORY;
+    long code = 0;
     if (rc != CURLE_OK) {
-        long code = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
         buf_puts(err, "smtp: ");
         put_reason(err, errbuf[0] ? errbuf : curl_easy_strerror(rc));
@@ -514,5 +545,7 @@ int mail_send(const config *cfg, const char *to_addr, const char *msg, size_t le
     curl_easy_cleanup(c);
     buf_free(&from);
     buf_free(&rcpt);
-    return rc == CURLE_OK ? 0 : -1;
+    if (rc == CURLE_OK)
+        return 0;
+    return code >= 500 && code <= 599 ? -2 : -1;
 }

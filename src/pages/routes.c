@@ -67,6 +67,7 @@ const route pages_routes[] = {
     {"POST", "/staff/registrations/([0-9]{1,18})/refund", page_staff_refund, R_FORM | R_CSRF | R_STAFF},
     {"GET", "/staff/registrations/([0-9]{1,18})/refund", page_confirm_refund, R_STAFF},
     {"GET", "/staff/outbox", page_staff_outbox, R_STAFF},
+    {"GET", "/staff/outbox/([0-9]{1,18})", page_staff_outbox_message, R_STAFF},
     {"POST", "/staff/outbox/([0-9]{1,18})/retry", page_staff_outbox_retry, R_FORM | R_CSRF | R_STAFF},
     {"GET", "/staff/codes", page_staff_codes, R_STAFF},
     {"POST", "/staff/codes", page_staff_codes, R_FORM | R_CSRF | R_STAFF},

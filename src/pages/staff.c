@@ -219,24 +219,146 @@ int page_staff_refund(request *rq, response *rs)
     return back(rq, rs, &e, "refunded");
 }
 
+/* "2 December 2026, 13:05 UTC" for a Unix time, in the arena; NULL for 0. */
+static const char *time_label(arena *a, json_int_t t)
+{
+    if (t <= 0)
+        return NULL;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm))
+        return day_label(a, t);
+    return arena_printf(a, "%s, %02d:%02d UTC", day_label(a, t), tm.tm_hour, tm.tm_min);
+}
+
+/* Where a message stands, in words for staff. */
+static const char *outbox_status(int sent, int refused, int failed, int attempts)
+{
+    if (sent)
+        return "Sent";
+    if (refused)
+        return "Refused by the mail server";
+    if (failed)
+        return "Failed";
+    return attempts > 0 ? "Failing, will retry" : "Queued";
+}
+
+/* Add created_label, status and the other labels the outbox templates show
+** to each message object of list (from outbox_problems / outbox_recent). */
+static void outbox_labels(arena *a, json_t *list)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p) {
+        json_int_t sent = json_integer_value(json_object_get(p, "sent_at"));
+        json_int_t failed = json_integer_value(json_object_get(p, "failed_at"));
+        json_int_t next = json_integer_value(json_object_get(p, "next_attempt_at"));
+        int refused = json_is_true(json_object_get(p, "refused"));
+        int attempts = (int)json_integer_value(json_object_get(p, "attempts"));
+        json_object_set_new(p, "created_label", json_string(time_label(a, json_integer_value(json_object_get(p, "created_at")))));
+        json_object_set_new(p, "status", json_string(outbox_status(sent > 0, refused, failed > 0, attempts)));
+        json_object_set_new(p, "problem", json_boolean(!sent && (refused || failed || attempts > 0)));
+        if (!sent && !failed && next > 0)
+            json_object_set_new(p, "next_label", json_string(time_label(a, next)));
+    }
+}
+
 int page_staff_outbox(request *rq, response *rs)
 {
     json_t *problems = outbox_problems(rq->app->db);
-    size_t i;
-    json_t *p;
-    json_array_foreach(problems, i, p)
-        json_object_set_new(p, "created_label", json_string(day_label(rq->a, json_integer_value(json_object_get(p, "created_at")))));
-    return page_render(rq, rs, "pages/staff_outbox", json_pack("{s:o}", "problems", problems), "Outbox", NULL);
+    json_t *recent = outbox_recent(rq->app->db, 100);
+    if (!problems || !recent) {
+        json_decref(problems);
+        json_decref(recent);
+        rq->message = "The outbox cannot be read just now. Try again in a moment.";
+        return 503;
+    }
+    outbox_labels(rq->a, problems);
+    outbox_labels(rq->a, recent);
+    return page_render(rq, rs, "pages/staff_outbox", json_pack("{s:o, s:o}", "problems", problems, "recent", recent),
+                       "Outbox", NULL);
+}
+
+int page_staff_outbox_message(request *rq, response *rs)
+{
+    outbox_state m;
+    int found = outbox_get(rq->app->db, rq->a, strtoll(rq->param[0], NULL, 10), &m);
+    if (found < 0) {
+        rq->message = "The outbox cannot be read just now. Try again in a moment.";
+        return 503;
+    }
+    if (found == 0) {
+        rq->message = "There is no message with this number in the outbox. The outbox page lists them all.";
+        return 404;
+    }
+    const config *cfg = rq->app->cfg;
+    json_t *ctx = json_object();
+    json_object_set_new(ctx, "id", json_integer(m.id));
+    json_object_set_new(ctx, "mail", json_boolean(strcmp(m.kind, "mail") == 0));
+    json_object_set_new(ctx, "recipient", json_string(m.recipient));
+    if (m.recipient_name)
+        json_object_set_new(ctx, "recipient_name", json_string(m.recipient_name));
+    json_object_set_new(ctx, "from", json_string(cfg->mail_from ? cfg->mail_from : ""));
+    if (cfg->mail_from_name && *cfg->mail_from_name)
+        json_object_set_new(ctx, "from_name", json_string(cfg->mail_from_name));
+    json_object_set_new(ctx, "subject", json_string(m.subject ? m.subject : ""));
+    json_object_set_new(ctx, "body_text", json_string(m.body_text ? m.body_text : ""));
+    if (m.message_id)
+        json_object_set_new(ctx, "message_id", json_string(m.message_id));
+    json_object_set_new(ctx, "attempts", json_integer(m.attempts));
+    if (m.last_error && !m.sent_at)
+        json_object_set_new(ctx, "last_error", json_string(m.last_error));
+    json_object_set_new(ctx, "status", json_string(outbox_status(m.sent_at > 0, m.refused, m.failed_at > 0, m.attempts)));
+    json_object_set_new(ctx, "retryable", json_boolean(m.sent_at == 0));
+    json_object_set_new(ctx, "created_label", json_string(time_label(rq->a, m.created_at)));
+    if (m.sent_at)
+        json_object_set_new(ctx, "sent_label", json_string(time_label(rq->a, m.sent_at)));
+    if (m.failed_at)
+        json_object_set_new(ctx, "failed_label", json_string(time_label(rq->a, m.failed_at)));
+    if (!m.sent_at && !m.failed_at)
+        json_object_set_new(ctx, "next_label", json_string(time_label(rq->a, m.next_attempt_at)));
+    const char *title = arena_printf(rq->a, "Message %lld", (long long)m.id);
+    json_object_set_new(ctx, "title", json_string(title));
+    return page_render(rq, rs, "pages/staff_outbox_message", ctx, title, NULL);
 }
 
 int page_staff_outbox_retry(request *rq, response *rs)
 {
-    if (outbox_retry_now(rq->app->db, strtoll(rq->param[0], NULL, 10), time(NULL)) != 0)
+    db *d = rq->app->db;
+    int64_t id = strtoll(rq->param[0], NULL, 10);
+    time_t now = time(NULL);
+    if (db_begin_write(d) != 0) {
+        rq->message = "The outbox is busy just now. Try again in a moment.";
+        return 503;
+    }
+    /* One conditional write: only an unsent message becomes due now. */
+    int changed = outbox_retry_now(d, id, now);
+    if (changed == 1 && store_audit(d, rq->session->u.id, "outbox.retry", arena_printf(rq->a, "outbox:%lld", (long long)id),
+                                    NULL, now) != 0)
+        changed = -1;
+    if (changed == 1) {
+        if (db_commit(d) != 0) {
+            db_rollback(d);
+            rq->message = "The retry could not be saved just now. Try again in a moment.";
+            return 503;
+        }
+        page_flash(rq, rs, "retry");
+        http_redirect(rs, 303, "/staff/outbox");
+        return 0;
+    }
+    db_rollback(d);
+    if (changed < 0)
         return 500;
-    store_audit(rq->app->db, rq->session->u.id, "outbox.retry", arena_printf(rq->a, "outbox:%s", rq->param[0]), NULL, time(NULL));
-    page_flash(rq, rs, "retry");
-    http_redirect(rs, 303, "/staff/outbox");
-    return 0;
+    outbox_state m;
+    int found = outbox_get(d, rq->a, id, &m);
+    if (found == 1 && m.sent_at) {
+        rq->message = "This message was sent already, so there is nothing to retry.";
+        return 409;
+    }
+    if (found < 0)
+        return 500;
+    rq->message = "There is no message with this number in the outbox, so nothing was retried.";
+    return 404;
 }
 
 /* The codes page with the create form, errors and values. */

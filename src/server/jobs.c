@@ -35,15 +35,38 @@ time_t jobs_backoff(int attempt)
     return delay + (time_t)randombytes_uniform((uint32_t)(delay / 10) + 1);
 }
 
+/* Give a mail row claimed without a Message-ID its own, stored on the row
+** so every later attempt sends the same one (a receiver that got an
+** attempt we took for failed sees a duplicate, not a new message). Inside
+** the claim's transaction. Returns 0 (it->message_id set, strings in a), or
+** -1 on a database error. A sender address that cannot make one leaves it
+** NULL: composing will fail and say so. */
+static int fix_message_id(db *d, arena *a, const config *cfg, outbox_item *it)
+{
+    if (it->message_id || strcmp(it->kind, "mail") != 0)
+        return 0;
+    buf id = BUF_INIT;
+    int rc = 0;
+    if (mail_message_id(&id, cfg->mail_from) == 0 && !buf_failed(&id)) {
+        rc = outbox_set_message_id(d, it->id, buf_str(&id)) < 0 ? -1 : 0;
+        it->message_id = arena_strndup(a, buf_str(&id), id.len);
+    }
+    buf_free(&id);
+    return rc;
+}
+
 /* Claim the oldest row due at now for this pass, until `until`, in one write
-** transaction. Returns 1 with the row in *it (strings in a), 0 when nothing
-** is due, -1 on a database error (logged, rolled back). */
-static int claim_next(db *d, arena *a, time_t now, time_t until, outbox_item *it)
+** transaction, giving a mail its Message-ID on its first attempt. Returns 1
+** with the row in *it (strings in a), 0 when nothing is due, -1 on a
+** database error (logged, rolled back). */
+static int claim_next(db *d, arena *a, const config *cfg, time_t now, time_t until, outbox_item *it)
 {
     if (db_begin_write(d) != 0)
         return -1;
     int got = outbox_due(d, a, now, it, 1);
     int claimed = got == 1 ? outbox_claim(d, it->id, now, until) : 0;
+    if (claimed == 1 && fix_message_id(d, a, cfg, it) != 0)
+        claimed = -1;
     if (claimed < 0 || db_commit(d) != 0) {
         db_rollback(d);
         return -1;
@@ -52,8 +75,9 @@ static int claim_next(db *d, arena *a, time_t now, time_t until, outbox_item *it
 }
 
 /* Deliver one row: compose and send a mail, or send an invitation.
-** Returns 0, -1 with a reason in err (worth retrying), or -2 with a reason
-** when the row can never be sent (it cannot be composed). */
+** Returns 0, -1 with a reason in err (worth retrying), -2 with a reason
+** when the row can never be sent (it cannot be composed), or -3 with a
+** reason when the mail server refused it for good (SMTP 5xx). */
 static int deliver(const config *cfg, const outbox_item *it, time_t now, buf *err)
 {
     if (strcmp(it->kind, "community") == 0)
@@ -68,6 +92,7 @@ static int deliver(const config *cfg, const outbox_item *it, time_t now, buf *er
         .attach_type = it->attachment_type,
         .attach = it->attachment,
         .attach_len = it->attachment_len,
+        .message_id = it->message_id,
     };
     buf msg = BUF_INIT;
     int rc;
@@ -79,6 +104,8 @@ static int deliver(const config *cfg, const outbox_item *it, time_t now, buf *er
         rc = -1;
     } else {
         rc = mail_send(cfg, it->recipient, msg.data, msg.len, err);
+        if (rc == -2)
+            rc = -3;
     }
     buf_free(&msg);
     return rc;
@@ -93,9 +120,11 @@ static int record(db *d, const config *cfg, const outbox_item *it, int rc, const
     if (db_begin_write(d) != 0)
         return -1;
     int attempt = it->attempts + 1;
-    int final = rc == -2 || attempt >= cfg->mail_max_attempts;
-    int changed = rc == 0 ? outbox_mark_sent(d, it->id, now)
-                          : outbox_mark_retry(d, it->id, buf_str(err), now + jobs_backoff(attempt) * cfg->mail_retry_seconds / 60, final, now);
+    int final = rc == -2 || rc == -3 || attempt >= cfg->mail_max_attempts;
+    int changed = rc == 0    ? outbox_mark_sent(d, it->id, now)
+                  : rc == -3 ? outbox_mark_refused(d, it->id, buf_str(err), now)
+                             : outbox_mark_retry(d, it->id, buf_str(err),
+                                                 now + jobs_backoff(attempt) * cfg->mail_retry_seconds / 60, final, now);
     if (changed < 0 || db_commit(d) != 0) {
         db_rollback(d);
         return -1;
@@ -103,6 +132,10 @@ static int record(db *d, const config *cfg, const outbox_item *it, int rc, const
     if (rc == 0) {
         st->sent++;
         log_info("outbox %lld: %s sent", (long long)it->id, it->kind);
+    } else if (rc == -3) {
+        st->failed++;
+        log_error("outbox %lld: %s refused by the mail server; not retried: %s", (long long)it->id, it->kind,
+                  buf_str(err));
     } else if (final) {
         st->failed++;
         log_error("outbox %lld: %s failed for good after %d attempts: %s", (long long)it->id, it->kind,
@@ -129,7 +162,7 @@ int jobs_outbox_pass(db *d, const config *cfg, time_t now, jobs_stats *st)
         arena_reset(a);
         time_t wall = time(NULL);
         outbox_item it;
-        int got = claim_next(d, a, now, (wall > now ? wall : now) + lease, &it);
+        int got = claim_next(d, a, cfg, now, (wall > now ? wall : now) + lease, &it);
         if (got <= 0)
             break;
         buf err = BUF_INIT;

@@ -92,7 +92,7 @@ int64_t outbox_add_community(db *d, const char *addr, time_t now)
 int outbox_due(db *d, arena *a, time_t now, outbox_item *out, int max)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT id, kind, recipient, recipient_name, subject, body_text, body_html,"
-                                  " attachment_name, attachment_type, attachment, attempts FROM outbox"
+                                  " attachment_name, attachment_type, attachment, attempts, message_id FROM outbox"
                                   " WHERE next_attempt_at <= ?1 AND sent_at IS NULL AND failed_at IS NULL"
                                   " ORDER BY id LIMIT ?2");
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
@@ -121,6 +121,7 @@ int outbox_due(db *d, arena *a, time_t now, outbox_item *out, int max)
             it->attachment_len = len;
         }
         it->attempts = sqlite3_column_int(st, 10);
+        it->message_id = col_dup(a, st, 11);
     }
     if (n < max && rc != SQLITE_DONE)
         log_error("outbox: due: %s", db_errmsg(d));
@@ -138,6 +139,14 @@ int outbox_claim(db *d, int64_t id, time_t now, time_t until)
     return run_write(d, st, "claim");
 }
 
+int outbox_set_message_id(db *d, int64_t id, const char *message_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE outbox SET message_id = ?2 WHERE id = ?1 AND message_id IS NULL");
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, message_id);
+    return run_write(d, st, "set message id");
+}
+
 int outbox_mark_sent(db *d, int64_t id, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE outbox SET sent_at = ?2, failed_at = NULL"
@@ -147,25 +156,38 @@ int outbox_mark_sent(db *d, int64_t id, time_t now)
     return run_write(d, st, "mark sent");
 }
 
-int outbox_mark_retry(db *d, int64_t id, const char *error, time_t next, int final, time_t now)
+/* The failed attempt of outbox_mark_retry / outbox_mark_refused. */
+static int mark_failed_attempt(db *d, int64_t id, const char *error, time_t next, int final, int refused,
+                               time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,"
                                   " next_attempt_at = CASE WHEN ?4 THEN next_attempt_at ELSE ?3 END,"
-                                  " failed_at = CASE WHEN ?4 THEN ?5 ELSE NULL END"
+                                  " failed_at = CASE WHEN ?4 THEN ?5 ELSE NULL END, refused = ?6"
                                   " WHERE id = ?1 AND sent_at IS NULL");
     sqlite3_bind_int64(st, 1, id);
     bind_text(st, 2, error ? error : "unknown error");
     sqlite3_bind_int64(st, 3, (sqlite3_int64)next);
-    sqlite3_bind_int(st, 4, final ? 1 : 0);
+    sqlite3_bind_int(st, 4, final || refused ? 1 : 0);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
-    return run_write(d, st, "mark retry");
+    sqlite3_bind_int(st, 6, refused ? 1 : 0);
+    return run_write(d, st, refused ? "mark refused" : "mark retry");
+}
+
+int outbox_mark_retry(db *d, int64_t id, const char *error, time_t next, int final, time_t now)
+{
+    return mark_failed_attempt(d, id, error, next, final, 0, now);
+}
+
+int outbox_mark_refused(db *d, int64_t id, const char *error, time_t now)
+{
+    return mark_failed_attempt(d, id, error, now, 1, 1, now);
 }
 
 json_t *outbox_problems(db *d)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT id, kind, recipient, subject, attempts, last_error, created_at,"
-                                  " failed_at FROM outbox WHERE sent_at IS NULL"
-                                  " AND (failed_at IS NOT NULL OR attempts >= 3)"
+                                  " failed_at, next_attempt_at, refused FROM outbox WHERE sent_at IS NULL"
+                                  " AND (failed_at IS NOT NULL OR attempts >= 1)"
                                   " ORDER BY id DESC LIMIT 500");
     json_t *arr = json_array();
     int rc;
@@ -179,6 +201,8 @@ json_t *outbox_problems(db *d)
         json_object_set_new(o, "last_error", col_str(st, 5));
         json_object_set_new(o, "created_at", col_int(st, 6));
         json_object_set_new(o, "failed_at", col_int(st, 7));
+        json_object_set_new(o, "next_attempt_at", col_int(st, 8));
+        json_object_set_new(o, "refused", json_boolean(sqlite3_column_int(st, 9)));
         json_array_append_new(arr, o);
     }
     db_done(st);
@@ -190,9 +214,38 @@ json_t *outbox_problems(db *d)
     return arr;
 }
 
+json_t *outbox_recent(db *d, int limit)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, kind, recipient, subject, attempts, created_at, sent_at,"
+                                  " failed_at, refused FROM outbox ORDER BY id DESC LIMIT ?1");
+    sqlite3_bind_int(st, 1, limit < 1 ? 1 : limit > 500 ? 500 : limit);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+        json_object_set_new(o, "kind", col_str(st, 1));
+        json_object_set_new(o, "recipient", col_str(st, 2));
+        json_object_set_new(o, "subject", col_str(st, 3));
+        json_object_set_new(o, "attempts", col_int(st, 4));
+        json_object_set_new(o, "created_at", col_int(st, 5));
+        json_object_set_new(o, "sent_at", col_int(st, 6));
+        json_object_set_new(o, "failed_at", col_int(st, 7));
+        json_object_set_new(o, "refused", json_boolean(sqlite3_column_int(st, 8)));
+        json_array_append_new(arr, o);
+    }
+    db_done(st);
+    if (rc != SQLITE_DONE) {
+        log_error("outbox: recent: %s", db_errmsg(d));
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
 int outbox_retry_now(db *d, int64_t id, time_t now)
 {
-    sqlite3_stmt *st = db_stmt(d, "UPDATE outbox SET failed_at = NULL, next_attempt_at = ?2"
+    sqlite3_stmt *st = db_stmt(d, "UPDATE outbox SET failed_at = NULL, refused = 0, next_attempt_at = ?2"
                                   " WHERE id = ?1 AND sent_at IS NULL");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
@@ -218,7 +271,8 @@ json_t *outbox_counts(db *d)
 int outbox_get(db *d, arena *a, int64_t id, outbox_state *out)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT id, kind, recipient, last_error, attempts, next_attempt_at,"
-                                  " created_at, sent_at, failed_at FROM outbox WHERE id = ?1");
+                                  " created_at, sent_at, failed_at, recipient_name, subject, body_text,"
+                                  " message_id, refused FROM outbox WHERE id = ?1");
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st), found = 0;
     if (rc == SQLITE_ROW) {
@@ -232,6 +286,11 @@ int outbox_get(db *d, arena *a, int64_t id, outbox_state *out)
         out->created_at = sqlite3_column_int64(st, 6);
         out->sent_at = sqlite3_column_int64(st, 7);
         out->failed_at = sqlite3_column_int64(st, 8);
+        out->recipient_name = col_dup(a, st, 9);
+        out->subject = col_dup(a, st, 10);
+        out->body_text = col_dup(a, st, 11);
+        out->message_id = col_dup(a, st, 12);
+        out->refused = sqlite3_column_int(st, 13);
         found = 1;
     } else if (rc != SQLITE_DONE) {
         log_error("outbox: get: %s", db_errmsg(d));

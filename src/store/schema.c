@@ -274,6 +274,10 @@ static const char *const migrations[] = {
     "  updated_at INTEGER NOT NULL,\n"
     "  UNIQUE(year, seq)\n"
     ") STRICT;\n",
+    /* 5: outbox: one Message-ID per message, kept across its retries; and
+       whether the mail server refused the message for good (SMTP 5xx). */
+    "ALTER TABLE outbox ADD COLUMN message_id TEXT;\n"
+    "ALTER TABLE outbox ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;\n",
 };
 
 int schema_count(void)

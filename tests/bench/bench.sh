@@ -20,7 +20,16 @@ base="http://127.0.0.1:$port"
 JOURNEYS_PATHS_VAR="$dir/var" PORT=$port JOURNEYS_SITE_SIGNIN_PER_ACCOUNT=1000000 \
     JOURNEYS_SITE_SIGNIN_PER_ADDRESS=1000000 JOURNEYS_SERVER_MAX_REQUESTS=100000000 setsid sh nginx/run.sh >"$dir/stack.log" 2>&1 &
 stack=$!
-trap 'kill -TERM -$stack 2>/dev/null; wait $stack 2>/dev/null; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$dir"' EXIT INT TERM
+# Stop the stack on the way out. Under set -e a failing `wait` (the stack
+# ends by the signal it was sent) would end the script with its status, so
+# every step here is allowed to fail; the script keeps its own status.
+stop_stack() {
+    kill -TERM -"$stack" 2>/dev/null || true
+    wait "$stack" 2>/dev/null || true
+    [ -n "${BENCH_KEEP:-}" ] || rm -rf "$dir"
+}
+trap stop_stack EXIT
+trap 'exit 130' INT TERM
 for _ in $(seq 1 100); do
     curl -fsS "$base/healthz" >/dev/null 2>&1 && break
     sleep 0.1

@@ -48,6 +48,21 @@ static void nap(int ms)
     nanosleep(&ts, NULL);
 }
 
+int harness_wait(int (*ready)(void *), void *arg, int timeout_ms)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (ready(arg))
+            return 1;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long ms = (now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L;
+        if (ms >= timeout_ms)
+            return ready(arg);
+        nap(20);
+    }
+}
+
 /* Export the configuration that points journeys at the stack's folder. */
 static void export_env(const stack *s)
 {
@@ -158,9 +173,16 @@ static int sanitizer_reports(const char *path)
     return n;
 }
 
+/* 1 once no process of the group *arg is left (ESRCH). */
+static int group_gone(void *arg)
+{
+    return kill(-*(pid_t *)arg, 0) != 0 && errno == ESRCH;
+}
+
 int stack_stop(stack *s)
 {
     if (s->pid > 0) {
+        pid_t group = s->pid;
         kill(-s->pid, SIGTERM);
         for (int i = 0; i < 200; i++) {
             int st;
@@ -174,8 +196,10 @@ int stack_stop(stack *s)
             kill(-s->pid, SIGKILL);
             waitpid(s->pid, NULL, 0);
         }
-        /* Anything of the group still alive (a worker mid-exit) goes too. */
-        nap(100);
+        /* Anything of the group still alive (a worker mid-exit) may finish
+           for a while; then it goes too. */
+        if (!harness_wait(group_gone, &group, 3000))
+            kill(-group, SIGKILL);
         s->pid = 0;
     }
     int reports = sanitizer_reports(stack_path(s, "stack.log"));

@@ -21,6 +21,10 @@ typedef struct stack {
 /* A free TCP port on loopback. */
 int harness_free_port(void);
 
+/* Wait on state, not on time: call ready(arg) until it returns non-zero,
+** every 20 ms, for at most timeout_ms. Returns 1 if it did, 0 on timeout. */
+int harness_wait(int (*ready)(void *), void *arg, int timeout_ms);
+
 /* Start a stack (on $STACK_PORT when set, else a free port). Copies templates/ and courses/ into the temporary folder
 ** and points the configuration at the copies, so a test may change them.
 ** env: extra "NAME=value" strings, NULL-terminated, or NULL. Returns 0 once

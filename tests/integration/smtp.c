@@ -134,14 +134,32 @@ static void show_log(const smtp_server *s)
     fclose(f);
 }
 
+/* The handler: aiosmtpd's Maildir handler, except that it refuses for good
+** (550) every recipient whose address starts with "refused", like a server
+** that knows no such mailbox. */
+static const char handler_py[] =
+    "from aiosmtpd.handlers import Mailbox\n"
+    "class Handler(Mailbox):\n"
+    "    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):\n"
+    "        if address.lower().startswith('refused'):\n"
+    "            return '550 5.1.1 <%s>: no such mailbox here' % address\n"
+    "        envelope.rcpt_tos.append(address)\n"
+    "        return '250 OK'\n";
+
 /* Start aiosmtpd on s->port with the Maildir s->dir/mail, in a process
 ** group of its own, and wait until it accepts connections. 0 or -1. */
 static int launch(smtp_server *s)
 {
-    char listen[32], maildir[300], logpath[300];
+    char listen[32], maildir[300], logpath[300], module[300];
     snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
     snprintf(maildir, sizeof maildir, "%s/mail", s->dir);
     snprintf(logpath, sizeof logpath, "%s/smtp.log", s->dir);
+    snprintf(module, sizeof module, "%s/refusing.py", s->dir);
+    FILE *mf = fopen(module, "w");
+    if (!mf || fputs(handler_py, mf) < 0 || fclose(mf) != 0) {
+        fprintf(stderr, "smtp: cannot write %s\n", module);
+        return -1;
+    }
     pid_t pid = fork();
     if (pid < 0)
         return -1;
@@ -154,8 +172,9 @@ static int launch(smtp_server *s)
             dup2(log, 1);
             dup2(log, 2);
         }
-        execl(PYTHON, "python3", "-m", "aiosmtpd", "-n", "-l", listen, "-c", "aiosmtpd.handlers.Mailbox",
-              maildir, (char *)NULL);
+        setenv("PYTHONPATH", s->dir, 1);
+        execl(PYTHON, "python3", "-m", "aiosmtpd", "-n", "-l", listen, "-c", "refusing.Handler", maildir,
+              (char *)NULL);
         _exit(127);
     }
     setpgid(pid, pid);

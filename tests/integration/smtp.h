@@ -6,7 +6,9 @@
 ** The server runs in its own process group; smtp_stop() ends it and
 ** removes the folder, and an atexit handler stops any server a test forgot,
 ** so nothing is left running. Delivery is synchronous: once the client has
-** its "250 OK" for the message, the message is in the Maildir.
+** its "250 OK" for the message, the message is in the Maildir. A recipient
+** whose address starts with "refused" is refused for good (550), as a
+** server refuses a mailbox it does not know.
 */
 #ifndef JOURNEYS_TEST_SMTP_H
 #define JOURNEYS_TEST_SMTP_H

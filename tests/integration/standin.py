@@ -755,7 +755,9 @@ class Handler(BaseHTTPRequestHandler):
                "margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
                "button{font-size:1.1rem;padding:.6rem 1.4rem;background:#0a5;color:#fff;"
                "border:0;border-radius:.3rem}dt{font-weight:600}"
-               ".note{color:#555;font-size:.9rem}</style>\n</head>\n<body>\n<main>\n%s</main>\n"
+               ".note{color:#555;font-size:.9rem}"
+               ".test{background:#fff3cd;border:2px solid #8a6d00;padding:.6rem .8rem;"
+               "border-radius:.3rem}</style>\n</head>\n<body>\n<main>\n%s</main>\n"
                "</body>\n</html>\n") % (html.escape(title), body_html)
         return status, ("text/html", doc), {"Cache-Control": "no-store"}
 
@@ -775,8 +777,10 @@ class Handler(BaseHTTPRequestHandler):
                              "<strong>%s</strong>.</p>\n" % html.escape(sess["status"]))
         amount = format_amount(sess["amount_total"], sess["currency"])
         e = html.escape
-        parts = ["<h1>Checkout</h1>\n",
-                 "<p class=\"note\">Test mode: no card is charged.</p>\n<dl>\n"]
+        parts = ["<p class=\"test\" role=\"note\"><strong>TEST payment provider.</strong> "
+                 "This page is a stand-in for the payment provider, for development and "
+                 "tests: no card is asked for or charged, and no money moves.</p>\n",
+                 "<h1>Checkout (test)</h1>\n<dl>\n"]
         for line in lines:
             parts.append("<dt>%s</dt>\n" % e(line["name"]))
             if line["description"]:
@@ -788,7 +792,7 @@ class Handler(BaseHTTPRequestHandler):
                      "<button type=\"submit\">Pay %s</button>\n</form>\n" % (e(sid), e(amount)))
         if sess.get("cancel_url"):
             parts.append("<p><a href=\"%s\">Cancel</a></p>\n" % e(sess["cancel_url"]))
-        return self.page(200, "Pay %s" % amount, "".join(parts))
+        return self.page(200, "TEST provider: pay %s" % amount, "".join(parts))
 
     def page_pay_submit(self, sid):
         """POST /pay/{id}: pay; deliver checkout.session.completed, THEN

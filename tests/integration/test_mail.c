@@ -3,7 +3,10 @@
 ** stand-in community API (a small Python HTTP server): queued mail is
 ** delivered once, SMTP outages are retried with backoff and nothing is sent
 ** twice (not even by two passes at once), rows that keep failing are marked failed and can be retried by
-** staff, and community invitations go out with the right request.
+** staff, and community invitations go out with the right request. A message
+** keeps one Message-ID across its retries, is listed for staff from its
+** first failed attempt, and is not retried after a permanent 5xx. Then the
+** staff outbox pages and "Retry now" through real nginx.
 */
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "browser.h"
 #include "check.h"
 #include "community.h"
 #include "config.h"
@@ -23,6 +27,7 @@
 #include "log.h"
 #include "mail.h"
 #include "smtp.h"
+#include "store_enrol.h"
 #include "store_outbox.h"
 
 static smtp_server smtp;
@@ -230,6 +235,21 @@ static void test_deliver(time_t now)
     buf_free(&dec);
 }
 
+/* 1 if the JSON array of problems has an item with this id; its failed_at
+** (0 when null) into *failed_at. */
+static int problem_has(json_t *arr, int64_t id, json_int_t *failed_at)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o) {
+        if (json_integer_value(json_object_get(o, "id")) == id) {
+            *failed_at = json_integer_value(json_object_get(o, "failed_at"));
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* (2) SMTP down: five mails are retried later, then each delivered exactly
 ** once when the server is back. */
 static void test_outage(time_t now)
@@ -245,12 +265,33 @@ static void test_outage(time_t now)
     jobs_stats st;
     CHECK(jobs_outbox_pass(d, &cfg, now, &st) == 0);
     CHECK(st.sent == 0 && st.retried == 5 && st.failed == 0);
+    json_t *pr = outbox_problems(d);
+    const char *first_ids[5];
     for (int i = 0; i < 5; i++) {
         outbox_state s = state(ids[i]);
         CHECK(s.attempts == 1 && s.sent_at == 0 && s.failed_at == 0);
         CHECK(s.next_attempt_at >= now + 60 && s.next_attempt_at <= now + 66);
         CHECK(s.last_error && strstr(s.last_error, "smtp:") != NULL);
+        CHECK(!s.refused); /* no server at all: worth retrying */
+        /* Failing from the first failed attempt on, for staff. */
+        json_int_t fa = -1;
+        CHECK(problem_has(pr, ids[i], &fa) && fa == 0);
+        /* The Message-ID is fixed at the first attempt. */
+        CHECK(s.message_id && s.message_id[0] == '<' && strstr(s.message_id, "@localhost>"));
+        first_ids[i] = s.message_id;
     }
+    json_decref(pr);
+    /* A second failed attempt keeps it. */
+    CHECK(jobs_outbox_pass(d, &cfg, now + 67, &st) == 0);
+    CHECK(st.retried == 5);
+    for (int i = 0; i < 5; i++) {
+        outbox_state s = state(ids[i]);
+        CHECK(s.attempts == 2);
+        CHECK_STR(s.message_id, first_ids[i]);
+    }
+    /* The second backoff is 120..132 s from now + 67: from here on, "now"
+       is 70 s after that attempt, so +30 is before it and +67 after it. */
+    now += 67 + 70;
     /* Not due yet: a pass a little later does nothing. */
     CHECK(jobs_outbox_pass(d, &cfg, now + 30, &st) == 0);
     CHECK(st.sent == 0 && st.retried == 0);
@@ -271,6 +312,14 @@ static void test_outage(time_t now)
         CHECK(state(ids[i]).sent_at == now + 67);
     }
     CHECK(ids_unique(buf_str(&all)));
+    /* What arrived carries the Message-ID the failed attempts had. */
+    for (int i = 0; i < 5; i++) {
+        char addr[64], hdr[300];
+        snprintf(addr, sizeof addr, "down%d@example.com", i);
+        snprintf(hdr, sizeof hdr, "\nMessage-ID: %s\n", first_ids[i]);
+        CHECK(message_for(buf_str(&all), addr, &msg) == 1);
+        CHECK_CONTAINS(buf_str(&msg), hdr);
+    }
     buf_free(&all);
     buf_free(&msg);
 }
@@ -341,21 +390,6 @@ static void test_lease(time_t now, const char *dbpath)
     buf_free(&all);
     buf_free(&msg);
     buf_free(&err);
-}
-
-/* 1 if the JSON array of problems has an item with this id; its failed_at
-** (0 when null) into *failed_at. */
-static int problem_has(json_t *arr, int64_t id, json_int_t *failed_at)
-{
-    size_t i;
-    json_t *o;
-    json_array_foreach(arr, i, o) {
-        if (json_integer_value(json_object_get(o, "id")) == id) {
-            *failed_at = json_integer_value(json_object_get(o, "failed_at"));
-            return 1;
-        }
-    }
-    return 0;
 }
 
 /* (3) Rows that keep failing: stuck after 3 attempts, failed after the
@@ -589,6 +623,211 @@ static void test_community(time_t now)
     buf_free(&err);
 }
 
+/* A permanent refusal (SMTP 5xx) ends the retries at once: the message is
+** failed and flagged refused from its first attempt, later passes leave it
+** alone, and a staff retry gives it exactly one more attempt. */
+static void test_refused(time_t now)
+{
+    int before = smtp_count(&smtp);
+    int64_t id = queue("refused-box@example.com", "Nobody here", now);
+    buf err = BUF_INIT;
+    CHECK(mail_send(&cfg, "refused-other@example.com", "Subject: x\r\n\r\nx\r\n", 22, &err) == -2);
+    CHECK_CONTAINS(buf_str(&err), "550");
+    buf_free(&err);
+    jobs_stats st;
+    CHECK(jobs_outbox_pass(d, &cfg, now, &st) == 0);
+    CHECK(st.failed == 1 && st.retried == 0 && st.sent == 0);
+    outbox_state s = state(id);
+    CHECK(s.attempts == 1 && s.failed_at == now && s.sent_at == 0 && s.refused == 1);
+    CHECK(s.last_error && strstr(s.last_error, "550"));
+    json_t *pr = outbox_problems(d);
+    json_int_t fa = -1;
+    CHECK(problem_has(pr, id, &fa) && fa == now);
+    json_decref(pr);
+    /* Not retried by later passes, however late. */
+    CHECK(jobs_outbox_pass(d, &cfg, now + 100000, &st) == 0);
+    CHECK(st.failed == 0 && st.retried == 0 && st.sent == 0);
+    CHECK(state(id).attempts == 1);
+    /* Staff retry: one more attempt, refused again. */
+    CHECK(db_begin_write(d) == 0);
+    CHECK(outbox_retry_now(d, id, now + 200000) == 1);
+    CHECK(db_commit(d) == 0);
+    CHECK(state(id).refused == 0 && state(id).failed_at == 0);
+    CHECK(jobs_outbox_pass(d, &cfg, now + 200000, &st) == 0);
+    CHECK(st.failed == 1);
+    s = state(id);
+    CHECK(s.attempts == 2 && s.refused == 1 && s.failed_at == now + 200000);
+    CHECK(smtp_count(&smtp) == before);
+}
+
+/* --- the staff outbox through nginx --- */
+
+static stack site;
+static db *site_db;
+
+/* Wait-for state: an outbox row of the running site. */
+struct row_wait {
+    int64_t id;
+    int attempts;  /* at least this many failed attempts */
+    int sent;      /* or: sent */
+};
+
+/* 1 once the row has the attempts (or is sent) that w asks for. */
+static int row_ready(void *arg)
+{
+    struct row_wait *w = arg;
+    outbox_state s;
+    if (outbox_get(site_db, ar, w->id, &s) != 1)
+        return 0;
+    return w->sent ? s.sent_at != 0 : s.attempts >= w->attempts;
+}
+
+/* Queue a mail in the running site's database; its id. */
+static int64_t site_queue(const char *addr, const char *subject, const char *text)
+{
+    mail_msg m = {.to_addr = addr, .subject = subject, .text = text};
+    CHECK(db_begin_write(site_db) == 0);
+    int64_t id = outbox_add_mail(site_db, &m, time(NULL));
+    CHECK(db_commit(site_db) == 0);
+    CHECK(id > 0);
+    return id;
+}
+
+/* Staff see every message from its first failed attempt, read its text
+** (escaped) with its headers, and "Retry now" answers 303 with a notice,
+** 404 for no such message, 409 for one already sent, each change audited. */
+static void test_staff_pages(void)
+{
+    buf out = BUF_INIT;
+    CHECK(stack_run(&site, "echo 'staff-password-1' | \"${BUILD:-build}\"/journeys user add staff@example.org "
+                           "--name 'Sam Staff' --role staff", &out) == 0);
+    buf_reset(&out);
+    CHECK(stack_run(&site, "echo 'member-password-1' | \"${BUILD:-build}\"/journeys user add member@example.org "
+                           "--name 'Mo Member'", &out) == 0);
+    buf_free(&out);
+    buf err = BUF_INIT;
+    site_db = db_open(stack_path(&site, "var/journeys.db"), &err);
+    CHECK(site_db != NULL);
+    buf_free(&err);
+    if (!site_db)
+        return;
+    browser staff, member;
+    browser_open(&staff, &site);
+    browser_open(&member, &site);
+    http_res r;
+    browser_submit(&staff, "/signin", "/signin", "email=staff%40example.org&password=staff-password-1", &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    browser_submit(&member, "/signin", "/signin", "email=member%40example.org&password=member-password-1", &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+
+    int64_t bad = site_queue("refused-reader@example.com", "Your <seat> & \"dates\"",
+                             "Hello <script>alert(1)</script> & welcome.\nSecond line.\n");
+    int64_t good = site_queue("reader@example.com", "Delivered", "This one arrives.\n");
+    struct row_wait wb = {bad, 1, 0}, wg = {good, 0, 1};
+    CHECK(harness_wait(row_ready, &wb, 15000));
+    CHECK(harness_wait(row_ready, &wg, 15000));
+
+    /* The list: the refused one is a problem after its first attempt. */
+    CHECK(browser_get(&staff, "/staff/outbox", &r) == 0);
+    CHECK(r.status == 200);
+    char link[64];
+    snprintf(link, sizeof link, "href=\"/staff/outbox/%lld\"", (long long)bad);
+    CHECK_CONTAINS(buf_str(&r.body), link);
+    CHECK_CONTAINS(buf_str(&r.body), "Refused by the mail server");
+    char action[80];
+    snprintf(action, sizeof action, "action=\"/staff/outbox/%lld/retry\"", (long long)bad);
+    CHECK_CONTAINS(buf_str(&r.body), action);
+    CHECK_CONTAINS(buf_str(&r.body), "Your &lt;seat&gt; &amp; &quot;dates&quot;");
+    snprintf(link, sizeof link, "href=\"/staff/outbox/%lld\"", (long long)good);
+    CHECK_CONTAINS(buf_str(&r.body), link); /* sent ones are listed too */
+    http_res_free(&r);
+
+    /* One message: headers and the text part, escaped. */
+    char path[80];
+    snprintf(path, sizeof path, "/staff/outbox/%lld", (long long)bad);
+    CHECK(browser_get(&staff, path, &r) == 0);
+    CHECK(r.status == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "Hello &lt;script&gt;alert(1)&lt;/script&gt; &amp; welcome.\nSecond line.");
+    CHECK(!strstr(buf_str(&r.body), "<script>alert"));
+    CHECK_CONTAINS(buf_str(&r.body), "&lt;refused-reader@example.com&gt;");
+    CHECK_CONTAINS(buf_str(&r.body), "550");
+    outbox_state sb;
+    CHECK(outbox_get(site_db, ar, bad, &sb) == 1);
+    CHECK(sb.message_id != NULL);
+    if (sb.message_id) {
+        char mid[300];
+        snprintf(mid, sizeof mid, "<code>&lt;%.*s&gt;</code>", (int)strlen(sb.message_id) - 2, sb.message_id + 1);
+        CHECK_CONTAINS(buf_str(&r.body), mid);
+    }
+    http_res_free(&r);
+    snprintf(path, sizeof path, "/staff/outbox/%lld", (long long)good);
+    CHECK(browser_get(&staff, path, &r) == 0);
+    CHECK(r.status == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "This one arrives.");
+    CHECK_CONTAINS(buf_str(&r.body), "Sent");
+    CHECK(!strstr(buf_str(&r.body), "/retry\""));
+    http_res_free(&r);
+    CHECK(browser_get(&staff, "/staff/outbox/999999", &r) == 0);
+    CHECK(r.status == 404);
+    CHECK_CONTAINS(buf_str(&r.body), "no message with this number");
+    http_res_free(&r);
+    /* Not for participants. */
+    snprintf(path, sizeof path, "/staff/outbox/%lld", (long long)bad);
+    CHECK(browser_get(&member, path, &r) == 0);
+    CHECK(r.status == 403);
+    CHECK(!strstr(buf_str(&r.body), "alert(1)"));
+    http_res_free(&r);
+
+    /* Retry now: 303 back to the outbox with a notice, audited. */
+    snprintf(path, sizeof path, "/staff/outbox/%lld/retry", (long long)bad);
+    char from[80];
+    snprintf(from, sizeof from, "/staff/outbox/%lld", (long long)bad);
+    CHECK(browser_submit(&staff, from, path, "", &r) == 0);
+    CHECK(r.status == 303);
+    char *loc = http_res_header(&r, "Location");
+    CHECK_STR(loc, "/staff/outbox");
+    free(loc);
+    http_res_free(&r);
+    CHECK(browser_get(&staff, "/staff/outbox", &r) == 0);
+    CHECK_CONTAINS(buf_str(&r.body), "The message will be tried again shortly.");
+    http_res_free(&r);
+    char subject[64];
+    snprintf(subject, sizeof subject, "outbox:%lld", (long long)bad);
+    json_t *audit = store_audit_for(site_db, subject);
+    CHECK(json_array_size(audit) == 1);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(audit, 0), "action")), "outbox.retry");
+    json_decref(audit);
+    /* ...and the jobs pass tries it again (refused again: attempt 2). */
+    struct row_wait wb2 = {bad, 2, 0};
+    CHECK(harness_wait(row_ready, &wb2, 15000));
+
+    /* No such message: 404 with a message, nothing audited. */
+    CHECK(browser_submit(&staff, "/staff/outbox", "/staff/outbox/999999/retry", "", &r) == 0);
+    CHECK(r.status == 404);
+    CHECK_CONTAINS(buf_str(&r.body), "There is no message with this number in the outbox");
+    http_res_free(&r);
+    audit = store_audit_for(site_db, "outbox:999999");
+    CHECK(json_array_size(audit) == 0);
+    json_decref(audit);
+    /* Sent already: 409, nothing to retry. */
+    snprintf(path, sizeof path, "/staff/outbox/%lld/retry", (long long)good);
+    CHECK(browser_submit(&staff, "/staff/outbox", path, "", &r) == 0);
+    CHECK(r.status == 409);
+    CHECK_CONTAINS(buf_str(&r.body), "sent already");
+    http_res_free(&r);
+    /* Without the CSRF token: refused. */
+    browser_post(&staff, path, "", &r);
+    CHECK(r.status == 403);
+    http_res_free(&r);
+
+    browser_close(&staff);
+    browser_close(&member);
+    db_close(site_db);
+    site_db = NULL;
+}
+
 /* mail_send refuses bad addresses before talking to anyone. */
 static void test_send_refuses(void)
 {
@@ -628,10 +867,20 @@ int main(void)
         test_outage(now);
         test_lease(now, path);
         test_give_up(now);
+        test_refused(now);
         test_community(now);
         test_send_refuses();
         CHECK(db_check_idle(d) == 0);
     }
+    /* The staff pages, through nginx, against the same SMTP server. */
+    static char smtp_env[128];
+    snprintf(smtp_env, sizeof smtp_env, "JOURNEYS_MAIL_SMTP_URL=%s", smtp_url(&smtp));
+    const char *env[] = {smtp_env, "JOURNEYS_JOBS_INTERVAL=1", "JOURNEYS_MAIL_RETRY_SECONDS=1", NULL};
+    if (stack_start(&site, env) == 0)
+        test_staff_pages();
+    else
+        CHECK(!"the stack starts");
+    CHECK(stack_stop(&site) == 0);
     if (err.len)
         fprintf(stderr, "%s", buf_str(&err));
     buf_free(&err);

@@ -458,7 +458,8 @@ static void test_pay_and_webhook(const pay_session *s, pay_session *paid)
     snprintf(path, sizeof path, "/pay/%s", s->id);
     CHECK(fetch("GET", path, &page, NULL, 0) == 200);
     CHECK_CONTAINS(buf_str(&page), "<html lang=\"en\">");
-    CHECK_CONTAINS(buf_str(&page), "<title>Pay $50.00");
+    CHECK_CONTAINS(buf_str(&page), "<title>TEST provider: pay $50.00");
+    CHECK_CONTAINS(buf_str(&page), "<strong>TEST payment provider.</strong>");
     CHECK_CONTAINS(buf_str(&page), "Pay $50.00</button>");
     CHECK_CONTAINS(buf_str(&page), "C from scratch &amp; more = &quot;fun&quot;");
     char action[240];

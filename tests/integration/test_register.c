@@ -15,11 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "browser.h"
 #include "check.h"
+#include "db.h"
 #include "harness.h"
 #include "smtp.h"
 #include "standin.h"
+#include "store_outbox.h"
 
 #define SECRET "whsec_test_register"
 
@@ -57,6 +60,59 @@ static int wait_mail(const char *needle, int n)
     }
     fprintf(stderr, "mail containing \"%s\": %d, wanted %d\n", needle, mail_count(needle), n);
     return 0;
+}
+
+/* The site's outbox, read from its database (a connection of our own). */
+static db *outbox_db(void)
+{
+    static db *d;
+    if (!d) {
+        buf err = BUF_INIT;
+        d = db_open(stack_path(&s, "var/journeys.db"), &err);
+        if (!d)
+            fprintf(stderr, "cannot open the site's database: %s\n", buf_str(&err));
+        buf_free(&err);
+    }
+    return d;
+}
+
+/* 1 once nothing is left in the outbox to send: every message is sent or
+** has failed for good (the jobs process has done what it will do). */
+static int outbox_settled(void *unused)
+{
+    (void)unused;
+    db *d = outbox_db();
+    json_t *c = d ? outbox_counts(d) : NULL;
+    int settled = c && json_integer_value(json_object_get(c, "queued")) == 0;
+    json_decref(c);
+    return settled;
+}
+
+/* What the SMTP-down test waits for: the outbox mail rows for one address. */
+struct attempts_wait {
+    const char *recipient;
+    int rows;      /* at least this many rows for the recipient... */
+    int attempts;  /* ...each with at least this many failed attempts */
+};
+
+/* 1 once the wait's condition holds, from the staff list of problems. */
+static int attempts_reached(void *arg)
+{
+    struct attempts_wait *w = arg;
+    db *d = outbox_db();
+    json_t *pr = d ? outbox_problems(d) : NULL;
+    int rows = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(pr, i, o) {
+        const char *to = json_string_value(json_object_get(o, "recipient"));
+        const char *kind = json_string_value(json_object_get(o, "kind"));
+        if (to && kind && !strcmp(to, w->recipient) && !strcmp(kind, "mail") &&
+            json_integer_value(json_object_get(o, "attempts")) >= w->attempts)
+            rows++;
+    }
+    json_decref(pr);
+    return rows >= w->rows;
 }
 
 /* The path and query of the newest link to base + prefix in the mail
@@ -243,7 +299,9 @@ static char *test_card_payment(browser *b)
     int confirmations = mail_count("filename=\"offering.ics\""), receipts = mail_count("Receipt:");
     CHECK(confirmations == 1);
     CHECK(standin_call(&pay, "POST", path, "", NULL) == 200);
-    nap(3000); /* the jobs process runs every second: anything queued would be out */
+    /* The webhook was answered: anything it queued is in the outbox; wait
+       until the jobs process has sent all there is. */
+    CHECK(harness_wait(outbox_settled, NULL, 15000));
     CHECK(mail_count("filename=\"offering.ics\"") == confirmations);
     CHECK(mail_count("Receipt:") == receipts);
 
@@ -533,12 +591,15 @@ static void test_smtp_down(browser *staff)
     browser_get(&b, "/my", &r);
     CHECK_CONTAINS(buf_str(&r.body), "Fee waived");
     http_res_free(&r);
-    nap(3000); /* several delivery attempts fail meanwhile */
+    /* Several delivery attempts fail meanwhile: the address check and the
+       confirmation each fail twice. */
+    struct attempts_wait w = {"olga@example.org", 2, 2};
+    CHECK(harness_wait(attempts_reached, &w, 20000));
     CHECK(mail_count("olga@example.org") == 0);
     CHECK(smtp_resume(&mail) == 0);
     /* verify, confirmed, community: three messages, each once. */
     CHECK(wait_mail("To: \"Olga Outage\" <olga@example.org>", 3));
-    nap(3000);
+    CHECK(harness_wait(outbox_settled, NULL, 15000));
     CHECK(mail_count("To: \"Olga Outage\" <olga@example.org>") == 3);
     browser_close(&b);
 }
@@ -718,6 +779,7 @@ int main(void)
 
     browser_close(&ada);
     browser_close(&staff);
+    db_close(outbox_db());
     CHECK(stack_stop(&s) == 0);
     standin_stop(&pay);
     smtp_stop(&mail);

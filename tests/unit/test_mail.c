@@ -240,6 +240,33 @@ static void test_headers(void)
     header(buf_str(&out), "Message-ID", &v);
     header(buf_str(&other), "Message-ID", &v2);
     CHECK(strcmp(buf_str(&v), buf_str(&v2)) != 0);
+    /* A message sent again carries the Message-ID it was given... */
+    buf mid = BUF_INIT;
+    CHECK(mail_message_id(&mid, FROM) == 0);
+    CHECK(mid.len == 35 + strlen("example.org") && buf_str(&mid)[0] == '<');
+    CHECK_CONTAINS(buf_str(&mid), "@example.org>");
+    m.message_id = buf_str(&mid);
+    buf_reset(&other);
+    CHECK(mail_compose(&other, FROM, NULL, &m, NOW) == 0);
+    header(buf_str(&other), "Message-ID", &v2);
+    CHECK(buf_str(&v2)[0] == ' ' && strcmp(buf_str(&v2) + 1, buf_str(&mid)) == 0);
+    buf_reset(&other);
+    CHECK(mail_compose(&other, FROM, NULL, &m, NOW + 60) == 0);
+    header(buf_str(&other), "Message-ID", &v);
+    CHECK_STR(buf_str(&v), buf_str(&v2));
+    /* ...unless it could add a header line or is not an id. */
+    const char *bad_ids[] = {"<a@b>\r\nBcc: evil@x.org", "no-brackets@x.org", "<no-at>", "<a b@c>", ""};
+    for (size_t i = 0; i < sizeof bad_ids / sizeof *bad_ids; i++) {
+        m.message_id = bad_ids[i];
+        buf_reset(&other);
+        CHECK(mail_compose(&other, FROM, NULL, &m, NOW) == 0);
+        CHECK(!strstr(buf_str(&other), "evil"));
+        header(buf_str(&other), "Message-ID", &v2);
+        CHECK_CONTAINS(buf_str(&v2), "@example.org>");
+    }
+    m.message_id = NULL;
+    CHECK(mail_message_id(&mid, "not an address") == -1);
+    buf_free(&mid);
     buf_free(&other);
     buf_free(&v2);
     buf_free(&out);
