@@ -28,15 +28,16 @@ static const char *day_label(arena *a, json_int_t t)
     return s;
 }
 
-/* "2 Dec 2026 14:05 UTC" for a Unix time, in the arena. */
+/* "2 December 2026, 13:05 UTC" for a Unix time, in the arena; NULL for 0. */
 static const char *time_label(arena *a, json_int_t t)
 {
-    struct tm tm;
+    if (t <= 0)
+        return NULL;
     time_t tt = (time_t)t;
-    char s[64];
-    if (!gmtime_r(&tt, &tm) || !strftime(s, sizeof s, "%e %b %Y %H:%M UTC", &tm))
-        return "";
-    return arena_strdup(a, s[0] == ' ' ? s + 1 : s);
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm))
+        return day_label(a, t);
+    return arena_printf(a, "%s, %02d:%02d UTC", day_label(a, t), tm.tm_hour, tm.tm_min);
 }
 
 int page_staff_home(request *rq, response *rs)
@@ -219,17 +220,6 @@ int page_staff_refund(request *rq, response *rs)
     return back(rq, rs, &e, "refunded");
 }
 
-/* "2 December 2026, 13:05 UTC" for a Unix time, in the arena; NULL for 0. */
-static const char *time_label(arena *a, json_int_t t)
-{
-    if (t <= 0)
-        return NULL;
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!gmtime_r(&tt, &tm))
-        return day_label(a, t);
-    return arena_printf(a, "%s, %02d:%02d UTC", day_label(a, t), tm.tm_hour, tm.tm_min);
-}
 
 /* Where a message stands, in words for staff. */
 static const char *outbox_status(int sent, int refused, int failed, int attempts)
