@@ -34,7 +34,10 @@ typedef struct config {
     int hold_minutes;    /* a seat waits this long for its checkout to finish */
     int offer_hours;     /* a waitlist offer stays open this long */
     int session_days;    /* sign-in lasts this long */
-    int signin_per_account, signin_per_address; /* attempts per 15 minutes */
+    int signin_per_account;  /* failed sign-ins to one account per 15 minutes; a success clears them */
+    int signin_per_address;  /* failed sign-ins from one network address, across all accounts, per
+                                15 minutes: sized for a school behind one address (40 people with
+                                a few typos each) while bounding password guessing */
     /* [mail] */
     char *smtp_url;      /* smtp://host:port or smtps://host:port */
     char *smtp_user, *smtp_password;

@@ -47,7 +47,7 @@ static const struct setting settings[] = {
     I("site", "offer_hours", offer_hours, "48", 1, 720),
     I("site", "session_days", session_days, "30", 1, 365),
     I("site", "signin_per_account", signin_per_account, "5", 1, 1000000),
-    I("site", "signin_per_address", signin_per_address, "30", 1, 1000000),
+    I("site", "signin_per_address", signin_per_address, "300", 1, 1000000),
     S("mail", "smtp_url", smtp_url, "smtp://127.0.0.1:2525"),
     S("mail", "smtp_user", smtp_user, ""),
     S("mail", "smtp_password", smtp_password, ""),

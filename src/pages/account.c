@@ -17,6 +17,7 @@
 
 #define TOKEN_HOURS_VERIFY 72
 #define TOKEN_MINUTES_RESET 60
+#define SIGNIN_WINDOW 900 /* seconds: the sign-in limits count failures in 15 minutes */
 
 static const char *const time_zones[] = {
     "UTC", "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
@@ -139,9 +140,18 @@ static int64_t check_profile(request *rq, json_t *errors, const char *organisati
 /* A safe place to go after signing in: a path on this site, else /my. */
 static const char *next_path(request *rq, const char *next)
 {
-    if (next && next[0] == '/' && next[1] != '/' && !strchr(next, '\\') && !strpbrk(next, "\r\n"))
-        return arena_strdup(rq->a, next);
-    return "/my";
+    return http_local_path(rq->a, next, "/my");
+}
+
+/* A rate-limit key: prefix and what it counts (an e-mail address or a
+** network address), lower-cased as e-mail addresses are compared, at most
+** 300 bytes of it. In the request's arena. */
+static const char *rate_key(request *rq, const char *prefix, const char *what)
+{
+    char *k = arena_printf(rq->a, "%s%.300s", prefix, what ? what : "");
+    for (char *p = k; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    return k;
 }
 
 /* Render a form page again with its errors (422) or fresh (200). */
@@ -251,17 +261,29 @@ int page_signin(request *rq, response *rs)
     }
     const char *email = field(rq, "email"), *password = kv_get(&rq->form, "password");
     json_object_set_new(ctx, "values", json_pack("{s:s}", "email", email));
+    /* Failures count, successes do not: each attempt takes one from the
+    ** account's and the address's allowance while it runs, and a success
+    ** gives them back (and clears the account's count). */
     time_t now = time(NULL);
-    char key[320];
-    snprintf(key, sizeof key, "signin:a:%.300s", email);
-    for (char *p = key; *p; p++)
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    int ok_account = store_rate_hit(rq->app->db, key, now, 900, rq->app->cfg->signin_per_account);
-    snprintf(key, sizeof key, "signin:ip:%.60s", rq->remote_addr);
-    int ok_address = store_rate_hit(rq->app->db, key, now, 900, rq->app->cfg->signin_per_address);
+    const char *akey = rate_key(rq, "signin:a:", email), *ikey = rate_key(rq, "signin:ip:", rq->remote_addr);
+    if (db_begin_write(rq->app->db) != 0)
+        return 503;
+    int ok_account = store_rate_hit(rq->app->db, akey, now, SIGNIN_WINDOW, rq->app->cfg->signin_per_account);
+    int ok_address = ok_account &&
+                     store_rate_hit(rq->app->db, ikey, now, SIGNIN_WINDOW, rq->app->cfg->signin_per_address);
+    if (ok_account && !ok_address && store_rate_give_back(rq->app->db, akey, now, SIGNIN_WINDOW) != 0) {
+        db_rollback(rq->app->db);
+        return 503;
+    }
+    if (db_commit(rq->app->db) != 0) {
+        db_rollback(rq->app->db);
+        return 503;
+    }
     if (!ok_account || !ok_address) {
-        json_object_set_new(ctx, "error", json_string("Too many attempts to sign in. Wait fifteen minutes, or reset "
-                                                      "your password."));
+        json_object_set_new(ctx, "error", json_string(ok_account ? "Too many failed attempts to sign in from your network. "
+                                                                   "Wait fifteen minutes and try again."
+                                                                 : "Too many failed attempts to sign in to this account. "
+                                                                   "Wait fifteen minutes, or reset your password."));
         int rc = form_page(rq, rs, "pages/signin", "Sign in", ctx, json_object());
         rs->status = 429;
         return rc;
@@ -276,6 +298,13 @@ int page_signin(request *rq, response *rs)
         return form_page(rq, rs, "pages/signin", "Sign in", ctx, json_object());
     }
     json_decref(ctx);
+    if (db_begin_write(rq->app->db) != 0)
+        return 503;
+    if (store_rate_clear(rq->app->db, akey) != 0 || store_rate_give_back(rq->app->db, ikey, now, SIGNIN_WINDOW) != 0 ||
+        db_commit(rq->app->db) != 0) {
+        db_rollback(rq->app->db);
+        return 503;
+    }
     if (access_sign_in(rq, rs, u.id) != 0)
         return 500;
     page_flash(rq, rs, "signed-in");
@@ -355,11 +384,8 @@ int page_reset_request(request *rq, response *rs)
     if (json_object_size(errors))
         return form_page(rq, rs, "pages/reset_request", "Reset your password", ctx, errors);
     time_t now = time(NULL);
-    char key[320];
-    snprintf(key, sizeof key, "reset:a:%.300s", email);
-    int ok = store_rate_hit(rq->app->db, key, now, 3600, 3);
-    snprintf(key, sizeof key, "reset:ip:%.60s", rq->remote_addr);
-    ok &= store_rate_hit(rq->app->db, key, now, 3600, 10);
+    int ok = store_rate_hit(rq->app->db, rate_key(rq, "reset:a:", email), now, 3600, 3);
+    ok &= store_rate_hit(rq->app->db, rate_key(rq, "reset:ip:", rq->remote_addr), now, 3600, 10);
     if (!ok) {
         json_object_set_new(ctx, "error", json_string("Too many reset requests. Please wait an hour and try again."));
         int rc = form_page(rq, rs, "pages/reset_request", "Reset your password", ctx, errors);

@@ -221,6 +221,8 @@ static const char *const migrations[] = {
     "  detail TEXT\n"
     ") STRICT;\n"
     "CREATE INDEX audit_by_subject ON audit_log(subject);\n",
+    /* 3: sign-in limits: old rate-limit rows are purged by window start. */
+    "CREATE INDEX rate_limits_by_start ON rate_limits(window_start);\n",
 };
 
 int schema_count(void)
