@@ -69,6 +69,16 @@ int config_load(config *c, const char *path, buf *err);
 /* Release the strings config_load made. */
 void config_free(config *c);
 
+/* 1 if the site's base URL names this machine only (localhost, *.localhost,
+** 127.x.y.z, [::1]): a development or test site. */
+int config_is_loopback(const config *c);
+
+/* Settings that must not reach a public site: when the base URL is not
+** loopback, the development payment secrets (or an empty webhook secret)
+** and demo offerings. Appends one line per problem to err, saying what to
+** set; returns how many there are (0: fit to serve). */
+int config_check_production(const config *c, buf *err);
+
 /* Print every setting as INI, with its current value (for `journeys config`). */
 void config_dump(const config *c, buf *out);
 
