@@ -4,6 +4,7 @@
 */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "access.h"
@@ -17,6 +18,7 @@
 
 #define TOKEN_HOURS_VERIFY 72
 #define TOKEN_MINUTES_RESET 60
+#define VERIFY_RESENDS_PER_HOUR 3
 #define SIGNIN_WINDOW 900 /* seconds: the sign-in limits count failures in 15 minutes */
 
 static const char *const time_zones[] = {
@@ -31,7 +33,7 @@ static const char *const time_zones[] = {
 };
 
 /* 1 if tz is one of the zones offered. */
-static int tz_known(const char *tz)
+static int tz_listed(const char *tz)
 {
     for (size_t i = 0; i < sizeof time_zones / sizeof *time_zones; i++)
         if (!strcmp(tz, time_zones[i]))
@@ -39,20 +41,60 @@ static int tz_known(const char *tz)
     return 0;
 }
 
-/* The zone list for a select, marking chosen. */
-static json_t *tz_options(const char *chosen)
+/* 1 if tz is offered, or is a zone name (Area/Place or Area/Region/Place)
+** this machine's time zone database knows: a browser may suggest one that
+** the short list leaves out. */
+static int tz_known(const char *tz)
+{
+    if (tz_listed(tz))
+        return 1;
+    size_t n = strlen(tz);
+    if (n < 3 || n > 64 || !strncmp(tz, "posix/", 6) || !strncmp(tz, "right/", 6))
+        return 0;
+    int slashes = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = tz[i];
+        if (c == '/') {
+            if (i == 0 || tz[i - 1] == '/' || i + 1 == n)
+                return 0;
+            slashes++;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9' && slashes) ||
+                     (slashes && (c == '_' || c == '+' || c == '-')))) {
+            return 0;
+        }
+    }
+    if (slashes < 1 || slashes > 2)
+        return 0;
+    char path[128];
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The label of a zone in the list: the part after the area, with spaces. */
+static char *tz_label(arena *a, const char *z)
+{
+    const char *p = strchr(z, '/') ? strchr(z, '/') + 1 : z;
+    char *l = arena_strdup(a, p);
+    for (char *q = l; *q; q++)
+        if (*q == '_')
+            *q = ' ';
+    return l;
+}
+
+/* The zone list for a select, marking chosen; a chosen zone the list
+** leaves out is added at its end, so that saving the form keeps it. */
+static json_t *tz_options(request *rq, const char *chosen)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < sizeof time_zones / sizeof *time_zones; i++) {
         const char *z = time_zones[i];
-        buf label = BUF_INIT;
-        for (const char *p = z; *p; p++)
-            buf_putc(&label, *p == '_' ? ' ' : *p == '/' ? ' ' : *p);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", z, "label",
-                                           strchr(z, '/') ? strchr(z, '/') + 1 : z, "selected",
+        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", z, "label", tz_label(rq->a, z), "selected",
                                            chosen && !strcmp(chosen, z)));
-        buf_free(&label);
     }
+    if (chosen && !tz_listed(chosen) && tz_known(chosen))
+        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", chosen, "label", tz_label(rq->a, chosen),
+                                           "selected", 1));
     return a;
 }
 
@@ -206,7 +248,8 @@ int page_signup(request *rq, response *rs)
     if (strcmp(rq->method, "POST")) {
         json_object_set_new(ctx, "values", json_object());
         json_object_set_new(ctx, "schools", school_options(rq, 0));
-        json_object_set_new(ctx, "time_zones", tz_options("UTC"));
+        json_object_set_new(ctx, "time_zones", tz_options(rq, "UTC"));
+        json_object_set_new(ctx, "suggest_time_zone", json_true());
         return form_page(rq, rs, "pages/signup", "Create an account", ctx, errors);
     }
     const char *name = field(rq, "name"), *email = field(rq, "email"), *password = kv_get(&rq->form, "password");
@@ -246,7 +289,7 @@ int page_signup(request *rq, response *rs)
                                                  "organisation", organisation, "school_role", school_role,
                                                  "time_zone", tz));
     json_object_set_new(ctx, "schools", school_options(rq, school_id));
-    json_object_set_new(ctx, "time_zones", tz_options(tz));
+    json_object_set_new(ctx, "time_zones", tz_options(rq, tz));
     return form_page(rq, rs, "pages/signup", "Create an account", ctx, errors);
 }
 
@@ -370,6 +413,35 @@ int page_verify(request *rq, response *rs)
     return notice(rq, rs, "Address confirmed", "Thank you: your e-mail address is confirmed.", "/my", "Go to my courses");
 }
 
+int page_account_verify_resend(request *rq, response *rs)
+{
+    const user *u = &rq->session->u;
+    if (u->verified)
+        return notice(rq, rs, "Address confirmed already", "Your e-mail address is confirmed already: there is "
+                      "nothing to send.", "/account", "Your account");
+    time_t now = time(NULL);
+    if (db_begin_write(rq->app->db) != 0)
+        return 503;
+    if (!store_rate_hit(rq->app->db, rate_key(rq, "verify:u:", arena_printf(rq->a, "%lld", (long long)u->id)), now,
+                        3600, VERIFY_RESENDS_PER_HOUR)) {
+        if (db_commit(rq->app->db) != 0)
+            db_rollback(rq->app->db);
+        rs->status = 429;
+        return notice(rq, rs, "Please wait a little",
+                      arena_printf(rq->a, "We have sent the link %d times in the last hour. Look for it in your "
+                                   "spam folder too, or ask again in an hour.", VERIFY_RESENDS_PER_HOUR),
+                      "/account", "Your account");
+    }
+    if (send_verify(rq, u->id, u->email, u->name) != 0 || db_commit(rq->app->db) != 0) {
+        db_rollback(rq->app->db);
+        return 500;
+    }
+    return notice(rq, rs, "Link sent",
+                  arena_printf(rq->a, "A new confirmation link is on its way to %s. It works for %d hours.", u->email,
+                               TOKEN_HOURS_VERIFY),
+                  "/account", "Your account");
+}
+
 int page_reset_request(request *rq, response *rs)
 {
     json_t *ctx = json_object();
@@ -468,7 +540,7 @@ static int account_page(request *rq, response *rs, json_t *errors, json_t *value
                            u->organisation ? u->organisation : "", "school_role", u->school_role ? u->school_role : "");
     json_object_set_new(ctx, "values", values);
     json_object_set_new(ctx, "schools", school_options(rq, u->school_id));
-    json_object_set_new(ctx, "time_zones", tz_options(u->time_zone));
+    json_object_set_new(ctx, "time_zones", tz_options(rq, u->time_zone));
     if (error)
         json_object_set_new(ctx, "error", json_string(error));
     return form_page(rq, rs, "pages/account", "Your account", ctx, errors ? errors : json_object());

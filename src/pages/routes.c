@@ -43,6 +43,7 @@ const route pages_routes[] = {
     {"POST", "/account/password", page_account_password, R_FORM | R_CSRF | R_LOGIN},
     {"GET", "/account/data\\.json", page_account_data, R_LOGIN},
     {"POST", "/account/delete", page_account_delete, R_FORM | R_CSRF | R_LOGIN},
+    {"POST", "/account/verify/resend", page_account_verify_resend, R_FORM | R_CSRF | R_LOGIN},
 
     {"GET", "/offerings/" SLUG "/register", page_register, R_LOGIN},
     {"POST", "/offerings/" SLUG "/register", page_register, R_FORM | R_CSRF | R_LOGIN},
