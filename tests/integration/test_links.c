@@ -9,6 +9,7 @@
 ** zone script; and the `journeys` command refuses production settings with
 ** development secrets and refuses to make a second, empty database.
 */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,36 @@ static void test_signin_limits(void)
     CHECK(sign_in("teacher03@school.example", "correct-horse-battery", "/my", NULL) == 303);
 }
 
+/* One wrong sign-in to teacher04, for a thread; the status in *arg. */
+static void *wrong_sign_in(void *arg)
+{
+    *(long *)arg = sign_in("teacher04@school.example", "wrong-password-2", "/my", NULL);
+    return NULL;
+}
+
+/* Twelve wrong passwords at once for one account: exactly five are
+** checked (the allowance), the others are refused without a check, and the
+** right password is refused afterwards. */
+static void test_signin_race(void)
+{
+    enum { N = 12 };
+    pthread_t th[N];
+    long st[N];
+    for (int i = 0; i < N; i++)
+        CHECK(pthread_create(&th[i], NULL, wrong_sign_in, &st[i]) == 0);
+    int checked = 0, refused = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        checked += st[i] == 422;
+        refused += st[i] == 429;
+    }
+    if (checked != 5 || refused != N - 5)
+        fprintf(stderr, "racing sign-ins: %d checked, %d refused\n", checked, refused);
+    CHECK(checked == 5);
+    CHECK(refused == N - 5);
+    CHECK(sign_in("teacher04@school.example", "correct-horse-battery", "/my", NULL) == 429);
+}
+
 /* The reset limit (3 an hour per address) ignores the e-mail's case. */
 static void test_reset_limit(void)
 {
@@ -474,6 +505,7 @@ int main(void)
     test_next_pages();
     test_next_after_sign_in();
     test_signin_limits();
+    test_signin_race();
     test_reset_limit();
     test_resend_verify();
     test_time_zone_script();
