@@ -382,20 +382,28 @@ static int notice(request *rq, response *rs, const char *heading, const char *me
     return page_render(rq, rs, "pages/notice", ctx, heading, NULL);
 }
 
+/* The verify page's answer to a link that cannot be used (400): a signed-in,
+** unconfirmed person gets the "Send the link again" button there. */
+static int verify_error(request *rq, response *rs, const char *bad)
+{
+    rs->status = 400;
+    int can_resend = rq->session && !rq->session->u.verified;
+    return page_render(rq, rs, "pages/verify", json_pack("{s:s, s:b}", "error", bad, "can_resend", can_resend),
+                       "Confirm your address", NULL);
+}
+
 int page_verify(request *rq, response *rs)
 {
     unsigned char hash[CRYPTO_HASH_LEN];
     const char *token = NULL;
     int64_t uid = 0;
-    const char *bad = "This confirmation link is not valid any more. Sign in and ask for a new one from your account page.";
+    const char *bad = "This confirmation link is not valid any more. Sign in and have a new one sent from your account page.";
     if (!token_hash(rq, hash, &token)) {
-        rs->status = 400;
-        return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "error", bad), "Confirm your address", NULL);
+        return verify_error(rq, rs, bad);
     }
     if (strcmp(rq->method, "POST")) {
         if (!store_token_peek(rq->app->db, rq->a, hash, "verify", time(NULL), &uid, NULL)) {
-            rs->status = 400;
-            return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "error", bad), "Confirm your address", NULL);
+            return verify_error(rq, rs, bad);
         }
         return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "token", token), "Confirm your address", NULL);
     }
@@ -403,8 +411,7 @@ int page_verify(request *rq, response *rs)
         return 503;
     if (!store_token_use(rq->app->db, rq->a, hash, "verify", time(NULL), &uid, NULL)) {
         db_rollback(rq->app->db);
-        rs->status = 400;
-        return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "error", bad), "Confirm your address", NULL);
+        return verify_error(rq, rs, bad);
     }
     if (store_user_verify(rq->app->db, uid, time(NULL)) != 0 || db_commit(rq->app->db) != 0) {
         db_rollback(rq->app->db);

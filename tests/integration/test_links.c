@@ -9,6 +9,7 @@
 ** zone script; and the `journeys` command refuses production settings with
 ** development secrets and refuses to make a second, empty database.
 */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,6 +332,35 @@ static int wait_mail(const char *needle, int n)
     return 0;
 }
 
+/* The path and query of the newest link to prefix in the mail (quoted-
+** printable undone), malloc'd, or NULL. */
+static char *mail_link(const char *prefix)
+{
+    buf all = BUF_INIT, flat = BUF_INIT;
+    smtp_read_all(&mail, &all);
+    const char *p = buf_str(&all);
+    for (size_t i = 0; i < all.len; i++) {
+        if (p[i] == '=' && p[i + 1] == '\n') {
+            i++;
+        } else if (p[i] == '=' && p[i + 1] == '\r' && p[i + 2] == '\n') {
+            i += 2;
+        } else if (p[i] == '=' && isxdigit((unsigned char)p[i + 1]) && isxdigit((unsigned char)p[i + 2])) {
+            char hex[3] = {p[i + 1], p[i + 2], 0};
+            buf_putc(&flat, (int)strtol(hex, NULL, 16));
+            i += 2;
+        } else {
+            buf_putc(&flat, p[i]);
+        }
+    }
+    const char *last = NULL;
+    for (const char *q = buf_str(&flat); (q = strstr(q, prefix)); q++)
+        last = q;
+    char *out = last ? strndup(last, strcspn(last, " \r\n\"<>")) : NULL;
+    buf_free(&all);
+    buf_free(&flat);
+    return out;
+}
+
 /* An unconfirmed account asks for its link again: a button on the account
 ** page, a POST with CSRF, a new message, a limit; a confirmed one is told
 ** there is nothing to do. */
@@ -361,6 +391,28 @@ static void test_resend_verify(void)
         http_res_free(&r);
     }
     CHECK(last == 429);
+    /* A spoilt link offers the same button to the signed-in person. */
+    browser_get(&b, "/verify?token=spoilt", &r);
+    CHECK(r.status == 400);
+    CHECK_CONTAINS(buf_str(&r.body), "action=\"/account/verify/resend\"");
+    http_res_free(&r);
+    /* The link sent again works; then there is nothing more to send. */
+    char *link = mail_link("/verify?token=");
+    CHECK(link != NULL);
+    if (link) {
+        browser_submit(&b, link, "/verify", strchr(link, '?') + 1, &r);
+        CHECK(r.status == 200);
+        CHECK_CONTAINS(buf_str(&r.body), "Address confirmed");
+        http_res_free(&r);
+    }
+    free(link);
+    browser_get(&b, "/account", &r);
+    CHECK(!strstr(buf_str(&r.body), "action=\"/account/verify/resend\""));
+    http_res_free(&r);
+    browser_submit(&b, "/my", "/account/verify/resend", "", &r);
+    CHECK(r.status == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "confirmed already");
+    http_res_free(&r);
     /* Signed out: the route asks to sign in first. */
     browser other;
     browser_open(&other, &s);
