@@ -293,6 +293,34 @@ int page_signup(request *rq, response *rs)
     return form_page(rq, rs, "pages/signup", "Create an account", ctx, errors);
 }
 
+/* A 503 for a write that could not be made: a message and Retry-After. */
+static int busy(request *rq, response *rs)
+{
+    http_header(rs, "Retry-After", "60");
+    rq->message = "The site could not save this just now. Nothing was changed; please try again in a minute.";
+    return 503;
+}
+
+/* Take a sign-in attempt from the account's allowance (akey) and, if that
+** is not used up, the address's (ikey), in one write: *ok_account and
+** *ok_address say which allowed it (a refusal takes nothing from either).
+** Returns 0, or 503 (rq->message set) when the write failed. */
+static int signin_take(request *rq, response *rs, const char *akey, const char *ikey, time_t now, int *ok_account,
+                       int *ok_address)
+{
+    const config *cfg = rq->app->cfg;
+    if (db_begin_write(rq->app->db) != 0)
+        return busy(rq, rs);
+    *ok_account = store_rate_hit(rq->app->db, akey, now, SIGNIN_WINDOW, cfg->signin_per_account);
+    *ok_address = *ok_account && store_rate_hit(rq->app->db, ikey, now, SIGNIN_WINDOW, cfg->signin_per_address);
+    if ((*ok_account && !*ok_address && store_rate_give_back(rq->app->db, akey, now, SIGNIN_WINDOW) != 0) ||
+        db_commit(rq->app->db) != 0) {
+        db_rollback(rq->app->db);
+        return busy(rq, rs);
+    }
+    return 0;
+}
+
 int page_signin(request *rq, response *rs)
 {
     json_t *ctx = json_object();
@@ -309,17 +337,9 @@ int page_signin(request *rq, response *rs)
     ** gives them back (and clears the account's count). */
     time_t now = time(NULL);
     const char *akey = rate_key(rq, "signin:a:", email), *ikey = rate_key(rq, "signin:ip:", rq->remote_addr);
-    if (db_begin_write(rq->app->db) != 0)
-        return 503;
-    int ok_account = store_rate_hit(rq->app->db, akey, now, SIGNIN_WINDOW, rq->app->cfg->signin_per_account);
-    int ok_address = ok_account &&
-                     store_rate_hit(rq->app->db, ikey, now, SIGNIN_WINDOW, rq->app->cfg->signin_per_address);
-    if (ok_account && !ok_address && store_rate_give_back(rq->app->db, akey, now, SIGNIN_WINDOW) != 0) {
-        db_rollback(rq->app->db);
-        return 503;
-    }
-    if (db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    int ok_account = 0, ok_address = 0;
+    if (signin_take(rq, rs, akey, ikey, now, &ok_account, &ok_address) != 0) {
+        json_decref(ctx);
         return 503;
     }
     if (!ok_account || !ok_address) {
@@ -341,12 +361,10 @@ int page_signin(request *rq, response *rs)
         return form_page(rq, rs, "pages/signin", "Sign in", ctx, json_object());
     }
     json_decref(ctx);
-    if (db_begin_write(rq->app->db) != 0)
-        return 503;
-    if (store_rate_clear(rq->app->db, akey) != 0 || store_rate_give_back(rq->app->db, ikey, now, SIGNIN_WINDOW) != 0 ||
-        db_commit(rq->app->db) != 0) {
+    if (db_begin_write(rq->app->db) != 0 || store_rate_clear(rq->app->db, akey) != 0 ||
+        store_rate_give_back(rq->app->db, ikey, now, SIGNIN_WINDOW) != 0 || db_commit(rq->app->db) != 0) {
         db_rollback(rq->app->db);
-        return 503;
+        return busy(rq, rs);
     }
     if (access_sign_in(rq, rs, u.id) != 0)
         return 500;
@@ -428,7 +446,7 @@ int page_account_verify_resend(request *rq, response *rs)
                       "nothing to send.", "/account", "Your account");
     time_t now = time(NULL);
     if (db_begin_write(rq->app->db) != 0)
-        return 503;
+        return busy(rq, rs);
     if (!store_rate_hit(rq->app->db, rate_key(rq, "verify:u:", arena_printf(rq->a, "%lld", (long long)u->id)), now,
                         3600, VERIFY_RESENDS_PER_HOUR)) {
         if (db_commit(rq->app->db) != 0)
