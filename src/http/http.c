@@ -177,8 +177,9 @@ static int cp_refused(uint32_t cp)
 }
 
 /* Check one decoding of a target: s[0..n) must begin with one '/', hold
-** valid UTF-8 without refused characters, and its path part (before '?' or
-** '#') must have no empty segment ("//") and no "." or ".." segment. */
+** valid UTF-8 without refused characters, and its path part (before '?';
+** a '#' is no fragment here, since the output encodes it) must have no
+** empty segment ("//") and no "." or ".." segment. */
 static int target_ok(const char *s, size_t n)
 {
     if (n == 0 || s[0] != '/')
@@ -189,7 +190,7 @@ static int target_ok(const char *s, size_t n)
             return 0;
         i += len;
     }
-    size_t path = strcspn(s, "?#");
+    size_t path = strcspn(s, "?");
     if (path > n)
         path = n;
     for (size_t i = 0; i < path; i++) {
@@ -242,6 +243,7 @@ static int local_path(buf *out, const char *target)
     ** they are; percent-encode everything else (spaces, quotes, '#',
     ** non-ASCII bytes, a '%' that starts no escape). */
     static const char keep[] = "-._~!$&'()*+,;=:@/?";
+    size_t start = out->len;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)target[i];
         if (c == '%' && i + 2 < n && text_is_hex(target[i + 1]) && text_is_hex(target[i + 2]))
@@ -251,6 +253,10 @@ static int local_path(buf *out, const char *target)
             buf_putc(out, c);
         else
             buf_printf(out, "%%%02X", c);
+    }
+    if (out->len - start > TARGET_MAX) {
+        buf_truncate(out, start); /* encoded, it is too long as well */
+        return -1;
     }
     return 0;
 }

@@ -115,6 +115,13 @@ static void test_corpus(void)
     lng[0] = '/';
     lng[4999] = '\0';
     CHECK_STR(http_local_path(a, lng, "/my"), "/my");
+    /* Short enough, but too long once encoded; and a '#' is no fragment
+    ** (it is encoded), so what follows it is checked as path. */
+    memset(lng + 1, ' ', 1000);
+    lng[1001] = '\0';
+    CHECK_STR(http_local_path(a, lng, "/my"), "/my");
+    CHECK_STR(http_local_path(a, "/x#/../y", "/my"), "/my");
+    CHECK_STR(http_local_path(a, "/x#//evil.example", "/my"), "/my");
     free(lng);
     arena_free(a);
 }
