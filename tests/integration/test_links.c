@@ -503,6 +503,10 @@ static void test_command(void)
     CHECK(access(path, F_OK) != 0);
     snprintf(path, sizeof path, "%s/var", dir);
     CHECK(access(path, F_OK) != 0);
+    snprintf(cmd, sizeof cmd, "cd %s && %s %s publish 2>&1", dir, clean, bin);
+    CHECK(run(cmd, &out) != 0);
+    CHECK_CONTAINS(buf_str(&out), "there is no database at");
+    CHECK(access(path, F_OK) != 0);
 
     /* Pointed at the stack's database, it works from anywhere. */
     snprintf(cmd, sizeof cmd, "cd %s && echo 'a long password' | %s JOURNEYS_PATHS_DATABASE=%s %s user add "
