@@ -35,7 +35,10 @@ typedef struct config {
     int offer_hours;     /* a waitlist offer stays open this long */
     char *invoice_confirm; /* "immediate": an invoiced seat is confirmed at once; "approval": when staff approve */
     int session_days;    /* sign-in lasts this long */
-    int signin_per_account, signin_per_address; /* attempts per 15 minutes */
+    int signin_per_account;  /* failed sign-ins to one account per 15 minutes; a success clears them */
+    int signin_per_address;  /* failed sign-ins from one network address, across all accounts, per
+                                15 minutes: sized for a school behind one address (40 people with
+                                a few typos each) while bounding password guessing */
     /* [mail] */
     char *smtp_url;      /* smtp://host:port or smtps://host:port */
     char *smtp_user, *smtp_password;
@@ -66,6 +69,16 @@ int config_load(config *c, const char *path, buf *err);
 
 /* Release the strings config_load made. */
 void config_free(config *c);
+
+/* 1 if the site's base URL names this machine only (localhost, *.localhost,
+** 127.x.y.z, [::1]): a development or test site. */
+int config_is_loopback(const config *c);
+
+/* Settings that must not reach a public site: when the base URL is not
+** loopback, the development payment secrets (or an empty webhook secret)
+** and demo offerings. Appends one line per problem to err, saying what to
+** set; returns how many there are (0: fit to serve). */
+int config_check_production(const config *c, buf *err);
 
 /* Print every setting as INI, with its current value (for `journeys config`). */
 void config_dump(const config *c, buf *out);

@@ -82,8 +82,24 @@ void http_response_free(response *rs);
 ** line instead of letting a header be injected. */
 void http_header(response *rs, const char *name, const char *value);
 
+/* A redirect target built from input (a next= field, the request's own
+** address), made safe: target must be a path on this site. It is refused
+** unless it begins with one '/' and, in every percent-decoding of it (until
+** decoding changes nothing, at most four deep), holds no control
+** character, no backslash, no invisible or slash-like Unicode character,
+** valid UTF-8 only, and a path part (before '?') with no "//" and no "." or
+** ".." segment. An accepted target comes back percent-encoded (escapes it
+** has are kept; spaces, quotes, '#' and non-ASCII bytes are encoded), in a;
+** a refused one (or NULL) gives fallback, which is returned as it is. */
+const char *http_local_path(arena *a, const char *target, const char *fallback);
+
 /* Set a redirect: status (303 after a POST, 302/301/308 otherwise) and a
-** Location that must be a site-relative path or an absolute http(s) URL. */
+** Location. A location beginning with '/' goes through the same check as
+** http_local_path (and is encoded the same way); anything else must be an
+** absolute http(s) URL without spaces, controls or backslashes, which the
+** program itself made (a payment provider's page). Whatever fails becomes
+** "/". Build targets from input with http_local_path, to choose the
+** fallback. */
 void http_redirect(response *rs, int status, const char *location);
 
 /* The reason phrase for status ("Not Found"), or "Unknown". */

@@ -71,6 +71,9 @@ int page_account_email_confirm(request *rq, response *rs);
 int page_account_password(request *rq, response *rs);
 int page_account_data(request *rq, response *rs);
 int page_account_delete(request *rq, response *rs);
+/* POST /account/verify/resend: mail an unconfirmed account a new confirmation
+** link (three an hour). */
+int page_account_verify_resend(request *rq, response *rs);
 
 /* Registration and payment (pages/register.c). */
 int page_register(request *rq, response *rs);

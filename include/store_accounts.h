@@ -74,10 +74,23 @@ int store_token_peek(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN],
 int store_token_use(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], const char *purpose, time_t now,
                     int64_t *user_id, const char **data);
 
-/* Count one attempt against key in a window of window seconds. Returns 1
-** if it is within max, 0 if the limit is reached (the attempt is still
-** counted). Runs in its own write transaction when none is open. */
+/* Rate limits: a count per key in a fixed window of window seconds (at
+** most STORE_RATE_KEEP), starting at the first attempt. */
+enum { STORE_RATE_KEEP = 86400 };
+
+/* Take one attempt from key's allowance of max per window: returns 1 and
+** counts it, or 0 when the allowance is used up (or on a database error),
+** counting nothing, so hammering a locked key does not add to it. Rows
+** whose window started more than STORE_RATE_KEEP seconds ago are deleted
+** in the same write. Runs in its own write transaction when none is open. */
 int store_rate_hit(db *d, const char *key, time_t now, int window, int max);
+
+/* Give back one attempt taken in the current window (it turned out not to
+** count, such as a sign-in that succeeded). 0 or -1. */
+int store_rate_give_back(db *d, const char *key, time_t now, int window);
+
+/* Forget key's count (an account signed in: its failures start again). 0 or -1. */
+int store_rate_clear(db *d, const char *key);
 
 /* Member schools: [{id, name, city, country, invoice}], by name. */
 json_t *store_schools(db *d);

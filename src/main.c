@@ -34,6 +34,8 @@ struct command {
     const char *name;
     int (*run)(config *cfg, int argc, char **argv);
     const char *usage;
+    int needs_db; /* 1: works on an existing database only, never makes one;
+                     -1: touches no file; 0: may make the var folder and the database */
 };
 
 /* Replace a string setting with a copy of v. */
@@ -369,16 +371,56 @@ static int cmd_user(config *cfg, int argc, char **argv)
     return rc;
 }
 
-/* `journeys config`: print the settings in force. */
+/* `journeys config [--check]`: print the settings in force, or check that
+** they are fit for the site's address. */
 static int cmd_config(config *cfg, int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    int check = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--check")) {
+            check = 1;
+        } else {
+            fprintf(stderr, "journeys config: unknown option %s (try --help)\n", argv[i]);
+            return 2;
+        }
+    }
     buf out = BUF_INIT;
-    config_dump(cfg, &out);
-    fputs(buf_str(&out), stdout);
+    if (!check) {
+        config_dump(cfg, &out);
+        fputs(buf_str(&out), stdout);
+        buf_free(&out);
+        return 0;
+    }
+    int problems = config_check_production(cfg, &out);
+    if (problems) {
+        fprintf(stderr, "journeys config: %s is not a loopback address, and %d setting%s would not be safe there:\n%s",
+                cfg->base_url, problems, problems == 1 ? "" : "s", buf_str(&out));
+        fprintf(stderr, "journeys serve refuses to start until %s fixed.\n", problems == 1 ? "it is" : "they are");
+    } else {
+        printf("the settings are fit to serve %s%s\n", cfg->base_url,
+               config_is_loopback(cfg) ? " (a loopback address: development settings allowed)" : "");
+    }
     buf_free(&out);
-    return 0;
+    return problems ? 1 : 0;
+}
+
+/* For a command that must not make a database: 0 if cfg's database file
+** exists, else -1 after saying where it looked and how to point there. */
+static int database_exists(const config *cfg, const char *command)
+{
+    struct stat st;
+    if (stat(cfg->database, &st) == 0)
+        return 0;
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd))
+        snprintf(cwd, sizeof cwd, ".");
+    fprintf(stderr,
+            "journeys %s: there is no database at %s%s%s ([paths] database = %s%s).\n"
+            "Run this in the folder where `make run` or `journeys migrate` made it (the checkout), or point to it\n"
+            "with --config FILE or JOURNEYS_PATHS_DATABASE=/path/to/journeys.db.\n",
+            command, cfg->database[0] == '/' ? "" : cwd, cfg->database[0] == '/' ? "" : "/", cfg->database,
+            cfg->database, cfg->database[0] == '/' ? "" : ", relative to the current folder");
+    return -1;
 }
 
 static const struct command commands[] = {
@@ -387,10 +429,13 @@ static const struct command commands[] = {
      "  Run the FastCGI process manager: N workers (default: one per core) on the unix\n"
      "  socket (default var/journeys.sock), a TCP address, a socket handed in on fd 0,\n"
      "  or one passed by systemd. Migrates the database and parses the templates first.\n"
-     "  SIGHUP reloads the templates without dropping requests; SIGTERM drains.\n"},
+     "  SIGHUP reloads the templates without dropping requests; SIGTERM drains. Refuses to\n"
+     "  start when the site's address is not loopback and development secrets or demo\n"
+     "  offerings are in force (see journeys config --check).\n", 0},
     {"migrate", cmd_migrate,
      "journeys migrate\n"
-     "  Apply the numbered schema migrations the database does not have yet.\n"},
+     "  Apply the numbered schema migrations the database does not have yet (making the\n"
+     "  database if there is none).\n", 0},
     {"publish", cmd_publish,
      "journeys publish [--dir DIR] [--today YYYY-MM-DD] [--no-demo] [--archive [COURSE/]KEY]...\n"
      "  Validate the courses folder (default: courses), render its Markdown and replace\n"
@@ -398,18 +443,24 @@ static const struct command commands[] = {
      "  nothing changes. --today anchors the demonstration weeks; --no-demo leaves them out.\n"
      "  Offerings and panel resources already in the database keep their values; each file\n"
      "  change not applied is listed. An item whose key left the files while participant data\n"
-     "  refers to it stops the publish unless named with --archive (repeatable).\n"},
+     "  refers to it stops the publish unless named with --archive (repeatable).\n"
+     "  Needs the database to exist (journeys migrate makes it).\n", 1},
     {"request", cmd_request,
      "journeys request METHOD URI [BODY]\n"
      "  Serve one request without a server and print the raw response (for debugging).\n"
-     "  Headers come from JOURNEYS_REQUEST_HTTP_<NAME> variables, e.g. JOURNEYS_REQUEST_HTTP_COOKIE.\n"},
+     "  Headers come from JOURNEYS_REQUEST_HTTP_<NAME> variables, e.g. JOURNEYS_REQUEST_HTTP_COOKIE.\n", 1},
     {"user", cmd_user,
      "journeys user add EMAIL --name NAME [--role participant|coach|staff]   (password on stdin)\n"
      "journeys user role EMAIL ROLE\n"
-     "  Create an account (the first staff account comes from here), or change a role.\n"},
+     "  Create an account (the first staff account comes from here), or change a role.\n"
+     "  Needs the database to exist: run it in the checkout, or point to the database with\n"
+     "  --config FILE or JOURNEYS_PATHS_DATABASE.\n", 1},
     {"config", cmd_config,
-     "journeys config\n"
-     "  Print the settings in force, from defaults, the file and the environment.\n"},
+     "journeys config [--check]\n"
+     "  Print the settings in force, from defaults, the file and the environment. --check\n"
+     "  exits non-zero, naming each one, when the site's address is not loopback and the\n"
+     "  payment secrets are the development defaults or demo offerings are on (journeys\n"
+     "  serve refuses to start then).\n", -1},
 };
 
 /* The overall usage text. */
@@ -464,7 +515,11 @@ int main(int argc, char **argv)
             return 2;
         }
         buf_free(&err);
-        if (mkdir(cfg.var, 0750) != 0 && errno != EEXIST) {
+        if (commands[c].needs_db > 0 && database_exists(&cfg, commands[c].name) != 0) {
+            config_free(&cfg);
+            return 1;
+        }
+        if (commands[c].needs_db == 0 && mkdir(cfg.var, 0750) != 0 && errno != EEXIST) {
             fprintf(stderr, "journeys: cannot create %s: %s\n", cfg.var, strerror(errno));
             config_free(&cfg);
             return 1;

@@ -48,7 +48,7 @@ static const struct setting settings[] = {
     S("site", "invoice_confirm", invoice_confirm, "immediate"),
     I("site", "session_days", session_days, "30", 1, 365),
     I("site", "signin_per_account", signin_per_account, "5", 1, 1000000),
-    I("site", "signin_per_address", signin_per_address, "30", 1, 1000000),
+    I("site", "signin_per_address", signin_per_address, "300", 1, 1000000),
     S("mail", "smtp_url", smtp_url, "smtp://127.0.0.1:2525"),
     S("mail", "smtp_user", smtp_user, ""),
     S("mail", "smtp_password", smtp_password, ""),
@@ -213,4 +213,69 @@ void config_dump(const config *c, buf *out)
         else
             buf_printf(out, "%s = %d\n", s->key, *(const int *)field);
     }
+}
+
+/* The built-in default of section/key (a string setting). */
+static const char *default_of(const char *section, const char *key)
+{
+    const struct setting *s = find(section, key);
+    return s ? s->def : "";
+}
+
+int config_is_loopback(const config *c)
+{
+    const char *u = c->base_url ? c->base_url : "";
+    const char *p = strstr(u, "://");
+    p = p ? p + 3 : u;
+    const char *at = strchr(p, '@'), *slash = strchr(p, '/');
+    if (at && (!slash || at < slash))
+        p = at + 1;
+    char host[256];
+    size_t n;
+    if (*p == '[') {
+        n = strcspn(p + 1, "]");
+        snprintf(host, sizeof host, "%.*s", (int)n, p + 1);
+    } else {
+        n = strcspn(p, ":/?#");
+        snprintf(host, sizeof host, "%.*s", (int)n, p);
+    }
+    for (char *h = host; *h; h++)
+        *h = (char)tolower((unsigned char)*h);
+    n = strlen(host);
+    if (!strcmp(host, "localhost") || (n > 10 && !strcmp(host + n - 10, ".localhost")) || !strcmp(host, "::1"))
+        return 1;
+    if (strncmp(host, "127.", 4))
+        return 0;
+    int dots = 0;
+    for (const char *h = host; *h; h++) {
+        if (*h == '.')
+            dots++;
+        else if (!isdigit((unsigned char)*h))
+            return 0;
+    }
+    return dots == 3;
+}
+
+int config_check_production(const config *c, buf *err)
+{
+    if (config_is_loopback(c))
+        return 0;
+    int problems = 0;
+    if (!strcmp(c->pay_secret_key, default_of("payments", "secret_key"))) {
+        buf_printf(err, "[payments] secret_key is the development default (%s): set the payment provider's "
+                        "secret key (or JOURNEYS_PAYMENTS_SECRET_KEY).\n", c->pay_secret_key);
+        problems++;
+    }
+    if (!*c->pay_webhook_secret || !strcmp(c->pay_webhook_secret, default_of("payments", "webhook_secret"))) {
+        buf_printf(err, "[payments] webhook_secret is %s: anyone could forge payment events. Set the webhook "
+                        "signing secret the provider gives (or JOURNEYS_PAYMENTS_WEBHOOK_SECRET).\n",
+                   *c->pay_webhook_secret ? "the development default" : "empty");
+        problems++;
+    }
+    if (c->demo) {
+        buf_printf(err, "[site] demo is on: demonstration offerings would be shown and sold. Set demo = false "
+                        "(or JOURNEYS_SITE_DEMO=false).\n");
+        problems++;
+    }
+    return problems;
 }

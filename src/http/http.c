@@ -131,13 +131,169 @@ void http_header(response *rs, const char *name, const char *value)
     buf_printf(&rs->head, "%s: %s\r\n", name, value);
 }
 
+/* Value of a hexadecimal digit (the caller checked text_is_hex). */
+static int hex_value(int c)
+{
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/* Percent-decode s[0..n) once into out (a '%' without two hex digits stays
+** as it is). */
+static void percent_decode(buf *out, const char *s, size_t n)
+{
+    buf_reset(out);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%' && i + 2 < n && text_is_hex(s[i + 1]) && text_is_hex(s[i + 2])) {
+            buf_putc(out, hex_value((unsigned char)s[i + 1]) * 16 + hex_value((unsigned char)s[i + 2]));
+            i += 2;
+        } else {
+            buf_putc(out, s[i]);
+        }
+    }
+}
+
+/* The code point of the well-formed UTF-8 sequence of len bytes at p. */
+static uint32_t utf8_cp(const unsigned char *p, size_t len)
+{
+    if (len == 1)
+        return p[0];
+    uint32_t cp = p[0] & (0xff >> (len + 1));
+    for (size_t i = 1; i < len; i++)
+        cp = cp << 6 | (p[i] & 0x3f);
+    return cp;
+}
+
+/* Whether code point cp must never appear in a redirect target: controls
+** (C0, DEL, C1), characters that some software folds into '/', '\\' or '.',
+** and invisible formatting and direction marks that hide what a link says. */
+static int cp_refused(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == '\\' || cp == 0xa0 || cp == 0xad ||
+           cp == 0x2024 || cp == 0x2044 || cp == 0x2215 || cp == 0x2216 || cp == 0x29f5 || cp == 0x29f8 ||
+           cp == 0x29f9 || cp == 0x3002 || cp == 0xfe68 || cp == 0xff0e || cp == 0xff0f || cp == 0xff3c ||
+           cp == 0xff61 || (cp >= 0x2000 && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202f) ||
+           (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || (cp >= 0xfff0 && cp <= 0xffff) ||
+           (cp >= 0xe0000 && cp <= 0xe007f);
+}
+
+/* Check one decoding of a target: s[0..n) must begin with one '/', hold
+** valid UTF-8 without refused characters, and its path part (before '?';
+** a '#' is no fragment here, since the output encodes it) must have no
+** empty segment ("//") and no "." or ".." segment. */
+static int target_ok(const char *s, size_t n)
+{
+    if (n == 0 || s[0] != '/')
+        return 0;
+    for (size_t i = 0; i < n;) {
+        size_t len = text_utf8_seq(s + i, n - i);
+        if (len == 0 || cp_refused(utf8_cp((const unsigned char *)s + i, len)))
+            return 0;
+        i += len;
+    }
+    size_t path = strcspn(s, "?");
+    if (path > n)
+        path = n;
+    for (size_t i = 0; i < path; i++) {
+        if (s[i] != '/')
+            continue;
+        size_t seg = i + 1;
+        size_t end = seg;
+        while (end < path && s[end] != '/')
+            end++;
+        size_t len = end - seg;
+        if (len == 0 && end < path)
+            return 0; /* "//" */
+        if ((len == 1 && s[seg] == '.') || (len == 2 && s[seg] == '.' && s[seg + 1] == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+enum { TARGET_MAX = 2048, TARGET_DECODINGS = 4 };
+
+/* Append the safe form of target to out and return 0, or return -1 and
+** leave out as it was (see http_local_path). */
+static int local_path(buf *out, const char *target)
+{
+    size_t n = target ? strlen(target) : 0;
+    if (n == 0 || n > TARGET_MAX || memchr(target, '\0', n))
+        return -1;
+    /* Every decoding a browser, a proxy or a later hop might make must
+    ** pass, until decoding changes nothing more. */
+    buf cur = BUF_INIT, next = BUF_INIT;
+    buf_append(&cur, target, n);
+    int ok = 0;
+    for (int round = 0; round <= TARGET_DECODINGS; round++) {
+        if (cur.len == 0 || memchr(buf_str(&cur), '\0', cur.len) || !target_ok(buf_str(&cur), cur.len))
+            break;
+        percent_decode(&next, buf_str(&cur), cur.len);
+        if (next.len == cur.len && !memcmp(buf_str(&next), buf_str(&cur), cur.len)) {
+            ok = 1;
+            break;
+        }
+        buf tmp = cur;
+        cur = next;
+        next = tmp;
+    }
+    buf_free(&cur);
+    buf_free(&next);
+    if (!ok)
+        return -1;
+    /* Keep escapes that are there and the characters a URL may carry as
+    ** they are; percent-encode everything else (spaces, quotes, '#',
+    ** non-ASCII bytes, a '%' that starts no escape). */
+    static const char keep[] = "-._~!$&'()*+,;=:@/?";
+    size_t start = out->len;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)target[i];
+        if (c == '%' && i + 2 < n && text_is_hex(target[i + 1]) && text_is_hex(target[i + 2]))
+            buf_putc(out, '%');
+        else if ((c < 0x80 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) ||
+                 (c && strchr(keep, c)))
+            buf_putc(out, c);
+        else
+            buf_printf(out, "%%%02X", c);
+    }
+    if (out->len - start > TARGET_MAX) {
+        buf_truncate(out, start); /* encoded, it is too long as well */
+        return -1;
+    }
+    return 0;
+}
+
+const char *http_local_path(arena *a, const char *target, const char *fallback)
+{
+    buf out = BUF_INIT;
+    const char *r = fallback;
+    if (local_path(&out, target) == 0)
+        r = arena_strndup(a, buf_str(&out), out.len);
+    buf_free(&out);
+    return r;
+}
+
+/* Whether location is an absolute http(s) URL the program made itself
+** (the payment provider's checkout): no spaces, controls or backslashes. */
+static int absolute_ok(const char *location)
+{
+    if (strncmp(location, "https://", 8) && strncmp(location, "http://", 7))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)location; *p; p++)
+        if (*p <= ' ' || *p == 0x7f || *p == '\\')
+            return 0;
+    return 1;
+}
+
 void http_redirect(response *rs, int status, const char *location)
 {
-    int ok = (location[0] == '/' && location[1] != '/' && location[1] != '\\') ||
-             !strncmp(location, "https://", 8) || !strncmp(location, "http://", 7);
+    buf safe = BUF_INIT;
+    if (!location || (location[0] == '/' ? local_path(&safe, location) != 0 : !absolute_ok(location)))
+        buf_puts(&safe, "/");
+    else if (location[0] != '/')
+        buf_puts(&safe, location);
     rs->status = status;
     rs->cache_seconds = 0;
-    http_header(rs, "Location", ok ? location : "/");
+    http_header(rs, "Location", buf_str(&safe));
+    buf_free(&safe);
 }
 
 const char *http_reason(int status)

@@ -4,6 +4,7 @@
 */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "access.h"
@@ -17,6 +18,8 @@
 
 #define TOKEN_HOURS_VERIFY 72
 #define TOKEN_MINUTES_RESET 60
+#define VERIFY_RESENDS_PER_HOUR 3
+#define SIGNIN_WINDOW 900 /* seconds: the sign-in limits count failures in 15 minutes */
 
 static const char *const time_zones[] = {
     "UTC", "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
@@ -30,7 +33,7 @@ static const char *const time_zones[] = {
 };
 
 /* 1 if tz is one of the zones offered. */
-static int tz_known(const char *tz)
+static int tz_listed(const char *tz)
 {
     for (size_t i = 0; i < sizeof time_zones / sizeof *time_zones; i++)
         if (!strcmp(tz, time_zones[i]))
@@ -38,20 +41,60 @@ static int tz_known(const char *tz)
     return 0;
 }
 
-/* The zone list for a select, marking chosen. */
-static json_t *tz_options(const char *chosen)
+/* 1 if tz is offered, or is a zone name (Area/Place or Area/Region/Place)
+** this machine's time zone database knows: a browser may suggest one that
+** the short list leaves out. */
+static int tz_known(const char *tz)
+{
+    if (tz_listed(tz))
+        return 1;
+    size_t n = strlen(tz);
+    if (n < 3 || n > 64 || !strncmp(tz, "posix/", 6) || !strncmp(tz, "right/", 6))
+        return 0;
+    int slashes = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = tz[i];
+        if (c == '/') {
+            if (i == 0 || tz[i - 1] == '/' || i + 1 == n)
+                return 0;
+            slashes++;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9' && slashes) ||
+                     (slashes && (c == '_' || c == '+' || c == '-')))) {
+            return 0;
+        }
+    }
+    if (slashes < 1 || slashes > 2)
+        return 0;
+    char path[128];
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The label of a zone in the list: the part after the area, with spaces. */
+static char *tz_label(arena *a, const char *z)
+{
+    const char *p = strchr(z, '/') ? strchr(z, '/') + 1 : z;
+    char *l = arena_strdup(a, p);
+    for (char *q = l; *q; q++)
+        if (*q == '_')
+            *q = ' ';
+    return l;
+}
+
+/* The zone list for a select, marking chosen; a chosen zone the list
+** leaves out is added at its end, so that saving the form keeps it. */
+static json_t *tz_options(request *rq, const char *chosen)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < sizeof time_zones / sizeof *time_zones; i++) {
         const char *z = time_zones[i];
-        buf label = BUF_INIT;
-        for (const char *p = z; *p; p++)
-            buf_putc(&label, *p == '_' ? ' ' : *p == '/' ? ' ' : *p);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", z, "label",
-                                           strchr(z, '/') ? strchr(z, '/') + 1 : z, "selected",
+        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", z, "label", tz_label(rq->a, z), "selected",
                                            chosen && !strcmp(chosen, z)));
-        buf_free(&label);
     }
+    if (chosen && !tz_listed(chosen) && tz_known(chosen))
+        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", chosen, "label", tz_label(rq->a, chosen),
+                                           "selected", 1));
     return a;
 }
 
@@ -139,9 +182,18 @@ static int64_t check_profile(request *rq, json_t *errors, const char *organisati
 /* A safe place to go after signing in: a path on this site, else /my. */
 static const char *next_path(request *rq, const char *next)
 {
-    if (next && next[0] == '/' && next[1] != '/' && !strchr(next, '\\') && !strpbrk(next, "\r\n"))
-        return arena_strdup(rq->a, next);
-    return "/my";
+    return http_local_path(rq->a, next, "/my");
+}
+
+/* A rate-limit key: prefix and what it counts (an e-mail address or a
+** network address), lower-cased as e-mail addresses are compared, at most
+** 300 bytes of it. In the request's arena. */
+static const char *rate_key(request *rq, const char *prefix, const char *what)
+{
+    char *k = arena_printf(rq->a, "%s%.300s", prefix, what ? what : "");
+    for (char *p = k; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    return k;
 }
 
 /* Render a form page again with its errors (422) or fresh (200). */
@@ -196,7 +248,8 @@ int page_signup(request *rq, response *rs)
     if (strcmp(rq->method, "POST")) {
         json_object_set_new(ctx, "values", json_object());
         json_object_set_new(ctx, "schools", school_options(rq, 0));
-        json_object_set_new(ctx, "time_zones", tz_options("UTC"));
+        json_object_set_new(ctx, "time_zones", tz_options(rq, "UTC"));
+        json_object_set_new(ctx, "suggest_time_zone", json_true());
         return form_page(rq, rs, "pages/signup", "Create an account", ctx, errors);
     }
     const char *name = field(rq, "name"), *email = field(rq, "email"), *password = kv_get(&rq->form, "password");
@@ -236,8 +289,36 @@ int page_signup(request *rq, response *rs)
                                                  "organisation", organisation, "school_role", school_role,
                                                  "time_zone", tz));
     json_object_set_new(ctx, "schools", school_options(rq, school_id));
-    json_object_set_new(ctx, "time_zones", tz_options(tz));
+    json_object_set_new(ctx, "time_zones", tz_options(rq, tz));
     return form_page(rq, rs, "pages/signup", "Create an account", ctx, errors);
+}
+
+/* A 503 for a write that could not be made: a message and Retry-After. */
+static int busy(request *rq, response *rs)
+{
+    http_header(rs, "Retry-After", "60");
+    rq->message = "The site could not save this just now. Nothing was changed; please try again in a minute.";
+    return 503;
+}
+
+/* Take a sign-in attempt from the account's allowance (akey) and, if that
+** is not used up, the address's (ikey), in one write: *ok_account and
+** *ok_address say which allowed it (a refusal takes nothing from either).
+** Returns 0, or 503 (rq->message set) when the write failed. */
+static int signin_take(request *rq, response *rs, const char *akey, const char *ikey, time_t now, int *ok_account,
+                       int *ok_address)
+{
+    const config *cfg = rq->app->cfg;
+    if (db_begin_write(rq->app->db) != 0)
+        return busy(rq, rs);
+    *ok_account = store_rate_hit(rq->app->db, akey, now, SIGNIN_WINDOW, cfg->signin_per_account);
+    *ok_address = *ok_account && store_rate_hit(rq->app->db, ikey, now, SIGNIN_WINDOW, cfg->signin_per_address);
+    if ((*ok_account && !*ok_address && store_rate_give_back(rq->app->db, akey, now, SIGNIN_WINDOW) != 0) ||
+        db_commit(rq->app->db) != 0) {
+        db_rollback(rq->app->db);
+        return busy(rq, rs);
+    }
+    return 0;
 }
 
 int page_signin(request *rq, response *rs)
@@ -251,17 +332,21 @@ int page_signin(request *rq, response *rs)
     }
     const char *email = field(rq, "email"), *password = kv_get(&rq->form, "password");
     json_object_set_new(ctx, "values", json_pack("{s:s}", "email", email));
+    /* Failures count, successes do not: each attempt takes one from the
+    ** account's and the address's allowance while it runs, and a success
+    ** gives them back (and clears the account's count). */
     time_t now = time(NULL);
-    char key[320];
-    snprintf(key, sizeof key, "signin:a:%.300s", email);
-    for (char *p = key; *p; p++)
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    int ok_account = store_rate_hit(rq->app->db, key, now, 900, rq->app->cfg->signin_per_account);
-    snprintf(key, sizeof key, "signin:ip:%.60s", rq->remote_addr);
-    int ok_address = store_rate_hit(rq->app->db, key, now, 900, rq->app->cfg->signin_per_address);
+    const char *akey = rate_key(rq, "signin:a:", email), *ikey = rate_key(rq, "signin:ip:", rq->remote_addr);
+    int ok_account = 0, ok_address = 0;
+    if (signin_take(rq, rs, akey, ikey, now, &ok_account, &ok_address) != 0) {
+        json_decref(ctx);
+        return 503;
+    }
     if (!ok_account || !ok_address) {
-        json_object_set_new(ctx, "error", json_string("Too many attempts to sign in. Wait fifteen minutes, or reset "
-                                                      "your password."));
+        json_object_set_new(ctx, "error", json_string(ok_account ? "Too many failed attempts to sign in from your network. "
+                                                                   "Wait fifteen minutes and try again."
+                                                                 : "Too many failed attempts to sign in to this account. "
+                                                                   "Wait fifteen minutes, or reset your password."));
         int rc = form_page(rq, rs, "pages/signin", "Sign in", ctx, json_object());
         rs->status = 429;
         return rc;
@@ -276,6 +361,11 @@ int page_signin(request *rq, response *rs)
         return form_page(rq, rs, "pages/signin", "Sign in", ctx, json_object());
     }
     json_decref(ctx);
+    if (db_begin_write(rq->app->db) != 0 || store_rate_clear(rq->app->db, akey) != 0 ||
+        store_rate_give_back(rq->app->db, ikey, now, SIGNIN_WINDOW) != 0 || db_commit(rq->app->db) != 0) {
+        db_rollback(rq->app->db);
+        return busy(rq, rs);
+    }
     if (access_sign_in(rq, rs, u.id) != 0)
         return 500;
     page_flash(rq, rs, "signed-in");
@@ -310,20 +400,28 @@ static int notice(request *rq, response *rs, const char *heading, const char *me
     return page_render(rq, rs, "pages/notice", ctx, heading, NULL);
 }
 
+/* The verify page's answer to a link that cannot be used (400): a signed-in,
+** unconfirmed person gets the "Send the link again" button there. */
+static int verify_error(request *rq, response *rs, const char *bad)
+{
+    rs->status = 400;
+    int can_resend = rq->session && !rq->session->u.verified;
+    return page_render(rq, rs, "pages/verify", json_pack("{s:s, s:b}", "error", bad, "can_resend", can_resend),
+                       "Confirm your address", NULL);
+}
+
 int page_verify(request *rq, response *rs)
 {
     unsigned char hash[CRYPTO_HASH_LEN];
     const char *token = NULL;
     int64_t uid = 0;
-    const char *bad = "This confirmation link is not valid any more. Sign in and ask for a new one from your account page.";
+    const char *bad = "This confirmation link is not valid any more. Sign in and have a new one sent from your account page.";
     if (!token_hash(rq, hash, &token)) {
-        rs->status = 400;
-        return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "error", bad), "Confirm your address", NULL);
+        return verify_error(rq, rs, bad);
     }
     if (strcmp(rq->method, "POST")) {
         if (!store_token_peek(rq->app->db, rq->a, hash, "verify", time(NULL), &uid, NULL)) {
-            rs->status = 400;
-            return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "error", bad), "Confirm your address", NULL);
+            return verify_error(rq, rs, bad);
         }
         return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "token", token), "Confirm your address", NULL);
     }
@@ -331,14 +429,42 @@ int page_verify(request *rq, response *rs)
         return 503;
     if (!store_token_use(rq->app->db, rq->a, hash, "verify", time(NULL), &uid, NULL)) {
         db_rollback(rq->app->db);
-        rs->status = 400;
-        return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "error", bad), "Confirm your address", NULL);
+        return verify_error(rq, rs, bad);
     }
     if (store_user_verify(rq->app->db, uid, time(NULL)) != 0 || db_commit(rq->app->db) != 0) {
         db_rollback(rq->app->db);
         return 500;
     }
     return notice(rq, rs, "Address confirmed", "Thank you: your e-mail address is confirmed.", "/my", "Go to my courses");
+}
+
+int page_account_verify_resend(request *rq, response *rs)
+{
+    const user *u = &rq->session->u;
+    if (u->verified)
+        return notice(rq, rs, "Address confirmed already", "Your e-mail address is confirmed already: there is "
+                      "nothing to send.", "/account", "Your account");
+    time_t now = time(NULL);
+    if (db_begin_write(rq->app->db) != 0)
+        return busy(rq, rs);
+    if (!store_rate_hit(rq->app->db, rate_key(rq, "verify:u:", arena_printf(rq->a, "%lld", (long long)u->id)), now,
+                        3600, VERIFY_RESENDS_PER_HOUR)) {
+        if (db_commit(rq->app->db) != 0)
+            db_rollback(rq->app->db);
+        rs->status = 429;
+        return notice(rq, rs, "Please wait a little",
+                      arena_printf(rq->a, "We have sent the link %d times in the last hour. Look for it in your "
+                                   "spam folder too, or ask again in an hour.", VERIFY_RESENDS_PER_HOUR),
+                      "/account", "Your account");
+    }
+    if (send_verify(rq, u->id, u->email, u->name) != 0 || db_commit(rq->app->db) != 0) {
+        db_rollback(rq->app->db);
+        return 500;
+    }
+    return notice(rq, rs, "Link sent",
+                  arena_printf(rq->a, "A new confirmation link is on its way to %s. It works for %d hours.", u->email,
+                               TOKEN_HOURS_VERIFY),
+                  "/account", "Your account");
 }
 
 int page_reset_request(request *rq, response *rs)
@@ -355,11 +481,8 @@ int page_reset_request(request *rq, response *rs)
     if (json_object_size(errors))
         return form_page(rq, rs, "pages/reset_request", "Reset your password", ctx, errors);
     time_t now = time(NULL);
-    char key[320];
-    snprintf(key, sizeof key, "reset:a:%.300s", email);
-    int ok = store_rate_hit(rq->app->db, key, now, 3600, 3);
-    snprintf(key, sizeof key, "reset:ip:%.60s", rq->remote_addr);
-    ok &= store_rate_hit(rq->app->db, key, now, 3600, 10);
+    int ok = store_rate_hit(rq->app->db, rate_key(rq, "reset:a:", email), now, 3600, 3);
+    ok &= store_rate_hit(rq->app->db, rate_key(rq, "reset:ip:", rq->remote_addr), now, 3600, 10);
     if (!ok) {
         json_object_set_new(ctx, "error", json_string("Too many reset requests. Please wait an hour and try again."));
         int rc = form_page(rq, rs, "pages/reset_request", "Reset your password", ctx, errors);
@@ -442,7 +565,7 @@ static int account_page(request *rq, response *rs, json_t *errors, json_t *value
                            u->organisation ? u->organisation : "", "school_role", u->school_role ? u->school_role : "");
     json_object_set_new(ctx, "values", values);
     json_object_set_new(ctx, "schools", school_options(rq, u->school_id));
-    json_object_set_new(ctx, "time_zones", tz_options(u->time_zone));
+    json_object_set_new(ctx, "time_zones", tz_options(rq, u->time_zone));
     if (error)
         json_object_set_new(ctx, "error", json_string(error));
     return form_page(rq, rs, "pages/account", "Your account", ctx, errors ? errors : json_object());

@@ -45,6 +45,7 @@ const route pages_routes[] = {
     {"POST", "/account/password", page_account_password, R_FORM | R_CSRF | R_LOGIN},
     {"GET", "/account/data\\.json", page_account_data, R_LOGIN},
     {"POST", "/account/delete", page_account_delete, R_FORM | R_CSRF | R_LOGIN},
+    {"POST", "/account/verify/resend", page_account_verify_resend, R_FORM | R_CSRF | R_LOGIN},
 
     {"GET", "/offerings/" SLUG "/register", page_register, R_LOGIN},
     {"POST", "/offerings/" SLUG "/register", page_register, R_FORM | R_CSRF | R_LOGIN},
@@ -154,10 +155,13 @@ static int dispatch(app *ap, request *rq, response *rs, app_read_fn read, void *
     }
     buf_free(&allow);
     if (m == ROUTE_NOT_FOUND) {
-        size_t n = strlen(rq->path);
-        if (n > 1 && rq->path[n - 1] == '/' && (!strcmp(rq->method, "GET") || rq->head)) {
-            const char *q = *rq->query_string ? "?" : "";
-            http_redirect(rs, 308, arena_printf(rq->a, "%.*s%s%s", (int)(n - 1), rq->path, q, rq->query_string));
+        /* "/courses/" is "/courses": the address as sent (escapes kept)
+        ** without its last slash, made safe ("/%09/evil.example/" must not
+        ** lead off the site). */
+        size_t n = strcspn(rq->uri, "?");
+        if (n > 1 && rq->uri[n - 1] == '/' && (!strcmp(rq->method, "GET") || rq->head)) {
+            const char *to = arena_printf(rq->a, "%.*s%s", (int)(n - 1), rq->uri, rq->uri + n);
+            http_redirect(rs, 308, http_local_path(rq->a, to, "/"));
             return 0;
         }
         rq->message = "There is nothing at this address. It may have moved; the links above lead to every course.";

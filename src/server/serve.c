@@ -430,6 +430,11 @@ int serve_main(const config *cfg)
         m.workers = MAX_WORKERS;
 
     buf err = BUF_INIT;
+    if (config_check_production(cfg, &err) > 0) {
+        log_error("refusing to serve %s with development settings:\n%s", cfg->base_url, buf_str(&err));
+        buf_free(&err);
+        return 1;
+    }
     db *d = db_open(cfg->database, &err);
     if (!d || db_migrate(d, &err) != 0) {
         log_error("%s", buf_str(&err));

@@ -258,19 +258,45 @@ int store_rate_hit(db *d, const char *key, time_t now, int window, int max)
     int own = sqlite3_get_autocommit(db_handle(d));
     if (own && db_begin_write(d) != 0)
         return 0;
-    sqlite3_stmt *st = db_stmt(d, "INSERT INTO rate_limits(key, window_start, count) VALUES (?1, ?2, 1)"
-                                  " ON CONFLICT(key) DO UPDATE SET"
-                                  " count = CASE WHEN window_start <= ?2 - ?3 THEN 1 ELSE count + 1 END,"
-                                  " window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 ELSE window_start END"
-                                  " RETURNING count");
+    /* Rows whose window ended long ago go in the same write. */
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM rate_limits WHERE window_start < ?1");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - STORE_RATE_KEEP));
+    int rc = db_run(st);
+    /* Counted only while under max: a refused attempt takes nothing. */
+    st = db_stmt(d, "INSERT INTO rate_limits(key, window_start, count) VALUES (?1, ?2, 1)"
+                    " ON CONFLICT(key) DO UPDATE SET"
+                    " count = CASE WHEN window_start <= ?2 - ?3 THEN 1 ELSE count + 1 END,"
+                    " window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 ELSE window_start END"
+                    " WHERE window_start <= ?2 - ?3 OR count < ?4"
+                    " RETURNING count");
     db_bind_text(st, 1, key);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
     sqlite3_bind_int(st, 3, window);
-    int count = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : max + 1;
+    sqlite3_bind_int(st, 4, max);
+    int taken = rc == 0 && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) <= max;
     db_done(st);
-    if (own && db_commit(d) != 0)
+    if (own && db_commit(d) != 0) {
         db_rollback(d);
-    return count <= max;
+        taken = 0;
+    }
+    return taken;
+}
+
+int store_rate_give_back(db *d, const char *key, time_t now, int window)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE rate_limits SET count = count - 1"
+                                  " WHERE key = ?1 AND window_start > ?2 - ?3 AND count > 0");
+    db_bind_text(st, 1, key);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    sqlite3_bind_int(st, 3, window);
+    return db_run(st);
+}
+
+int store_rate_clear(db *d, const char *key)
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM rate_limits WHERE key = ?1");
+    db_bind_text(st, 1, key);
+    return db_run(st);
 }
 
 json_t *store_schools(db *d)

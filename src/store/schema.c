@@ -278,6 +278,8 @@ static const char *const migrations[] = {
        whether the mail server refused the message for good (SMTP 5xx). */
     "ALTER TABLE outbox ADD COLUMN message_id TEXT;\n"
     "ALTER TABLE outbox ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;\n",
+    /* 6: sign-in limits: old rate-limit rows are purged by window start. */
+    "CREATE INDEX rate_limits_by_start ON rate_limits(window_start);\n",
 };
 
 int schema_count(void)
