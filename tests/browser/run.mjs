@@ -413,6 +413,11 @@ test('phone width: staff tables fit, with their actions on screen', async (page)
   await page.getByLabel(/password/i).first().press('Enter');
   await page.waitForURL((u) => !/\/signin/.test(u.pathname));
   await checkPhonePages(page, ['/staff', '/staff/offerings/demo-pv', '/staff/outbox', '/staff/codes']);
+  // A message's page: long unbroken values (Message-ID, addresses) wrap.
+  await visit(page, '/staff/outbox');
+  const message = await page.locator('main a[href^="/staff/outbox/"]').first().getAttribute('href');
+  assert(message, 'the outbox lists at least one message (earlier tests signed people up)');
+  await checkPhonePages(page, [message]);
 });
 
 function parseArgs(argv) {
