@@ -116,6 +116,19 @@ fi
 
 "$BIN" migrate >/dev/null
 "$BIN" publish
+# With the local services, a newcomer also gets a staff account to look
+# around the console with: made once, its password kept in var/ (mode 600).
+STAFF_NOTE=""
+if [ "$LOCAL_SERVICES" = 1 ]; then
+    login="$VAR/staff-login.txt"
+    if [ ! -f "$login" ]; then
+        pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+        if printf '%s\n' "$pw" | "$BIN" user add staff@example.org --name "Local Staff" --role staff >/dev/null 2>&1; then
+            (umask 077; printf 'e-mail: staff@example.org\npassword: %s\n' "$pw" >"$login")
+        fi
+    fi
+    [ -f "$login" ] && STAFF_NOTE="Staff console: sign in at $JOURNEYS_SITE_BASE_URL/signin as staff@example.org, password in $login"
+fi
 "$BIN" serve &
 SERVE=$!
 "$NGINX" -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -e stderr &
@@ -124,6 +137,7 @@ WEB=$!
 echo "Journeys is on $JOURNEYS_SITE_BASE_URL (Ctrl-C stops it)"
 [ -z "$PAYMENTS_NOTE" ] || echo "$PAYMENTS_NOTE"
 [ -z "$MAIL_NOTE" ] || echo "$MAIL_NOTE"
+[ -z "$STAFF_NOTE" ] || echo "$STAFF_NOTE"
 while kill -0 "$SERVE" 2>/dev/null && kill -0 "$WEB" 2>/dev/null; do
     sleep 1
 done
