@@ -325,7 +325,8 @@ int page_signin(request *rq, response *rs)
 {
     json_t *ctx = json_object();
     const char *next = kv_get(rq->form.n ? &rq->form : &rq->query, "next");
-    json_object_set_new(ctx, "next", json_string(next_path(rq, next)));
+    /* Without a next, where a person lands depends on who they are. */
+    json_object_set_new(ctx, "next", json_string(next && *next ? next_path(rq, next) : ""));
     if (strcmp(rq->method, "POST")) {
         json_object_set_new(ctx, "values", json_object());
         return form_page(rq, rs, "pages/signin", "Sign in", ctx, json_object());
@@ -369,7 +370,7 @@ int page_signin(request *rq, response *rs)
     if (access_sign_in(rq, rs, u.id) != 0)
         return 500;
     page_flash(rq, rs, "signed-in");
-    http_redirect(rs, 303, next_path(rq, next));
+    http_redirect(rs, 303, next && *next ? next_path(rq, next) : !strcmp(u.role, "staff") ? "/staff" : "/my");
     return 0;
 }
 

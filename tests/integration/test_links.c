@@ -212,6 +212,34 @@ static void test_next_after_sign_in(void)
     free(loc);
 }
 
+/* Without a next, staff land on the console and everyone else on My
+** courses; the sign-in page carries no next of its own. */
+static void test_landing(void)
+{
+    buf out = BUF_INIT;
+    CHECK(stack_run(&s, "echo 'a long staff password' | build/journeys user add lead@example.org --name Lead --role staff",
+                    &out) == 0);
+    buf_free(&out);
+    char *loc = NULL;
+    CHECK(sign_in("lead@example.org", "a long staff password", "", &loc) == 303);
+    CHECK_STR(loc, "/staff");
+    free(loc);
+    loc = NULL;
+    CHECK(sign_in("next0@example.org", "correct-horse-battery", "", &loc) == 303);
+    CHECK_STR(loc, "/my");
+    free(loc);
+    loc = NULL;
+    CHECK(sign_in("lead@example.org", "a long staff password", "/calendar", &loc) == 303);
+    CHECK_STR(loc, "/calendar");
+    free(loc);
+    http_res r;
+    CHECK(http_do(&s, "GET", "/signin", NULL, NULL, &r) == 0);
+    char *v = hidden_next(&r);
+    CHECK_STR(v, "");
+    free(v);
+    http_res_free(&r);
+}
+
 /* Forty teachers behind one address, each with two typos first, all sign
 ** in; successes never lock an account; failures still do, and a success
 ** before the limit starts the count again. */
@@ -560,6 +588,7 @@ int main(void)
     test_slash_redirect();
     test_next_pages();
     test_next_after_sign_in();
+    test_landing();
     test_signin_limits();
     test_signin_race();
     test_reset_limit();
