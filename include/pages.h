@@ -15,6 +15,14 @@
 #include "http.h"
 #include "router.h"
 
+/* The application serving rq: the dispatcher keeps it in the request's
+** owner pointer, which http never looks at. */
+struct app;
+static inline struct app *page_app(const request *rq)
+{
+    return (struct app *)rq->app;
+}
+
 /* The route table (pages/routes.c). */
 extern const route pages_routes[];
 extern const size_t pages_n_routes;

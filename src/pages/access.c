@@ -9,6 +9,7 @@
 #include "app.h"
 #include "escape.h"
 #include "log.h"
+#include "pages.h"
 #include "router.h"
 #include "store_content.h"
 
