@@ -101,7 +101,7 @@ static json_t *tz_options(request *rq, const char *chosen)
 /* The member schools for a select, marking chosen. */
 static json_t *school_options(request *rq, int64_t chosen)
 {
-    json_t *all = store_schools(rq->app->db);
+    json_t *all = store_schools(page_app(rq)->db);
     size_t i;
     json_t *s;
     json_array_foreach(all, i, s)
@@ -173,7 +173,7 @@ static int64_t check_profile(request *rq, json_t *errors, const char *organisati
     if (*school) {
         char *end;
         school_id = strtoll(school, &end, 10);
-        if (*end || school_id <= 0 || !store_school_exists(rq->app->db, school_id))
+        if (*end || school_id <= 0 || !store_school_exists(page_app(rq)->db, school_id))
             fail(errors, "school_id", "Choose your school from the list, or leave it empty.");
     }
     return school_id;
@@ -215,9 +215,9 @@ static int make_link(request *rq, int64_t user_id, const char *purpose, const ch
     unsigned char hash[CRYPTO_HASH_LEN];
     crypto_token(token);
     crypto_token_hash(token, hash);
-    if (store_token_create(rq->app->db, hash, user_id, purpose, data, time(NULL) + seconds) != 0)
+    if (store_token_create(page_app(rq)->db, hash, user_id, purpose, data, time(NULL) + seconds) != 0)
         return -1;
-    *url = arena_printf(rq->a, "%s%s?token=%s", rq->app->cfg->base_url, path, token);
+    *url = arena_printf(rq->a, "%s%s?token=%s", page_app(rq)->cfg->base_url, path, token);
     return 0;
 }
 
@@ -228,7 +228,7 @@ static int send_verify(request *rq, int64_t user_id, const char *email, const ch
     if (make_link(rq, user_id, "verify", NULL, TOKEN_HOURS_VERIFY * 3600L, "/verify", &url) != 0)
         return -1;
     json_t *ctx = json_pack("{s:{s:s}, s:s}", "user", "name", name, "link", url);
-    int rc = notify_mail(rq->app, "verify", "Confirm your e-mail address", email, name, ctx, NULL);
+    int rc = notify_mail(page_app(rq), "verify", "Confirm your e-mail address", email, name, ctx, NULL);
     json_decref(ctx);
     return rc;
 }
@@ -265,15 +265,15 @@ int page_signup(request *rq, response *rs)
         char hash[CRYPTO_PWHASH_LEN];
         if (crypto_password_hash(password, hash) != 0)
             return 500;
-        if (db_begin_write(rq->app->db) != 0)
+        if (db_begin_write(page_app(rq)->db) != 0)
             return 503;
-        int64_t id = store_user_create(rq->app->db, email, name, hash, "participant", school_id, organisation,
+        int64_t id = store_user_create(page_app(rq)->db, email, name, hash, "participant", school_id, organisation,
                                        school_role, tz, time(NULL));
         if (id == STORE_DUPLICATE) {
-            db_rollback(rq->app->db);
+            db_rollback(page_app(rq)->db);
             fail(errors, "email", "An account with this address exists already. Sign in, or reset your password.");
-        } else if (id < 0 || send_verify(rq, id, email, name) != 0 || db_commit(rq->app->db) != 0) {
-            db_rollback(rq->app->db);
+        } else if (id < 0 || send_verify(rq, id, email, name) != 0 || db_commit(page_app(rq)->db) != 0) {
+            db_rollback(page_app(rq)->db);
             return 500;
         } else {
             json_decref(ctx);
@@ -308,14 +308,14 @@ static int busy(request *rq, response *rs)
 static int signin_take(request *rq, response *rs, const char *akey, const char *ikey, time_t now, int *ok_account,
                        int *ok_address)
 {
-    const config *cfg = rq->app->cfg;
-    if (db_begin_write(rq->app->db) != 0)
+    const config *cfg = page_app(rq)->cfg;
+    if (db_begin_write(page_app(rq)->db) != 0)
         return busy(rq, rs);
-    *ok_account = store_rate_hit(rq->app->db, akey, now, SIGNIN_WINDOW, cfg->signin_per_account);
-    *ok_address = *ok_account && store_rate_hit(rq->app->db, ikey, now, SIGNIN_WINDOW, cfg->signin_per_address);
-    if ((*ok_account && !*ok_address && store_rate_give_back(rq->app->db, akey, now, SIGNIN_WINDOW) != 0) ||
-        db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    *ok_account = store_rate_hit(page_app(rq)->db, akey, now, SIGNIN_WINDOW, cfg->signin_per_account);
+    *ok_address = *ok_account && store_rate_hit(page_app(rq)->db, ikey, now, SIGNIN_WINDOW, cfg->signin_per_address);
+    if ((*ok_account && !*ok_address && store_rate_give_back(page_app(rq)->db, akey, now, SIGNIN_WINDOW) != 0) ||
+        db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         return busy(rq, rs);
     }
     return 0;
@@ -353,7 +353,7 @@ int page_signin(request *rq, response *rs)
     }
     user u;
     const char *stored = NULL;
-    int found = *email && store_user_by_email(rq->app->db, rq->a, email, &u, &stored);
+    int found = *email && store_user_by_email(page_app(rq)->db, rq->a, email, &u, &stored);
     int ok = crypto_password_check(password ? password : "", found ? stored : crypto_dummy_hash()) && found;
     if (!ok) {
         json_object_set_new(ctx, "error", json_string("The e-mail address or the password is not right. Check both, "
@@ -361,9 +361,9 @@ int page_signin(request *rq, response *rs)
         return form_page(rq, rs, "pages/signin", "Sign in", ctx, json_object());
     }
     json_decref(ctx);
-    if (db_begin_write(rq->app->db) != 0 || store_rate_clear(rq->app->db, akey) != 0 ||
-        store_rate_give_back(rq->app->db, ikey, now, SIGNIN_WINDOW) != 0 || db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    if (db_begin_write(page_app(rq)->db) != 0 || store_rate_clear(page_app(rq)->db, akey) != 0 ||
+        store_rate_give_back(page_app(rq)->db, ikey, now, SIGNIN_WINDOW) != 0 || db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         return busy(rq, rs);
     }
     if (access_sign_in(rq, rs, u.id) != 0)
@@ -420,19 +420,19 @@ int page_verify(request *rq, response *rs)
         return verify_error(rq, rs, bad);
     }
     if (strcmp(rq->method, "POST")) {
-        if (!store_token_peek(rq->app->db, rq->a, hash, "verify", time(NULL), &uid, NULL)) {
+        if (!store_token_peek(page_app(rq)->db, rq->a, hash, "verify", time(NULL), &uid, NULL)) {
             return verify_error(rq, rs, bad);
         }
         return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "token", token), "Confirm your address", NULL);
     }
-    if (db_begin_write(rq->app->db) != 0)
+    if (db_begin_write(page_app(rq)->db) != 0)
         return 503;
-    if (!store_token_use(rq->app->db, rq->a, hash, "verify", time(NULL), &uid, NULL)) {
-        db_rollback(rq->app->db);
+    if (!store_token_use(page_app(rq)->db, rq->a, hash, "verify", time(NULL), &uid, NULL)) {
+        db_rollback(page_app(rq)->db);
         return verify_error(rq, rs, bad);
     }
-    if (store_user_verify(rq->app->db, uid, time(NULL)) != 0 || db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    if (store_user_verify(page_app(rq)->db, uid, time(NULL)) != 0 || db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         return 500;
     }
     return notice(rq, rs, "Address confirmed", "Thank you: your e-mail address is confirmed.", "/my", "Go to my courses");
@@ -445,20 +445,20 @@ int page_account_verify_resend(request *rq, response *rs)
         return notice(rq, rs, "Address confirmed already", "Your e-mail address is confirmed already: there is "
                       "nothing to send.", "/account", "Your account");
     time_t now = time(NULL);
-    if (db_begin_write(rq->app->db) != 0)
+    if (db_begin_write(page_app(rq)->db) != 0)
         return busy(rq, rs);
-    if (!store_rate_hit(rq->app->db, rate_key(rq, "verify:u:", arena_printf(rq->a, "%lld", (long long)u->id)), now,
+    if (!store_rate_hit(page_app(rq)->db, rate_key(rq, "verify:u:", arena_printf(rq->a, "%lld", (long long)u->id)), now,
                         3600, VERIFY_RESENDS_PER_HOUR)) {
-        if (db_commit(rq->app->db) != 0)
-            db_rollback(rq->app->db);
+        if (db_commit(page_app(rq)->db) != 0)
+            db_rollback(page_app(rq)->db);
         rs->status = 429;
         return notice(rq, rs, "Please wait a little",
                       arena_printf(rq->a, "We have sent the link %d times in the last hour. Look for it in your "
                                    "spam folder too, or ask again in an hour.", VERIFY_RESENDS_PER_HOUR),
                       "/account", "Your account");
     }
-    if (send_verify(rq, u->id, u->email, u->name) != 0 || db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    if (send_verify(rq, u->id, u->email, u->name) != 0 || db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         return 500;
     }
     return notice(rq, rs, "Link sent",
@@ -481,8 +481,8 @@ int page_reset_request(request *rq, response *rs)
     if (json_object_size(errors))
         return form_page(rq, rs, "pages/reset_request", "Reset your password", ctx, errors);
     time_t now = time(NULL);
-    int ok = store_rate_hit(rq->app->db, rate_key(rq, "reset:a:", email), now, 3600, 3);
-    ok &= store_rate_hit(rq->app->db, rate_key(rq, "reset:ip:", rq->remote_addr), now, 3600, 10);
+    int ok = store_rate_hit(page_app(rq)->db, rate_key(rq, "reset:a:", email), now, 3600, 3);
+    ok &= store_rate_hit(page_app(rq)->db, rate_key(rq, "reset:ip:", rq->remote_addr), now, 3600, 10);
     if (!ok) {
         json_object_set_new(ctx, "error", json_string("Too many reset requests. Please wait an hour and try again."));
         int rc = form_page(rq, rs, "pages/reset_request", "Reset your password", ctx, errors);
@@ -492,19 +492,19 @@ int page_reset_request(request *rq, response *rs)
     json_decref(ctx);
     json_decref(errors);
     user u;
-    if (store_user_by_email(rq->app->db, rq->a, email, &u, NULL)) {
+    if (store_user_by_email(page_app(rq)->db, rq->a, email, &u, NULL)) {
         const char *url;
-        if (db_begin_write(rq->app->db) != 0)
+        if (db_begin_write(page_app(rq)->db) != 0)
             return 503;
         json_t *mctx = NULL;
         int rc = make_link(rq, u.id, "reset", NULL, TOKEN_MINUTES_RESET * 60L, "/reset/confirm", &url);
         if (rc == 0) {
             mctx = json_pack("{s:{s:s}, s:s, s:i}", "user", "name", u.name, "link", url, "minutes", TOKEN_MINUTES_RESET);
-            rc = notify_mail(rq->app, "reset", "Reset your password", u.email, u.name, mctx, NULL);
+            rc = notify_mail(page_app(rq), "reset", "Reset your password", u.email, u.name, mctx, NULL);
         }
         json_decref(mctx);
-        if (rc != 0 || db_commit(rq->app->db) != 0) {
-            db_rollback(rq->app->db);
+        if (rc != 0 || db_commit(page_app(rq)->db) != 0) {
+            db_rollback(page_app(rq)->db);
             return 500;
         }
     }
@@ -520,7 +520,7 @@ int page_reset_confirm(request *rq, response *rs)
     const char *token = NULL;
     int64_t uid = 0;
     const char *bad = "This reset link is not valid any more: links work once, for an hour. Ask for a new one.";
-    if (!token_hash(rq, hash, &token) || !store_token_peek(rq->app->db, rq->a, hash, "reset", time(NULL), &uid, NULL)) {
+    if (!token_hash(rq, hash, &token) || !store_token_peek(page_app(rq)->db, rq->a, hash, "reset", time(NULL), &uid, NULL)) {
         rs->status = 400;
         return notice(rq, rs, "Link expired", bad, "/reset", "Ask for a new link");
     }
@@ -535,12 +535,12 @@ int page_reset_confirm(request *rq, response *rs)
     json_decref(ctx);
     json_decref(errors);
     char pw[CRYPTO_PWHASH_LEN];
-    if (crypto_password_hash(password, pw) != 0 || db_begin_write(rq->app->db) != 0)
+    if (crypto_password_hash(password, pw) != 0 || db_begin_write(page_app(rq)->db) != 0)
         return 500;
-    if (!store_token_use(rq->app->db, rq->a, hash, "reset", time(NULL), &uid, NULL) ||
-        store_user_set_password(rq->app->db, uid, pw) != 0 || store_user_verify(rq->app->db, uid, time(NULL)) != 0 ||
-        store_sessions_delete_user(rq->app->db, uid) != 0 || db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    if (!store_token_use(page_app(rq)->db, rq->a, hash, "reset", time(NULL), &uid, NULL) ||
+        store_user_set_password(page_app(rq)->db, uid, pw) != 0 || store_user_verify(page_app(rq)->db, uid, time(NULL)) != 0 ||
+        store_sessions_delete_user(page_app(rq)->db, uid) != 0 || db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         rs->status = 400;
         return notice(rq, rs, "Link expired", bad, "/reset", "Ask for a new link");
     }
@@ -588,7 +588,7 @@ int page_account_profile(request *rq, response *rs)
                                                       rq->session->u.email, "organisation", organisation,
                                                       "school_role", school_role), NULL);
     json_decref(errors);
-    if (store_user_set_profile(rq->app->db, rq->session->u.id, name, school_id, organisation, school_role, tz) != 0)
+    if (store_user_set_profile(page_app(rq)->db, rq->session->u.id, name, school_id, organisation, school_role, tz) != 0)
         return 500;
     page_flash(rq, rs, "profile-saved");
     http_redirect(rs, 303, "/account");
@@ -600,7 +600,7 @@ static int password_ok(request *rq, const char *pw)
 {
     user u;
     const char *stored = NULL;
-    return store_user_by_id(rq->app->db, rq->a, rq->session->u.id, &u, &stored) &&
+    return store_user_by_id(page_app(rq)->db, rq->a, rq->session->u.id, &u, &stored) &&
            crypto_password_check(pw ? pw : "", stored);
 }
 
@@ -612,23 +612,23 @@ int page_account_email(request *rq, response *rs)
     if (!json_object_size(errors) && !password_ok(rq, kv_get(&rq->form, "password")))
         fail(errors, "email_password", "That is not your current password.");
     user other;
-    if (!json_object_size(errors) && store_user_by_email(rq->app->db, rq->a, email, &other, NULL))
+    if (!json_object_size(errors) && store_user_by_email(page_app(rq)->db, rq->a, email, &other, NULL))
         fail(errors, "email", "Another account uses this address.");
     if (json_object_size(errors))
         return account_page(rq, rs, errors, NULL, NULL);
     json_decref(errors);
     const char *url;
-    if (db_begin_write(rq->app->db) != 0)
+    if (db_begin_write(page_app(rq)->db) != 0)
         return 503;
     json_t *ctx = NULL;
     int rc = make_link(rq, rq->session->u.id, "email", email, TOKEN_HOURS_VERIFY * 3600L, "/account/email/confirm", &url);
     if (rc == 0) {
         ctx = json_pack("{s:{s:s}, s:s}", "user", "name", rq->session->u.name, "link", url);
-        rc = notify_mail(rq->app, "email_change", "Confirm your new e-mail address", email, rq->session->u.name, ctx, NULL);
+        rc = notify_mail(page_app(rq), "email_change", "Confirm your new e-mail address", email, rq->session->u.name, ctx, NULL);
     }
     json_decref(ctx);
-    if (rc != 0 || db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    if (rc != 0 || db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         return 500;
     }
     page_flash(rq, rs, "email-sent");
@@ -650,19 +650,19 @@ int page_account_email_confirm(request *rq, response *rs)
     }
     if (strcmp(rq->method, "POST")) {
         /* Looking is harmless; only the button below changes the address. */
-        int ok = store_token_peek(rq->app->db, rq->a, hash, "email", time(NULL), &uid, NULL);
+        int ok = store_token_peek(page_app(rq)->db, rq->a, hash, "email", time(NULL), &uid, NULL);
         if (!ok)
             rs->status = 400;
         return page_render(rq, rs, "pages/verify", ok ? json_pack("{s:s, s:b}", "token", token, "email_change", 1)
                                                       : json_pack("{s:s, s:b}", "error", bad, "email_change", 1),
                            "Confirm your new address", NULL);
     }
-    if (db_begin_write(rq->app->db) != 0)
+    if (db_begin_write(page_app(rq)->db) != 0)
         return 503;
-    int rc = store_token_use(rq->app->db, rq->a, hash, "email", time(NULL), &uid, &email) &&
-             store_user_set_email(rq->app->db, uid, email, time(NULL)) == 0 && db_commit(rq->app->db) == 0;
+    int rc = store_token_use(page_app(rq)->db, rq->a, hash, "email", time(NULL), &uid, &email) &&
+             store_user_set_email(page_app(rq)->db, uid, email, time(NULL)) == 0 && db_commit(page_app(rq)->db) == 0;
     if (!rc) {
-        db_rollback(rq->app->db);
+        db_rollback(page_app(rq)->db);
         rs->status = 400;
         return page_render(rq, rs, "pages/verify", json_pack("{s:s, s:b}", "error", bad, "email_change", 1),
                            "Confirm your new address", NULL);
@@ -681,11 +681,11 @@ int page_account_password(request *rq, response *rs)
         return account_page(rq, rs, errors, NULL, NULL);
     json_decref(errors);
     char hash[CRYPTO_PWHASH_LEN];
-    if (crypto_password_hash(pw, hash) != 0 || store_user_set_password(rq->app->db, rq->session->u.id, hash) != 0)
+    if (crypto_password_hash(pw, hash) != 0 || store_user_set_password(page_app(rq)->db, rq->session->u.id, hash) != 0)
         return 500;
     /* Every other session of this account ends; this one is renewed. */
     int64_t id = rq->session->u.id;
-    if (store_sessions_delete_user(rq->app->db, id) != 0)
+    if (store_sessions_delete_user(page_app(rq)->db, id) != 0)
         return 500;
     rq->session = NULL;
     if (access_sign_in(rq, rs, id) != 0)
@@ -697,7 +697,7 @@ int page_account_password(request *rq, response *rs)
 
 int page_account_data(request *rq, response *rs)
 {
-    json_t *o = store_user_export(rq->app->db, rq->session->u.id);
+    json_t *o = store_user_export(page_app(rq)->db, rq->session->u.id);
     if (!o)
         return 500;
     char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -720,10 +720,10 @@ int page_account_delete(request *rq, response *rs)
         return account_page(rq, rs, errors, NULL, NULL);
     json_decref(errors);
     int64_t id = rq->session->u.id;
-    if (db_begin_write(rq->app->db) != 0)
+    if (db_begin_write(page_app(rq)->db) != 0)
         return 503;
-    if (store_user_anonymise(rq->app->db, id, time(NULL)) != 0 || db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    if (store_user_anonymise(page_app(rq)->db, id, time(NULL)) != 0 || db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         return 500;
     }
     rq->session = NULL;

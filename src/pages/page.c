@@ -36,7 +36,7 @@ static json_t *site(app *ap)
 int page_render(request *rq, response *rs, const char *name, json_t *ctx,
                 const char *title, const char *nav)
 {
-    app *ap = rq->app;
+    app *ap = page_app(rq);
     buf content = BUF_INIT;
     if (rq->csrf && !json_object_get(ctx, "csrf"))
         json_object_set_new(ctx, "csrf", json_string(rq->csrf));
@@ -92,7 +92,7 @@ void page_error(request *rq, response *rs, int status, const char *message)
                   "Please try again in a minute; if it keeps happening, write to us.";
     json_t *ctx = json_pack("{s:i, s:s, s:s}", "status", status, "title", title,
                             "message", message ? message : "");
-    if (rq->app && rq->app->tmpl && page_render(rq, rs, "pages/error", ctx, title, NULL) == 0)
+    if (page_app(rq) && page_app(rq)->tmpl && page_render(rq, rs, "pages/error", ctx, title, NULL) == 0)
         return;
     rs->content_type = "text/plain; charset=utf-8";
     buf_reset(&rs->body);
