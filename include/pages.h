@@ -20,7 +20,7 @@
 struct app;
 static inline struct app *page_app(const request *rq)
 {
-    return (struct app *)rq->app;
+    return (struct app *)rq->owner;
 }
 
 /* The route table (pages/routes.c). */

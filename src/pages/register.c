@@ -356,7 +356,7 @@ int page_webhook(request *rq, response *rs)
 {
     app *ap = page_app(rq);
     rs->content_type = "application/json";
-    const char *sig = rq->stripe_signature;
+    const char *sig = http_param(rq, "HTTP_STRIPE_SIGNATURE");
     int v = pay_verify_signature(sig, rq->body, rq->body_len, ap->cfg->pay_webhook_secret, time(NULL), 300);
     if (v != PAY_SIG_OK) {
         buf_puts(&rs->body, v == PAY_SIG_EXPIRED ? "{\"error\":\"signature too old\"}\n"

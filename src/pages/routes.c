@@ -214,7 +214,7 @@ void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
     rs.csp = ap->csp;
     const char *msg = NULL;
     int status = http_request_init(&rq, a, get, ctx, &msg);
-    rq.app = ap;
+    rq.owner = ap;
     db_trouble_clear();
     if (status) {
         rq.message = msg;
