@@ -147,7 +147,8 @@ static int announce_dates(void *ctx, const char *email, const char *code)
     json_object_set_new(o, "full_url", json_string(arena_printf(a, "%s/offerings/%s", ap->cfg->base_url, code)));
     json_t *ctx_json = json_pack("{s:O}", "offering", o);
     const char *subject = arena_printf(a, "New dates: %s", json_string_value(json_object_get(o, "course_title")));
-    int rc = ctx_json ? notify_mail(ap, "dates_announced", subject, email, NULL, ctx_json, NULL) : -1;
+    domain d = domain_make(ap->db, ap->cfg, ap->tmpl, a, 0, time(NULL));
+    int rc = ctx_json && notify_queue(&d, "dates_announced", subject, email, NULL, ctx_json, NULL) == DOM_OK ? 0 : -1;
     json_decref(ctx_json);
     json_decref(o);
     arena_free(a);

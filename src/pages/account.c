@@ -221,6 +221,17 @@ static int make_link(request *rq, int64_t user_id, const char *purpose, const ch
     return 0;
 }
 
+/* Queue mail NAME to to_addr through the domain's notifier, inside the
+** caller's transaction (ctx borrowed; NULL from a failed json_pack fails
+** here). 0, or -1 (logged): the caller rolls back. */
+static int account_mail(request *rq, const char *name, const char *subject, const char *to_addr,
+                        const char *to_name, json_t *ctx)
+{
+    app *ap = page_app(rq);
+    domain d = domain_make(ap->db, ap->cfg, ap->tmpl, rq->a, rq->session ? rq->session->u.id : 0, time(NULL));
+    return notify_queue(&d, name, subject, to_addr, to_name, ctx, NULL) == DOM_OK ? 0 : -1;
+}
+
 /* Queue the address-confirmation mail (inside the caller's transaction). */
 static int send_verify(request *rq, int64_t user_id, const char *email, const char *name)
 {
@@ -228,7 +239,7 @@ static int send_verify(request *rq, int64_t user_id, const char *email, const ch
     if (make_link(rq, user_id, "verify", NULL, TOKEN_HOURS_VERIFY * 3600L, "/verify", &url) != 0)
         return -1;
     json_t *ctx = json_pack("{s:{s:s}, s:s}", "user", "name", name, "link", url);
-    int rc = notify_mail(page_app(rq), "verify", "Confirm your e-mail address", email, name, ctx, NULL);
+    int rc = account_mail(rq, "verify", "Confirm your e-mail address", email, name, ctx);
     json_decref(ctx);
     return rc;
 }
@@ -500,7 +511,7 @@ int page_reset_request(request *rq, response *rs)
         int rc = make_link(rq, u.id, "reset", NULL, TOKEN_MINUTES_RESET * 60L, "/reset/confirm", &url);
         if (rc == 0) {
             mctx = json_pack("{s:{s:s}, s:s, s:i}", "user", "name", u.name, "link", url, "minutes", TOKEN_MINUTES_RESET);
-            rc = notify_mail(page_app(rq), "reset", "Reset your password", u.email, u.name, mctx, NULL);
+            rc = account_mail(rq, "reset", "Reset your password", u.email, u.name, mctx);
         }
         json_decref(mctx);
         if (rc != 0 || db_commit(page_app(rq)->db) != 0) {
@@ -624,7 +635,7 @@ int page_account_email(request *rq, response *rs)
     int rc = make_link(rq, rq->session->u.id, "email", email, TOKEN_HOURS_VERIFY * 3600L, "/account/email/confirm", &url);
     if (rc == 0) {
         ctx = json_pack("{s:{s:s}, s:s}", "user", "name", rq->session->u.name, "link", url);
-        rc = notify_mail(page_app(rq), "email_change", "Confirm your new e-mail address", email, rq->session->u.name, ctx, NULL);
+        rc = account_mail(rq, "email_change", "Confirm your new e-mail address", email, rq->session->u.name, ctx);
     }
     json_decref(ctx);
     if (rc != 0 || db_commit(page_app(rq)->db) != 0) {
