@@ -304,10 +304,11 @@ int page_signup(request *rq, response *rs)
     return form_page(rq, rs, "pages/signup", "Create an account", ctx, errors);
 }
 
-/* A 503 for a write that could not be made: a message and Retry-After. */
+/* A 503 for a write that could not be made: a message (the dispatcher adds
+** Retry-After). */
 static int busy(request *rq, response *rs)
 {
-    http_header(rs, "Retry-After", "60");
+    (void)rs;
     rq->message = "The site could not save this just now. Nothing was changed; please try again in a minute.";
     return 503;
 }
