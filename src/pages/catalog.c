@@ -213,16 +213,10 @@ int page_offering_show(request *rq, response *rs)
     return page_render(rq, rs, "pages/offering", ctx, title, "calendar");
 }
 
-/* Fill rs with a calendar of the given offerings; a demonstration
-** offering's title says so ("[Demo] Purpose and Vision"). */
+/* Fill rs with a calendar of the given offerings (a demonstration
+** offering's title says so: "[Demo] Purpose and Vision"). */
 static int ics_response(request *rq, response *rs, json_t *list, const char *name)
 {
-    size_t i;
-    json_t *o;
-    json_array_foreach(list, i, o)
-        if (json_is_true(json_object_get(o, "demo")))
-            json_object_set_new(o, "course_title", json_string(arena_printf(rq->a, "[Demo] %s",
-                json_string_value(json_object_get(o, "course_title")))));
     page_ics(page_app(rq), rq->a, list, name, &rs->body);
     rs->content_type = "text/calendar; charset=utf-8";
     return 0;
@@ -298,7 +292,6 @@ int page_course_notify(request *rq, response *rs)
     if (rc < 0) {
         log_error("cannot keep a request for dates: %s", db_errmsg(page_app(rq)->db));
         json_decref(course);
-        http_header(rs, "Retry-After", "60");
         rq->message = "Your request could not be kept just now. Please try again in a minute.";
         return 503;
     }
