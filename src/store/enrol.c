@@ -238,12 +238,10 @@ int store_next_waitlisted(db *d, arena *a, int64_t offering_id, enrolment *e)
     return found;
 }
 
-int store_lapsed(db *d, time_t now, int64_t *ids, int max)
+/* Step st (bound, one id column) into ids, at most max; reset it. The
+** count, or -1 (logged) if the storage failed before max were read. */
+static int ids_of(sqlite3_stmt *st, int64_t *ids, int max)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT id FROM enrolments WHERE (status = 'pending' AND hold_until <= ?1)"
-                                  " OR (status = 'offered' AND offer_until <= ?1) ORDER BY id LIMIT ?2");
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
-    sqlite3_bind_int(st, 2, max);
     int n = 0, rc = SQLITE_DONE;
     while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
         ids[n++] = sqlite3_column_int64(st, 0);
@@ -253,6 +251,15 @@ int store_lapsed(db *d, time_t now, int64_t *ids, int max)
     }
     db_done(st);
     return n;
+}
+
+int store_lapsed(db *d, time_t now, int64_t *ids, int max)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id FROM enrolments WHERE (status = 'pending' AND hold_until <= ?1)"
+                                  " OR (status = 'offered' AND offer_until <= ?1) ORDER BY id LIMIT ?2");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    sqlite3_bind_int(st, 2, max);
+    return ids_of(st, ids, max);
 }
 
 int store_code_find(db *d, const char *code, int64_t offering_id, const char *today, code_row *c)
@@ -459,15 +466,7 @@ int store_refunds_stale(db *d, time_t before, int64_t *ids, int max)
                                   " ORDER BY id LIMIT ?2");
     sqlite3_bind_int64(st, 1, (sqlite3_int64)before);
     sqlite3_bind_int(st, 2, max);
-    int n = 0, rc = SQLITE_DONE;
-    while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        ids[n++] = sqlite3_column_int64(st, 0);
-    if (n < max && rc != SQLITE_DONE) {
-        log_error("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
-        n = -1;
-    }
-    db_done(st);
-    return n;
+    return ids_of(st, ids, max);
 }
 
 int store_refund_settle(db *d, int64_t id, const char *provider_refund, time_t now)
@@ -579,16 +578,6 @@ int store_audit(db *d, int64_t actor_id, const char *action, const char *subject
     db_bind_text(st, 4, subject);
     db_bind_text(st, 5, detail);
     return db_run(st);
-}
-
-json_t *store_audit_for(db *d, const char *subject_prefix)
-{
-    sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('at', a.at, 'actor', COALESCE(u.name, 'system'),"
-                                  " 'action', a.action, 'subject', a.subject, 'detail', a.detail))"
-                                  " FROM (SELECT * FROM audit_log WHERE subject LIKE ?1 || '%' ESCAPE '\\'"
-                                  " ORDER BY at DESC, id DESC LIMIT 200) a LEFT JOIN users u ON u.id = a.actor_id");
-    db_bind_text(st, 1, subject_prefix);
-    return json_result(st);
 }
 
 json_t *store_user_enrolments(db *d, int64_t user_id)
