@@ -338,7 +338,10 @@ static int cmd_user(config *cfg, int argc, char **argv)
     int rc = 1;
     user u;
     if (!strcmp(argv[1], "role")) {
-        if (!store_user_by_email(d, a, email, &u, NULL))
+        int found = store_user_by_email(d, a, email, &u, NULL);
+        if (found < 0)
+            fprintf(stderr, "journeys user role: the accounts could not be read: %s\n", db_errmsg(d));
+        else if (!found)
             fprintf(stderr, "journeys user role: no account uses %s\n", email);
         else if (store_user_set_role(d, u.id, role) == 0) {
             printf("%s is now %s\n", email, role);

@@ -27,29 +27,36 @@ void access_cookie(request *rq, response *rs, const char *name, const char *valu
                                                name, value, max_age, secure ? "; Secure" : ""));
 }
 
-void access_load(request *rq, response *rs, int issue)
+int access_load(request *rq, response *rs, int issue)
 {
     const char *token = kv_get(&rq->cookies, SESSION_COOKIE);
+    int down = 0;
     if (token_shaped(token)) {
         session *s = arena_zalloc(rq->a, sizeof *s);
         const char *csrf = NULL;
         crypto_token_hash(token, s->hash);
-        if (store_session_get(page_app(rq)->db, rq->a, s->hash, time(NULL), &s->u, &csrf)) {
+        int found = store_session_get(page_app(rq)->db, rq->a, s->hash, time(NULL), &s->u, &csrf);
+        if (found < 0) {
+            rq->message = "We could not check who you are signed in as just now. Please try again in a minute.";
+            down = 503;
+        }
+        if (found == 1) {
             rq->session = s;
             rq->csrf = csrf;
-            return;
+            return 0;
         }
     }
     const char *c = kv_get(&rq->cookies, CSRF_COOKIE);
     if (token_shaped(c)) {
         rq->csrf = c;
-        return;
+        return down;
     }
     char *fresh = arena_alloc(rq->a, CRYPTO_TOKEN_LEN + 1);
     crypto_token(fresh);
     rq->csrf = fresh;
     if (issue)
         access_cookie(rq, rs, CSRF_COOKIE, fresh, 60L * 60 * 24 * 30);
+    return down;
 }
 
 /* Whether the request's Origin, when the browser sent one, is this site:

@@ -40,7 +40,8 @@ static void decorate(request *rq, json_t *o, int32_t today)
     json_object_set_new(o, "show_calendar", json_boolean(!past));
 }
 
-/* Every offering (demo ones when configured), decorated for today. */
+/* Every offering (demo ones when configured), decorated for today; NULL
+** when they could not be read. */
 static json_t *offerings(request *rq, const char *slug, int32_t today)
 {
     json_t *all = store_offerings(page_app(rq)->db, slug, page_app(rq)->cfg->demo);
@@ -87,6 +88,8 @@ int page_home(request *rq, response *rs)
 {
     int32_t today = date_today();
     json_t *all = offerings(rq, NULL, today);
+    if (!all)
+        return page_unavailable(rq);
     json_t *upcoming = json_array();
     size_t i;
     json_t *o;
@@ -105,6 +108,8 @@ int page_home(request *rq, response *rs)
 int page_courses(request *rq, response *rs)
 {
     json_t *all = offerings(rq, NULL, date_today());
+    if (!all)
+        return page_unavailable(rq);
     json_t *ctx = json_pack("{s:o}", "courses", course_cards(rq, all));
     json_decref(all);
     return page_render(rq, rs, "pages/courses", ctx, "Courses", "courses");
@@ -155,6 +160,12 @@ int page_course(request *rq, response *rs)
     json_int_t pos = json_integer_value(json_object_get(course, "position"));
     json_t *courses = store_courses(page_app(rq)->db);
     json_t *list = offerings(rq, rq->param[0], date_today());
+    if (!courses || !list) {
+        json_decref(courses);
+        json_decref(list);
+        json_decref(course);
+        return page_unavailable(rq);
+    }
     int upcoming = 0;
     size_t j;
     json_t *o;
@@ -173,6 +184,8 @@ int page_course(request *rq, response *rs)
 int page_calendar(request *rq, response *rs)
 {
     json_t *all = offerings(rq, NULL, date_today());
+    if (!all)
+        return page_unavailable(rq);
     json_t *seasons = json_array();
     json_t *current = NULL;
     size_t i;
@@ -225,6 +238,8 @@ static int ics_response(request *rq, response *rs, json_t *list, const char *nam
 int page_calendar_ics(request *rq, response *rs)
 {
     json_t *all = store_offerings(page_app(rq)->db, NULL, page_app(rq)->cfg->demo);
+    if (!all)
+        return page_unavailable(rq);
     int rc = ics_response(rq, rs, all, NULL);
     json_decref(all);
     return rc;
@@ -282,8 +297,14 @@ int page_course_notify(request *rq, response *rs)
         return notify_form(rq, rs, course, email,
                            *email ? "Enter an e-mail address like name@school.org." : "Enter your e-mail address.");
     time_t now = time(NULL);
-    if (!store_rate_hit(page_app(rq)->db, arena_printf(rq->a, "dates:ip:%.60s", rq->remote_addr ? rq->remote_addr : ""),
-                        now, 3600, 20)) {
+    int allowed = store_rate_hit(page_app(rq)->db, arena_printf(rq->a, "dates:ip:%.60s", rq->remote_addr ? rq->remote_addr : ""),
+                                 now, 3600, 20);
+    if (allowed < 0) {
+        json_decref(course);
+        rq->message = "Your request could not be kept just now. Please try again in a minute.";
+        return 503;
+    }
+    if (!allowed) {
         json_decref(course);
         rq->message = "Too many requests from your network. Please wait an hour and try again.";
         return 429;
@@ -313,7 +334,10 @@ int page_course_notify(request *rq, response *rs)
 
 int page_health(request *rq, response *rs)
 {
-    buf_printf(&rs->body, "ok %lld\n", (long long)store_content_version(page_app(rq)->db));
+    int64_t v = store_content_version(page_app(rq)->db);
+    if (v < 0)
+        return page_unavailable(rq);
+    buf_printf(&rs->body, "ok %lld\n", (long long)v);
     rs->content_type = "text/plain; charset=utf-8";
     return 0;
 }

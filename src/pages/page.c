@@ -18,7 +18,7 @@
 static json_t *site(app *ap)
 {
     int64_t v = store_content_version(ap->db);
-    if (ap->site && v == ap->content_version)
+    if (ap->site && (v == ap->content_version || v < 0))
         return ap->site;
     json_decref(ap->site);
     json_t *series = store_series(ap->db);
@@ -33,10 +33,20 @@ static json_t *site(app *ap)
     return ap->site;
 }
 
+int page_unavailable(request *rq)
+{
+    rq->message = "Our records could not be read just now, so nothing was changed. Please try again in a minute.";
+    return 503;
+}
+
 int page_render(request *rq, response *rs, const char *name, json_t *ctx,
                 const char *title, const char *nav)
 {
     app *ap = page_app(rq);
+    if (!ctx) {
+        log_error("rendering %s: no context (a read failed or memory ran out)", name);
+        return page_unavailable(rq);
+    }
     buf content = BUF_INIT;
     if (rq->csrf && !json_object_get(ctx, "csrf"))
         json_object_set_new(ctx, "csrf", json_string(rq->csrf));

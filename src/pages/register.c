@@ -452,8 +452,14 @@ int page_receipt(request *rq, response *rs)
         return st;
     user u;
     offering_row off;
-    if (!store_user_by_id(page_app(rq)->db, rq->a, e.user_id, &u, NULL) ||
-        store_offering_row_by_id(page_app(rq)->db, rq->a, e.offering_id, &off) != 1)
+    int found = store_user_by_id(page_app(rq)->db, rq->a, e.user_id, &u, NULL);
+    if (found == 1)
+        found = store_offering_row_by_id(page_app(rq)->db, rq->a, e.offering_id, &off);
+    if (found < 0) {
+        rq->message = "The receipt could not be read just now. Please try again in a minute.";
+        return 503;
+    }
+    if (!found)
         return 404;
     const char *money = money_label(rq, e.id, e.currency, payment_label(e.payment_status));
     if (!money) {

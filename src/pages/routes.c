@@ -204,7 +204,9 @@ static int dispatch(app *ap, request *rq, response *rs, app_read_fn read, void *
             return 400;
         }
     }
-    access_load(rq, rs, !(rt->flags & R_CACHE));
+    int down = access_load(rq, rs, !(rt->flags & R_CACHE));
+    if (down)
+        return down;
     if (!(rt->flags & R_CACHE) || rq->session)
         page_take_flash(rq, rs);
     int denied = access_route(rq, rs, rt->flags);

@@ -44,6 +44,8 @@ int page_staff_home(request *rq, response *rs)
 {
     app *ap = page_app(rq);
     json_t *list = store_offerings(ap->db, NULL, ap->cfg->demo);
+    if (!list)
+        return page_unavailable(rq);
     size_t i;
     json_t *o;
     json_array_foreach(list, i, o) {
@@ -356,6 +358,11 @@ static int codes_page(request *rq, response *rs, json_t *errors, json_t *values)
 {
     app *ap = page_app(rq);
     json_t *offs = store_offerings(ap->db, NULL, ap->cfg->demo);
+    if (!offs) {
+        json_decref(errors);
+        json_decref(values);
+        return page_unavailable(rq);
+    }
     json_t *opts = json_array();
     const char *chosen = json_string_value(json_object_get(values, "offering"));
     size_t i;

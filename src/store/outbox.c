@@ -123,8 +123,10 @@ int outbox_due(db *d, arena *a, time_t now, outbox_item *out, int max)
         it->attempts = sqlite3_column_int(st, 10);
         it->message_id = col_dup(a, st, 11);
     }
-    if (n < max && rc != SQLITE_DONE)
+    if (n < max && rc != SQLITE_DONE) {
         log_error("outbox: due: %s", db_errmsg(d));
+        n = -1;
+    }
     db_done(st);
     return n;
 }
