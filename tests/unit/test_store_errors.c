@@ -78,6 +78,25 @@ int main(void)
     json_decref(list);
     outbox_item it;
     CHECK(outbox_due(d, a, now, &it, 1) == 0);
+    mail_msg m = {0};
+    m.to_addr = "ada@example.org";
+    m.subject = "Hello";
+    m.text = "Hello.";
+    int64_t mid = outbox_add_mail(d, &m, now);
+    CHECK(mid > 0);
+    CHECK(outbox_mark_retry(d, mid, "451 later", now + 60, 0, now) == 1);
+    list = outbox_problems(d);
+    CHECK(json_array_size(list) == 1);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "last_error")), "451 later");
+    CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "attempts")) == 1);
+    CHECK(json_is_false(json_object_get(json_array_get(list, 0), "refused")));
+    CHECK(json_is_null(json_object_get(json_array_get(list, 0), "failed_at")));
+    json_decref(list);
+    list = outbox_recent(d, 10);
+    CHECK(json_array_size(list) == 1);
+    CHECK(json_integer_value(json_object_get(json_array_get(list, 0), "id")) == mid);
+    CHECK(json_is_null(json_object_get(json_array_get(list, 0), "sent_at")));
+    json_decref(list);
 
     /* Failing storage: every answer says it failed. */
     db_trouble_clear();
@@ -97,6 +116,8 @@ int main(void)
     CHECK(store_offerings(d, NULL, 1) == NULL);
     CHECK(store_offering(d, "none") == NULL);
     CHECK(outbox_due(d, a, now, &it, 1) == -1);          /* not "nothing due" */
+    CHECK(outbox_problems(d) == NULL);
+    CHECK(outbox_recent(d, 10) == NULL);
     breaking(d, 0);
     CHECK(db_check_idle(d) == 0);
 
