@@ -26,8 +26,10 @@ typedef struct session {
 /* Find the signed-in session from the cookie (rq->session, or NULL) and
 ** settle the CSRF token for this request (rq->csrf): the session's, or for
 ** a visitor the value of the CSRF cookie, issuing one (Set-Cookie on rs)
-** when issue is set and there is none yet. */
-void access_load(request *rq, response *rs, int issue);
+** when issue is set and there is none yet. Returns 0, or 503 with
+** rq->message set when the session could not be read (a failed read is
+** not "signed out"). */
+int access_load(request *rq, response *rs, int issue);
 
 /* The route's guards (R_LOGIN, R_STAFF, R_COACH, R_CSRF). Returns 0, or an
 ** error status with rq->message set; for a visitor on a page that needs a

@@ -75,6 +75,11 @@ const char *db_col(struct arena *a, sqlite3_stmt *st, int i);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 void db_bind_id(sqlite3_stmt *st, int i, int64_t v);
 int db_run(sqlite3_stmt *st);
+/* Step a read for its one row: 1 when a row is there (the caller reads it,
+** then calls db_done), 0 when there is none, -1 on an error (logged and
+** noted for db_trouble(), so even a caller that takes it for "none" ends in
+** a 503); on 0 and -1 the statement is reset already. */
+int db_row(sqlite3_stmt *st);
 
 /* Whether the storage under the database failed (disk full, I/O error,
 ** locked past the busy timeout, read-only, out of memory) since the last

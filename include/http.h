@@ -18,14 +18,18 @@
 #include "buf.h"
 #include "form.h"
 
-struct app;
 struct session;
 
 enum { HTTP_MAX_PARAMS = 4 };
 
+/* A parameter getter: the value of a CGI variable, or NULL. */
+typedef const char *(*http_getparam)(void *ctx, const char *name);
+
 typedef struct request {
     arena *a;
-    struct app *app;
+    void *owner;               /* the layer above keeps its own context here; http never looks at it */
+    http_getparam get;         /* the CGI parameters, valid for the whole request (see http_param) */
+    void *get_ctx;
     const char *method;        /* as sent: "GET", "POST", ... */
     int head;                  /* a HEAD request: routed as GET, no body sent */
     const char *uri;           /* REQUEST_URI as sent */
@@ -46,7 +50,6 @@ typedef struct request {
     const char *csrf;          /* the CSRF token forms on this page carry */
     const char *origin;        /* the Origin header, or NULL */
     const char *host;          /* the Host header, or NULL */
-    const char *stripe_signature; /* the Stripe-Signature header, or NULL */
     const char *body;          /* raw body of an R_RAW route, NUL-terminated */
     size_t body_len;
     const char *flash;         /* a one-line notice shown at the top of the page */
@@ -63,13 +66,16 @@ typedef struct response {
     const char *csp;           /* Content-Security-Policy, or NULL for http_csp */
 } response;
 
-/* A parameter getter: the value of a CGI variable, or NULL. */
-typedef const char *(*http_getparam)(void *ctx, const char *name);
-
 /* Fill rq from CGI parameters, copying into a. Returns 0, or an HTTP status
 ** (400) with *msg set to a message a person can act on when the path or the
-** query string is malformed. rq->form stays empty: the body is read later. */
+** query string is malformed. rq->form stays empty: the body is read later.
+** get and ctx are kept in rq for http_param, so they must outlive it. */
 int http_request_init(request *rq, arena *a, http_getparam get, void *ctx, const char **msg);
+
+/* Any CGI parameter of the request by its CGI name ("HTTP_X_HEADER" for the
+** header X-Header), copied into rq's arena, or NULL when absent. The getter
+** and its context given to http_request_init must live as long as rq. */
+const char *http_param(const request *rq, const char *cgi_name);
 
 /* Prepare an empty response (status 200, private, no headers). */
 void http_response_init(response *rs);

@@ -40,6 +40,26 @@ void ical_begin(buf *out, const char *prodid, const char *calname);
 ** dropped). A last_day before first_day is treated as first_day. */
 void ical_event_write(buf *out, const ical_event *ev);
 
+/* One course offering as every calendar of the site shows it: the feeds
+** and the invitation attached to a confirmation. */
+typedef struct ical_offering {
+    const char *code;          /* "pv-2019-10": names the UID and the URL */
+    const char *course_title;  /* required */
+    const char *series_title;  /* NULL: the summary is the course title alone */
+    const char *coach;         /* NULL: nobody named */
+    const char *starts, *ends; /* YYYY-MM-DD, inclusive */
+    int demo;                  /* a demonstration offering says so */
+    time_t stamp;              /* DTSTAMP */
+} ical_offering;
+
+/* Append o as an all-day VEVENT: UID "offering-CODE@HOST" (HOST from
+** base_url), SUMMARY "[Demo] Course (Series)" ("[Demo] " only for a
+** demonstration, the series only when named), URL base_url/offerings/CODE,
+** a description of the week (and its coach) ending in the URL, LOCATION
+** Online. Allocates only temporaries it frees; a date that does not parse
+** is taken as day 0 (the store holds checked dates). */
+void ical_offering_write(buf *out, const char *base_url, const ical_offering *o);
+
 /* Append END:VCALENDAR. */
 void ical_end(buf *out);
 

@@ -29,10 +29,4 @@ int notify_queue(domain *d, const char *name, const char *subject, const char *t
 ** DOM_OK or DOM_ERROR. */
 int notify_community(domain *d, const char *to_addr, const char *to_name);
 
-/* For pages not yet on the domain layer (accounts): notify_queue with a
-** context made from the application; 0 or -1 as before. */
-struct app;
-int notify_mail(struct app *ap, const char *name, const char *subject, const char *to_addr, const char *to_name,
-                json_t *ctx, const notify_attachment *attach);
-
 #endif

@@ -15,15 +15,29 @@
 #include "http.h"
 #include "router.h"
 
+/* The application serving rq: the dispatcher keeps it in the request's
+** owner pointer, which http never looks at. */
+struct app;
+static inline struct app *page_app(const request *rq)
+{
+    return (struct app *)rq->owner;
+}
+
 /* The route table (pages/routes.c). */
 extern const route pages_routes[];
 extern const size_t pages_n_routes;
 
 /* Render template name into the layout as the response body. ctx is
 ** consumed (decref'd); title becomes the page title; nav names the current
-** section ("home", "courses", "calendar") or NULL. Returns 0 or 500. */
+** section ("home", "courses", "calendar") or NULL. Returns 0 or 500, or
+** 503 when ctx is NULL (a json_pack given a list the store could not read). */
 int page_render(request *rq, response *rs, const char *name, json_t *ctx,
                 const char *title, const char *nav);
+
+/* A read from the store failed: set rq->message (nothing changed, try again
+** in a minute) and return 503 for the handler to answer. A failed read is
+** never an absence and a failed list is never empty. */
+int page_unavailable(request *rq);
 
 /* Render the error page for status with a message a person can act on.
 ** Always fills rs (falls back to plain text if templates fail). */

@@ -35,7 +35,7 @@ int64_t store_user_create(db *d, const char *email, const char *name, const char
                           const char *time_zone, time_t now);
 
 /* Look a live account up by e-mail (case-insensitive) or id. Returns 1 and
-** fills u (and *pwhash when not NULL), or 0 when there is none. */
+** fills u (and *pwhash when not NULL), 0 when there is none, -1 on error. */
 int store_user_by_email(db *d, arena *a, const char *email, user *u, const char **pwhash);
 int store_user_by_id(db *d, arena *a, int64_t id, user *u, const char **pwhash);
 
@@ -51,13 +51,15 @@ int store_user_set_role(db *d, int64_t id, const char *role);
 ** to an anonymous row; sessions and tokens go. 0 or -1. */
 int store_user_anonymise(db *d, int64_t id, time_t now);
 
-/* Everything held about a user, for "download my data". Caller owns it. */
+/* Everything held about a user, for "download my data". Caller owns it.
+** NULL on an error (logged), or when the account is not there. */
 json_t *store_user_export(db *d, int64_t id);
 
 /* Sessions, keyed by the hash of their token. */
 int store_session_create(db *d, const unsigned char hash[CRYPTO_HASH_LEN], int64_t user_id, const char *csrf,
                          time_t now, time_t expires);
-/* The live session's user and CSRF token: 1, or 0 when unknown or expired. */
+/* The live session's user and CSRF token: 1, 0 when unknown or expired,
+** -1 on error. */
 int store_session_get(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], time_t now, user *u,
                       const char **csrf);
 int store_session_delete(db *d, const unsigned char hash[CRYPTO_HASH_LEN]);
@@ -66,11 +68,12 @@ int store_sessions_delete_user(db *d, int64_t user_id);
 /* One-time tokens for e-mail links ("verify", "reset", "email"). */
 int store_token_create(db *d, const unsigned char hash[CRYPTO_HASH_LEN], int64_t user_id, const char *purpose,
                        const char *data, time_t expires);
-/* Check a token without using it: 1 (user id and data filled) or 0. */
+/* Check a token without using it: 1 (user id and data filled), 0, or -1 on
+** error. */
 int store_token_peek(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], const char *purpose, time_t now,
                      int64_t *user_id, const char **data);
 /* Use a token once: 1 (user id and data filled), or 0 if unknown, expired,
-** used already or of another purpose. */
+** used already or of another purpose, -1 on error. */
 int store_token_use(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], const char *purpose, time_t now,
                     int64_t *user_id, const char **data);
 
@@ -79,8 +82,9 @@ int store_token_use(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], 
 enum { STORE_RATE_KEEP = 86400 };
 
 /* Take one attempt from key's allowance of max per window: returns 1 and
-** counts it, or 0 when the allowance is used up (or on a database error),
-** counting nothing, so hammering a locked key does not add to it. Rows
+** counts it, 0 when the allowance is used up, counting nothing, so
+** hammering a locked key does not add to it, or -1 on a database error
+** (nothing counted: the caller answers 503, it does not refuse). Rows
 ** whose window started more than STORE_RATE_KEEP seconds ago are deleted
 ** in the same write. Runs in its own write transaction when none is open. */
 int store_rate_hit(db *d, const char *key, time_t now, int window, int max);
@@ -92,13 +96,14 @@ int store_rate_give_back(db *d, const char *key, time_t now, int window);
 /* Forget key's count (an account signed in: its failures start again). 0 or -1. */
 int store_rate_clear(db *d, const char *key);
 
-/* Member schools: [{id, name, city, country, invoice}], by name. */
+/* Member schools: [{id, name, city, country, invoice}], by name; NULL on
+** error. */
 json_t *store_schools(db *d);
 /* Add or update a school by name. 0 or -1. */
 int store_school_put(db *d, const char *name, const char *city, const char *country, int invoice);
 /* Set the billing contact of school name (both may be NULL: none). 0, -1. */
 int store_school_billing_put(db *d, const char *name, const char *billing_name, const char *billing_email);
-/* 1 if a school with this id exists. */
+/* 1 if a member school with this id exists, 0 if not, -1 on error. */
 int store_school_exists(db *d, int64_t id);
 
 #endif

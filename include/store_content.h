@@ -18,15 +18,18 @@
 #include "buf.h"
 #include "db.h"
 
-/* Bumped by every publish; pages use it to know cached content is stale. */
+/* Bumped by every publish; pages use it to know cached content is stale.
+** 0 before the first publish, -1 on error. */
 int64_t store_content_version(db *d);
 
 /* {title, tagline, organisation, partner, community_url, contact_email,
-** intro_html}, or NULL before the first publish. */
+** intro_html}, or NULL before the first publish. A one-object read (this,
+** store_course, store_offering) gives NULL on an error too, but notes it
+** for db_trouble(), so the dispatcher answers 503, not "not found". */
 json_t *store_series(db *d);
 
 /* Published courses by position: [{slug, position, title, tagline, summary,
-** hours_min, hours_max}]. */
+** hours_min, hours_max}], or NULL on error (never an empty list). */
 json_t *store_courses(db *d);
 
 /* One published course with everything on its page: the fields above plus
@@ -41,7 +44,8 @@ json_t *store_course(db *d, const char *slug);
 ** Each: {code, course_slug, course_title, course_position, starts, ends,
 ** price_cents, currency, capacity, opens, closes, coach, season, demo,
 ** taken}; coach is the name of the offering's coach account (through
-** offering_staff), or null. Demo offerings only when with_demo. */
+** offering_staff), or null. Demo offerings only when with_demo. NULL on
+** error (never an empty list). */
 json_t *store_offerings(db *d, const char *course_slug, int with_demo);
 
 /* One offering by code (same shape), or NULL. */

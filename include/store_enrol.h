@@ -153,7 +153,6 @@ int store_event_record(db *d, const char *event_id, const char *type, int64_t pa
 
 /* The audit log: who did what to what. */
 int store_audit(db *d, int64_t actor_id, const char *action, const char *subject, const char *detail, time_t now);
-json_t *store_audit_for(db *d, const char *subject_prefix);
 
 /* A user's registrations, newest first, with their offering's fields
 ** (as store_offerings) under "offering". */

@@ -55,7 +55,7 @@ int64_t outbox_add_community(db *d, const char *addr, time_t now);
 
 /* Up to max due rows (next_attempt_at <= now, neither sent nor failed),
 ** oldest first, into out; strings and attachments copied into a. Returns
-** how many (0 on error, logged). */
+** how many, or -1 on error (logged; never "nothing due"). */
 int outbox_due(db *d, arena *a, time_t now, outbox_item *out, int max);
 
 /* Lease row id to the caller until `until`: if it is still due at now (and

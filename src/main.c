@@ -147,7 +147,8 @@ static int announce_dates(void *ctx, const char *email, const char *code)
     json_object_set_new(o, "full_url", json_string(arena_printf(a, "%s/offerings/%s", ap->cfg->base_url, code)));
     json_t *ctx_json = json_pack("{s:O}", "offering", o);
     const char *subject = arena_printf(a, "New dates: %s", json_string_value(json_object_get(o, "course_title")));
-    int rc = ctx_json ? notify_mail(ap, "dates_announced", subject, email, NULL, ctx_json, NULL) : -1;
+    domain d = domain_make(ap->db, ap->cfg, ap->tmpl, a, 0, time(NULL));
+    int rc = ctx_json && notify_queue(&d, "dates_announced", subject, email, NULL, ctx_json, NULL) == DOM_OK ? 0 : -1;
     json_decref(ctx_json);
     json_decref(o);
     arena_free(a);
@@ -337,7 +338,10 @@ static int cmd_user(config *cfg, int argc, char **argv)
     int rc = 1;
     user u;
     if (!strcmp(argv[1], "role")) {
-        if (!store_user_by_email(d, a, email, &u, NULL))
+        int found = store_user_by_email(d, a, email, &u, NULL);
+        if (found < 0)
+            fprintf(stderr, "journeys user role: the accounts could not be read: %s\n", db_errmsg(d));
+        else if (!found)
             fprintf(stderr, "journeys user role: no account uses %s\n", email);
         else if (store_user_set_role(d, u.id, role) == 0) {
             printf("%s is now %s\n", email, role);

@@ -191,6 +191,38 @@ void ical_event_write(buf *out, const ical_event *ev)
     ical_fold_line(out, "END", "VEVENT");
 }
 
+void ical_offering_write(buf *out, const char *base_url, const ical_offering *o)
+{
+    const char *host = strstr(base_url, "://");
+    host = host ? host + 3 : base_url;
+    buf uid = BUF_INIT, summary = BUF_INIT, url = BUF_INIT, description = BUF_INIT;
+    buf_printf(&uid, "offering-%s@%s", o->code, host);
+    buf_printf(&summary, "%s%s", o->demo ? "[Demo] " : "", o->course_title);
+    if (o->series_title)
+        buf_printf(&summary, " (%s)", o->series_title);
+    buf_printf(&url, "%s/offerings/%s", base_url, o->code);
+    buf_printf(&description, "A week-long online course%s: work through it at your own pace during the week.%s%s\n%s",
+               o->demo ? " (demonstration offering)" : "", o->coach ? " Facilitated by " : "",
+               o->coach ? o->coach : "", buf_str(&url));
+    ical_event ev = {0};
+    ev.uid = buf_str(&uid);
+    ev.summary = buf_str(&summary);
+    ev.url = buf_str(&url);
+    ev.description = buf_str(&description);
+    ev.location = "Online";
+    ev.categories = "Professional learning";
+    if (!o->starts || date_parse(o->starts, &ev.first_day) != 0)
+        ev.first_day = 0;
+    if (!o->ends || date_parse(o->ends, &ev.last_day) != 0)
+        ev.last_day = ev.first_day;
+    ev.stamp = o->stamp;
+    ical_event_write(out, &ev);
+    buf_free(&uid);
+    buf_free(&summary);
+    buf_free(&url);
+    buf_free(&description);
+}
+
 /* Append END:VCALENDAR to out. */
 void ical_end(buf *out)
 {

@@ -77,25 +77,11 @@ static const char *offering_name(domain *d, const offering_row *o)
 ** appended to out. */
 static void offering_ics(domain *d, const offering_row *o, buf *out)
 {
-    const char *host = strstr(d->cfg->base_url, "://");
-    host = host ? host + 3 : d->cfg->base_url;
     json_t *series = store_series(d->db);
-    const char *series_title = series ? json_string_value(json_object_get(series, "title")) : NULL;
-    ical_event ev = {0};
-    ev.uid = arena_printf(d->a, "offering-%s@%s", o->code, host);
-    ev.summary = series_title ? arena_printf(d->a, "%s (%s)%s", o->course_title, series_title,
-                                             o->demo ? " [demonstration]" : "")
-                              : o->course_title;
-    ev.url = arena_printf(d->a, "%s/offerings/%s", d->cfg->base_url, o->code);
-    ev.description = arena_printf(d->a, "A week-long online course%s: work through it at your own pace "
-                                  "during the week.\n%s", o->demo ? " (demonstration offering)" : "", ev.url);
-    ev.location = "Online";
-    ev.categories = "Professional learning";
-    date_parse(o->starts, &ev.first_day);
-    date_parse(o->ends, &ev.last_day);
-    ev.stamp = d->now;
+    ical_offering io = {o->code, o->course_title, series ? json_string_value(json_object_get(series, "title")) : NULL,
+                        NULL, o->starts, o->ends, o->demo, d->now};
     ical_begin(out, "-//Journeys//Course calendar//EN", o->course_title);
-    ical_event_write(out, &ev);
+    ical_offering_write(out, d->cfg->base_url, &io);
     ical_end(out);
     json_decref(series);
 }

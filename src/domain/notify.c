@@ -5,9 +5,7 @@
 #include "notify.h"
 
 #include <string.h>
-#include <time.h>
 
-#include "app.h"
 #include "log.h"
 #include "mail.h"
 #include "store_content.h"
@@ -70,16 +68,4 @@ int notify_community(domain *d, const char *to_addr, const char *to_name)
     if (rc == DOM_OK && *d->cfg->community_api_url && outbox_add_community(d->db, to_addr, d->now) < 0)
         rc = DOM_ERROR;
     return rc;
-}
-
-int notify_mail(struct app *ap, const char *name, const char *subject, const char *to_addr, const char *to_name,
-                json_t *ctx, const notify_attachment *attach)
-{
-    arena *a = arena_new(0);
-    if (!a)
-        return -1;
-    domain d = domain_make(ap->db, ap->cfg, ap->tmpl, a, 0, time(NULL));
-    int rc = notify_queue(&d, name, subject, to_addr, to_name, ctx, attach);
-    arena_free(a);
-    return rc == DOM_OK ? 0 : -1;
 }

@@ -288,7 +288,13 @@ static int link_coach(pub *P, const offering_seed *o, int64_t offering_id)
     user u;
     const char *pw = NULL;
     int64_t uid;
-    if (store_user_by_email(P->d, P->a, o->coach, &u, &pw)) {
+    int found = store_user_by_email(P->d, P->a, o->coach, &u, &pw);
+    if (found < 0) {
+        buf_printf(P->err, "%s/calendar.txt:%d: the account %s could not be read: %s\n", P->root, o->line, o->coach,
+                   db_errmsg(P->d));
+        return -1;
+    }
+    if (found) {
         uid = u.id;
         if (!strcmp(u.role, "participant")) {
             if (store_user_set_role(P->d, uid, "coach") != 0) {

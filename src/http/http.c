@@ -66,6 +66,8 @@ int http_request_init(request *rq, arena *a, http_getparam get, void *ctx, const
 {
     memset(rq, 0, sizeof *rq);
     rq->a = a;
+    rq->get = get;
+    rq->get_ctx = ctx;
     rq->method = param(a, get, ctx, "REQUEST_METHOD", "GET");
     rq->head = strcmp(rq->method, "HEAD") == 0;
     rq->uri = param(a, get, ctx, "REQUEST_URI", "/");
@@ -75,7 +77,6 @@ int http_request_init(request *rq, arena *a, http_getparam get, void *ctx, const
     rq->if_none_match = param(a, get, ctx, "HTTP_IF_NONE_MATCH", NULL);
     rq->origin = param(a, get, ctx, "HTTP_ORIGIN", NULL);
     rq->host = param(a, get, ctx, "HTTP_HOST", NULL);
-    rq->stripe_signature = param(a, get, ctx, "HTTP_STRIPE_SIGNATURE", NULL);
     const char *https = get(ctx, "HTTPS");
     rq->https = https && *https && strcmp(https, "off") != 0;
     const char *cl = get(ctx, "CONTENT_LENGTH");
@@ -106,6 +107,13 @@ int http_request_init(request *rq, arena *a, http_getparam get, void *ctx, const
     if (form_parse(a, rq->query_string, strlen(rq->query_string), &rq->query, msg) != 0)
         return 400;
     return 0;
+}
+
+const char *http_param(const request *rq, const char *cgi_name)
+{
+    if (!rq->get)
+        return NULL;
+    return param(rq->a, rq->get, rq->get_ctx, cgi_name, NULL);
 }
 
 void http_response_init(response *rs)

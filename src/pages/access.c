@@ -9,6 +9,7 @@
 #include "app.h"
 #include "escape.h"
 #include "log.h"
+#include "pages.h"
 #include "router.h"
 #include "store_content.h"
 
@@ -21,41 +22,48 @@ static int token_shaped(const char *s)
 
 void access_cookie(request *rq, response *rs, const char *name, const char *value, long max_age)
 {
-    int secure = rq->app->cfg->secure_cookies || rq->https;
+    int secure = page_app(rq)->cfg->secure_cookies || rq->https;
     http_header(rs, "Set-Cookie", arena_printf(rq->a, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s",
                                                name, value, max_age, secure ? "; Secure" : ""));
 }
 
-void access_load(request *rq, response *rs, int issue)
+int access_load(request *rq, response *rs, int issue)
 {
     const char *token = kv_get(&rq->cookies, SESSION_COOKIE);
+    int down = 0;
     if (token_shaped(token)) {
         session *s = arena_zalloc(rq->a, sizeof *s);
         const char *csrf = NULL;
         crypto_token_hash(token, s->hash);
-        if (store_session_get(rq->app->db, rq->a, s->hash, time(NULL), &s->u, &csrf)) {
+        int found = store_session_get(page_app(rq)->db, rq->a, s->hash, time(NULL), &s->u, &csrf);
+        if (found < 0) {
+            rq->message = "We could not check who you are signed in as just now. Please try again in a minute.";
+            down = 503;
+        }
+        if (found == 1) {
             rq->session = s;
             rq->csrf = csrf;
-            return;
+            return 0;
         }
     }
     const char *c = kv_get(&rq->cookies, CSRF_COOKIE);
     if (token_shaped(c)) {
         rq->csrf = c;
-        return;
+        return down;
     }
     char *fresh = arena_alloc(rq->a, CRYPTO_TOKEN_LEN + 1);
     crypto_token(fresh);
     rq->csrf = fresh;
     if (issue)
         access_cookie(rq, rs, CSRF_COOKIE, fresh, 60L * 60 * 24 * 30);
+    return down;
 }
 
 /* Whether the request's Origin, when the browser sent one, is this site:
 ** the configured base URL or the host the request was addressed to. */
 static int same_origin(const request *rq)
 {
-    if (!rq->origin || !strcmp(rq->origin, rq->app->cfg->base_url))
+    if (!rq->origin || !strcmp(rq->origin, page_app(rq)->cfg->base_url))
         return 1;
     const char *host = rq->host ? rq->host : "";
     const char *rest = !strncmp(rq->origin, "https://", 8) ? rq->origin + 8
@@ -107,7 +115,7 @@ int access_allows(const request *rq, enum access_what what, int64_t owner_id)
     case ACCESS_OWN:
         return owner_id == u->id;
     case ACCESS_FACILITATE:   /* owner_id is the offering: its coach, by an offering_staff row */
-        return !strcmp(u->role, "coach") && store_offering_staff_has(rq->app->db, owner_id, u->id, "coach") == 1;
+        return !strcmp(u->role, "coach") && store_offering_staff_has(page_app(rq)->db, owner_id, u->id, "coach") == 1;
     case ACCESS_STAFF:
         return 0;
     }
@@ -117,16 +125,16 @@ int access_allows(const request *rq, enum access_what what, int64_t owner_id)
 int access_sign_in(request *rq, response *rs, int64_t user_id)
 {
     if (rq->session)
-        store_session_delete(rq->app->db, rq->session->hash);
+        store_session_delete(page_app(rq)->db, rq->session->hash);
     char token[CRYPTO_TOKEN_LEN + 1], csrf[CRYPTO_TOKEN_LEN + 1];
     unsigned char hash[CRYPTO_HASH_LEN];
     crypto_token(token);
     crypto_token(csrf);
     crypto_token_hash(token, hash);
-    long days = rq->app->cfg->session_days;
+    long days = page_app(rq)->cfg->session_days;
     time_t now = time(NULL);
-    if (store_session_create(rq->app->db, hash, user_id, csrf, now, now + days * 86400) != 0) {
-        log_error("cannot create a session: %s", db_errmsg(rq->app->db));
+    if (store_session_create(page_app(rq)->db, hash, user_id, csrf, now, now + days * 86400) != 0) {
+        log_error("cannot create a session: %s", db_errmsg(page_app(rq)->db));
         return -1;
     }
     access_cookie(rq, rs, SESSION_COOKIE, token, days * 86400);
@@ -136,7 +144,7 @@ int access_sign_in(request *rq, response *rs, int64_t user_id)
 void access_sign_out(request *rq, response *rs)
 {
     if (rq->session)
-        store_session_delete(rq->app->db, rq->session->hash);
+        store_session_delete(page_app(rq)->db, rq->session->hash);
     rq->session = NULL;
     access_cookie(rq, rs, SESSION_COOKIE, "", 0);
 }

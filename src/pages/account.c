@@ -98,10 +98,11 @@ static json_t *tz_options(request *rq, const char *chosen)
     return a;
 }
 
-/* The member schools for a select, marking chosen. */
+/* The member schools for a select, marking chosen; NULL when they could
+** not be read (the caller answers page_unavailable). */
 static json_t *school_options(request *rq, int64_t chosen)
 {
-    json_t *all = store_schools(rq->app->db);
+    json_t *all = store_schools(page_app(rq)->db);
     size_t i;
     json_t *s;
     json_array_foreach(all, i, s)
@@ -161,7 +162,7 @@ static void check_password(json_t *errors, const char *name, const char *v)
 }
 
 /* Check the profile fields sign-up and the account page share; returns the
-** chosen school's id (0 for none). */
+** chosen school's id (0 for none), or -1 when the schools could not be read. */
 static int64_t check_profile(request *rq, json_t *errors, const char *organisation, const char *school_role,
                              const char *tz, const char *school)
 {
@@ -173,7 +174,10 @@ static int64_t check_profile(request *rq, json_t *errors, const char *organisati
     if (*school) {
         char *end;
         school_id = strtoll(school, &end, 10);
-        if (*end || school_id <= 0 || !store_school_exists(rq->app->db, school_id))
+        int known = *end || school_id <= 0 ? 0 : store_school_exists(page_app(rq)->db, school_id);
+        if (known < 0)
+            return -1;
+        if (!known)
             fail(errors, "school_id", "Choose your school from the list, or leave it empty.");
     }
     return school_id;
@@ -215,10 +219,21 @@ static int make_link(request *rq, int64_t user_id, const char *purpose, const ch
     unsigned char hash[CRYPTO_HASH_LEN];
     crypto_token(token);
     crypto_token_hash(token, hash);
-    if (store_token_create(rq->app->db, hash, user_id, purpose, data, time(NULL) + seconds) != 0)
+    if (store_token_create(page_app(rq)->db, hash, user_id, purpose, data, time(NULL) + seconds) != 0)
         return -1;
-    *url = arena_printf(rq->a, "%s%s?token=%s", rq->app->cfg->base_url, path, token);
+    *url = arena_printf(rq->a, "%s%s?token=%s", page_app(rq)->cfg->base_url, path, token);
     return 0;
+}
+
+/* Queue mail NAME to to_addr through the domain's notifier, inside the
+** caller's transaction (ctx borrowed; NULL from a failed json_pack fails
+** here). 0, or -1 (logged): the caller rolls back. */
+static int account_mail(request *rq, const char *name, const char *subject, const char *to_addr,
+                        const char *to_name, json_t *ctx)
+{
+    app *ap = page_app(rq);
+    domain d = domain_make(ap->db, ap->cfg, ap->tmpl, rq->a, rq->session ? rq->session->u.id : 0, time(NULL));
+    return notify_queue(&d, name, subject, to_addr, to_name, ctx, NULL) == DOM_OK ? 0 : -1;
 }
 
 /* Queue the address-confirmation mail (inside the caller's transaction). */
@@ -228,7 +243,7 @@ static int send_verify(request *rq, int64_t user_id, const char *email, const ch
     if (make_link(rq, user_id, "verify", NULL, TOKEN_HOURS_VERIFY * 3600L, "/verify", &url) != 0)
         return -1;
     json_t *ctx = json_pack("{s:{s:s}, s:s}", "user", "name", name, "link", url);
-    int rc = notify_mail(rq->app, "verify", "Confirm your e-mail address", email, name, ctx, NULL);
+    int rc = account_mail(rq, "verify", "Confirm your e-mail address", email, name, ctx);
     json_decref(ctx);
     return rc;
 }
@@ -246,8 +261,14 @@ int page_signup(request *rq, response *rs)
         return 0;
     }
     if (strcmp(rq->method, "POST")) {
+        json_t *schools = school_options(rq, 0);
+        if (!schools) {
+            json_decref(ctx);
+            json_decref(errors);
+            return page_unavailable(rq);
+        }
         json_object_set_new(ctx, "values", json_object());
-        json_object_set_new(ctx, "schools", school_options(rq, 0));
+        json_object_set_new(ctx, "schools", schools);
         json_object_set_new(ctx, "time_zones", tz_options(rq, "UTC"));
         json_object_set_new(ctx, "suggest_time_zone", json_true());
         return form_page(rq, rs, "pages/signup", "Create an account", ctx, errors);
@@ -261,19 +282,24 @@ int page_signup(request *rq, response *rs)
     check_email(errors, "email", email);
     check_password(errors, "password", password);
     int64_t school_id = check_profile(rq, errors, organisation, school_role, tz, school);
+    if (school_id < 0) {
+        json_decref(ctx);
+        json_decref(errors);
+        return page_unavailable(rq);
+    }
     if (!json_object_size(errors)) {
         char hash[CRYPTO_PWHASH_LEN];
         if (crypto_password_hash(password, hash) != 0)
             return 500;
-        if (db_begin_write(rq->app->db) != 0)
+        if (db_begin_write(page_app(rq)->db) != 0)
             return 503;
-        int64_t id = store_user_create(rq->app->db, email, name, hash, "participant", school_id, organisation,
+        int64_t id = store_user_create(page_app(rq)->db, email, name, hash, "participant", school_id, organisation,
                                        school_role, tz, time(NULL));
         if (id == STORE_DUPLICATE) {
-            db_rollback(rq->app->db);
+            db_rollback(page_app(rq)->db);
             fail(errors, "email", "An account with this address exists already. Sign in, or reset your password.");
-        } else if (id < 0 || send_verify(rq, id, email, name) != 0 || db_commit(rq->app->db) != 0) {
-            db_rollback(rq->app->db);
+        } else if (id < 0 || send_verify(rq, id, email, name) != 0 || db_commit(page_app(rq)->db) != 0) {
+            db_rollback(page_app(rq)->db);
             return 500;
         } else {
             json_decref(ctx);
@@ -288,15 +314,22 @@ int page_signup(request *rq, response *rs)
     json_object_set_new(ctx, "values", json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", name, "email", email,
                                                  "organisation", organisation, "school_role", school_role,
                                                  "time_zone", tz));
-    json_object_set_new(ctx, "schools", school_options(rq, school_id));
+    json_t *schools = school_options(rq, school_id);
+    if (!schools) {
+        json_decref(ctx);
+        json_decref(errors);
+        return page_unavailable(rq);
+    }
+    json_object_set_new(ctx, "schools", schools);
     json_object_set_new(ctx, "time_zones", tz_options(rq, tz));
     return form_page(rq, rs, "pages/signup", "Create an account", ctx, errors);
 }
 
-/* A 503 for a write that could not be made: a message and Retry-After. */
+/* A 503 for a write that could not be made: a message (the dispatcher adds
+** Retry-After). */
 static int busy(request *rq, response *rs)
 {
-    http_header(rs, "Retry-After", "60");
+    (void)rs;
     rq->message = "The site could not save this just now. Nothing was changed; please try again in a minute.";
     return 503;
 }
@@ -308,14 +341,14 @@ static int busy(request *rq, response *rs)
 static int signin_take(request *rq, response *rs, const char *akey, const char *ikey, time_t now, int *ok_account,
                        int *ok_address)
 {
-    const config *cfg = rq->app->cfg;
-    if (db_begin_write(rq->app->db) != 0)
+    const config *cfg = page_app(rq)->cfg;
+    if (db_begin_write(page_app(rq)->db) != 0)
         return busy(rq, rs);
-    *ok_account = store_rate_hit(rq->app->db, akey, now, SIGNIN_WINDOW, cfg->signin_per_account);
-    *ok_address = *ok_account && store_rate_hit(rq->app->db, ikey, now, SIGNIN_WINDOW, cfg->signin_per_address);
-    if ((*ok_account && !*ok_address && store_rate_give_back(rq->app->db, akey, now, SIGNIN_WINDOW) != 0) ||
-        db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    *ok_account = store_rate_hit(page_app(rq)->db, akey, now, SIGNIN_WINDOW, cfg->signin_per_account);
+    *ok_address = *ok_account == 1 ? store_rate_hit(page_app(rq)->db, ikey, now, SIGNIN_WINDOW, cfg->signin_per_address) : 0;
+    if (*ok_account < 0 || *ok_address < 0 || (*ok_account && !*ok_address && store_rate_give_back(page_app(rq)->db, akey, now, SIGNIN_WINDOW) != 0) ||
+        db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         return busy(rq, rs);
     }
     return 0;
@@ -354,7 +387,11 @@ int page_signin(request *rq, response *rs)
     }
     user u;
     const char *stored = NULL;
-    int found = *email && store_user_by_email(rq->app->db, rq->a, email, &u, &stored);
+    int found = *email ? store_user_by_email(page_app(rq)->db, rq->a, email, &u, &stored) : 0;
+    if (found < 0) {
+        json_decref(ctx);
+        return page_unavailable(rq);
+    }
     int ok = crypto_password_check(password ? password : "", found ? stored : crypto_dummy_hash()) && found;
     if (!ok) {
         json_object_set_new(ctx, "error", json_string("The e-mail address or the password is not right. Check both, "
@@ -362,9 +399,9 @@ int page_signin(request *rq, response *rs)
         return form_page(rq, rs, "pages/signin", "Sign in", ctx, json_object());
     }
     json_decref(ctx);
-    if (db_begin_write(rq->app->db) != 0 || store_rate_clear(rq->app->db, akey) != 0 ||
-        store_rate_give_back(rq->app->db, ikey, now, SIGNIN_WINDOW) != 0 || db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    if (db_begin_write(page_app(rq)->db) != 0 || store_rate_clear(page_app(rq)->db, akey) != 0 ||
+        store_rate_give_back(page_app(rq)->db, ikey, now, SIGNIN_WINDOW) != 0 || db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         return busy(rq, rs);
     }
     if (access_sign_in(rq, rs, u.id) != 0)
@@ -421,19 +458,22 @@ int page_verify(request *rq, response *rs)
         return verify_error(rq, rs, bad);
     }
     if (strcmp(rq->method, "POST")) {
-        if (!store_token_peek(rq->app->db, rq->a, hash, "verify", time(NULL), &uid, NULL)) {
+        int found = store_token_peek(page_app(rq)->db, rq->a, hash, "verify", time(NULL), &uid, NULL);
+        if (found < 0)
+            return page_unavailable(rq);
+        if (!found)
             return verify_error(rq, rs, bad);
-        }
         return page_render(rq, rs, "pages/verify", json_pack("{s:s}", "token", token), "Confirm your address", NULL);
     }
-    if (db_begin_write(rq->app->db) != 0)
+    if (db_begin_write(page_app(rq)->db) != 0)
         return 503;
-    if (!store_token_use(rq->app->db, rq->a, hash, "verify", time(NULL), &uid, NULL)) {
-        db_rollback(rq->app->db);
-        return verify_error(rq, rs, bad);
+    int used = store_token_use(page_app(rq)->db, rq->a, hash, "verify", time(NULL), &uid, NULL);
+    if (used != 1) {
+        db_rollback(page_app(rq)->db);
+        return used < 0 ? page_unavailable(rq) : verify_error(rq, rs, bad);
     }
-    if (store_user_verify(rq->app->db, uid, time(NULL)) != 0 || db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    if (store_user_verify(page_app(rq)->db, uid, time(NULL)) != 0 || db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         return 500;
     }
     return notice(rq, rs, "Address confirmed", "Thank you: your e-mail address is confirmed.", "/my", "Go to my courses");
@@ -446,20 +486,25 @@ int page_account_verify_resend(request *rq, response *rs)
         return notice(rq, rs, "Address confirmed already", "Your e-mail address is confirmed already: there is "
                       "nothing to send.", "/account", "Your account");
     time_t now = time(NULL);
-    if (db_begin_write(rq->app->db) != 0)
+    if (db_begin_write(page_app(rq)->db) != 0)
         return busy(rq, rs);
-    if (!store_rate_hit(rq->app->db, rate_key(rq, "verify:u:", arena_printf(rq->a, "%lld", (long long)u->id)), now,
-                        3600, VERIFY_RESENDS_PER_HOUR)) {
-        if (db_commit(rq->app->db) != 0)
-            db_rollback(rq->app->db);
+    int allowed = store_rate_hit(page_app(rq)->db, rate_key(rq, "verify:u:", arena_printf(rq->a, "%lld", (long long)u->id)),
+                                 now, 3600, VERIFY_RESENDS_PER_HOUR);
+    if (allowed < 0) {
+        db_rollback(page_app(rq)->db);
+        return busy(rq, rs);
+    }
+    if (!allowed) {
+        if (db_commit(page_app(rq)->db) != 0)
+            db_rollback(page_app(rq)->db);
         rs->status = 429;
         return notice(rq, rs, "Please wait a little",
                       arena_printf(rq->a, "We have sent the link %d times in the last hour. Look for it in your "
                                    "spam folder too, or ask again in an hour.", VERIFY_RESENDS_PER_HOUR),
                       "/account", "Your account");
     }
-    if (send_verify(rq, u->id, u->email, u->name) != 0 || db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    if (send_verify(rq, u->id, u->email, u->name) != 0 || db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         return 500;
     }
     return notice(rq, rs, "Link sent",
@@ -482,9 +527,14 @@ int page_reset_request(request *rq, response *rs)
     if (json_object_size(errors))
         return form_page(rq, rs, "pages/reset_request", "Reset your password", ctx, errors);
     time_t now = time(NULL);
-    int ok = store_rate_hit(rq->app->db, rate_key(rq, "reset:a:", email), now, 3600, 3);
-    ok &= store_rate_hit(rq->app->db, rate_key(rq, "reset:ip:", rq->remote_addr), now, 3600, 10);
-    if (!ok) {
+    int ok = store_rate_hit(page_app(rq)->db, rate_key(rq, "reset:a:", email), now, 3600, 3);
+    int ok_ip = ok < 0 ? -1 : store_rate_hit(page_app(rq)->db, rate_key(rq, "reset:ip:", rq->remote_addr), now, 3600, 10);
+    if (ok < 0 || ok_ip < 0) {
+        json_decref(ctx);
+        json_decref(errors);
+        return busy(rq, rs);
+    }
+    if (!ok || !ok_ip) {
         json_object_set_new(ctx, "error", json_string("Too many reset requests. Please wait an hour and try again."));
         int rc = form_page(rq, rs, "pages/reset_request", "Reset your password", ctx, errors);
         rs->status = 429;
@@ -493,19 +543,22 @@ int page_reset_request(request *rq, response *rs)
     json_decref(ctx);
     json_decref(errors);
     user u;
-    if (store_user_by_email(rq->app->db, rq->a, email, &u, NULL)) {
+    int found = store_user_by_email(page_app(rq)->db, rq->a, email, &u, NULL);
+    if (found < 0)
+        return page_unavailable(rq);
+    if (found) {
         const char *url;
-        if (db_begin_write(rq->app->db) != 0)
+        if (db_begin_write(page_app(rq)->db) != 0)
             return 503;
         json_t *mctx = NULL;
         int rc = make_link(rq, u.id, "reset", NULL, TOKEN_MINUTES_RESET * 60L, "/reset/confirm", &url);
         if (rc == 0) {
             mctx = json_pack("{s:{s:s}, s:s, s:i}", "user", "name", u.name, "link", url, "minutes", TOKEN_MINUTES_RESET);
-            rc = notify_mail(rq->app, "reset", "Reset your password", u.email, u.name, mctx, NULL);
+            rc = account_mail(rq, "reset", "Reset your password", u.email, u.name, mctx);
         }
         json_decref(mctx);
-        if (rc != 0 || db_commit(rq->app->db) != 0) {
-            db_rollback(rq->app->db);
+        if (rc != 0 || db_commit(page_app(rq)->db) != 0) {
+            db_rollback(page_app(rq)->db);
             return 500;
         }
     }
@@ -521,7 +574,10 @@ int page_reset_confirm(request *rq, response *rs)
     const char *token = NULL;
     int64_t uid = 0;
     const char *bad = "This reset link is not valid any more: links work once, for an hour. Ask for a new one.";
-    if (!token_hash(rq, hash, &token) || !store_token_peek(rq->app->db, rq->a, hash, "reset", time(NULL), &uid, NULL)) {
+    int found = token_hash(rq, hash, &token) ? store_token_peek(page_app(rq)->db, rq->a, hash, "reset", time(NULL), &uid, NULL) : 0;
+    if (found < 0)
+        return page_unavailable(rq);
+    if (!found) {
         rs->status = 400;
         return notice(rq, rs, "Link expired", bad, "/reset", "Ask for a new link");
     }
@@ -536,12 +592,16 @@ int page_reset_confirm(request *rq, response *rs)
     json_decref(ctx);
     json_decref(errors);
     char pw[CRYPTO_PWHASH_LEN];
-    if (crypto_password_hash(password, pw) != 0 || db_begin_write(rq->app->db) != 0)
+    if (crypto_password_hash(password, pw) != 0 || db_begin_write(page_app(rq)->db) != 0)
         return 500;
-    if (!store_token_use(rq->app->db, rq->a, hash, "reset", time(NULL), &uid, NULL) ||
-        store_user_set_password(rq->app->db, uid, pw) != 0 || store_user_verify(rq->app->db, uid, time(NULL)) != 0 ||
-        store_sessions_delete_user(rq->app->db, uid) != 0 || db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    int used = store_token_use(page_app(rq)->db, rq->a, hash, "reset", time(NULL), &uid, NULL);
+    if (used < 0) {
+        db_rollback(page_app(rq)->db);
+        return page_unavailable(rq);
+    }
+    if (!used || store_user_set_password(page_app(rq)->db, uid, pw) != 0 || store_user_verify(page_app(rq)->db, uid, time(NULL)) != 0 ||
+        store_sessions_delete_user(page_app(rq)->db, uid) != 0 || db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         rs->status = 400;
         return notice(rq, rs, "Link expired", bad, "/reset", "Ask for a new link");
     }
@@ -565,7 +625,13 @@ static int account_page(request *rq, response *rs, json_t *errors, json_t *value
         values = json_pack("{s:s, s:s, s:s, s:s}", "name", u->name, "email", u->email, "organisation",
                            u->organisation ? u->organisation : "", "school_role", u->school_role ? u->school_role : "");
     json_object_set_new(ctx, "values", values);
-    json_object_set_new(ctx, "schools", school_options(rq, u->school_id));
+    json_t *schools = school_options(rq, u->school_id);
+    if (!schools) {
+        json_decref(ctx);
+        json_decref(errors);
+        return page_unavailable(rq);
+    }
+    json_object_set_new(ctx, "schools", schools);
     json_object_set_new(ctx, "time_zones", tz_options(rq, u->time_zone));
     if (error)
         json_object_set_new(ctx, "error", json_string(error));
@@ -584,25 +650,32 @@ int page_account_profile(request *rq, response *rs)
     json_t *errors = json_object();
     check_text(errors, "name", name, 1, 120, "Enter your name.");
     int64_t school_id = check_profile(rq, errors, organisation, school_role, tz, school);
+    if (school_id < 0) {
+        json_decref(errors);
+        return page_unavailable(rq);
+    }
     if (json_object_size(errors))
         return account_page(rq, rs, errors, json_pack("{s:s, s:s, s:s, s:s}", "name", name, "email",
                                                       rq->session->u.email, "organisation", organisation,
                                                       "school_role", school_role), NULL);
     json_decref(errors);
-    if (store_user_set_profile(rq->app->db, rq->session->u.id, name, school_id, organisation, school_role, tz) != 0)
+    if (store_user_set_profile(page_app(rq)->db, rq->session->u.id, name, school_id, organisation, school_role, tz) != 0)
         return 500;
     page_flash(rq, rs, "profile-saved");
     http_redirect(rs, 303, "/account");
     return 0;
 }
 
-/* Whether the signed-in user's password is pw (slow, by design). */
+/* Whether the signed-in user's password is pw (slow, by design): 1, 0, or
+** -1 when the account could not be read. */
 static int password_ok(request *rq, const char *pw)
 {
     user u;
     const char *stored = NULL;
-    return store_user_by_id(rq->app->db, rq->a, rq->session->u.id, &u, &stored) &&
-           crypto_password_check(pw ? pw : "", stored);
+    int found = store_user_by_id(page_app(rq)->db, rq->a, rq->session->u.id, &u, &stored);
+    if (found < 0)
+        return -1;
+    return found && crypto_password_check(pw ? pw : "", stored);
 }
 
 int page_account_email(request *rq, response *rs)
@@ -610,26 +683,32 @@ int page_account_email(request *rq, response *rs)
     const char *email = field(rq, "email");
     json_t *errors = json_object();
     check_email(errors, "email", email);
-    if (!json_object_size(errors) && !password_ok(rq, kv_get(&rq->form, "password")))
+    int pw_ok = json_object_size(errors) ? 1 : password_ok(rq, kv_get(&rq->form, "password"));
+    if (!pw_ok)
         fail(errors, "email_password", "That is not your current password.");
     user other;
-    if (!json_object_size(errors) && store_user_by_email(rq->app->db, rq->a, email, &other, NULL))
+    int taken = json_object_size(errors) || pw_ok < 0 ? 0 : store_user_by_email(page_app(rq)->db, rq->a, email, &other, NULL);
+    if (pw_ok < 0 || taken < 0) {
+        json_decref(errors);
+        return page_unavailable(rq);
+    }
+    if (taken)
         fail(errors, "email", "Another account uses this address.");
     if (json_object_size(errors))
         return account_page(rq, rs, errors, NULL, NULL);
     json_decref(errors);
     const char *url;
-    if (db_begin_write(rq->app->db) != 0)
+    if (db_begin_write(page_app(rq)->db) != 0)
         return 503;
     json_t *ctx = NULL;
     int rc = make_link(rq, rq->session->u.id, "email", email, TOKEN_HOURS_VERIFY * 3600L, "/account/email/confirm", &url);
     if (rc == 0) {
         ctx = json_pack("{s:{s:s}, s:s}", "user", "name", rq->session->u.name, "link", url);
-        rc = notify_mail(rq->app, "email_change", "Confirm your new e-mail address", email, rq->session->u.name, ctx, NULL);
+        rc = account_mail(rq, "email_change", "Confirm your new e-mail address", email, rq->session->u.name, ctx);
     }
     json_decref(ctx);
-    if (rc != 0 || db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    if (rc != 0 || db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         return 500;
     }
     page_flash(rq, rs, "email-sent");
@@ -651,19 +730,25 @@ int page_account_email_confirm(request *rq, response *rs)
     }
     if (strcmp(rq->method, "POST")) {
         /* Looking is harmless; only the button below changes the address. */
-        int ok = store_token_peek(rq->app->db, rq->a, hash, "email", time(NULL), &uid, NULL);
+        int ok = store_token_peek(page_app(rq)->db, rq->a, hash, "email", time(NULL), &uid, NULL);
+        if (ok < 0)
+            return page_unavailable(rq);
         if (!ok)
             rs->status = 400;
         return page_render(rq, rs, "pages/verify", ok ? json_pack("{s:s, s:b}", "token", token, "email_change", 1)
                                                       : json_pack("{s:s, s:b}", "error", bad, "email_change", 1),
                            "Confirm your new address", NULL);
     }
-    if (db_begin_write(rq->app->db) != 0)
+    if (db_begin_write(page_app(rq)->db) != 0)
         return 503;
-    int rc = store_token_use(rq->app->db, rq->a, hash, "email", time(NULL), &uid, &email) &&
-             store_user_set_email(rq->app->db, uid, email, time(NULL)) == 0 && db_commit(rq->app->db) == 0;
+    int used = store_token_use(page_app(rq)->db, rq->a, hash, "email", time(NULL), &uid, &email);
+    if (used < 0) {
+        db_rollback(page_app(rq)->db);
+        return page_unavailable(rq);
+    }
+    int rc = used && store_user_set_email(page_app(rq)->db, uid, email, time(NULL)) == 0 && db_commit(page_app(rq)->db) == 0;
     if (!rc) {
-        db_rollback(rq->app->db);
+        db_rollback(page_app(rq)->db);
         rs->status = 400;
         return page_render(rq, rs, "pages/verify", json_pack("{s:s, s:b}", "error", bad, "email_change", 1),
                            "Confirm your new address", NULL);
@@ -676,17 +761,22 @@ int page_account_password(request *rq, response *rs)
     const char *pw = kv_get(&rq->form, "password");
     json_t *errors = json_object();
     check_password(errors, "password", pw ? pw : "");
-    if (!password_ok(rq, kv_get(&rq->form, "current_password")))
+    int pw_ok = password_ok(rq, kv_get(&rq->form, "current_password"));
+    if (pw_ok < 0) {
+        json_decref(errors);
+        return page_unavailable(rq);
+    }
+    if (!pw_ok)
         fail(errors, "current_password", "That is not your current password.");
     if (json_object_size(errors))
         return account_page(rq, rs, errors, NULL, NULL);
     json_decref(errors);
     char hash[CRYPTO_PWHASH_LEN];
-    if (crypto_password_hash(pw, hash) != 0 || store_user_set_password(rq->app->db, rq->session->u.id, hash) != 0)
+    if (crypto_password_hash(pw, hash) != 0 || store_user_set_password(page_app(rq)->db, rq->session->u.id, hash) != 0)
         return 500;
     /* Every other session of this account ends; this one is renewed. */
     int64_t id = rq->session->u.id;
-    if (store_sessions_delete_user(rq->app->db, id) != 0)
+    if (store_sessions_delete_user(page_app(rq)->db, id) != 0)
         return 500;
     rq->session = NULL;
     if (access_sign_in(rq, rs, id) != 0)
@@ -698,9 +788,9 @@ int page_account_password(request *rq, response *rs)
 
 int page_account_data(request *rq, response *rs)
 {
-    json_t *o = store_user_export(rq->app->db, rq->session->u.id);
+    json_t *o = store_user_export(page_app(rq)->db, rq->session->u.id);
     if (!o)
-        return 500;
+        return page_unavailable(rq);
     char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(o);
     buf_puts(&rs->body, s);
@@ -715,16 +805,21 @@ int page_account_delete(request *rq, response *rs)
     json_t *errors = json_object();
     if (strcmp(field(rq, "confirm"), "yes"))
         fail(errors, "confirm", "Tick the box to confirm that you want to delete your account.");
-    if (!password_ok(rq, kv_get(&rq->form, "password")))
+    int pw_ok = password_ok(rq, kv_get(&rq->form, "password"));
+    if (pw_ok < 0) {
+        json_decref(errors);
+        return page_unavailable(rq);
+    }
+    if (!pw_ok)
         fail(errors, "delete_password", "That is not your current password.");
     if (json_object_size(errors))
         return account_page(rq, rs, errors, NULL, NULL);
     json_decref(errors);
     int64_t id = rq->session->u.id;
-    if (db_begin_write(rq->app->db) != 0)
+    if (db_begin_write(page_app(rq)->db) != 0)
         return 503;
-    if (store_user_anonymise(rq->app->db, id, time(NULL)) != 0 || db_commit(rq->app->db) != 0) {
-        db_rollback(rq->app->db);
+    if (store_user_anonymise(page_app(rq)->db, id, time(NULL)) != 0 || db_commit(page_app(rq)->db) != 0) {
+        db_rollback(page_app(rq)->db);
         return 500;
     }
     rq->session = NULL;

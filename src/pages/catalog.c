@@ -40,10 +40,11 @@ static void decorate(request *rq, json_t *o, int32_t today)
     json_object_set_new(o, "show_calendar", json_boolean(!past));
 }
 
-/* Every offering (demo ones when configured), decorated for today. */
+/* Every offering (demo ones when configured), decorated for today; NULL
+** when they could not be read. */
 static json_t *offerings(request *rq, const char *slug, int32_t today)
 {
-    json_t *all = store_offerings(rq->app->db, slug, rq->app->cfg->demo);
+    json_t *all = store_offerings(page_app(rq)->db, slug, page_app(rq)->cfg->demo);
     size_t i;
     json_t *o;
     json_array_foreach(all, i, o)
@@ -61,7 +62,7 @@ static int ahead(json_t *o)
 /* Course cards with their offerings and the next one still ahead. */
 static json_t *course_cards(request *rq, json_t *all_offerings)
 {
-    json_t *courses = store_courses(rq->app->db);
+    json_t *courses = store_courses(page_app(rq)->db);
     size_t i, j;
     json_t *c, *o;
     json_array_foreach(courses, i, c) {
@@ -87,13 +88,15 @@ int page_home(request *rq, response *rs)
 {
     int32_t today = date_today();
     json_t *all = offerings(rq, NULL, today);
+    if (!all)
+        return page_unavailable(rq);
     json_t *upcoming = json_array();
     size_t i;
     json_t *o;
     json_array_foreach(all, i, o)
         if (ahead(o) && json_array_size(upcoming) < 5)
             json_array_append(upcoming, o);
-    json_t *series = store_series(rq->app->db);
+    json_t *series = store_series(page_app(rq)->db);
     const char *tagline = series ? json_string_value(json_object_get(series, "tagline")) : NULL;
     tagline = arena_strdup(rq->a, tagline ? tagline : "Courses");
     json_t *ctx = json_pack("{s:o, s:o, s:o, s:s}", "series", series ? series : json_object(),
@@ -105,6 +108,8 @@ int page_home(request *rq, response *rs)
 int page_courses(request *rq, response *rs)
 {
     json_t *all = offerings(rq, NULL, date_today());
+    if (!all)
+        return page_unavailable(rq);
     json_t *ctx = json_pack("{s:o}", "courses", course_cards(rq, all));
     json_decref(all);
     return page_render(rq, rs, "pages/courses", ctx, "Courses", "courses");
@@ -138,7 +143,7 @@ static json_t *neighbour(request *rq, json_t *courses, json_int_t position)
 
 int page_course(request *rq, response *rs)
 {
-    json_t *course = store_course(rq->app->db, rq->param[0]);
+    json_t *course = store_course(page_app(rq)->db, rq->param[0]);
     if (!course) {
         rq->message = "There is no course at this address. The catalog lists every course.";
         return 404;
@@ -153,8 +158,14 @@ int page_course(request *rq, response *rs)
     }
     json_object_set_new(course, "total_playlist_minutes", json_integer(minutes));
     json_int_t pos = json_integer_value(json_object_get(course, "position"));
-    json_t *courses = store_courses(rq->app->db);
+    json_t *courses = store_courses(page_app(rq)->db);
     json_t *list = offerings(rq, rq->param[0], date_today());
+    if (!courses || !list) {
+        json_decref(courses);
+        json_decref(list);
+        json_decref(course);
+        return page_unavailable(rq);
+    }
     int upcoming = 0;
     size_t j;
     json_t *o;
@@ -173,6 +184,8 @@ int page_course(request *rq, response *rs)
 int page_calendar(request *rq, response *rs)
 {
     json_t *all = offerings(rq, NULL, date_today());
+    if (!all)
+        return page_unavailable(rq);
     json_t *seasons = json_array();
     json_t *current = NULL;
     size_t i;
@@ -194,14 +207,14 @@ int page_calendar(request *rq, response *rs)
 
 int page_offering_show(request *rq, response *rs)
 {
-    json_t *o = store_offering(rq->app->db, rq->param[0]);
-    if (!o || (json_is_true(json_object_get(o, "demo")) && !rq->app->cfg->demo)) {
+    json_t *o = store_offering(page_app(rq)->db, rq->param[0]);
+    if (!o || (json_is_true(json_object_get(o, "demo")) && !page_app(rq)->cfg->demo)) {
         json_decref(o);
         rq->message = "There is no offering at this address. The calendar lists every offering.";
         return 404;
     }
     decorate(rq, o, date_today());
-    json_t *course = store_course(rq->app->db, json_string_value(json_object_get(o, "course_slug")));
+    json_t *course = store_course(page_app(rq)->db, json_string_value(json_object_get(o, "course_slug")));
     if (!course) {
         json_decref(o);
         return 404;
@@ -213,24 +226,20 @@ int page_offering_show(request *rq, response *rs)
     return page_render(rq, rs, "pages/offering", ctx, title, "calendar");
 }
 
-/* Fill rs with a calendar of the given offerings; a demonstration
-** offering's title says so ("[Demo] Purpose and Vision"). */
+/* Fill rs with a calendar of the given offerings (a demonstration
+** offering's title says so: "[Demo] Purpose and Vision"). */
 static int ics_response(request *rq, response *rs, json_t *list, const char *name)
 {
-    size_t i;
-    json_t *o;
-    json_array_foreach(list, i, o)
-        if (json_is_true(json_object_get(o, "demo")))
-            json_object_set_new(o, "course_title", json_string(arena_printf(rq->a, "[Demo] %s",
-                json_string_value(json_object_get(o, "course_title")))));
-    page_ics(rq->app, rq->a, list, name, &rs->body);
+    page_ics(page_app(rq), rq->a, list, name, &rs->body);
     rs->content_type = "text/calendar; charset=utf-8";
     return 0;
 }
 
 int page_calendar_ics(request *rq, response *rs)
 {
-    json_t *all = store_offerings(rq->app->db, NULL, rq->app->cfg->demo);
+    json_t *all = store_offerings(page_app(rq)->db, NULL, page_app(rq)->cfg->demo);
+    if (!all)
+        return page_unavailable(rq);
     int rc = ics_response(rq, rs, all, NULL);
     json_decref(all);
     return rc;
@@ -238,8 +247,8 @@ int page_calendar_ics(request *rq, response *rs)
 
 int page_offering_ics(request *rq, response *rs)
 {
-    json_t *o = store_offering(rq->app->db, rq->param[0]);
-    if (!o || (json_is_true(json_object_get(o, "demo")) && !rq->app->cfg->demo)) {
+    json_t *o = store_offering(page_app(rq)->db, rq->param[0]);
+    if (!o || (json_is_true(json_object_get(o, "demo")) && !page_app(rq)->cfg->demo)) {
         json_decref(o);
         rq->message = "There is no offering at this address.";
         return 404;
@@ -270,7 +279,7 @@ static int notify_form(request *rq, response *rs, json_t *course, const char *em
 
 int page_course_notify(request *rq, response *rs)
 {
-    json_t *course = store_course(rq->app->db, rq->param[0]);
+    json_t *course = store_course(page_app(rq)->db, rq->param[0]);
     if (!course) {
         rq->message = "There is no course at this address. The catalog lists every course.";
         return 404;
@@ -288,17 +297,22 @@ int page_course_notify(request *rq, response *rs)
         return notify_form(rq, rs, course, email,
                            *email ? "Enter an e-mail address like name@school.org." : "Enter your e-mail address.");
     time_t now = time(NULL);
-    if (!store_rate_hit(rq->app->db, arena_printf(rq->a, "dates:ip:%.60s", rq->remote_addr ? rq->remote_addr : ""),
-                        now, 3600, 20)) {
+    int allowed = store_rate_hit(page_app(rq)->db, arena_printf(rq->a, "dates:ip:%.60s", rq->remote_addr ? rq->remote_addr : ""),
+                                 now, 3600, 20);
+    if (allowed < 0) {
+        json_decref(course);
+        rq->message = "Your request could not be kept just now. Please try again in a minute.";
+        return 503;
+    }
+    if (!allowed) {
         json_decref(course);
         rq->message = "Too many requests from your network. Please wait an hour and try again.";
         return 429;
     }
-    int rc = store_date_request_add(rq->app->db, rq->param[0], email, now);
+    int rc = store_date_request_add(page_app(rq)->db, rq->param[0], email, now);
     if (rc < 0) {
-        log_error("cannot keep a request for dates: %s", db_errmsg(rq->app->db));
+        log_error("cannot keep a request for dates: %s", db_errmsg(page_app(rq)->db));
         json_decref(course);
-        http_header(rs, "Retry-After", "60");
         rq->message = "Your request could not be kept just now. Please try again in a minute.";
         return 503;
     }
@@ -320,7 +334,10 @@ int page_course_notify(request *rq, response *rs)
 
 int page_health(request *rq, response *rs)
 {
-    buf_printf(&rs->body, "ok %lld\n", (long long)store_content_version(rq->app->db));
+    int64_t v = store_content_version(page_app(rq)->db);
+    if (v < 0)
+        return page_unavailable(rq);
+    buf_printf(&rs->body, "ok %lld\n", (long long)v);
     rs->content_type = "text/plain; charset=utf-8";
     return 0;
 }

@@ -24,8 +24,8 @@ static int load(request *rq, enum access_what what, enrolment *e, offering_row *
 {
     char *end;
     long long id = strtoll(rq->param[0], &end, 10);
-    if (*end || !store_enrolment_get(rq->app->db, rq->a, id, e) || !access_allows(rq, what, e->user_id) ||
-        !store_offering_row_by_id(rq->app->db, rq->a, e->offering_id, off)) {
+    if (*end || !store_enrolment_get(page_app(rq)->db, rq->a, id, e) || !access_allows(rq, what, e->user_id) ||
+        !store_offering_row_by_id(page_app(rq)->db, rq->a, e->offering_id, off)) {
         rq->message = what == ACCESS_STAFF ? "There is no such registration."
                                            : "There is no registration of yours at this address.";
         return 0;
@@ -71,7 +71,7 @@ int page_confirm_cancel(request *rq, response *rs)
     offering_row off;
     if (!load(rq, ACCESS_OWN, &e, &off))
         return 404;
-    if (!enrol_may_cancel(rq->app->cfg, e.status, off.starts, date_today())) {
+    if (!enrol_may_cancel(page_app(rq)->cfg, e.status, off.starts, date_today())) {
         rq->message = "This registration can no longer be cancelled here. Write to us if something has come up.";
         return 409;
     }
@@ -88,7 +88,7 @@ int page_confirm_cancel(request *rq, response *rs)
                                                                 "next person on the waitlist.", name)));
     else
         json_array_append_new(effects, json_string(arena_printf(rq->a, "You leave the waitlist for %s.", name)));
-    int64_t left = !strcmp(e.payment_status, "paid") ? refundable(rq->app->db, e.id) : 0;
+    int64_t left = !strcmp(e.payment_status, "paid") ? refundable(page_app(rq)->db, e.id) : 0;
     if (left < 0) {
         json_decref(effects);
         return 503;
@@ -150,7 +150,7 @@ int page_confirm_refund(request *rq, response *rs)
     offering_row off;
     if (!load(rq, ACCESS_STAFF, &e, &off))
         return 404;
-    int64_t left = refundable(rq->app->db, e.id);
+    int64_t left = refundable(page_app(rq)->db, e.id);
     if (left < 0)
         return 503;
     const char *back = arena_printf(rq->a, "/staff/offerings/%s", e.offering_code);

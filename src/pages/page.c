@@ -18,7 +18,7 @@
 static json_t *site(app *ap)
 {
     int64_t v = store_content_version(ap->db);
-    if (ap->site && v == ap->content_version)
+    if (ap->site && (v == ap->content_version || v < 0))
         return ap->site;
     json_decref(ap->site);
     json_t *series = store_series(ap->db);
@@ -33,10 +33,20 @@ static json_t *site(app *ap)
     return ap->site;
 }
 
+int page_unavailable(request *rq)
+{
+    rq->message = "Our records could not be read just now, so nothing was changed. Please try again in a minute.";
+    return 503;
+}
+
 int page_render(request *rq, response *rs, const char *name, json_t *ctx,
                 const char *title, const char *nav)
 {
-    app *ap = rq->app;
+    app *ap = page_app(rq);
+    if (!ctx) {
+        log_error("rendering %s: no context (a read failed or memory ran out)", name);
+        return page_unavailable(rq);
+    }
     buf content = BUF_INIT;
     if (rq->csrf && !json_object_get(ctx, "csrf"))
         json_object_set_new(ctx, "csrf", json_string(rq->csrf));
@@ -92,7 +102,7 @@ void page_error(request *rq, response *rs, int status, const char *message)
                   "Please try again in a minute; if it keeps happening, write to us.";
     json_t *ctx = json_pack("{s:i, s:s, s:s}", "status", status, "title", title,
                             "message", message ? message : "");
-    if (rq->app && rq->app->tmpl && page_render(rq, rs, "pages/error", ctx, title, NULL) == 0)
+    if (page_app(rq) && page_app(rq)->tmpl && page_render(rq, rs, "pages/error", ctx, title, NULL) == 0)
         return;
     rs->content_type = "text/plain; charset=utf-8";
     buf_reset(&rs->body);
@@ -225,35 +235,25 @@ void page_take_flash(request *rq, response *rs)
     access_cookie(rq, rs, "journeys_flash", "", 0);
 }
 
-/* Append one offering as a VEVENT. */
-static void ics_event(app *ap, arena *a, buf *out, json_t *o, json_t *series)
+/* Append one offering from the store as a VEVENT. */
+static void ics_event(app *ap, buf *out, json_t *o, json_t *series)
 {
-    const config *cfg = ap->cfg;
-    const char *host = strstr(cfg->base_url, "://");
-    host = host ? host + 3 : cfg->base_url;
-    const char *code = json_string_value(json_object_get(o, "code"));
-    const char *series_title = series ? json_string_value(json_object_get(series, "title")) : NULL;
-    ical_event ev = {0};
-    ev.uid = arena_printf(a, "offering-%s@%s", code, host);
-    ev.summary = series_title ? arena_printf(a, "%s (%s)", json_string_value(json_object_get(o, "course_title")),
-                                             series_title)
-                              : json_string_value(json_object_get(o, "course_title"));
-    ev.url = arena_printf(a, "%s/offerings/%s", cfg->base_url, code);
-    const char *coach = json_string_value(json_object_get(o, "coach"));
-    ev.description = arena_printf(a, "A week-long online course%s: work through it at your own pace "
-                                  "during the week.%s%s\n%s",
-                                  json_is_true(json_object_get(o, "demo")) ? " (demonstration offering)" : "",
-                                  coach ? " Facilitated by " : "", coach ? coach : "", ev.url);
-    ev.location = "Online";
-    ev.categories = "Professional learning";
-    date_parse(json_string_value(json_object_get(o, "starts")), &ev.first_day);
-    date_parse(json_string_value(json_object_get(o, "ends")), &ev.last_day);
-    ev.stamp = (time_t)json_integer_value(json_object_get(o, "updated_at"));
-    ical_event_write(out, &ev);
+    ical_offering io = {0};
+    io.code = json_string_value(json_object_get(o, "code"));
+    io.course_title = json_string_value(json_object_get(o, "course_title"));
+    io.series_title = series ? json_string_value(json_object_get(series, "title")) : NULL;
+    io.coach = json_string_value(json_object_get(o, "coach"));
+    io.starts = json_string_value(json_object_get(o, "starts"));
+    io.ends = json_string_value(json_object_get(o, "ends"));
+    io.demo = json_is_true(json_object_get(o, "demo"));
+    io.stamp = (time_t)json_integer_value(json_object_get(o, "updated_at"));
+    if (io.code && io.course_title)
+        ical_offering_write(out, ap->cfg->base_url, &io);
 }
 
 void page_ics(app *ap, arena *a, json_t *list, const char *calname, buf *out)
 {
+    (void)a;   /* kept for callers; the events need no arena now */
     json_t *series = store_series(ap->db);
     if (!calname)
         calname = series ? json_string_value(json_object_get(series, "title")) : "Journeys";
@@ -261,7 +261,7 @@ void page_ics(app *ap, arena *a, json_t *list, const char *calname, buf *out)
     size_t i;
     json_t *o;
     json_array_foreach(list, i, o)
-        ics_event(ap, a, out, o, series);
+        ics_event(ap, out, o, series);
     ical_end(out);
     json_decref(series);
 }

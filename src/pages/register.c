@@ -22,7 +22,7 @@
 ** (or the system when nobody is signed in). */
 static domain dom(request *rq)
 {
-    return domain_make(rq->app->db, rq->app->cfg, rq->app->tmpl, rq->a, rq->session ? rq->session->u.id : 0,
+    return domain_make(page_app(rq)->db, page_app(rq)->cfg, page_app(rq)->tmpl, rq->a, rq->session ? rq->session->u.id : 0,
                        time(NULL));
 }
 
@@ -36,11 +36,11 @@ static int refused(request *rq, const domain *d, int rc)
 /* The registration page's context for an offering. */
 static json_t *register_ctx(request *rq, const char *code)
 {
-    json_t *o = store_offering(rq->app->db, code);
+    json_t *o = store_offering(page_app(rq)->db, code);
     if (!o)
         return NULL;
     page_offering(rq->a, o, date_today());
-    json_t *course = store_course(rq->app->db, json_string_value(json_object_get(o, "course_slug")));
+    json_t *course = store_course(page_app(rq)->db, json_string_value(json_object_get(o, "course_slug")));
     json_t *c = json_pack("{s:O, s:s, s:O}", "title", json_object_get(o, "course_title"), "url",
                           json_string_value(json_object_get(o, "course_url")), "summary",
                           course ? json_object_get(course, "summary") : json_null());
@@ -74,7 +74,7 @@ static json_t *registration_view(request *rq, const enrolment *e, const char *st
 
 int page_register(request *rq, response *rs)
 {
-    app *ap = rq->app;
+    app *ap = page_app(rq);
     offering_row off;
     int found = store_offering_row(ap->db, rq->a, rq->param[0], &off);
     if (found < 0)
@@ -128,7 +128,7 @@ int page_register(request *rq, response *rs)
 int page_pay_start(request *rq, response *rs, int64_t id)
 {
     enrolment e;
-    int found = store_enrolment_get(rq->app->db, rq->a, id, &e);
+    int found = store_enrolment_get(page_app(rq)->db, rq->a, id, &e);
     if (found < 0)
         return 503;
     if (!found || !access_allows(rq, ACCESS_OWN, e.user_id)) {
@@ -183,7 +183,7 @@ const char *page_paid_label(arena *a, int64_t paid_cents, int64_t refunded_cents
 static const char *money_label(request *rq, int64_t id, const char *currency, const char *label)
 {
     int64_t paid, refunded;
-    if (store_enrolment_money(rq->app->db, id, &paid, &refunded) != 0)
+    if (store_enrolment_money(page_app(rq)->db, id, &paid, &refunded) != 0)
         return NULL;
     const char *s = page_paid_label(rq->a, paid, refunded, currency);
     return s ? s : label;
@@ -229,14 +229,14 @@ static json_t *registration_view(request *rq, const enrolment *e, const char *st
     json_object_set_new(r, "receipt_url", receipt ? json_string(arena_printf(rq->a, "%s/receipt", base)) : json_null());
     json_object_set_new(r, "decline_url", offered || waitlisted ? json_string(arena_printf(rq->a, "%s/decline", base))
                                                                 : json_null());
-    json_object_set_new(r, "cancel_url", enrol_may_cancel(rq->app->cfg, e->status, starts, date_today())
+    json_object_set_new(r, "cancel_url", enrol_may_cancel(page_app(rq)->cfg, e->status, starts, date_today())
                                              ? json_string(arena_printf(rq->a, "%s/cancel", base)) : json_null());
     return r;
 }
 
 int page_my(request *rq, response *rs)
 {
-    app *ap = rq->app;
+    app *ap = page_app(rq);
     json_t *list = store_user_enrolments(ap->db, rq->session->u.id);
     if (!list)
         return 503;
@@ -301,7 +301,7 @@ static int load_own(request *rq, enrolment *e)
 {
     char *end;
     long long id = strtoll(rq->param[0], &end, 10);
-    int found = *end ? 0 : store_enrolment_get(rq->app->db, rq->a, id, e);
+    int found = *end ? 0 : store_enrolment_get(page_app(rq)->db, rq->a, id, e);
     if (found < 0)
         return 503;
     if (!found || !access_allows(rq, ACCESS_OWN, e->user_id)) {
@@ -316,9 +316,9 @@ int page_checkout_return(request *rq, response *rs)
     const char *sid = kv_get(&rq->query, "session_id");
     payment p;
     enrolment e;
-    int found = sid ? store_payment_by_session(rq->app->db, rq->a, sid, &p) : 0;
+    int found = sid ? store_payment_by_session(page_app(rq)->db, rq->a, sid, &p) : 0;
     if (found == 1)
-        found = store_enrolment_get(rq->app->db, rq->a, p.enrolment_id, &e);
+        found = store_enrolment_get(page_app(rq)->db, rq->a, p.enrolment_id, &e);
     if (found < 0)
         return 503;
     if (!found || !access_allows(rq, ACCESS_OWN, e.user_id)) {
@@ -328,7 +328,7 @@ int page_checkout_return(request *rq, response *rs)
     /* Someone back before the webhook still sees the truth. */
     pay_session s;
     buf err = BUF_INIT;
-    if (pay_retrieve_session(rq->app->cfg, sid, &s, &err) == 0) {
+    if (pay_retrieve_session(page_app(rq)->cfg, sid, &s, &err) == 0) {
         domain d = dom(rq);
         if (!strcmp(s.payment_status, "paid") && enrol_settle(&d, &s, NULL, "return") == SETTLE_ERROR)
             log_warn("settling checkout %s from the return page failed; the webhook will", sid);
@@ -336,9 +336,9 @@ int page_checkout_return(request *rq, response *rs)
         log_warn("retrieving checkout %s: %s", sid, buf_str(&err));
     }
     buf_free(&err);
-    if (store_enrolment_get(rq->app->db, rq->a, p.enrolment_id, &e) != 1)
+    if (store_enrolment_get(page_app(rq)->db, rq->a, p.enrolment_id, &e) != 1)
         return 503;
-    json_t *o = store_offering(rq->app->db, e.offering_code);
+    json_t *o = store_offering(page_app(rq)->db, e.offering_code);
     if (o)
         page_offering(rq->a, o, date_today());
     int paid = !strcmp(e.status, "active");
@@ -354,9 +354,9 @@ int page_checkout_return(request *rq, response *rs)
 
 int page_webhook(request *rq, response *rs)
 {
-    app *ap = rq->app;
+    app *ap = page_app(rq);
     rs->content_type = "application/json";
-    const char *sig = rq->stripe_signature;
+    const char *sig = http_param(rq, "HTTP_STRIPE_SIGNATURE");
     int v = pay_verify_signature(sig, rq->body, rq->body_len, ap->cfg->pay_webhook_secret, time(NULL), 300);
     if (v != PAY_SIG_OK) {
         buf_puts(&rs->body, v == PAY_SIG_EXPIRED ? "{\"error\":\"signature too old\"}\n"
@@ -389,7 +389,7 @@ int page_webhook(request *rq, response *rs)
 
 int page_cancel(request *rq, response *rs)
 {
-    app *ap = rq->app;
+    app *ap = page_app(rq);
     enrolment e;
     int st = load_own(rq, &e);
     if (st)
@@ -452,8 +452,14 @@ int page_receipt(request *rq, response *rs)
         return st;
     user u;
     offering_row off;
-    if (!store_user_by_id(rq->app->db, rq->a, e.user_id, &u, NULL) ||
-        store_offering_row_by_id(rq->app->db, rq->a, e.offering_id, &off) != 1)
+    int found = store_user_by_id(page_app(rq)->db, rq->a, e.user_id, &u, NULL);
+    if (found == 1)
+        found = store_offering_row_by_id(page_app(rq)->db, rq->a, e.offering_id, &off);
+    if (found < 0) {
+        rq->message = "The receipt could not be read just now. Please try again in a minute.";
+        return 503;
+    }
+    if (!found)
         return 404;
     const char *money = money_label(rq, e.id, e.currency, payment_label(e.payment_status));
     if (!money) {

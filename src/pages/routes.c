@@ -6,6 +6,7 @@
 */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "access.h"
 #include "app.h"
@@ -134,6 +135,17 @@ static char *read_body(request *rq, app_read_fn read, void *rctx)
     return p;
 }
 
+/* Whether the header lines in head (each ending in CRLF) hold name. */
+static int has_header(const buf *head, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = buf_str(head); *p; p += strcspn(p, "\n"), p += *p == '\n') {
+        if (!strncasecmp(p, name, n) && p[n] == ':')
+            return 1;
+    }
+    return 0;
+}
+
 /* Route, guard, read the body and run the handler; returns 0 or an error
 ** status with rq->message saying why. */
 static int dispatch(app *ap, request *rq, response *rs, app_read_fn read, void *rctx)
@@ -192,7 +204,9 @@ static int dispatch(app *ap, request *rq, response *rs, app_read_fn read, void *
             return 400;
         }
     }
-    access_load(rq, rs, !(rt->flags & R_CACHE));
+    int down = access_load(rq, rs, !(rt->flags & R_CACHE));
+    if (down)
+        return down;
     if (!(rt->flags & R_CACHE) || rq->session)
         page_take_flash(rq, rs);
     int denied = access_route(rq, rs, rt->flags);
@@ -214,7 +228,7 @@ void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
     rs.csp = ap->csp;
     const char *msg = NULL;
     int status = http_request_init(&rq, a, get, ctx, &msg);
-    rq.app = ap;
+    rq.owner = ap;
     db_trouble_clear();
     if (status) {
         rq.message = msg;
@@ -229,7 +243,6 @@ void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
         status = 503;
         buf_reset(&rs.head);
         rs.content_type = NULL;
-        http_header(&rs, "Retry-After", "60");
         rq.message = "Our records could not be read or saved just now because the server's storage is in "
                       "trouble, so this request did not go through. Please try again in a minute.";
     }
@@ -238,6 +251,11 @@ void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
             log_error("%s %s: %d", rq.method, rq.uri, status);
         page_error(&rq, &rs, status, rq.message);
     }
+    /* Every 503, whoever answered it (storage trouble, the domain's failed
+    ** store call or transaction, a provider that did not answer, a handler
+    ** setting the status itself), says when to come back. */
+    if (rs.status == 503 && !has_header(&rs.head, "Retry-After"))
+        http_header(&rs, "Retry-After", "60");
     ap->requests++;
     http_serialize(&rq, &rs, out);
     http_response_free(&rs);

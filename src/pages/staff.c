@@ -42,8 +42,10 @@ static const char *time_label(arena *a, json_int_t t)
 
 int page_staff_home(request *rq, response *rs)
 {
-    app *ap = rq->app;
+    app *ap = page_app(rq);
     json_t *list = store_offerings(ap->db, NULL, ap->cfg->demo);
+    if (!list)
+        return page_unavailable(rq);
     size_t i;
     json_t *o;
     json_array_foreach(list, i, o) {
@@ -56,7 +58,7 @@ int page_staff_home(request *rq, response *rs)
 
 int page_staff_offering(request *rq, response *rs)
 {
-    app *ap = rq->app;
+    app *ap = page_app(rq);
     json_t *o = store_offering(ap->db, rq->param[0]);
     if (!o) {
         rq->message = "There is no offering with this code.";
@@ -131,7 +133,7 @@ static int load_reg(request *rq, enrolment *e)
         rq->message = "There is no such registration.";
         return 404;
     }
-    int found = *end ? 0 : store_enrolment_get(rq->app->db, rq->a, id, e);
+    int found = *end ? 0 : store_enrolment_get(page_app(rq)->db, rq->a, id, e);
     if (found < 0)
         return 503;
     if (!found) {
@@ -144,7 +146,7 @@ static int load_reg(request *rq, enrolment *e)
 /* The domain context for a staff action by the signed-in person. */
 static domain dom(request *rq)
 {
-    return domain_make(rq->app->db, rq->app->cfg, rq->app->tmpl, rq->a, rq->session->u.id, time(NULL));
+    return domain_make(page_app(rq)->db, page_app(rq)->cfg, page_app(rq)->tmpl, rq->a, rq->session->u.id, time(NULL));
 }
 
 /* Back to the offering's staff page with a notice. */
@@ -255,8 +257,8 @@ static void outbox_labels(arena *a, json_t *list)
 
 int page_staff_outbox(request *rq, response *rs)
 {
-    json_t *problems = outbox_problems(rq->app->db);
-    json_t *recent = outbox_recent(rq->app->db, 100);
+    json_t *problems = outbox_problems(page_app(rq)->db);
+    json_t *recent = outbox_recent(page_app(rq)->db, 100);
     if (!problems || !recent) {
         json_decref(problems);
         json_decref(recent);
@@ -272,7 +274,7 @@ int page_staff_outbox(request *rq, response *rs)
 int page_staff_outbox_message(request *rq, response *rs)
 {
     outbox_state m;
-    int found = outbox_get(rq->app->db, rq->a, strtoll(rq->param[0], NULL, 10), &m);
+    int found = outbox_get(page_app(rq)->db, rq->a, strtoll(rq->param[0], NULL, 10), &m);
     if (found < 0) {
         rq->message = "The outbox cannot be read just now. Try again in a moment.";
         return 503;
@@ -281,7 +283,7 @@ int page_staff_outbox_message(request *rq, response *rs)
         rq->message = "There is no message with this number in the outbox. The outbox page lists them all.";
         return 404;
     }
-    const config *cfg = rq->app->cfg;
+    const config *cfg = page_app(rq)->cfg;
     json_t *ctx = json_object();
     json_object_set_new(ctx, "id", json_integer(m.id));
     json_object_set_new(ctx, "mail", json_boolean(strcmp(m.kind, "mail") == 0));
@@ -314,7 +316,7 @@ int page_staff_outbox_message(request *rq, response *rs)
 
 int page_staff_outbox_retry(request *rq, response *rs)
 {
-    db *d = rq->app->db;
+    db *d = page_app(rq)->db;
     int64_t id = strtoll(rq->param[0], NULL, 10);
     time_t now = time(NULL);
     if (db_begin_write(d) != 0) {
@@ -354,8 +356,13 @@ int page_staff_outbox_retry(request *rq, response *rs)
 /* The codes page with the create form, errors and values. */
 static int codes_page(request *rq, response *rs, json_t *errors, json_t *values)
 {
-    app *ap = rq->app;
+    app *ap = page_app(rq);
     json_t *offs = store_offerings(ap->db, NULL, ap->cfg->demo);
+    if (!offs) {
+        json_decref(errors);
+        json_decref(values);
+        return page_unavailable(rq);
+    }
     json_t *opts = json_array();
     const char *chosen = json_string_value(json_object_get(values, "offering"));
     size_t i;
@@ -386,7 +393,7 @@ int page_staff_codes(request *rq, response *rs)
 {
     if (strcmp(rq->method, "POST"))
         return codes_page(rq, rs, json_object(), json_object());
-    app *ap = rq->app;
+    app *ap = page_app(rq);
     const char *code = kv_get(&rq->form, "code"), *offering = kv_get(&rq->form, "offering");
     const char *pct = kv_get(&rq->form, "percent_off"), *max = kv_get(&rq->form, "max_uses");
     const char *expires = kv_get(&rq->form, "expires_on");

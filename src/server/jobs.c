@@ -64,7 +64,7 @@ static int claim_next(db *d, arena *a, const config *cfg, time_t now, time_t unt
     if (db_begin_write(d) != 0)
         return -1;
     int got = outbox_due(d, a, now, it, 1);
-    int claimed = got == 1 ? outbox_claim(d, it->id, now, until) : 0;
+    int claimed = got == 1 ? outbox_claim(d, it->id, now, until) : got < 0 ? -1 : 0;
     if (claimed == 1 && fix_message_id(d, a, cfg, it) != 0)
         claimed = -1;
     if (claimed < 0 || db_commit(d) != 0) {

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "log.h"
+
 #define USER_SQL \
     "SELECT u.id, u.email, u.name, u.role, u.organisation, u.school_role, u.time_zone, u.school_id," \
     " s.name, COALESCE(s.invoice, 0), u.email_verified_at IS NOT NULL, u.password_hash" \
@@ -55,10 +57,11 @@ int store_user_by_email(db *d, arena *a, const char *email, user *u, const char 
 {
     sqlite3_stmt *st = db_stmt(d, USER_SQL " AND u.email = ?1");
     db_bind_text(st, 1, email);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
+    int found = db_row(st);
+    if (found == 1) {
         user_row(a, st, u, pwhash);
-    db_done(st);
+        db_done(st);
+    }
     return found;
 }
 
@@ -66,10 +69,11 @@ int store_user_by_id(db *d, arena *a, int64_t id, user *u, const char **pwhash)
 {
     sqlite3_stmt *st = db_stmt(d, USER_SQL " AND u.id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
+    int found = db_row(st);
+    if (found == 1) {
         user_row(a, st, u, pwhash);
-    db_done(st);
+        db_done(st);
+    }
     return found;
 }
 
@@ -156,9 +160,10 @@ json_t *store_user_export(db *d, int64_t id)
                                   " FROM users u LEFT JOIN schools s ON s.id = u.school_id WHERE u.id = ?1");
     sqlite3_bind_int64(st, 1, id);
     json_t *o = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (db_row(st) == 1) {
         o = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-    db_done(st);
+        db_done(st);
+    }
     return o;
 }
 
@@ -182,18 +187,18 @@ int store_session_get(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN]
                                            " AND expires_at > ?2)");
     sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
-        user_row(a, st, u, NULL);
+    int found = db_row(st);
+    if (found != 1)
+        return found;
+    user_row(a, st, u, NULL);
     db_done(st);
-    if (!found)
-        return 0;
     st = db_stmt(d, "SELECT csrf FROM sessions WHERE token_hash = ?1");
     sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
-    found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
+    found = db_row(st);
+    if (found == 1) {
         *csrf = db_col(a, st, 0);
-    db_done(st);
+        db_done(st);
+    }
     return found;
 }
 
@@ -232,32 +237,35 @@ int store_token_peek(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN],
     sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
     db_bind_text(st, 2, purpose);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found) {
+    int found = db_row(st);
+    if (found == 1) {
         *user_id = sqlite3_column_int64(st, 0);
         if (data)
             *data = db_col(a, st, 1);
+        db_done(st);
     }
-    db_done(st);
     return found;
 }
 
 int store_token_use(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], const char *purpose, time_t now,
                     int64_t *user_id, const char **data)
 {
-    if (!store_token_peek(d, a, hash, purpose, now, user_id, data))
-        return 0;
+    int found = store_token_peek(d, a, hash, purpose, now, user_id, data);
+    if (found != 1)
+        return found;
     sqlite3_stmt *st = db_stmt(d, "UPDATE tokens SET used_at = ?2 WHERE hash = ?1 AND used_at IS NULL");
     sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    return db_run(st) == 0 && db_changes(d) == 1;
+    if (db_run(st) != 0)
+        return -1;
+    return db_changes(d) == 1;
 }
 
 int store_rate_hit(db *d, const char *key, time_t now, int window, int max)
 {
     int own = sqlite3_get_autocommit(db_handle(d));
     if (own && db_begin_write(d) != 0)
-        return 0;
+        return -1;
     /* Rows whose window ended long ago go in the same write. */
     sqlite3_stmt *st = db_stmt(d, "DELETE FROM rate_limits WHERE window_start < ?1");
     sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - STORE_RATE_KEEP));
@@ -273,11 +281,18 @@ int store_rate_hit(db *d, const char *key, time_t now, int window, int max)
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
     sqlite3_bind_int(st, 3, window);
     sqlite3_bind_int(st, 4, max);
-    int taken = rc == 0 && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) <= max;
+    int taken = -1;
+    if (rc == 0) {
+        /* No row back: the update's WHERE refused, the allowance is used up. */
+        int step = sqlite3_step(st);
+        taken = step == SQLITE_ROW ? sqlite3_column_int(st, 0) <= max : step == SQLITE_DONE ? 0 : -1;
+        if (taken < 0)
+            log_error("store: rate limit: %s", db_errmsg(d));
+    }
     db_done(st);
-    if (own && db_commit(d) != 0) {
+    if (own && (taken < 0 || db_commit(d) != 0)) {
         db_rollback(d);
-        taken = 0;
+        taken = -1;
     }
     return taken;
 }
@@ -303,7 +318,8 @@ json_t *store_schools(db *d)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT id, name, city, country, invoice FROM schools WHERE member = 1 ORDER BY name");
     json_t *a = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while (a && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *city = (const char *)sqlite3_column_text(st, 2);
         const char *country = (const char *)sqlite3_column_text(st, 3);
         json_array_append_new(a, json_pack("{s:I, s:s, s:s?, s:s?, s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0),
@@ -311,6 +327,11 @@ json_t *store_schools(db *d)
                                            "country", country, "invoice", sqlite3_column_int(st, 4)));
     }
     db_done(st);
+    if (a && rc != SQLITE_DONE) {
+        log_error("store: schools: %s", db_errmsg(d));
+        json_decref(a);
+        a = NULL;
+    }
     return a;
 }
 
@@ -339,7 +360,8 @@ int store_school_exists(db *d, int64_t id)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT 1 FROM schools WHERE id = ?1 AND member = 1");
     sqlite3_bind_int64(st, 1, id);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    db_done(st);
+    int found = db_row(st);
+    if (found == 1)
+        db_done(st);
     return found;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "log.h"
 
 /* Column i as a JSON string, or JSON null when SQL NULL. */
 static json_t *col_str(sqlite3_stmt *st, int i)
@@ -30,6 +31,19 @@ static int fail(db *d, buf *err, const char *what)
     return -1;
 }
 
+/* Finish a list read: the statement stepped to rc. Returns list, or NULL
+** (list released, the error logged naming what) when rc is not
+** SQLITE_DONE: a failed list is never taken for an empty one. */
+static json_t *list_done(db *d, sqlite3_stmt *st, int rc, json_t *list, const char *what)
+{
+    db_done(st);
+    if (list && rc == SQLITE_DONE)
+        return list;
+    log_error("store: %s: %s", what, list ? db_errmsg(d) : "out of memory");
+    json_decref(list);
+    return NULL;
+}
+
 /* Bind text or NULL. */
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -42,7 +56,10 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 int64_t store_content_version(db *d)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'content_version'");
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int found = db_row(st);
+    if (found != 1)
+        return found < 0 ? -1 : 0;
+    int64_t v = sqlite3_column_int64(st, 0);
     db_done(st);
     return v;
 }
@@ -52,7 +69,7 @@ json_t *store_series(db *d)
     sqlite3_stmt *st = db_stmt(d, "SELECT title, tagline, organisation, partner, community_url,"
                                   " contact_email, intro_html FROM series WHERE id = 1");
     json_t *o = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (db_row(st) == 1) {
         o = json_object();
         json_object_set_new(o, "title", col_str(st, 0));
         json_object_set_new(o, "tagline", col_str(st, 1));
@@ -61,8 +78,8 @@ json_t *store_series(db *d)
         json_object_set_new(o, "community_url", col_str(st, 4));
         json_object_set_new(o, "contact_email", col_str(st, 5));
         json_object_set_new(o, "intro_html", col_str(st, 6));
+        db_done(st);
     }
-    db_done(st);
     return o;
 }
 
@@ -87,10 +104,10 @@ json_t *store_courses(db *d)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT " COURSE_COLS " FROM courses WHERE published = 1 ORDER BY position");
     json_t *a = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW)
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(a, course_summary(st));
-    db_done(st);
-    return a;
+    return list_done(d, st, rc, a, "courses");
 }
 
 /* The published items of one section of a course, in order. */
@@ -102,7 +119,8 @@ static json_t *course_items(db *d, int64_t course_id, const char *section)
     sqlite3_bind_int64(st, 1, course_id);
     sqlite3_bind_text(st, 2, section, -1, SQLITE_STATIC);
     json_t *a = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *o = json_object();
         json_object_set_new(o, "id", col_int(st, 0));
         json_object_set_new(o, "key", col_str(st, 1));
@@ -115,8 +133,7 @@ static json_t *course_items(db *d, int64_t course_id, const char *section)
         json_object_set_new(o, "body_html", col_str(st, 8));
         json_array_append_new(a, o);
     }
-    db_done(st);
-    return a;
+    return list_done(d, st, rc, a, "course items");
 }
 
 json_t *store_course(db *d, const char *slug)
@@ -126,10 +143,8 @@ json_t *store_course(db *d, const char *slug)
                                   " discussions_intro_html, activities_intro_html"
                                   " FROM courses WHERE slug = ?1 AND published = 1");
     sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        db_done(st);
+    if (db_row(st) != 1)
         return NULL;
-    }
     json_t *o = course_summary(st);
     int64_t id = sqlite3_column_int64(st, 0);
     json_object_set_new(o, "overview_html", col_str(st, 8));
@@ -149,14 +164,27 @@ json_t *store_course(db *d, const char *slug)
     st = db_stmt(d, "SELECT name, role FROM panelists WHERE course_id = ?1 ORDER BY position");
     sqlite3_bind_int64(st, 1, id);
     json_t *people = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW)
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(people, json_pack("{s:o, s:o}", "name", col_str(st, 0), "role", col_str(st, 1)));
-    db_done(st);
+    people = list_done(d, st, rc, people, "panelists");
+    json_t *playlist = course_items(d, id, "playlist"), *prompts = course_items(d, id, "prompt");
+    json_t *activities = course_items(d, id, "activity");
+    if (!people || !playlist || !prompts || !activities) {
+        /* Part of the course could not be read: not the course, not "no such course". */
+        json_decref(people);
+        json_decref(playlist);
+        json_decref(prompts);
+        json_decref(activities);
+        json_decref(panel);
+        json_decref(o);
+        return NULL;
+    }
     json_object_set_new(panel, "panelists", people);
     json_object_set_new(o, "panel", panel);
-    json_object_set_new(o, "playlist", course_items(d, id, "playlist"));
-    json_object_set_new(o, "prompts", course_items(d, id, "prompt"));
-    json_object_set_new(o, "activities", course_items(d, id, "activity"));
+    json_object_set_new(o, "playlist", playlist);
+    json_object_set_new(o, "prompts", prompts);
+    json_object_set_new(o, "activities", activities);
     return o;
 }
 
@@ -201,18 +229,21 @@ json_t *store_offerings(db *d, const char *course_slug, int with_demo)
     bind_text(st, 1, course_slug);
     sqlite3_bind_int(st, 2, with_demo);
     json_t *a = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW)
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(a, offering_row(st));
-    db_done(st);
-    return a;
+    return list_done(d, st, rc, a, "offerings");
 }
 
 json_t *store_offering(db *d, const char *code)
 {
     sqlite3_stmt *st = db_stmt(d, OFFERING_SQL " AND o.code = ?1");
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    json_t *o = sqlite3_step(st) == SQLITE_ROW ? offering_row(st) : NULL;
-    db_done(st);
+    json_t *o = NULL;
+    if (db_row(st) == 1) {
+        o = offering_row(st);
+        db_done(st);
+    }
     return o;
 }
 

@@ -289,6 +289,21 @@ void db_bind_id(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
+int db_row(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc != SQLITE_DONE) {
+        /* Whatever the code, a read that failed must not pass for an
+        ** absence further up: the dispatcher answers 503. */
+        log_error("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+        storage_trouble = 1;
+    }
+    db_done(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int db_run(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);

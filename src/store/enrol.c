@@ -8,20 +8,6 @@
 
 #include "log.h"
 
-/* Step a statement that reads one row: 1 when a row is there (for the
-** caller to fill, then db_done), 0 when there is none, -1 on an error
-** (logged; the statement is reset). */
-static int read_row(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        return 1;
-    if (rc != SQLITE_DONE)
-        log_error("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
-    db_done(st);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* Run a conditional change: 1 if a row changed, 0 if none was in the
 ** state it requires, -1 on an error (logged). */
 static int change(db *d, sqlite3_stmt *st)
@@ -83,7 +69,7 @@ int store_offering_row(db *d, arena *a, const char *code, offering_row *o)
 {
     sqlite3_stmt *st = db_stmt(d, OFFERING_ROW_SQL " WHERE o.code = ?1 AND c.published = 1");
     db_bind_text(st, 1, code);
-    int found = read_row(st);
+    int found = db_row(st);
     if (found == 1) {
         offering_fill(a, st, o);
         db_done(st);
@@ -95,7 +81,7 @@ int store_offering_row_by_id(db *d, arena *a, int64_t id, offering_row *o)
 {
     sqlite3_stmt *st = db_stmt(d, OFFERING_ROW_SQL " WHERE o.id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    int found = read_row(st);
+    int found = db_row(st);
     if (found == 1) {
         offering_fill(a, st, o);
         db_done(st);
@@ -111,7 +97,7 @@ int store_seats_taken(db *d, int64_t offering_id, time_t now)
                                   " OR (status = 'offered' AND offer_until > ?2))");
     sqlite3_bind_int64(st, 1, offering_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    int n = read_row(st);
+    int n = db_row(st);
     if (n == 1) {
         n = sqlite3_column_int(st, 0);
         db_done(st);
@@ -151,7 +137,7 @@ int store_enrolment_live(db *d, arena *a, int64_t offering_id, int64_t user_id, 
                                                 " AND e.status IN ('pending', 'active', 'waitlisted', 'offered')");
     sqlite3_bind_int64(st, 1, offering_id);
     sqlite3_bind_int64(st, 2, user_id);
-    int found = read_row(st);
+    int found = db_row(st);
     if (found == 1) {
         enrolment_fill(a, st, e);
         db_done(st);
@@ -163,7 +149,7 @@ int store_enrolment_get(db *d, arena *a, int64_t id, enrolment *e)
 {
     sqlite3_stmt *st = db_stmt(d, ENROLMENT_SQL " WHERE e.id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    int found = read_row(st);
+    int found = db_row(st);
     if (found == 1) {
         enrolment_fill(a, st, e);
         db_done(st);
@@ -230,7 +216,7 @@ int store_next_waitlisted(db *d, arena *a, int64_t offering_id, enrolment *e)
     sqlite3_stmt *st = db_stmt(d, ENROLMENT_SQL " WHERE e.offering_id = ?1 AND e.status = 'waitlisted'"
                                                 " ORDER BY e.created_at, e.id LIMIT 1");
     sqlite3_bind_int64(st, 1, offering_id);
-    int found = read_row(st);
+    int found = db_row(st);
     if (found == 1) {
         enrolment_fill(a, st, e);
         db_done(st);
@@ -238,12 +224,10 @@ int store_next_waitlisted(db *d, arena *a, int64_t offering_id, enrolment *e)
     return found;
 }
 
-int store_lapsed(db *d, time_t now, int64_t *ids, int max)
+/* Step st (bound, one id column) into ids, at most max; reset it. The
+** count, or -1 (logged) if the storage failed before max were read. */
+static int ids_of(sqlite3_stmt *st, int64_t *ids, int max)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT id FROM enrolments WHERE (status = 'pending' AND hold_until <= ?1)"
-                                  " OR (status = 'offered' AND offer_until <= ?1) ORDER BY id LIMIT ?2");
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
-    sqlite3_bind_int(st, 2, max);
     int n = 0, rc = SQLITE_DONE;
     while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
         ids[n++] = sqlite3_column_int64(st, 0);
@@ -255,6 +239,15 @@ int store_lapsed(db *d, time_t now, int64_t *ids, int max)
     return n;
 }
 
+int store_lapsed(db *d, time_t now, int64_t *ids, int max)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id FROM enrolments WHERE (status = 'pending' AND hold_until <= ?1)"
+                                  " OR (status = 'offered' AND offer_until <= ?1) ORDER BY id LIMIT ?2");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    sqlite3_bind_int(st, 2, max);
+    return ids_of(st, ids, max);
+}
+
 int store_code_find(db *d, const char *code, int64_t offering_id, const char *today, code_row *c)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT id, percent_off FROM codes WHERE code = ?1"
@@ -264,7 +257,7 @@ int store_code_find(db *d, const char *code, int64_t offering_id, const char *to
     db_bind_text(st, 1, code);
     sqlite3_bind_int64(st, 2, offering_id);
     db_bind_text(st, 3, today);
-    int found = read_row(st);
+    int found = db_row(st);
     if (found == 1) {
         c->id = sqlite3_column_int64(st, 0);
         c->percent_off = sqlite3_column_int(st, 1);
@@ -347,7 +340,7 @@ int store_payment_by_session(db *d, arena *a, const char *session, payment *p)
 {
     sqlite3_stmt *st = db_stmt(d, PAYMENT_SQL " WHERE provider_session = ?1");
     db_bind_text(st, 1, session);
-    int found = read_row(st);
+    int found = db_row(st);
     if (found == 1) {
         payment_fill(a, st, p);
         db_done(st);
@@ -359,7 +352,7 @@ int store_payment_latest(db *d, arena *a, int64_t enrolment_id, payment *p)
 {
     sqlite3_stmt *st = db_stmt(d, PAYMENT_SQL " WHERE enrolment_id = ?1 ORDER BY (status = 'paid') DESC, id DESC LIMIT 1");
     sqlite3_bind_int64(st, 1, enrolment_id);
-    int found = read_row(st);
+    int found = db_row(st);
     if (found == 1) {
         payment_fill(a, st, p);
         db_done(st);
@@ -438,7 +431,7 @@ int store_refund_get(db *d, arena *a, int64_t id, refund_row *r)
                                   " FROM refunds f JOIN payments p ON p.id = f.payment_id"
                                   " WHERE f.id = ?1");
     sqlite3_bind_int64(st, 1, id);
-    int found = read_row(st);
+    int found = db_row(st);
     if (found == 1) {
         r->id = sqlite3_column_int64(st, 0);
         r->payment_id = sqlite3_column_int64(st, 1);
@@ -459,15 +452,7 @@ int store_refunds_stale(db *d, time_t before, int64_t *ids, int max)
                                   " ORDER BY id LIMIT ?2");
     sqlite3_bind_int64(st, 1, (sqlite3_int64)before);
     sqlite3_bind_int(st, 2, max);
-    int n = 0, rc = SQLITE_DONE;
-    while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        ids[n++] = sqlite3_column_int64(st, 0);
-    if (n < max && rc != SQLITE_DONE) {
-        log_error("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
-        n = -1;
-    }
-    db_done(st);
-    return n;
+    return ids_of(st, ids, max);
 }
 
 int store_refund_settle(db *d, int64_t id, const char *provider_refund, time_t now)
@@ -487,7 +472,7 @@ int store_refund_fail(db *d, int64_t id, time_t now)
                                   " RETURNING payment_id, amount_cents");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    int found = read_row(st);
+    int found = db_row(st);
     if (found != 1)
         return found;
     int64_t payment_id = sqlite3_column_int64(st, 0), amount = sqlite3_column_int64(st, 1);
@@ -530,7 +515,7 @@ int store_invoice_for(db *d, arena *a, int64_t enrolment_id, invoice_row *v)
                                   " billing_email, amount_cents, currency, status, created_at FROM invoices"
                                   " WHERE enrolment_id = ?1");
     sqlite3_bind_int64(st, 1, enrolment_id);
-    int found = read_row(st);
+    int found = db_row(st);
     if (found == 1) {
         v->id = sqlite3_column_int64(st, 0);
         v->number = db_col(a, st, 1);
@@ -581,16 +566,6 @@ int store_audit(db *d, int64_t actor_id, const char *action, const char *subject
     return db_run(st);
 }
 
-json_t *store_audit_for(db *d, const char *subject_prefix)
-{
-    sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('at', a.at, 'actor', COALESCE(u.name, 'system'),"
-                                  " 'action', a.action, 'subject', a.subject, 'detail', a.detail))"
-                                  " FROM (SELECT * FROM audit_log WHERE subject LIKE ?1 || '%' ESCAPE '\\'"
-                                  " ORDER BY at DESC, id DESC LIMIT 200) a LEFT JOIN users u ON u.id = a.actor_id");
-    db_bind_text(st, 1, subject_prefix);
-    return json_result(st);
-}
-
 json_t *store_user_enrolments(db *d, int64_t user_id)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('id', e.id, 'status', e.status,"
@@ -637,7 +612,7 @@ json_t *store_offering_counts(db *d, int64_t offering_id)
                                   " count(*) FILTER (WHERE status = 'waitlisted'),"
                                   " count(*) FILTER (WHERE status = 'offered') FROM enrolments WHERE offering_id = ?1");
     sqlite3_bind_int64(st, 1, offering_id);
-    if (read_row(st) != 1)
+    if (db_row(st) != 1)
         return NULL;
     json_t *o = json_pack("{s:i, s:i, s:i, s:i}", "active", sqlite3_column_int(st, 0), "pending",
                           sqlite3_column_int(st, 1), "waitlisted", sqlite3_column_int(st, 2), "offered",

@@ -123,8 +123,10 @@ int outbox_due(db *d, arena *a, time_t now, outbox_item *out, int max)
         it->attempts = sqlite3_column_int(st, 10);
         it->message_id = col_dup(a, st, 11);
     }
-    if (n < max && rc != SQLITE_DONE)
+    if (n < max && rc != SQLITE_DONE) {
         log_error("outbox: due: %s", db_errmsg(d));
+        n = -1;
+    }
     db_done(st);
     return n;
 }
@@ -183,64 +185,58 @@ int outbox_mark_refused(db *d, int64_t id, const char *error, time_t now)
     return mark_failed_attempt(d, id, error, now, 1, 1, now);
 }
 
-json_t *outbox_problems(db *d)
+/* A column of an outbox list: its key in each JSON row and its kind
+** ('s' text or null, 'i' integer or null, 'b' boolean). */
+typedef struct list_col {
+    const char *key;
+    char kind;
+} list_col;
+
+/* Step st into a JSON array of objects, one key per column of cols (in
+** select order, ending with a NULL key); reset st. NULL on error (logged
+** with what): a failed list is never an empty one. */
+static json_t *list_rows(db *d, sqlite3_stmt *st, const list_col *cols, const char *what)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT id, kind, recipient, subject, attempts, last_error, created_at,"
-                                  " failed_at, next_attempt_at, refused FROM outbox WHERE sent_at IS NULL"
-                                  " AND (failed_at IS NOT NULL OR attempts >= 1)"
-                                  " ORDER BY id DESC LIMIT 500");
     json_t *arr = json_array();
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (arr && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *o = json_object();
-        json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-        json_object_set_new(o, "kind", col_str(st, 1));
-        json_object_set_new(o, "recipient", col_str(st, 2));
-        json_object_set_new(o, "subject", col_str(st, 3));
-        json_object_set_new(o, "attempts", col_int(st, 4));
-        json_object_set_new(o, "last_error", col_str(st, 5));
-        json_object_set_new(o, "created_at", col_int(st, 6));
-        json_object_set_new(o, "failed_at", col_int(st, 7));
-        json_object_set_new(o, "next_attempt_at", col_int(st, 8));
-        json_object_set_new(o, "refused", json_boolean(sqlite3_column_int(st, 9)));
+        for (int i = 0; cols[i].key; i++)
+            json_object_set_new(o, cols[i].key, cols[i].kind == 's' ? col_str(st, i)
+                                                : cols[i].kind == 'b' ? json_boolean(sqlite3_column_int(st, i))
+                                                                      : col_int(st, i));
         json_array_append_new(arr, o);
     }
     db_done(st);
-    if (rc != SQLITE_DONE) {
-        log_error("outbox: problems: %s", db_errmsg(d));
+    if (!arr || rc != SQLITE_DONE) {
+        log_error("outbox: %s: %s", what, arr ? db_errmsg(d) : "out of memory");
         json_decref(arr);
         return NULL;
     }
     return arr;
 }
 
+json_t *outbox_problems(db *d)
+{
+    static const list_col cols[] = {{"id", 'i'}, {"kind", 's'}, {"recipient", 's'}, {"subject", 's'},
+                                    {"attempts", 'i'}, {"last_error", 's'}, {"created_at", 'i'},
+                                    {"failed_at", 'i'}, {"next_attempt_at", 'i'}, {"refused", 'b'}, {NULL, 0}};
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, kind, recipient, subject, attempts, last_error, created_at,"
+                                  " failed_at, next_attempt_at, refused FROM outbox WHERE sent_at IS NULL"
+                                  " AND (failed_at IS NOT NULL OR attempts >= 1)"
+                                  " ORDER BY id DESC LIMIT 500");
+    return list_rows(d, st, cols, "problems");
+}
+
 json_t *outbox_recent(db *d, int limit)
 {
+    static const list_col cols[] = {{"id", 'i'}, {"kind", 's'}, {"recipient", 's'}, {"subject", 's'},
+                                    {"attempts", 'i'}, {"created_at", 'i'}, {"sent_at", 'i'}, {"failed_at", 'i'},
+                                    {"refused", 'b'}, {NULL, 0}};
     sqlite3_stmt *st = db_stmt(d, "SELECT id, kind, recipient, subject, attempts, created_at, sent_at,"
                                   " failed_at, refused FROM outbox ORDER BY id DESC LIMIT ?1");
     sqlite3_bind_int(st, 1, limit < 1 ? 1 : limit > 500 ? 500 : limit);
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *o = json_object();
-        json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-        json_object_set_new(o, "kind", col_str(st, 1));
-        json_object_set_new(o, "recipient", col_str(st, 2));
-        json_object_set_new(o, "subject", col_str(st, 3));
-        json_object_set_new(o, "attempts", col_int(st, 4));
-        json_object_set_new(o, "created_at", col_int(st, 5));
-        json_object_set_new(o, "sent_at", col_int(st, 6));
-        json_object_set_new(o, "failed_at", col_int(st, 7));
-        json_object_set_new(o, "refused", json_boolean(sqlite3_column_int(st, 8)));
-        json_array_append_new(arr, o);
-    }
-    db_done(st);
-    if (rc != SQLITE_DONE) {
-        log_error("outbox: recent: %s", db_errmsg(d));
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    return list_rows(d, st, cols, "recent");
 }
 
 int outbox_retry_now(db *d, int64_t id, time_t now)

@@ -683,6 +683,18 @@ static int row_ready(void *arg)
 }
 
 /* Queue a mail in the running site's database; its id. */
+/* The audit lines for subject, oldest first, as "action,action": in out. */
+static const char *audit_actions(const char *subject, char *out, size_t n)
+{
+    sqlite3_stmt *st = db_stmt(site_db, "SELECT group_concat(action, ',') FROM"
+                                        " (SELECT action FROM audit_log WHERE subject = ?1 ORDER BY id)");
+    db_bind_text(st, 1, subject);
+    const char *v = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    snprintf(out, n, "%s", v ? v : "");
+    db_done(st);
+    return out;
+}
+
 static int64_t site_queue(const char *addr, const char *subject, const char *text)
 {
     mail_msg m = {.to_addr = addr, .subject = subject, .text = text};
@@ -795,10 +807,8 @@ static void test_staff_pages(void)
     http_res_free(&r);
     char subject[64];
     snprintf(subject, sizeof subject, "outbox:%lld", (long long)bad);
-    json_t *audit = store_audit_for(site_db, subject);
-    CHECK(json_array_size(audit) == 1);
-    CHECK_STR(json_string_value(json_object_get(json_array_get(audit, 0), "action")), "outbox.retry");
-    json_decref(audit);
+    char actions[256];
+    CHECK_STR(audit_actions(subject, actions, sizeof actions), "outbox.retry");
     /* ...and the jobs pass tries it again (refused again: attempt 2). */
     struct row_wait wb2 = {bad, 2, 0};
     CHECK(harness_wait(row_ready, &wb2, 15000));
@@ -808,9 +818,7 @@ static void test_staff_pages(void)
     CHECK(r.status == 404);
     CHECK_CONTAINS(buf_str(&r.body), "There is no message with this number in the outbox");
     http_res_free(&r);
-    audit = store_audit_for(site_db, "outbox:999999");
-    CHECK(json_array_size(audit) == 0);
-    json_decref(audit);
+    CHECK_STR(audit_actions("outbox:999999", actions, sizeof actions), "");
     /* Sent already: 409, nothing to retry. */
     snprintf(path, sizeof path, "/staff/outbox/%lld/retry", (long long)good);
     CHECK(browser_submit(&staff, "/staff/outbox", path, "", &r) == 0);

@@ -567,6 +567,11 @@ static void test_refund_race(browser *staff)
     browser_submit(staff, "/staff/offerings/demo-pv", action, "amount=10.00", &r);
     CHECK(r.status == 503);
     CHECK_CONTAINS(buf_str(&r.body), "pending");
+    {   /* every 503 says when to come back, not only storage trouble's */
+        char *ra = http_res_header(&r, "Retry-After");
+        CHECK(ra && atoi(ra) > 0);
+        free(ra);
+    }
     http_res_free(&r);
     snprintf(ids, sizeof ids, "%lld", id2);
     CHECK(q_int("SELECT count(*) FROM refunds f JOIN payments p ON p.id = f.payment_id WHERE p.enrolment_id = ?1"

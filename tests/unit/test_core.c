@@ -3,6 +3,7 @@
 ** and the database layer (migrations, statement cache, idle check).
 */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -173,6 +174,76 @@ static void test_config(void)
     buf_free(&err);
 }
 
+/* Whether the INI text ini names key in [section], set or commented out
+** ("; key = ..."). */
+static int ini_names(const char *ini, const char *section, const char *key)
+{
+    char head[64];
+    snprintf(head, sizeof head, "\n[%s]\n", section);
+    const char *p = strstr(ini, head);
+    if (!p)
+        return 0;
+    p += strlen(head);
+    const char *end = strstr(p, "\n[");
+    size_t n = strlen(key);
+    for (const char *l = p; *l && (!end || l < end); l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+        const char *k = l;
+        if (*k == ';')
+            k += strspn(k + 1, " ") + 1;
+        if (!strncmp(k, key, n) && (k[n] == ' ' || k[n] == '='))
+            return 1;
+    }
+    return 0;
+}
+
+/* The production example loads, names every setting the program knows in
+** its section, and is refused for serving until the payment secrets are
+** set. */
+static void test_production_example(void)
+{
+    FILE *f = fopen("nginx/journeys.ini", "r");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    buf ini = BUF_INIT;
+    buf_putc(&ini, '\n');
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&ini, chunk, got);
+    fclose(f);
+    config c;
+    buf err = BUF_INIT, dump = BUF_INIT;
+    CHECK(config_load(&c, "nginx/journeys.ini", &err) == 0);
+    config_dump(&c, &dump);
+    char section[32] = "";
+    int listed = 0;
+    for (char *l = (char *)buf_str(&dump); *l;) {
+        char *nl = strchr(l, '\n');
+        if (nl)
+            *nl = '\0';
+        char key[64];
+        if (sscanf(l, "[%31[a-z]]", section) == 1) {
+        } else if (sscanf(l, "%63[a-z_] =", key) == 1) {
+            listed++;
+            if (!ini_names(buf_str(&ini), section, key)) {
+                fprintf(stderr, "nginx/journeys.ini does not name [%s] %s\n", section, key);
+                CHECK(!"the production example names every setting");
+            }
+        }
+        if (!nl)
+            break;
+        l = nl + 1;
+    }
+    CHECK(listed > 40);
+    CHECK(config_check_production(&c, &err) == 2);
+    CHECK_CONTAINS(buf_str(&err), "secret_key");
+    config_free(&c);
+    buf_free(&dump);
+    buf_free(&err);
+    buf_free(&ini);
+}
+
 /* Migrations are applied once, statements are cached, and a statement or
 ** transaction left open is found and cleaned up. */
 static void test_db(void)
@@ -225,6 +296,7 @@ int main(void)
     test_buf();
     test_text();
     test_config();
+    test_production_example();
     test_db();
     return check_done();
 }

@@ -1002,7 +1002,7 @@ static void test_publish(void)
         ap.db = d;
         session sess = {0};
         request rq = {0};
-        rq.app = &ap;
+        rq.owner = &ap;
         rq.session = &sess;
         sess.u = u;
         CHECK(access_allows(&rq, ACCESS_FACILITATE, oid) == 1);

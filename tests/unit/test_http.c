@@ -119,6 +119,19 @@ static void test_request(void)
     CHECK(http_request_init(&rq, a, get, &empty, &msg) == 0);
     CHECK_STR(rq.method, "GET");
     CHECK_STR(rq.path, "/");
+
+    /* Any header through http_param, copied into the arena; the request
+    ** names no provider's header of its own. */
+    char sig[] = "t=1,v1=ab";
+    const char *hv[] = {"REQUEST_URI", "/hook", "HTTP_STRIPE_SIGNATURE", sig, NULL};
+    struct params hp = {hv};
+    CHECK(http_request_init(&rq, a, get, &hp, &msg) == 0);
+    const char *got = http_param(&rq, "HTTP_STRIPE_SIGNATURE");
+    sig[0] = 'X';
+    CHECK_STR(got, "t=1,v1=ab");
+    CHECK(http_param(&rq, "HTTP_X_ABSENT") == NULL);
+    request bare = {0};
+    CHECK(http_param(&bare, "HTTP_HOST") == NULL);
     arena_free(a);
 }
 

@@ -292,11 +292,38 @@ static void test_calendar(void)
     buf_free(&b);
 }
 
+/* One offering, the one way every calendar of the site writes it. */
+static void test_offering(void)
+{
+    buf b = BUF_INIT;
+    ical_offering o = {"pv-2026-01", "Purpose and Vision", "Journeys", "Maya", "2026-01-12", "2026-01-16", 1, 0};
+    ical_offering_write(&b, "https://courses.example.org", &o);
+    const char *s = buf_str(&b);
+    CHECK(!buf_failed(&b));
+    CHECK_CONTAINS(s, "UID:offering-pv-2026-01@courses.example.org\r\n");
+    CHECK_CONTAINS(s, "SUMMARY:[Demo] Purpose and Vision (Journeys)\r\n");
+    CHECK_CONTAINS(s, "URL:https://courses.example.org/offerings/pv-2026-01\r\n");
+    CHECK_CONTAINS(s, "DTSTART;VALUE=DATE:20260112\r\n");
+    CHECK_CONTAINS(s, "DTEND;VALUE=DATE:20260117\r\n");
+    CHECK_CONTAINS(s, "(demonstration offering)");
+    CHECK_CONTAINS(s, "Facilitated by Maya");
+    CHECK_CONTAINS(s, "LOCATION:Online\r\n");
+    buf_reset(&b);
+    ical_offering plain = {"gp-1", "Graduate Profile", NULL, NULL, "2026-02-02", "2026-02-06", 0, 0};
+    ical_offering_write(&b, "http://127.0.0.1:8080", &plain);
+    s = buf_str(&b);
+    CHECK_CONTAINS(s, "SUMMARY:Graduate Profile\r\n");
+    CHECK(strstr(s, "[Demo]") == NULL && strstr(s, "Facilitated") == NULL);
+    CHECK_CONTAINS(s, "UID:offering-gp-1@127.0.0.1:8080\r\n");
+    buf_free(&b);
+}
+
 int main(void)
 {
     test_escape();
     test_fold_ascii();
     test_fold_utf8();
     test_calendar();
+    test_offering();
     return check_done();
 }
