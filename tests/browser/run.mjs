@@ -446,21 +446,23 @@ async function signUpAndPay(page, name, code) {
 }
 
 // axe at desktop and phone width on the page loaded at path p (reloaded at
-// each width), with a screenshot of each.
+// each width), with a screenshot of each; at either width nothing in main
+// lies off-screen and the page does not scroll sideways.
 async function checkBothWidths(page, p, shot) {
   for (const vp of [{ width: 1280, height: 900 }, PHONE]) {
     await page.setViewportSize(vp);
     await visit(page, p);
     await checkNoInline(page);
     await screenshot(page, `${shot}-${vp.width}`);
+    await checkFits(page, p);
     await checkA11y(page).catch((err) => { throw new Error(`${p} at ${vp.width} px: ${err.message}`); });
   }
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
 // Every staff page type, with a roster that has a paid registration to
-// refund and an outbox with messages in it, is clean under axe at desktop
-// and phone width.
+// refund and an outbox with messages in it, is clean under axe and fits the
+// screen at desktop and phone width.
 test('staff pages are accessible at 1280 and 390 px', async (page, t) => {
   const other = await t.context.browser().newContext({ viewport: { width: 1280, height: 900 } });
   try {
