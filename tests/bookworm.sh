@@ -2,7 +2,8 @@
 # What a newcomer on a fresh Debian bookworm gets: build a clean bookworm root
 # with debootstrap (only git, make and CA certificates in it, plus the host's
 # apt sources), clone this checkout's HEAD into it, then inside a chroot run
-# `make run` (it must answer on its port; then it is stopped) and `make test`.
+# `make run` (the site, the TEST payment stand-in it starts and its mail
+# catcher must all answer; then it is stopped) and `make test`.
 #
 #   sudo sh tests/bookworm.sh            # root under build/bookworm-root
 #   BOOKWORM_ROOT=/tmp/bw PORT=18081 sudo sh tests/bookworm.sh
@@ -10,7 +11,7 @@
 #
 # Runs as root (debootstrap, mount, chroot). Takes a while: the root is built
 # from scratch every time. The last line is the result, e.g.
-#   bookworm: make run answered in 31 s; make test: 250 passed, 0 failed
+#   bookworm: make run answered in 31 s, with its TEST payments and mail catcher; make test: 250 passed, 0 failed
 # and the exit status is 0 only when both worked. Mounts are undone on exit.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,7 +91,40 @@ in_root() {
         LANG=C.UTF-8 TERM=dumb /bin/sh -c "$1"
 }
 
-# make run: it installs what it needs, builds and serves; wait for an answer.
+# The port the mail catcher `make run` started inside the root listens on,
+# from its command line ("python3 -m aiosmtpd ... -l 127.0.0.1:PORT"), or
+# nothing. run.sh chooses the port and does not print it.
+catcher_port() {
+    real=$(readlink -f "$RFS")
+    for d in /proc/[0-9]*; do
+        [ "$(readlink "$d/root" 2>/dev/null)" = "$real" ] || continue
+        tr '\0' ' ' 2>/dev/null <"$d/cmdline" |
+            sed -n 's/.*aiosmtpd.* -l 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p'
+    done | head -n 1
+}
+
+# Whether the services `make run` starts beside the site answer: the TEST
+# payment stand-in (its port in run.sh's "Payments: a TEST provider on ..."
+# line) on its health route, and the mail catcher to an SMTP HELP. Waits up
+# to 10 s for both; prints what did not answer, nothing when both did.
+services_missing() {
+    pay="" mail=""
+    for _ in $(seq 1 100); do
+        payport=$(sed -n 's|^Payments: a TEST provider on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' \
+            "$RFS/tmp/run.log" | head -n 1)
+        [ -n "$payport" ] && curl -fsS --max-time 2 "http://127.0.0.1:$payport/_test/health" >/dev/null 2>&1 &&
+            pay=ok
+        smtpport=$(catcher_port)
+        [ -n "$smtpport" ] && curl -sS --max-time 2 "smtp://127.0.0.1:$smtpport" >/dev/null 2>&1 && mail=ok
+        [ -n "$pay" ] && [ -n "$mail" ] && return 0
+        sleep 0.1
+    done
+    [ -n "$pay" ] || printf ' the TEST payment stand-in%s did not answer;' "${payport:+ (port $payport)}"
+    [ -n "$mail" ] || printf ' the mail catcher%s did not answer;' "${smtpport:+ (port $smtpport)}"
+}
+
+# make run: it installs what it needs, builds and serves; wait for an answer,
+# then for the payment stand-in and the mail catcher beside it.
 say "make run (PORT=$PORT)"
 start=$(date +%s)
 chroot "$RFS" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin \
@@ -105,6 +139,16 @@ while kill -0 "$runpid" 2>/dev/null; do
     [ $(( $(date +%s) - start )) -gt 1800 ] && break
     sleep 1
 done
+case $run_result in
+answered*)
+    missing=$(services_missing)
+    if [ -z "$missing" ]; then
+        run_result="$run_result, with its TEST payments and mail catcher"
+    else
+        run_result="$run_result, but${missing%;}"
+    fi
+    ;;
+esac
 say "make run $run_result"
 kill -TERM -"$runpid" 2>/dev/null || true
 wait "$runpid" 2>/dev/null || true
@@ -114,7 +158,7 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 cat "$RFS/tmp/run.log" >>"$LOG"
-case $run_result in answered*) run_ok=1 ;; *) run_ok=0; tail -n 30 "$RFS/tmp/run.log" ;; esac
+case $run_result in *", with its TEST payments and mail catcher") run_ok=1 ;; *) run_ok=0; tail -n 30 "$RFS/tmp/run.log" ;; esac
 
 say "make test"
 in_root "cd /srv/journeys && make test" >"$RFS/tmp/test.log" 2>&1 || true

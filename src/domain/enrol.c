@@ -205,6 +205,31 @@ static int issue_invoice(domain *d, const enrolment *e, int64_t school_id, const
     return rc;
 }
 
+/* Tell the participant of registration e that it is in, which invoice went
+** to whom, and that the seat is held until staff approve it. In a
+** transaction, after issue_invoice. DOM_OK or DOM_ERROR. */
+static int notify_held(domain *d, const enrolment *e, const offering_row *off)
+{
+    invoice_row v;
+    if (store_invoice_for(d->db, d->a, e->id, &v) != 1)
+        return domain_store_failed(d);
+    const char *contact = v.billing_name && *v.billing_name
+                              ? arena_printf(d->a, "%s (%s)", v.billing_name, v.billing_email) : v.billing_email;
+    json_t *o = offering_ctx(d, off);
+    json_t *ctx = o ? json_pack("{s:{s:s}, s:o, s:{s:s}, s:{s:s, s:s, s:s, s:s}, s:s}", "user", "name", e->user_name,
+                                "offering", o, "course", "title", off->course_title, "invoice", "number", v.number,
+                                "amount_label", enrol_money(d->a, v.amount_cents, v.currency), "billing_contact",
+                                contact, "school_name", v.school_name, "my_url",
+                                arena_printf(d->a, "%s/my", d->cfg->base_url))
+                    : NULL;
+    int rc = ctx ? notify_queue(d, "invoice_held", arena_printf(d->a, "We have your registration: %s",
+                                                                 offering_name(d, off)),
+                                e->user_email, e->user_name, ctx, NULL)
+                 : DOM_ERROR;
+    json_decref(ctx);
+    return rc;
+}
+
 int enrol_register(domain *d, const offering_row *off, const char *method, const char *code, int64_t invoice_school,
                    enrol_outcome *out)
 {
@@ -293,6 +318,8 @@ int enrol_register(domain *d, const offering_row *off, const char *method, const
                        "This registration has changed meanwhile.");
             if (rc == DOM_OK)
                 rc = domain_audit(d, "registration.awaiting-approval", e.id, NULL);
+            if (rc == DOM_OK)
+                rc = notify_held(d, &e, off);
             out->flash = "invoice-pending";
         } else if (rc == DOM_OK && !out->checkout) {
             rc = enrol_activate(d, &e, "pending", STORE_ANY_TIME, amount == 0 ? "waived" : "invoiced");

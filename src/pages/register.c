@@ -161,6 +161,14 @@ static const char *status_label(const char *s)
          : !strcmp(s, "cancelled") ? "Cancelled" : !strcmp(s, "refunded") ? "Refunded" : "Expired";
 }
 
+/* The state a person reads for registration status s with payment status
+** ps: a seat invoiced to a school and not yet approved by staff awaits the
+** school's approval rather than a payment. */
+static const char *state_label(const char *s, const char *ps)
+{
+    return !strcmp(s, "pending") && !strcmp(ps, "invoiced") ? "Awaiting your school's approval" : status_label(s);
+}
+
 /* A payment state as a person reads it. */
 static const char *payment_label(const char *s)
 {
@@ -215,7 +223,7 @@ static json_t *registration_view(request *rq, const enrolment *e, const char *st
     const char *hold = arena_strndup(rq->a, buf_str(&b), b.len);
     buf_free(&b);
     json_t *r = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s}",
-        "status_label", status_label(e->status),
+        "status_label", state_label(e->status, ps),
         "payment_label", money,
         "is_active", active, "is_pending", pending, "is_offered", offered, "is_waitlisted", waitlisted,
         "hold_lapsed", pending && e->hold_until <= now,
@@ -224,6 +232,7 @@ static json_t *registration_view(request *rq, const enrolment *e, const char *st
         "accept_url", arena_printf(rq->a, "%s/accept", base));
     if (!r)
         return NULL;
+    json_object_set_new(r, "awaiting_approval", json_boolean(pending && !strcmp(ps, "invoiced")));
     json_object_set_new(r, "pay_url", pending && !strcmp(ps, "pending") && e->hold_until > now
                                           ? json_string(arena_printf(rq->a, "%s/pay", base)) : json_null());
     json_object_set_new(r, "receipt_url", receipt ? json_string(arena_printf(rq->a, "%s/receipt", base)) : json_null());
@@ -254,7 +263,8 @@ int page_my(request *rq, response *rs)
         json_int_t hold = json_integer_value(json_object_get(r, "hold_until"));
         json_int_t offer = json_integer_value(json_object_get(r, "offer_until"));
         any_active |= !strcmp(st, "active");
-        json_object_set_new(r, "status_label", json_string(status_label(st)));
+        json_object_set_new(r, "status_label", json_string(state_label(st, ps)));
+        json_object_set_new(r, "awaiting_approval", json_boolean(!strcmp(st, "pending") && !strcmp(ps, "invoiced")));
         json_object_set_new(r, "payment_label", json_string(payment_label(ps)));
         int64_t paid, refunded;
         if (store_enrolment_money(ap->db, id, &paid, &refunded) != 0) {

@@ -420,6 +420,124 @@ test('phone width: staff tables fit, with their actions on screen', async (page)
   await checkPhonePages(page, [message]);
 });
 
+// ---------------------------------------------------- staff pages, keyboard
+
+// Signs page in as the staff account tests/run.sh creates (STAFF_EMAIL,
+// STAFF_PASSWORD).
+async function signInStaff(page) {
+  const email = process.env.STAFF_EMAIL, password = process.env.STAFF_PASSWORD;
+  assert(email && password, 'STAFF_EMAIL and STAFF_PASSWORD name a staff account (tests/run.sh creates one)');
+  await visit(page, '/signin');
+  await page.getByLabel(/e-mail/i).first().fill(email);
+  await page.getByLabel(/password/i).first().fill(password);
+  await page.getByLabel(/password/i).first().press('Enter');
+  await page.waitForURL((u) => !/\/signin/.test(u.pathname));
+}
+
+// Signs up a new participant on page and registers and pays by card for
+// offering code, ending on the provider's return page.
+async function signUpAndPay(page, name, code) {
+  await visit(page, '/signup');
+  await page.getByLabel(/name/i).first().fill(name);
+  await page.getByLabel(/e-mail/i).first().fill(`${name.split(' ')[0].toLowerCase()}${Date.now()}@example.org`);
+  await page.getByLabel(/password/i).first().fill('correct-horse-battery');
+  await page.getByLabel(/password/i).first().press('Enter');
+  await page.waitForURL(/\/my$/);
+  await visit(page, `/offerings/${code}/register`);
+  await page.getByRole('button', { name: /continue/i }).click();
+  await page.waitForURL(/\/pay\//);
+  await page.getByRole('button', { name: /pay/i }).click();
+  await page.waitForURL(/\/checkout\/return/);
+}
+
+// axe at desktop and phone width on the page loaded at path p (reloaded at
+// each width), with a screenshot of each; at either width nothing in main
+// lies off-screen and the page does not scroll sideways.
+async function checkBothWidths(page, p, shot) {
+  for (const vp of [{ width: 1280, height: 900 }, PHONE]) {
+    await page.setViewportSize(vp);
+    await visit(page, p);
+    await checkNoInline(page);
+    await screenshot(page, `${shot}-${vp.width}`);
+    await checkFits(page, p);
+    await checkA11y(page).catch((err) => { throw new Error(`${p} at ${vp.width} px: ${err.message}`); });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+// Every staff page type, with a roster that has a paid registration to
+// refund and an outbox with messages in it, is clean under axe and fits the
+// screen at desktop and phone width.
+test('staff pages are accessible at 1280 and 390 px', async (page, t) => {
+  const other = await t.context.browser().newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    await signUpAndPay(await other.newPage(), 'Rosa Roster', 'demo-su');
+  } finally {
+    await other.close();
+  }
+  await signInStaff(page);
+  await checkBothWidths(page, '/staff', 'staff');
+  await checkBothWidths(page, '/staff/offerings/demo-su', 'staff-offering');
+  assert(await page.locator('main tbody tr').count() > 0, 'the roster lists the registration');
+  const refund = await page.$eval('main form.refund-form', (f) => {
+    const amount = f.querySelector('input[name="amount"]').value;
+    return new URL(f.getAttribute('action'), location.href).pathname + '?amount=' + encodeURIComponent(amount);
+  });
+  await checkBothWidths(page, refund, 'staff-refund');
+  assert(/refund/i.test(await page.textContent('main h1')), 'the refund page asks first');
+  await checkBothWidths(page, '/staff/outbox', 'staff-outbox');
+  const message = await firstHref(page, 'main a[href^="/staff/outbox/"]');
+  await checkBothWidths(page, message, 'staff-outbox-message');
+  await visit(page, '/staff/codes');
+  await page.fill('#code', `AXE-${Date.now()}`);
+  await page.fill('#percent_off', '20');
+  await page.getByRole('button', { name: /create code/i }).click();
+  await page.waitForLoadState('load');
+  await checkBothWidths(page, '/staff/codes', 'staff-codes');
+  assert(await page.locator('main tbody tr').count() > 0, 'the codes table lists the new code');
+});
+
+// Where focus is now: a description of the focused element and whether it
+// shows a ring (an outline of some width that is not "none").
+async function focusState(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return { what: 'body', ring: false };
+    const cs = getComputedStyle(el);
+    const ring = cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2;
+    const what = `${el.tagName.toLowerCase()} "${(el.textContent || el.getAttribute('href') || '').trim().replace(/\s+/g, ' ').slice(0, 50)}"`;
+    return { what, ring, href: el.getAttribute('href') || '' };
+  });
+}
+
+// Presses Tab until the focused element matches selector, asserting that
+// every control focused on the way shows a focus ring.
+async function tabTo(page, selector, maxTabs = 80) {
+  for (let i = 1; i <= maxTabs; i++) {
+    await page.keyboard.press('Tab');
+    const f = await focusState(page);
+    assert(f.ring, `no visible focus ring on ${f.what} at ${page.url()}`);
+    const hit = await page.evaluate((sel) => !!document.activeElement && document.activeElement.matches(sel), selector);
+    if (hit) return;
+  }
+  throw new Error(`${selector} not focused within ${maxTabs} Tab presses on ${page.url()}`);
+}
+
+// My courses, Cancel, the confirmation page, "keep it": by Tab and Enter
+// only, with a visible focus ring on every control on the way.
+test('keyboard only: my courses, cancel, keep it', async (page) => {
+  await signUpAndPay(page, 'Kit Keyboard', 'demo-al');
+  await visit(page, '/my');
+  await tabTo(page, 'main a[href$="/cancel"]');
+  await Promise.all([page.waitForURL(/\/cancel$/), page.keyboard.press('Enter')]);
+  assert(/Cancel this registration\?/.test(await page.textContent('main')), 'the cancel page asks first');
+  await tabTo(page, 'main a[href="/my"]');
+  assert(/keep/i.test(await page.evaluate(() => document.activeElement.textContent)), 'the focused link keeps it');
+  await Promise.all([page.waitForURL(/\/my$/), page.keyboard.press('Enter')]);
+  const main = await page.textContent('main');
+  assert(/Registered/.test(main) && !/Cancelled/.test(main), 'keeping it changes nothing');
+});
+
 function parseArgs(argv) {
   const only = [];
   let list = false;

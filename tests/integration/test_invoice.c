@@ -5,7 +5,10 @@
 ** registration id) to the school's billing contact with the school's
 ** details; the seat is held but not confirmed until staff approve it from
 ** the offering's registrations; approving twice is refused; a school with
-** no billing contact cannot be invoiced.
+** no billing contact cannot be invoiced. Meanwhile the participant is told
+** by e-mail at once that the registration is in, which invoice went to whom
+** and that the seat is held, and My courses and the registration page say
+** the seat awaits the school's approval.
 */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -145,6 +148,33 @@ int main(void)
     CHECK(wait_mail(want, 2));                 /* subject and body */
     CHECK(wait_mail("Juniper Hollow Upper School", 1));
     CHECK(wait_mail("Ivy Invoice (ivy@example.org)", 1));
+    /* Ivy hears at once: the registration is in, the invoice is with the
+    ** billing contact, the seat is held until staff confirm it. */
+    CHECK(wait_mail("<ivy@example.org>", 1));
+    CHECK_STR(q_text("SELECT count(*) FROM outbox WHERE recipient = ?1 AND subject LIKE 'We have your registration%'",
+                     "ivy@example.org", v, sizeof v), "1");
+    char held[4096];
+    q_text("SELECT body_text FROM outbox WHERE recipient = ?1 AND subject LIKE 'We have your registration%'",
+           "ivy@example.org", held, sizeof held);
+    CHECK_CONTAINS(held, want);
+    CHECK_CONTAINS(held, billing);
+    CHECK_CONTAINS(held, "held");
+    CHECK_CONTAINS(held, "until our staff confirm");
+    q_text("SELECT body_html FROM outbox WHERE recipient = ?1 AND subject LIKE 'We have your registration%'",
+           "ivy@example.org", held, sizeof held);
+    CHECK_CONTAINS(held, want);
+    /* My courses and the registration page name the state. */
+    http_res r;
+    browser_get(&ivy, "/my", &r);
+    CHECK(r.status == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "Awaiting your school&#39;s approval");
+    CHECK(strstr(buf_str(&r.body), "Awaiting payment") == NULL);
+    http_res_free(&r);
+    browser_get(&ivy, "/offerings/demo-pv/register", &r);
+    CHECK(r.status == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "Awaiting your school&#39;s approval");
+    CHECK(strstr(buf_str(&r.body), "waiting for payment") == NULL);
+    http_res_free(&r);
     /* Not confirmed yet: no confirmation to Ivy. */
     CHECK_STR(q_text("SELECT count(*) FROM outbox WHERE recipient = ?1 AND subject LIKE 'You''re registered%'",
                      "ivy@example.org", v, sizeof v), "0");
@@ -164,7 +194,6 @@ int main(void)
     /* Staff approve Ivy's from the roster: confirmed, once. */
     browser staff;
     browser_open(&staff, &s);
-    http_res r;
     browser_submit(&staff, "/signin", "/signin", "email=staff%40example.org&password=staff-password-1&next=%2Fstaff", &r);
     CHECK(r.status == 303);
     http_res_free(&r);
@@ -186,6 +215,10 @@ int main(void)
     http_res_free(&r);
     CHECK_STR(q_text("SELECT count(*) FROM outbox WHERE recipient = ?1 AND subject LIKE 'You''re registered%'",
                      "ivy@example.org", v, sizeof v), "1");
+    browser_get(&ivy, "/my", &r);
+    CHECK_CONTAINS(buf_str(&r.body), "Registered");
+    CHECK(strstr(buf_str(&r.body), "Awaiting your school") == NULL);
+    http_res_free(&r);
     /* Then the invoice is paid. */
     snprintf(action, sizeof action, "/staff/registrations/%s/paid", id);
     browser_submit(&staff, "/staff/offerings/demo-pv", action, "", &r);
