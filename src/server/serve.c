@@ -4,6 +4,7 @@
 #include "serve.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fcgiapp.h>
 #include <netinet/in.h>
 #include <netdb.h>
@@ -307,7 +308,13 @@ static void spawn_child(struct manager *m, int jobs, int slow)
         }
         if (pid == 0) {
             if (slow) {
-                close(m->listen_fd);
+                /* fds 0-2 stay open (a socket handed in on fd 0 becomes
+                ** /dev/null), so the database never lands on one of them */
+                int null = m->listen_fd <= 2 ? open("/dev/null", O_RDWR) : -1;
+                if (null >= 0 && dup2(null, m->listen_fd) >= 0)
+                    close(null);
+                else
+                    close(m->listen_fd);
                 m->listen_fd = m->slow_fd; /* the worker loop serves listen_fd */
             } else if (m->slow_fd >= 0) {
                 close(m->slow_fd);
