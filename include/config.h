@@ -19,6 +19,11 @@ typedef struct config {
     int max_requests;    /* recycle a worker after this many requests */
     int drain_seconds;   /* how long SIGTERM waits for requests in flight */
     int max_body;        /* largest urlencoded body accepted, bytes */
+    char *slow_socket;   /* unix socket of the pool for routes that call the payment
+                            provider (R_SLOW), or "" for none: those routes then
+                            share the page workers */
+    int slow_workers;    /* workers on slow_socket (0: no second pool) */
+    int backlog;         /* listen() queue length of both sockets */
     /* [paths] */
     char *var;           /* runtime files: database, socket, pid file */
     char *database;

@@ -23,6 +23,10 @@ enum route_flag {
     R_STAFF = 1 << 4,   /* needs the staff role */
     R_COACH = 1 << 5,   /* needs the coach (or staff) role */
     R_RAW = 1 << 6,     /* reads its own body (webhooks): no form parsing */
+    R_SLOW = 1 << 7,    /* may call the payment provider (seconds, up to its timeout):
+                           nginx sends it to the slow pool ([server] slow_socket) so
+                           page workers are never held; its map must list exactly
+                           these routes (tests/integration/test_slow.c checks) */
 };
 
 /* A handler: reads rq, fills rs. Returns 0, or an HTTP error status that the

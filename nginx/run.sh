@@ -13,6 +13,7 @@ export JOURNEYS_PATHS_VAR="$VAR"
 export JOURNEYS_PATHS_DATABASE="${JOURNEYS_PATHS_DATABASE:-$VAR/journeys.db}"
 export JOURNEYS_PATHS_PIDFILE="${JOURNEYS_PATHS_PIDFILE:-$VAR/journeys.pid}"
 export JOURNEYS_SERVER_SOCKET="${JOURNEYS_SERVER_SOCKET:-$VAR/journeys.sock}"
+export JOURNEYS_SERVER_SLOW_SOCKET="${JOURNEYS_SERVER_SLOW_SOCKET:-$VAR/journeys-slow.sock}"
 export JOURNEYS_SITE_BASE_URL="${JOURNEYS_SITE_BASE_URL:-http://127.0.0.1:$PORT}"
 NGINX=${NGINX:-/usr/sbin/nginx}
 
@@ -64,7 +65,7 @@ mkdir -p "$VAR/nginx/client_body" "$VAR/nginx/fastcgi" "$VAR/nginx/proxy" \
 USER_LINE=""
 [ "$(id -u)" = 0 ] && USER_LINE="user root;"
 sed -e "s|@PORT@|$PORT|g" -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" \
-    -e "s|@SOCKET@|$JOURNEYS_SERVER_SOCKET|g" -e "s|@USER@|$USER_LINE|g" \
+    -e "s|@SOCKET@|$JOURNEYS_SERVER_SOCKET|g" -e "s|@SLOW_SOCKET@|$JOURNEYS_SERVER_SLOW_SOCKET|g" -e "s|@USER@|$USER_LINE|g" \
     nginx/dev.conf.in > "$VAR/nginx/nginx.conf"
 "$NGINX" -t -q -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -e stderr
 

@@ -432,7 +432,9 @@ static const struct command commands[] = {
      "journeys serve [--workers N] [--max-requests N] [--socket PATH | --listen HOST:PORT]\n"
      "  Run the FastCGI process manager: N workers (default: one per core) on the unix\n"
      "  socket (default var/journeys.sock), a TCP address, a socket handed in on fd 0,\n"
-     "  or one passed by systemd. Migrates the database and parses the templates first.\n"
+     "  or one passed by systemd. Routes that call the payment provider get their own\n"
+     "  workers on [server] slow_socket (default var/journeys-slow.sock, slow_workers 2).\n"
+     "  Migrates the database and parses the templates first.\n"
      "  SIGHUP reloads the templates without dropping requests; SIGTERM drains. Refuses to\n"
      "  start when the site's address is not loopback and development secrets or demo\n"
      "  offerings are in force (see journeys config --check).\n", 0},

@@ -3,6 +3,10 @@
 **
 ** Reading the table tells what the site answers and which guards protect
 ** each page; app_handle() enforces them so a handler never forgets a check.
+** R_SLOW marks every route whose handler may call the payment provider
+** (checkout creation, the return page's session lookup, refunds, expiring
+** open checkouts, the webhook's automatic refund): nginx sends exactly
+** those to the slow pool, so a provider that hangs holds no page worker.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -49,13 +53,13 @@ const route pages_routes[] = {
     {"POST", "/account/verify/resend", page_account_verify_resend, R_FORM | R_CSRF | R_LOGIN},
 
     {"GET", "/offerings/" SLUG "/register", page_register, R_LOGIN},
-    {"POST", "/offerings/" SLUG "/register", page_register, R_FORM | R_CSRF | R_LOGIN},
+    {"POST", "/offerings/" SLUG "/register", page_register, R_FORM | R_CSRF | R_LOGIN | R_SLOW},
     {"GET", "/my", page_my, R_LOGIN},
-    {"GET", "/checkout/return", page_checkout_return, R_LOGIN},
-    {"POST", "/webhooks/payments", page_webhook, R_RAW},
-    {"GET", "/registrations/([0-9]{1,18})/pay", page_pay, R_LOGIN},
-    {"POST", "/registrations/([0-9]{1,18})/cancel", page_cancel, R_FORM | R_CSRF | R_LOGIN},
-    {"POST", "/registrations/([0-9]{1,18})/accept", page_accept, R_FORM | R_CSRF | R_LOGIN},
+    {"GET", "/checkout/return", page_checkout_return, R_LOGIN | R_SLOW},
+    {"POST", "/webhooks/payments", page_webhook, R_RAW | R_SLOW},
+    {"GET", "/registrations/([0-9]{1,18})/pay", page_pay, R_LOGIN | R_SLOW},
+    {"POST", "/registrations/([0-9]{1,18})/cancel", page_cancel, R_FORM | R_CSRF | R_LOGIN | R_SLOW},
+    {"POST", "/registrations/([0-9]{1,18})/accept", page_accept, R_FORM | R_CSRF | R_LOGIN | R_SLOW},
     {"POST", "/registrations/([0-9]{1,18})/decline", page_decline, R_FORM | R_CSRF | R_LOGIN},
     {"GET", "/registrations/([0-9]{1,18})/receipt", page_receipt, R_LOGIN},
     {"GET", "/registrations/([0-9]{1,18})/cancel", page_confirm_cancel, R_LOGIN},
@@ -64,9 +68,9 @@ const route pages_routes[] = {
     {"GET", "/staff", page_staff_home, R_STAFF},
     {"GET", "/staff/offerings/" SLUG, page_staff_offering, R_STAFF},
     {"POST", "/staff/registrations/([0-9]{1,18})/paid", page_staff_mark_paid, R_FORM | R_CSRF | R_STAFF},
-    {"POST", "/staff/registrations/([0-9]{1,18})/waive", page_staff_waive, R_FORM | R_CSRF | R_STAFF},
+    {"POST", "/staff/registrations/([0-9]{1,18})/waive", page_staff_waive, R_FORM | R_CSRF | R_STAFF | R_SLOW},
     {"POST", "/staff/registrations/([0-9]{1,18})/approve", page_staff_approve, R_FORM | R_CSRF | R_STAFF},
-    {"POST", "/staff/registrations/([0-9]{1,18})/refund", page_staff_refund, R_FORM | R_CSRF | R_STAFF},
+    {"POST", "/staff/registrations/([0-9]{1,18})/refund", page_staff_refund, R_FORM | R_CSRF | R_STAFF | R_SLOW},
     {"GET", "/staff/registrations/([0-9]{1,18})/refund", page_confirm_refund, R_STAFF},
     {"GET", "/staff/outbox", page_staff_outbox, R_STAFF},
     {"GET", "/staff/outbox/([0-9]{1,18})", page_staff_outbox_message, R_STAFF},

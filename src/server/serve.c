@@ -4,6 +4,7 @@
 #include "serve.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fcgiapp.h>
 #include <netinet/in.h>
 #include <netdb.h>
@@ -32,6 +33,7 @@ struct child {
     int generation;
     time_t started;
     int jobs;         /* the jobs process, not a worker */
+    int slow;         /* a worker of the slow pool (slow_fd) */
 };
 
 struct manager {
@@ -40,6 +42,8 @@ struct manager {
     int listen_fd;
     int own_socket;   /* we created the unix socket file and remove it */
     int workers;
+    int slow_fd;      /* the slow pool's unix socket, or -1 when there is no pool */
+    int slow_workers; /* size of the slow pool (0 with no slow_fd) */
     int generation;
     struct child kids[2 * MAX_WORKERS];
 };
@@ -182,9 +186,9 @@ static int is_listening_socket(int fd)
     return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v;
 }
 
-/* Open the unix socket at path, refusing to take it from a live instance.
-** Returns the fd or -1 (logged). */
-static int open_unix(const char *path)
+/* Open the unix socket at path with a listen queue of backlog, refusing to
+** take it from a live instance. Returns the fd or -1 (logged). */
+static int open_unix(const char *path, int backlog)
 {
     struct sockaddr_un sa = {0};
     sa.sun_family = AF_UNIX;
@@ -211,7 +215,7 @@ static int open_unix(const char *path)
     }
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || chmod(path, 0660) != 0 ||
-        listen(fd, 1024) != 0) {
+        listen(fd, backlog) != 0) {
         log_error("%s: cannot listen: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -220,8 +224,9 @@ static int open_unix(const char *path)
     return fd;
 }
 
-/* Open a TCP listener on "host:port". Returns the fd or -1 (logged). */
-static int open_tcp(const char *addr)
+/* Open a TCP listener on "host:port" with a listen queue of backlog.
+** Returns the fd or -1 (logged). */
+static int open_tcp(const char *addr, int backlog)
 {
     const char *colon = strrchr(addr, ':');
     if (!colon) {
@@ -242,7 +247,7 @@ static int open_tcp(const char *addr)
     int fd = socket(res->ai_family, res->ai_socktype, 0);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, backlog) != 0) {
         log_error("listen = %s: %s", addr, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -266,16 +271,31 @@ static int open_listener(struct manager *m)
         return 0;
     }
     if (*m->cfg->listen)
-        return open_tcp(m->cfg->listen);
+        return open_tcp(m->cfg->listen, m->cfg->backlog);
     m->own_socket = 1;
-    return open_unix(m->cfg->socket);
+    return open_unix(m->cfg->socket, m->cfg->backlog);
+}
+
+/* Open the slow pool's socket ([server] slow_socket) when the pool is
+** wanted. Sets m->slow_fd (-1 and a pool of 0 when there is none). Returns
+** 0, or -1 (logged) when the socket is configured but cannot be opened. */
+static int open_slow_listener(struct manager *m)
+{
+    m->slow_fd = -1;
+    if (!*m->cfg->slow_socket || m->cfg->slow_workers < 1) {
+        m->slow_workers = 0;
+        return 0;
+    }
+    m->slow_fd = open_unix(m->cfg->slow_socket, m->cfg->backlog);
+    return m->slow_fd < 0 ? -1 : 0;
 }
 
 /* ---- the manager ---- */
 
-/* Fork one worker (or, with jobs set, the jobs process) of the current
-** generation into a free slot. */
-static void spawn_kind(struct manager *m, int jobs)
+/* Fork one worker of the page pool, or of the slow pool with slow set (or,
+** with jobs set, the jobs process) of the current generation into a free
+** slot. A child keeps only the socket it serves. */
+static void spawn_child(struct manager *m, int jobs, int slow)
 {
     for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++) {
         struct child *c = &m->kids[i];
@@ -287,6 +307,19 @@ static void spawn_kind(struct manager *m, int jobs)
             return;
         }
         if (pid == 0) {
+            if (slow) {
+                /* fds 0-2 stay open (a socket handed in on fd 0 becomes
+                ** /dev/null), so the database never lands on one of them */
+                int null = m->listen_fd <= 2 ? open("/dev/null", O_RDWR) : -1;
+                if (null >= 0 && dup2(null, m->listen_fd) >= 0)
+                    close(null);
+                else
+                    close(m->listen_fd);
+                m->listen_fd = m->slow_fd; /* the worker loop serves listen_fd */
+            } else if (m->slow_fd >= 0) {
+                close(m->slow_fd);
+            }
+            m->slow_fd = -1;
             if (jobs)
                 jobs_main(m);
             worker_main(m);
@@ -295,15 +328,16 @@ static void spawn_kind(struct manager *m, int jobs)
         c->generation = m->generation;
         c->started = time(NULL);
         c->jobs = jobs;
+        c->slow = slow;
         return;
     }
     log_error("no free worker slot");
 }
 
-/* Fork one worker. */
-static void spawn(struct manager *m)
+/* Fork one worker (with jobs set, the jobs process) of the page pool. */
+static void spawn_kind(struct manager *m, int jobs)
 {
-    spawn_kind(m, 0);
+    spawn_child(m, jobs, 0);
 }
 
 /* Whether the jobs process of the current generation is running. */
@@ -315,13 +349,25 @@ static int jobs_live(const struct manager *m)
     return 0;
 }
 
-/* Workers of the current generation that are running. */
-static int live(const struct manager *m)
+/* Workers of the current generation of the page pool (slow 0) or the slow
+** pool (slow 1) that are running. */
+static int live_pool(const struct manager *m, int slow)
 {
     int n = 0;
     for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++)
-        n += m->kids[i].pid && !m->kids[i].jobs && m->kids[i].generation == m->generation;
+        n += m->kids[i].pid && !m->kids[i].jobs && m->kids[i].slow == slow &&
+             m->kids[i].generation == m->generation;
     return n;
+}
+
+/* Start the workers the pools of the current generation lack (all of them
+** for a new generation; one a fork failed to start earlier). */
+static void fill_pools(struct manager *m)
+{
+    for (int n = live_pool(m, 0); n < m->workers; n++)
+        spawn_child(m, 0, 0);
+    for (int n = live_pool(m, 1); n < m->slow_workers; n++)
+        spawn_child(m, 0, 1);
 }
 
 /* Send sig to every worker, or only to generations older than the current. */
@@ -349,12 +395,13 @@ static void reap(struct manager *m, int draining)
                 log_warn("worker %ld killed by signal %d", (long)pid, WTERMSIG(status));
             else if (WEXITSTATUS(status) != 0)
                 log_warn("worker %ld exited with status %d", (long)pid, WEXITSTATUS(status));
-            if (current && !draining && (c->jobs ? !jobs_live(m) : live(m) < m->workers)) {
+            if (current && !draining &&
+                (c->jobs ? !jobs_live(m) : live_pool(m, c->slow) < (c->slow ? m->slow_workers : m->workers))) {
                 if (quick && (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)) {
                     struct timespec ts = {0, 200 * 1000 * 1000}; /* do not spin on a crash loop */
                     nanosleep(&ts, NULL);
                 }
-                spawn_kind(m, c->jobs);
+                spawn_child(m, c->jobs, c->slow);
             }
         }
     }
@@ -375,8 +422,7 @@ static void reload(struct manager *m)
     app_free(&m->ap);
     m->ap = fresh;
     m->generation++;
-    for (int i = 0; i < m->workers; i++)
-        spawn(m);
+    fill_pools(m);
     spawn_kind(m, 1);
     signal_workers(m, SIGTERM, 1);
     log_info("reloaded: generation %d", m->generation);
@@ -428,6 +474,7 @@ int serve_main(const config *cfg)
         m.workers = 1;
     if (m.workers > MAX_WORKERS)
         m.workers = MAX_WORKERS;
+    m.slow_workers = cfg->slow_workers;
 
     buf err = BUF_INIT;
     if (config_check_production(cfg, &err) > 0) {
@@ -460,15 +507,18 @@ int serve_main(const config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     m.listen_fd = open_listener(&m);
-    if (m.listen_fd < 0) {
+    if (m.listen_fd < 0 || open_slow_listener(&m) != 0) {
+        if (m.listen_fd >= 0 && m.own_socket)
+            unlink(cfg->socket);
         app_free(&m.ap);
         return 1;
     }
     write_pidfile(cfg->pidfile);
-    for (int i = 0; i < m.workers; i++)
-        spawn(&m);
+    fill_pools(&m);
     spawn_kind(&m, 1);
     log_info("serving on %s with %d workers", *cfg->listen ? cfg->listen : cfg->socket, m.workers);
+    if (m.slow_fd >= 0)
+        log_info("routes that call the payment provider: %s with %d workers", cfg->slow_socket, m.slow_workers);
 
     for (;;) {
         siginfo_t si;
@@ -480,12 +530,13 @@ int serve_main(const config *cfg)
             reload(&m);
         else if (sig == SIGTERM || sig == SIGINT)
             break;
-        if (live(&m) < m.workers) /* a fork that failed earlier */
-            spawn(&m);
+        fill_pools(&m); /* a fork that failed earlier */
     }
     drain(&m, &set);
     if (m.own_socket)
         unlink(cfg->socket);
+    if (m.slow_fd >= 0)
+        unlink(cfg->slow_socket);
     unlink(cfg->pidfile);
     app_free(&m.ap);
     log_info("stopped");

@@ -25,6 +25,9 @@ Behaviour kept close to Stripe's:
     not saved, and neither are failures injected with /_test/fail (they model
     a failure before the API started work), so a retry with the same key runs;
   * a session's url is null once it is no longer open;
+  * a provider that hangs: after POST /_test/hang?count=N&seconds=S the next
+    N API calls wait S seconds (or until POST /_test/release) before they are
+    answered, as a provider that has stopped answering would;
   * webhooks are POSTed once, not followed through redirects, without proxies;
     the answer's status is recorded (0 when the endpoint could not be reached).
 """
@@ -246,6 +249,10 @@ class State:
         self.requests = []     # API requests received
         self.failures = {}     # path -> [count, status]
         self.invites = []
+        self.hang_count = 0    # the next this many API calls hang
+        self.hang_seconds = 0.0
+        self.hang_waiting = 0  # API calls hanging now
+        self.hang_release = threading.Event()
         self.events_dir = os.path.join(args.state_dir, "events")
         os.makedirs(self.events_dir, exist_ok=True)
 
@@ -258,6 +265,8 @@ class State:
             del self.events[:]
             del self.requests[:]
             del self.invites[:]
+            self.hang_count = 0
+            self.hang_release.set()
 
     # ---- events and webhooks ----
 
@@ -416,6 +425,9 @@ class Handler(BaseHTTPRequestHandler):
         ("POST", r"/_test/fail", "t_fail"),
         ("GET", r"/_test/invites", "t_invites"),
         ("POST", r"/_test/reset", "t_reset"),
+        ("POST", r"/_test/hang", "t_hang"),
+        ("GET", r"/_test/hang", "t_hang_state"),
+        ("POST", r"/_test/release", "t_release"),
     ]
 
     # ---- plumbing ----
@@ -513,6 +525,15 @@ class Handler(BaseHTTPRequestHandler):
                 if fail and fail[0] > 0:
                     fail[0] -= 1
                     injected = fail[1]
+                hang = None
+                if self.url_path.startswith("/v1/") and self.state.hang_count > 0:
+                    self.state.hang_count -= 1
+                    self.state.hang_waiting += 1
+                    hang = (self.state.hang_release, self.state.hang_seconds)
+            if hang:
+                hang[0].wait(hang[1])
+                with self.state.lock:
+                    self.state.hang_waiting -= 1
             if injected:
                 record["status"] = injected
                 self.send(injected, {"error": {
@@ -975,6 +996,37 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.failures[path] = [count, status]
         return 200, {"path": path, "count": count, "status": status}, {}
+
+    def t_hang(self):
+        """POST /_test/hang?count=N&seconds=S: the next N API calls (under
+        /v1/) wait S seconds (25 by default) or until /_test/release."""
+        try:
+            count = int(self.flag("count", "1"))
+            seconds = float(self.flag("seconds", "25"))
+        except ValueError:
+            raise ApiError(400, "count and seconds must be numbers") from None
+        if count < 0 or not 0 <= seconds <= 600:
+            raise ApiError(400, "count must be 0 or more and seconds 0..600")
+        with self.state.lock:
+            self.state.hang_count = count
+            self.state.hang_seconds = seconds
+            self.state.hang_release = threading.Event()
+        return 200, {"count": count, "seconds": seconds}, {}
+
+    def t_hang_state(self):
+        """GET /_test/hang: {"count": calls still to hang, "waiting": calls
+        hanging now}."""
+        with self.state.lock:
+            return 200, {"count": self.state.hang_count, "waiting": self.state.hang_waiting}, {}
+
+    def t_release(self):
+        """POST /_test/release: answer the hanging calls now and hang no
+        more."""
+        with self.state.lock:
+            self.state.hang_count = 0
+            self.state.hang_release.set()
+            waiting = self.state.hang_waiting
+        return 200, {"released": waiting}, {}
 
     def t_invites(self):
         """GET /_test/invites: invitations received, in order."""
