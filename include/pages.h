@@ -25,6 +25,26 @@ extern const size_t pages_n_routes;
 int page_render(request *rq, response *rs, const char *name, json_t *ctx,
                 const char *title, const char *nav);
 
+/* What a shared view builder returns: ctx (consumed), the page title and
+** its description (in the arena; description may be NULL). */
+typedef struct page_view {
+    json_t *ctx;
+    const char *title, *description;
+} page_view;
+
+/* Build the view of a page that is the same for everyone who asks on day
+** today (its data: published content, offerings, seat counts). Fills v and
+** returns 0, or returns an HTTP status (rq->message says why). */
+typedef int (*page_view_fn)(request *rq, int32_t today, page_view *v);
+
+/* Render template name the way page_render does, keeping the rendered
+** fragment in the worker's cache under (name, path, day) with the content
+** and seat versions read for this request; a kept fragment that is still
+** current is used without calling build. The fragment never sees who is
+** asking (no CSRF token, no user); the layout around it does. Returns 0, or
+** build's status, or 500. */
+int page_render_shared(request *rq, response *rs, const char *name, const char *nav, page_view_fn build);
+
 /* Render the error page for status with a message a person can act on.
 ** Always fills rs (falls back to plain text if templates fail). */
 void page_error(request *rq, response *rs, int status, const char *message);

@@ -21,6 +21,23 @@
 /* Bumped by every publish; pages use it to know cached content is stale. */
 int64_t store_content_version(db *d);
 
+/* The versions a worker's kept views depend on, read in one statement:
+** *content (bumped in the same transaction as any change to the series,
+** courses, items, panelists, offerings or their coaches, by triggers) and
+** *seats (bumped with any change to a registration's status, hold or
+** offer). 0, or -1 when the database could not say (then both are 0). */
+int store_view_versions(db *d, int64_t *content, int64_t *seats);
+
+/* The earliest time after now at which a seat hold or a waitlist offer
+** lapses (seat counts change then without a write), or 0 if none; now + 1
+** when the database could not say. */
+time_t store_seats_change_at(db *d, time_t now);
+
+/* Mark every kept view of content stale: bump content_version inside the
+** caller's write transaction. For changes outside the tables the triggers
+** watch. 0 or -1. */
+int store_content_touch(db *d);
+
 /* {title, tagline, organisation, partner, community_url, contact_email,
 ** intro_html}, or NULL before the first publish. */
 json_t *store_series(db *d);

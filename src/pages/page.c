@@ -5,9 +5,11 @@
 #include "pages.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "access.h"
 #include "app.h"
+#include "cache.h"
 #include "date.h"
 #include "enrol.h"
 #include "ical.h"
@@ -33,22 +35,18 @@ static json_t *site(app *ap)
     return ap->site;
 }
 
-int page_render(request *rq, response *rs, const char *name, json_t *ctx,
-                const char *title, const char *nav)
+/* Render the layout around content (len bytes of HTML we rendered) into
+** rs->body, with the person's part: who is signed in, the CSRF token, the
+** notice. Returns 0 or 500. */
+static int page_layout(request *rq, response *rs, const char *content, size_t len, const char *title,
+                       const char *description, const char *nav)
 {
     app *ap = rq->app;
-    buf content = BUF_INIT;
-    if (rq->csrf && !json_object_get(ctx, "csrf"))
-        json_object_set_new(ctx, "csrf", json_string(rq->csrf));
-    if (!json_object_get(ctx, "site"))
-        json_object_set(ctx, "site", site(ap));
-    int rc = tmpl_render(ap->tmpl, name, ctx, &content);
     json_t *layout = json_object();
     json_object_set(layout, "site", site(ap));
     json_t *page = json_pack("{s:s}", "title", title);
-    json_t *desc = json_object_get(ctx, "description");
-    if (json_is_string(desc))
-        json_object_set(page, "description", desc);
+    if (description)
+        json_object_set_new(page, "description", json_string(description));
     json_object_set_new(layout, "page", page);
     json_t *navs = json_object();
     if (nav)
@@ -64,19 +62,125 @@ int page_render(request *rq, response *rs, const char *name, json_t *ctx,
         json_object_set_new(layout, "csrf", json_string(rq->csrf));
     if (rq->flash)
         json_object_set_new(layout, "flash", json_string(rq->flash));
-    json_object_set_new(layout, "content_html", json_stringn(buf_str(&content), content.len));
-    if (rc == 0 && !buf_failed(&content))
-        rc = tmpl_render(ap->tmpl, "layout", layout, &rs->body);
+    /* Our own rendering of valid UTF-8 values: no need to check it again. */
+    json_object_set_new(layout, "content_html", json_stringn_nocheck(content, len));
+    int rc = tmpl_render(ap->tmpl, "layout", layout, &rs->body);
     json_decref(layout);
-    json_decref(ctx);
-    buf_free(&content);
     if (rc != 0 || buf_failed(&rs->body)) {
-        log_error("rendering %s failed", name);
+        log_error("rendering the layout failed");
         buf_reset(&rs->body);
         return 500;
     }
     rs->content_type = NULL;
     return 0;
+}
+
+int page_render(request *rq, response *rs, const char *name, json_t *ctx,
+                const char *title, const char *nav)
+{
+    app *ap = rq->app;
+    buf content = BUF_INIT;
+    if (rq->csrf && !json_object_get(ctx, "csrf"))
+        json_object_set_new(ctx, "csrf", json_string(rq->csrf));
+    if (!json_object_get(ctx, "site"))
+        json_object_set(ctx, "site", site(ap));
+    int rc = tmpl_render(ap->tmpl, name, ctx, &content);
+    json_t *desc = json_object_get(ctx, "description");
+    const char *description = json_is_string(desc) ? arena_strdup(rq->a, json_string_value(desc)) : NULL;
+    json_decref(ctx);
+    if (rc != 0 || buf_failed(&content)) {
+        log_error("rendering %s failed", name);
+        buf_free(&content);
+        buf_reset(&rs->body);
+        return 500;
+    }
+    rc = page_layout(rq, rs, buf_str(&content), content.len, title, description, nav);
+    buf_free(&content);
+    return rc;
+}
+
+/* Bounds of a worker's kept fragments: a few hundred pages of a catalog. */
+enum { VIEWS_MAX_ENTRIES = 512, VIEWS_MAX_BYTES = 32 << 20 };
+
+/* The worker's cache of page fragments, made on first use (after fork). */
+static cache *views(app *ap)
+{
+    if (!ap->views)
+        ap->views = cache_new(VIEWS_MAX_ENTRIES, VIEWS_MAX_BYTES);
+    return ap->views;
+}
+
+/* A kept fragment is "title NUL has-description description NUL html":
+** these split one. 0, or -1 when the bytes are not of that shape. */
+static int fragment_split(arena *a, const char *p, size_t len, const char **title, const char **description,
+                          const char **html, size_t *hlen)
+{
+    const char *end = p + len;
+    const char *t_end = memchr(p, '\0', len);
+    if (!t_end || t_end + 2 > end)
+        return -1;
+    int has = t_end[1] == '1';
+    const char *d = t_end + 2;
+    const char *d_end = memchr(d, '\0', (size_t)(end - d));
+    if (!d_end)
+        return -1;
+    *title = arena_strdup(a, p);
+    *description = has ? arena_strdup(a, d) : NULL;
+    *html = d_end + 1;
+    *hlen = (size_t)(end - *html);
+    return 0;
+}
+
+int page_render_shared(request *rq, response *rs, const char *name, const char *nav, page_view_fn build)
+{
+    app *ap = rq->app;
+    int64_t content_v = 0, seats_v = 0;
+    int versioned = store_view_versions(ap->db, &content_v, &seats_v) == 0;
+    time_t now = time(NULL);
+    int32_t today = date_today();
+    uint64_t version = ((uint64_t)content_v << 32) + ((uint64_t)seats_v & 0xffffffffu);
+    const char *key = arena_printf(rq->a, "%s %s %ld %d", name, rq->path, (long)today, ap->cfg->demo);
+    cache *c = versioned ? views(ap) : NULL;
+    size_t len = 0;
+    const char *kept = c ? cache_get(c, key, version, now, &len) : NULL;
+    const char *title, *description, *html;
+    size_t hlen;
+    if (kept && fragment_split(rq->a, kept, len, &title, &description, &html, &hlen) == 0)
+        return page_layout(rq, rs, html, hlen, title, description, nav);
+
+    /* Seat counts change without a write when a hold or an offer lapses:
+    ** what is kept now is good until then. Read before the view, so a lapse
+    ** while building only makes the copy shorter-lived. */
+    time_t expires = c ? store_seats_change_at(ap->db, now) : 0;
+    page_view v = {NULL, NULL, NULL};
+    int rc = build(rq, today, &v);
+    if (rc != 0) {
+        json_decref(v.ctx);
+        return rc;
+    }
+    /* Nothing about the person asking goes into the shared part: no CSRF
+    ** token, no user. A template that wants them gets nothing here. */
+    json_object_set(v.ctx, "site", site(ap));
+    buf frag = BUF_INIT;
+    buf_puts(&frag, v.title ? v.title : "");
+    buf_putc(&frag, '\0');
+    buf_putc(&frag, v.description ? '1' : '0');
+    buf_puts(&frag, v.description ? v.description : "");
+    buf_putc(&frag, '\0');
+    size_t head = frag.len;
+    rc = tmpl_render(ap->tmpl, name, v.ctx, &frag);
+    json_decref(v.ctx);
+    if (rc != 0 || buf_failed(&frag)) {
+        log_error("rendering %s failed", name);
+        buf_free(&frag);
+        buf_reset(&rs->body);
+        return 500;
+    }
+    if (c)
+        cache_put(c, key, version, expires, frag.data, frag.len);
+    rc = page_layout(rq, rs, frag.data + head, frag.len - head, v.title ? v.title : "", v.description, nav);
+    buf_free(&frag);
+    return rc;
 }
 
 void page_error(request *rq, response *rs, int status, const char *message)

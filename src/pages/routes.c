@@ -9,6 +9,7 @@
 
 #include "access.h"
 #include "app.h"
+#include "cache.h"
 #include "log.h"
 #include "pages.h"
 
@@ -110,6 +111,8 @@ void app_free(app *ap)
     tmpl_free(ap->tmpl);
     db_close(ap->db);
     json_decref(ap->site);
+    cache_free(ap->views);
+    ap->views = NULL;
     free(ap->csp);
     ap->csp = NULL;
     ap->router = NULL;

@@ -47,6 +47,38 @@ int64_t store_content_version(db *d)
     return v;
 }
 
+int store_view_versions(db *d, int64_t *content, int64_t *seats)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'content_version'),"
+                                  " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seats_version')");
+    int rc = sqlite3_step(st);
+    *content = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    *seats = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    db_done(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+time_t store_seats_change_at(db *d, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT min(t) FROM ("
+                                  "SELECT min(hold_until) AS t FROM enrolments WHERE status = 'pending' AND hold_until > ?1"
+                                  " UNION ALL SELECT min(offer_until) FROM enrolments WHERE status = 'offered'"
+                                  " AND offer_until > ?1)");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    int rc = sqlite3_step(st);
+    time_t t = rc == SQLITE_ROW ? (time_t)sqlite3_column_int64(st, 0) : now + 1;
+    db_done(st);
+    return t;
+}
+
+int store_content_touch(db *d)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'");
+    int rc = sqlite3_step(st);
+    db_done(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 json_t *store_series(db *d)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT title, tagline, organisation, partner, community_url,"
