@@ -14,6 +14,7 @@
 
 #include "http.h"
 #include "router.h"
+#include "store_content.h"
 
 /* The route table (pages/routes.c). */
 extern const route pages_routes[];
@@ -56,6 +57,21 @@ void page_flash(request *rq, response *rs, const char *code);
 
 /* Read and clear the pending notice, if any (the dispatcher calls this). */
 void page_take_flash(request *rq, response *rs);
+
+/* The store's rows shaped as the templates read them (see
+** templates/README.md): new JSON values the caller owns. */
+json_t *page_course_json(const course_row *c);
+json_t *page_course_page_json(const course_page_row *c);
+json_t *page_offering_json(const offering_listing *o);
+
+/* Read and shape in one step, scratch strings in a: the published courses
+** (an array, empty on error); one course with its page's parts, or NULL;
+** the offerings (all, or course_slug's; demo ones when with_demo; an array,
+** empty on error); one offering by code, or NULL. Errors are logged. */
+json_t *page_courses_load(db *d, arena *a);
+json_t *page_course_load(db *d, arena *a, const char *slug);
+json_t *page_offerings_load(db *d, arena *a, const char *course_slug, int with_demo);
+json_t *page_offering_load(db *d, arena *a, const char *code);
 
 /* Add the labels, URLs and state flags the templates use to an offering
 ** from the store (see templates/README.md), as seen on day today. */

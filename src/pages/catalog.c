@@ -43,7 +43,7 @@ static void decorate(request *rq, json_t *o, int32_t today)
 /* Every offering (demo ones when configured), decorated for today. */
 static json_t *offerings(request *rq, const char *slug, int32_t today)
 {
-    json_t *all = store_offerings(rq->app->db, slug, rq->app->cfg->demo);
+    json_t *all = page_offerings_load(rq->app->db, rq->a, slug, rq->app->cfg->demo);
     size_t i;
     json_t *o;
     json_array_foreach(all, i, o)
@@ -61,7 +61,7 @@ static int ahead(json_t *o)
 /* Course cards with their offerings and the next one still ahead. */
 static json_t *course_cards(request *rq, json_t *all_offerings)
 {
-    json_t *courses = store_courses(rq->app->db);
+    json_t *courses = page_courses_load(rq->app->db, rq->a);
     size_t i, j;
     json_t *c, *o;
     json_array_foreach(courses, i, c) {
@@ -152,7 +152,7 @@ static json_t *neighbour(request *rq, json_t *courses, json_int_t position)
 /* A course page's view: the course, its offerings, its neighbours. */
 static int course_view(request *rq, int32_t today, page_view *v)
 {
-    json_t *course = store_course(rq->app->db, rq->param[0]);
+    json_t *course = page_course_load(rq->app->db, rq->a, rq->param[0]);
     if (!course) {
         rq->message = "There is no course at this address. The catalog lists every course.";
         return 404;
@@ -167,7 +167,7 @@ static int course_view(request *rq, int32_t today, page_view *v)
     }
     json_object_set_new(course, "total_playlist_minutes", json_integer(minutes));
     json_int_t pos = json_integer_value(json_object_get(course, "position"));
-    json_t *courses = store_courses(rq->app->db);
+    json_t *courses = page_courses_load(rq->app->db, rq->a);
     json_t *list = offerings(rq, rq->param[0], today);
     int upcoming = 0;
     size_t j;
@@ -223,14 +223,14 @@ int page_calendar(request *rq, response *rs)
 /* An offering page's view. */
 static int offering_view(request *rq, int32_t today, page_view *v)
 {
-    json_t *o = store_offering(rq->app->db, rq->param[0]);
+    json_t *o = page_offering_load(rq->app->db, rq->a, rq->param[0]);
     if (!o || (json_is_true(json_object_get(o, "demo")) && !rq->app->cfg->demo)) {
         json_decref(o);
         rq->message = "There is no offering at this address. The calendar lists every offering.";
         return 404;
     }
     decorate(rq, o, today);
-    json_t *course = store_course(rq->app->db, json_string_value(json_object_get(o, "course_slug")));
+    json_t *course = page_course_load(rq->app->db, rq->a, json_string_value(json_object_get(o, "course_slug")));
     if (!course) {
         json_decref(o);
         return 404;
@@ -265,7 +265,7 @@ static int ics_response(request *rq, response *rs, json_t *list, const char *nam
 
 int page_calendar_ics(request *rq, response *rs)
 {
-    json_t *all = store_offerings(rq->app->db, NULL, rq->app->cfg->demo);
+    json_t *all = page_offerings_load(rq->app->db, rq->a, NULL, rq->app->cfg->demo);
     int rc = ics_response(rq, rs, all, NULL);
     json_decref(all);
     return rc;
@@ -273,7 +273,7 @@ int page_calendar_ics(request *rq, response *rs)
 
 int page_offering_ics(request *rq, response *rs)
 {
-    json_t *o = store_offering(rq->app->db, rq->param[0]);
+    json_t *o = page_offering_load(rq->app->db, rq->a, rq->param[0]);
     if (!o || (json_is_true(json_object_get(o, "demo")) && !rq->app->cfg->demo)) {
         json_decref(o);
         rq->message = "There is no offering at this address.";
@@ -305,7 +305,7 @@ static int notify_form(request *rq, response *rs, json_t *course, const char *em
 
 int page_course_notify(request *rq, response *rs)
 {
-    json_t *course = store_course(rq->app->db, rq->param[0]);
+    json_t *course = page_course_load(rq->app->db, rq->a, rq->param[0]);
     if (!course) {
         rq->message = "There is no course at this address. The catalog lists every course.";
         return 404;

@@ -203,6 +203,126 @@ void page_error(request *rq, response *rs, int status, const char *message)
     buf_printf(&rs->body, "%d %s\n%s\n", status, title, message ? message : "");
 }
 
+/* s as a JSON string, or JSON null when NULL. */
+static json_t *jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *page_course_json(const course_row *c)
+{
+    return json_pack("{s:I, s:o, s:i, s:o, s:o, s:o, s:i, s:i}", "id", (json_int_t)c->id, "slug", jstr(c->slug),
+                     "position", c->position, "title", jstr(c->title), "tagline", jstr(c->tagline),
+                     "summary", jstr(c->summary), "hours_min", c->hours_min, "hours_max", c->hours_max);
+}
+
+/* A course's items of one section as JSON. */
+static json_t *items_json(const course_item_row *it, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o}", "id", (json_int_t)it[i].id,
+                                           "key", jstr(it[i].key), "title", jstr(it[i].title), "kind", jstr(it[i].kind),
+                                           "minutes", it[i].minutes, "link", jstr(it[i].link),
+                                           "source", jstr(it[i].source), "submit", jstr(it[i].submit),
+                                           "body_html", jstr(it[i].body_html)));
+    return a;
+}
+
+json_t *page_course_page_json(const course_page_row *c)
+{
+    json_t *o = page_course_json(&c->c);
+    json_object_set_new(o, "overview_html", jstr(c->overview_html));
+    json_t *outcomes = c->outcomes_json ? json_loads(c->outcomes_json, 0, NULL) : NULL;
+    json_object_set_new(o, "outcomes", json_is_array(outcomes) ? outcomes : json_array());
+    if (outcomes && !json_is_array(outcomes))
+        json_decref(outcomes);
+    json_t *people = json_array();
+    for (int i = 0; i < c->n_panelists; i++)
+        json_array_append_new(people, json_pack("{s:o, s:o}", "name", jstr(c->panelists[i].name), "role",
+                                                jstr(c->panelists[i].role)));
+    json_object_set_new(o, "panel", json_pack("{s:o, s:o, s:i, s:o, s:o}", "title", jstr(c->panel_title),
+                                              "video_url", jstr(c->panel_video), "minutes", c->panel_minutes,
+                                              "summary_html", jstr(c->panel_summary_html), "panelists", people));
+    json_object_set_new(o, "transcript_html", jstr(c->transcript_html));
+    json_object_set_new(o, "playlist_intro_html", jstr(c->playlist_intro_html));
+    json_object_set_new(o, "discussions_intro_html", jstr(c->discussions_intro_html));
+    json_object_set_new(o, "activities_intro_html", jstr(c->activities_intro_html));
+    json_object_set_new(o, "playlist", items_json(c->playlist, c->n_playlist));
+    json_object_set_new(o, "prompts", items_json(c->prompts, c->n_prompts));
+    json_object_set_new(o, "activities", items_json(c->activities, c->n_activities));
+    return o;
+}
+
+json_t *page_offering_json(const offering_listing *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "code", jstr(r->code));
+    json_object_set_new(o, "course_slug", jstr(r->course_slug));
+    json_object_set_new(o, "course_title", jstr(r->course_title));
+    json_object_set_new(o, "course_position", json_integer(r->course_position));
+    json_object_set_new(o, "starts", jstr(r->starts));
+    json_object_set_new(o, "ends", jstr(r->ends));
+    json_object_set_new(o, "price_cents", json_integer(r->price_cents));
+    json_object_set_new(o, "currency", jstr(r->currency));
+    json_object_set_new(o, "capacity", json_integer(r->capacity));
+    json_object_set_new(o, "opens", jstr(r->opens));
+    json_object_set_new(o, "closes", jstr(r->closes));
+    json_object_set_new(o, "coach", jstr(r->coach));
+    json_object_set_new(o, "season", jstr(r->season));
+    json_object_set_new(o, "demo", json_boolean(r->demo));
+    json_object_set_new(o, "taken", json_integer(r->taken));
+    json_object_set_new(o, "id", json_integer(r->id));
+    json_object_set_new(o, "updated_at", json_integer(r->updated_at));
+    return o;
+}
+
+json_t *page_courses_load(db *d, arena *a)
+{
+    course_row *list;
+    int n;
+    json_t *out = json_array();
+    if (store_course_rows(d, a, &list, &n) != 0) {
+        log_error("reading the courses: %s", db_errmsg(d));
+        return out;
+    }
+    for (int i = 0; i < n; i++)
+        json_array_append_new(out, page_course_json(&list[i]));
+    return out;
+}
+
+json_t *page_course_load(db *d, arena *a, const char *slug)
+{
+    course_page_row c;
+    int rc = store_course_page(d, a, slug, &c);
+    if (rc < 0)
+        log_error("reading course %s: %s", slug, db_errmsg(d));
+    return rc == 1 ? page_course_page_json(&c) : NULL;
+}
+
+json_t *page_offerings_load(db *d, arena *a, const char *course_slug, int with_demo)
+{
+    offering_listing *list;
+    int n;
+    json_t *out = json_array();
+    if (store_offering_listings(d, a, course_slug, with_demo, &list, &n) != 0) {
+        log_error("reading the offerings: %s", db_errmsg(d));
+        return out;
+    }
+    for (int i = 0; i < n; i++)
+        json_array_append_new(out, page_offering_json(&list[i]));
+    return out;
+}
+
+json_t *page_offering_load(db *d, arena *a, const char *code)
+{
+    offering_listing r;
+    int rc = store_offering_listing(d, a, code, &r);
+    if (rc < 0)
+        log_error("reading offering %s: %s", code, db_errmsg(d));
+    return rc == 1 ? page_offering_json(&r) : NULL;
+}
+
 /* A date as a day number; 0 and a log line if the store holds a bad one. */
 static int32_t day_of(json_t *o, const char *key)
 {
