@@ -16,10 +16,12 @@
 #include "log.h"
 #include "store_content.h"
 
-/* The layout's site data, rebuilt when a publish changed the series. */
-static json_t *site(app *ap)
+/* The layout's site data, rebuilt when a publish changed the series; v is
+** the content version when the caller has read it, or -1. */
+static json_t *site(app *ap, int64_t v)
 {
-    int64_t v = store_content_version(ap->db);
+    if (v < 0)
+        v = store_content_version(ap->db);
     if (ap->site && v == ap->content_version)
         return ap->site;
     json_decref(ap->site);
@@ -36,14 +38,14 @@ static json_t *site(app *ap)
 }
 
 /* Render the layout around content (len bytes of HTML we rendered) into
-** rs->body, with the person's part: who is signed in, the CSRF token, the
-** notice. Returns 0 or 500. */
-static int page_layout(request *rq, response *rs, const char *content, size_t len, const char *title,
-                       const char *description, const char *nav)
+** rs->body, with site_data (borrowed) and the person's part: who is signed
+** in, the CSRF token, the notice. Returns 0 or 500. */
+static int page_layout(request *rq, response *rs, json_t *site_data, const char *content, size_t len,
+                       const char *title, const char *description, const char *nav)
 {
     app *ap = rq->app;
     json_t *layout = json_object();
-    json_object_set(layout, "site", site(ap));
+    json_object_set(layout, "site", site_data);
     json_t *page = json_pack("{s:s}", "title", title);
     if (description)
         json_object_set_new(page, "description", json_string(description));
@@ -82,8 +84,9 @@ int page_render(request *rq, response *rs, const char *name, json_t *ctx,
     buf content = BUF_INIT;
     if (rq->csrf && !json_object_get(ctx, "csrf"))
         json_object_set_new(ctx, "csrf", json_string(rq->csrf));
+    json_t *site_data = site(ap, -1);
     if (!json_object_get(ctx, "site"))
-        json_object_set(ctx, "site", site(ap));
+        json_object_set(ctx, "site", site_data);
     int rc = tmpl_render(ap->tmpl, name, ctx, &content);
     json_t *desc = json_object_get(ctx, "description");
     const char *description = json_is_string(desc) ? arena_strdup(rq->a, json_string_value(desc)) : NULL;
@@ -94,7 +97,7 @@ int page_render(request *rq, response *rs, const char *name, json_t *ctx,
         buf_reset(&rs->body);
         return 500;
     }
-    rc = page_layout(rq, rs, buf_str(&content), content.len, title, description, nav);
+    rc = page_layout(rq, rs, site_data, buf_str(&content), content.len, title, description, nav);
     buf_free(&content);
     return rc;
 }
@@ -146,7 +149,7 @@ int page_render_shared(request *rq, response *rs, const char *name, const char *
     const char *title, *description, *html;
     size_t hlen;
     if (kept && fragment_split(rq->a, kept, len, &title, &description, &html, &hlen) == 0)
-        return page_layout(rq, rs, html, hlen, title, description, nav);
+        return page_layout(rq, rs, site(ap, content_v), html, hlen, title, description, nav);
 
     /* Seat counts change without a write when a hold or an offer lapses:
     ** what is kept now is good until then. Read before the view, so a lapse
@@ -160,7 +163,8 @@ int page_render_shared(request *rq, response *rs, const char *name, const char *
     }
     /* Nothing about the person asking goes into the shared part: no CSRF
     ** token, no user. A template that wants them gets nothing here. */
-    json_object_set(v.ctx, "site", site(ap));
+    json_t *site_data = site(ap, versioned ? content_v : -1);
+    json_object_set(v.ctx, "site", site_data);
     buf frag = BUF_INIT;
     buf_puts(&frag, v.title ? v.title : "");
     buf_putc(&frag, '\0');
@@ -178,7 +182,8 @@ int page_render_shared(request *rq, response *rs, const char *name, const char *
     }
     if (c)
         cache_put(c, key, version, expires, frag.data, frag.len);
-    rc = page_layout(rq, rs, frag.data + head, frag.len - head, v.title ? v.title : "", v.description, nav);
+    rc = page_layout(rq, rs, site_data, frag.data + head, frag.len - head, v.title ? v.title : "", v.description,
+                     nav);
     buf_free(&frag);
     return rc;
 }
