@@ -2,8 +2,9 @@
 ** test_cache.c: the pages each worker keeps, through real nginx and two
 ** workers: a page seen by one person is never served to another (their
 ** name, CSRF token and registrations stay theirs), and a publish, a
-** registration that takes a seat, and a change to an offering written by
-** another connection all show on the next request in every worker.
+** registration that takes a seat, a change to an offering written by
+** another connection all show on the next request in every worker, and a
+** lapsed seat hold shows without any write.
 **
 ** Which worker answers is the kernel's choice, so each check sends several
 ** requests in a row and checks every answer.
@@ -178,6 +179,55 @@ static void test_seats_show(browser *ann, browser *bob)
     free(before);
 }
 
+/* What hold_lapsed polls for: bob's offering page shows want. */
+struct lapse { browser *b; const char *want; };
+
+static int page_shows(void *arg)
+{
+    struct lapse *l = arg;
+    char *label = seats_label(l->b, "demo-pv");
+    int ok = !strcmp(label, l->want);
+    free(label);
+    return ok;
+}
+
+/* A seat hold that lapses gives the seat back with no write at all: each
+** worker's kept page is good only until the next hold or offer lapses. */
+static void test_hold_lapse(browser *bob)
+{
+    char *held = seats_label(bob, "demo-pv");
+    int left = atoi(held), capacity = 0;
+    const char *of = strstr(held, " of ");
+    if (of)
+        capacity = atoi(of + 4);
+    CHECK(left >= 1 && capacity > left);
+    buf err = BUF_INIT;
+    db *d = db_open(stack_path(&s, "var/journeys.db"), &err);
+    CHECK(d != NULL);
+    buf_free(&err);
+    if (!d) {
+        free(held);
+        return;
+    }
+    /* Ann's hold now ends in three seconds (this write is the last one). */
+    sqlite3_stmt *st = db_stmt(d, "UPDATE enrolments SET hold_until = unixepoch() + 3 WHERE status = 'pending'"
+                                  " AND offering_id = (SELECT id FROM offerings WHERE code = 'demo-pv')");
+    CHECK(sqlite3_step(st) == SQLITE_DONE);
+    CHECK(db_changes(d) == 1);
+    db_done(st);
+    db_close(d);
+    const char *still[] = {held, NULL};
+    CHECK(every_answer(bob, "/offerings/demo-pv", still, NULL) == 0);
+    char freed[64];
+    snprintf(freed, sizeof freed, "%d of %d seats left", left + 1, capacity);
+    struct lapse l = {bob, freed};
+    CHECK(harness_wait(page_shows, &l, 15000));
+    const char *want[] = {freed, NULL};
+    CHECK(every_answer(bob, "/offerings/demo-pv", want, still) == 0);
+    CHECK(every_answer(bob, "/calendar", want, NULL) == 0);
+    free(held);
+}
+
 /* An offering changed by another connection (as a staff edit would) shows on
 ** the next request in every worker: the version moves with any write. */
 static void test_other_writer(browser *bob)
@@ -214,7 +264,10 @@ int main(void)
     snprintf(e1, sizeof e1, "JOURNEYS_PAYMENTS_API_BASE=%s", standin_base(&pay));
     snprintf(e2, sizeof e2, "JOURNEYS_PAYMENTS_CHECKOUT_ORIGIN=%s", standin_base(&pay));
     snprintf(e3, sizeof e3, "JOURNEYS_PAYMENTS_WEBHOOK_SECRET=%s", SECRET);
-    const char *env[] = {e1, e2, e3, "JOURNEYS_SERVER_WORKERS=2", "JOURNEYS_PAYMENTS_SECRET_KEY=sk_test_cache", NULL};
+    /* The jobs process sweeps lapsed holds (a write) only once an hour here,
+    ** so a lapse has to show without one. */
+    const char *env[] = {e1, e2, e3, "JOURNEYS_SERVER_WORKERS=2", "JOURNEYS_PAYMENTS_SECRET_KEY=sk_test_cache",
+                         "JOURNEYS_JOBS_INTERVAL=3600", NULL};
     if (stack_start(&s, env) != 0) {
         CHECK(!"the stack starts");
         stack_stop(&s);
@@ -229,6 +282,7 @@ int main(void)
 
     test_people_apart(&ann, &bob);
     test_seats_show(&ann, &bob);
+    test_hold_lapse(&bob);
     test_publish_shows(&bob);
     test_other_writer(&bob);
 
