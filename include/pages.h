@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "http.h"
 #include "router.h"
@@ -38,12 +39,32 @@ typedef struct page_view {
 ** returns 0, or returns an HTTP status (rq->message says why). */
 typedef int (*page_view_fn)(request *rq, int32_t today, page_view *v);
 
+/* How a kept fragment is found and when it is stale. key names what the
+** fragment depends on besides the template and the day (a path, a thread
+** id...); version is read from the database for this request and moves in
+** the same transaction as any change the fragment shows (a thread's own
+** version for user-generated pages); expires, if not NULL, says until when
+** a fragment built now stays good without a write (0: as long as the
+** version). site_version is the content version if read, else -1. */
+typedef struct page_keep {
+    const char *key;
+    uint64_t version;
+    int64_t site_version;
+    time_t (*expires)(request *rq, time_t now);
+} page_keep;
+
 /* Render template name the way page_render does, keeping the rendered
-** fragment in the worker's cache under (name, path, day) with the content
-** and seat versions read for this request; a kept fragment that is still
-** current is used without calling build. The fragment never sees who is
-** asking (no CSRF token, no user); the layout around it does. Returns 0, or
-** build's status, or 500. */
+** fragment in the worker's cache (pages/page.c) under (name, k->key, day)
+** at k->version; a kept fragment still current is used without calling
+** build. k NULL renders without keeping. The fragment never sees who is
+** asking (no CSRF token, no user), so it may be served to anyone the caller
+** lets see the page: check access before calling. The layout around it is
+** rendered per request. Returns 0, or build's status, or 500. */
+int page_render_kept(request *rq, response *rs, const char *name, const char *nav, const page_keep *k,
+                     page_view_fn build);
+
+/* page_render_kept for the public catalog pages: keyed by path, at the
+** content and seat versions, good until the next seat hold or offer lapses. */
 int page_render_shared(request *rq, response *rs, const char *name, const char *nav, page_view_fn build);
 
 /* Render the error page for status with a message a person can act on.

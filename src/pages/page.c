@@ -134,36 +134,34 @@ static int fragment_split(arena *a, const char *p, size_t len, const char **titl
     return 0;
 }
 
-int page_render_shared(request *rq, response *rs, const char *name, const char *nav, page_view_fn build)
+int page_render_kept(request *rq, response *rs, const char *name, const char *nav, const page_keep *k,
+                     page_view_fn build)
 {
     app *ap = rq->app;
-    int64_t content_v = 0, seats_v = 0;
-    int versioned = store_view_versions(ap->db, &content_v, &seats_v) == 0;
     time_t now = time(NULL);
     int32_t today = date_today();
-    uint64_t version = ((uint64_t)content_v << 32) + ((uint64_t)seats_v & 0xffffffffu);
-    const char *key = arena_printf(rq->a, "%s %s %ld %d", name, rq->path, (long)today, ap->cfg->demo);
-    cache *c = versioned ? views(ap) : NULL;
+    /* The day is part of the key: states and labels depend on it. */
+    const char *key = k ? arena_printf(rq->a, "%s %s %ld", name, k->key, (long)today) : NULL;
+    cache *c = key ? views(ap) : NULL;
     size_t len = 0;
-    const char *kept = c ? cache_get(c, key, version, now, &len) : NULL;
+    const char *kept = c ? cache_get(c, key, k->version, now, &len) : NULL;
     const char *title, *description, *html;
     size_t hlen;
     if (kept && fragment_split(rq->a, kept, len, &title, &description, &html, &hlen) == 0)
-        return page_layout(rq, rs, site(ap, content_v), html, hlen, title, description, nav);
+        return page_layout(rq, rs, site(ap, k->site_version), html, hlen, title, description, nav);
 
-    /* Seat counts change without a write when a hold or an offer lapses:
-    ** what is kept now is good until then. Read before the view, so a lapse
-    ** while building only makes the copy shorter-lived. */
-    time_t expires = c ? store_seats_change_at(ap->db, now) : 0;
+    /* Read the expiry before the view, so a change while building only
+    ** makes the copy shorter-lived. */
+    time_t expires = c && k->expires ? k->expires(rq, now) : 0;
     page_view v = {NULL, NULL, NULL};
     int rc = build(rq, today, &v);
     if (rc != 0) {
         json_decref(v.ctx);
         return rc;
     }
-    /* Nothing about the person asking goes into the shared part: no CSRF
+    /* Nothing about the person asking goes into the kept part: no CSRF
     ** token, no user. A template that wants them gets nothing here. */
-    json_t *site_data = site(ap, versioned ? content_v : -1);
+    json_t *site_data = site(ap, k ? k->site_version : -1);
     json_object_set(v.ctx, "site", site_data);
     buf frag = BUF_INIT;
     buf_puts(&frag, v.title ? v.title : "");
@@ -181,11 +179,29 @@ int page_render_shared(request *rq, response *rs, const char *name, const char *
         return 500;
     }
     if (c)
-        cache_put(c, key, version, expires, frag.data, frag.len);
+        cache_put(c, key, k->version, expires, frag.data, frag.len);
     rc = page_layout(rq, rs, site_data, frag.data + head, frag.len - head, v.title ? v.title : "", v.description,
                      nav);
     buf_free(&frag);
     return rc;
+}
+
+/* Seat counts change without a write when a hold or an offer lapses: a
+** catalog page kept now is good until the next one does. */
+static time_t seats_expiry(request *rq, time_t now)
+{
+    return store_seats_change_at(rq->app->db, now);
+}
+
+int page_render_shared(request *rq, response *rs, const char *name, const char *nav, page_view_fn build)
+{
+    app *ap = rq->app;
+    int64_t content_v = 0, seats_v = 0;
+    if (store_view_versions(ap->db, &content_v, &seats_v) != 0)
+        return page_render_kept(rq, rs, name, nav, NULL, build);   /* cannot tell: build afresh */
+    page_keep k = {arena_printf(rq->a, "%s %d", rq->path, ap->cfg->demo),
+                   ((uint64_t)content_v << 32) + ((uint64_t)seats_v & 0xffffffffu), content_v, seats_expiry};
+    return page_render_kept(rq, rs, name, nav, &k, build);
 }
 
 void page_error(request *rq, response *rs, int status, const char *message)
