@@ -704,8 +704,8 @@ int store_date_request_sent(db *d, int64_t id, int64_t offering_id, time_t now, 
 
 int store_publish_commit(db *d, buf *err)
 {
-    if (run(d, db_stmt(d, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'"),
-            err, "bump the content version")) {
+    if (store_content_touch(d) != 0) {
+        fail(d, err, "bump the content version");
         db_rollback(d);
         return -1;
     }

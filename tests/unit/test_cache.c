@@ -1,13 +1,20 @@
 /*
 ** test_cache.c: unit tests for cache.h — hits only at the stored version
-** and before the expiry, replacement, and the entry and byte bounds.
+** and before the expiry, replacement, and the entry and byte bounds — and
+** for the versions the kept pages depend on (store_content.h): every write
+** that changes what they show moves one, in the same transaction, and
+** nothing else does.
 */
 #include "cache.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "db.h"
+#include "store_content.h"
 
 /* The value under key at version (as a string in a static buffer), or NULL. */
 static const char *got(cache *c, const char *key, uint64_t version, time_t now)
@@ -116,11 +123,83 @@ static void test_byte_bound(void)
     cache_free(c);
 }
 
+/* Run sql on d; 0 or -1. */
+static int exec(db *d, const char *sql)
+{
+    buf err = BUF_INIT;
+    int rc = db_exec(d, sql, &err);
+    if (rc != 0)
+        fprintf(stderr, "%s: %s\n", sql, buf_str(&err));
+    buf_free(&err);
+    return rc;
+}
+
+/* Which of the two versions sql moves: 1 content, 2 seats, 3 both, 0 none. */
+static int moves(db *d, const char *sql)
+{
+    int64_t c0, s0, c1, s1;
+    CHECK(store_view_versions(d, &c0, &s0) == 0);
+    CHECK(exec(d, sql) == 0);
+    CHECK(store_view_versions(d, &c1, &s1) == 0);
+    return (c1 != c0) | (s1 != s0) << 1;
+}
+
+/* The triggers: content writes move content_version, registration writes
+** seats_version, other writes neither; a rolled-back change moves nothing. */
+static void test_versions_move(void)
+{
+    char dir[] = "/tmp/journeys-cache-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    buf err = BUF_INIT;
+    db *d = db_open(path, &err);
+    CHECK(d && db_migrate(d, &err) == 0);
+    buf_free(&err);
+    if (!d)
+        return;
+    CHECK(moves(d, "INSERT INTO courses(slug, position, title, tagline, summary, hours_min, hours_max,"
+                   " overview_html, outcomes, panel_title, panel_minutes, panel_summary_html, transcript_html,"
+                   " published) VALUES ('c', 1, 'C', 't', 's', 1, 2, '', '[]', 'p', 0, '', '', 1)") == 1);
+    CHECK(moves(d, "INSERT INTO offerings(code, course_id, starts, ends, price_cents, currency, capacity,"
+                   " closes, season, created_at, updated_at) VALUES ('o', 1, '2030-01-07', '2030-01-11', 0, 'USD',"
+                   " 10, '2030-01-04', 's', 0, 0)") == 1);
+    CHECK(moves(d, "UPDATE offerings SET capacity = 11 WHERE code = 'o'") == 1);
+    CHECK(moves(d, "INSERT INTO users(email, name, password_hash, role, created_at) VALUES ('a@x.org', 'A', '', 'coach', 0)") == 0);
+    CHECK(moves(d, "UPDATE users SET name = 'A2' WHERE email = 'a@x.org'") == 0);   /* not a coach yet */
+    CHECK(moves(d, "INSERT INTO offering_staff(offering_id, user_id, role, created_at) VALUES (1, 1, 'coach', 0)") == 1);
+    CHECK(moves(d, "UPDATE users SET name = 'A3' WHERE email = 'a@x.org'") == 1);   /* the coach's name shows */
+    CHECK(moves(d, "INSERT INTO enrolments(offering_id, user_id, status, payment_status, amount_cents, currency,"
+                   " hold_until, created_at, updated_at) VALUES (1, 1, 'pending', 'unpaid', 0, 'USD', 4000000000, 0, 0)")
+          == 2);
+    CHECK(store_seats_change_at(d, 100) == 4000000000);
+    CHECK(store_seats_change_at(d, 4000000000) == 0);
+    CHECK(moves(d, "UPDATE enrolments SET payment_status = 'pending' WHERE id = 1") == 0);
+    CHECK(moves(d, "UPDATE enrolments SET status = 'active', hold_until = NULL WHERE id = 1") == 2);
+    CHECK(store_seats_change_at(d, 100) == 0);
+    CHECK(moves(d, "INSERT INTO rate_limits(key, window_start, count) VALUES ('k', 0, 1)") == 0);
+    /* The bump is part of the change's transaction: undone with it. */
+    CHECK(moves(d, "BEGIN IMMEDIATE; UPDATE offerings SET capacity = 12; ROLLBACK") == 0);
+    CHECK(moves(d, "BEGIN IMMEDIATE; UPDATE enrolments SET status = 'cancelled'; ROLLBACK") == 0);
+    CHECK(db_begin_write(d) == 0);
+    CHECK(store_content_touch(d) == 0);
+    CHECK(db_commit(d) == 0);
+    db_close(d);
+    unlink(path);
+    char wal[160];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    unlink(wal);
+    snprintf(wal, sizeof wal, "%s-shm", path);
+    unlink(wal);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_versions();
     test_expiry();
     test_entry_bound();
     test_byte_bound();
+    test_versions_move();
     return check_done();
 }
