@@ -18,7 +18,8 @@
 #include "buf.h"
 #include "db.h"
 
-/* Bumped by every publish; pages use it to know cached content is stale. */
+/* Bumped by every publish and every change to courses and offerings (see
+** store_view_versions); pages use it to know kept content is stale. */
 int64_t store_content_version(db *d);
 
 /* The versions a worker's kept views depend on, read in one statement:
@@ -39,7 +40,8 @@ time_t store_seats_change_at(db *d, time_t now);
 int store_content_touch(db *d);
 
 /* {title, tagline, organisation, partner, community_url, contact_email,
-** intro_html}, or NULL before the first publish. */
+** intro_html}, or NULL before the first publish. Still JSON: the layout and
+** the domain's mail share it as it is (one row, read once per publish). */
 json_t *store_series(db *d);
 
 /* A published course's summary row. Strings may be NULL where the column is. */
