@@ -24,6 +24,7 @@ typedef struct app {
     router *router;
     int64_t content_version; /* of the cached series below */
     json_t *site;        /* layout data derived from the published series */
+    struct cache *views; /* this worker's kept page fragments (pages/page.c) */
     uint64_t requests;   /* served by this process */
     char *csp;           /* the policy, with the payment provider as a form target */
 } app;

@@ -11,9 +11,11 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "http.h"
 #include "router.h"
+#include "store_content.h"
 
 /* The application serving rq: the dispatcher keeps it in the request's
 ** owner pointer, which http never looks at. */
@@ -38,6 +40,45 @@ int page_render(request *rq, response *rs, const char *name, json_t *ctx,
 ** in a minute) and return 503 for the handler to answer. A failed read is
 ** never an absence and a failed list is never empty. */
 int page_unavailable(request *rq);
+/* What a shared view builder returns: ctx (consumed), the page title and
+** its description (in the arena; description may be NULL). */
+typedef struct page_view {
+    json_t *ctx;
+    const char *title, *description;
+} page_view;
+
+/* Build the view of a page that is the same for everyone who asks on day
+** today (its data: published content, offerings, seat counts). Fills v and
+** returns 0, or returns an HTTP status (rq->message says why). */
+typedef int (*page_view_fn)(request *rq, int32_t today, page_view *v);
+
+/* How a kept fragment is found and when it is stale. key names what the
+** fragment depends on besides the template and the day (a path, a thread
+** id...); version is read from the database for this request and moves in
+** the same transaction as any change the fragment shows (a thread's own
+** version for user-generated pages); expires, if not NULL, says until when
+** a fragment built now stays good without a write (0: as long as the
+** version). site_version is the content version if read, else -1. */
+typedef struct page_keep {
+    const char *key;
+    uint64_t version;
+    int64_t site_version;
+    time_t (*expires)(request *rq, time_t now);
+} page_keep;
+
+/* Render template name the way page_render does, keeping the rendered
+** fragment in the worker's cache (pages/page.c) under (name, k->key, day)
+** at k->version; a kept fragment still current is used without calling
+** build. k NULL renders without keeping. The fragment never sees who is
+** asking (no CSRF token, no user), so it may be served to anyone the caller
+** lets see the page: check access before calling. The layout around it is
+** rendered per request. Returns 0, or build's status, or 500. */
+int page_render_kept(request *rq, response *rs, const char *name, const char *nav, const page_keep *k,
+                     page_view_fn build);
+
+/* page_render_kept for the public catalog pages: keyed by path, at the
+** content and seat versions, good until the next seat hold or offer lapses. */
+int page_render_shared(request *rq, response *rs, const char *name, const char *nav, page_view_fn build);
 
 /* Render the error page for status with a message a person can act on.
 ** Always fills rs (falls back to plain text if templates fail). */
@@ -50,6 +91,21 @@ void page_flash(request *rq, response *rs, const char *code);
 
 /* Read and clear the pending notice, if any (the dispatcher calls this). */
 void page_take_flash(request *rq, response *rs);
+
+/* The store's rows shaped as the templates read them (see
+** templates/README.md): new JSON values the caller owns. */
+json_t *page_course_json(const course_row *c);
+json_t *page_course_page_json(const course_page_row *c);
+json_t *page_offering_json(const offering_listing *o);
+
+/* Read and shape in one step, scratch strings in a: the published courses
+** (an array, empty on error); one course with its page's parts, or NULL;
+** the offerings (all, or course_slug's; demo ones when with_demo; an array,
+** empty on error); one offering by code, or NULL. Errors are logged. */
+json_t *page_courses_load(db *d, arena *a);
+json_t *page_course_load(db *d, arena *a, const char *slug);
+json_t *page_offerings_load(db *d, arena *a, const char *course_slug, int with_demo);
+json_t *page_offering_load(db *d, arena *a, const char *code);
 
 /* Add the labels, URLs and state flags the templates use to an offering
 ** from the store (see templates/README.md), as seen on day today. */

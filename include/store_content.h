@@ -2,8 +2,8 @@
 ** store_content.h: the published series, its courses and the calendar of
 ** offerings. All SQL for these tables lives in store/content.c.
 **
-** Reads return jansson values that the caller owns (json_decref), shaped for
-** the templates: the pages add labels and states, never SQL. Publishing is a
+** Reads return the rows they read as structs, strings in the caller's arena;
+** the page layer shapes them for templates (labels, URLs, states). Publishing is a
 ** sequence of puts between store_publish_begin() and store_publish_commit(),
 ** in one write transaction: readers see the old content until the commit.
 */
@@ -18,38 +18,88 @@
 #include "buf.h"
 #include "db.h"
 
-/* Bumped by every publish; pages use it to know cached content is stale.
-** 0 before the first publish, -1 on error. */
+/* Bumped by every publish and every change to courses and offerings (see
+** store_view_versions); pages use it to know kept content is stale. */
 int64_t store_content_version(db *d);
 
+/* The versions a worker's kept views depend on, read in one statement:
+** *content (bumped in the same transaction as any change to the series,
+** courses, items, panelists, offerings or their coaches, by triggers) and
+** *seats (bumped with any change to a registration's status, hold or
+** offer). 0, or -1 when the database could not say (then both are 0). */
+int store_view_versions(db *d, int64_t *content, int64_t *seats);
+
+/* The earliest time after now at which a seat hold or a waitlist offer
+** lapses (seat counts change then without a write), or 0 if none; now + 1
+** when the database could not say. */
+time_t store_seats_change_at(db *d, time_t now);
+
+/* Mark every kept view of content stale: bump content_version inside the
+** caller's write transaction. For changes outside the tables the triggers
+** watch. 0 or -1. */
+int store_content_touch(db *d);
+
 /* {title, tagline, organisation, partner, community_url, contact_email,
-** intro_html}, or NULL before the first publish. A one-object read (this,
-** store_course, store_offering) gives NULL on an error too, but notes it
-** for db_trouble(), so the dispatcher answers 503, not "not found". */
+** intro_html}, or NULL before the first publish. Still JSON: the layout and
+** the domain's mail share it as it is (one row, read once per publish). */
 json_t *store_series(db *d);
 
-/* Published courses by position: [{slug, position, title, tagline, summary,
-** hours_min, hours_max}], or NULL on error (never an empty list). */
-json_t *store_courses(db *d);
+/* A published course's summary row. Strings may be NULL where the column is. */
+typedef struct course_row {
+    int64_t id;
+    const char *slug, *title, *tagline, *summary;
+    int position, hours_min, hours_max;
+} course_row;
 
-/* One published course with everything on its page: the fields above plus
-** overview_html, outcomes [], panel {title, video_url, minutes, summary_html,
-** panelists [{name, role}]}, transcript_html, playlist_intro_html,
-** discussions_intro_html, activities_intro_html, playlist [], prompts [],
-** activities [] (items: {id, key, title, kind, minutes, link, source, submit,
-** body_html}). NULL when there is no such course. */
-json_t *store_course(db *d, const char *slug);
+/* One published item of a course (playlist item, prompt or activity). */
+typedef struct course_item_row {
+    int64_t id;
+    const char *key, *title, *kind, *link, *source, *submit, *body_html;
+    int minutes;
+} course_item_row;
 
-/* Offerings, earliest first: all of them (course_slug NULL) or one course's.
-** Each: {code, course_slug, course_title, course_position, starts, ends,
-** price_cents, currency, capacity, opens, closes, coach, season, demo,
-** taken}; coach is the name of the offering's coach account (through
-** offering_staff), or null. Demo offerings only when with_demo. NULL on
-** error (never an empty list). */
-json_t *store_offerings(db *d, const char *course_slug, int with_demo);
+typedef struct panelist_row { const char *name, *role; } panelist_row;
 
-/* One offering by code (same shape), or NULL. */
-json_t *store_offering(db *d, const char *code);
+/* One published course with everything on its page. outcomes_json is the
+** stored JSON array of outcome strings, as stored. */
+typedef struct course_page_row {
+    course_row c;
+    const char *overview_html, *outcomes_json;
+    const char *panel_title, *panel_video, *panel_summary_html, *transcript_html;
+    int panel_minutes;
+    const char *playlist_intro_html, *discussions_intro_html, *activities_intro_html;
+    panelist_row *panelists;
+    course_item_row *playlist, *prompts, *activities;
+    int n_panelists, n_playlist, n_prompts, n_activities;
+} course_page_row;
+
+/* An offering as read, with its course and the seats taken now (active
+** registrations, unexpired holds and offers); coach is the name of the
+** offering's first coach account (through offering_staff), or NULL. */
+typedef struct offering_listing {
+    int64_t id, price_cents, updated_at, taken;
+    const char *code, *course_slug, *course_title, *starts, *ends, *currency;
+    const char *opens, *closes, *coach, *season;
+    int course_position, capacity, demo;
+} offering_listing;
+
+/* Published courses by position, in a: *list and *n. 0 or -1. */
+int store_course_rows(db *d, arena *a, course_row **list, int *n);
+
+/* The published course slug with its page's parts, in a. 1, 0 when there
+** is no such course, -1 on error. */
+int store_course_page(db *d, arena *a, const char *slug, course_page_row *out);
+
+/* The published course slug's summary row, in a. 1, 0 none, -1 error. */
+int store_course_row(db *d, arena *a, const char *slug, course_row *out);
+
+/* Offerings of published courses, earliest first: all of them (course_slug
+** NULL) or one course's; demo offerings only when with_demo. In a: *list
+** and *n. 0 or -1. */
+int store_offering_listings(db *d, arena *a, const char *course_slug, int with_demo, offering_listing **list, int *n);
+
+/* One offering of a published course by code, in a. 1, 0 none, -1 error. */
+int store_offering_listing(db *d, arena *a, const char *code, offering_listing *out);
 
 /* Whether user_id holds role ("coach") on the offering: 1, 0, or -1 when
 ** the database could not say. */

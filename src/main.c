@@ -139,10 +139,12 @@ static int cmd_migrate(config *cfg, int argc, char **argv)
 static int announce_dates(void *ctx, const char *email, const char *code)
 {
     app *ap = ctx;
-    json_t *o = store_offering(ap->db, code);
-    if (!o)
-        return -1;
     arena *a = arena_new(0);
+    json_t *o = page_offering_load(ap->db, a, code);
+    if (!o) {
+        arena_free(a);
+        return -1;
+    }
     page_offering(a, o, date_today());
     json_object_set_new(o, "full_url", json_string(arena_printf(a, "%s/offerings/%s", ap->cfg->base_url, code)));
     json_t *ctx_json = json_pack("{s:O}", "offering", o);

@@ -44,7 +44,7 @@ static void decorate(request *rq, json_t *o, int32_t today)
 ** when they could not be read. */
 static json_t *offerings(request *rq, const char *slug, int32_t today)
 {
-    json_t *all = store_offerings(page_app(rq)->db, slug, page_app(rq)->cfg->demo);
+    json_t *all = page_offerings_load(page_app(rq)->db, rq->a, slug, page_app(rq)->cfg->demo);
     size_t i;
     json_t *o;
     json_array_foreach(all, i, o)
@@ -62,7 +62,7 @@ static int ahead(json_t *o)
 /* Course cards with their offerings and the next one still ahead. */
 static json_t *course_cards(request *rq, json_t *all_offerings)
 {
-    json_t *courses = store_courses(page_app(rq)->db);
+    json_t *courses = page_courses_load(page_app(rq)->db, rq->a);
     size_t i, j;
     json_t *c, *o;
     json_array_foreach(courses, i, c) {
@@ -84,9 +84,9 @@ static json_t *course_cards(request *rq, json_t *all_offerings)
     return courses;
 }
 
-int page_home(request *rq, response *rs)
+/* The home page's view: the series, course cards and what starts next. */
+static int home_view(request *rq, int32_t today, page_view *v)
 {
-    int32_t today = date_today();
     json_t *all = offerings(rq, NULL, today);
     if (!all)
         return page_unavailable(rq);
@@ -102,17 +102,30 @@ int page_home(request *rq, response *rs)
     json_t *ctx = json_pack("{s:o, s:o, s:o, s:s}", "series", series ? series : json_object(),
                             "courses", course_cards(rq, all), "upcoming", upcoming, "description", tagline);
     json_decref(all);
-    return page_render(rq, rs, "pages/home", ctx, tagline, "home");
+    *v = (page_view){ctx, tagline, tagline};
+    return 0;
 }
 
-int page_courses(request *rq, response *rs)
+int page_home(request *rq, response *rs)
 {
-    json_t *all = offerings(rq, NULL, date_today());
+    return page_render_shared(rq, rs, "pages/home", "home", home_view);
+}
+
+/* The catalog's view: every course card. */
+static int courses_view(request *rq, int32_t today, page_view *v)
+{
+    json_t *all = offerings(rq, NULL, today);
     if (!all)
         return page_unavailable(rq);
     json_t *ctx = json_pack("{s:o}", "courses", course_cards(rq, all));
     json_decref(all);
-    return page_render(rq, rs, "pages/courses", ctx, "Courses", "courses");
+    *v = (page_view){ctx, "Courses", NULL};
+    return 0;
+}
+
+int page_courses(request *rq, response *rs)
+{
+    return page_render_shared(rq, rs, "pages/courses", "courses", courses_view);
 }
 
 /* A playlist kind as a reader sees it ("case-study" -> "Case study"). */
@@ -141,9 +154,10 @@ static json_t *neighbour(request *rq, json_t *courses, json_int_t position)
     return json_null();
 }
 
-int page_course(request *rq, response *rs)
+/* A course page's view: the course, its offerings, its neighbours. */
+static int course_view(request *rq, int32_t today, page_view *v)
 {
-    json_t *course = store_course(page_app(rq)->db, rq->param[0]);
+    json_t *course = page_course_load(page_app(rq)->db, rq->a, rq->param[0]);
     if (!course) {
         rq->message = "There is no course at this address. The catalog lists every course.";
         return 404;
@@ -158,14 +172,8 @@ int page_course(request *rq, response *rs)
     }
     json_object_set_new(course, "total_playlist_minutes", json_integer(minutes));
     json_int_t pos = json_integer_value(json_object_get(course, "position"));
-    json_t *courses = store_courses(page_app(rq)->db);
-    json_t *list = offerings(rq, rq->param[0], date_today());
-    if (!courses || !list) {
-        json_decref(courses);
-        json_decref(list);
-        json_decref(course);
-        return page_unavailable(rq);
-    }
+    json_t *courses = page_courses_load(page_app(rq)->db, rq->a);
+    json_t *list = offerings(rq, rq->param[0], today);
     int upcoming = 0;
     size_t j;
     json_t *o;
@@ -178,12 +186,20 @@ int page_course(request *rq, response *rs)
                             "prev", neighbour(rq, courses, pos - 1), "next", neighbour(rq, courses, pos + 1));
     json_decref(courses);
     const char *title = arena_strdup(rq->a, json_string_value(json_object_get(course, "title")));
-    return page_render(rq, rs, "pages/course", ctx, title, "courses");
+    const char *summary = json_string_value(json_object_get(course, "summary"));
+    *v = (page_view){ctx, title, summary ? arena_strdup(rq->a, summary) : NULL};
+    return 0;
 }
 
-int page_calendar(request *rq, response *rs)
+int page_course(request *rq, response *rs)
 {
-    json_t *all = offerings(rq, NULL, date_today());
+    return page_render_shared(rq, rs, "pages/course", "courses", course_view);
+}
+
+/* The calendar's view: offerings by season. */
+static int calendar_view(request *rq, int32_t today, page_view *v)
+{
+    json_t *all = offerings(rq, NULL, today);
     if (!all)
         return page_unavailable(rq);
     json_t *seasons = json_array();
@@ -202,19 +218,26 @@ int page_calendar(request *rq, response *rs)
     }
     json_decref(all);
     json_t *ctx = json_pack("{s:o, s:s}", "seasons", seasons, "feed_url", "/calendar.ics");
-    return page_render(rq, rs, "pages/calendar", ctx, "Calendar", "calendar");
+    *v = (page_view){ctx, "Calendar", NULL};
+    return 0;
 }
 
-int page_offering_show(request *rq, response *rs)
+int page_calendar(request *rq, response *rs)
 {
-    json_t *o = store_offering(page_app(rq)->db, rq->param[0]);
+    return page_render_shared(rq, rs, "pages/calendar", "calendar", calendar_view);
+}
+
+/* An offering page's view. */
+static int offering_view(request *rq, int32_t today, page_view *v)
+{
+    json_t *o = page_offering_load(page_app(rq)->db, rq->a, rq->param[0]);
     if (!o || (json_is_true(json_object_get(o, "demo")) && !page_app(rq)->cfg->demo)) {
         json_decref(o);
         rq->message = "There is no offering at this address. The calendar lists every offering.";
         return 404;
     }
-    decorate(rq, o, date_today());
-    json_t *course = store_course(page_app(rq)->db, json_string_value(json_object_get(o, "course_slug")));
+    decorate(rq, o, today);
+    json_t *course = page_course_load(page_app(rq)->db, rq->a, json_string_value(json_object_get(o, "course_slug")));
     if (!course) {
         json_decref(o);
         return 404;
@@ -223,7 +246,13 @@ int page_offering_show(request *rq, response *rs)
     const char *title = arena_printf(rq->a, "%s, %s", json_string_value(json_object_get(course, "title")),
                                      json_string_value(json_object_get(o, "dates_label")));
     json_t *ctx = json_pack("{s:o, s:o}", "offering", o, "course", course);
-    return page_render(rq, rs, "pages/offering", ctx, title, "calendar");
+    *v = (page_view){ctx, title, NULL};
+    return 0;
+}
+
+int page_offering_show(request *rq, response *rs)
+{
+    return page_render_shared(rq, rs, "pages/offering", "calendar", offering_view);
 }
 
 /* Fill rs with a calendar of the given offerings (a demonstration
@@ -237,7 +266,7 @@ static int ics_response(request *rq, response *rs, json_t *list, const char *nam
 
 int page_calendar_ics(request *rq, response *rs)
 {
-    json_t *all = store_offerings(page_app(rq)->db, NULL, page_app(rq)->cfg->demo);
+    json_t *all = page_offerings_load(page_app(rq)->db, rq->a, NULL, page_app(rq)->cfg->demo);
     if (!all)
         return page_unavailable(rq);
     int rc = ics_response(rq, rs, all, NULL);
@@ -247,7 +276,7 @@ int page_calendar_ics(request *rq, response *rs)
 
 int page_offering_ics(request *rq, response *rs)
 {
-    json_t *o = store_offering(page_app(rq)->db, rq->param[0]);
+    json_t *o = page_offering_load(page_app(rq)->db, rq->a, rq->param[0]);
     if (!o || (json_is_true(json_object_get(o, "demo")) && !page_app(rq)->cfg->demo)) {
         json_decref(o);
         rq->message = "There is no offering at this address.";
@@ -279,7 +308,7 @@ static int notify_form(request *rq, response *rs, json_t *course, const char *em
 
 int page_course_notify(request *rq, response *rs)
 {
-    json_t *course = store_course(page_app(rq)->db, rq->param[0]);
+    json_t *course = page_course_load(page_app(rq)->db, rq->a, rq->param[0]);
     if (!course) {
         rq->message = "There is no course at this address. The catalog lists every course.";
         return 404;

@@ -5,19 +5,23 @@
 #include "pages.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "access.h"
 #include "app.h"
+#include "cache.h"
 #include "date.h"
 #include "enrol.h"
 #include "ical.h"
 #include "log.h"
 #include "store_content.h"
 
-/* The layout's site data, rebuilt when a publish changed the series. */
-static json_t *site(app *ap)
+/* The layout's site data, rebuilt when a publish changed the series; v is
+** the content version when the caller has read it, or -1. */
+static json_t *site(app *ap, int64_t v)
 {
-    int64_t v = store_content_version(ap->db);
+    if (v < 0)
+        v = store_content_version(ap->db);
     if (ap->site && (v == ap->content_version || v < 0))
         return ap->site;
     json_decref(ap->site);
@@ -31,6 +35,46 @@ static json_t *site(app *ap)
     }
     ap->content_version = v;
     return ap->site;
+}
+
+/* Render the layout around content (len bytes of HTML we rendered) into
+** rs->body, with site_data (borrowed) and the person's part: who is signed
+** in, the CSRF token, the notice. Returns 0 or 500. */
+static int page_layout(request *rq, response *rs, json_t *site_data, const char *content, size_t len,
+                       const char *title, const char *description, const char *nav)
+{
+    app *ap = page_app(rq);
+    json_t *layout = json_object();
+    json_object_set(layout, "site", site_data);
+    json_t *page = json_pack("{s:s}", "title", title);
+    if (description)
+        json_object_set_new(page, "description", json_string(description));
+    json_object_set_new(layout, "page", page);
+    json_t *navs = json_object();
+    if (nav)
+        json_object_set_new(navs, nav, json_true());
+    json_object_set_new(layout, "nav", navs);
+    if (rq->session) {
+        const user *u = &rq->session->u;
+        json_object_set_new(layout, "user", json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", u->name, "email", u->email,
+                                                      "role", u->role, "is_staff", !strcmp(u->role, "staff"),
+                                                      "is_coach", !strcmp(u->role, "coach")));
+    }
+    if (rq->csrf)
+        json_object_set_new(layout, "csrf", json_string(rq->csrf));
+    if (rq->flash)
+        json_object_set_new(layout, "flash", json_string(rq->flash));
+    /* Our own rendering of valid UTF-8 values: no need to check it again. */
+    json_object_set_new(layout, "content_html", json_stringn_nocheck(content, len));
+    int rc = tmpl_render(ap->tmpl, "layout", layout, &rs->body);
+    json_decref(layout);
+    if (rc != 0 || buf_failed(&rs->body)) {
+        log_error("rendering the layout failed");
+        buf_reset(&rs->body);
+        return 500;
+    }
+    rs->content_type = NULL;
+    return 0;
 }
 
 int page_unavailable(request *rq)
@@ -50,43 +94,124 @@ int page_render(request *rq, response *rs, const char *name, json_t *ctx,
     buf content = BUF_INIT;
     if (rq->csrf && !json_object_get(ctx, "csrf"))
         json_object_set_new(ctx, "csrf", json_string(rq->csrf));
+    json_t *site_data = site(ap, -1);
     if (!json_object_get(ctx, "site"))
-        json_object_set(ctx, "site", site(ap));
+        json_object_set(ctx, "site", site_data);
     int rc = tmpl_render(ap->tmpl, name, ctx, &content);
-    json_t *layout = json_object();
-    json_object_set(layout, "site", site(ap));
-    json_t *page = json_pack("{s:s}", "title", title);
     json_t *desc = json_object_get(ctx, "description");
-    if (json_is_string(desc))
-        json_object_set(page, "description", desc);
-    json_object_set_new(layout, "page", page);
-    json_t *navs = json_object();
-    if (nav)
-        json_object_set_new(navs, nav, json_true());
-    json_object_set_new(layout, "nav", navs);
-    if (rq->session) {
-        const user *u = &rq->session->u;
-        json_object_set_new(layout, "user", json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", u->name, "email", u->email,
-                                                      "role", u->role, "is_staff", !strcmp(u->role, "staff"),
-                                                      "is_coach", !strcmp(u->role, "coach")));
-    }
-    if (rq->csrf)
-        json_object_set_new(layout, "csrf", json_string(rq->csrf));
-    if (rq->flash)
-        json_object_set_new(layout, "flash", json_string(rq->flash));
-    json_object_set_new(layout, "content_html", json_stringn(buf_str(&content), content.len));
-    if (rc == 0 && !buf_failed(&content))
-        rc = tmpl_render(ap->tmpl, "layout", layout, &rs->body);
-    json_decref(layout);
+    const char *description = json_is_string(desc) ? arena_strdup(rq->a, json_string_value(desc)) : NULL;
     json_decref(ctx);
-    buf_free(&content);
-    if (rc != 0 || buf_failed(&rs->body)) {
+    if (rc != 0 || buf_failed(&content)) {
         log_error("rendering %s failed", name);
+        buf_free(&content);
         buf_reset(&rs->body);
         return 500;
     }
-    rs->content_type = NULL;
+    rc = page_layout(rq, rs, site_data, buf_str(&content), content.len, title, description, nav);
+    buf_free(&content);
+    return rc;
+}
+
+/* Bounds of a worker's kept fragments: a few hundred pages of a catalog. */
+enum { VIEWS_MAX_ENTRIES = 512, VIEWS_MAX_BYTES = 32 << 20 };
+
+/* The worker's cache of page fragments, made on first use (after fork). */
+static cache *views(app *ap)
+{
+    if (!ap->views)
+        ap->views = cache_new(VIEWS_MAX_ENTRIES, VIEWS_MAX_BYTES);
+    return ap->views;
+}
+
+/* A kept fragment is "title NUL has-description description NUL html":
+** these split one. 0, or -1 when the bytes are not of that shape. */
+static int fragment_split(arena *a, const char *p, size_t len, const char **title, const char **description,
+                          const char **html, size_t *hlen)
+{
+    const char *end = p + len;
+    const char *t_end = memchr(p, '\0', len);
+    if (!t_end || t_end + 2 > end)
+        return -1;
+    int has = t_end[1] == '1';
+    const char *d = t_end + 2;
+    const char *d_end = memchr(d, '\0', (size_t)(end - d));
+    if (!d_end)
+        return -1;
+    *title = arena_strdup(a, p);
+    *description = has ? arena_strdup(a, d) : NULL;
+    *html = d_end + 1;
+    *hlen = (size_t)(end - *html);
     return 0;
+}
+
+int page_render_kept(request *rq, response *rs, const char *name, const char *nav, const page_keep *k,
+                     page_view_fn build)
+{
+    app *ap = page_app(rq);
+    time_t now = time(NULL);
+    int32_t today = date_today();
+    /* The day is part of the key: states and labels depend on it. */
+    const char *key = k ? arena_printf(rq->a, "%s %s %ld", name, k->key, (long)today) : NULL;
+    cache *c = key ? views(ap) : NULL;
+    size_t len = 0;
+    const char *kept = c ? cache_get(c, key, k->version, now, &len) : NULL;
+    const char *title, *description, *html;
+    size_t hlen;
+    if (kept && fragment_split(rq->a, kept, len, &title, &description, &html, &hlen) == 0)
+        return page_layout(rq, rs, site(ap, k->site_version), html, hlen, title, description, nav);
+
+    /* Read the expiry before the view, so a change while building only
+    ** makes the copy shorter-lived. */
+    time_t expires = c && k->expires ? k->expires(rq, now) : 0;
+    page_view v = {NULL, NULL, NULL};
+    int rc = build(rq, today, &v);
+    if (rc != 0) {
+        json_decref(v.ctx);
+        return rc;
+    }
+    /* Nothing about the person asking goes into the kept part: no CSRF
+    ** token, no user. A template that wants them gets nothing here. */
+    json_t *site_data = site(ap, k ? k->site_version : -1);
+    json_object_set(v.ctx, "site", site_data);
+    buf frag = BUF_INIT;
+    buf_puts(&frag, v.title ? v.title : "");
+    buf_putc(&frag, '\0');
+    buf_putc(&frag, v.description ? '1' : '0');
+    buf_puts(&frag, v.description ? v.description : "");
+    buf_putc(&frag, '\0');
+    size_t head = frag.len;
+    rc = tmpl_render(ap->tmpl, name, v.ctx, &frag);
+    json_decref(v.ctx);
+    if (rc != 0 || buf_failed(&frag)) {
+        log_error("rendering %s failed", name);
+        buf_free(&frag);
+        buf_reset(&rs->body);
+        return 500;
+    }
+    if (c)
+        cache_put(c, key, k->version, expires, frag.data, frag.len);
+    rc = page_layout(rq, rs, site_data, frag.data + head, frag.len - head, v.title ? v.title : "", v.description,
+                     nav);
+    buf_free(&frag);
+    return rc;
+}
+
+/* Seat counts change without a write when a hold or an offer lapses: a
+** catalog page kept now is good until the next one does. */
+static time_t seats_expiry(request *rq, time_t now)
+{
+    return store_seats_change_at(page_app(rq)->db, now);
+}
+
+int page_render_shared(request *rq, response *rs, const char *name, const char *nav, page_view_fn build)
+{
+    app *ap = page_app(rq);
+    int64_t content_v = 0, seats_v = 0;
+    if (store_view_versions(ap->db, &content_v, &seats_v) != 0)
+        return page_render_kept(rq, rs, name, nav, NULL, build);   /* cannot tell: build afresh */
+    page_keep k = {arena_printf(rq->a, "%s %d", rq->path, ap->cfg->demo),
+                   ((uint64_t)content_v << 32) + ((uint64_t)seats_v & 0xffffffffu), content_v, seats_expiry};
+    return page_render_kept(rq, rs, name, nav, &k, build);
 }
 
 void page_error(request *rq, response *rs, int status, const char *message)
@@ -107,6 +232,126 @@ void page_error(request *rq, response *rs, int status, const char *message)
     rs->content_type = "text/plain; charset=utf-8";
     buf_reset(&rs->body);
     buf_printf(&rs->body, "%d %s\n%s\n", status, title, message ? message : "");
+}
+
+/* s as a JSON string, or JSON null when NULL. */
+static json_t *jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *page_course_json(const course_row *c)
+{
+    return json_pack("{s:I, s:o, s:i, s:o, s:o, s:o, s:i, s:i}", "id", (json_int_t)c->id, "slug", jstr(c->slug),
+                     "position", c->position, "title", jstr(c->title), "tagline", jstr(c->tagline),
+                     "summary", jstr(c->summary), "hours_min", c->hours_min, "hours_max", c->hours_max);
+}
+
+/* A course's items of one section as JSON. */
+static json_t *items_json(const course_item_row *it, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o}", "id", (json_int_t)it[i].id,
+                                           "key", jstr(it[i].key), "title", jstr(it[i].title), "kind", jstr(it[i].kind),
+                                           "minutes", it[i].minutes, "link", jstr(it[i].link),
+                                           "source", jstr(it[i].source), "submit", jstr(it[i].submit),
+                                           "body_html", jstr(it[i].body_html)));
+    return a;
+}
+
+json_t *page_course_page_json(const course_page_row *c)
+{
+    json_t *o = page_course_json(&c->c);
+    json_object_set_new(o, "overview_html", jstr(c->overview_html));
+    json_t *outcomes = c->outcomes_json ? json_loads(c->outcomes_json, 0, NULL) : NULL;
+    json_object_set_new(o, "outcomes", json_is_array(outcomes) ? outcomes : json_array());
+    if (outcomes && !json_is_array(outcomes))
+        json_decref(outcomes);
+    json_t *people = json_array();
+    for (int i = 0; i < c->n_panelists; i++)
+        json_array_append_new(people, json_pack("{s:o, s:o}", "name", jstr(c->panelists[i].name), "role",
+                                                jstr(c->panelists[i].role)));
+    json_object_set_new(o, "panel", json_pack("{s:o, s:o, s:i, s:o, s:o}", "title", jstr(c->panel_title),
+                                              "video_url", jstr(c->panel_video), "minutes", c->panel_minutes,
+                                              "summary_html", jstr(c->panel_summary_html), "panelists", people));
+    json_object_set_new(o, "transcript_html", jstr(c->transcript_html));
+    json_object_set_new(o, "playlist_intro_html", jstr(c->playlist_intro_html));
+    json_object_set_new(o, "discussions_intro_html", jstr(c->discussions_intro_html));
+    json_object_set_new(o, "activities_intro_html", jstr(c->activities_intro_html));
+    json_object_set_new(o, "playlist", items_json(c->playlist, c->n_playlist));
+    json_object_set_new(o, "prompts", items_json(c->prompts, c->n_prompts));
+    json_object_set_new(o, "activities", items_json(c->activities, c->n_activities));
+    return o;
+}
+
+json_t *page_offering_json(const offering_listing *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "code", jstr(r->code));
+    json_object_set_new(o, "course_slug", jstr(r->course_slug));
+    json_object_set_new(o, "course_title", jstr(r->course_title));
+    json_object_set_new(o, "course_position", json_integer(r->course_position));
+    json_object_set_new(o, "starts", jstr(r->starts));
+    json_object_set_new(o, "ends", jstr(r->ends));
+    json_object_set_new(o, "price_cents", json_integer(r->price_cents));
+    json_object_set_new(o, "currency", jstr(r->currency));
+    json_object_set_new(o, "capacity", json_integer(r->capacity));
+    json_object_set_new(o, "opens", jstr(r->opens));
+    json_object_set_new(o, "closes", jstr(r->closes));
+    json_object_set_new(o, "coach", jstr(r->coach));
+    json_object_set_new(o, "season", jstr(r->season));
+    json_object_set_new(o, "demo", json_boolean(r->demo));
+    json_object_set_new(o, "taken", json_integer(r->taken));
+    json_object_set_new(o, "id", json_integer(r->id));
+    json_object_set_new(o, "updated_at", json_integer(r->updated_at));
+    return o;
+}
+
+json_t *page_courses_load(db *d, arena *a)
+{
+    course_row *list;
+    int n;
+    json_t *out = json_array();
+    if (store_course_rows(d, a, &list, &n) != 0) {
+        log_error("reading the courses: %s", db_errmsg(d));
+        return out;
+    }
+    for (int i = 0; i < n; i++)
+        json_array_append_new(out, page_course_json(&list[i]));
+    return out;
+}
+
+json_t *page_course_load(db *d, arena *a, const char *slug)
+{
+    course_page_row c;
+    int rc = store_course_page(d, a, slug, &c);
+    if (rc < 0)
+        log_error("reading course %s: %s", slug, db_errmsg(d));
+    return rc == 1 ? page_course_page_json(&c) : NULL;
+}
+
+json_t *page_offerings_load(db *d, arena *a, const char *course_slug, int with_demo)
+{
+    offering_listing *list;
+    int n;
+    json_t *out = json_array();
+    if (store_offering_listings(d, a, course_slug, with_demo, &list, &n) != 0) {
+        log_error("reading the offerings: %s", db_errmsg(d));
+        return out;
+    }
+    for (int i = 0; i < n; i++)
+        json_array_append_new(out, page_offering_json(&list[i]));
+    return out;
+}
+
+json_t *page_offering_load(db *d, arena *a, const char *code)
+{
+    offering_listing r;
+    int rc = store_offering_listing(d, a, code, &r);
+    if (rc < 0)
+        log_error("reading offering %s: %s", code, db_errmsg(d));
+    return rc == 1 ? page_offering_json(&r) : NULL;
 }
 
 /* A date as a day number; 0 and a log line if the store holds a bad one. */

@@ -36,15 +36,17 @@ static int refused(request *rq, const domain *d, int rc)
 /* The registration page's context for an offering. */
 static json_t *register_ctx(request *rq, const char *code)
 {
-    json_t *o = store_offering(page_app(rq)->db, code);
+    json_t *o = page_offering_load(page_app(rq)->db, rq->a, code);
     if (!o)
         return NULL;
     page_offering(rq->a, o, date_today());
-    json_t *course = store_course(page_app(rq)->db, json_string_value(json_object_get(o, "course_slug")));
-    json_t *c = json_pack("{s:O, s:s, s:O}", "title", json_object_get(o, "course_title"), "url",
+    course_row course;
+    const char *summary = NULL;
+    if (store_course_row(page_app(rq)->db, rq->a, json_string_value(json_object_get(o, "course_slug")), &course) == 1)
+        summary = course.summary;
+    json_t *c = json_pack("{s:O, s:s, s:o}", "title", json_object_get(o, "course_title"), "url",
                           json_string_value(json_object_get(o, "course_url")), "summary",
-                          course ? json_object_get(course, "summary") : json_null());
-    json_decref(course);
+                          summary ? json_string(summary) : json_null());
     const user *u = &rq->session->u;
     return json_pack("{s:o, s:o, s:b, s:s, s:b}", "offering", o, "course", c, "can_invoice", u->school_invoice,
                      "school_name", u->school_name ? u->school_name : "", "has_code_field", 1);
@@ -348,7 +350,7 @@ int page_checkout_return(request *rq, response *rs)
     buf_free(&err);
     if (store_enrolment_get(page_app(rq)->db, rq->a, p.enrolment_id, &e) != 1)
         return 503;
-    json_t *o = store_offering(page_app(rq)->db, e.offering_code);
+    json_t *o = page_offering_load(page_app(rq)->db, rq->a, e.offering_code);
     if (o)
         page_offering(rq->a, o, date_today());
     int paid = !strcmp(e.status, "active");

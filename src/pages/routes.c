@@ -14,6 +14,7 @@
 
 #include "access.h"
 #include "app.h"
+#include "cache.h"
 #include "log.h"
 #include "pages.h"
 
@@ -115,6 +116,8 @@ void app_free(app *ap)
     tmpl_free(ap->tmpl);
     db_close(ap->db);
     json_decref(ap->site);
+    cache_free(ap->views);
+    ap->views = NULL;
     free(ap->csp);
     ap->csp = NULL;
     ap->router = NULL;

@@ -43,7 +43,7 @@ static const char *time_label(arena *a, json_int_t t)
 int page_staff_home(request *rq, response *rs)
 {
     app *ap = page_app(rq);
-    json_t *list = store_offerings(ap->db, NULL, ap->cfg->demo);
+    json_t *list = page_offerings_load(ap->db, rq->a, NULL, ap->cfg->demo);
     if (!list)
         return page_unavailable(rq);
     size_t i;
@@ -59,7 +59,7 @@ int page_staff_home(request *rq, response *rs)
 int page_staff_offering(request *rq, response *rs)
 {
     app *ap = page_app(rq);
-    json_t *o = store_offering(ap->db, rq->param[0]);
+    json_t *o = page_offering_load(ap->db, rq->a, rq->param[0]);
     if (!o) {
         rq->message = "There is no offering with this code.";
         return 404;
@@ -357,7 +357,7 @@ int page_staff_outbox_retry(request *rq, response *rs)
 static int codes_page(request *rq, response *rs, json_t *errors, json_t *values)
 {
     app *ap = page_app(rq);
-    json_t *offs = store_offerings(ap->db, NULL, ap->cfg->demo);
+    json_t *offs = page_offerings_load(ap->db, rq->a, NULL, ap->cfg->demo);
     if (!offs) {
         json_decref(errors);
         json_decref(values);

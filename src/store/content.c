@@ -11,17 +11,12 @@
 #include "arena.h"
 #include "log.h"
 
-/* Column i as a JSON string, or JSON null when SQL NULL. */
+/* Column i as a JSON string, or JSON null when SQL NULL (store_series only,
+** whose JSON the domain's mail and the layout share). */
 static json_t *col_str(sqlite3_stmt *st, int i)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
     return s ? json_string((const char *)s) : json_null();
-}
-
-/* Column i as a JSON integer. */
-static json_t *col_int(sqlite3_stmt *st, int i)
-{
-    return json_integer(sqlite3_column_int64(st, i));
 }
 
 /* Record a failed statement in err and return -1. */
@@ -29,19 +24,6 @@ static int fail(db *d, buf *err, const char *what)
 {
     buf_printf(err, "database: %s: %s\n", what, db_errmsg(d));
     return -1;
-}
-
-/* Finish a list read: the statement stepped to rc. Returns list, or NULL
-** (list released, the error logged naming what) when rc is not
-** SQLITE_DONE: a failed list is never taken for an empty one. */
-static json_t *list_done(db *d, sqlite3_stmt *st, int rc, json_t *list, const char *what)
-{
-    db_done(st);
-    if (list && rc == SQLITE_DONE)
-        return list;
-    log_error("store: %s: %s", what, list ? db_errmsg(d) : "out of memory");
-    json_decref(list);
-    return NULL;
 }
 
 /* Bind text or NULL. */
@@ -62,6 +44,38 @@ int64_t store_content_version(db *d)
     int64_t v = sqlite3_column_int64(st, 0);
     db_done(st);
     return v;
+}
+
+int store_view_versions(db *d, int64_t *content, int64_t *seats)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'content_version'),"
+                                  " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seats_version')");
+    int rc = sqlite3_step(st);
+    *content = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    *seats = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    db_done(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+time_t store_seats_change_at(db *d, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT min(t) FROM ("
+                                  "SELECT min(hold_until) AS t FROM enrolments WHERE status = 'pending' AND hold_until > ?1"
+                                  " UNION ALL SELECT min(offer_until) FROM enrolments WHERE status = 'offered'"
+                                  " AND offer_until > ?1)");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    int rc = sqlite3_step(st);
+    time_t t = rc == SQLITE_ROW ? (time_t)sqlite3_column_int64(st, 0) : now + 1;
+    db_done(st);
+    return t;
+}
+
+int store_content_touch(db *d)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'");
+    int rc = sqlite3_step(st);
+    db_done(st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 json_t *store_series(db *d)
@@ -86,106 +100,125 @@ json_t *store_series(db *d)
 #define COURSE_COLS "id, slug, position, title, tagline, summary, hours_min, hours_max"
 
 /* The summary fields of a course row selected with COURSE_COLS. */
-static json_t *course_summary(sqlite3_stmt *st)
+static void course_summary(arena *a, sqlite3_stmt *st, course_row *c)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", col_int(st, 0));
-    json_object_set_new(o, "slug", col_str(st, 1));
-    json_object_set_new(o, "position", col_int(st, 2));
-    json_object_set_new(o, "title", col_str(st, 3));
-    json_object_set_new(o, "tagline", col_str(st, 4));
-    json_object_set_new(o, "summary", col_str(st, 5));
-    json_object_set_new(o, "hours_min", col_int(st, 6));
-    json_object_set_new(o, "hours_max", col_int(st, 7));
-    return o;
+    c->id = sqlite3_column_int64(st, 0);
+    c->slug = db_col(a, st, 1);
+    c->position = sqlite3_column_int(st, 2);
+    c->title = db_col(a, st, 3);
+    c->tagline = db_col(a, st, 4);
+    c->summary = db_col(a, st, 5);
+    c->hours_min = sqlite3_column_int(st, 6);
+    c->hours_max = sqlite3_column_int(st, 7);
 }
 
-json_t *store_courses(db *d)
+/* Make room for one more of *n elements of size sz in *list (arena, doubling
+** *cap). Returns the new element, zeroed. */
+static void *grow(arena *a, void **list, int *n, int *cap, size_t sz)
+{
+    if (*n == *cap) {
+        int ncap = *cap ? *cap * 2 : 8;
+        void *bigger = arena_alloc(a, sz * (size_t)ncap);
+        if (*n)
+            memcpy(bigger, *list, sz * (size_t)*n);
+        *list = bigger;
+        *cap = ncap;
+    }
+    char *e = (char *)*list + sz * (size_t)(*n)++;
+    memset(e, 0, sz);
+    return e;
+}
+
+int store_course_rows(db *d, arena *a, course_row **list, int *n)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT " COURSE_COLS " FROM courses WHERE published = 1 ORDER BY position");
-    json_t *a = json_array();
-    int rc;
+    int rc, cap = 0;
+    *list = NULL;
+    *n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(a, course_summary(st));
-    return list_done(d, st, rc, a, "courses");
+        course_summary(a, st, grow(a, (void **)list, n, &cap, sizeof **list));
+    db_done(st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The published items of one section of a course, in order. */
-static json_t *course_items(db *d, int64_t course_id, const char *section)
+int store_course_row(db *d, arena *a, const char *slug, course_row *out)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT " COURSE_COLS " FROM courses WHERE slug = ?1 AND published = 1");
+    bind_text(st, 1, slug);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        course_summary(a, st, out);
+    db_done(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The published items of one section of a course, in order. 0 or -1. */
+static int course_items(db *d, arena *a, int64_t course_id, const char *section, course_item_row **list, int *n)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT id, key, title, kind, minutes, link, source, submit, body_html"
                                   " FROM course_items WHERE course_id = ?1 AND section = ?2 AND published = 1"
                                   " ORDER BY position");
     sqlite3_bind_int64(st, 1, course_id);
     sqlite3_bind_text(st, 2, section, -1, SQLITE_STATIC);
-    json_t *a = json_array();
-    int rc;
+    int rc, cap = 0;
+    *list = NULL;
+    *n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *o = json_object();
-        json_object_set_new(o, "id", col_int(st, 0));
-        json_object_set_new(o, "key", col_str(st, 1));
-        json_object_set_new(o, "title", col_str(st, 2));
-        json_object_set_new(o, "kind", col_str(st, 3));
-        json_object_set_new(o, "minutes", col_int(st, 4));
-        json_object_set_new(o, "link", col_str(st, 5));
-        json_object_set_new(o, "source", col_str(st, 6));
-        json_object_set_new(o, "submit", col_str(st, 7));
-        json_object_set_new(o, "body_html", col_str(st, 8));
-        json_array_append_new(a, o);
+        course_item_row *it = grow(a, (void **)list, n, &cap, sizeof **list);
+        it->id = sqlite3_column_int64(st, 0);
+        it->key = db_col(a, st, 1);
+        it->title = db_col(a, st, 2);
+        it->kind = db_col(a, st, 3);
+        it->minutes = sqlite3_column_int(st, 4);
+        it->link = db_col(a, st, 5);
+        it->source = db_col(a, st, 6);
+        it->submit = db_col(a, st, 7);
+        it->body_html = db_col(a, st, 8);
     }
-    return list_done(d, st, rc, a, "course items");
+    db_done(st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
-json_t *store_course(db *d, const char *slug)
+int store_course_page(db *d, arena *a, const char *slug, course_page_row *o)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT " COURSE_COLS ", overview_html, outcomes, panel_title, panel_video,"
                                   " panel_minutes, panel_summary_html, transcript_html, playlist_intro_html,"
                                   " discussions_intro_html, activities_intro_html"
                                   " FROM courses WHERE slug = ?1 AND published = 1");
-    sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
-    if (db_row(st) != 1)
-        return NULL;
-    json_t *o = course_summary(st);
-    int64_t id = sqlite3_column_int64(st, 0);
-    json_object_set_new(o, "overview_html", col_str(st, 8));
-    json_t *outcomes = json_loads((const char *)sqlite3_column_text(st, 9), 0, NULL);
-    json_object_set_new(o, "outcomes", outcomes ? outcomes : json_array());
-    json_t *panel = json_object();
-    json_object_set_new(panel, "title", col_str(st, 10));
-    json_object_set_new(panel, "video_url", col_str(st, 11));
-    json_object_set_new(panel, "minutes", col_int(st, 12));
-    json_object_set_new(panel, "summary_html", col_str(st, 13));
-    json_object_set_new(o, "transcript_html", col_str(st, 14));
-    json_object_set_new(o, "playlist_intro_html", col_str(st, 15));
-    json_object_set_new(o, "discussions_intro_html", col_str(st, 16));
-    json_object_set_new(o, "activities_intro_html", col_str(st, 17));
+    bind_text(st, 1, slug);
+    memset(o, 0, sizeof *o);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        db_done(st);
+        return rc == SQLITE_DONE ? 0 : -1;
+    }
+    course_summary(a, st, &o->c);
+    o->overview_html = db_col(a, st, 8);
+    o->outcomes_json = db_col(a, st, 9);
+    o->panel_title = db_col(a, st, 10);
+    o->panel_video = db_col(a, st, 11);
+    o->panel_minutes = sqlite3_column_int(st, 12);
+    o->panel_summary_html = db_col(a, st, 13);
+    o->transcript_html = db_col(a, st, 14);
+    o->playlist_intro_html = db_col(a, st, 15);
+    o->discussions_intro_html = db_col(a, st, 16);
+    o->activities_intro_html = db_col(a, st, 17);
     db_done(st);
 
     st = db_stmt(d, "SELECT name, role FROM panelists WHERE course_id = ?1 ORDER BY position");
-    sqlite3_bind_int64(st, 1, id);
-    json_t *people = json_array();
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(people, json_pack("{s:o, s:o}", "name", col_str(st, 0), "role", col_str(st, 1)));
-    people = list_done(d, st, rc, people, "panelists");
-    json_t *playlist = course_items(d, id, "playlist"), *prompts = course_items(d, id, "prompt");
-    json_t *activities = course_items(d, id, "activity");
-    if (!people || !playlist || !prompts || !activities) {
-        /* Part of the course could not be read: not the course, not "no such course". */
-        json_decref(people);
-        json_decref(playlist);
-        json_decref(prompts);
-        json_decref(activities);
-        json_decref(panel);
-        json_decref(o);
-        return NULL;
+    sqlite3_bind_int64(st, 1, o->c.id);
+    int cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        panelist_row *p = grow(a, (void **)&o->panelists, &o->n_panelists, &cap, sizeof *p);
+        p->name = db_col(a, st, 0);
+        p->role = db_col(a, st, 1);
     }
-    json_object_set_new(panel, "panelists", people);
-    json_object_set_new(o, "panel", panel);
-    json_object_set_new(o, "playlist", playlist);
-    json_object_set_new(o, "prompts", prompts);
-    json_object_set_new(o, "activities", activities);
-    return o;
+    db_done(st);
+    if (rc != SQLITE_DONE || course_items(d, a, o->c.id, "playlist", &o->playlist, &o->n_playlist) ||
+        course_items(d, a, o->c.id, "prompt", &o->prompts, &o->n_prompts) ||
+        course_items(d, a, o->c.id, "activity", &o->activities, &o->n_activities))
+        return -1;
+    return 1;
 }
 
 #define OFFERING_SQL \
@@ -198,53 +231,53 @@ json_t *store_course(db *d, const char *slug)
     "   OR (e.status = 'offered' AND e.offer_until > unixepoch()))) AS taken, o.id, o.updated_at" \
     " FROM offerings o JOIN courses c ON c.id = o.course_id WHERE c.published = 1"
 
-/* One offering row selected with OFFERING_SQL as JSON. */
-static json_t *offering_row(sqlite3_stmt *st)
+/* One offering row selected with OFFERING_SQL. */
+static void listing_read(arena *a, sqlite3_stmt *st, offering_listing *o)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "code", col_str(st, 0));
-    json_object_set_new(o, "course_slug", col_str(st, 1));
-    json_object_set_new(o, "course_title", col_str(st, 2));
-    json_object_set_new(o, "course_position", col_int(st, 3));
-    json_object_set_new(o, "starts", col_str(st, 4));
-    json_object_set_new(o, "ends", col_str(st, 5));
-    json_object_set_new(o, "price_cents", col_int(st, 6));
-    json_object_set_new(o, "currency", col_str(st, 7));
-    json_object_set_new(o, "capacity", col_int(st, 8));
-    json_object_set_new(o, "opens", col_str(st, 9));
-    json_object_set_new(o, "closes", col_str(st, 10));
-    json_object_set_new(o, "coach", col_str(st, 11));
-    json_object_set_new(o, "season", col_str(st, 12));
-    json_object_set_new(o, "demo", json_boolean(sqlite3_column_int(st, 13)));
-    json_object_set_new(o, "taken", col_int(st, 14));
-    json_object_set_new(o, "id", col_int(st, 15));
-    json_object_set_new(o, "updated_at", col_int(st, 16));
-    return o;
+    o->code = db_col(a, st, 0);
+    o->course_slug = db_col(a, st, 1);
+    o->course_title = db_col(a, st, 2);
+    o->course_position = sqlite3_column_int(st, 3);
+    o->starts = db_col(a, st, 4);
+    o->ends = db_col(a, st, 5);
+    o->price_cents = sqlite3_column_int64(st, 6);
+    o->currency = db_col(a, st, 7);
+    o->capacity = sqlite3_column_int(st, 8);
+    o->opens = db_col(a, st, 9);
+    o->closes = db_col(a, st, 10);
+    o->coach = db_col(a, st, 11);
+    o->season = db_col(a, st, 12);
+    o->demo = sqlite3_column_int(st, 13) != 0;
+    o->taken = sqlite3_column_int64(st, 14);
+    o->id = sqlite3_column_int64(st, 15);
+    o->updated_at = sqlite3_column_int64(st, 16);
 }
 
-json_t *store_offerings(db *d, const char *course_slug, int with_demo)
+int store_offering_listings(db *d, arena *a, const char *course_slug, int with_demo, offering_listing **list, int *n)
 {
     sqlite3_stmt *st = db_stmt(d, OFFERING_SQL " AND (?1 IS NULL OR c.slug = ?1) AND (?2 OR o.demo = 0)"
                                                " ORDER BY o.demo, o.starts, c.position");
     bind_text(st, 1, course_slug);
     sqlite3_bind_int(st, 2, with_demo);
-    json_t *a = json_array();
-    int rc;
+    int rc, cap = 0;
+    *list = NULL;
+    *n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(a, offering_row(st));
-    return list_done(d, st, rc, a, "offerings");
+        listing_read(a, st, grow(a, (void **)list, n, &cap, sizeof **list));
+    db_done(st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
-json_t *store_offering(db *d, const char *code)
+int store_offering_listing(db *d, arena *a, const char *code, offering_listing *out)
 {
     sqlite3_stmt *st = db_stmt(d, OFFERING_SQL " AND o.code = ?1");
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    json_t *o = NULL;
-    if (db_row(st) == 1) {
-        o = offering_row(st);
-        db_done(st);
-    }
-    return o;
+    bind_text(st, 1, code);
+    memset(out, 0, sizeof *out);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        listing_read(a, st, out);
+    db_done(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Step a write statement to completion; 0 or -1 with err. */
@@ -675,8 +708,8 @@ int store_date_request_sent(db *d, int64_t id, int64_t offering_id, time_t now, 
 
 int store_publish_commit(db *d, buf *err)
 {
-    if (run(d, db_stmt(d, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'"),
-            err, "bump the content version")) {
+    if (store_content_touch(d) != 0) {
+        fail(d, err, "bump the content version");
         db_rollback(d);
         return -1;
     }

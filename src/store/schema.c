@@ -280,6 +280,37 @@ static const char *const migrations[] = {
     "ALTER TABLE outbox ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;\n",
     /* 6: sign-in limits: old rate-limit rows are purged by window start. */
     "CREATE INDEX rate_limits_by_start ON rate_limits(window_start);\n",
+    /* 7: view cache: every change to what the catalog, course and calendar
+       pages show bumps a version in the same transaction, so each worker
+       knows its kept copy is stale: content_version for courses, offerings
+       and their coaches, seats_version for registrations. Partial indexes
+       find the next hold or offer to lapse (seat counts change with time). */
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('seats_version', '0');\n"
+    "CREATE TRIGGER view_offerings_insert AFTER INSERT ON offerings BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_offerings_update AFTER UPDATE ON offerings BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_offerings_delete AFTER DELETE ON offerings BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_offering_staff_insert AFTER INSERT ON offering_staff BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_offering_staff_update AFTER UPDATE ON offering_staff BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_offering_staff_delete AFTER DELETE ON offering_staff BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_courses_insert AFTER INSERT ON courses BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_courses_update AFTER UPDATE ON courses BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_courses_delete AFTER DELETE ON courses BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_course_items_insert AFTER INSERT ON course_items BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_course_items_update AFTER UPDATE ON course_items BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_course_items_delete AFTER DELETE ON course_items BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_panelists_insert AFTER INSERT ON panelists BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_panelists_update AFTER UPDATE ON panelists BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_panelists_delete AFTER DELETE ON panelists BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_series_insert AFTER INSERT ON series BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_series_update AFTER UPDATE ON series BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_series_delete AFTER DELETE ON series BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_coach_name AFTER UPDATE OF name ON users"
+    " WHEN EXISTS (SELECT 1 FROM offering_staff WHERE user_id = new.id) BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_enrolments_insert AFTER INSERT ON enrolments BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seats_version'; END;\n"
+    "CREATE TRIGGER view_enrolments_update AFTER UPDATE OF status, hold_until, offer_until ON enrolments BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seats_version'; END;\n"
+    "CREATE TRIGGER view_enrolments_delete AFTER DELETE ON enrolments BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seats_version'; END;\n"
+    "CREATE INDEX enrolments_hold_lapse ON enrolments(hold_until) WHERE status = 'pending';\n"
+    "CREATE INDEX enrolments_offer_lapse ON enrolments(offer_until) WHERE status = 'offered';\n",
 };
 
 int schema_count(void)

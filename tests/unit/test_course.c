@@ -14,6 +14,7 @@
 #include "check.h"
 #include "course.h"
 #include "db.h"
+#include "pages.h"
 #include "publish.h"
 #include "store_accounts.h"
 #include "store_content.h"
@@ -953,13 +954,15 @@ static void rewrite(const char *root, const char *rel, const char *text)
 /* Whether the published course "purpose" lists a prompt with this key. */
 static int has_prompt(db *d, const char *key)
 {
-    json_t *c = store_course(d, "purpose");
+    arena *a = arena_new(0);
+    json_t *c = page_course_load(d, a, "purpose");
     int found = 0;
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(c, "prompts"), i, it)
         found |= !strcmp(json_string_value(json_object_get(it, "key")), key);
     json_decref(c);
+    arena_free(a);
     return found;
 }
 
@@ -991,7 +994,7 @@ static void test_publish(void)
     CHECK_STR(u.role, "coach");
     CHECK_STR(u.name, "Maya");
     CHECK(pw && !crypto_password_check("", pw) && !crypto_password_check("!", pw));
-    json_t *o = store_offering(d, "pv-2026-01");
+    json_t *o = page_offering_load(d, a, "pv-2026-01");
     CHECK(o != NULL);
     CHECK_STR(json_string_value(json_object_get(o, "coach")), "Maya");
     CHECK(store_offering_staff_has(d, json_integer_value(json_object_get(o, "id")), u.id, "coach") == 1);
@@ -1036,12 +1039,12 @@ static void test_publish(void)
     CHECK_CONTAINS(buf_str(&notes), "courses/01-purpose/panel.md:3: the panel recording of purpose exists; video "
                                     "https://video.example.org/v/2 in the file, https://video.example.org/v/1 in "
                                     "the database: not applied\n");
-    o = store_offering(d, "pv-2026-01");
+    o = page_offering_load(d, a, "pv-2026-01");
     CHECK(json_integer_value(json_object_get(o, "capacity")) == 30);
     CHECK_STR(json_string_value(json_object_get(o, "coach")), "Maya");
     json_decref(o);
     CHECK(store_user_by_email(d, a, "kate@example.org", &u, NULL) == 0);
-    json_t *c = store_course(d, "purpose");
+    json_t *c = page_course_load(d, a, "purpose");
     CHECK_STR(json_string_value(json_object_get(json_object_get(c, "panel"), "video_url")),
               "https://video.example.org/v/1");
     json_decref(c);

@@ -70,12 +70,13 @@ int main(void)
     CHECK(store_school_exists(d, school) == 1);
     CHECK(store_rate_hit(d, "k", now, 900, 3) == 1);
     CHECK(store_content_version(d) >= 0);
-    json_t *list = store_courses(d);
-    CHECK(list != NULL && json_array_size(list) == 0);
-    json_decref(list);
-    list = store_offerings(d, NULL, 1);
-    CHECK(list != NULL);
-    json_decref(list);
+    course_row *courses = NULL;
+    offering_listing *listings = NULL, one;
+    int n = -1;
+    CHECK(store_course_rows(d, a, &courses, &n) == 0 && n == 0);
+    CHECK(store_offering_listings(d, a, NULL, 1, &listings, &n) == 0);
+    CHECK(store_offering_listing(d, a, "none", &one) == 0);
+    json_t *list;
     outbox_item it;
     CHECK(outbox_due(d, a, now, &it, 1) == 0);
     mail_msg m = {0};
@@ -112,9 +113,9 @@ int main(void)
     CHECK(store_schools(d) == NULL);
     CHECK(store_user_export(d, uid) == NULL);
     CHECK(store_content_version(d) == -1);
-    CHECK(store_courses(d) == NULL);
-    CHECK(store_offerings(d, NULL, 1) == NULL);
-    CHECK(store_offering(d, "none") == NULL);
+    CHECK(store_course_rows(d, a, &courses, &n) == -1);
+    CHECK(store_offering_listings(d, a, NULL, 1, &listings, &n) == -1);
+    CHECK(store_offering_listing(d, a, "none", &one) == -1);
     CHECK(outbox_due(d, a, now, &it, 1) == -1);          /* not "nothing due" */
     CHECK(outbox_problems(d) == NULL);
     CHECK(outbox_recent(d, 10) == NULL);
