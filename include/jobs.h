@@ -1,6 +1,6 @@
 /*
-** jobs.h: background work, run by the jobs process every
-** cfg->jobs_interval seconds: today, one pass over the outbox.
+** jobs.h: background work, run by the mailer process (serve.h) every
+** cfg->jobs_interval seconds: one pass over the outbox.
 **
 ** The pass never holds a transaction across the network: it claims a due
 ** row in a short write transaction (a lease that pushes next_attempt_at

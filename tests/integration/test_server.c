@@ -39,7 +39,7 @@ static void test_worker_killed(void)
     CHECK(mgr > 0);
     pid_t kids[16];
     int n = stack_children(mgr, kids, 16);
-    CHECK(n == 3); /* two workers and the jobs process */
+    CHECK(n == 4); /* two workers, the mailer and the sweeper */
     if (n < 1)
         return;
     CHECK(kill(kids[0], SIGKILL) == 0);
@@ -49,7 +49,7 @@ static void test_worker_killed(void)
     for (int i = 0; i < 50 && !replaced; i++) {
         pid_t now[16];
         int m = stack_children(mgr, now, 16);
-        replaced = m == 3;
+        replaced = m == 4;
         for (int k = 0; k < m; k++)
             if (now[k] == kids[0])
                 replaced = 0;
