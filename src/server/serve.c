@@ -62,6 +62,7 @@ struct manager {
 /* ---- the worker ---- */
 
 static volatile sig_atomic_t worker_stop;
+static volatile sig_atomic_t worker_retire; /* SIGUSR2: a reload replaced this worker */
 
 /* SIGTERM/SIGINT in a child: finish the work in hand, then exit. Installed
 ** with SA_RESTART, so a signal never breaks the reads and writes of a
@@ -69,8 +70,9 @@ static volatile sig_atomic_t worker_stop;
 ** nanosleep) end on any signal. */
 static void on_worker_stop(int sig)
 {
-    (void)sig;
     worker_stop = 1;
+    if (sig == SIGUSR2)
+        worker_retire = 1;
 }
 
 /* The common start of every child: name it for the log, ask for SIGTERM
@@ -89,6 +91,7 @@ static void child_setup(const char *role, pid_t manager, int worker)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_DFL);
@@ -97,6 +100,7 @@ static void child_setup(const char *role, pid_t manager, int worker)
     if (worker) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGUSR2);
     }
     sigprocmask(SIG_SETMASK, &mask, NULL);
     if (getppid() != manager)
@@ -127,15 +131,24 @@ static long fcgi_read(void *ctx, char *p, size_t n)
 ** let in only there, then accepts; a connection another worker took first
 ** gives EAGAIN and it waits again. Once told to stop it still takes every
 ** connection already queued, and returns -1 when none has come for
-** DRAIN_IDLE_MS, so a drain drops no request. A worker whose manager has
-** died stops at once instead: while it holds the socket no new manager
-** can start. Returns 0 with a request in req, or -1. */
-static int next_request(FCGX_Request *req, int fd, pid_t manager)
+** DRAIN_IDLE_MS, so a drain drops no request; under a load that never
+** lets the queue empty it gives up after half of drain_seconds (the
+** manager kills what is left at drain_seconds, and a request cut off
+** half-way is worse than one never taken). A worker retired by a reload
+** (SIGUSR2: the new generation takes the queue) or whose manager has died
+** stops at once: while an orphan holds the socket no new manager can
+** start. Returns 0 with a request in req, or -1. */
+static int next_request(FCGX_Request *req, int fd, pid_t manager, int drain_seconds)
 {
+    static time_t stop_seen;
     sigset_t open;
     sigemptyset(&open);
     for (;;) {
-        if (getppid() != manager)
+        if (getppid() != manager || worker_retire)
+            return -1;
+        if (worker_stop && !stop_seen)
+            stop_seen = time(NULL);
+        if (worker_stop && time(NULL) - stop_seen >= (drain_seconds + 1) / 2)
             return -1;
         struct pollfd p = {.fd = fd, .events = POLLIN};
         struct timespec idle = {0, DRAIN_IDLE_MS * 1000L * 1000L};
@@ -177,7 +190,7 @@ static void worker_main(struct manager *m, pid_t manager)
     arena *a = arena_new(0);
     buf out = BUF_INIT;
     int budget = m->cfg->max_requests;
-    while (budget > 0 && next_request(&req, m->listen_fd, manager) == 0) {
+    while (budget > 0 && next_request(&req, m->listen_fd, manager, m->cfg->drain_seconds) == 0) {
         app_handle(&m->ap, a, fcgi_param, req.envp, fcgi_read, req.in, &out);
         FCGX_PutStr(buf_str(&out), (int)out.len, req.out);
         FCGX_Finish_r(&req);
@@ -492,7 +505,9 @@ static void reload(struct manager *m)
     for (int i = 0; i < m->workers; i++)
         spawn(m);
     spawn_background(m);
-    signal_workers(m, SIGTERM, 1);
+    for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++)
+        if (m->kids[i].pid && m->kids[i].generation != m->generation)
+            kill(m->kids[i].pid, m->kids[i].kind == K_WORKER ? SIGUSR2 : SIGTERM);
     log_info("reloaded: generation %d", m->generation);
 }
 
