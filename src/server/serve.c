@@ -137,7 +137,8 @@ static long fcgi_read(void *ctx, char *p, size_t n)
 ** half-way is worse than one never taken). A worker retired by a reload
 ** (SIGUSR2: the new generation takes the queue) or whose manager has died
 ** stops at once: while an orphan holds the socket no new manager can
-** start. Returns 0 with a request in req, or -1. */
+** start. A connection the web server keeps open between requests is
+** waited on the same way. Returns 0 with a request in req, or -1. */
 static int next_request(FCGX_Request *req, int fd, pid_t manager, int drain_seconds)
 {
     static time_t stop_seen;
@@ -150,8 +151,21 @@ static int next_request(FCGX_Request *req, int fd, pid_t manager, int drain_seco
             stop_seen = time(NULL);
         if (worker_stop && time(NULL) - stop_seen >= (drain_seconds + 1) / 2)
             return -1;
-        struct pollfd p = {.fd = fd, .events = POLLIN};
         struct timespec idle = {0, DRAIN_IDLE_MS * 1000L * 1000L};
+        if (req->ipcFd >= 0) {
+            /* A connection the web server keeps open (fastcgi_keep_conn):
+            ** the next request comes on it. Idle while stopping: close it. */
+            struct pollfd k = {.fd = req->ipcFd, .events = POLLIN};
+            int n = ppoll(&k, 1, worker_stop ? &idle : NULL, &open);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n > 0 && FCGX_Accept_r(req) >= 0)
+                return 0;
+            if (req->ipcFd >= 0)
+                FCGX_Free(req, 1);
+            continue;
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
         int n = ppoll(&p, 1, worker_stop ? &idle : NULL, &open);
         if (n < 0 && errno == EINTR)
             continue;
