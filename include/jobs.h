@@ -1,6 +1,6 @@
 /*
-** jobs.h: background work, run by the jobs process every
-** cfg->jobs_interval seconds: today, one pass over the outbox.
+** jobs.h: background work, run by the mailer process (serve.h) every
+** cfg->jobs_interval seconds: one pass over the outbox.
 **
 ** The pass never holds a transaction across the network: it claims a due
 ** row in a short write transaction (a lease that pushes next_attempt_at
@@ -10,6 +10,7 @@
 #ifndef JOURNEYS_JOBS_H
 #define JOURNEYS_JOBS_H
 
+#include <signal.h>
 #include <time.h>
 
 #include "config.h"
@@ -38,5 +39,13 @@ time_t jobs_backoff(int attempt);
 ** failed. Nothing is deleted. Counts go to *st (zeroed first; st may be
 ** NULL). A database error ends the pass early (logged). Returns 0. */
 int jobs_outbox_pass(db *d, const config *cfg, time_t now, jobs_stats *st);
+
+/* jobs_outbox_pass that also stops between two rows once *stop is set
+** (stop may be NULL): the row in hand is delivered and its outcome recorded
+** first, never abandoned half-way. Each claim counts an attempt
+** (outbox_claim); a row claimed more than cfg->mail_max_attempts times
+** without an outcome (its sender died each time) is marked failed
+** without being sent again. Returns 0. */
+int jobs_outbox_run(db *d, const config *cfg, time_t now, jobs_stats *st, const volatile sig_atomic_t *stop);
 
 #endif

@@ -8,7 +8,17 @@
 ** forks the workers. It restarts a worker that dies, replaces one that has
 ** served its request budget, reloads templates on SIGHUP by starting a new
 ** generation of workers before retiring the old (no request is dropped), and
-** drains on SIGTERM or SIGINT: workers finish what they are doing and exit.
+** drains on SIGTERM or SIGINT: workers finish what they are doing and every
+** connection still queued on the socket, then exit (killed after
+** drain_seconds).
+**
+** Besides the workers it forks a mailer (the outbox, jobs.h) and a sweeper
+** (lapsed holds and offers, enrol_sweep), each restarted if it dies, so a
+** mail server that never answers does not hold up the sweep. Neither keeps
+** the listening socket; the mailer stops between messages, and a drain
+** gives it as long as one transfer may take (twice [mail] timeout). Every
+** child stops when its manager dies (an orphaned worker at once, so a new
+** manager can take the socket after kill -9 of the old).
 */
 #ifndef JOURNEYS_SERVE_H
 #define JOURNEYS_SERVE_H

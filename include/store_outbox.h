@@ -60,9 +60,13 @@ int outbox_due(db *d, arena *a, time_t now, outbox_item *out, int max);
 
 /* Lease row id to the caller until `until`: if it is still due at now (and
 ** neither sent nor failed), push next_attempt_at to until, so another pass
-** skips it while this one sends. Returns 1 if claimed, 0 if not (gone, sent,
-** failed, or claimed by someone else), -1 on error. Run it in a write
-** transaction together with outbox_due. */
+** skips it while this one sends, and count the attempt (attempts + 1) in
+** the same write: an attempt that never records its outcome (the sender
+** crashed or was killed) stays counted, so a message that kills its sender
+** cannot be tried for ever. outbox_mark_sent gives the count back;
+** outbox_mark_retry and outbox_mark_refused keep it. Returns 1 if claimed,
+** 0 if not (gone, sent, failed, or claimed by someone else), -1 on error.
+** Run it in a write transaction together with outbox_due. */
 int outbox_claim(db *d, int64_t id, time_t now, time_t until);
 
 /* Give row id its Message-ID (message_id, "<...@...>"), only if it has
@@ -71,12 +75,15 @@ int outbox_claim(db *d, int64_t id, time_t now, time_t until);
 ** on error. */
 int outbox_set_message_id(db *d, int64_t id, const char *message_id);
 
-/* Mark row id sent at now, only if it was not sent already. Returns 1 if
+/* Mark row id sent at now, only if it was not sent already, giving back
+** the attempt its claim counted (attempts counts the attempts that did not
+** get through). Returns 1 if
 ** this call marked it, 0 if it was already sent (or does not exist), -1 on
 ** error. */
 int outbox_mark_sent(db *d, int64_t id, time_t now);
 
-/* Record a failed attempt on an unsent row: attempts + 1, last_error = error,
+/* Record a failed attempt on an unsent row, already counted by its claim
+** (outbox_claim): last_error = error,
 ** and next_attempt_at = next, or failed_at = now when final. Returns 1 if the
 ** row was updated, 0 if it was already sent or does not exist, -1 on error. */
 int outbox_mark_retry(db *d, int64_t id, const char *error, time_t next, int final, time_t now);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Start the whole stack in the foreground: migrate, publish courses/, run
 # `journeys serve` and an unprivileged nginx in front of it on 127.0.0.1:$PORT.
-# Ctrl-C (or SIGTERM) stops all it started. Runtime files live under $JOURNEYS_PATHS_VAR
+# Ctrl-C (or SIGTERM) stops all it started, journeys serve before nginx. Runtime files live under $JOURNEYS_PATHS_VAR
 # (default: var/ in the checkout). Used by `make run` and by the tests.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,14 +69,25 @@ sed -e "s|@PORT@|$PORT|g" -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" \
     nginx/dev.conf.in > "$VAR/nginx/nginx.conf"
 "$NGINX" -t -q -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -e stderr
 
-# Stop whatever this script started (on exit, Ctrl-C or SIGTERM).
+# Stop whatever this script started (on exit, Ctrl-C or SIGTERM): first
+# journeys serve, which drains (its workers answer every request already
+# handed to them, through nginx), and only then nginx, gracefully (SIGQUIT:
+# it finishes sending those answers), then the local services.
 SERVE=""
 WEB=""
 stop() {
     trap - INT TERM EXIT
-    # shellcheck disable=SC2086 # lists of process ids
-    kill -TERM $SERVE $WEB $EXTRA 2>/dev/null || true
-    wait $SERVE $WEB $EXTRA 2>/dev/null || true
+    if [ -n "$SERVE" ]; then
+        kill -TERM "$SERVE" 2>/dev/null || true
+        wait "$SERVE" 2>/dev/null || true
+    fi
+    if [ -n "$WEB" ]; then
+        kill -QUIT "$WEB" 2>/dev/null || true
+        wait "$WEB" 2>/dev/null || true
+    fi
+    # shellcheck disable=SC2086 # a list of process ids
+    kill -TERM $EXTRA 2>/dev/null || true
+    wait $EXTRA 2>/dev/null || true
 }
 trap stop EXIT
 trap 'stop; exit 0' INT TERM

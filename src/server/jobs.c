@@ -111,7 +111,8 @@ static int deliver(const config *cfg, const outbox_item *it, time_t now, buf *er
     return rc;
 }
 
-/* Record the outcome of delivering row it (rc from deliver, reason in err)
+/* Record the outcome of delivering row it (rc from deliver, reason in err;
+** -4: not attempted, its attempts ran out unrecorded)
 ** in one write transaction and count it in st. Returns 0, or -1 on a
 ** database error (logged, rolled back). */
 static int record(db *d, const config *cfg, const outbox_item *it, int rc, const buf *err, time_t now,
@@ -120,7 +121,7 @@ static int record(db *d, const config *cfg, const outbox_item *it, int rc, const
     if (db_begin_write(d) != 0)
         return -1;
     int attempt = it->attempts + 1;
-    int final = rc == -2 || rc == -3 || attempt >= cfg->mail_max_attempts;
+    int final = rc == -2 || rc == -3 || rc == -4 || attempt >= cfg->mail_max_attempts;
     int changed = rc == 0    ? outbox_mark_sent(d, it->id, now)
                   : rc == -3 ? outbox_mark_refused(d, it->id, buf_str(err), now)
                              : outbox_mark_retry(d, it->id, buf_str(err),
@@ -150,6 +151,11 @@ static int record(db *d, const config *cfg, const outbox_item *it, int rc, const
 
 int jobs_outbox_pass(db *d, const config *cfg, time_t now, jobs_stats *st)
 {
+    return jobs_outbox_run(d, cfg, now, st, NULL);
+}
+
+int jobs_outbox_run(db *d, const config *cfg, time_t now, jobs_stats *st, const volatile sig_atomic_t *stop)
+{
     jobs_stats local;
     if (!st)
         st = &local;
@@ -158,7 +164,7 @@ int jobs_outbox_pass(db *d, const config *cfg, time_t now, jobs_stats *st)
     time_t lease = 3 * (time_t)cfg->smtp_timeout;
     if (lease < LEASE_MIN)
         lease = LEASE_MIN;
-    for (int i = 0; i < JOBS_PASS_MAX; i++) {
+    for (int i = 0; i < JOBS_PASS_MAX && !(stop && *stop); i++) {
         arena_reset(a);
         time_t wall = time(NULL);
         outbox_item it;
@@ -167,7 +173,16 @@ int jobs_outbox_pass(db *d, const config *cfg, time_t now, jobs_stats *st)
             break;
         buf err = BUF_INIT;
         buf_init(&err, 1000);
-        int rc = deliver(cfg, &it, now, &err);
+        int rc;
+        if (it.attempts > cfg->mail_max_attempts) {
+            /* Claimed more often than the limit allows, yet never marked
+            ** failed: earlier attempts died with their sender. */
+            buf_printf(&err, "given up: %d attempts ended without an outcome (the sender stopped or crashed while sending)",
+                       it.attempts);
+            rc = -4;
+        } else {
+            rc = deliver(cfg, &it, now, &err);
+        }
         if (rc != 0 && err.len == 0) {
             buf_reset(&err);
             buf_puts(&err, "unknown error");

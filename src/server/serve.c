@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,12 +29,25 @@
 
 enum { MAX_WORKERS = 256 };
 
+/* What a child of the manager does. The sweep and the mail each have their
+** own process, so a mail server that never answers cannot hold up the
+** lapse of checkout holds and waitlist offers. */
+enum kind {
+    K_WORKER = 0, /* serves FastCGI requests */
+    K_SLOW,       /* serves the routes that call the payment provider (slow_fd) */
+    K_MAILER,     /* delivers the outbox */
+    K_SWEEPER,    /* lets lapsed holds and offers go, asks again for stuck refunds */
+};
+
+/* How long a worker told to stop keeps looking for connections still queued
+** on the socket: it exits once none is pending for this long. */
+#define DRAIN_IDLE_MS 50
+
 struct child {
     pid_t pid;
     int generation;
     time_t started;
-    int jobs;         /* the jobs process, not a worker */
-    int slow;         /* a worker of the slow pool (slow_fd) */
+    int kind;         /* enum kind */
 };
 
 struct manager {
@@ -51,12 +65,55 @@ struct manager {
 /* ---- the worker ---- */
 
 static volatile sig_atomic_t worker_stop;
+static volatile sig_atomic_t worker_retire; /* SIGUSR2: a reload replaced this worker */
 
-/* SIGTERM/SIGINT in a worker: finish the request in hand, then exit. */
+/* SIGTERM/SIGINT in a child: finish the work in hand, then exit. Installed
+** with SA_RESTART, so a signal never breaks the reads and writes of a
+** request or a mail transfer; the waits that must end on it (ppoll,
+** nanosleep) end on any signal. */
 static void on_worker_stop(int sig)
 {
-    (void)sig;
     worker_stop = 1;
+    if (sig == SIGUSR2)
+        worker_retire = 1;
+}
+
+/* The common start of every child: name it for the log, ask for SIGTERM
+** when the manager dies (and exit at once if it already has: the pid it
+** was forked from is not its parent any more), install the stop handler.
+** A worker keeps SIGTERM and SIGINT blocked except while it waits for a
+** connection (ppoll), so a stop can never slip in between its check of the
+** flag and the wait; other children unblock every signal. */
+static void child_setup(const char *role, pid_t manager, int worker)
+{
+    log_role(role);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_worker_stop;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_DFL);
+    sigset_t mask;
+    sigemptyset(&mask);
+    if (worker) {
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGUSR2);
+    }
+    sigprocmask(SIG_SETMASK, &mask, NULL);
+    if (getppid() != manager)
+        _exit(0);
+}
+
+/* Whether the child should stop: told to, or its manager is gone. */
+static int child_stopping(pid_t manager)
+{
+    return worker_stop || getppid() != manager;
 }
 
 /* A CGI parameter of the FastCGI request being served. */
@@ -72,27 +129,72 @@ static long fcgi_read(void *ctx, char *p, size_t n)
     return r < 0 ? -1 : r;
 }
 
-/* The worker's life: open its own database connection, accept and serve
-** until told to stop or its request budget is spent, then exit. Never
-** returns. */
-static void worker_main(struct manager *m)
+/* Accept the next request. The listening socket is non-blocking (the
+** manager sets it so): the worker waits in ppoll, with SIGTERM and SIGINT
+** let in only there, then accepts; a connection another worker took first
+** gives EAGAIN and it waits again. Once told to stop it still takes every
+** connection already queued, and returns -1 when none has come for
+** DRAIN_IDLE_MS, so a drain drops no request; under a load that never
+** lets the queue empty it gives up after half of drain_seconds (the
+** manager kills what is left at drain_seconds, and a request cut off
+** half-way is worse than one never taken). A worker retired by a reload
+** (SIGUSR2: the new generation takes the queue) or whose manager has died
+** stops at once: while an orphan holds the socket no new manager can
+** start. A connection the web server keeps open between requests is
+** waited on the same way. Returns 0 with a request in req, or -1. */
+static int next_request(FCGX_Request *req, int fd, pid_t manager, int drain_seconds)
 {
-    log_role("worker");
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    struct sigaction sa = {0};
-    sa.sa_handler = on_worker_stop; /* no SA_RESTART: accept() must return */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGCHLD, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    if (getppid() == 1)
-        _exit(0);
+    static time_t stop_seen;
+    sigset_t open;
+    sigemptyset(&open);
+    for (;;) {
+        if (getppid() != manager || worker_retire)
+            return -1;
+        if (worker_stop && !stop_seen)
+            stop_seen = time(NULL);
+        if (worker_stop && time(NULL) - stop_seen >= (drain_seconds + 1) / 2)
+            return -1;
+        struct timespec idle = {0, DRAIN_IDLE_MS * 1000L * 1000L};
+        if (req->ipcFd >= 0) {
+            /* A connection the web server keeps open (fastcgi_keep_conn):
+            ** the next request comes on it. Idle while stopping: close it. */
+            struct pollfd k = {.fd = req->ipcFd, .events = POLLIN};
+            int n = ppoll(&k, 1, worker_stop ? &idle : NULL, &open);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n > 0 && FCGX_Accept_r(req) >= 0)
+                return 0;
+            if (req->ipcFd >= 0)
+                FCGX_Free(req, 1);
+            continue;
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int n = ppoll(&p, 1, worker_stop ? &idle : NULL, &open);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            log_error("poll failed: %s", strerror(errno));
+            return -1;
+        }
+        if (n == 0)
+            return -1; /* stopping, and nothing is queued */
+        int rc = FCGX_Accept_r(req);
+        if (rc >= 0)
+            return 0;
+        if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED)
+            continue;
+        log_error("accept failed: %s", strerror(-rc));
+        return -1;
+    }
+}
 
+/* The worker's life: open its own database connection, accept and serve
+** until its request budget is spent, or until it is told to stop and no
+** connection is left queued on the socket (so a drain drops none), or its
+** manager has died; then exit. Never returns. */
+static void worker_main(struct manager *m, pid_t manager)
+{
+    child_setup("worker", manager, 1);
     buf err = BUF_INIT;
     if (app_open_db(&m->ap, &err) != 0) {
         log_error("%s", buf_str(&err));
@@ -105,13 +207,7 @@ static void worker_main(struct manager *m)
     arena *a = arena_new(0);
     buf out = BUF_INIT;
     int budget = m->cfg->max_requests;
-    while (!worker_stop && budget > 0) {
-        if (FCGX_Accept_r(&req) < 0) {
-            if (worker_stop || errno == EINTR)
-                continue;
-            log_error("accept failed: %s", strerror(errno));
-            break;
-        }
+    while (budget > 0 && next_request(&req, m->listen_fd, manager, m->cfg->drain_seconds) == 0) {
         app_handle(&m->ap, a, fcgi_param, req.envp, fcgi_read, req.in, &out);
         FCGX_PutStr(buf_str(&out), (int)out.len, req.out);
         FCGX_Finish_r(&req);
@@ -129,23 +225,69 @@ static void worker_main(struct manager *m)
     _exit(0);
 }
 
-/* The jobs process: delivers the outbox (mail, community invitations) and
-** lets lapsed checkout holds and waitlist offers go, every jobs_interval
-** seconds, until told to stop. Never returns. */
-static void jobs_main(struct manager *m)
+/* A child that serves no requests lets go of the listening socket at once,
+** so that once the manager and its workers are gone (even killed) nothing
+** holds it and a new manager can take it. fd 0 is refilled from /dev/null
+** so it cannot be reused by accident. */
+static void drop_listener(struct manager *m)
 {
-    log_role("jobs");
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    struct sigaction sa = {0};
-    sa.sa_handler = on_worker_stop;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (m->slow_fd >= 0)
+        close(m->slow_fd);
+    m->slow_fd = -1;
+    if (m->listen_fd == 0) {
+        int null = open("/dev/null", O_RDONLY);
+        if (null > 0) {
+            dup2(null, 0);
+            close(null);
+        }
+    } else {
+        close(m->listen_fd);
+    }
+    m->listen_fd = -1;
+}
+
+/* Sleep up to seconds, waking every 100 ms to see whether to stop. */
+static void child_pause(int seconds, pid_t manager)
+{
+    for (int i = 0; i < seconds * 10 && !child_stopping(manager); i++) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* The mailer: delivers the outbox (mail, community invitations) every
+** jobs_interval seconds until told to stop or orphaned. It looks at the
+** stop flag between messages, never in the middle of one (the transfer
+** itself is bounded by the mail timeout): a message is either delivered
+** and marked sent, or left for retry with its attempt counted. Never
+** returns. */
+static void mailer_main(struct manager *m, pid_t manager)
+{
+    child_setup("mailer", manager, 0);
+    buf err = BUF_INIT;
+    if (app_open_db(&m->ap, &err) != 0) {
+        log_error("%s", buf_str(&err));
+        _exit(3);
+    }
+    buf_free(&err);
+    while (!child_stopping(manager)) {
+        jobs_stats st = {0};
+        jobs_outbox_run(m->ap.db, m->cfg, time(NULL), &st, &worker_stop);
+        if (st.sent || st.retried || st.failed)
+            log_info("outbox: %d sent, %d to retry, %d failed", st.sent, st.retried, st.failed);
+        db_check_idle(m->ap.db);
+        child_pause(m->cfg->jobs_interval, manager);
+    }
+    app_free(&m->ap);
+    _exit(0);
+}
+
+/* The sweeper: lets lapsed checkout holds and waitlist offers go (and asks
+** the provider again about refunds left pending) every jobs_interval
+** seconds, until told to stop or orphaned. Never returns. */
+static void sweeper_main(struct manager *m, pid_t manager)
+{
+    child_setup("sweeper", manager, 0);
     buf err = BUF_INIT;
     if (app_open_db(&m->ap, &err) != 0) {
         log_error("%s", buf_str(&err));
@@ -153,23 +295,14 @@ static void jobs_main(struct manager *m)
     }
     buf_free(&err);
     arena *a = arena_new(0);
-    while (!worker_stop) {
-        time_t now = time(NULL);
-        jobs_stats st = {0};
-        domain d = domain_make(m->ap.db, m->cfg, m->ap.tmpl, a, 0, now);
+    while (!child_stopping(manager)) {
+        domain d = domain_make(m->ap.db, m->cfg, m->ap.tmpl, a, 0, time(NULL));
         int lapsed = enrol_sweep(&d);
-        if (lapsed < 0)
-            lapsed = 0;
-        jobs_outbox_pass(m->ap.db, m->cfg, now, &st);
-        if (st.sent || st.retried || st.failed || lapsed)
-            log_info("outbox: %d sent, %d to retry, %d failed; %d registrations lapsed", st.sent, st.retried,
-                     st.failed, lapsed);
+        if (lapsed > 0)
+            log_info("%d registrations lapsed", lapsed);
         db_check_idle(m->ap.db);
         arena_reset(a);
-        for (int i = 0; i < m->cfg->jobs_interval * 10 && !worker_stop; i++) {
-            struct timespec ts = {0, 100 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
+        child_pause(m->cfg->jobs_interval, manager);
     }
     arena_free(a);
     app_free(&m->ap);
@@ -186,8 +319,8 @@ static int is_listening_socket(int fd)
     return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v;
 }
 
-/* Open the unix socket at path with a listen queue of backlog, refusing to
-** take it from a live instance. Returns the fd or -1 (logged). */
+/* Open the unix socket at path, refusing to take it from a live instance.
+** Returns the fd or -1 (logged). */
 static int open_unix(const char *path, int backlog)
 {
     struct sockaddr_un sa = {0};
@@ -224,8 +357,7 @@ static int open_unix(const char *path, int backlog)
     return fd;
 }
 
-/* Open a TCP listener on "host:port" with a listen queue of backlog.
-** Returns the fd or -1 (logged). */
+/* Open a TCP listener on "host:port". Returns the fd or -1 (logged). */
 static int open_tcp(const char *addr, int backlog)
 {
     const char *colon = strrchr(addr, ':');
@@ -290,13 +422,26 @@ static int open_slow_listener(struct manager *m)
     return m->slow_fd < 0 ? -1 : 0;
 }
 
+/* Make fd non-blocking: workers wait in poll and accept without blocking
+** (next_request). 0 or -1 (logged). */
+static int set_nonblocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+        log_error("cannot make the listening socket non-blocking: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- the manager ---- */
 
-/* Fork one worker of the page pool, or of the slow pool with slow set (or,
-** with jobs set, the jobs process) of the current generation into a free
-** slot. A child keeps only the socket it serves. */
-static void spawn_child(struct manager *m, int jobs, int slow)
+/* Fork one child of the given kind (enum kind) of the current generation
+** into a free slot. A child keeps only the socket it serves: a mailer or
+** sweeper closes both first thing, a worker of one pool the other's. */
+static void spawn_kind(struct manager *m, int kind)
 {
+    pid_t manager = getpid();
     for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++) {
         struct child *c = &m->kids[i];
         if (c->pid)
@@ -307,7 +452,7 @@ static void spawn_child(struct manager *m, int jobs, int slow)
             return;
         }
         if (pid == 0) {
-            if (slow) {
+            if (kind == K_SLOW) {
                 /* fds 0-2 stay open (a socket handed in on fd 0 becomes
                 ** /dev/null), so the database never lands on one of them */
                 int null = m->listen_fd <= 2 ? open("/dev/null", O_RDWR) : -1;
@@ -316,58 +461,60 @@ static void spawn_child(struct manager *m, int jobs, int slow)
                 else
                     close(m->listen_fd);
                 m->listen_fd = m->slow_fd; /* the worker loop serves listen_fd */
-            } else if (m->slow_fd >= 0) {
-                close(m->slow_fd);
+                m->slow_fd = -1;
+            } else if (kind == K_WORKER) {
+                if (m->slow_fd >= 0)
+                    close(m->slow_fd);
+                m->slow_fd = -1;
+            } else {
+                drop_listener(m);
             }
-            m->slow_fd = -1;
-            if (jobs)
-                jobs_main(m);
-            worker_main(m);
+            if (kind == K_MAILER)
+                mailer_main(m, manager);
+            if (kind == K_SWEEPER)
+                sweeper_main(m, manager);
+            worker_main(m, manager);
         }
         c->pid = pid;
         c->generation = m->generation;
         c->started = time(NULL);
-        c->jobs = jobs;
-        c->slow = slow;
+        c->kind = kind;
         return;
     }
     log_error("no free worker slot");
 }
 
-/* Fork one worker (with jobs set, the jobs process) of the page pool. */
-static void spawn_kind(struct manager *m, int jobs)
+
+/* Fork the mailer and the sweeper of the current generation. */
+static void spawn_background(struct manager *m)
 {
-    spawn_child(m, jobs, 0);
+    spawn_kind(m, K_MAILER);
+    spawn_kind(m, K_SWEEPER);
 }
 
-/* Whether the jobs process of the current generation is running. */
-static int jobs_live(const struct manager *m)
-{
-    for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++)
-        if (m->kids[i].pid && m->kids[i].jobs && m->kids[i].generation == m->generation)
-            return 1;
-    return 0;
-}
-
-/* Workers of the current generation of the page pool (slow 0) or the slow
-** pool (slow 1) that are running. */
-static int live_pool(const struct manager *m, int slow)
+/* Children of this kind of the current generation that are running. */
+static int live_kind(const struct manager *m, int kind)
 {
     int n = 0;
     for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++)
-        n += m->kids[i].pid && !m->kids[i].jobs && m->kids[i].slow == slow &&
-             m->kids[i].generation == m->generation;
+        n += m->kids[i].pid && m->kids[i].kind == kind && m->kids[i].generation == m->generation;
     return n;
+}
+
+/* How many children of a kind the current generation should have. */
+static int wanted(const struct manager *m, int kind)
+{
+    return kind == K_WORKER ? m->workers : kind == K_SLOW ? m->slow_workers : 1;
 }
 
 /* Start the workers the pools of the current generation lack (all of them
 ** for a new generation; one a fork failed to start earlier). */
 static void fill_pools(struct manager *m)
 {
-    for (int n = live_pool(m, 0); n < m->workers; n++)
-        spawn_child(m, 0, 0);
-    for (int n = live_pool(m, 1); n < m->slow_workers; n++)
-        spawn_child(m, 0, 1);
+    for (int n = live_kind(m, K_WORKER); n < m->workers; n++)
+        spawn_kind(m, K_WORKER);
+    for (int n = live_kind(m, K_SLOW); n < m->slow_workers; n++)
+        spawn_kind(m, K_SLOW);
 }
 
 /* Send sig to every worker, or only to generations older than the current. */
@@ -395,13 +542,12 @@ static void reap(struct manager *m, int draining)
                 log_warn("worker %ld killed by signal %d", (long)pid, WTERMSIG(status));
             else if (WEXITSTATUS(status) != 0)
                 log_warn("worker %ld exited with status %d", (long)pid, WEXITSTATUS(status));
-            if (current && !draining &&
-                (c->jobs ? !jobs_live(m) : live_pool(m, c->slow) < (c->slow ? m->slow_workers : m->workers))) {
+            if (current && !draining && live_kind(m, c->kind) < wanted(m, c->kind)) {
                 if (quick && (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)) {
                     struct timespec ts = {0, 200 * 1000 * 1000}; /* do not spin on a crash loop */
                     nanosleep(&ts, NULL);
                 }
-                spawn_child(m, c->jobs, c->slow);
+                spawn_kind(m, c->kind);
             }
         }
     }
@@ -423,17 +569,36 @@ static void reload(struct manager *m)
     m->ap = fresh;
     m->generation++;
     fill_pools(m);
-    spawn_kind(m, 1);
-    signal_workers(m, SIGTERM, 1);
+    spawn_background(m);
+    for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++)
+        if (m->kids[i].pid && m->kids[i].generation != m->generation)
+            kill(m->kids[i].pid, m->kids[i].kind == K_WORKER || m->kids[i].kind == K_SLOW ? SIGUSR2 : SIGTERM);
     log_info("reloaded: generation %d", m->generation);
 }
 
-/* SIGTERM: stop the workers gracefully, forcing them after drain_seconds. */
+/* Send sig to the children of one kind, of every generation. */
+static void signal_kind(struct manager *m, int kind, int sig)
+{
+    for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++)
+        if (m->kids[i].pid && m->kids[i].kind == kind)
+            kill(m->kids[i].pid, sig);
+}
+
+/* SIGTERM: stop the children gracefully. Workers finish their request and
+** every connection still queued on the socket, which the manager keeps
+** open until they are done; the mailer finishes the message in hand. A
+** worker or the sweeper still busy after drain_seconds is killed; the
+** mailer gets as long as one mail transfer may take (twice the mail
+** timeout, see mail_send) so that it is never killed between handing a
+** message over and recording it sent. */
 static void drain(struct manager *m, sigset_t *set)
 {
     log_info("draining");
     signal_workers(m, SIGTERM, 0);
-    time_t deadline = time(NULL) + m->cfg->drain_seconds;
+    time_t start = time(NULL);
+    time_t deadline = start + m->cfg->drain_seconds;
+    int mail_wait = 2 * (m->cfg->smtp_timeout > 0 ? m->cfg->smtp_timeout : 20) + 5;
+    time_t mail_deadline = start + (mail_wait > m->cfg->drain_seconds ? mail_wait : m->cfg->drain_seconds);
     for (;;) {
         reap(m, 1);
         int any = 0;
@@ -441,14 +606,22 @@ static void drain(struct manager *m, sigset_t *set)
             any |= m->kids[i].pid != 0;
         if (!any)
             return;
-        if (time(NULL) >= deadline) {
-            log_warn("workers still busy after %d s; killing them", m->cfg->drain_seconds);
-            signal_workers(m, SIGKILL, 0);
-            deadline = time(NULL) + 5;
+        time_t now = time(NULL);
+        if (now >= deadline) {
+            if (live_kind(m, K_WORKER) || live_kind(m, K_SLOW) || live_kind(m, K_SWEEPER))
+                log_warn("workers still busy after %d s; killing them", m->cfg->drain_seconds);
+            signal_kind(m, K_WORKER, SIGKILL);
+            signal_kind(m, K_SLOW, SIGKILL);
+            signal_kind(m, K_SWEEPER, SIGKILL);
+            deadline = now + 5;
+        }
+        if (now >= mail_deadline) {
+            log_warn("the mailer is still busy after %ld s; killing it", (long)(now - start));
+            signal_kind(m, K_MAILER, SIGKILL);
+            mail_deadline = now + 5;
         }
         struct timespec ts = {0, 100 * 1000 * 1000};
         sigtimedwait(set, NULL, &ts);
-        signal_workers(m, SIGTERM, 0); /* one blocked in accept() wakes on the next */
     }
 }
 
@@ -506,16 +679,20 @@ int serve_main(const config *cfg)
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    m.slow_fd = -1;
     m.listen_fd = open_listener(&m);
-    if (m.listen_fd < 0 || open_slow_listener(&m) != 0) {
+    if (m.listen_fd < 0 || open_slow_listener(&m) != 0 || set_nonblocking(m.listen_fd) != 0 ||
+        (m.slow_fd >= 0 && set_nonblocking(m.slow_fd) != 0)) {
         if (m.listen_fd >= 0 && m.own_socket)
             unlink(cfg->socket);
+        if (m.slow_fd >= 0)
+            unlink(cfg->slow_socket);
         app_free(&m.ap);
         return 1;
     }
     write_pidfile(cfg->pidfile);
     fill_pools(&m);
-    spawn_kind(&m, 1);
+    spawn_background(&m);
     log_info("serving on %s with %d workers", *cfg->listen ? cfg->listen : cfg->socket, m.workers);
     if (m.slow_fd >= 0)
         log_info("routes that call the payment provider: %s with %d workers", cfg->slow_socket, m.slow_workers);

@@ -133,7 +133,7 @@ int outbox_due(db *d, arena *a, time_t now, outbox_item *out, int max)
 
 int outbox_claim(db *d, int64_t id, time_t now, time_t until)
 {
-    sqlite3_stmt *st = db_stmt(d, "UPDATE outbox SET next_attempt_at = ?3 WHERE id = ?1"
+    sqlite3_stmt *st = db_stmt(d, "UPDATE outbox SET next_attempt_at = ?3, attempts = attempts + 1 WHERE id = ?1"
                                   " AND next_attempt_at <= ?2 AND sent_at IS NULL AND failed_at IS NULL");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
@@ -151,7 +151,7 @@ int outbox_set_message_id(db *d, int64_t id, const char *message_id)
 
 int outbox_mark_sent(db *d, int64_t id, time_t now)
 {
-    sqlite3_stmt *st = db_stmt(d, "UPDATE outbox SET sent_at = ?2, failed_at = NULL"
+    sqlite3_stmt *st = db_stmt(d, "UPDATE outbox SET sent_at = ?2, failed_at = NULL, attempts = max(attempts - 1, 0)"
                                   " WHERE id = ?1 AND sent_at IS NULL");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
@@ -162,7 +162,7 @@ int outbox_mark_sent(db *d, int64_t id, time_t now)
 static int mark_failed_attempt(db *d, int64_t id, const char *error, time_t next, int final, int refused,
                                time_t now)
 {
-    sqlite3_stmt *st = db_stmt(d, "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,"
+    sqlite3_stmt *st = db_stmt(d, "UPDATE outbox SET last_error = ?2,"
                                   " next_attempt_at = CASE WHEN ?4 THEN next_attempt_at ELSE ?3 END,"
                                   " failed_at = CASE WHEN ?4 THEN ?5 ELSE NULL END, refused = ?6"
                                   " WHERE id = ?1 AND sent_at IS NULL");

@@ -75,6 +75,8 @@ static void export_env(const stack *s)
     setenv("JOURNEYS_PATHS_PIDFILE", v, 1);
     snprintf(v, sizeof v, "%s/var/journeys.sock", s->dir);
     setenv("JOURNEYS_SERVER_SOCKET", v, 1);
+    snprintf(v, sizeof v, "%s/var/journeys-slow.sock", s->dir);
+    setenv("JOURNEYS_SERVER_SLOW_SOCKET", v, 1);
     snprintf(v, sizeof v, "%s/templates", s->dir);
     setenv("JOURNEYS_PATHS_TEMPLATES", v, 1);
     snprintf(v, sizeof v, "%s/courses", s->dir);

@@ -136,19 +136,42 @@ static void show_log(const smtp_server *s)
 
 /* The handler: aiosmtpd's Maildir handler, except that it refuses for good
 ** (550) every recipient whose address starts with "refused", like a server
-** that knows no such mailbox. */
+** that knows no such mailbox, and that, when SMTP_DELAY_MS is set, it
+** stores each message and then waits that long before answering "250",
+** like a slow server (a client cut off meanwhile has handed it over). */
 static const char handler_py[] =
+    "import asyncio, os\n"
     "from aiosmtpd.handlers import Mailbox\n"
+    "DELAY = int(os.environ.get('SMTP_DELAY_MS', '0')) / 1000.0\n"
     "class Handler(Mailbox):\n"
     "    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):\n"
     "        if address.lower().startswith('refused'):\n"
     "            return '550 5.1.1 <%s>: no such mailbox here' % address\n"
     "        envelope.rcpt_tos.append(address)\n"
-    "        return '250 OK'\n";
+    "        return '250 OK'\n"
+    "    async def handle_DATA(self, server, session, envelope):\n"
+    "        answer = await super().handle_DATA(server, session, envelope)\n"
+    "        if DELAY:\n"
+    "            await asyncio.sleep(DELAY)\n"
+    "        return answer\n";
 
-/* Start aiosmtpd on s->port with the Maildir s->dir/mail, in a process
-** group of its own, and wait until it accepts connections. 0 or -1. */
-static int launch(smtp_server *s)
+/* A black hole: accepts every connection and never says a word. */
+static const char blackhole_py[] =
+    "import socket, sys, time\n"
+    "s = socket.socket()\n"
+    "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+    "s.bind(('127.0.0.1', int(sys.argv[1])))\n"
+    "s.listen(64)\n"
+    "held = []\n"
+    "while True:\n"
+    "    c, _ = s.accept()\n"
+    "    held.append(c)\n";
+
+/* Start aiosmtpd on s->port with the Maildir s->dir/mail (answering each
+** message after delay_ms), or with blackhole set a server that never
+** answers, in a process group of its own, and wait until it accepts
+** connections. 0 or -1. */
+static int launch_mode(smtp_server *s, int delay_ms, int blackhole)
 {
     char listen[32], maildir[300], logpath[300], module[300];
     snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
@@ -173,6 +196,15 @@ static int launch(smtp_server *s)
             dup2(log, 2);
         }
         setenv("PYTHONPATH", s->dir, 1);
+        char delay[16];
+        snprintf(delay, sizeof delay, "%d", delay_ms);
+        setenv("SMTP_DELAY_MS", delay, 1);
+        if (blackhole) {
+            char port[16];
+            snprintf(port, sizeof port, "%d", s->port);
+            execl(PYTHON, "python3", "-c", blackhole_py, port, (char *)NULL);
+            _exit(127);
+        }
         execl(PYTHON, "python3", "-m", "aiosmtpd", "-n", "-l", listen, "-c", "refusing.Handler", maildir,
               (char *)NULL);
         _exit(127);
@@ -202,6 +234,12 @@ static int launch(smtp_server *s)
     if (l)
         l->pid = 0;
     return -1;
+}
+
+/* Start the ordinary server. */
+static int launch(smtp_server *s)
+{
+    return launch_mode(s, 0, 0);
 }
 
 int smtp_start(smtp_server *s)
@@ -276,6 +314,20 @@ int smtp_resume(smtp_server *s)
     if (s->pid > 0 || !s->dir[0])
         return -1;
     return launch(s);
+}
+
+int smtp_slow(smtp_server *s, int delay_ms)
+{
+    if (s->pid > 0 && smtp_pause(s) != 0)
+        return -1;
+    return s->dir[0] ? launch_mode(s, delay_ms, 0) : -1;
+}
+
+int smtp_blackhole(smtp_server *s)
+{
+    if (s->pid > 0 && smtp_pause(s) != 0)
+        return -1;
+    return s->dir[0] ? launch_mode(s, 0, 1) : -1;
 }
 
 const char *smtp_url(const smtp_server *s)

@@ -37,6 +37,17 @@ int smtp_pause(smtp_server *s);
 /* Start it again on the same port with the same Maildir. 0 or -1. */
 int smtp_resume(smtp_server *s);
 
+/* Restart the server on the same port and Maildir as a slow one: it
+** stores each message, then waits delay_ms before answering "250" (a client
+** that gives up or dies meanwhile has delivered it all the same). 0 or -1.
+** smtp_pause and smtp_resume give back the ordinary server. */
+int smtp_slow(smtp_server *s, int delay_ms);
+
+/* Replace the server on the same port by a black hole: it accepts every
+** connection and never answers. 0 or -1. smtp_pause ends it, smtp_resume
+** then starts the ordinary server again. */
+int smtp_blackhole(smtp_server *s);
+
 /* "smtp://127.0.0.1:PORT", valid while s is. */
 const char *smtp_url(const smtp_server *s);
 

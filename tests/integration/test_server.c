@@ -41,13 +41,13 @@ static void test_worker_killed(void)
     /* the site answers once one worker is up; the manager may still be
     ** forking the rest */
     int n = stack_children(mgr, kids, 16);
-    for (int i = 0; i < 100 && n != 5; i++) {
+    for (int i = 0; i < 100 && n != 6; i++) {
         nap(50);
         n = stack_children(mgr, kids, 16);
     }
-    if (n != 5)
+    if (n != 6)
         fprintf(stderr, "children of the manager: %d\n", n);
-    CHECK(n == 5); /* two page workers, two of the slow pool and the jobs process */
+    CHECK(n == 6); /* two page workers, two of the slow pool, the mailer and the sweeper */
     if (n < 1)
         return;
     CHECK(kill(kids[0], SIGKILL) == 0);
@@ -57,7 +57,7 @@ static void test_worker_killed(void)
     for (int i = 0; i < 50 && !replaced; i++) {
         pid_t now[16];
         int m = stack_children(mgr, now, 16);
-        replaced = m == 5;
+        replaced = m == 6;
         for (int k = 0; k < m; k++)
             if (now[k] == kids[0])
                 replaced = 0;
