@@ -85,6 +85,7 @@ int main(void)
     m.text = "Hello.";
     int64_t mid = outbox_add_mail(d, &m, now);
     CHECK(mid > 0);
+    CHECK(outbox_claim(d, mid, now, now + 60) == 1);   /* the attempt counts when it starts */
     CHECK(outbox_mark_retry(d, mid, "451 later", now + 60, 0, now) == 1);
     list = outbox_problems(d);
     CHECK(json_array_size(list) == 1);
