@@ -48,6 +48,8 @@ done
 
 {
     echo "PRAGMA foreign_keys = ON;"
+    echo "PRAGMA cache_size = -262144;"
+    echo "PRAGMA temp_store = MEMORY;"
     echo ".bail on"
     echo "BEGIN IMMEDIATE;"
     echo "CREATE TEMP TABLE fill(now INTEGER NOT NULL, hash TEXT NOT NULL, users INTEGER NOT NULL,"

@@ -57,6 +57,7 @@ page() {
             echo "== $label ($path)"
             echo "   $(echo "$sql" | cut -c1-400)"
             sed 's/^/   /' "$dir/plan"
+            : >"$dir/found"
         fi
     done
 }
@@ -74,4 +75,5 @@ page "signed in offering" /offerings/demo-pv "journeys_session=$2"
 page "signed in /my" /my "journeys_session=$2"
 page "signed in register page" /offerings/demo-pv/register "journeys_session=$2"
 page "staff roster of 200" /staff/offerings/bench-roster "journeys_session=$3"
+[ -f "$dir/found" ] || echo "none"
 echo "(table sizes: $(sort -k2 -n -r "$dir/sizes" | head -n 6 | tr '\n' ' '))"
