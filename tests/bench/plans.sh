@@ -3,10 +3,10 @@
 # database. Each page is served once by `journeys request` with sqllog.so
 # preloaded, which writes down every statement the page prepares; each
 # statement then goes through EXPLAIN QUERY PLAN in the sqlite3 shell (the
-# same SQLite library), and every plan that reads a table or a subquery's
-# rows from end to end (SCAN, other than of an index, a constant row, the
-# rows a subquery made itself or a table of under 100 rows) is printed with
-# the page that ran it.
+# same SQLite library), and every plan that reads a table from end to end
+# (SCAN, through an index or not; not of a constant row, of the rows a
+# subquery made itself or of a table under 100 rows) is printed with the
+# page that ran it.
 #
 #   tests/bench/plans.sh DATABASE PARTICIPANT_SESSION STAFF_SESSION
 #
@@ -39,13 +39,13 @@ page() {
     [ -f "$dir/sql" ] || return 0
     sort -u "$dir/sql" | grep -Eiv '^ *(PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)' | while IFS= read -r sql; do
         sqlite3 -readonly "$DB" "EXPLAIN QUERY PLAN $sql" >"$dir/plan" 2>&1 || continue
-        # A SCAN of a table (by its name or alias) that is not an index
-        # walk; small tables (under 100 rows) are left out.
+        # A SCAN of a table (by its name or alias), also one walking an
+        # index from end to end; small tables (under 100 rows) are left out.
         if awk -v sizes="$dir/sizes" -v sql="$sql" '
             BEGIN { while ((getline l < sizes) > 0) { split(l, f, " "); rows[f[1]] = f[2] } }
             # rows a subquery made for itself are read from its own plan
             /MATERIALIZE|CO-ROUTINE/ { for (i = 1; i <= NF; i++) if ($i ~ /MATERIALIZE|CO-ROUTINE/) sub_[$(i + 1)] = 1 }
-            /SCAN/ && !/sqlite_(master|schema)/ && !/USING (COVERING )?INDEX/ && !/CONSTANT ROW/ && !/USING INTEGER PRIMARY KEY/ {
+            /SCAN/ && !/sqlite_(master|schema)/ && !/CONSTANT ROW/ {
                 for (i = 1; i <= NF; i++) if ($i ~ /SCAN$/) name = $(i + 1)
                 # an alias: find "table alias" in the statement
                 if (name in sub_) next
