@@ -54,10 +54,13 @@ page() {
                 if (!(t in rows) || rows[t] >= 100) big = 1
             }
             END { exit !big }' "$dir/plan"; then
-            echo "== $label ($path)"
-            echo "   $(echo "$sql" | cut -c1-400)"
-            sed 's/^/   /' "$dir/plan"
-            : >"$dir/found"
+            # One entry per statement, with every page that ran it.
+            key=$(printf '%s' "$sql" | md5sum | cut -c1-16)
+            if [ ! -f "$dir/q-$key" ]; then
+                { echo "   $(echo "$sql" | cut -c1-400)"; sed 's/^/   /' "$dir/plan"; } >"$dir/q-$key"
+                echo "$key" >>"$dir/order"
+            fi
+            echo "$label" >>"$dir/p-$key"
         fi
     done
 }
@@ -71,9 +74,17 @@ page "signed in /" / "journeys_session=$2"
 page "signed in /courses" /courses "journeys_session=$2"
 page "signed in course" "$course" "journeys_session=$2"
 page "signed in /calendar" /calendar "journeys_session=$2"
+page "signed in /calendar.ics" /calendar.ics "journeys_session=$2"
 page "signed in offering" /offerings/demo-pv "journeys_session=$2"
 page "signed in /my" /my "journeys_session=$2"
 page "signed in register page" /offerings/demo-pv/register "journeys_session=$2"
 page "staff roster of 200" /staff/offerings/bench-roster "journeys_session=$3"
-[ -f "$dir/found" ] || echo "none"
+if [ -f "$dir/order" ]; then
+    while read -r key; do
+        echo "== $(paste -sd, "$dir/p-$key" | sed 's/,/, /g'):"
+        cat "$dir/q-$key"
+    done <"$dir/order"
+else
+    echo "none"
+fi
 echo "(table sizes: $(sort -k2 -n -r "$dir/sizes" | head -n 6 | tr '\n' ' '))"
