@@ -3,7 +3,8 @@
 #   make run     install what is missing, build, migrate, publish, serve on :$(PORT)
 #   make test    every test: unit, integration (real nginx), browser (Chromium)
 #   make check   the same tests against an AddressSanitizer + UBSan build
-#   make bench   wrk against the running stack, with nginx static as the yardstick
+#   make bench   wrk against the running stack, with nginx static as the yardstick, on an
+#                empty and a filled database (BENCH_FILLED=0 skips the filled one)
 #   make fuzz    libFuzzer targets for the hand-written parsers
 
 PORT    ?= 8080
@@ -116,6 +117,8 @@ check:
 	@$(MAKE) --no-print-directory test BUILD=build/san SAN=1 OPT=-O1
 
 bench: deps
+	@missing=""; for p in wrk sqlite3 curl; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	$(apt_install)
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tests/bench/bench.sh
 

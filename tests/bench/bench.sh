@@ -1,11 +1,16 @@
 #!/bin/sh
-# make bench: wrk against the real stack on loopback. Each page is measured
-# beside nginx serving a static file of about the same size in the same run,
-# and reported as a ratio to it, so the figures mean something on any
-# machine. Also reports the workers' memory before and after.
+# make bench: wrk against the real stack (nginx/run.sh) on loopback. Each
+# page is measured beside nginx serving a static file of about the same size
+# in the same run, and reported as a ratio to it, so the figures mean
+# something on any machine. Every line runs twice: on a database with only
+# the bench fixtures (tests/bench/filldb.sh --fixtures-only) and on a filled
+# one (100,000 users, 2,000 offerings, 200,000 registrations); then the two
+# are compared line by line. Also reports the workers' memory.
 #
 #   BENCH_SECONDS=10   seconds per URL
 #   BENCH_CONNS=64     concurrent connections
+#   BENCH_FILLED=0     skip the run on the filled database
+#   BENCH_KEEP=1       keep the scratch directory (databases, logs)
 #   BENCH_MILLION=1    afterwards, send a million requests to one page and
 #                      report the workers' resident memory before and after
 set -eu
@@ -14,30 +19,74 @@ cd "$ROOT"
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 SECS=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNS:-64}
+BIN=$ROOT/${BUILD:-build}/journeys
+PASSWORD=bench-password-1
 dir=$(mktemp -d /tmp/journeys-bench-XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-JOURNEYS_PATHS_VAR="$dir/var" PORT=$port JOURNEYS_SITE_SIGNIN_PER_ACCOUNT=1000000 \
-    JOURNEYS_SITE_SIGNIN_PER_ADDRESS=1000000 JOURNEYS_SERVER_MAX_REQUESTS=100000000 setsid sh nginx/run.sh >"$dir/stack.log" 2>&1 &
-stack=$!
+# Yardsticks of the pages' sizes, served by nginx from static/ while the
+# bench runs (ignored by git, removed on the way out).
+yard=static/.bench-$$
+stack=""
+
 # Stop the stack on the way out. Under set -e a failing `wait` (the stack
 # ends by the signal it was sent) would end the script with its status, so
 # every step here is allowed to fail; the script keeps its own status.
 stop_stack() {
+    [ -n "$stack" ] || return 0
     kill -TERM -"$stack" 2>/dev/null || true
     wait "$stack" 2>/dev/null || true
+    stack=""
+}
+cleanup() {
+    stop_stack
+    rm -rf "$yard"
     [ -n "${BENCH_KEEP:-}" ] || rm -rf "$dir"
 }
-trap stop_stack EXIT
+trap cleanup EXIT
 trap 'exit 130' INT TERM
-for _ in $(seq 1 100); do
-    curl -fsS "$base/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
+mkdir -p "$yard"
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Make the database for run $1 (empty or filled) in $dir/$1 and print how
+# long the generator took.
+make_db() {
+    var="$dir/$1"
+    mkdir -p "$var"
+    export JOURNEYS_PATHS_VAR="$var" JOURNEYS_PATHS_DATABASE="$var/journeys.db"
+    "$BIN" migrate >/dev/null 2>&1
+    "$BIN" publish >/dev/null 2>&1
+    t0=$(date +%s.%N)
+    if [ "$1" = filled ]; then
+        BENCH_PASSWORD=$PASSWORD sh tests/bench/filldb.sh
+    else
+        BENCH_PASSWORD=$PASSWORD sh tests/bench/filldb.sh --fixtures-only
+    fi
+    t1=$(date +%s.%N)
+    unset JOURNEYS_PATHS_VAR JOURNEYS_PATHS_DATABASE
+    awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}'
+}
+
+# Start the stack of run $1 on a fresh port ($base); wait until it answers.
+start_stack() {
+    port=$(free_port)
+    base="http://127.0.0.1:$port"
+    JOURNEYS_PATHS_VAR="$dir/$1" PORT=$port JOURNEYS_SITE_SIGNIN_PER_ACCOUNT=1000000 \
+        JOURNEYS_SITE_SIGNIN_PER_ADDRESS=1000000 JOURNEYS_SERVER_MAX_REQUESTS=100000000 \
+        setsid sh nginx/run.sh >"$dir/$1/stack.log" 2>&1 &
+    stack=$!
+    for _ in $(seq 1 100); do
+        curl -fsS "$base/healthz" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "bench: the stack did not answer; see $dir/$1/stack.log" >&2
+    exit 1
+}
 
 # Resident memory (KiB) of the workers: the manager's children.
 workers_rss() {
-    mgr=$(cat "$dir/var/journeys.pid")
+    mgr=$(cat "$var/journeys.pid")
     total=0
     for c in $(cat /proc/"$mgr"/task/"$mgr"/children); do
         kb=$(awk '/^VmRSS/ {print $2}' /proc/"$c"/status 2>/dev/null || echo 0)
@@ -46,78 +95,187 @@ workers_rss() {
     echo "$total"
 }
 
-# Print "rps p50 p99" for one URL (after one request that fills the cache).
-measure() {
-    curl -fsS -o /dev/null "$1"
-    wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$1" 2>/dev/null | awk '
-        /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
-        END {printf "%s %s %s\n", rps, p50, p99}'
+# Sign in as $1 through the site; print the session cookie's value.
+sign_in() {
+    jar="$dir/jar-$1"
+    rm -f "$jar"
+    token=$(curl -fsS -c "$jar" "$base/signin" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
+    curl -fsS -b "$jar" -c "$jar" -o /dev/null -d "email=$(echo "$1" | sed 's/@/%40/')&password=$PASSWORD&csrf=$token" \
+        "$base/signin"
+    awk '$6 == "journeys_session" {print $7}' "$jar"
 }
 
-# The same with a session cookie, which bypasses nginx's microcache.
-measure_uncached() {
-    wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Cookie: journeys_session=bench" "$1" 2>/dev/null | awk '
-        /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
-        END {printf "%s %s %s\n", rps, p50, p99}'
+# Wait until the workers are idle again (requests of a slow page left
+# queued by the last line would be counted against the next): a bare
+# worker answer comes back within 100 ms, or a minute has passed.
+settle() {
+    for _ in $(seq 1 600); do
+        t=$(curl -fsS -o /dev/null -w '%{time_total}' "$base/healthz" 2>/dev/null || echo 9)
+        awk -v t="$t" 'BEGIN {exit !(t < 0.1)}' && return 0
+        sleep 0.1
+    done
+    echo "  (the workers were still busy after a minute)" >&2
 }
 
-size() { curl -fsS "$1" | wc -c; }
+# Print "rps p50 p99" for one URL; $2 is a Cookie header or empty. A page
+# that answers other than 2xx/3xx under load fails the bench.
+wrk_line() {
+    settle
+    if [ -n "$2" ]; then
+        wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 10s --latency -H "Cookie: $2" "$1" >"$dir/wrk.out" 2>&1 || true
+    else
+        wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 10s --latency "$1" >"$dir/wrk.out" 2>&1 || true
+    fi
+    if grep -q 'Non-2xx' "$dir/wrk.out"; then
+        echo "bench: $1 answered errors under load:" >&2
+        cat "$dir/wrk.out" >&2
+        exit 1
+    fi
+    # A request that takes longer than the timeout is counted, not timed:
+    # say so beside the figures.
+    awk '/timeout [0-9]/ {n = $NF; if (n > 0) printf "  (%d requests got no answer within 10 s)\n", n > "/dev/stderr"}' \
+        "$dir/wrk.out"
+    awk '/^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
+         END {printf "%s %s %s\n", rps, p50, p99}' "$dir/wrk.out"
+}
 
-echo "journeys bench: $SECS s per URL, $CONNS connections, $(nproc) cores"
-echo "workers' memory at start: $(workers_rss) KiB"
-static=$(measure "$base/static/yardstick.html")
-srps=${static%% *}
-printf '%-24s %8s %10s %10s %10s %8s\n' URL bytes req/s p50 p99 ratio
-printf '%-24s %8s %10s %10s %10s %8s\n' /static/yardstick.html "$(size "$base/static/yardstick.html")" $static 1.00
-course=$(curl -fsS "$base/courses" | grep -o '/courses/[a-z0-9-]*' | head -n 1)
-for path in / /courses "$course" /calendar /calendar.ics; do
-    r=$(measure "$base$path")
+# The yardstick for a page of $1 bytes: a static file of that size rounded
+# to two significant digits, measured once per run. Prints its req/s.
+yardstick() {
+    sz=$(awk -v n="$1" 'BEGIN {p = 1; while (n >= 100 * p) p *= 10; printf "%d", int(n / p + 0.5) * p}')
+    [ "$sz" -gt 0 ] || sz=100
+    f="$yard/$sz.html"
+    if [ ! -f "$f" ]; then
+        while [ "$(cat "$f" 2>/dev/null | wc -c)" -lt "$sz" ]; do cat static/yardstick.html >>"$f"; done
+        head -c "$sz" "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+    fi
+    if [ ! -f "$dir/$run/static-$sz" ]; then
+        curl -fsS -o /dev/null "$base/$f"
+        wrk_line "$base/$f" "" >"$dir/$run/static-$sz"
+        r=$(cat "$dir/$run/static-$sz")
+        printf '%-36s %8s %10s %10s %10s %8s\n' "/$f" "$sz" $r 1.00 >&2
+    fi
+    cut -d' ' -f1 "$dir/$run/static-$sz"
+}
+
+# Measure one line: label, path, cookie (or empty). Prints the table line
+# and keeps "label bytes rps p50 p99 ratio" in $dir/$run/lines.
+line() {
+    if [ -n "$3" ]; then
+        curl -fsS -H "Cookie: $3" -o "$dir/page" "$base$2"
+    else
+        curl -fsS -o "$dir/page" "$base$2"
+    fi
+    bytes=$(wc -c <"$dir/page")
+    if [ -n "$3" ] && grep -q '<html' "$dir/page" && ! grep -q 'action="/signout"' "$dir/page"; then
+        echo "bench: $2 is not signed in with the session given" >&2
+        exit 1
+    fi
+    # The yardstick prints its own line (on stderr) the first time.
+    srps=$(yardstick "$bytes")
+    r=$(wrk_line "$base$2" "$3")
     rps=${r%% *}
     ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
-    printf '%-24s %8s %10s %10s %10s %8s\n' "$path" "$(size "$base$path")" $r "$ratio"
-done
-echo "The same pages with a session cookie (no microcache: every request rendered by a worker):"
-for path in / /courses "$course" /calendar /calendar.ics; do
-    r=$(measure_uncached "$base$path")
-    rps=${r%% *}
-    ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
-    printf '%-24s %8s %10s %10s %10s %8s\n' "$path" "$(size "$base$path")" $r "$ratio"
-done
+    printf '%-36s %8s %10s %10s %10s %8s\n' "$1" "$bytes" $r "$ratio"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$bytes" $r "$ratio" >>"$dir/$run/lines"
+}
 
-# A signed-in participant: an account, a session cookie, a CSRF token.
-echo 'bench-password-1' | JOURNEYS_PATHS_VAR="$dir/var" JOURNEYS_PATHS_DATABASE="$dir/var/journeys.db" \
-    "${BUILD:-build}"/journeys user add bench@example.org --name Bench >/dev/null
-jar="$dir/jar"
-token=$(curl -fsS -c "$jar" "$base/signin" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
-csrf_cookie=$(awk '$6 == "journeys_csrf" {print $7}' "$jar")
-curl -fsS -b "$jar" -c "$jar" -o /dev/null -d "email=bench%40example.org&password=bench-password-1&csrf=$token" "$base/signin"
-session=$(awk '$6 == "journeys_session" {print $7}' "$jar")
-cat >"$dir/signin.lua" <<LUA
+# One whole run on database $1.
+bench_run() {
+    run=$1
+    secs=$(make_db "$run")
+    start_stack "$run"
+    var="$dir/$run"
+    : >"$dir/$run/lines"
+    users=$(sqlite3 "$var/journeys.db" "SELECT count(*) FROM users")
+    offs=$(sqlite3 "$var/journeys.db" "SELECT count(*) FROM offerings")
+    regs=$(sqlite3 "$var/journeys.db" "SELECT count(*) FROM enrolments")
+    echo
+    echo "== $run database: $users users, $offs offerings, $regs registrations (made in $secs s)"
+    echo "workers' memory at start: $(workers_rss) KiB"
+    participant=$(sign_in bench@example.org)
+    staff=$(sign_in bench-staff@example.org)
+    course=$(curl -fsS "$base/courses" | grep -o '/courses/[a-z0-9-]*' | head -n 1)
+    printf '%-36s %8s %10s %10s %10s %8s\n' URL bytes req/s p50 p99 ratio
+    {
+        echo "Anonymous (nginx's microcache):"
+        for path in / /courses "$course" /calendar /calendar.ics /offerings/demo-pv; do
+            curl -fsS -o /dev/null "$base$path"
+            line "$path" "$path" ""
+        done
+        echo "A bare worker answer (no cache):"
+        line "/healthz" /healthz "journeys_session=bench"
+        echo "Signed in (a participant's session; rendered by a worker every time):"
+        for path in / /courses "$course" /calendar /calendar.ics /offerings/demo-pv; do
+            line "signed in $path" "$path" "journeys_session=$participant"
+        done
+        line "signed in /my" /my "journeys_session=$participant"
+        line "signed in register page" /offerings/demo-pv/register "journeys_session=$participant"
+        echo "Signed in as staff:"
+        line "staff roster of 200" /staff/offerings/bench-roster "journeys_session=$staff"
+    } 2>&1
+    signin_line
+    echo "workers' memory after: $(workers_rss) KiB"
+    if [ "${BENCH_MILLION:-0}" = 1 ] && [ "$run" = empty ]; then
+        million "$participant"
+    fi
+    stop_stack
+    if [ "$run" = filled ]; then
+        echo
+        echo "== query plans on the filled database that read a large table from end to end:"
+        sh tests/bench/plans.sh "$var/journeys.db" "$participant" "$staff"
+    fi
+}
+
+# POST /signin under load: argon2id at libsodium's interactive cost.
+signin_line() {
+    jar="$dir/jar-load"
+    rm -f "$jar"
+    token=$(curl -fsS -c "$jar" "$base/signin" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
+    csrf_cookie=$(awk '$6 == "journeys_csrf" {print $7}' "$jar")
+    cat >"$dir/signin.lua" <<LUA
 wrk.method = "POST"
-wrk.body = "email=bench%40example.org&password=bench-password-1&csrf=$token"
+wrk.body = "email=bench%40example.org&password=$PASSWORD&csrf=$token"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "journeys_csrf=$csrf_cookie"
 LUA
-echo "Signed in (argon2id, libsodium's interactive cost: 2 passes over 64 MiB per sign-in):"
-r=$(wrk -t2 -c4 -d"${SECS}s" --latency -s "$dir/signin.lua" "$base/signin" 2>/dev/null | awk '
-    /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
-    END {printf "%s %s %s\n", rps, p50, p99}')
-rps=${r%% *}
-printf '%-24s %8s %10s %10s %10s %8s\n' "POST /signin" "-" $r "$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.4f", a / b}')"
-r=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Cookie: journeys_session=$session" "$base/offerings/demo-pv/register" 2>/dev/null | awk '
-    /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
-    END {printf "%s %s %s\n", rps, p50, p99}')
-rps=${r%% *}
-printf '%-24s %8s %10s %10s %10s %8s\n' "register page" "$(curl -fsS -H "Cookie: journeys_session=$session" "$base/offerings/demo-pv/register" | wc -c)" $r "$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.2f", a / b}')"
-echo "workers' memory after: $(workers_rss) KiB"
+    echo "Signing in (argon2id, libsodium's interactive cost: 2 passes over 64 MiB per sign-in):"
+    r=$(wrk -t2 -c4 -d"${SECS}s" --latency -s "$dir/signin.lua" "$base/signin" 2>/dev/null | awk '
+        /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
+        END {printf "%s %s %s\n", rps, p50, p99}')
+    rps=${r%% *}
+    srps=$(cut -d' ' -f1 "$(ls "$dir/$run"/static-* | head -n 1)")
+    ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.4f", (b > 0 ? a / b : 0)}')
+    printf '%-36s %8s %10s %10s %10s %8s\n' "POST /signin" "-" $r "$ratio"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "POST /signin" - $r "$ratio" >>"$dir/$run/lines"
+}
 
-if [ "${BENCH_MILLION:-0}" = 1 ]; then
-    # About a million requests rendered by the workers (a session cookie
-    # skips the microcache): long enough at the rate just measured.
-    rate=$(measure_uncached "$base/calendar")
-    secs=$(awk -v r="${rate%% *}" 'BEGIN {printf "%d", (r > 0 ? 1000000 / r : 300) + 5}')
+# About a million requests rendered by the workers (a session skips the
+# microcache): long enough at the rate measured for the calendar.
+million() {
+    rate=$(awk -F'\t' '$1 == "signed in /calendar" {print $3}' "$dir/$run/lines")
+    secs=$(awk -v r="$rate" 'BEGIN {printf "%d", (r > 0 ? 1000000 / r : 300) + 5}')
     before=$(workers_rss)
-    wrk -t2 -c"$CONNS" -d"${secs}s" -H "Cookie: journeys_session=$session" "$base/calendar" 2>/dev/null |
+    wrk -t2 -c"$CONNS" -d"${secs}s" -H "Cookie: journeys_session=$1" "$base/calendar" 2>/dev/null |
         grep -E "requests in"
     echo "workers' memory: $before KiB before, $(workers_rss) KiB after"
+}
+
+echo "journeys bench: $SECS s per URL, $CONNS connections, $(nproc) cores"
+echo "(static lines are the yardsticks: nginx serving a file of about the page's size)"
+bench_run empty
+[ "${BENCH_FILLED:-1}" = 0 ] || bench_run filled
+
+if [ -s "$dir/filled/lines" ] 2>/dev/null; then
+    echo
+    echo "== filled / empty, line by line (req/s: below 1 is slower when filled; p99: above 1 is slower)"
+    printf '%-36s %8s %8s %10s %10s %8s %10s %10s %8s\n' line "bytes e" "bytes f" "req/s e" "req/s f" "f/e" \
+        "p99 e" "p99 f" "f/e"
+    awk -F'\t' '
+        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+        NR == FNR { b[$1] = $2; r[$1] = $3; p[$1] = $5; next }
+        ($1 in r) {
+            printf "%-36s %8s %8s %10s %10s %8.2f %10s %10s %8.2f\n", $1, b[$1], $2, r[$1], $3,
+                (r[$1] > 0 ? $3 / r[$1] : 0), p[$1], $5, (ms(p[$1]) > 0 ? ms($5) / ms(p[$1]) : 0)
+        }' "$dir/empty/lines" "$dir/filled/lines"
 fi
