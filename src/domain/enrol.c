@@ -108,6 +108,18 @@ static int reload(domain *d, int64_t id, enrolment *e)
     return DOM_OK;
 }
 
+/* Open the write transaction and reload registration id inside it. DOM_OK
+** with the transaction open, or an error with it already ended. */
+static int begin_reloaded(domain *d, int64_t id, enrolment *e)
+{
+    int rc = domain_begin(d);
+    if (rc != DOM_OK)
+        return rc;
+    if ((rc = reload(d, id, e)) != DOM_OK)
+        return domain_end(d, rc);
+    return DOM_OK;
+}
+
 /* A conditional change's result as a domain result: 1 is DOM_OK, 0 is a
 ** conflict with message, -1 a store failure. */
 static int moved(domain *d, int rc, const char *message)
@@ -779,12 +791,10 @@ static void expire_checkouts(domain *d, int64_t id)
 
 int enrol_cancel(domain *d, const enrolment *given)
 {
-    int rc = domain_begin(d);
+    enrolment e;
+    int rc = begin_reloaded(d, given->id, &e);
     if (rc != DOM_OK)
         return rc;
-    enrolment e;
-    if ((rc = reload(d, given->id, &e)) != DOM_OK)
-        return domain_end(d, rc);
     int held_seat = strcmp(e.status, "waitlisted") != 0;
     rc = moved(d, store_enrolment_move(d->db, e.id, LIVE_STATES, e.payment_status, STORE_ANY_TIME, "cancelled",
                                        !strcmp(e.payment_status, "pending") ? "unpaid" : NULL, 0, 0, d->now),
@@ -847,12 +857,10 @@ int enrol_cancel(domain *d, const enrolment *given)
 
 int enrol_accept(domain *d, const enrolment *given)
 {
-    int rc = domain_begin(d);
+    enrolment e;
+    int rc = begin_reloaded(d, given->id, &e);
     if (rc != DOM_OK)
         return rc;
-    enrolment e;
-    if ((rc = reload(d, given->id, &e)) != DOM_OK)
-        return domain_end(d, rc);
     const char *ended = "This offer has ended. If a seat frees up again, we will e-mail you.";
     if (e.amount_cents == 0) {
         rc = enrol_activate(d, &e, "offered", STORE_LIVE, "waived");
@@ -872,12 +880,10 @@ int enrol_accept(domain *d, const enrolment *given)
 
 int enrol_decline(domain *d, const enrolment *given)
 {
-    int rc = domain_begin(d);
+    enrolment e;
+    int rc = begin_reloaded(d, given->id, &e);
     if (rc != DOM_OK)
         return rc;
-    enrolment e;
-    if ((rc = reload(d, given->id, &e)) != DOM_OK)
-        return domain_end(d, rc);
     int offered = !strcmp(e.status, "offered");
     rc = moved(d, store_enrolment_move(d->db, e.id, "offered,waitlisted", NULL, STORE_ANY_TIME, "cancelled", NULL, 0, 0,
                                        d->now),
@@ -893,12 +899,10 @@ int enrol_decline(domain *d, const enrolment *given)
 
 int enrol_waive(domain *d, const enrolment *given)
 {
-    int rc = domain_begin(d);
+    enrolment e;
+    int rc = begin_reloaded(d, given->id, &e);
     if (rc != DOM_OK)
         return rc;
-    enrolment e;
-    if ((rc = reload(d, given->id, &e)) != DOM_OK)
-        return domain_end(d, rc);
     const char *no = "This registration cannot be waived in its present state.";
     if (!strcmp(e.payment_status, "paid") || !strcmp(e.payment_status, "waived") ||
         !strstr("," LIVE_STATES ",", arena_printf(d->a, ",%s,", e.status)))
@@ -941,12 +945,10 @@ int enrol_mark_paid(domain *d, const enrolment *e)
 
 int enrol_approve(domain *d, const enrolment *given)
 {
-    int rc = domain_begin(d);
+    enrolment e;
+    int rc = begin_reloaded(d, given->id, &e);
     if (rc != DOM_OK)
         return rc;
-    enrolment e;
-    if ((rc = reload(d, given->id, &e)) != DOM_OK)
-        return domain_end(d, rc);
     const char *no = "Only a registration waiting for approval of its school's invoice can be approved.";
     if (strcmp(e.payment_status, "invoiced"))
         return domain_end(d, domain_refuse(d, DOM_CONFLICT, NULL, no));
