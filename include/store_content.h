@@ -114,11 +114,11 @@ int store_offerings_next(db *d, arena *a, int with_demo, const char *today, offe
 int store_course_offerings(db *d, arena *a, const char *course_slug, int with_demo, const char *today, int past,
                            offering_listing **list, int *n);
 
-/* Offerings not finished by since, and every offering of season (may be
-** NULL), at most limit, real ones first, earliest first. In a: *list and
-** *n. 0 or -1. */
-int store_offerings_current(db *d, arena *a, int with_demo, const char *since, const char *season, int limit,
-                            offering_listing **list, int *n);
+/* Offerings not finished by since and starting by until (NULL: any
+** time), and every offering of season (may be NULL), at most limit, real
+** ones first, earliest first. In a: *list and *n. 0 or -1. */
+int store_offerings_current(db *d, arena *a, int with_demo, const char *since, const char *until,
+                            const char *season, int limit, offering_listing **list, int *n);
 
 /* The offerings of one season, earliest first, at most limit; none when
 ** there is no such season. In a: *list and *n. 0 or -1. */
@@ -129,9 +129,17 @@ int store_offerings_season(db *d, arena *a, int with_demo, const char *season, i
 ** 1, 0 when none has started (*season NULL), -1 on error. */
 int store_current_season(db *d, arena *a, const char *today, const char **season);
 
-/* The seasons of published offerings, real ones first, then the latest
-** first (at most 500). In a: *labels and *n. 0 or -1. */
-int store_offering_seasons(db *d, arena *a, int with_demo, const char ***labels, int *n);
+/* A season as the calendar lists it: its label, whether it is a demo one,
+** its first and last offerings' start dates and how many offerings of
+** published courses it has (demo ones only when asked for). */
+typedef struct season_row {
+    const char *label, *first, *last;
+    int demo, offerings;
+} season_row;
+
+/* The seasons with offerings of published courses, real ones first, then
+** the latest first (at most 500). In a: *list and *n. 0 or -1. */
+int store_offering_seasons(db *d, arena *a, int with_demo, season_row **list, int *n);
 
 /* One offering of a published course by code, in a. 1, 0 none, -1 error. */
 int store_offering_listing(db *d, arena *a, const char *code, offering_listing *out);

@@ -236,6 +236,8 @@ int page_course(request *rq, response *rs)
 
 /* At most this many offerings on one calendar page or in the feed. */
 #define CALENDAR_MAX 500
+/* The calendar page shows the offerings starting within this many days. */
+#define CALENDAR_AHEAD_DAYS 366
 /* The feed keeps offerings finished this many days ago. */
 #define FEED_PAST_DAYS 90
 
@@ -267,25 +269,27 @@ static json_t *by_season(json_t *all)
     return seasons;
 }
 
-/* Whether seasons (as by_season made them) has one labelled label. */
-static int has_season(json_t *seasons, const char *label)
+/* How many offerings seasons (as by_season made them) show of label. */
+static size_t shown_of(json_t *seasons, const char *label)
 {
-    size_t i;
+    size_t i, n = 0;
     json_t *s;
     json_array_foreach(seasons, i, s)
         if (!strcmp(label, json_string_value(json_object_get(s, "label"))))
-            return 1;
-    return 0;
+            n += json_array_size(json_object_get(s, "offerings"));
+    return n;
 }
 
-/* The calendar's view: the offerings not finished and the current season
-** (the season of the latest offering started), or with ?season= one past
-** season; then links to the seasons not shown. */
+/* The calendar's view: the offerings not finished that start within a
+** year and the current season (the season of the latest offering
+** started), or with ?season= one season; then links to every season not
+** shown in full, past ones and later ones apart. */
 static int calendar_view(request *rq, int32_t today, page_view *v)
 {
     db *d = page_app(rq)->db;
     int demo = page_app(rq)->cfg->demo;
     const char *asked = season_param(rq);
+    const char *now = iso_day(rq, today);
     offering_listing *list;
     int n, rc;
     if (asked) {
@@ -296,23 +300,25 @@ static int calendar_view(request *rq, int32_t today, page_view *v)
         }
     } else {
         const char *current;
-        rc = store_current_season(d, rq->a, iso_day(rq, today), &current) < 0 ? -1
-             : store_offerings_current(d, rq->a, demo, iso_day(rq, today), current, CALENDAR_MAX, &list, &n);
+        rc = store_current_season(d, rq->a, now, &current) < 0 ? -1
+             : store_offerings_current(d, rq->a, demo, now, iso_day(rq, today + CALENDAR_AHEAD_DAYS), current,
+                                       CALENDAR_MAX, &list, &n);
     }
     json_t *all = shaped(rq, rc, list, n, today);
-    const char **labels;
-    int n_labels;
-    if (!all || store_offering_seasons(d, rq->a, demo, &labels, &n_labels) != 0) {
+    season_row *rows;
+    int n_rows;
+    if (!all || store_offering_seasons(d, rq->a, demo, &rows, &n_rows) != 0) {
         json_decref(all);
         return page_unavailable(rq);
     }
     json_t *seasons = by_season(all);
-    json_t *others = json_array();
-    for (int i = 0; i < n_labels; i++)
-        if (!has_season(seasons, labels[i]))
-            json_array_append_new(others, json_pack("{s:s}", "label", labels[i]));
-    json_t *ctx = json_pack("{s:o, s:s, s:o, s:b}", "seasons", seasons, "feed_url", "/calendar.ics",
-                            "other_seasons", others, "archive", asked != NULL);
+    json_t *past = json_array(), *later = json_array();
+    for (int i = 0; i < n_rows; i++)
+        if (shown_of(seasons, rows[i].label) < (size_t)rows[i].offerings)
+            json_array_append_new(strcmp(rows[i].last, now) < 0 ? past : later,
+                                  json_pack("{s:s, s:b}", "label", rows[i].label, "demo", rows[i].demo));
+    json_t *ctx = json_pack("{s:o, s:s, s:o, s:o, s:b}", "seasons", seasons, "feed_url", "/calendar.ics",
+                            "past_seasons", past, "later_seasons", later, "archive", asked != NULL);
     *v = (page_view){ctx, asked ? arena_printf(rq->a, "Calendar: %s", asked) : "Calendar", NULL};
     return 0;
 }
@@ -379,7 +385,7 @@ int page_calendar_ics(request *rq, response *rs)
     int n;
     int rc = store_current_season(d, rq->a, iso_day(rq, today), &current) < 0 ? -1
              : store_offerings_current(d, rq->a, page_app(rq)->cfg->demo, iso_day(rq, today - FEED_PAST_DAYS),
-                                       current, CALENDAR_MAX, &list, &n);
+                                       NULL, current, CALENDAR_MAX, &list, &n);
     if (rc != 0) {
         log_error("reading the offerings: %s", db_errmsg(d));
         return page_unavailable(rq);

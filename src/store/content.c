@@ -328,11 +328,13 @@ int store_course_offerings(db *d, arena *a, const char *course_slug, int with_de
     return listings_read(a, st, list, n, &cap);
 }
 
-int store_offerings_current(db *d, arena *a, int with_demo, const char *since, const char *season, int limit,
-                            offering_listing **list, int *n)
+int store_offerings_current(db *d, arena *a, int with_demo, const char *since, const char *until,
+                            const char *season, int limit, offering_listing **list, int *n)
 {
-    sqlite3_stmt *st = db_stmt(d, PICKED("SELECT p.id FROM offerings p WHERE (p.ends >= ?1 OR p.season = ?2)"
+    sqlite3_stmt *st = db_stmt(d, PICKED("SELECT p.id FROM offerings p WHERE ((p.ends >= ?1 AND (?5 IS NULL OR"
+                                         " p.starts <= ?5)) OR p.season = ?2)"
                                          " AND (?3 OR p.demo = 0) ORDER BY p.demo, p.starts LIMIT ?4"));
+    bind_text(st, 5, until);
     bind_text(st, 1, since);
     bind_text(st, 2, season);
     sqlite3_bind_int(st, 3, with_demo);
@@ -370,24 +372,33 @@ int store_current_season(db *d, arena *a, const char *today, const char **season
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_offering_seasons(db *d, arena *a, int with_demo, const char ***labels, int *n)
+int store_offering_seasons(db *d, arena *a, int with_demo, season_row **list, int *n)
 {
     /* From season to season down the index (one seek each), not through
-    ** every offering. */
+    ** every offering; each season's figures from its own part of it. */
     sqlite3_stmt *st = db_stmt(d, "WITH RECURSIVE s(season) AS (SELECT max(season) FROM offerings"
                                   " UNION ALL SELECT (SELECT max(o.season) FROM offerings o WHERE o.season < s.season)"
+                                  " FROM s WHERE s.season IS NOT NULL),"
+                                  " f(season, demo, first, last, n) AS (SELECT s.season,"
+                                  " (SELECT min(o.demo) FROM offerings o WHERE o.season = s.season),"
+                                  " (SELECT min(o.starts) FROM offerings o WHERE o.season = s.season),"
+                                  " (SELECT max(o.starts) FROM offerings o WHERE o.season = s.season),"
+                                  " (SELECT count(*) FROM offerings o JOIN courses c ON c.id = o.course_id"
+                                  "   WHERE o.season = s.season AND c.published = 1 AND (?1 OR o.demo = 0))"
                                   " FROM s WHERE s.season IS NOT NULL)"
-                                  " SELECT s.season FROM s WHERE s.season IS NOT NULL AND EXISTS (SELECT 1 FROM offerings o"
-                                  " JOIN courses c ON c.id = o.course_id WHERE o.season = s.season AND c.published = 1"
-                                  " AND (?1 OR o.demo = 0))"
-                                  " ORDER BY (SELECT min(o.demo) FROM offerings o WHERE o.season = s.season),"
-                                  " (SELECT max(o.starts) FROM offerings o WHERE o.season = s.season) DESC LIMIT 500");
+                                  " SELECT season, demo, first, last, n FROM f WHERE n > 0 ORDER BY demo, last DESC LIMIT 500");
     sqlite3_bind_int(st, 1, with_demo);
     int rc, cap = 0;
-    *labels = NULL;
+    *list = NULL;
     *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        *(const char **)grow(a, (void **)labels, n, &cap, sizeof **labels) = db_col(a, st, 0);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        season_row *r = grow(a, (void **)list, n, &cap, sizeof **list);
+        r->label = db_col(a, st, 0);
+        r->demo = sqlite3_column_int(st, 1) != 0;
+        r->first = db_col(a, st, 2);
+        r->last = db_col(a, st, 3);
+        r->offerings = sqlite3_column_int(st, 4);
+    }
     db_done(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }

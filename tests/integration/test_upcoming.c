@@ -55,8 +55,8 @@ static int exec(const char *sql)
 }
 
 /* 600 finished offerings of Purpose and Vision in six old seasons of 100
-** ("Archive 1990" to "Archive 1995", a week apart), and one real offering
-** a month from now. */
+** ("Archive 1990" to "Archive 1995", a week apart), one real offering a
+** month from now and one more than two years from now. */
 static void fill(void)
 {
     CHECK(exec("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 599)"
@@ -69,10 +69,15 @@ static void fill(void)
                " season, created_at, updated_at) VALUES ('pv-next',"
                " (SELECT id FROM courses WHERE slug = 'purpose-and-vision'), date('now', '+30 days'),"
                " date('now', '+34 days'), 5000, 'USD', 40, date('now', '+27 days'), 'Next season', 0, 0)") == 0);
+    CHECK(exec("INSERT INTO offerings(code, course_id, starts, ends, price_cents, currency, capacity, closes,"
+               " season, created_at, updated_at) VALUES ('pv-far',"
+               " (SELECT id FROM courses WHERE slug = 'purpose-and-vision'), date('now', '+800 days'),"
+               " date('now', '+804 days'), 5000, 'USD', 40, date('now', '+797 days'), 'Far season', 0, 0)") == 0);
 }
 
-/* The calendar: what is not finished and the current season, links to the
-** past seasons, none of the old offerings. */
+/* The calendar: what is not finished and starts within a year and the
+** current season, links to the seasons not shown in full, none of the old
+** offerings. */
 static void test_calendar(void)
 {
     http_res r = get("/calendar", 200);
@@ -84,6 +89,12 @@ static void test_calendar(void)
     CHECK_CONTAINS(b, "Past seasons");
     CHECK_CONTAINS(b, "href=\"/calendar?season=Archive%201990\"");
     CHECK_CONTAINS(b, "href=\"/calendar?season=Archive%201995\"");
+    /* more than a year ahead: linked, not listed */
+    CHECK(strstr(b, "/offerings/pv-far") == NULL);
+    CHECK_CONTAINS(b, "Later seasons");
+    CHECK_CONTAINS(b, "href=\"/calendar?season=Far%20season\"");
+    CHECK(strstr(b, "href=\"/calendar?season=Next%20season\"") == NULL);   /* shown in full */
+    CHECK(strstr(b, "href=\"/calendar?season=2019%E2%80%932020\"") == NULL);
     CHECK(r.body.len < 200 * 1024);
     http_res_free(&r);
 }
@@ -123,6 +134,11 @@ static void test_bad_season(void)
 {
     http_res r = get("/calendar?season=Archive%201900", 404);
     CHECK_CONTAINS(buf_str(&r.body), "no season by that name");
+    http_res_free(&r);
+    r = get("/calendar?season=Far%20season", 200);
+    CHECK_CONTAINS(buf_str(&r.body), "/offerings/pv-far");
+    CHECK(strstr(buf_str(&r.body), "/offerings/pv-next") == NULL);
+    CHECK(count(buf_str(&r.body), "/offerings/old-") == 0);
     http_res_free(&r);
     r = get("/calendar?season=%27%20OR%201%3D1%20--%20", 404);
     CHECK(count(buf_str(&r.body), "/offerings/") == 0);
@@ -178,6 +194,7 @@ static void test_feed(void)
     CHECK_CONTAINS(b, "UID:offering-pv-2019-10@");
     CHECK_CONTAINS(b, "UID:offering-demo-pv@");
     CHECK(count(b, "UID:offering-old-") == 0);
+    CHECK_CONTAINS(b, "UID:offering-pv-far@");
     CHECK(r.body.len < 64 * 1024);
     http_res_free(&r);
 }

@@ -138,19 +138,25 @@ static void test_bounded(void)
     const char *season = NULL;
     CHECK(store_current_season(d, a, today, &season) == 1 && season && !strcmp(season, "Now"));
     CHECK(store_current_season(d, a, "1970-01-01", &season) == 0 && season == NULL);
-    CHECK(store_offerings_current(d, a, 1, today, "Now", 500, &l, &n) == 0);
+    CHECK(store_offerings_current(d, a, 1, today, NULL, "Now", 500, &l, &n) == 0);
     CHECK(n == 6);   /* now-1, now-2, up-1..3, demo-1: none of the 2,000 old ones */
-    CHECK(store_offerings_current(d, a, 0, "2030-03-06", NULL, 500, &l, &n) == 0);
+    CHECK(store_offerings_current(d, a, 0, "2030-03-06", NULL, NULL, 500, &l, &n) == 0);
     CHECK(n == 3 && !strcmp(l[0].code, "up-1"));
+    CHECK(store_offerings_current(d, a, 0, "2030-03-06", "2030-04-30", NULL, 500, &l, &n) == 0);
+    CHECK(n == 2 && !strcmp(l[1].code, "up-2"));   /* up-3 starts after until */
 
     CHECK(store_offerings_season(d, a, 0, "Old 3", 500, &l, &n) == 0);
     CHECK(n == 100 && !strcmp(l[0].code, "old-300") && !strcmp(l[99].code, "old-399"));
     CHECK(store_offerings_season(d, a, 0, "Old 3", 50, &l, &n) == 0 && n == 50);
     CHECK(store_offerings_season(d, a, 0, "' OR 1=1 --", 500, &l, &n) == 0 && n == 0);
 
-    const char **labels;
-    CHECK(store_offering_seasons(d, a, 0, &labels, &n) == 0);
-    CHECK(n == 22 && !strcmp(labels[0], "Next") && !strcmp(labels[1], "Now") && !strcmp(labels[21], "Old 0"));
+    season_row *sr;
+    CHECK(store_offering_seasons(d, a, 0, &sr, &n) == 0);
+    CHECK(n == 22 && !strcmp(sr[0].label, "Next") && !strcmp(sr[1].label, "Now") && !strcmp(sr[21].label, "Old 0"));
+    CHECK(n == 22 && sr[0].offerings == 3 && !strcmp(sr[0].first, "2030-03-04") && !strcmp(sr[0].last, "2030-05-06"));
+    CHECK(n == 22 && sr[21].offerings == 100 && !strcmp(sr[21].first, "1980-01-07") && !sr[21].demo);
+    CHECK(store_offering_seasons(d, a, 1, &sr, &n) == 0);
+    CHECK(n == 23 && !strcmp(sr[22].label, "Demo") && sr[22].demo && sr[22].offerings == 1);
 
     sqlite3_trace_v2(db_handle(d), 0, NULL, NULL);
     CHECK(n_seen >= 7);
