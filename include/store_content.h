@@ -108,11 +108,11 @@ int store_offerings_ahead(db *d, arena *a, int with_demo, const char *today, int
 ** *list and *n. 0 or -1. */
 int store_offerings_next(db *d, arena *a, int with_demo, const char *today, offering_listing **list, int *n);
 
-/* One course's offerings not finished by today, and the last past ones of
-** it that finished before today (at most past), earliest first. In a:
-** *list and *n. 0 or -1. */
-int store_course_offerings(db *d, arena *a, const char *course_slug, int with_demo, const char *today, int past,
-                           offering_listing **list, int *n);
+/* One course's next offerings not finished by today (at most ahead), and
+** the last ones of it that finished before today (at most past), earliest
+** first. In a: *list and *n. 0 or -1. */
+int store_course_offerings(db *d, arena *a, const char *course_slug, int with_demo, const char *today, int ahead,
+                           int past, offering_listing **list, int *n);
 
 /* Offerings not finished by since and starting by until (NULL: any
 ** time), and every offering of season (may be NULL), at most limit, real

@@ -179,8 +179,10 @@ static json_t *neighbour(request *rq, json_t *courses, json_int_t position)
     return json_null();
 }
 
-/* How many finished offerings a course page shows, the latest ones. */
+/* How many finished offerings a course page shows, the latest ones, and
+** how many not finished, the next ones. */
 #define RECENT_PAST 5
+#define COURSE_AHEAD 12
 
 /* A course page's view: the course, its offerings not yet finished and
 ** the last few finished ones, its neighbours. */
@@ -205,22 +207,26 @@ static int course_view(request *rq, int32_t today, page_view *v)
     offering_listing *rows;
     int n;
     int rc = store_course_offerings(page_app(rq)->db, rq->a, rq->param[0], page_app(rq)->cfg->demo,
-                                    iso_day(rq, today), RECENT_PAST, &rows, &n);
+                                    iso_day(rq, today), COURSE_AHEAD, RECENT_PAST, &rows, &n);
     json_t *list = shaped(rq, rc, rows, n, today);
     if (!list) {
         json_decref(course);
         json_decref(courses);
         return page_unavailable(rq);
     }
-    int upcoming = 0;
+    int upcoming = 0, not_over = 0;
     size_t j;
     json_t *o;
-    json_array_foreach(list, j, o)
+    json_array_foreach(list, j, o) {
         upcoming |= ahead(o);
+        not_over += !json_is_true(json_object_get(o, "is_past"));
+    }
+    /* As many as are shown were read: there may be later ones, in the calendar. */
+    int more = not_over >= COURSE_AHEAD;
     json_object_set_new(course, "notify_url", json_string(arena_printf(rq->a, "/courses/%s/notify", rq->param[0])));
-    json_t *ctx = json_pack("{s:o, s:O, s:o, s:b, s:o, s:o}", "course", course,
+    json_t *ctx = json_pack("{s:o, s:O, s:o, s:b, s:b, s:o, s:o}", "course", course,
                             "description", json_object_get(course, "summary"), "offerings", list,
-                            "has_upcoming", upcoming,
+                            "has_upcoming", upcoming, "more_dates", more,
                             "prev", neighbour(rq, courses, pos - 1), "next", neighbour(rq, courses, pos + 1));
     json_decref(courses);
     const char *title = arena_strdup(rq->a, json_string_value(json_object_get(course, "title")));
@@ -385,7 +391,7 @@ int page_calendar_ics(request *rq, response *rs)
     int n;
     int rc = store_current_season(d, rq->a, iso_day(rq, today), &current) < 0 ? -1
              : store_offerings_current(d, rq->a, page_app(rq)->cfg->demo, iso_day(rq, today - FEED_PAST_DAYS),
-                                       NULL, current, CALENDAR_MAX, &list, &n);
+                                       iso_day(rq, today + CALENDAR_AHEAD_DAYS), current, CALENDAR_MAX, &list, &n);
     if (rc != 0) {
         log_error("reading the offerings: %s", db_errmsg(d));
         return page_unavailable(rq);

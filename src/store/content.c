@@ -309,12 +309,12 @@ int store_offerings_next(db *d, arena *a, int with_demo, const char *today, offe
     return listings_read(a, st, list, n, &cap);
 }
 
-int store_course_offerings(db *d, arena *a, const char *course_slug, int with_demo, const char *today, int past,
-                           offering_listing **list, int *n)
+int store_course_offerings(db *d, arena *a, const char *course_slug, int with_demo, const char *today, int ahead,
+                           int past, offering_listing **list, int *n)
 {
-    sqlite3_stmt *st = db_stmt(d, PICKED("SELECT p.id FROM offerings p WHERE p.course_id ="
+    sqlite3_stmt *st = db_stmt(d, PICKED("SELECT id FROM (SELECT p.id FROM offerings p WHERE p.course_id ="
                                          " (SELECT k.id FROM courses k WHERE k.slug = ?1) AND p.ends >= ?2"
-                                         " AND (?3 OR p.demo = 0)"
+                                         " AND (?3 OR p.demo = 0) ORDER BY p.ends LIMIT ?5)"
                                          " UNION ALL SELECT id FROM (SELECT q.id FROM offerings q WHERE q.course_id ="
                                          " (SELECT k.id FROM courses k WHERE k.slug = ?1) AND q.ends < ?2"
                                          " AND (?3 OR q.demo = 0) ORDER BY q.ends DESC LIMIT ?4)"));
@@ -322,6 +322,7 @@ int store_course_offerings(db *d, arena *a, const char *course_slug, int with_de
     bind_text(st, 2, today);
     sqlite3_bind_int(st, 3, with_demo);
     sqlite3_bind_int(st, 4, past);
+    sqlite3_bind_int(st, 5, ahead);
     int cap = 0;
     *list = NULL;
     *n = 0;

@@ -56,7 +56,8 @@ static int exec(const char *sql)
 
 /* 600 finished offerings of Purpose and Vision in six old seasons of 100
 ** ("Archive 1990" to "Archive 1995", a week apart), one real offering a
-** month from now and one more than two years from now. */
+** month from now and one more than two years from now; and twenty weekly
+** ones of Alignment from ten days from now. */
 static void fill(void)
 {
     CHECK(exec("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 599)"
@@ -73,6 +74,11 @@ static void fill(void)
                " season, created_at, updated_at) VALUES ('pv-far',"
                " (SELECT id FROM courses WHERE slug = 'purpose-and-vision'), date('now', '+800 days'),"
                " date('now', '+804 days'), 5000, 'USD', 40, date('now', '+797 days'), 'Far season', 0, 0)") == 0);
+    CHECK(exec("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19)"
+               " INSERT INTO offerings(code, course_id, starts, ends, price_cents, currency, capacity, closes,"
+               " season, created_at, updated_at) SELECT 'al-up-' || i, (SELECT id FROM courses WHERE slug = 'alignment'),"
+               " date('now', '+' || (10 + 7 * i) || ' days'), date('now', '+' || (14 + 7 * i) || ' days'),"
+               " 5000, 'USD', 40, date('now', '+' || (7 + 7 * i) || ' days'), 'Next season', 0, 0 FROM n") == 0);
 }
 
 /* The calendar: what is not finished and starts within a year and the
@@ -182,10 +188,22 @@ static void test_next(void)
     CHECK_CONTAINS(b, "/offerings/old-599\"");
     CHECK(count(b, "href=\"/offerings/old-") == 4);
     CHECK(strstr(b, "No upcoming dates") == NULL);
+    CHECK(strstr(b, "Later dates are in the calendar") == NULL);
+    http_res_free(&r);
+
+    /* a course page shows its next dozen and points to the calendar */
+    r = get("/courses/alignment", 200);
+    b = buf_str(&r.body);
+    CHECK_CONTAINS(b, "/offerings/al-up-0\"");
+    CHECK_CONTAINS(b, "/offerings/al-up-10\"");
+    CHECK(strstr(b, "/offerings/al-up-12\"") == NULL);
+    CHECK(strstr(b, "/offerings/al-up-19\"") == NULL);
+    CHECK_CONTAINS(b, "Later dates are in the calendar");
     http_res_free(&r);
 }
 
-/* The feed: what is not finished, the last 90 days and the current season. */
+/* The feed: the last 90 days, what starts within a year and the current
+** season. */
 static void test_feed(void)
 {
     http_res r = get("/calendar.ics", 200);
@@ -194,7 +212,8 @@ static void test_feed(void)
     CHECK_CONTAINS(b, "UID:offering-pv-2019-10@");
     CHECK_CONTAINS(b, "UID:offering-demo-pv@");
     CHECK(count(b, "UID:offering-old-") == 0);
-    CHECK_CONTAINS(b, "UID:offering-pv-far@");
+    CHECK(strstr(b, "UID:offering-pv-far@") == NULL);   /* more than a year ahead */
+    CHECK_CONTAINS(b, "UID:offering-al-up-19@");
     CHECK(r.body.len < 64 * 1024);
     http_res_free(&r);
 }

@@ -130,11 +130,13 @@ static void test_bounded(void)
     CHECK(store_offerings_next(d, a, 0, today, &l, &n) == 0);
     CHECK(n == 2 && !strcmp(l[0].code, "up-1") && !strcmp(l[1].code, "up-2"));
 
-    CHECK(store_course_offerings(d, a, "a", 0, today, 5, &l, &n) == 0);
+    CHECK(store_course_offerings(d, a, "a", 0, today, 12, 5, &l, &n) == 0);
     /* the last five finished of course a (now-1 and four old ones), then up-1, up-3 */
     CHECK(n == 7);
     CHECK(n == 7 && !strcmp(l[0].code, "old-1992") && !strcmp(l[4].code, "now-1") && !strcmp(l[6].code, "up-3"));
 
+    CHECK(store_course_offerings(d, a, "a", 0, today, 1, 2, &l, &n) == 0);
+    CHECK(n == 3 && !strcmp(l[0].code, "old-1998") && !strcmp(l[2].code, "up-1"));   /* up-3 is beyond ahead */
     const char *season = NULL;
     CHECK(store_current_season(d, a, today, &season) == 1 && season && !strcmp(season, "Now"));
     CHECK(store_current_season(d, a, "1970-01-01", &season) == 0 && season == NULL);
