@@ -80,6 +80,11 @@ int page_render_kept(request *rq, response *rs, const char *name, const char *na
 ** content and seat versions, good until the next seat hold or offer lapses. */
 int page_render_shared(request *rq, response *rs, const char *name, const char *nav, page_view_fn build);
 
+/* page_render_shared for a page with a variant of its path (the calendar's
+** season): variant (may be NULL) is part of the key. */
+int page_render_shared_as(request *rq, response *rs, const char *name, const char *nav, const char *variant,
+                          page_view_fn build);
+
 /* Render the error page for status with a message a person can act on.
 ** Always fills rs (falls back to plain text if templates fail). */
 void page_error(request *rq, response *rs, int status, const char *message);
@@ -106,6 +111,10 @@ json_t *page_courses_load(db *d, arena *a);
 json_t *page_course_load(db *d, arena *a, const char *slug);
 json_t *page_offerings_load(db *d, arena *a, const char *course_slug, int with_demo);
 json_t *page_offering_load(db *d, arena *a, const char *code);
+
+/* Offering rows as read by the store (n of them), shaped as a JSON array
+** of offering objects; the caller owns the array. */
+json_t *page_offerings_json(const offering_listing *list, int n);
 
 /* Add the labels, URLs and state flags the templates use to an offering
 ** from the store (see templates/README.md), as seen on day today. */

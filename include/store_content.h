@@ -98,6 +98,49 @@ int store_course_row(db *d, arena *a, const char *slug, course_row *out);
 ** and *n. 0 or -1. */
 int store_offering_listings(db *d, arena *a, const char *course_slug, int with_demo, offering_listing **list, int *n);
 
+/* The next offerings of published courses starting after today
+** ("YYYY-MM-DD"), at most limit, real ones before demo ones when with_demo,
+** then earliest first. In a: *list and *n. 0 or -1. */
+int store_offerings_ahead(db *d, arena *a, int with_demo, const char *today, int limit, offering_listing **list, int *n);
+
+/* For each published course, its first offering starting after today (a
+** real one before a demo one); courses with none are left out. In a:
+** *list and *n. 0 or -1. */
+int store_offerings_next(db *d, arena *a, int with_demo, const char *today, offering_listing **list, int *n);
+
+/* One course's next offerings not finished by today (at most ahead), and
+** the last ones of it that finished before today (at most past), earliest
+** first. In a: *list and *n. 0 or -1. */
+int store_course_offerings(db *d, arena *a, const char *course_slug, int with_demo, const char *today, int ahead,
+                           int past, offering_listing **list, int *n);
+
+/* Offerings not finished by since and starting by until (NULL: any
+** time), and every offering of season (may be NULL), at most limit, real
+** ones first, earliest first. In a: *list and *n. 0 or -1. */
+int store_offerings_current(db *d, arena *a, int with_demo, const char *since, const char *until,
+                            const char *season, int limit, offering_listing **list, int *n);
+
+/* The offerings of one season, earliest first, at most limit; none when
+** there is no such season. In a: *list and *n. 0 or -1. */
+int store_offerings_season(db *d, arena *a, int with_demo, const char *season, int limit, offering_listing **list,
+                           int *n);
+
+/* The season of the latest real offering started by today, in a: *season.
+** 1, 0 when none has started (*season NULL), -1 on error. */
+int store_current_season(db *d, arena *a, const char *today, const char **season);
+
+/* A season as the calendar lists it: its label, whether it is a demo one,
+** its first and last offerings' start dates and how many offerings of
+** published courses it has (demo ones only when asked for). */
+typedef struct season_row {
+    const char *label, *first, *last;
+    int demo, offerings;
+} season_row;
+
+/* The seasons with offerings of published courses, real ones first, then
+** the latest first (at most 500). In a: *list and *n. 0 or -1. */
+int store_offering_seasons(db *d, arena *a, int with_demo, season_row **list, int *n);
+
 /* One offering of a published course by code, in a. 1, 0 none, -1 error. */
 int store_offering_listing(db *d, arena *a, const char *code, offering_listing *out);
 

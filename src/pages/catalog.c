@@ -40,16 +40,40 @@ static void decorate(request *rq, json_t *o, int32_t today)
     json_object_set_new(o, "show_calendar", json_boolean(!past));
 }
 
-/* Every offering (demo ones when configured), decorated for today; NULL
-** when they could not be read. */
-static json_t *offerings(request *rq, const char *slug, int32_t today)
+/* The day today + shift as "YYYY-MM-DD", in the request's arena. */
+static const char *iso_day(request *rq, int32_t day)
 {
-    json_t *all = page_offerings_load(page_app(rq)->db, rq->a, slug, page_app(rq)->cfg->demo);
+    buf b = BUF_INIT;
+    date_iso(&b, day);
+    const char *s = arena_strdup(rq->a, buf_str(&b));
+    buf_free(&b);
+    return s;
+}
+
+/* Offering rows the store read (rc its answer), shaped and decorated for
+** today; NULL and a log line when they could not be read. */
+static json_t *shaped(request *rq, int rc, const offering_listing *list, int n, int32_t today)
+{
+    if (rc != 0) {
+        log_error("reading the offerings: %s", db_errmsg(page_app(rq)->db));
+        return NULL;
+    }
+    json_t *all = page_offerings_json(list, n);
     size_t i;
     json_t *o;
     json_array_foreach(all, i, o)
         decorate(rq, o, today);
     return all;
+}
+
+/* The next offering of each course starting after today, decorated;
+** NULL when they could not be read. */
+static json_t *next_offerings(request *rq, int32_t today)
+{
+    offering_listing *list;
+    int n;
+    int rc = store_offerings_next(page_app(rq)->db, rq->a, page_app(rq)->cfg->demo, iso_day(rq, today), &list, &n);
+    return shaped(rq, rc, list, n, today);
 }
 
 /* Whether an offering is still ahead (open, full, upcoming, or closed but
@@ -59,8 +83,9 @@ static int ahead(json_t *o)
     return !json_is_true(json_object_get(o, "is_past")) && !json_is_true(json_object_get(o, "is_running"));
 }
 
-/* Course cards with their offerings and the next one still ahead. */
-static json_t *course_cards(request *rq, json_t *all_offerings)
+/* Course cards, each with its next offering still ahead (next_offerings
+** holds at most one per course), as next_offering and as its list. */
+static json_t *course_cards(request *rq, json_t *next_offerings)
 {
     json_t *courses = page_courses_load(page_app(rq)->db, rq->a);
     size_t i, j;
@@ -70,7 +95,7 @@ static json_t *course_cards(request *rq, json_t *all_offerings)
         const char *slug = json_string_value(json_object_get(c, "slug"));
         json_t *mine = json_array();
         json_t *next = NULL;
-        json_array_foreach(all_offerings, j, o) {
+        json_array_foreach(next_offerings, j, o) {
             if (strcmp(slug, json_string_value(json_object_get(o, "course_slug"))))
                 continue;
             json_array_append(mine, o);
@@ -87,21 +112,21 @@ static json_t *course_cards(request *rq, json_t *all_offerings)
 /* The home page's view: the series, course cards and what starts next. */
 static int home_view(request *rq, int32_t today, page_view *v)
 {
-    json_t *all = offerings(rq, NULL, today);
-    if (!all)
+    offering_listing *list;
+    int n;
+    int rc = store_offerings_ahead(page_app(rq)->db, rq->a, page_app(rq)->cfg->demo, iso_day(rq, today), 5, &list, &n);
+    json_t *upcoming = shaped(rq, rc, list, n, today);
+    json_t *next = upcoming ? next_offerings(rq, today) : NULL;
+    if (!next) {
+        json_decref(upcoming);
         return page_unavailable(rq);
-    json_t *upcoming = json_array();
-    size_t i;
-    json_t *o;
-    json_array_foreach(all, i, o)
-        if (ahead(o) && json_array_size(upcoming) < 5)
-            json_array_append(upcoming, o);
+    }
     json_t *series = store_series(page_app(rq)->db);
     const char *tagline = series ? json_string_value(json_object_get(series, "tagline")) : NULL;
     tagline = arena_strdup(rq->a, tagline ? tagline : "Courses");
     json_t *ctx = json_pack("{s:o, s:o, s:o, s:s}", "series", series ? series : json_object(),
-                            "courses", course_cards(rq, all), "upcoming", upcoming, "description", tagline);
-    json_decref(all);
+                            "courses", course_cards(rq, next), "upcoming", upcoming, "description", tagline);
+    json_decref(next);
     *v = (page_view){ctx, tagline, tagline};
     return 0;
 }
@@ -114,7 +139,7 @@ int page_home(request *rq, response *rs)
 /* The catalog's view: every course card. */
 static int courses_view(request *rq, int32_t today, page_view *v)
 {
-    json_t *all = offerings(rq, NULL, today);
+    json_t *all = next_offerings(rq, today);
     if (!all)
         return page_unavailable(rq);
     json_t *ctx = json_pack("{s:o}", "courses", course_cards(rq, all));
@@ -154,7 +179,13 @@ static json_t *neighbour(request *rq, json_t *courses, json_int_t position)
     return json_null();
 }
 
-/* A course page's view: the course, its offerings, its neighbours. */
+/* How many finished offerings a course page shows, the latest ones, and
+** how many not finished, the next ones. */
+#define RECENT_PAST 5
+#define COURSE_AHEAD 12
+
+/* A course page's view: the course, its offerings not yet finished and
+** the last few finished ones, its neighbours. */
 static int course_view(request *rq, int32_t today, page_view *v)
 {
     json_t *course = page_course_load(page_app(rq)->db, rq->a, rq->param[0]);
@@ -173,16 +204,29 @@ static int course_view(request *rq, int32_t today, page_view *v)
     json_object_set_new(course, "total_playlist_minutes", json_integer(minutes));
     json_int_t pos = json_integer_value(json_object_get(course, "position"));
     json_t *courses = page_courses_load(page_app(rq)->db, rq->a);
-    json_t *list = offerings(rq, rq->param[0], today);
-    int upcoming = 0;
+    offering_listing *rows;
+    int n;
+    int rc = store_course_offerings(page_app(rq)->db, rq->a, rq->param[0], page_app(rq)->cfg->demo,
+                                    iso_day(rq, today), COURSE_AHEAD, RECENT_PAST, &rows, &n);
+    json_t *list = shaped(rq, rc, rows, n, today);
+    if (!list) {
+        json_decref(course);
+        json_decref(courses);
+        return page_unavailable(rq);
+    }
+    int upcoming = 0, not_over = 0;
     size_t j;
     json_t *o;
-    json_array_foreach(list, j, o)
+    json_array_foreach(list, j, o) {
         upcoming |= ahead(o);
+        not_over += !json_is_true(json_object_get(o, "is_past"));
+    }
+    /* As many as are shown were read: there may be later ones, in the calendar. */
+    int more = not_over >= COURSE_AHEAD;
     json_object_set_new(course, "notify_url", json_string(arena_printf(rq->a, "/courses/%s/notify", rq->param[0])));
-    json_t *ctx = json_pack("{s:o, s:O, s:o, s:b, s:o, s:o}", "course", course,
+    json_t *ctx = json_pack("{s:o, s:O, s:o, s:b, s:b, s:o, s:o}", "course", course,
                             "description", json_object_get(course, "summary"), "offerings", list,
-                            "has_upcoming", upcoming,
+                            "has_upcoming", upcoming, "more_dates", more,
                             "prev", neighbour(rq, courses, pos - 1), "next", neighbour(rq, courses, pos + 1));
     json_decref(courses);
     const char *title = arena_strdup(rq->a, json_string_value(json_object_get(course, "title")));
@@ -196,12 +240,23 @@ int page_course(request *rq, response *rs)
     return page_render_shared(rq, rs, "pages/course", "courses", course_view);
 }
 
-/* The calendar's view: offerings by season. */
-static int calendar_view(request *rq, int32_t today, page_view *v)
+/* At most this many offerings on one calendar page or in the feed. */
+#define CALENDAR_MAX 500
+/* The calendar page shows the offerings starting within this many days. */
+#define CALENDAR_AHEAD_DAYS 366
+/* The feed keeps offerings finished this many days ago. */
+#define FEED_PAST_DAYS 90
+
+/* The season asked for by ?season=, or NULL for the calendar itself. */
+static const char *season_param(request *rq)
 {
-    json_t *all = offerings(rq, NULL, today);
-    if (!all)
-        return page_unavailable(rq);
+    return kv_get(&rq->query, "season");
+}
+
+/* Offerings (decorated, consumed) grouped into seasons in their order:
+** [{label, demo, offerings}]. */
+static json_t *by_season(json_t *all)
+{
     json_t *seasons = json_array();
     json_t *current = NULL;
     size_t i;
@@ -217,14 +272,77 @@ static int calendar_view(request *rq, int32_t today, page_view *v)
         json_array_append(json_object_get(current, "offerings"), o);
     }
     json_decref(all);
-    json_t *ctx = json_pack("{s:o, s:s}", "seasons", seasons, "feed_url", "/calendar.ics");
-    *v = (page_view){ctx, "Calendar", NULL};
+    return seasons;
+}
+
+/* How many offerings seasons (as by_season made them) show of label. */
+static size_t shown_of(json_t *seasons, const char *label)
+{
+    size_t i, n = 0;
+    json_t *s;
+    json_array_foreach(seasons, i, s)
+        if (!strcmp(label, json_string_value(json_object_get(s, "label"))))
+            n += json_array_size(json_object_get(s, "offerings"));
+    return n;
+}
+
+/* The calendar's view: the offerings not finished that start within a
+** year and the current season (the season of the latest offering
+** started), or with ?season= one season; then links to every season not
+** shown in full, past ones and later ones apart. */
+static int calendar_view(request *rq, int32_t today, page_view *v)
+{
+    db *d = page_app(rq)->db;
+    int demo = page_app(rq)->cfg->demo;
+    const char *asked = season_param(rq);
+    const char *now = iso_day(rq, today);
+    offering_listing *list;
+    int n, rc;
+    if (asked) {
+        rc = store_offerings_season(d, rq->a, demo, asked, CALENDAR_MAX, &list, &n);
+        if (rc == 0 && n == 0) {
+            rq->message = "The calendar has no season by that name. The calendar page links to every season.";
+            return 404;
+        }
+    } else {
+        const char *current;
+        rc = store_current_season(d, rq->a, now, &current) < 0 ? -1
+             : store_offerings_current(d, rq->a, demo, now, iso_day(rq, today + CALENDAR_AHEAD_DAYS), current,
+                                       CALENDAR_MAX, &list, &n);
+    }
+    json_t *all = shaped(rq, rc, list, n, today);
+    season_row *rows;
+    int n_rows;
+    if (!all || store_offering_seasons(d, rq->a, demo, &rows, &n_rows) != 0) {
+        json_decref(all);
+        return page_unavailable(rq);
+    }
+    json_t *seasons = by_season(all);
+    json_t *past = json_array(), *later = json_array();
+    for (int i = 0; i < n_rows; i++)
+        if (shown_of(seasons, rows[i].label) < (size_t)rows[i].offerings)
+            json_array_append_new(strcmp(rows[i].last, now) < 0 ? past : later,
+                                  json_pack("{s:s, s:b}", "label", rows[i].label, "demo", rows[i].demo));
+    json_t *ctx = json_pack("{s:o, s:s, s:o, s:o, s:b}", "seasons", seasons, "feed_url", "/calendar.ics",
+                            "past_seasons", past, "later_seasons", later, "archive", asked != NULL);
+    *v = (page_view){ctx, asked ? arena_printf(rq->a, "Calendar: %s", asked) : "Calendar", NULL};
     return 0;
 }
 
 int page_calendar(request *rq, response *rs)
 {
-    return page_render_shared(rq, rs, "pages/calendar", "calendar", calendar_view);
+    const char *asked = season_param(rq);
+    if (asked) {
+        size_t len = strlen(asked);
+        int ok = len > 0 && len <= 100;
+        for (const unsigned char *p = (const unsigned char *)asked; ok && *p; p++)
+            ok = *p >= 0x20 && *p != 0x7f;
+        if (!ok) {
+            rq->message = "A season is named like the ones the calendar page links to; follow one of those links.";
+            return 400;
+        }
+    }
+    return page_render_shared_as(rq, rs, "pages/calendar", "calendar", asked, calendar_view);
 }
 
 /* An offering page's view. */
@@ -266,10 +384,20 @@ static int ics_response(request *rq, response *rs, json_t *list, const char *nam
 
 int page_calendar_ics(request *rq, response *rs)
 {
-    json_t *all = page_offerings_load(page_app(rq)->db, rq->a, NULL, page_app(rq)->cfg->demo);
-    if (!all)
+    db *d = page_app(rq)->db;
+    int32_t today = date_today();
+    const char *current;
+    offering_listing *list;
+    int n;
+    int rc = store_current_season(d, rq->a, iso_day(rq, today), &current) < 0 ? -1
+             : store_offerings_current(d, rq->a, page_app(rq)->cfg->demo, iso_day(rq, today - FEED_PAST_DAYS),
+                                       iso_day(rq, today + CALENDAR_AHEAD_DAYS), current, CALENDAR_MAX, &list, &n);
+    if (rc != 0) {
+        log_error("reading the offerings: %s", db_errmsg(d));
         return page_unavailable(rq);
-    int rc = ics_response(rq, rs, all, NULL);
+    }
+    json_t *all = page_offerings_json(list, n);
+    rc = ics_response(rq, rs, all, NULL);
     json_decref(all);
     return rc;
 }

@@ -205,11 +205,19 @@ static time_t seats_expiry(request *rq, time_t now)
 
 int page_render_shared(request *rq, response *rs, const char *name, const char *nav, page_view_fn build)
 {
+    return page_render_shared_as(rq, rs, name, nav, NULL, build);
+}
+
+int page_render_shared_as(request *rq, response *rs, const char *name, const char *nav, const char *variant,
+                          page_view_fn build)
+{
     app *ap = page_app(rq);
     int64_t content_v = 0, seats_v = 0;
     if (store_view_versions(ap->db, &content_v, &seats_v) != 0)
         return page_render_kept(rq, rs, name, nav, NULL, build);   /* cannot tell: build afresh */
-    page_keep k = {arena_printf(rq->a, "%s %d", rq->path, ap->cfg->demo),
+    /* The variant is last and length-prefixed, so no two keys collide. */
+    page_keep k = {variant ? arena_printf(rq->a, "%s %d %zu:%s", rq->path, ap->cfg->demo, strlen(variant), variant)
+                           : arena_printf(rq->a, "%s %d", rq->path, ap->cfg->demo),
                    ((uint64_t)content_v << 32) + ((uint64_t)seats_v & 0xffffffffu), content_v, seats_expiry};
     return page_render_kept(rq, rs, name, nav, &k, build);
 }
@@ -340,6 +348,14 @@ json_t *page_offerings_load(db *d, arena *a, const char *course_slug, int with_d
         log_error("reading the offerings: %s", db_errmsg(d));
         return out;
     }
+    for (int i = 0; i < n; i++)
+        json_array_append_new(out, page_offering_json(&list[i]));
+    return out;
+}
+
+json_t *page_offerings_json(const offering_listing *list, int n)
+{
+    json_t *out = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(out, page_offering_json(&list[i]));
     return out;

@@ -268,6 +268,142 @@ int store_offering_listings(db *d, arena *a, const char *course_slug, int with_d
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The rows of st (an OFFERING_SQL statement, bound), appended to *list. 0 or -1. */
+static int listings_read(arena *a, sqlite3_stmt *st, offering_listing **list, int *n, int *cap)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        listing_read(a, st, grow(a, (void **)list, n, cap, sizeof **list));
+    db_done(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The offerings whose ids the statement pick (SQL, its own bound
+** parameters) chooses, read in full: the seat count and coach are worked
+** out only for the rows picked, through the primary key. */
+#define PICKED(pick) OFFERING_SQL " AND o.id IN (" pick ") ORDER BY o.demo, o.starts, c.position"
+
+int store_offerings_ahead(db *d, arena *a, int with_demo, const char *today, int limit, offering_listing **list, int *n)
+{
+    sqlite3_stmt *st = db_stmt(d, PICKED("SELECT p.id FROM offerings p WHERE p.starts > ?1 AND (?2 OR p.demo = 0)"
+                                         " ORDER BY p.demo, p.starts LIMIT ?3"));
+    bind_text(st, 1, today);
+    sqlite3_bind_int(st, 2, with_demo);
+    sqlite3_bind_int(st, 3, limit);
+    int cap = 0;
+    *list = NULL;
+    *n = 0;
+    return listings_read(a, st, list, n, &cap);
+}
+
+int store_offerings_next(db *d, arena *a, int with_demo, const char *today, offering_listing **list, int *n)
+{
+    sqlite3_stmt *st = db_stmt(d, PICKED("SELECT (SELECT p.id FROM offerings p WHERE p.course_id = k.id"
+                                         " AND p.starts > ?1 AND (?2 OR p.demo = 0) ORDER BY p.demo, p.starts LIMIT 1)"
+                                         " FROM courses k WHERE k.published = 1"));
+    bind_text(st, 1, today);
+    sqlite3_bind_int(st, 2, with_demo);
+    int cap = 0;
+    *list = NULL;
+    *n = 0;
+    return listings_read(a, st, list, n, &cap);
+}
+
+int store_course_offerings(db *d, arena *a, const char *course_slug, int with_demo, const char *today, int ahead,
+                           int past, offering_listing **list, int *n)
+{
+    sqlite3_stmt *st = db_stmt(d, PICKED("SELECT id FROM (SELECT p.id FROM offerings p WHERE p.course_id ="
+                                         " (SELECT k.id FROM courses k WHERE k.slug = ?1) AND p.ends >= ?2"
+                                         " AND (?3 OR p.demo = 0) ORDER BY p.ends LIMIT ?5)"
+                                         " UNION ALL SELECT id FROM (SELECT q.id FROM offerings q WHERE q.course_id ="
+                                         " (SELECT k.id FROM courses k WHERE k.slug = ?1) AND q.ends < ?2"
+                                         " AND (?3 OR q.demo = 0) ORDER BY q.ends DESC LIMIT ?4)"));
+    bind_text(st, 1, course_slug);
+    bind_text(st, 2, today);
+    sqlite3_bind_int(st, 3, with_demo);
+    sqlite3_bind_int(st, 4, past);
+    sqlite3_bind_int(st, 5, ahead);
+    int cap = 0;
+    *list = NULL;
+    *n = 0;
+    return listings_read(a, st, list, n, &cap);
+}
+
+int store_offerings_current(db *d, arena *a, int with_demo, const char *since, const char *until,
+                            const char *season, int limit, offering_listing **list, int *n)
+{
+    sqlite3_stmt *st = db_stmt(d, PICKED("SELECT p.id FROM offerings p WHERE ((p.ends >= ?1 AND (?5 IS NULL OR"
+                                         " p.starts <= ?5)) OR p.season = ?2)"
+                                         " AND (?3 OR p.demo = 0) ORDER BY p.demo, p.starts LIMIT ?4"));
+    bind_text(st, 5, until);
+    bind_text(st, 1, since);
+    bind_text(st, 2, season);
+    sqlite3_bind_int(st, 3, with_demo);
+    sqlite3_bind_int(st, 4, limit);
+    int cap = 0;
+    *list = NULL;
+    *n = 0;
+    return listings_read(a, st, list, n, &cap);
+}
+
+int store_offerings_season(db *d, arena *a, int with_demo, const char *season, int limit, offering_listing **list,
+                           int *n)
+{
+    sqlite3_stmt *st = db_stmt(d, PICKED("SELECT p.id FROM offerings p WHERE p.season = ?1 AND (?2 OR p.demo = 0)"
+                                         " ORDER BY p.starts LIMIT ?3"));
+    bind_text(st, 1, season);
+    sqlite3_bind_int(st, 2, with_demo);
+    sqlite3_bind_int(st, 3, limit);
+    int cap = 0;
+    *list = NULL;
+    *n = 0;
+    return listings_read(a, st, list, n, &cap);
+}
+
+int store_current_season(db *d, arena *a, const char *today, const char **season)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT o.season FROM offerings o JOIN courses c ON c.id = o.course_id"
+                                  " WHERE o.starts <= ?1 AND o.demo = 0 AND c.published = 1 ORDER BY o.starts DESC LIMIT 1");
+    bind_text(st, 1, today);
+    *season = NULL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *season = db_col(a, st, 0);
+    db_done(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_offering_seasons(db *d, arena *a, int with_demo, season_row **list, int *n)
+{
+    /* From season to season down the index (one seek each), not through
+    ** every offering; each season's figures from its own part of it. */
+    sqlite3_stmt *st = db_stmt(d, "WITH RECURSIVE s(season) AS (SELECT max(season) FROM offerings"
+                                  " UNION ALL SELECT (SELECT max(o.season) FROM offerings o WHERE o.season < s.season)"
+                                  " FROM s WHERE s.season IS NOT NULL),"
+                                  " f(season, demo, first, last, n) AS (SELECT s.season,"
+                                  " (SELECT min(o.demo) FROM offerings o WHERE o.season = s.season),"
+                                  " (SELECT min(o.starts) FROM offerings o WHERE o.season = s.season),"
+                                  " (SELECT max(o.starts) FROM offerings o WHERE o.season = s.season),"
+                                  " (SELECT count(*) FROM offerings o JOIN courses c ON c.id = o.course_id"
+                                  "   WHERE o.season = s.season AND c.published = 1 AND (?1 OR o.demo = 0))"
+                                  " FROM s WHERE s.season IS NOT NULL)"
+                                  " SELECT season, demo, first, last, n FROM f WHERE n > 0 ORDER BY demo, last DESC LIMIT 500");
+    sqlite3_bind_int(st, 1, with_demo);
+    int rc, cap = 0;
+    *list = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        season_row *r = grow(a, (void **)list, n, &cap, sizeof **list);
+        r->label = db_col(a, st, 0);
+        r->demo = sqlite3_column_int(st, 1) != 0;
+        r->first = db_col(a, st, 2);
+        r->last = db_col(a, st, 3);
+        r->offerings = sqlite3_column_int(st, 4);
+    }
+    db_done(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int store_offering_listing(db *d, arena *a, const char *code, offering_listing *out)
 {
     sqlite3_stmt *st = db_stmt(d, OFFERING_SQL " AND o.code = ?1");

@@ -311,6 +311,11 @@ static const char *const migrations[] = {
     "CREATE TRIGGER view_enrolments_delete AFTER DELETE ON enrolments BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seats_version'; END;\n"
     "CREATE INDEX enrolments_hold_lapse ON enrolments(hold_until) WHERE status = 'pending';\n"
     "CREATE INDEX enrolments_offer_lapse ON enrolments(offer_until) WHERE status = 'offered';\n",
+    /* 8: upcoming: the public pages read only the offerings they show: the
+    ** ones not finished by a day, a course's recent past ones, a season's. */
+    "CREATE INDEX offerings_by_end ON offerings(ends);\n"
+    "CREATE INDEX offerings_by_course_end ON offerings(course_id, ends);\n"
+    "CREATE INDEX offerings_by_season ON offerings(season, starts);\n",
 };
 
 int schema_count(void)
