@@ -119,3 +119,21 @@ int browser_submit(browser *b, const char *path, const char *action, const char 
     buf_free(&body);
     return rc;
 }
+
+long browser_sign_up(browser *b, const char *name, const char *email)
+{
+    char form[512];
+    snprintf(form, sizeof form, "name=%s&email=%s&password=correct-horse-battery&time_zone=UTC&school_id=&next=%%2Fmy",
+             name, email);
+    http_res r;
+    browser_submit(b, "/signup", "/signup", form, &r);
+    long st = r.status;
+    http_res_free(&r);
+    return st;
+}
+
+char *http_res_location(const http_res *r)
+{
+    char *l = http_res_header(r, "Location");
+    return l ? l : strdup("");
+}

@@ -34,4 +34,12 @@ char *browser_cookie(browser *b, const char *name);
 ** action. Returns 0 if both answered; r holds the POST's answer. */
 int browser_submit(browser *b, const char *path, const char *action, const char *form, http_res *r);
 
+/* Sign up a participant in b with the name and e-mail given (both already
+** URL-encoded), password "correct-horse-battery", time zone UTC, no school,
+** next=/my. Returns the POST's status (303 when it worked). */
+long browser_sign_up(browser *b, const char *name, const char *email);
+
+/* The Location header of r (malloc'd), or an empty malloc'd string. */
+char *http_res_location(const http_res *r);
+
 #endif

@@ -10,6 +10,7 @@
 #include "smtp.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -426,4 +427,66 @@ int smtp_read_all(const smtp_server *s, buf *out)
     }
     free(names);
     return ok;
+}
+
+int smtp_mail_count(const smtp_server *s, const char *needle)
+{
+    buf all = BUF_INIT;
+    smtp_read_all(s, &all);
+    int n = 0;
+    for (const char *p = buf_str(&all); (p = strstr(p, needle)); p++)
+        n++;
+    buf_free(&all);
+    return n;
+}
+
+struct mail_wait {
+    const smtp_server *s;
+    const char *needle;
+    int n;
+};
+
+/* harness_wait condition: enough of the needle is stored. */
+static int enough_mail(void *arg)
+{
+    const struct mail_wait *w = arg;
+    return smtp_mail_count(w->s, w->needle) >= w->n;
+}
+
+int smtp_wait_mail(const smtp_server *s, const char *needle, int n)
+{
+    struct mail_wait w = {s, needle, n};
+    if (harness_wait(enough_mail, &w, 15000))
+        return 1;
+    fprintf(stderr, "mail containing \"%s\": %d, wanted %d\n", needle, smtp_mail_count(s, needle), n);
+    return 0;
+}
+
+char *smtp_mail_link(const smtp_server *s, const char *prefix)
+{
+    buf all = BUF_INIT, flat = BUF_INIT;
+    smtp_read_all(s, &all);
+    const char *p = buf_str(&all);
+    for (size_t i = 0; i < all.len; i++) {
+        if (p[i] == '=' && p[i + 1] == '\n') {
+            i++;
+        } else if (p[i] == '=' && p[i + 1] == '\r' && p[i + 2] == '\n') {
+            i += 2;
+        } else if (p[i] == '=' && isxdigit((unsigned char)p[i + 1]) && isxdigit((unsigned char)p[i + 2])) {
+            char hex[3] = {p[i + 1], p[i + 2], 0};
+            buf_putc(&flat, (int)strtol(hex, NULL, 16));
+            i += 2;
+        } else {
+            buf_putc(&flat, p[i]);
+        }
+    }
+    char *out = NULL;
+    const char *last = NULL;
+    for (const char *q = buf_str(&flat); (q = strstr(q, prefix)); q++)
+        last = q;
+    if (last)
+        out = strndup(last, strcspn(last, " \r\n\"<>"));
+    buf_free(&all);
+    buf_free(&flat);
+    return out;
 }

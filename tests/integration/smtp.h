@@ -60,4 +60,15 @@ int smtp_count(const smtp_server *s);
 ** number of messages, or -1. */
 int smtp_read_all(const smtp_server *s, buf *out);
 
+/* Occurrences of needle in every stored message. */
+int smtp_mail_count(const smtp_server *s, const char *needle);
+
+/* Wait on state, not time: poll (up to 15 s) until at least n occurrences
+** of needle are stored. 1 if they are, 0 (and a line on stderr) if not. */
+int smtp_wait_mail(const smtp_server *s, const char *needle, int n);
+
+/* The path and query of the newest link starting with prefix in the stored
+** mail, quoted-printable undone; malloc'd, or NULL when there is none. */
+char *smtp_mail_link(const smtp_server *s, const char *prefix);
+
 #endif

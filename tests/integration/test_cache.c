@@ -24,19 +24,6 @@
 static stack s;
 static standin pay;
 
-/* Sign up a new participant in b (signed in afterwards); returns the status. */
-static long sign_up(browser *b, const char *name, const char *email)
-{
-    char form[512];
-    snprintf(form, sizeof form, "name=%s&email=%s&password=correct-horse-battery&time_zone=UTC&school_id=&next=%%2Fmy",
-             name, email);
-    http_res r;
-    browser_submit(b, "/signup", "/signup", form, &r);
-    long st = r.status;
-    http_res_free(&r);
-    return st;
-}
-
 /* GET path as b, ROUNDS times; every answer must be 200 and contain each of
 ** want (NULL-terminated) and none of refuse (NULL-terminated). Returns the
 ** number of answers that failed. */
@@ -277,8 +264,8 @@ int main(void)
     browser ann, bob;
     browser_open(&ann, &s);
     browser_open(&bob, &s);
-    CHECK(sign_up(&ann, "Ann+Cachetest", "ann%40example.org") == 303);
-    CHECK(sign_up(&bob, "Bob+Cachetest", "bob%40example.org") == 303);
+    CHECK(browser_sign_up(&ann, "Ann+Cachetest", "ann%40example.org") == 303);
+    CHECK(browser_sign_up(&bob, "Bob+Cachetest", "bob%40example.org") == 303);
 
     test_people_apart(&ann, &bob);
     test_seats_show(&ann, &bob);

@@ -25,32 +25,6 @@ static stack s;
 static smtp_server mail;
 static sqlite3 *dbh;
 
-/* Sleep ms milliseconds (only between polls of a state). */
-static void nap(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Wait (up to 15 s) for at least n messages containing needle. */
-static int wait_mail(const char *needle, int n)
-{
-    int got = 0;
-    for (int i = 0; i < 150; i++) {
-        buf all = BUF_INIT;
-        smtp_read_all(&mail, &all);
-        got = 0;
-        for (const char *p = buf_str(&all); (p = strstr(p, needle)); p++)
-            got++;
-        buf_free(&all);
-        if (got >= n)
-            return 1;
-        nap(100);
-    }
-    fprintf(stderr, "mail containing \"%s\": %d, wanted %d\n", needle, got, n);
-    return 0;
-}
-
 /* The first column of the first row of sql with text parameter p, as text
 ** in out ("" if no row). */
 static const char *q_text(const char *sql, const char *p, char *out, size_t n)
@@ -144,13 +118,13 @@ int main(void)
                      " ON u.id = e.user_id WHERE u.email = ?1", "ivy@example.org", v, sizeof v), want);
     char to[200];
     snprintf(to, sizeof to, "<%s>", billing);
-    CHECK(wait_mail(to, 1));
-    CHECK(wait_mail(want, 2));                 /* subject and body */
-    CHECK(wait_mail("Juniper Hollow Upper School", 1));
-    CHECK(wait_mail("Ivy Invoice (ivy@example.org)", 1));
+    CHECK(smtp_wait_mail(&mail, to, 1));
+    CHECK(smtp_wait_mail(&mail, want, 2));                 /* subject and body */
+    CHECK(smtp_wait_mail(&mail, "Juniper Hollow Upper School", 1));
+    CHECK(smtp_wait_mail(&mail, "Ivy Invoice (ivy@example.org)", 1));
     /* Ivy hears at once: the registration is in, the invoice is with the
     ** billing contact, the seat is held until staff confirm it. */
-    CHECK(wait_mail("<ivy@example.org>", 1));
+    CHECK(smtp_wait_mail(&mail, "<ivy@example.org>", 1));
     CHECK_STR(q_text("SELECT count(*) FROM outbox WHERE recipient = ?1 AND subject LIKE 'We have your registration%'",
                      "ivy@example.org", v, sizeof v), "1");
     char held[4096];
@@ -208,7 +182,7 @@ int main(void)
     CHECK(r.status == 303);
     http_res_free(&r);
     CHECK_STR(state_of("ivy@example.org", st, sizeof st), "active/invoiced");
-    CHECK(wait_mail("You're registered", 1));
+    CHECK(smtp_wait_mail(&mail, "You're registered", 1));
     browser_submit(&staff, "/staff/offerings/demo-pv", action, "", &r);
     CHECK(r.status == 409);
     CHECK_CONTAINS(buf_str(&r.body), "waiting for approval");

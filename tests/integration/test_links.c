@@ -25,13 +25,6 @@
 static stack s;
 static smtp_server mail;
 
-/* Sleep ms milliseconds (between polls of a state). */
-static void nap(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Percent-encode s for a query or form value (malloc'd). */
 static char *enc(const char *str)
 {
@@ -336,59 +329,6 @@ static void test_reset_limit(void)
     CHECK(st[3] == 429);
 }
 
-/* Messages in the mailbox that contain needle. */
-static int mail_count(const char *needle)
-{
-    buf all = BUF_INIT;
-    smtp_read_all(&mail, &all);
-    int n = 0;
-    for (const char *p = buf_str(&all); (p = strstr(p, needle)); p++)
-        n++;
-    buf_free(&all);
-    return n;
-}
-
-/* Wait (up to 15 s) for at least n messages containing needle. */
-static int wait_mail(const char *needle, int n)
-{
-    for (int i = 0; i < 150; i++) {
-        if (mail_count(needle) >= n)
-            return 1;
-        nap(100);
-    }
-    fprintf(stderr, "mail containing \"%s\": %d, wanted %d\n", needle, mail_count(needle), n);
-    return 0;
-}
-
-/* The path and query of the newest link to prefix in the mail (quoted-
-** printable undone), malloc'd, or NULL. */
-static char *mail_link(const char *prefix)
-{
-    buf all = BUF_INIT, flat = BUF_INIT;
-    smtp_read_all(&mail, &all);
-    const char *p = buf_str(&all);
-    for (size_t i = 0; i < all.len; i++) {
-        if (p[i] == '=' && p[i + 1] == '\n') {
-            i++;
-        } else if (p[i] == '=' && p[i + 1] == '\r' && p[i + 2] == '\n') {
-            i += 2;
-        } else if (p[i] == '=' && isxdigit((unsigned char)p[i + 1]) && isxdigit((unsigned char)p[i + 2])) {
-            char hex[3] = {p[i + 1], p[i + 2], 0};
-            buf_putc(&flat, (int)strtol(hex, NULL, 16));
-            i += 2;
-        } else {
-            buf_putc(&flat, p[i]);
-        }
-    }
-    const char *last = NULL;
-    for (const char *q = buf_str(&flat); (q = strstr(q, prefix)); q++)
-        last = q;
-    char *out = last ? strndup(last, strcspn(last, " \r\n\"<>")) : NULL;
-    buf_free(&all);
-    buf_free(&flat);
-    return out;
-}
-
 /* An unconfirmed account asks for its link again: a button on the account
 ** page, a POST with CSRF, a new message, a limit; a confirmed one is told
 ** there is nothing to do. */
@@ -397,7 +337,7 @@ static void test_resend_verify(void)
     browser b;
     browser_open(&b, &s);
     CHECK(sign_up(&b, "Remi", "remi.resend@example.org", "/my", NULL) == 303);
-    CHECK(wait_mail("X-RcptTo: remi.resend@example.org", 1));
+    CHECK(smtp_wait_mail(&mail, "X-RcptTo: remi.resend@example.org", 1));
     http_res r;
     browser_get(&b, "/account", &r);
     CHECK_CONTAINS(buf_str(&r.body), "action=\"/account/verify/resend\"");
@@ -410,7 +350,7 @@ static void test_resend_verify(void)
     CHECK(r.status == 200);
     CHECK_CONTAINS(buf_str(&r.body), "remi.resend@example.org");
     http_res_free(&r);
-    CHECK(wait_mail("X-RcptTo: remi.resend@example.org", 2));
+    CHECK(smtp_wait_mail(&mail, "X-RcptTo: remi.resend@example.org", 2));
     /* Three an hour. */
     long last = 0;
     for (int i = 0; i < 3; i++) {
@@ -425,7 +365,7 @@ static void test_resend_verify(void)
     CHECK_CONTAINS(buf_str(&r.body), "action=\"/account/verify/resend\"");
     http_res_free(&r);
     /* The link sent again works; then there is nothing more to send. */
-    char *link = mail_link("/verify?token=");
+    char *link = smtp_mail_link(&mail, "/verify?token=");
     CHECK(link != NULL);
     if (link) {
         browser_submit(&b, link, "/verify", strchr(link, '?') + 1, &r);

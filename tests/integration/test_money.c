@@ -72,26 +72,6 @@ static int q_exec(const char *sql, const char *p)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The Location header of r (malloc'd) or "". */
-static char *location(const http_res *r)
-{
-    char *l = http_res_header(r, "Location");
-    return l ? l : strdup("");
-}
-
-/* Sign up a new participant in b; returns the POST's status. */
-static long sign_up(browser *b, const char *name, const char *email)
-{
-    char form[512];
-    snprintf(form, sizeof form, "name=%s&email=%s&password=correct-horse-battery&time_zone=UTC&school_id=&next=%%2Fmy",
-             name, email);
-    http_res r;
-    browser_submit(b, "/signup", "/signup", form, &r);
-    long st = r.status;
-    http_res_free(&r);
-    return st;
-}
-
 /* Sign in b as email (password as in sign_up). */
 static long sign_in(browser *b, const char *email)
 {
@@ -164,10 +144,10 @@ static void test_code_limit(void)
         char name[64], email[64];
         snprintf(name, sizeof name, "Coda+%d", i);
         snprintf(email, sizeof email, "coda%d%%40example.org", i);
-        CHECK(sign_up(&b[i], name, email) == 303);
+        CHECK(browser_sign_up(&b[i], name, email) == 303);
         http_res r = register_for(&b[i], "demo-pv", "method=card&code=HALFONCE");
         st[i] = r.status;
-        to[i] = location(&r);
+        to[i] = http_res_location(&r);
         http_res_free(&r);
     }
     CHECK(st[0] == 303);
@@ -193,7 +173,7 @@ static void test_code_limit(void)
     /* A card hold with a code that is cancelled gives the use back. */
     browser c;
     browser_open(&c, &s);
-    CHECK(sign_up(&c, "Cora+Cancel", "cora%40example.org") == 303);
+    CHECK(browser_sign_up(&c, "Cora+Cancel", "cora%40example.org") == 303);
     http_res r = register_for(&c, "demo-lm", "method=card&code=LMONCE");
     CHECK(r.status == 303);
     http_res_free(&r);
@@ -208,7 +188,7 @@ static void test_code_limit(void)
     /* A hold that lapses gives it back too (the jobs sweep). */
     browser d;
     browser_open(&d, &s);
-    CHECK(sign_up(&d, "Lars+Lapse", "lars%40example.org") == 303);
+    CHECK(browser_sign_up(&d, "Lars+Lapse", "lars%40example.org") == 303);
     r = register_for(&d, "demo-lm", "method=card&code=LMONCE");
     CHECK(r.status == 303);
     http_res_free(&r);
@@ -278,19 +258,19 @@ static void test_offer_races(browser *staff)
     make_code(staff, "code=ALFREE&offering=demo-al&percent_off=100&max_uses=&expires_on=");
     browser first;
     browser_open(&first, &s);
-    CHECK(sign_up(&first, "Una+First", "una%40example.org") == 303);
+    CHECK(browser_sign_up(&first, "Una+First", "una%40example.org") == 303);
     http_res r = register_for(&first, "demo-al", "method=card&code=ALFREE");
     CHECK(r.status == 303);
     http_res_free(&r);
     static struct shot shots[8];
     browser_open(&shots[0].b, &s);
-    CHECK(sign_up(&shots[0].b, "Wes+Waiting", "wes%40example.org") == 303);
+    CHECK(browser_sign_up(&shots[0].b, "Wes+Waiting", "wes%40example.org") == 303);
     r = register_for(&shots[0].b, "demo-al", "method=card&code=ALFREE");
     CHECK(r.status == 303);
     http_res_free(&r);
     browser other;
     browser_open(&other, &s);
-    CHECK(sign_up(&other, "Vic+Waiting", "vic%40example.org") == 303);
+    CHECK(browser_sign_up(&other, "Vic+Waiting", "vic%40example.org") == 303);
     r = register_for(&other, "demo-al", "method=card&code=ALFREE");
     http_res_free(&r);
     long long wes = reg_of("wes@example.org"), vic = reg_of("vic@example.org"), una = reg_of("una@example.org");
@@ -363,13 +343,13 @@ static void test_accept_vs_sweep(browser *staff)
     make_code(staff, "code=GPFREE&offering=demo-gp&percent_off=100&max_uses=&expires_on=");
     browser first;
     browser_open(&first, &s);
-    CHECK(sign_up(&first, "Sol+Seat", "sol%40example.org") == 303);
+    CHECK(browser_sign_up(&first, "Sol+Seat", "sol%40example.org") == 303);
     http_res r = register_for(&first, "demo-gp", "method=card&code=GPFREE");
     CHECK(r.status == 303);
     http_res_free(&r);
     static struct shot shots[6];
     browser_open(&shots[0].b, &s);
-    CHECK(sign_up(&shots[0].b, "Tia+Tight", "tia%40example.org") == 303);
+    CHECK(browser_sign_up(&shots[0].b, "Tia+Tight", "tia%40example.org") == 303);
     r = register_for(&shots[0].b, "demo-gp", "method=card&code=GPFREE");
     CHECK(r.status == 303);
     http_res_free(&r);
@@ -425,10 +405,10 @@ static void test_waive_open_checkout(browser *staff)
 {
     browser b;
     browser_open(&b, &s);
-    CHECK(sign_up(&b, "Wanda+Waive", "wanda%40example.org") == 303);
+    CHECK(browser_sign_up(&b, "Wanda+Waive", "wanda%40example.org") == 303);
     http_res r = register_for(&b, "demo-su", "method=card&code=");
     CHECK(r.status == 303);
-    char *to = location(&r);
+    char *to = http_res_location(&r);
     http_res_free(&r);
     char *sid = session_of(to);
     free(to);
@@ -450,10 +430,10 @@ static void test_waive_open_checkout(browser *staff)
     /* Paid at the provider in the same moment as the waiver. */
     browser c;
     browser_open(&c, &s);
-    CHECK(sign_up(&c, "Pat+Late", "pat%40example.org") == 303);
+    CHECK(browser_sign_up(&c, "Pat+Late", "pat%40example.org") == 303);
     r = register_for(&c, "demo-su", "method=card&code=");
     CHECK(r.status == 303);
-    to = location(&r);
+    to = http_res_location(&r);
     http_res_free(&r);
     sid = session_of(to);
     free(to);
@@ -497,10 +477,10 @@ static long long paid_registration(browser *b, const char *name, const char *ema
     char *at = strchr(enc, '@');
     char form_email[128];
     snprintf(form_email, sizeof form_email, "%.*s%%40%s", (int)(at - enc), enc, at + 1);
-    CHECK(sign_up(b, name, form_email) == 303);
+    CHECK(browser_sign_up(b, name, form_email) == 303);
     http_res r = register_for(b, code, "method=card&code=");
     CHECK(r.status == 303);
-    char *to = location(&r);
+    char *to = http_res_location(&r);
     http_res_free(&r);
     char *sid = session_of(to);
     free(to);
@@ -615,7 +595,7 @@ static void test_failed_insert(void)
 {
     browser b;
     browser_open(&b, &s);
-    CHECK(sign_up(&b, "Ian+Insert", "ian%40example.org") == 303);
+    CHECK(browser_sign_up(&b, "Ian+Insert", "ian%40example.org") == 303);
     CHECK(q_exec("CREATE TRIGGER test_refuse BEFORE INSERT ON enrolments BEGIN SELECT RAISE(ABORT, 'refused'); END",
                  NULL) == 0);
     http_res r = register_for(&b, "demo-pv", "method=card&code=");

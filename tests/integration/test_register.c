@@ -30,38 +30,6 @@ static stack s;
 static standin pay;
 static smtp_server mail;
 
-/* Sleep ms milliseconds. */
-static void nap(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Mail delivered so far that contains needle. */
-static int mail_count(const char *needle)
-{
-    buf all = BUF_INIT;
-    smtp_read_all(&mail, &all);
-    int n = 0;
-    for (const char *p = buf_str(&all); (p = strstr(p, needle)); p++)
-        n++;
-    buf_free(&all);
-    return n;
-}
-
-/* Wait (up to 15 s, the jobs process runs every second) for at least n
-** messages containing needle. */
-static int wait_mail(const char *needle, int n)
-{
-    for (int i = 0; i < 150; i++) {
-        if (mail_count(needle) >= n)
-            return 1;
-        nap(100);
-    }
-    fprintf(stderr, "mail containing \"%s\": %d, wanted %d\n", needle, mail_count(needle), n);
-    return 0;
-}
-
 /* The site's outbox, read from its database (a connection of our own). */
 static db *outbox_db(void)
 {
@@ -115,61 +83,6 @@ static int attempts_reached(void *arg)
     return rows >= w->rows;
 }
 
-/* The path and query of the newest link to base + prefix in the mail
-** (quoted-printable soft breaks undone), malloc'd, or NULL. */
-static char *mail_link(const char *prefix)
-{
-    buf all = BUF_INIT, flat = BUF_INIT;
-    smtp_read_all(&mail, &all);
-    const char *p = buf_str(&all);
-    for (size_t i = 0; i < all.len; i++) {
-        if (p[i] == '=' && p[i + 1] == '\n') {
-            i++;
-            continue;
-        }
-        if (p[i] == '=' && p[i + 1] == '\r' && p[i + 2] == '\n') {
-            i += 2;
-            continue;
-        }
-        if (p[i] == '=' && isxdigit((unsigned char)p[i + 1]) && isxdigit((unsigned char)p[i + 2])) {
-            char hex[3] = {p[i + 1], p[i + 2], 0};
-            buf_putc(&flat, (int)strtol(hex, NULL, 16));
-            i += 2;
-            continue;
-        }
-        buf_putc(&flat, p[i]);
-    }
-    char *out = NULL;
-    const char *last = NULL;
-    for (const char *q = buf_str(&flat); (q = strstr(q, prefix)); q++)
-        last = q;
-    if (last)
-        out = strndup(last, strcspn(last, " \r\n\"<>"));
-    buf_free(&all);
-    buf_free(&flat);
-    return out;
-}
-
-/* Sign up a new participant in b; returns the POST's status. */
-static long sign_up(browser *b, const char *name, const char *email)
-{
-    char form[512];
-    snprintf(form, sizeof form, "name=%s&email=%s&password=correct-horse-battery&time_zone=UTC&school_id=&next=%%2Fmy",
-             name, email);
-    http_res r;
-    browser_submit(b, "/signup", "/signup", form, &r);
-    long st = r.status;
-    http_res_free(&r);
-    return st;
-}
-
-/* The Location header of r (malloc'd) or "". */
-static char *location(const http_res *r)
-{
-    char *l = http_res_header(r, "Location");
-    return l ? l : strdup("");
-}
-
 /* The checkout session id in a stand-in /pay/<id> URL (malloc'd). */
 static char *session_of(const char *url)
 {
@@ -193,7 +106,7 @@ static char *card_checkout(browser *b, const char *code)
 {
     http_res r = register_for(b, code, "method=card&code=");
     CHECK(r.status == 303);
-    char *to = location(&r);
+    char *to = http_res_location(&r);
     http_res_free(&r);
     CHECK_CONTAINS(to, standin_base(&pay));
     char *sid = session_of(to);
@@ -237,7 +150,7 @@ static void test_session_fixation(void)
     browser_open(&b, &s);
     const char *planted = "PLANTEDPLANTEDPLANTEDPLANTEDPLANTEDPLANTED1";
     browser_set_cookie(&b, "journeys_session", planted);
-    CHECK(sign_up(&b, "Fay+Fixation", "fay%40example.org") == 303);
+    CHECK(browser_sign_up(&b, "Fay+Fixation", "fay%40example.org") == 303);
     char *now = browser_cookie(&b, "journeys_session");
     CHECK(now && strlen(now) == 43 && strcmp(now, planted));
     free(now);
@@ -251,7 +164,7 @@ static void test_session_fixation(void)
     http_res_free(&r);
     browser_get(&b, "/my", &r);
     CHECK(r.status == 303);
-    char *l = location(&r);
+    char *l = http_res_location(&r);
     CHECK_CONTAINS(l, "/signin?next=");
     free(l);
     http_res_free(&r);
@@ -262,8 +175,8 @@ static void test_session_fixation(void)
 ** replays and forgeries change nothing. Returns the session id. */
 static char *test_card_payment(browser *b)
 {
-    CHECK(sign_up(b, "Ada+Lovelace", "ada%40example.org") == 303);
-    CHECK(wait_mail("Confirm your e-mail address", 1));
+    CHECK(browser_sign_up(b, "Ada+Lovelace", "ada%40example.org") == 303);
+    CHECK(smtp_wait_mail(&mail, "Confirm your e-mail address", 1));
     char *sid = card_checkout(b, "demo-pv");
     http_res r;
     browser_get(b, "/my", &r);
@@ -277,10 +190,10 @@ static char *test_card_payment(browser *b)
     CHECK_CONTAINS(buf_str(&r.body), "Registered");
     CHECK_CONTAINS(buf_str(&r.body), "Paid");
     http_res_free(&r);
-    CHECK(wait_mail("You're registered", 1));
-    CHECK(wait_mail("filename=\"offering.ics\"", 1));
-    CHECK(wait_mail("Receipt:", 1));
-    CHECK(wait_mail("Your invitation to the member community", 1));
+    CHECK(smtp_wait_mail(&mail, "You're registered", 1));
+    CHECK(smtp_wait_mail(&mail, "filename=\"offering.ics\"", 1));
+    CHECK(smtp_wait_mail(&mail, "Receipt:", 1));
+    CHECK(smtp_wait_mail(&mail, "Your invitation to the member community", 1));
     buf inv = BUF_INIT;
     standin_call(&pay, "GET", "/_test/invites", NULL, &inv);
     CHECK_CONTAINS(buf_str(&inv), "ada@example.org");
@@ -296,14 +209,14 @@ static char *test_card_payment(browser *b)
     buf_free(&events);
     CHECK(evt[0] != '\0');
     snprintf(path, sizeof path, "/_test/resend/%s", evt);
-    int confirmations = mail_count("filename=\"offering.ics\""), receipts = mail_count("Receipt:");
+    int confirmations = smtp_mail_count(&mail, "filename=\"offering.ics\""), receipts = smtp_mail_count(&mail, "Receipt:");
     CHECK(confirmations == 1);
     CHECK(standin_call(&pay, "POST", path, "", NULL) == 200);
     /* The webhook was answered: anything it queued is in the outbox; wait
        until the jobs process has sent all there is. */
     CHECK(harness_wait(outbox_settled, NULL, 15000));
-    CHECK(mail_count("filename=\"offering.ics\"") == confirmations);
-    CHECK(mail_count("Receipt:") == receipts);
+    CHECK(smtp_mail_count(&mail, "filename=\"offering.ics\"") == confirmations);
+    CHECK(smtp_mail_count(&mail, "Receipt:") == receipts);
 
     /* Forged and expired signatures are refused. */
     char body[512];
@@ -356,7 +269,7 @@ static void test_tampered_amount(void)
 {
     browser b;
     browser_open(&b, &s);
-    CHECK(sign_up(&b, "Tam+Per", "tam%40example.org") == 303);
+    CHECK(browser_sign_up(&b, "Tam+Per", "tam%40example.org") == 303);
     char *sid = card_checkout(&b, "demo-lm");
     http_res r;
     char body[512];
@@ -385,7 +298,7 @@ static void test_return_before_webhook(void)
 {
     browser b;
     browser_open(&b, &s);
-    CHECK(sign_up(&b, "Reese+Return", "reese%40example.org") == 303);
+    CHECK(browser_sign_up(&b, "Reese+Return", "reese%40example.org") == 303);
     char *sid = card_checkout(&b, "demo-al");
     http_res r;
     char path[256];
@@ -402,7 +315,7 @@ static void test_return_before_webhook(void)
     /* Someone else cannot look at it. */
     browser other;
     browser_open(&other, &s);
-    sign_up(&other, "Nosy+Neighbour", "nosy%40example.org");
+    browser_sign_up(&other, "Nosy+Neighbour", "nosy%40example.org");
     browser_get(&other, path, &r);
     CHECK(r.status == 404);
     http_res_free(&r);
@@ -427,7 +340,7 @@ static void *race(void *arg)
     http_res r;
     browser_post(&x->b, "/offerings/demo-gp/register", form, &r);
     x->status = r.status;
-    char *l = location(&r);
+    char *l = http_res_location(&r);
     snprintf(x->where, sizeof x->where, "%s", l);
     free(l);
     http_res_free(&r);
@@ -449,7 +362,7 @@ static void test_last_seat(browser *staff)
         char name[64], email[64];
         snprintf(name, sizeof name, "Early+%d", i);
         snprintf(email, sizeof email, "early%d%%40example.org", i);
-        CHECK(sign_up(&early[i], name, email) == 303);
+        CHECK(browser_sign_up(&early[i], name, email) == 303);
         r = register_for(&early[i], "demo-gp", "method=card&code=FULLWAIVE");
         CHECK(r.status == 303);
         http_res_free(&r);
@@ -460,7 +373,7 @@ static void test_last_seat(browser *staff)
         char name[64], email[64];
         snprintf(name, sizeof name, "Racer+%d", i);
         snprintf(email, sizeof email, "racer%d%%40example.org", i);
-        sign_up(&racers[i].b, name, email);
+        browser_sign_up(&racers[i].b, name, email);
         browser_get(&racers[i].b, "/offerings/demo-gp/register", &r);
         char *c = browser_csrf(&r);
         snprintf(racers[i].csrf, sizeof racers[i].csrf, "%s", c);
@@ -503,7 +416,7 @@ static void test_last_seat(browser *staff)
     CHECK(r.status == 303);
     http_res_free(&r);
     free(cancel);
-    CHECK(wait_mail("A seat is free", 1));
+    CHECK(smtp_wait_mail(&mail, "A seat is free", 1));
     int offered = 0;
     for (int i = 0; i < 20; i++) {
         browser_get(&racers[i].b, "/my", &r);
@@ -558,7 +471,7 @@ static void test_refund(browser *staff, browser *ada)
     browser_get(ada, "/my", &r);
     CHECK_CONTAINS(buf_str(&r.body), "Refunded");
     http_res_free(&r);
-    CHECK(wait_mail("We have refunded", 2));
+    CHECK(smtp_wait_mail(&mail, "We have refunded", 2));
     buf reqs = BUF_INIT;
     standin_call(&pay, "GET", "/_test/requests", NULL, &reqs);
     CHECK_CONTAINS(buf_str(&reqs), "/v1/refunds");
@@ -584,7 +497,7 @@ static void test_smtp_down(browser *staff)
     CHECK(smtp_pause(&mail) == 0);
     browser b;
     browser_open(&b, &s);
-    CHECK(sign_up(&b, "Olga+Outage", "olga%40example.org") == 303);
+    CHECK(browser_sign_up(&b, "Olga+Outage", "olga%40example.org") == 303);
     r = register_for(&b, "demo-su", "method=card&code=OUTAGE-FREE");
     CHECK(r.status == 303);
     http_res_free(&r);
@@ -595,12 +508,12 @@ static void test_smtp_down(browser *staff)
        confirmation each fail twice. */
     struct attempts_wait w = {"olga@example.org", 2, 2};
     CHECK(harness_wait(attempts_reached, &w, 20000));
-    CHECK(mail_count("olga@example.org") == 0);
+    CHECK(smtp_mail_count(&mail, "olga@example.org") == 0);
     CHECK(smtp_resume(&mail) == 0);
     /* verify, confirmed, community: three messages, each once. */
-    CHECK(wait_mail("To: \"Olga Outage\" <olga@example.org>", 3));
+    CHECK(smtp_wait_mail(&mail, "To: \"Olga Outage\" <olga@example.org>", 3));
     CHECK(harness_wait(outbox_settled, NULL, 15000));
-    CHECK(mail_count("To: \"Olga Outage\" <olga@example.org>") == 3);
+    CHECK(smtp_mail_count(&mail, "To: \"Olga Outage\" <olga@example.org>") == 3);
     browser_close(&b);
 }
 
@@ -609,7 +522,7 @@ static void test_checkout_expired(void)
 {
     browser b;
     browser_open(&b, &s);
-    CHECK(sign_up(&b, "Abe+Abandon", "abe%40example.org") == 303);
+    CHECK(browser_sign_up(&b, "Abe+Abandon", "abe%40example.org") == 303);
     char *sid = card_checkout(&b, "demo-lm");
     http_res r;
     char body[256];
@@ -645,11 +558,11 @@ static void test_invoice(browser *staff)
     browser_get(&b, "/my", &r);
     CHECK_CONTAINS(buf_str(&r.body), "Invoiced to your school");
     http_res_free(&r);
-    CHECK(wait_mail("ivy@example.org", 3));
+    CHECK(smtp_wait_mail(&mail, "ivy@example.org", 3));
     /* The school's billing contact gets a numbered invoice with its details. */
-    CHECK(wait_mail("<finance@juniper.example>", 1));
-    CHECK(wait_mail("Invoice INV-", 1));
-    CHECK(wait_mail("Juniper Hollow Upper School", 1));
+    CHECK(smtp_wait_mail(&mail, "<finance@juniper.example>", 1));
+    CHECK(smtp_wait_mail(&mail, "Invoice INV-", 1));
+    CHECK(smtp_wait_mail(&mail, "Juniper Hollow Upper School", 1));
     browser_get(staff, "/staff/offerings/demo-al", &r);
     const char *p = strstr(buf_str(&r.body), "/paid\"");
     char action[128] = "";
@@ -670,7 +583,7 @@ static void test_invoice(browser *staff)
     /* A participant whose school is not invoiced cannot choose it. */
     browser other;
     browser_open(&other, &s);
-    sign_up(&other, "Carl+Card", "carl%40example.org");
+    browser_sign_up(&other, "Carl+Card", "carl%40example.org");
     r = register_for(&other, "demo-al", "method=invoice&code=");
     CHECK(r.status == 422);
     http_res_free(&r);
@@ -684,9 +597,9 @@ static void test_email_links(void)
 {
     browser b;
     browser_open(&b, &s);
-    CHECK(sign_up(&b, "Lina+Links", "lina%40example.org") == 303);
-    CHECK(wait_mail("lina@example.org", 1));
-    char *link = mail_link("/verify?token=");
+    CHECK(browser_sign_up(&b, "Lina+Links", "lina%40example.org") == 303);
+    CHECK(smtp_wait_mail(&mail, "lina@example.org", 1));
+    char *link = smtp_mail_link(&mail, "/verify?token=");
     CHECK(link != NULL);
     http_res r;
     if (link) {
@@ -702,8 +615,8 @@ static void test_email_links(void)
     browser_submit(&b, "/account", "/account/email", "email=lina.new%40example.org&password=correct-horse-battery", &r);
     CHECK(r.status == 303);
     http_res_free(&r);
-    CHECK(wait_mail("lina.new@example.org", 1));
-    link = mail_link("/account/email/confirm?token=");
+    CHECK(smtp_wait_mail(&mail, "lina.new@example.org", 1));
+    link = smtp_mail_link(&mail, "/account/email/confirm?token=");
     CHECK(link != NULL);
     if (link) {
         browser_get(&b, link, &r); /* looking changes nothing */

@@ -161,32 +161,6 @@ static void test_past_and_demo(void)
     http_res_free(&r);
 }
 
-/* Mail delivered so far that contains needle. */
-static int mail_count(const char *needle)
-{
-    buf all = BUF_INIT;
-    smtp_read_all(&mail, &all);
-    int n = 0;
-    for (const char *p = buf_str(&all); (p = strstr(p, needle)); p++)
-        n++;
-    buf_free(&all);
-    return n;
-}
-
-/* Wait (up to 15 s; the jobs process runs every second) for at least n
-** messages containing needle, polling the mail store. */
-static int wait_mail(const char *needle, int n)
-{
-    for (int i = 0; i < 300; i++) {
-        if (mail_count(needle) >= n)
-            return 1;
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    fprintf(stderr, "mail containing \"%s\": %d, wanted %d\n", needle, mail_count(needle), n);
-    return 0;
-}
-
 /* One integer from the stack's database (sql selects one), or -1. */
 static long long db_int(const char *sql)
 {
@@ -278,9 +252,9 @@ static void test_notify_me(void)
     CHECK(db_int("SELECT count(*) FROM date_requests WHERE sent_at IS NOT NULL AND offering_id ="
                  " (SELECT id FROM offerings WHERE code = 'su-next')") == 1);
     CHECK(db_int("SELECT count(*) FROM date_requests WHERE sent_at IS NULL") == 1);   /* alignment still waits */
-    CHECK(wait_mail("X-RcptTo: Visitor@Example.org", 1));
-    CHECK(wait_mail("Subject: New dates: Sustainability", 1));
-    CHECK(mail_count("/offerings/su-next") >= 1);
+    CHECK(smtp_wait_mail(&mail, "X-RcptTo: Visitor@Example.org", 1));
+    CHECK(smtp_wait_mail(&mail, "Subject: New dates: Sustainability", 1));
+    CHECK(smtp_mail_count(&mail, "/offerings/su-next") >= 1);
     /* The server holds the message as soon as it has answered; the mailer
        records it sent just after: poll for that. */
     long long sent = 0;
