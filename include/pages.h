@@ -123,7 +123,7 @@ void page_offering(arena *a, json_t *offering, int32_t today);
 /* An iCalendar document with one all-day event per offering in list,
 ** appended to out; calname NULL names it after the series. */
 struct app;
-void page_ics(struct app *ap, arena *a, json_t *list, const char *calname, buf *out);
+void page_ics(struct app *ap, json_t *list, const char *calname, buf *out);
 
 /* Handlers: public catalog and calendar (pages/catalog.c). */
 int page_home(request *rq, response *rs);

@@ -377,7 +377,7 @@ int page_offering_show(request *rq, response *rs)
 ** offering's title says so: "[Demo] Purpose and Vision"). */
 static int ics_response(request *rq, response *rs, json_t *list, const char *name)
 {
-    page_ics(page_app(rq), rq->a, list, name, &rs->body);
+    page_ics(page_app(rq), list, name, &rs->body);
     rs->content_type = "text/calendar; charset=utf-8";
     return 0;
 }

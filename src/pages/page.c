@@ -512,9 +512,8 @@ static void ics_event(app *ap, buf *out, json_t *o, json_t *series)
         ical_offering_write(out, ap->cfg->base_url, &io);
 }
 
-void page_ics(app *ap, arena *a, json_t *list, const char *calname, buf *out)
+void page_ics(app *ap, json_t *list, const char *calname, buf *out)
 {
-    (void)a;   /* kept for callers; the events need no arena now */
     json_t *series = store_series(ap->db);
     if (!calname)
         calname = series ? json_string_value(json_object_get(series, "title")) : "Journeys";
