@@ -47,6 +47,7 @@ typedef struct request {
     const char *param[HTTP_MAX_PARAMS]; /* captures of the matched route */
     int n_param;
     struct session *session;   /* the signed-in session, or NULL */
+    struct seat *seat;         /* on an R_WORKSPACE route: the person's seat in the offering */
     const char *csrf;          /* the CSRF token forms on this page carry */
     const char *origin;        /* the Origin header, or NULL */
     const char *host;          /* the Host header, or NULL */

@@ -25,6 +25,15 @@ static inline struct app *page_app(const request *rq)
     return (struct app *)rq->owner;
 }
 
+/* The object every workspace page passes as "ws" (partials/workspace_nav):
+** from rq->seat (an R_WORKSPACE route, or after access_seat): code, title
+** (the course's), starts, ends and dates_label, is_participant, is_coach,
+** is_staff, can_post, archived, and is_PART true for the part shown
+** ("today", "panel", "playlist", "discuss", "activities", "notifications").
+** Counts shown in the navigation (unread, notices) are 0 until a part fills
+** them. NULL when rq has no seat. */
+json_t *page_ws(request *rq, const char *part);
+
 /* The route table (pages/routes.c). */
 extern const route pages_routes[];
 extern const size_t pages_n_routes;

@@ -27,6 +27,9 @@ enum route_flag {
                            nginx sends it to the slow pool ([server] slow_socket) so
                            page workers are never held; its map must list exactly
                            these routes (tests/integration/test_slow.c checks) */
+    R_WORKSPACE = 1 << 8, /* inside an offering's workspace: the route's first capture is the
+                           offering's code; needs a seat there (access_seat), and for an
+                           unsafe request one that may still post */
 };
 
 /* A handler: reads rq, fills rs. Returns 0, or an HTTP error status that the

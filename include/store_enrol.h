@@ -177,4 +177,22 @@ int store_enrolment_money(db *d, int64_t enrolment_id, int64_t *paid_cents, int6
 ** the caller owns the array. NULL on a read error (not an empty list). */
 json_t *store_audit_for_offering(db *d, int64_t offering_id, const char *offering_code, int limit);
 
+/* A person's place in an offering's workspace: the offering (by id, or by
+** code when offering_id is 0), whether the person holds an active
+** registration there that is settled (paid, invoiced or waived), whether
+** they are linked to it as staff (offering_staff, any role), and when
+** posting closes. 1 with *out filled (strings in a), 0 when no such
+** offering, -1 on error. */
+typedef struct seat_row {
+    int64_t offering_id;
+    const char *code;
+    const char *course_slug, *course_title;
+    const char *starts, *ends;   /* ISO dates */
+    const char *time_zone;       /* the offering's IANA zone */
+    int participant;
+    int coach;
+    time_t posting_closes_at;
+} seat_row;
+int store_seat(db *d, arena *a, int64_t offering_id, const char *code, int64_t user_id, seat_row *out);
+
 #endif

@@ -92,6 +92,19 @@ int access_route(request *rq, response *rs, unsigned flags)
         rq->message = "Please sign in first.";
         return 401;
     }
+    if (flags & R_WORKSPACE) {
+        seat *st;
+        int rc = access_seat(rq, 0, rq->n_param > 0 ? rq->param[0] : "", (flags & R_CSRF) != 0, &st);
+        if (rc == 401 && (!strcmp(rq->method, "GET") || rq->head)) {
+            buf next = BUF_INIT;
+            esc_url(&next, rq->uri, strlen(rq->uri));
+            http_redirect(rs, 303, arena_printf(rq->a, "/signin?next=%s", buf_str(&next)));
+            buf_free(&next);
+            return 303;
+        }
+        if (rc)
+            return rc;
+    }
     const char *role = rq->session ? rq->session->u.role : "";
     if ((flags & R_STAFF) && strcmp(role, "staff")) {
         rq->message = "This page is for the staff who run the series.";
@@ -118,7 +131,55 @@ int access_allows(const request *rq, enum access_what what, int64_t owner_id)
         return !strcmp(u->role, "coach") && store_offering_staff_has(page_app(rq)->db, owner_id, u->id, "coach") == 1;
     case ACCESS_STAFF:
         return 0;
+    case ACCESS_WORKSPACE:
+    case ACCESS_WORKSPACE_POST: {
+        seat *st;
+        return access_seat((request *)rq, owner_id, NULL, what == ACCESS_WORKSPACE_POST, &st) == 0;
     }
+    }
+    return 0;
+}
+
+int access_seat(request *rq, int64_t offering_id, const char *code, int write, seat **out)
+{
+    *out = NULL;
+    if (!rq->session) {
+        rq->message = "Please sign in to open your course.";
+        return 401;
+    }
+    const user *u = &rq->session->u;
+    seat *st = arena_alloc(rq->a, sizeof *st);
+    memset(st, 0, sizeof *st);
+    int rc = store_seat(page_app(rq)->db, rq->a, offering_id, code, u->id, &st->row);
+    if (rc < 0) {
+        rq->message = "Your place in this course could not be checked just now. Please try again in a minute.";
+        return 503;
+    }
+    if (rc == 0) {
+        rq->message = "There is no course offering at this address. My courses lists the ones you can open.";
+        return 404;
+    }
+    if (!strcmp(u->role, "staff"))
+        st->role = SEAT_STAFF;
+    else if (st->row.coach)
+        st->role = SEAT_COACH;
+    else if (st->row.participant)
+        st->role = SEAT_PARTICIPANT;
+    else {
+        rq->message = "This course space is open to the offering's participants once their registration is "
+                      "settled (paid, invoiced or waived), and to its coaches. My courses shows where each of "
+                      "your registrations stands.";
+        return 403;
+    }
+    time_t now = time(NULL);
+    st->archived = st->row.posting_closes_at > 0 && now >= st->row.posting_closes_at;
+    st->can_post = st->role != SEAT_PARTICIPANT || !st->archived;
+    if (write && !st->can_post) {
+        rq->message = "Posting has closed for this offering. Everything in it stays here for you to read.";
+        return 403;
+    }
+    rq->seat = st;
+    *out = st;
     return 0;
 }
 

@@ -653,3 +653,33 @@ json_t *store_audit_for_offering(db *d, int64_t offering_id, const char *offerin
     db_done(st);
     return a;
 }
+
+int store_seat(db *d, arena *a, int64_t offering_id, const char *code, int64_t user_id, seat_row *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = db_stmt(d,
+        "SELECT o.id, o.code, c.slug, o.starts, o.ends, o.time_zone, COALESCE(o.posting_closes_at, 0),"
+        " EXISTS (SELECT 1 FROM enrolments e WHERE e.offering_id = o.id AND e.user_id = ?3"
+        "   AND e.status = 'active' AND e.payment_status IN ('paid', 'invoiced', 'waived')),"
+        " EXISTS (SELECT 1 FROM offering_staff s WHERE s.offering_id = o.id AND s.user_id = ?3), c.title"
+        " FROM offerings o JOIN courses c ON c.id = o.course_id"
+        " WHERE (?1 > 0 AND o.id = ?1) OR (?1 = 0 AND o.code = ?2)");
+    sqlite3_bind_int64(st, 1, offering_id);
+    db_bind_text(st, 2, code ? code : "");
+    sqlite3_bind_int64(st, 3, user_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->offering_id = sqlite3_column_int64(st, 0);
+        out->code = db_col(a, st, 1);
+        out->course_slug = db_col(a, st, 2);
+        out->starts = db_col(a, st, 3);
+        out->ends = db_col(a, st, 4);
+        out->time_zone = db_col(a, st, 5);
+        out->posting_closes_at = (time_t)sqlite3_column_int64(st, 6);
+        out->participant = sqlite3_column_int(st, 7);
+        out->coach = sqlite3_column_int(st, 8);
+        out->course_title = db_col(a, st, 9);
+    }
+    db_done(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
