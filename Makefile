@@ -26,7 +26,7 @@ endif
 # Debian packages: building, running, and the test suite.
 DEB_BUILD := build-essential pkg-config libfcgi-dev libsqlite3-dev libmarkdown2-dev \
              libcurl4-openssl-dev libpcre2-dev libsodium-dev libjansson-dev libinih-dev sqlite3
-DEB_RUN   := python3 python3-aiosmtpd
+DEB_RUN   := tzdata python3 python3-aiosmtpd
 DEB_TEST  := chromium curl wrk clang
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,0 +1,126 @@
+/*
+** test_tz.c: named zones from tzdata, daylight-saving edges, and the
+** relative times course files use ("day 3 17:00").
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "date.h"
+#include "tz.h"
+
+/* Days since 1970-01-01 of an ISO date, for readable tests. */
+static int32_t day_of(const char *iso)
+{
+    int32_t d = 0;
+    if (date_parse(iso, &d) != 0)
+        abort();
+    return d;
+}
+
+static void zones(void)
+{
+    CHECK(tz_valid("UTC"));
+    CHECK(tz_valid("Europe/Berlin"));
+    CHECK(tz_valid("America/New_York"));
+    CHECK(tz_valid("Pacific/Auckland"));
+    CHECK(!tz_valid(""));
+    CHECK(!tz_valid(NULL));
+    CHECK(!tz_valid("Mars/Olympus_Mons"));
+    CHECK(!tz_valid("../../etc/passwd"));
+    CHECK(!tz_valid("/etc/localtime"));
+    CHECK(!tz_valid("Europe/Berlin\n"));
+    CHECK(!tz_valid("Europe/Berlin;rm"));
+    CHECK(!tz_valid("Europe"));   /* a folder, not a zone */
+    CHECK(!tz_valid("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+}
+
+static void instants(void)
+{
+    time_t t = 0;
+    /* 9:00 in New York in winter (EST, -5) and summer (EDT, -4). */
+    CHECK(tz_instant("America/New_York", day_of("2026-01-15"), 9 * 60, &t) == 0);
+    CHECK(t == 1768485600);
+    CHECK(tz_instant("America/New_York", day_of("2026-07-15"), 9 * 60, &t) == 0);
+    CHECK(t == 1784120400);
+    /* Spring forward, 8 March 2026: 02:30 does not happen; it is taken as 03:30 EDT. */
+    CHECK(tz_instant("America/New_York", day_of("2026-03-08"), 2 * 60 + 30, &t) == 0);
+    CHECK(t == 1772955000);
+    /* Fall back, 1 November 2026: 01:30 happens twice; the first (EDT) is taken. */
+    CHECK(tz_instant("America/New_York", day_of("2026-11-01"), 60 + 30, &t) == 0);
+    CHECK(t == 1793511000);
+    /* The southern hemisphere: Auckland's summer time ends on 5 April 2026. */
+    time_t before = 0, after = 0;
+    CHECK(tz_instant("Pacific/Auckland", day_of("2026-04-04"), 12 * 60, &before) == 0);
+    CHECK(tz_instant("Pacific/Auckland", day_of("2026-04-05"), 12 * 60, &after) == 0);
+    CHECK(after - before == 25 * 3600);
+    CHECK(tz_instant("UTC", day_of("2019-10-21"), 0, &t) == 0);
+    CHECK(t == 1571616000);
+    CHECK(tz_instant("Nowhere/Special", day_of("2019-10-21"), 0, &t) == -1);
+    CHECK(tz_instant("UTC", day_of("2019-10-21"), 1440, &t) == -1);
+    CHECK(tz_instant("UTC", day_of("2019-10-21"), -1, &t) == -1);
+}
+
+static void breakdown(void)
+{
+    int32_t days = 0;
+    int minute = 0;
+    char abbr[16];
+    /* One instant seen from three zones across the date line. */
+    time_t t = 1772955000;   /* 2026-03-08 07:30 UTC */
+    CHECK(tz_local("America/New_York", t, &days, &minute, abbr, sizeof abbr) == 0);
+    CHECK(days == day_of("2026-03-08") && minute == 3 * 60 + 30);
+    CHECK_STR(abbr, "EDT");
+    CHECK(tz_local("Europe/Berlin", t, &days, &minute, abbr, sizeof abbr) == 0);
+    CHECK(days == day_of("2026-03-08") && minute == 8 * 60 + 30);
+    CHECK_STR(abbr, "CET");
+    CHECK(tz_local("Pacific/Auckland", t, &days, &minute, abbr, sizeof abbr) == 0);
+    CHECK(days == day_of("2026-03-08") && minute == 20 * 60 + 30);
+    CHECK_STR(abbr, "NZDT");
+    CHECK(tz_local("Bad/Zone", t, &days, &minute, NULL, 0) == -1);
+    /* The process's own zone is left as it was. */
+    setenv("TZ", "UTC", 1);
+    CHECK(tz_local("Europe/Berlin", t, &days, &minute, NULL, 0) == 0);
+    CHECK_STR(getenv("TZ"), "UTC");
+}
+
+static void relative(void)
+{
+    int day, minute;
+    const char *err = NULL;
+    CHECK(tz_relative_parse("day 1", &day, &minute, &err) == 0 && day == 1 && minute == -1);
+    CHECK(tz_relative_parse("day 3 17:00", &day, &minute, &err) == 0 && day == 3 && minute == 17 * 60);
+    CHECK(tz_relative_parse("day 14 23:59", &day, &minute, &err) == 0 && day == 14 && minute == 1439);
+    static const char *const bad[] = {
+        "", "day", "day ", "day 0", "day 15", "day 999999999999", "Day 1", "day 1 7:00", "day 1 24:00",
+        "day 1 12:60", "day 1 12:00 ", "day 1  12:00", "day -1", "day 1x", "day 01:00", "day 1\n", "week 1",
+        "day 3 17:00:00", "day 1 ab:cd",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err = NULL;
+        int rc = tz_relative_parse(bad[i], &day, &minute, &err);
+        CHECK(rc == -1 && err && *err);
+        if (rc != -1)
+            fprintf(stderr, "  accepted: \"%s\"\n", bad[i]);
+    }
+    CHECK(tz_relative_parse(NULL, &day, &minute, &err) == -1);
+    /* Day 3 17:00 of an offering starting Monday 2 March 2026 in New York is
+    ** 4 March 22:00 UTC; a week later (after the change) it is 21:00 UTC. */
+    time_t t = 0;
+    CHECK(tz_relative_instant("America/New_York", day_of("2026-03-02"), 3, 17 * 60, 0, &t) == 0);
+    CHECK(t == 1772661600);
+    CHECK(tz_relative_instant("America/New_York", day_of("2026-03-09"), 3, 17 * 60, 0, &t) == 0);
+    CHECK(t == 1773262800);
+    CHECK(tz_relative_instant("UTC", day_of("2026-03-02"), 2, -1, 9 * 60, &t) == 0);
+    CHECK(t == 1772528400);
+    CHECK(tz_relative_instant("UTC", day_of("2026-03-02"), 0, -1, 0, &t) == -1);
+}
+
+int main(void)
+{
+    zones();
+    instants();
+    breakdown();
+    relative();
+    return check_done();
+}
