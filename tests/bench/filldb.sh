@@ -6,12 +6,18 @@
 #                                    to FILL_USERS users (100000), FILL_OFFERINGS
 #                                    offerings (2000) and FILL_REGISTRATIONS
 #                                    registrations (200000), with their payments,
-#                                    refunds and audit lines
+#                                    refunds and audit lines, and the discussions
+#                                    to FILL_POSTS posts (2000000) across them
 #   tests/bench/filldb.sh --fixtures-only
 #                                    only what every bench database holds: the
 #                                    bench accounts, an offering with exactly 200
 #                                    registrations (bench-roster) and two
-#                                    registrations of the bench participant
+#                                    registrations of the bench participant, and
+#                                    the workspace of an offering in progress
+#                                    (bench-cohort: 200 settled registrations
+#                                    with the bench participant's among them, a
+#                                    500-post thread, 30 more threads and 200
+#                                    shared submissions; workspace*.sql)
 #
 # The accounts the bench signs in with are made through `journeys user add`
 # (password BENCH_PASSWORD): bench@example.org, a participant, and
@@ -42,7 +48,8 @@ echo "$PASSWORD" | "$BIN" user add bench-staff@example.org --name "Bench Staff" 
 users=${FILL_USERS:-100000}
 offerings=${FILL_OFFERINGS:-2000}
 registrations=${FILL_REGISTRATIONS:-200000}
-for n in "$users" "$offerings" "$registrations"; do
+posts=${FILL_POSTS:-2000000}
+for n in "$users" "$offerings" "$registrations" "$posts"; do
     case $n in *[!0-9]* | "") echo "filldb: counts are whole numbers, not '$n'" >&2; exit 2 ;; esac
 done
 
@@ -53,14 +60,16 @@ done
     echo ".bail on"
     echo "BEGIN IMMEDIATE;"
     echo "CREATE TEMP TABLE fill(now INTEGER NOT NULL, hash TEXT NOT NULL, users INTEGER NOT NULL,"
-    echo "  offerings INTEGER NOT NULL, registrations INTEGER NOT NULL);"
-    echo "INSERT INTO temp.fill SELECT unixepoch(), password_hash, $users, $offerings, $registrations"
+    echo "  offerings INTEGER NOT NULL, registrations INTEGER NOT NULL, posts INTEGER NOT NULL);"
+    echo "INSERT INTO temp.fill SELECT unixepoch(), password_hash, $users, $offerings, $registrations, $posts"
     echo "  FROM main.users WHERE email = 'bench@example.org';"
     echo "CREATE TEMP TABLE sch(r INTEGER PRIMARY KEY, id INTEGER NOT NULL);"
     echo "INSERT INTO temp.sch SELECT row_number() OVER (ORDER BY id) - 1, id FROM main.schools;"
-    cat "$ROOT/tests/bench/fixtures.sql" "$ROOT/tests/bench/registrations.sql"
+    cat "$ROOT/tests/bench/fixtures.sql" "$ROOT/tests/bench/registrations.sql" \
+        "$ROOT/tests/bench/workspace.sql" "$ROOT/tests/bench/registrations.sql" "$ROOT/tests/bench/workspace_posts.sql"
     if [ "$bulk" = 1 ]; then
-        cat "$ROOT/tests/bench/bulk.sql" "$ROOT/tests/bench/registrations.sql"
+        cat "$ROOT/tests/bench/bulk.sql" "$ROOT/tests/bench/registrations.sql" \
+            "$ROOT/tests/bench/workspace_bulk.sql"
     fi
     echo "PRAGMA foreign_key_check;"
     echo "COMMIT;"
