@@ -162,6 +162,7 @@ typedef struct pub_course {
     const char *panel_title, *panel_video, *panel_summary_html, *transcript_html;
     int panel_minutes;
     const char *playlist_intro_html, *discussions_intro_html, *activities_intro_html;
+    const char *captions;        /* NULL when the panel file gives none */
 } pub_course;
 
 typedef struct pub_item {
@@ -169,13 +170,20 @@ typedef struct pub_item {
     const char *key;     /* stable within the course and section */
     int position, minutes;
     const char *title, *kind, *link, *source, *submit, *body_html;
+    const char *opens, *due;     /* relative times ("day 3 17:00"), NULL when not given */
 } pub_item;
+
+typedef struct pub_milestone {
+    const char *key, *title, *at;   /* at: a relative time ("day 5 16:00") */
+} pub_milestone;
 
 typedef struct pub_offering {
     const char *code, *course_slug, *starts, *ends, *opens, *closes;
     const char *currency, *coach, *season;   /* coach: the coach's e-mail */
+    const char *time_zone;       /* IANA zone */
     int64_t price_cents;
     int capacity, demo;
+    time_t posting_closes_at;    /* when posting closes (the workspace is an archive after) */
 } pub_offering;
 
 typedef struct pub_panel {     /* a course's panel resources as stored */
@@ -211,6 +219,9 @@ int64_t store_put_course(db *d, const pub_course *c, buf *err);
 /* Replace a course's panelists with these n (name, role) pairs. 0 or -1. */
 int store_put_panelists(db *d, int64_t course_id, const char *const *names,
                         const char *const *roles, int n, buf *err);
+
+/* Replace a course's milestones with these n, in order. 0 or -1 (err). */
+int store_put_milestones(db *d, int64_t course_id, const pub_milestone *m, int n, buf *err);
 
 /* Insert or update an item by (course, section, key); an archived item
 ** whose key is back is restored. 0 or -1. */
