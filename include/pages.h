@@ -31,7 +31,9 @@ static inline struct app *page_app(const request *rq)
 ** is_staff, can_post, archived, and is_PART true for the part shown
 ** ("today", "panel", "playlist", "discuss", "activities", "notifications").
 ** Counts shown in the navigation (unread, notices) are 0 until a part fills
-** them. NULL when rq has no seat. */
+** them. NULL when rq has no seat. Each call notes the person's visit to
+** the offering's workspace (workspace_visits: first and last seen, one
+** upsert). */
 json_t *page_ws(request *rq, const char *part);
 
 /* The route table (pages/routes.c). */

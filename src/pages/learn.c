@@ -296,12 +296,9 @@ static const char *minutes_label(arena *a, int minutes)
     return arena_printf(a, "%d h %d min", minutes / 60, minutes % 60);
 }
 
-/* The "ws" object, with the visit noted (one upsert; a failure to note it
-** is logged, never shown). */
+/* The "ws" object (page_ws notes the visit). */
 static json_t *ws_for(request *rq, const char *part)
 {
-    if (store_ws_visit(page_app(rq)->db, rq->seat->row.offering_id, rq->session->u.id, time(NULL)) != 0)
-        log_error("noting a workspace visit: %s", db_errmsg(page_app(rq)->db));
     return page_ws(rq, part);
 }
 
