@@ -236,6 +236,11 @@ int store_seed_offering(db *d, const pub_offering *o, int64_t *id, buf *err);
 ** in a (coach: the first coach's e-mail, or NULL). 1, 0 none, -1 (err). */
 int store_offering_seed_view(db *d, arena *a, const char *code, pub_offering *o, buf *err);
 
+/* Give offering code the time zone zone and posting_closes_at when it
+** still has the zone migration 9 gave every existing offering ('UTC'):
+** one conditional write. 1 changed, 0 it has a zone of its own, -1 (err). */
+int store_offering_zone_fill(db *d, const char *code, const char *zone, time_t posting_closes_at, buf *err);
+
 /* Link user_id to the offering with role ("coach"); linking twice is a
 ** no-op. 0 or -1 (err). */
 int store_offering_staff_add(db *d, int64_t offering_id, int64_t user_id, const char *role, buf *err);

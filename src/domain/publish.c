@@ -425,6 +425,18 @@ static int put_offering(pub *P, const offering_seed *o)
         return (o->coach && link_coach(P, o, id) != 0) || announce(P, o, id) != 0 ? -1 : 0;
     }
     P->rep->offerings_kept++;
+    /* An offering from before offerings had zones holds the migration's
+    ** 'UTC': the file's zone fills it in (and when posting closes there). */
+    if (exists && st.time_zone && !strcmp(st.time_zone, "UTC") && strcmp(o->time_zone, "UTC")) {
+        int filled = store_offering_zone_fill(P->d, o->code, o->time_zone, closes_at, P->err);
+        if (filled < 0)
+            return -1;
+        if (filled) {
+            buf_printf(P->notes, "%s/calendar.txt:%d: offering %s now runs in %s\n", P->root, o->at.time_zone,
+                       o->code, o->time_zone);
+            st.time_zone = o->time_zone;
+        }
+    }
     if (exists)
         offering_differences(P, o, &f, &st);
     if (o->coach && exists && !st.coach)

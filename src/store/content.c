@@ -632,6 +632,18 @@ int store_offering_seed_view(db *d, arena *a, const char *code, pub_offering *o,
     return fail(d, err, "read an offering");
 }
 
+int store_offering_zone_fill(db *d, const char *code, const char *zone, time_t posting_closes_at, buf *err)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE offerings SET time_zone = ?2, posting_closes_at = ?3"
+                                  " WHERE code = ?1 AND time_zone = 'UTC'");
+    bind_text(st, 1, code);
+    bind_text(st, 2, zone);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)posting_closes_at);
+    if (run(d, st, err, "set an offering's time zone"))
+        return -1;
+    return db_changes(d) == 1;
+}
+
 int store_offering_staff_add(db *d, int64_t offering_id, int64_t user_id, const char *role, buf *err)
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO offering_staff(offering_id, user_id, role, created_at)"
