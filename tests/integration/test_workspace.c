@@ -240,10 +240,17 @@ static void test_time_zones(void)
     CHECK(exec2("UPDATE offerings SET starts = date('now', '-2 days'), ends = date('now', '+2 days'), time_zone = 'UTC'"
                 " WHERE code = 'demo-pv'", NULL, NULL) == 0);
     body = get_body(&pat, "/learn/demo-pv");
-    CHECK_CONTAINS(body, "<h3>Day 3</h3>");
-    CHECK_CONTAINS(body, "Past its due time");
-    CHECK_CONTAINS(body, "Introductions: your why in two sentences");
-    CHECK_CONTAINS(body, "How great leaders inspire action");   /* a playlist item of day 2, still to do */
+    char *today = strstr(body, "What to do today"), *progress = today ? strstr(today, "Your progress") : NULL;
+    if (progress)
+        *progress = '\0';
+    CHECK_CONTAINS(today, "<h3>Day 3</h3>");
+    CHECK_CONTAINS(today, "Past its due time");
+    CHECK_CONTAINS(today, "Introductions: your why in two sentences");   /* due day 2 17:00 */
+    CHECK_CONTAINS(today, "The Mastery Transcript and why it exists");    /* a playlist item of day 3 */
+    CHECK(today && strstr(today, "How great leaders inspire action") == NULL);   /* day 2's, not due */
+    if (progress)
+        *progress = 'Y';
+    CHECK_CONTAINS(body, "How great leaders inspire action");   /* still in the pace, on day 2 */
     CHECK_CONTAINS(body, "Day 3: ");
     CHECK_CONTAINS(body, "ws-day--today");
     CHECK_CONTAINS(body, "4 to 6 hours");
@@ -516,6 +523,20 @@ int main(void)
     q_text("SELECT i.id FROM course_items i JOIN courses c ON c.id = i.course_id WHERE c.slug = 'purpose-and-vision'"
            " AND i.section = 'playlist' ORDER BY i.position LIMIT 1 OFFSET 1", NULL, item2, sizeof item2);
     CHECK(atoi(item1) > 0 && atoi(item2) > 0);
+    /* Publish wrote the week's dates: the series' zone for the offering,
+    ** posting closing at the end of the 14th day after its last day there,
+    ** the items' relative times, the milestones and the captions. */
+    char v[128];
+    CHECK_STR(q_text("SELECT time_zone FROM offerings WHERE code = ?1", "demo-pv", v, sizeof v), "America/New_York");
+    CHECK_STR(q_text("SELECT posting_closes_at - unixepoch(ends, '+15 days') IN (4 * 3600, 5 * 3600)"
+                     " FROM offerings WHERE code = ?1", "demo-pv", v, sizeof v), "1");   /* midnight in New York */
+    CHECK_STR(q_text("SELECT opens || '/' || due FROM course_items WHERE key = ?1",
+                     "which-starting-point-is-yours", v, sizeof v), "day 2/day 3 17:00");
+    CHECK_STR(q_text("SELECT group_concat(key, ' ') FROM (SELECT m.key FROM course_milestones m JOIN courses c"
+                     " ON c.id = m.course_id WHERE c.slug = ?1 ORDER BY m.position)", "purpose-and-vision", v, sizeof v),
+              "panel-available first-checkpoint second-checkpoint wrap-up");
+    CHECK_CONTAINS(q_text("SELECT captions FROM courses WHERE slug = ?1", "purpose-and-vision", v, sizeof v),
+                   "English captions");
 
     test_access_matrix();
     test_archive();
