@@ -41,7 +41,18 @@ typedef struct item {           /* a playlist item, prompt or activity */
     const char *submit;          /* activities only */
     const char *body_md;         /* Markdown source ("" when none) */
     int line;                    /* where its heading is */
+    const char *opens, *due;     /* relative times as written ("day 3 17:00"), NULL when not given */
+    int opens_day, opens_minute; /* parsed opens (minute -1: no time given); 0 when no opens */
+    int due_day, due_minute;     /* parsed due; 0 when no due */
 } item;
+
+typedef struct milestone {      /* a dated moment of the course week, from course.md */
+    const char *key;             /* unique within the course, item-key shaped */
+    const char *title;
+    const char *at;              /* relative time as written ("day 5 16:00") */
+    int day, minute;             /* parsed (minute -1: no time given) */
+    int line;
+} milestone;
 
 typedef struct course {
     const char *dir;             /* "01-purpose-and-vision" */
@@ -50,9 +61,11 @@ typedef struct course {
     const char *title, *tagline, *summary;
     int hours_min, hours_max;    /* "5" gives 5 and 5 */
     const char **outcomes; int n_outcomes;
+    milestone *milestones; int n_milestones;   /* in file order */
     const char *overview_md;
     const char *panel_title, *panel_video;  /* panel_video NULL when "pending" */
     int panel_minutes;
+    const char *captions;        /* what captions the recording has; NULL when not given */
     int panel_video_line, panel_minutes_line, panelists_line;   /* in panel.md; 0 when absent */
     panelist *panelists; int n_panelists;
     const char *panel_summary_md, *transcript_md;
@@ -71,10 +84,13 @@ typedef struct offering_seed {
                                     closes default: starts - 1 */
     const char *coach;           /* the coach's e-mail address, NULL when not given */
     const char *season;          /* NULL when not given */
+    const char *time_zone;       /* IANA zone: the block's, else the series' (series.md), else "UTC" */
+    int32_t posting_closes;      /* last day (local, inclusive) posting stays open; 0: the default
+                                    (the 14th day after ends) */
     int demo;
     int line;                    /* first line of its block in calendar.txt */
     struct {                     /* the line of each key; the block's line when absent */
-        int course, starts, ends, price, currency, capacity, opens, closes, coach, season, demo;
+        int course, starts, ends, price, currency, capacity, opens, closes, coach, season, demo, time_zone;
     } at;
 } offering_seed;
 
@@ -87,6 +103,7 @@ typedef struct school_seed {   /* a member school from schools.txt (optional fil
 
 typedef struct series {
     const char *title, *tagline, *organisation, *partner, *community_url, *contact_email;
+    const char *time_zone;       /* the offerings' default zone (series.md time_zone), "UTC" when not given */
     const char *intro_md;
     course *courses; int n_courses;       /* sorted by position */
     offering_seed *offerings; int n_offerings;   /* in calendar.txt order */
@@ -115,5 +132,16 @@ int course_load(arena *a, const char *root, int32_t today, int include_demo,
 ** matter syntax, keys and values. Problems go to err as "course.md:LINE: ...".
 ** Returns 0 when there were none, -1 otherwise. For tests and fuzzing. */
 int course_parse_frontmatter_for_test(arena *a, const char *text, size_t len, buf *err);
+
+/* Check text (len bytes) as one of the course's files, for tests and
+** fuzzing: which is "course.md", "panel.md", "playlist.md",
+** "discussions.md", "activities.md" or "calendar.txt" (checked against a
+** single course with slug "demo-course" and the series zone "UTC").
+** Problems go to err as "WHICH:LINE: ...". When c is not NULL it receives
+** what a course file held (course.md, panel.md, the lists); when o is not
+** NULL and which is calendar.txt, *o gets the first offering. Returns 0
+** when there were none, -1 otherwise (also for an unknown which). */
+int course_parse_file_for_test(arena *a, const char *which, const char *text, size_t len, course *c,
+                               offering_seed *o, buf *err);
 
 #endif

@@ -31,7 +31,9 @@ static inline struct app *page_app(const request *rq)
 ** is_staff, can_post, archived, and is_PART true for the part shown
 ** ("today", "panel", "playlist", "discuss", "activities", "notifications").
 ** Counts shown in the navigation (unread, notices) are 0 until a part fills
-** them. NULL when rq has no seat. */
+** them. NULL when rq has no seat. Each call notes the person's visit to
+** the offering's workspace (workspace_visits: first and last seen, one
+** upsert). */
 json_t *page_ws(request *rq, const char *part);
 
 /* The route table (pages/routes.c). */
@@ -133,6 +135,28 @@ void page_offering(arena *a, json_t *offering, int32_t today);
 ** appended to out; calname NULL names it after the series. */
 struct app;
 void page_ics(struct app *ap, json_t *list, const char *calname, buf *out);
+
+/* ---- The course workspace: the week, panel and playlist (pages/learn.c) ---- */
+
+/* A JSON value built only from published content (the same for everyone
+** who may see it), kept by the worker under key at the content version:
+** build(rq, arg) runs on a miss and its result is kept. Returns a new
+** reference the caller owns, or NULL when build failed. */
+json_t *page_kept_json(request *rq, const char *key, json_t *(*build)(request *rq, const char *arg), const char *arg);
+
+/* The privacy-enhanced player for a recording's https URL: YouTube
+** (watch?v=, youtu.be/, embed/) becomes https://www.youtube-nocookie.com/embed/ID,
+** Vimeo (vimeo.com/N, player.vimeo.com/video/N) becomes
+** https://player.vimeo.com/video/N?dnt=1. Returns 1 with *embed (in a) and
+** *host ("youtube" or "vimeo"), or 0 (both NULL) for anything else, which
+** pages show as a plain link. */
+int page_video_embed(arena *a, const char *url, const char **embed, const char **host);
+
+int page_learn_week(request *rq, response *rs);       /* GET /learn/CODE */
+int page_learn_panel(request *rq, response *rs);      /* GET /learn/CODE/panel */
+int page_learn_watched(request *rq, response *rs);    /* POST /learn/CODE/panel/watched (done=0 takes it back) */
+int page_learn_playlist(request *rq, response *rs);   /* GET /learn/CODE/playlist */
+int page_learn_check(request *rq, response *rs);      /* POST /learn/CODE/playlist/ID (done=1 or done=0) */
 
 /* Handlers: public catalog and calendar (pages/catalog.c). */
 int page_home(request *rq, response *rs);

@@ -162,6 +162,7 @@ typedef struct pub_course {
     const char *panel_title, *panel_video, *panel_summary_html, *transcript_html;
     int panel_minutes;
     const char *playlist_intro_html, *discussions_intro_html, *activities_intro_html;
+    const char *captions;        /* NULL when the panel file gives none */
 } pub_course;
 
 typedef struct pub_item {
@@ -169,13 +170,20 @@ typedef struct pub_item {
     const char *key;     /* stable within the course and section */
     int position, minutes;
     const char *title, *kind, *link, *source, *submit, *body_html;
+    const char *opens, *due;     /* relative times ("day 3 17:00"), NULL when not given */
 } pub_item;
+
+typedef struct pub_milestone {
+    const char *key, *title, *at;   /* at: a relative time ("day 5 16:00") */
+} pub_milestone;
 
 typedef struct pub_offering {
     const char *code, *course_slug, *starts, *ends, *opens, *closes;
     const char *currency, *coach, *season;   /* coach: the coach's e-mail */
+    const char *time_zone;       /* IANA zone */
     int64_t price_cents;
     int capacity, demo;
+    time_t posting_closes_at;    /* when posting closes (the workspace is an archive after) */
 } pub_offering;
 
 typedef struct pub_panel {     /* a course's panel resources as stored */
@@ -212,6 +220,9 @@ int64_t store_put_course(db *d, const pub_course *c, buf *err);
 int store_put_panelists(db *d, int64_t course_id, const char *const *names,
                         const char *const *roles, int n, buf *err);
 
+/* Replace a course's milestones with these n, in order. 0 or -1 (err). */
+int store_put_milestones(db *d, int64_t course_id, const pub_milestone *m, int n, buf *err);
+
 /* Insert or update an item by (course, section, key); an archived item
 ** whose key is back is restored. 0 or -1. */
 int store_put_item(db *d, int64_t course_id, const pub_item *it, buf *err);
@@ -224,6 +235,11 @@ int store_seed_offering(db *d, const pub_offering *o, int64_t *id, buf *err);
 /* The stored offering code as the calendar file would describe it, strings
 ** in a (coach: the first coach's e-mail, or NULL). 1, 0 none, -1 (err). */
 int store_offering_seed_view(db *d, arena *a, const char *code, pub_offering *o, buf *err);
+
+/* Give offering code the time zone zone and posting_closes_at when it
+** still has the zone migration 9 gave every existing offering ('UTC'):
+** one conditional write. 1 changed, 0 it has a zone of its own, -1 (err). */
+int store_offering_zone_fill(db *d, const char *code, const char *zone, time_t posting_closes_at, buf *err);
 
 /* Link user_id to the offering with role ("coach"); linking twice is a
 ** no-op. 0 or -1 (err). */

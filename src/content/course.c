@@ -11,6 +11,7 @@
 */
 #include "course.h"
 #include "text.h"
+#include "tz.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -592,10 +593,11 @@ typedef enum list_kind { LIST_PLAYLIST, LIST_DISCUSSIONS, LIST_ACTIVITIES } list
 
 static const keyspec PLAYLIST_KEYS[] = {
     {"kind", KEY_REQUIRED}, {"minutes", KEY_REQUIRED}, {"link", KEY_REQUIRED}, {"source", 0},
-    {"key", KEY_REQUIRED},
+    {"key", KEY_REQUIRED}, {"opens", 0}, {"due", 0},
 };
-static const keyspec DISCUSSION_KEYS[] = {{"minutes", 0}, {"key", KEY_REQUIRED}};
-static const keyspec ACTIVITY_KEYS[] = {{"submit", KEY_REQUIRED}, {"minutes", KEY_REQUIRED}, {"key", KEY_REQUIRED}};
+static const keyspec DISCUSSION_KEYS[] = {{"minutes", 0}, {"key", KEY_REQUIRED}, {"opens", 0}, {"due", 0}};
+static const keyspec ACTIVITY_KEYS[] = {{"submit", KEY_REQUIRED}, {"minutes", KEY_REQUIRED}, {"key", KEY_REQUIRED},
+                                        {"opens", 0}, {"due", 0}};
 
 static const char *const PLAYLIST_KINDS[] = {
     "article", "report", "video", "podcast", "book", "case-study", "tool", "template",
@@ -649,6 +651,33 @@ static int is_item_heading(line l, line *title)
     return 1;
 }
 
+/* Check p (may be NULL: returns 0, no report) as a relative course time
+** ("day N" or "day N HH:MM", see tz.h) named by its key; fills *day and
+** *minute (-1 without a time). Returns 1 when usable, 0 otherwise
+** (reported when p was given). */
+static int get_relative(loader *L, const text *t, const kv *p, int *day, int *minute)
+{
+    *day = 0;
+    *minute = -1;
+    if (!p)
+        return 0;
+    const char *why;
+    if (tz_relative_parse(p->val, day, minute, &why) != 0) {
+        report(L, t->rel, p->line, "%s '%.30s': %s", p->key, p->val, why);
+        *day = 0;
+        *minute = -1;
+        return 0;
+    }
+    return 1;
+}
+
+/* A relative time as minutes from the start of day 1, with def for a day
+** given without a time. */
+static int relative_order(int day, int minute, int def)
+{
+    return (day - 1) * 1440 + (minute >= 0 ? minute : def);
+}
+
 /* Fill it from its keys, checking the values this kind of list needs. */
 static void item_values(loader *L, const text *t, list_kind kind, const kvset *keys, item *it)
 {
@@ -663,6 +692,15 @@ static void item_values(loader *L, const text *t, list_kind kind, const kvset *k
                    key->val, MAX_ITEM_KEY);
     }
     get_minutes(L, t, kv_get(keys, "minutes"), &it->minutes);
+    const kv *opens = kv_get(keys, "opens"), *due = kv_get(keys, "due");
+    if (get_relative(L, t, opens, &it->opens_day, &it->opens_minute))
+        it->opens = opens->val;
+    if (get_relative(L, t, due, &it->due_day, &it->due_minute))
+        it->due = due->val;
+    if (it->opens && it->due &&
+        relative_order(it->due_day, it->due_minute, 1439) < relative_order(it->opens_day, it->opens_minute, 0))
+        report(L, t->rel, due->line, "due '%.30s' is before opens '%.30s' (line %d)", due->val, opens->val,
+               opens->line);
     if (kind == LIST_PLAYLIST) {
         const kv *k = kv_get(keys, "kind");
         it->kind = k ? k->val : NULL;
@@ -766,15 +804,68 @@ static void sections(loader *L, const text *t, list_kind kind, const char **intr
 static const keyspec SERIES_KEYS[] = {
     {"title", KEY_REQUIRED}, {"tagline", KEY_REQUIRED}, {"organisation", KEY_REQUIRED},
     {"partner", 0},          {"community_url", 0},      {"contact_email", 0},
+    {"time_zone", 0},
 };
 static const keyspec COURSE_KEYS[] = {
     {"title", KEY_REQUIRED}, {"tagline", KEY_REQUIRED}, {"hours", KEY_REQUIRED},
-    {"summary", KEY_REQUIRED}, {"outcome", KEY_REPEAT},
+    {"summary", KEY_REQUIRED}, {"outcome", KEY_REPEAT}, {"milestone", KEY_REPEAT},
 };
 static const keyspec PANEL_KEYS[] = {
     {"title", KEY_REQUIRED}, {"video", KEY_REQUIRED}, {"minutes", KEY_REQUIRED},
-    {"panelist", KEY_REPEAT},
+    {"panelist", KEY_REPEAT}, {"captions", 0},
 };
+
+#define MAX_MILESTONE_TITLE 120
+
+/* Read the milestone key lines of course.md (keys) into c: each is
+** "WHEN | key | title", WHEN a relative time ("day 5 16:00"), key shaped
+** like an item key and unique among the course's milestones, title 1 to
+** MAX_MILESTONE_TITLE bytes. Every problem is reported at its line. */
+static void milestones(loader *L, const text *t, const kvset *keys, course *c)
+{
+    c->milestones = arena_zalloc(L->a, (size_t)(keys->n + 1) * sizeof(milestone));
+    for (int i = 0; i < keys->n; i++) {
+        const kv *p = &keys->v[i];
+        if (p->empty || strcmp(p->key, "milestone") != 0)
+            continue;
+        const char *bar1 = strchr(p->val, '|'), *bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
+        if (!bar1 || !bar2 || strchr(bar2 + 1, '|')) {
+            report(L, t->rel, p->line,
+                   "milestone must be 'WHEN | key | title', as in 'day 5 16:00 | wrap-up | The coach posts the "
+                   "wrap-up' (two '|')");
+            continue;
+        }
+        line when = trim((line){p->val, (size_t)(bar1 - p->val)});
+        line key = trim((line){bar1 + 1, (size_t)(bar2 - bar1 - 1)});
+        line title = trim((line){bar2 + 1, strlen(bar2 + 1)});
+        milestone m = {arena_strndup(L->a, key.s, key.n), arena_strndup(L->a, title.s, title.n),
+                       arena_strndup(L->a, when.s, when.n), 0, -1, p->line};
+        int ok = 1;
+        const char *why;
+        if (tz_relative_parse(m.at, &m.day, &m.minute, &why) != 0) {
+            report(L, t->rel, p->line, "milestone time '%.30s': %s", m.at, why);
+            ok = 0;
+        }
+        if (!is_item_key(m.key)) {
+            report(L, t->rel, p->line,
+                   "milestone key '%.70s' must be 1 to %d lower-case letters and digits in words joined by "
+                   "single hyphens, like 'wrap-up'", m.key, MAX_ITEM_KEY);
+            ok = 0;
+        }
+        if (title.n == 0 || title.n > MAX_MILESTONE_TITLE) {
+            report(L, t->rel, p->line, "milestone title must be 1 to %d characters", MAX_MILESTONE_TITLE);
+            ok = 0;
+        }
+        for (int j = 0; ok && j < c->n_milestones; j++)
+            if (!strcmp(c->milestones[j].key, m.key)) {
+                report(L, t->rel, p->line, "milestone key '%s' is already used on line %d", m.key,
+                       c->milestones[j].line);
+                ok = 0;
+            }
+        if (ok)
+            c->milestones[c->n_milestones++] = m;
+    }
+}
 
 /* Read course.md text t into c. */
 static void course_md(loader *L, const text *t, course *c)
@@ -791,6 +882,7 @@ static void course_md(loader *L, const text *t, course *c)
     for (int i = 0; i < keys.n; i++)
         if (!keys.v[i].empty && strcmp(keys.v[i].key, "outcome") == 0)
             c->outcomes[c->n_outcomes++] = keys.v[i].val;
+    milestones(L, t, &keys, c);
     c->overview_md = join_lines(L, t, body, t->n);
 }
 
@@ -808,6 +900,12 @@ static void panel_md(loader *L, const text *t, course *c)
         c->panel_video = video->val;
     }
     c->panel_video_line = video ? video->line : 0;
+    const kv *captions = kv_get(&keys, "captions");
+    if (captions && strlen(captions->val) > 200)
+        report(L, t->rel, captions->line, "captions must be one short line (at most 200 characters), like "
+               "'English captions on the recording'");
+    else
+        c->captions = captions ? captions->val : NULL;
     const kv *minutes = kv_get(&keys, "minutes");
     c->panel_minutes_line = minutes ? minutes->line : 0;
     get_minutes(L, t, minutes, &c->panel_minutes);
@@ -927,6 +1025,14 @@ static void load_series(loader *L, series *out)
     out->contact_email = mail ? mail->val : NULL;
     if (mail && !is_email(mail->val))
         report(L, t.rel, mail->line, "contact_email '%.80s' is not an e-mail address", mail->val);
+    out->time_zone = "UTC";
+    const kv *zone = kv_get(&keys, "time_zone");
+    if (zone && !tz_valid(zone->val))
+        report(L, t.rel, zone->line,
+               "time_zone '%.64s' is not a time zone this system knows; write an IANA name like "
+               "America/New_York or Europe/Berlin", zone->val);
+    else if (zone)
+        out->time_zone = zone->val;
     out->intro_md = join_lines(L, &t, body, t.n);
 }
 
@@ -1039,7 +1145,7 @@ static const keyspec CALENDAR_KEYS[] = {
     {"code", KEY_REQUIRED}, {"course", KEY_REQUIRED}, {"starts", 0},   {"ends", 0},
     {"week", 0},            {"price", KEY_REQUIRED},  {"currency", 0}, {"capacity", KEY_REQUIRED},
     {"opens", 0},           {"closes", 0},            {"coach", 0},    {"season", 0},
-    {"demo", 0},
+    {"demo", 0},            {"time_zone", 0},         {"posting_closes", 0},
 };
 
 /* Non-zero when y is a leap year. */
@@ -1143,7 +1249,7 @@ typedef struct code_seen {
 /* Check the key set of one calendar block (first line no) and fill *o,
 ** reporting every problem. courses (n_courses) give the known slugs. */
 static void offering(loader *L, const text *t, int no, const kvset *keys, int32_t today,
-                    const course *courses, int n_courses, offering_seed *o)
+                    const course *courses, int n_courses, const char *zone, offering_seed *o)
 {
     long v;
     memset(o, 0, sizeof *o);
@@ -1154,10 +1260,12 @@ static void offering(loader *L, const text *t, int no, const kvset *keys, int32_
     o->coach = kv_val(keys, "coach");
     o->season = kv_val(keys, "season");
     o->currency = "USD";
+    o->time_zone = zone ? zone : "UTC";
     static const char *const names[] = {"course", "starts", "ends", "price", "currency", "capacity",
-                                        "opens", "closes", "coach", "season", "demo"};
+                                        "opens", "closes", "coach", "season", "demo", "time_zone"};
     int *lines[] = {&o->at.course, &o->at.starts, &o->at.ends, &o->at.price, &o->at.currency,
-                    &o->at.capacity, &o->at.opens, &o->at.closes, &o->at.coach, &o->at.season, &o->at.demo};
+                    &o->at.capacity, &o->at.opens, &o->at.closes, &o->at.coach, &o->at.season, &o->at.demo,
+                    &o->at.time_zone};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         const kv *k = kv_get(keys, names[i]);
         *lines[i] = k ? k->line : no;
@@ -1231,6 +1339,22 @@ static void offering(loader *L, const text *t, int no, const kvset *keys, int32_
         report(L, t->rel, opens->line, "opens is after registration closes");
     if (!closes && !dates_ok)
         o->closes = 0;
+
+    p = kv_get(keys, "time_zone");
+    if (p) {
+        if (!tz_valid(p->val))
+            report(L, t->rel, p->line,
+                   "time_zone '%.64s' is not a time zone this system knows; write an IANA name like "
+                   "America/New_York or Europe/Berlin", p->val);
+        else
+            o->time_zone = p->val;
+    }
+    const kv *pc = kv_get(keys, "posting_closes");
+    if (get_date(L, t, pc, &o->posting_closes) && dates_ok && o->posting_closes < o->ends) {
+        report(L, t->rel, pc->line, "posting_closes is before the offering ends; posting stays open at least "
+               "through the last day");
+        o->posting_closes = 0;
+    }
 
     p = kv_get(keys, "price");
     if (p && !parse_price(p->val, &o->price_cents))
@@ -1309,7 +1433,7 @@ static void load_calendar(loader *L, int32_t today, int include_demo, series *ou
         int no = blocks[b].from + 1;
         check_required(L, &t, no, CALENDAR_KEYS, NKEYS(CALENDAR_KEYS), &keys, "offering");
         offering_seed o;
-        offering(L, &t, no, &keys, today, out->courses, out->n_courses, &o);
+        offering(L, &t, no, &keys, today, out->courses, out->n_courses, out->time_zone, &o);
         const kv *code = kv_get(&keys, "code");
         if (code) {
             int dup = 0;
@@ -1440,5 +1564,55 @@ int course_parse_frontmatter_for_test(arena *a, const char *text_in, size_t len,
     copy[len] = '\0';
     if (split_text(&L, "course.md", copy, len, &t) == 0)
         course_md(&L, &t, &c);
+    return L.errors ? -1 : 0;
+}
+
+/* Check text_in as the course file which (see course.h), reporting as
+** "WHICH:LINE: ...". Returns 0 or -1. */
+int course_parse_file_for_test(arena *a, const char *which, const char *text_in, size_t len, course *c_out,
+                               offering_seed *o_out, buf *err)
+{
+    loader L = {a, err, ".", NULL, 0};
+    text t;
+    course c;
+    memset(&c, 0, sizeof c);
+    c.slug = "demo-course";
+    c.dir = "00-demo-course";
+    if (len > MAX_FILE) {
+        report(&L, which, 0, "file is larger than 1 MiB");
+        return -1;
+    }
+    char *copy = arena_alloc(a, len + 1);
+    memcpy(copy, text_in, len);
+    copy[len] = '\0';
+    if (split_text(&L, which, copy, len, &t) != 0)
+        return -1;
+    if (!strcmp(which, "course.md")) {
+        course_md(&L, &t, &c);
+    } else if (!strcmp(which, "panel.md")) {
+        panel_md(&L, &t, &c);
+    } else if (!strcmp(which, "playlist.md")) {
+        sections(&L, &t, LIST_PLAYLIST, &c.playlist_intro_md, &c.playlist, &c.n_playlist);
+    } else if (!strcmp(which, "discussions.md")) {
+        sections(&L, &t, LIST_DISCUSSIONS, &c.discussions_intro_md, &c.prompts, &c.n_prompts);
+    } else if (!strcmp(which, "activities.md")) {
+        sections(&L, &t, LIST_ACTIVITIES, &c.activities_intro_md, &c.activities, &c.n_activities);
+    } else if (!strcmp(which, "calendar.txt")) {
+        int nb;
+        block *blocks = split_blocks(&L, &t, &nb);
+        for (int b = 0; b < nb; b++) {
+            kvset keys = {NULL, 0, 0};
+            block_keys(&L, &t, blocks[b], CALENDAR_KEYS, NKEYS(CALENDAR_KEYS), &keys);
+            check_required(&L, &t, blocks[b].from + 1, CALENDAR_KEYS, NKEYS(CALENDAR_KEYS), &keys, "offering");
+            offering_seed o;
+            offering(&L, &t, blocks[b].from + 1, &keys, 0, &c, 1, "UTC", &o);
+            if (b == 0 && o_out)
+                *o_out = o;
+        }
+    } else {
+        report(&L, which, 0, "not a course file");
+    }
+    if (c_out)
+        *c_out = c;
     return L.errors ? -1 : 0;
 }

@@ -364,7 +364,7 @@ int enrol_activate(domain *d, const enrolment *e, const char *from, int clock, c
     date_label(&today, date_from_time(d->now));
     const char *method = !strcmp(payment_status, "invoiced") ? "Invoice to school"
                        : !strcmp(payment_status, "waived") ? "Waiver" : "Card";
-    json_t *ctx = json_pack("{s:{s:s}, s:O, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s, s:s,"
+    json_t *ctx = json_pack("{s:{s:s}, s:O, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
                             " s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}",
                             "user", "name", u.name, "offering", o, "course", "title", off.course_title, "url",
                             arena_printf(d->a, "%s/courses/%s", d->cfg->base_url, off.course_slug),
@@ -372,6 +372,7 @@ int enrol_activate(domain *d, const enrolment *e, const char *from, int clock, c
                                                          u.time_zone ? u.time_zone : "UTC"),
                             "community_url", d->cfg->community_url,
                             "my_url", arena_printf(d->a, "%s/my", d->cfg->base_url), "amount_label", amount,
+                            "learn_url", arena_printf(d->a, "%s/learn/%s", d->cfg->base_url, off.code),
                             "reference", reference, "school_name", u.school_name ? u.school_name : "",
                             "receipt", "number", reference, "date_label", buf_str(&today), "method_label", method,
                             "name", u.name, "email", u.email, "course_title", off.course_title, "dates_label",

@@ -17,6 +17,7 @@
 #include "md.h"
 #include "store_accounts.h"
 #include "store_content.h"
+#include "tz.h"
 
 /* The stored password of an account that has none yet. */
 #define NO_PASSWORD "!"
@@ -98,7 +99,7 @@ static int put_items(pub *P, int64_t course_id, const char *section, const item 
     for (int i = 0; i < n; i++) {
         const item *it = &items[i];
         pub_item p = {section, it->key, i + 1, it->minutes, it->title, it->kind, it->link, it->source, it->submit,
-                      html(P, it->body_md, where)};
+                      html(P, it->body_md, where), it->opens, it->due};
         if (!p.body_html || store_put_item(P->d, course_id, &p, P->err) != 0)
             return -1;
         P->rep->items++;
@@ -180,6 +181,7 @@ static int put_course(pub *P, const course *c)
         .playlist_intro_html = html(P, c->playlist_intro_md, where),
         .discussions_intro_html = html(P, c->discussions_intro_md, where),
         .activities_intro_html = html(P, c->activities_intro_md, where),
+        .captions = c->captions,
     };
     free(oj);
     if (!p.overview_html || !p.panel_summary_html || !p.transcript_html || !p.playlist_intro_html ||
@@ -194,6 +196,11 @@ static int put_course(pub *P, const course *c)
         if (store_put_panelists(P->d, id, names, roles, c->n_panelists, P->err) != 0)
             return -1;
     }
+    pub_milestone *ms = arena_alloc(P->a, sizeof *ms * (size_t)(c->n_milestones + 1));
+    for (int i = 0; i < c->n_milestones; i++)
+        ms[i] = (pub_milestone){c->milestones[i].key, c->milestones[i].title, c->milestones[i].at};
+    if (store_put_milestones(P->d, id, ms, c->n_milestones, P->err) != 0)
+        return -1;
     P->rep->courses++;
     return put_items(P, id, "playlist", c->playlist, c->n_playlist, arena_printf(P->a, "%s/playlist.md", where)) ||
            put_items(P, id, "prompt", c->prompts, c->n_prompts, arena_printf(P->a, "%s/discussions.md", where)) ||
@@ -347,6 +354,7 @@ static void offering_differences(pub *P, const offering_seed *o, const pub_offer
         {"closes", f->closes, st->closes, o->at.closes},
         {"season", f->season, st->season, o->at.season},
         {"demo", f->demo ? "yes" : "no", st->demo ? "yes" : "no", o->at.demo},
+        {"time_zone", f->time_zone, st->time_zone, o->at.time_zone},
     };
     for (size_t i = 0; i < sizeof cmp / sizeof *cmp; i++)
         if (differ(cmp[i].file, cmp[i].dbv))
@@ -378,14 +386,31 @@ static int announce(pub *P, const offering_seed *o, int64_t offering_id)
     return 0;
 }
 
+/* When posting closes in offering o: the end of its posting_closes day,
+** or of the 14th day after its last day, in its zone. 0 with *out, or -1
+** (err) when the zone cannot say. */
+static int posting_closes_at(pub *P, const offering_seed *o, time_t *out)
+{
+    int32_t last = o->posting_closes ? o->posting_closes : o->ends + 14;
+    if (tz_instant(o->time_zone, last + 1, 0, out) != 0) {
+        buf_printf(P->err, "%s/calendar.txt:%d: the end of posting for offering %s could not be worked out in %s\n",
+                   P->root, o->line, o->code, o->time_zone);
+        return -1;
+    }
+    return 0;
+}
+
 /* Add one offering of the calendar, or compare it with the stored one. */
 static int put_offering(pub *P, const offering_seed *o)
 {
+    time_t closes_at;
+    if (posting_closes_at(P, o, &closes_at) != 0)
+        return -1;
     pub_offering f = {
         .code = o->code, .course_slug = o->course_slug, .starts = iso(P->a, o->starts), .ends = iso(P->a, o->ends),
         .opens = o->opens == INT32_MIN ? NULL : iso(P->a, o->opens), .closes = iso(P->a, o->closes),
         .currency = o->currency, .coach = o->coach, .season = o->season, .price_cents = o->price_cents,
-        .capacity = o->capacity, .demo = o->demo,
+        .capacity = o->capacity, .demo = o->demo, .time_zone = o->time_zone, .posting_closes_at = closes_at,
     };
     pub_offering st;
     int exists = store_offering_seed_view(P->d, P->a, o->code, &st, P->err);
@@ -400,6 +425,18 @@ static int put_offering(pub *P, const offering_seed *o)
         return (o->coach && link_coach(P, o, id) != 0) || announce(P, o, id) != 0 ? -1 : 0;
     }
     P->rep->offerings_kept++;
+    /* An offering from before offerings had zones holds the migration's
+    ** 'UTC': the file's zone fills it in (and when posting closes there). */
+    if (exists && st.time_zone && !strcmp(st.time_zone, "UTC") && strcmp(o->time_zone, "UTC")) {
+        int filled = store_offering_zone_fill(P->d, o->code, o->time_zone, closes_at, P->err);
+        if (filled < 0)
+            return -1;
+        if (filled) {
+            buf_printf(P->notes, "%s/calendar.txt:%d: offering %s now runs in %s\n", P->root, o->at.time_zone,
+                       o->code, o->time_zone);
+            st.time_zone = o->time_zone;
+        }
+    }
     if (exists)
         offering_differences(P, o, &f, &st);
     if (o->coach && exists && !st.coach)

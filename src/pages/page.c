@@ -4,6 +4,7 @@
 */
 #include "pages.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -196,6 +197,34 @@ int page_render_kept(request *rq, response *rs, const char *name, const char *na
     return rc;
 }
 
+/* ---- the course workspace (kept content) ---- */
+
+json_t *page_kept_json(request *rq, const char *key, json_t *(*build)(request *rq, const char *arg), const char *arg)
+{
+    app *ap = page_app(rq);
+    int64_t content_v = 0, seats_v = 0;
+    if (store_view_versions(ap->db, &content_v, &seats_v) != 0)
+        return build(rq, arg);   /* cannot tell: build afresh */
+    const char *k = arena_printf(rq->a, "json %s", key);
+    cache *c = views(ap);
+    size_t len = 0;
+    const char *kept = c ? cache_get(c, k, (uint64_t)content_v, time(NULL), &len) : NULL;
+    if (kept) {
+        json_t *v = json_loadb(kept, len, 0, NULL);
+        if (v)
+            return v;
+    }
+    json_t *v = build(rq, arg);
+    if (!v || !c)
+        return v;
+    char *text = json_dumps(v, JSON_COMPACT);
+    if (text) {
+        cache_put(c, k, (uint64_t)content_v, 0, text, strlen(text));
+        free(text);
+    }
+    return v;
+}
+
 /* Seat counts change without a write when a hold or an offer lapses: a
 ** catalog page kept now is good until the next one does. */
 static time_t seats_expiry(request *rq, time_t now)
@@ -281,7 +310,7 @@ json_t *page_course_page_json(const course_page_row *c)
         json_array_append_new(people, json_pack("{s:o, s:o}", "name", jstr(c->panelists[i].name), "role",
                                                 jstr(c->panelists[i].role)));
     json_object_set_new(o, "panel", json_pack("{s:o, s:o, s:i, s:o, s:o}", "title", jstr(c->panel_title),
-                                              "video_url", jstr(c->panel_video), "minutes", c->panel_minutes,
+                                              "has_video", json_boolean(c->panel_video != NULL), "minutes", c->panel_minutes,
                                               "summary_html", jstr(c->panel_summary_html), "panelists", people));
     json_object_set_new(o, "transcript_html", jstr(c->transcript_html));
     json_object_set_new(o, "playlist_intro_html", jstr(c->playlist_intro_html));
@@ -478,6 +507,11 @@ static const struct {
     {"refunded", "The refund is on its way."},
     {"code-created", "The code is created."},
     {"retry", "The message will be tried again shortly."},
+    /* the course workspace */
+    {"checked", "Checked off. Your progress is updated."},
+    {"unchecked", "Taken back: the item is no longer checked off."},
+    {"watched", "The panel is marked as watched."},
+    {"unwatched", "The panel is no longer marked as watched."},
 };
 
 void page_flash(request *rq, response *rs, const char *code)

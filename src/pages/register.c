@@ -13,6 +13,7 @@
 #include "enrol.h"
 #include "log.h"
 #include "pages.h"
+#include "store_ws.h"
 #include "pay.h"
 #include "store_accounts.h"
 #include "store_content.h"
@@ -279,6 +280,10 @@ int page_my(request *rq, response *rs)
         static const char *const states[] = {"active", "pending", "waitlisted", "offered"};
         for (size_t k = 0; k < 4; k++)
             json_object_set_new(r, arena_printf(rq->a, "is_%s", states[k]), json_boolean(!strcmp(st, states[k])));
+        int seated = !strcmp(st, "active") && (!strcmp(ps, "paid") || !strcmp(ps, "invoiced") || !strcmp(ps, "waived"));
+        const char *code = json_string_value(json_object_get(o, "code"));
+        json_object_set_new(r, "learn_url", seated && code ? json_string(arena_printf(rq->a, "/learn/%s", code))
+                                                           : json_null());
         json_object_set_new(r, "can_cancel", json_boolean(enrol_may_cancel(ap->cfg, st, json_string_value(json_object_get(o, "starts")), today)));
         const char *base = arena_printf(rq->a, "/registrations/%lld", (long long)id);
         json_object_set_new(r, "cancel_url", json_string(arena_printf(rq->a, "%s/cancel", base)));
@@ -300,7 +305,25 @@ int page_my(request *rq, response *rs)
         json_object_set_new(r, "hold_until_label", json_string(buf_str(&b)));
         buf_free(&b);
     }
-    json_t *ctx = json_pack("{s:o, s:b, s:s, s:b, s:s}", "registrations", list, "has_registrations",
+    ws_coached_row *coached;
+    int n_coached;
+    if (store_ws_coached(ap->db, rq->a, rq->session->u.id, &coached, &n_coached) != 0) {
+        json_decref(list);
+        return page_unavailable(rq);
+    }
+    json_t *coaching = json_array();
+    for (int k = 0; k < n_coached; k++) {
+        int32_t first = 0, last = 0;
+        buf label = BUF_INIT;
+        if (date_parse(coached[k].starts, &first) == 0 && date_parse(coached[k].ends, &last) == 0)
+            date_range_label(&label, first, last);
+        json_array_append_new(coaching, json_pack("{s:s, s:s, s:s}", "course_title", coached[k].course_title,
+                                                  "dates_label", buf_str(&label), "learn_url",
+                                                  arena_printf(rq->a, "/learn/%s", coached[k].code)));
+        buf_free(&label);
+    }
+    json_t *ctx = json_pack("{s:o, s:o, s:b, s:s, s:b, s:s}", "coaching", coaching, "registrations", list,
+                            "has_registrations",
                             json_array_size(list) > 0, "community_url", ap->cfg->community_url, "any_active", any_active,
                             "cancel_policy", arena_printf(rq->a, "You can cancel up to %d days before a course starts; "
                                                           "card payments are refunded in full.", ap->cfg->cancel_days));

@@ -78,6 +78,12 @@ const route pages_routes[] = {
     {"POST", "/staff/outbox/([0-9]{1,18})/retry", page_staff_outbox_retry, R_FORM | R_CSRF | R_STAFF},
     {"GET", "/staff/codes", page_staff_codes, R_STAFF},
     {"POST", "/staff/codes", page_staff_codes, R_FORM | R_CSRF | R_STAFF},
+    /* The course workspace: the week at a glance, the panel and the playlist. */
+    {"GET", "/learn/" SLUG, page_learn_week, R_WORKSPACE},
+    {"GET", "/learn/" SLUG "/panel", page_learn_panel, R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/panel/watched", page_learn_watched, R_FORM | R_CSRF | R_WORKSPACE},
+    {"GET", "/learn/" SLUG "/playlist", page_learn_playlist, R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/playlist/([0-9]{1,18})", page_learn_check, R_FORM | R_CSRF | R_WORKSPACE},
 };
 
 const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];

@@ -3,17 +3,26 @@
 */
 #include <string.h>
 
+#include <time.h>
+
 #include "access.h"
+#include "app.h"
 #include "arena.h"
 #include "buf.h"
 #include "date.h"
+#include "log.h"
 #include "pages.h"
+#include "store_ws.h"
 
 json_t *page_ws(request *rq, const char *part)
 {
     const seat *st = rq->seat;
     if (!st)
         return NULL;
+    /* Every workspace page view notes the person's visit: one upsert. A
+    ** failure to note it is logged, never shown. */
+    if (rq->session && store_ws_visit(page_app(rq)->db, st->row.offering_id, rq->session->u.id, time(NULL)) != 0)
+        log_error("noting a workspace visit: %s", db_errmsg(page_app(rq)->db));
     int32_t first = 0, last = 0;
     buf label = BUF_INIT;
     if (date_parse(st->row.starts, &first) == 0 && date_parse(st->row.ends, &last) == 0)

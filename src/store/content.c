@@ -459,8 +459,8 @@ int64_t store_put_course(db *d, const pub_course *c, buf *err)
     sqlite3_stmt *st = db_stmt(d,
         "INSERT INTO courses(slug, position, title, tagline, summary, hours_min, hours_max, overview_html,"
         " outcomes, panel_title, panel_video, panel_minutes, panel_summary_html, transcript_html,"
-        " playlist_intro_html, discussions_intro_html, activities_intro_html, published)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 1)"
+        " playlist_intro_html, discussions_intro_html, activities_intro_html, captions, published)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1)"
         " ON CONFLICT(slug) DO UPDATE SET position = excluded.position, title = excluded.title,"
         " tagline = excluded.tagline, summary = excluded.summary, hours_min = excluded.hours_min,"
         " hours_max = excluded.hours_max, overview_html = excluded.overview_html,"
@@ -471,7 +471,7 @@ int64_t store_put_course(db *d, const pub_course *c, buf *err)
         " panel_summary_html = excluded.panel_summary_html, transcript_html = excluded.transcript_html,"
         " playlist_intro_html = excluded.playlist_intro_html,"
         " discussions_intro_html = excluded.discussions_intro_html,"
-        " activities_intro_html = excluded.activities_intro_html, published = 1"
+        " activities_intro_html = excluded.activities_intro_html, captions = excluded.captions, published = 1"
         " RETURNING id");
     bind_text(st, 1, c->slug);
     sqlite3_bind_int(st, 2, c->position);
@@ -490,6 +490,7 @@ int64_t store_put_course(db *d, const pub_course *c, buf *err)
     bind_text(st, 15, c->playlist_intro_html ? c->playlist_intro_html : "");
     bind_text(st, 16, c->discussions_intro_html ? c->discussions_intro_html : "");
     bind_text(st, 17, c->activities_intro_html ? c->activities_intro_html : "");
+    bind_text(st, 18, c->captions);
     int64_t id = -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         id = sqlite3_column_int64(st, 0);
@@ -522,11 +523,11 @@ int store_put_item(db *d, int64_t course_id, const pub_item *it, buf *err)
 {
     sqlite3_stmt *st = db_stmt(d,
         "INSERT INTO course_items(course_id, section, key, position, title, kind, minutes, link, source,"
-        " submit, body_html, published) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1)"
+        " submit, body_html, opens, due, published) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1)"
         " ON CONFLICT(course_id, section, key) DO UPDATE SET position = excluded.position,"
         " title = excluded.title, kind = excluded.kind, minutes = excluded.minutes, link = excluded.link,"
-        " source = excluded.source, submit = excluded.submit, body_html = excluded.body_html, published = 1,"
-        " archived_at = NULL");
+        " source = excluded.source, submit = excluded.submit, body_html = excluded.body_html,"
+        " opens = excluded.opens, due = excluded.due, published = 1, archived_at = NULL");
     sqlite3_bind_int64(st, 1, course_id);
     bind_text(st, 2, it->section);
     bind_text(st, 3, it->key);
@@ -538,15 +539,36 @@ int store_put_item(db *d, int64_t course_id, const pub_item *it, buf *err)
     bind_text(st, 9, it->source);
     bind_text(st, 10, it->submit);
     bind_text(st, 11, it->body_html);
+    bind_text(st, 12, it->opens);
+    bind_text(st, 13, it->due);
     return run(d, st, err, "save a course item");
+}
+
+int store_put_milestones(db *d, int64_t course_id, const pub_milestone *m, int n, buf *err)
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM course_milestones WHERE course_id = ?1");
+    sqlite3_bind_int64(st, 1, course_id);
+    if (run(d, st, err, "clear milestones"))
+        return -1;
+    for (int i = 0; i < n; i++) {
+        st = db_stmt(d, "INSERT INTO course_milestones(course_id, position, key, title, at) VALUES (?1, ?2, ?3, ?4, ?5)");
+        sqlite3_bind_int64(st, 1, course_id);
+        sqlite3_bind_int(st, 2, i + 1);
+        bind_text(st, 3, m[i].key);
+        bind_text(st, 4, m[i].title);
+        bind_text(st, 5, m[i].at);
+        if (run(d, st, err, "save a milestone"))
+            return -1;
+    }
+    return 0;
 }
 
 int store_seed_offering(db *d, const pub_offering *o, int64_t *id, buf *err)
 {
     sqlite3_stmt *st = db_stmt(d,
         "INSERT INTO offerings(code, course_id, starts, ends, price_cents, currency, capacity, opens, closes,"
-        " season, demo, created_at, updated_at)"
-        " SELECT ?1, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11 FROM courses WHERE slug = ?12"
+        " season, demo, created_at, updated_at, time_zone, posting_closes_at)"
+        " SELECT ?1, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?13, ?14 FROM courses WHERE slug = ?12"
         " ON CONFLICT(code) DO NOTHING");
     bind_text(st, 1, o->code);
     bind_text(st, 2, o->starts);
@@ -560,6 +582,8 @@ int store_seed_offering(db *d, const pub_offering *o, int64_t *id, buf *err)
     sqlite3_bind_int(st, 10, o->demo);
     sqlite3_bind_int64(st, 11, (sqlite3_int64)time(NULL));
     bind_text(st, 12, o->course_slug);
+    bind_text(st, 13, o->time_zone ? o->time_zone : "UTC");
+    sqlite3_bind_int64(st, 14, (sqlite3_int64)o->posting_closes_at);
     if (run(d, st, err, "save an offering"))
         return -1;
     int added = db_changes(d) > 0;
@@ -578,7 +602,8 @@ int store_offering_seed_view(db *d, arena *a, const char *code, pub_offering *o,
     sqlite3_stmt *st = db_stmt(d,
         "SELECT o.code, c.slug, o.starts, o.ends, o.opens, o.closes, o.currency, o.season, o.price_cents,"
         " o.capacity, o.demo, (SELECT u.email FROM offering_staff s JOIN users u ON u.id = s.user_id"
-        "   WHERE s.offering_id = o.id AND s.role = 'coach' ORDER BY s.created_at, u.id LIMIT 1)"
+        "   WHERE s.offering_id = o.id AND s.role = 'coach' ORDER BY s.created_at, u.id LIMIT 1),"
+        " o.time_zone, COALESCE(o.posting_closes_at, 0)"
         " FROM offerings o JOIN courses c ON c.id = o.course_id WHERE o.code = ?1");
     bind_text(st, 1, code);
     memset(o, 0, sizeof *o);
@@ -596,6 +621,8 @@ int store_offering_seed_view(db *d, arena *a, const char *code, pub_offering *o,
         o->capacity = sqlite3_column_int(st, 9);
         o->demo = sqlite3_column_int(st, 10);
         o->coach = db_col(a, st, 11);
+        o->time_zone = db_col(a, st, 12);
+        o->posting_closes_at = (time_t)sqlite3_column_int64(st, 13);
     }
     db_done(st);
     if (rc == SQLITE_ROW)
@@ -603,6 +630,18 @@ int store_offering_seed_view(db *d, arena *a, const char *code, pub_offering *o,
     if (rc == SQLITE_DONE)
         return 0;
     return fail(d, err, "read an offering");
+}
+
+int store_offering_zone_fill(db *d, const char *code, const char *zone, time_t posting_closes_at, buf *err)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE offerings SET time_zone = ?2, posting_closes_at = ?3"
+                                  " WHERE code = ?1 AND time_zone = 'UTC'");
+    bind_text(st, 1, code);
+    bind_text(st, 2, zone);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)posting_closes_at);
+    if (run(d, st, err, "set an offering's time zone"))
+        return -1;
+    return db_changes(d) == 1;
 }
 
 int store_offering_staff_add(db *d, int64_t offering_id, int64_t user_id, const char *role, buf *err)

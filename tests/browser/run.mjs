@@ -538,6 +538,52 @@ test('keyboard only: my courses, cancel, keep it', async (page) => {
   assert(/Registered/.test(main) && !/Cancelled/.test(main), 'keeping it changes nothing');
 });
 
+// ------------------------------------------------------ the course workspace
+
+// Every workspace page a participant sees (My courses with its Open course
+// button, the week, the panel, the playlist) is clean under axe and fits
+// the screen at 1280 and 390 px.
+test('course workspace: pages are accessible at 1280 and 390 px', async (page) => {
+  await signUpAndPay(page, 'Wren Workspace', 'demo-su');
+  await visit(page, '/my');
+  await page.waitForSelector('main a[href="/learn/demo-su"]');
+  for (const [p, shot] of [['/my', 'ws-my'], ['/learn/demo-su', 'ws-week'], ['/learn/demo-su/panel', 'ws-panel'],
+    ['/learn/demo-su/playlist', 'ws-playlist']]) {
+    await checkBothWidths(page, p, shot);
+  }
+  const links = await page.locator('main .playlist__title a').evaluateAll((as) => as.map((a) => a.getAttribute('rel')));
+  assert(links.length > 0 && links.every((r) => r === 'noopener noreferrer'), 'every resource link has rel="noopener noreferrer"');
+});
+
+// A participant opens the course from My courses, watches the panel (marks
+// it watched) and checks off a resource by Tab and Enter only, with a
+// visible focus ring on every control on the way; the pages after each
+// action are clean under axe at both widths.
+test('keyboard only: open the course, mark the panel watched, check off a resource', async (page) => {
+  await signUpAndPay(page, 'Kai Keyboard', 'demo-su');
+  await visit(page, '/my');
+  await tabTo(page, 'main a[href="/learn/demo-su"]');
+  await Promise.all([page.waitForURL(/\/learn\/demo-su$/), page.keyboard.press('Enter')]);
+  const week = await page.textContent('main');
+  assert(/Your progress/.test(week) && /shown in/.test(week), 'the week shows progress and the zone of its times');
+
+  await visit(page, '/learn/demo-su/panel');
+  await tabTo(page, 'main form button[type="submit"]');
+  assert(/watched/i.test(await page.evaluate(() => document.activeElement.textContent)), 'the focused button marks it watched');
+  await Promise.all([page.waitForURL(/\/panel$/), page.keyboard.press('Enter')]);
+  assert(/You have watched the panel/.test(await page.textContent('main')), 'the panel is marked watched');
+  await checkBothWidths(page, '/learn/demo-su/panel', 'ws-panel-watched');
+
+  await visit(page, '/learn/demo-su/playlist');
+  assert(/Checked off: 0 of/.test(await page.textContent('main')), 'nothing is checked off yet');
+  await tabTo(page, 'main form button[type="submit"]');
+  await Promise.all([page.waitForURL(/\/playlist$/), page.keyboard.press('Enter')]);
+  assert(/Checked off: 1 of/.test(await page.textContent('main')), 'one resource is checked off');
+  await checkBothWidths(page, '/learn/demo-su/playlist', 'ws-playlist-checked');
+  await visit(page, '/learn/demo-su');
+  assert(/Done: 2 of/.test(await page.textContent('main')), 'the week counts the panel and the resource');
+});
+
 function parseArgs(argv) {
   const only = [];
   let list = false;

@@ -487,7 +487,7 @@ static void test_front_matter_rules(void)
             "courses/01-purpose/course.md:4: ", "expected a 'key: value' line");
     EXPECT1("01-purpose/course.md", "---\ntitle: T\ntagline: x\nhours: 5\nsummary: s\ncolour: red\n---\n",
             "courses/01-purpose/course.md:6: ",
-            "unknown key 'colour' (allowed: title, tagline, hours, summary, outcome)");
+            "unknown key 'colour' (allowed: title, tagline, hours, summary, outcome, milestone)");
     EXPECT1("01-purpose/course.md", "---\nTitle: T\ntitle: T\ntagline: x\nhours: 5\nsummary: s\n---\n",
             "courses/01-purpose/course.md:2: ", "malformed key line");
     EXPECT1("01-purpose/course.md", "---\ntitle:T\ntitle: T\ntagline: x\nhours: 5\nsummary: s\n---\n",
@@ -586,7 +586,7 @@ static void test_section_rules(void)
             "courses/01-purpose/playlist.md:5: ", "given twice");
     EXPECT1("01-purpose/playlist.md",
             "## A\nkind: video\nminutes: 5\nlink: https://x.org\ncolour: red\nkey: a\n\ntext\n",
-            "courses/01-purpose/playlist.md:5: ", "unknown key 'colour' (allowed: kind, minutes, link, source, key)");
+            "courses/01-purpose/playlist.md:5: ", "unknown key 'colour' (allowed: kind, minutes, link, source, key, opens, due)");
     EXPECT1("01-purpose/transcript.md", "---\ntitle: T\n---\nWords.\n",
             "courses/01-purpose/transcript.md:1: ", "takes no front matter; remove lines 1 to 3");
     EXPECT1("01-purpose/playlist.md", "## A\nkind: vid\x1b[2Jeo\nminutes: 5\nlink: https://x.org\nkey: a\n",
@@ -603,7 +603,7 @@ static void test_section_rules(void)
     EXPECT1("01-purpose/activities.md", "## Do it\nminutes: 30\nkey: d\n\nx\n",
             "courses/01-purpose/activities.md:1: ", "missing the required key 'submit'");
     EXPECT1("01-purpose/activities.md", "## Do it\nsubmit: a thing\nminutes: 30\nkind: video\nkey: d\n\nx\n",
-            "courses/01-purpose/activities.md:4: ", "unknown key 'kind' (allowed: submit, minutes, key)");
+            "courses/01-purpose/activities.md:4: ", "unknown key 'kind' (allowed: submit, minutes, key, opens, due)");
     /* item keys: required, slug syntax, unique across the course's three lists */
     EXPECT1("01-purpose/activities.md", "## Do it\nsubmit: a thing\nminutes: 30\n\nx\n",
             "courses/01-purpose/activities.md:1: ", "missing the required key 'key'");
@@ -750,7 +750,7 @@ static void test_calendar_rules(void)
 {
     EXPECT_CAL(NULL, NULL, "room: 4\n", "courses/calendar.txt:7: ",
                "unknown key 'room' (allowed: code, course, starts, ends, week, price, currency, "
-               "capacity, opens, closes, coach, season, demo)");
+               "capacity, opens, closes, coach, season, demo, time_zone, posting_closes)");
     EXPECT_CAL("price", NULL, NULL, "courses/calendar.txt:1: ",
                "offering is missing the required key 'price'");
     EXPECT_CAL(NULL, NULL, "coach: a@example.org\ncoach: b@example.org\n", "courses/calendar.txt:8: ", "given twice");
@@ -858,7 +858,7 @@ static void test_many_errors(void)
     const char *e = buf_str(&err);
     CHECK_STR(e,
               "courses/series.md:5: unknown key 'foo' (allowed: title, tagline, organisation, "
-              "partner, community_url, contact_email)\n"
+              "partner, community_url, contact_email, time_zone)\n"
               "courses/01-purpose/course.md:4: hours '99' must be a whole number or a range like "
               "4-6, between 1 and 40\n"
               "courses/01-purpose/playlist.md:2: kind 'blog' is not one of article, report, video, "
@@ -1044,9 +1044,13 @@ static void test_publish(void)
     CHECK_STR(json_string_value(json_object_get(o, "coach")), "Maya");
     json_decref(o);
     CHECK(store_user_by_email(d, a, "kate@example.org", &u, NULL) == 0);
+    course_page_row kept;
+    CHECK(store_course_page(d, a, "purpose", &kept) == 1);
+    CHECK_STR(kept.panel_video, "https://video.example.org/v/1");
+    /* the public page's view says there is a recording, never where */
     json_t *c = page_course_load(d, a, "purpose");
-    CHECK_STR(json_string_value(json_object_get(json_object_get(c, "panel"), "video_url")),
-              "https://video.example.org/v/1");
+    CHECK(json_is_true(json_object_get(json_object_get(c, "panel"), "has_video")));
+    CHECK(json_object_get(json_object_get(c, "panel"), "video_url") == NULL);
     json_decref(c);
 
     /* renaming a key without participant data is allowed (the item is new) */
