@@ -195,13 +195,16 @@ static void form_keys(json_t *ctx, const domain *d, json_t *values)
 /* ---- the spaces -------------------------------------------------------- */
 
 /* A space as the templates read it, with the person's counts: NULL on a
-** read error. */
-static json_t *space_json(request *rq, const space *sp)
+** read error. post_first: the offering's setting; a participant who has not
+** posted in a prompt space is not told how much in it is new. */
+static json_t *space_json(request *rq, const space *sp, int post_first)
 {
     int threads, unread, posted;
     if (store_space_counts(page_app(rq)->db, rq->seat->row.offering_id, sp->prompt_id, rq->session->u.id, &threads,
                            &unread, &posted) != 0)
         return NULL;
+    if (post_first && sp->prompt_id && rq->seat->role == SEAT_PARTICIPANT && !posted)
+        unread = 0;
     const char *label = threads == 0 ? "No threads yet" : threads == 1 ? "1 thread"
                                                            : arena_printf(rq->a, "%d threads", threads);
     return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:b}", "key", sp->key, "title", sp->title, "url",
@@ -212,15 +215,16 @@ static json_t *space_json(request *rq, const space *sp)
 int page_discuss(request *rq, response *rs)
 {
     prompt_row *list;
-    int n;
-    if (store_prompts(page_app(rq)->db, rq->a, rq->seat->row.offering_id, &list, &n) != 0)
+    int n, post_first = 0;
+    if (store_prompts(page_app(rq)->db, rq->a, rq->seat->row.offering_id, &list, &n) != 0 ||
+        store_post_first(page_app(rq)->db, rq->seat->row.offering_id, &post_first) != 1)
         return page_unavailable(rq);
     json_t *spaces = json_array();
     for (int i = 0; i <= n; i++) {
         space sp = {0, "general", "General discussion", NULL};
         if (i < n)
             sp = (space){list[i].id, list[i].key, list[i].title, list[i].body_html};
-        json_t *o = space_json(rq, &sp);
+        json_t *o = space_json(rq, &sp, post_first);
         if (!o) {
             json_decref(spaces);
             return page_unavailable(rq);

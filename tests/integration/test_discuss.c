@@ -507,6 +507,17 @@ static void test_post_first(void)
     CHECK_CONTAINS(buf_str(&r.body), "write your own response before you read anyone else");
     CHECK_CONTAINS(buf_str(&r.body), "Threads by others (1)");
     http_res_free(&r);
+    /* nor how much in it is new */
+    CHECK(get(&cat, "/learn/" O "/discuss", &r) == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "<p class=\"space__counts\">1 thread</p>");
+    CHECK(strstr(buf_str(&r.body), "1 thread · ") == NULL);
+    http_res_free(&r);
+    CHECK(get(&bob, "/learn/" O "/discuss", &r) == 200);   /* bob has not posted there either */
+    CHECK(strstr(buf_str(&r.body), "1 thread · ") == NULL);
+    http_res_free(&r);
+    CHECK(get(&cora, "/learn/" O "/discuss", &r) == 200);  /* the coach is told */
+    CHECK_CONTAINS(buf_str(&r.body), "1 thread · <span class=\"badge\">1 new</span>");
+    http_res_free(&r);
     CHECK(get(&cat, fmt("/learn/%s/threads/%lld", O, (long long)t), &r) == 200);
     CHECK(strstr(buf_str(&r.body), "Ada&#39;s secret draft text") == NULL);
     CHECK(strstr(buf_str(&r.body), "secret draft") == NULL);
