@@ -221,4 +221,18 @@ int page_staff_outbox_retry(request *rq, response *rs);
 int page_staff_outbox_message(request *rq, response *rs);
 int page_staff_codes(request *rq, response *rs);
 
+/* Workspace: discussions (pages/discuss.c). Each runs on an R_WORKSPACE
+** route (rq->seat set); a thread or post in capture 1 is checked against
+** its own offering. GET the spaces, a space's threads, a thread's posts;
+** POST start a thread (a space's address), reply, follow/mute/unfollow
+** (capture 2), edit and delete one's own post. */
+int page_discuss(request *rq, response *rs);
+int page_discuss_space(request *rq, response *rs);
+int page_discuss_start(request *rq, response *rs);
+int page_thread(request *rq, response *rs);
+int page_thread_reply(request *rq, response *rs);
+int page_thread_follow(request *rq, response *rs);
+int page_post_edit(request *rq, response *rs);
+int page_post_delete(request *rq, response *rs);
+
 #endif

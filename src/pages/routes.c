@@ -84,6 +84,17 @@ const route pages_routes[] = {
     {"POST", "/learn/" SLUG "/panel/watched", page_learn_watched, R_FORM | R_CSRF | R_WORKSPACE},
     {"GET", "/learn/" SLUG "/playlist", page_learn_playlist, R_WORKSPACE},
     {"POST", "/learn/" SLUG "/playlist/([0-9]{1,18})", page_learn_check, R_FORM | R_CSRF | R_WORKSPACE},
+
+    /* Workspace: discussions (pages/discuss.c). */
+    {"GET", "/learn/" SLUG "/discuss", page_discuss, R_WORKSPACE},
+    {"GET", "/learn/" SLUG "/discuss/" SLUG, page_discuss_space, R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/discuss/" SLUG, page_discuss_start, R_FORM | R_CSRF | R_WORKSPACE},
+    {"GET", "/learn/" SLUG "/threads/([0-9]{1,18})", page_thread, R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/reply", page_thread_reply, R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/(follow|mute|unfollow)", page_thread_follow,
+     R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/edit", page_post_edit, R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/delete", page_post_delete, R_FORM | R_CSRF | R_WORKSPACE},
 };
 
 const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "pages.h"
 #include "store_ws.h"
+#include "store_discuss.h"
 
 json_t *page_ws(request *rq, const char *part)
 {
@@ -33,6 +34,10 @@ json_t *page_ws(request *rq, const char *part)
                            "is_participant", st->role == SEAT_PARTICIPANT, "is_coach", st->role == SEAT_COACH,
                            "is_staff", st->role == SEAT_STAFF, "can_post", st->can_post, "archived", st->archived,
                            "unread", 0, "notices", 0);
+    /* posts by others not yet read in the discussions (a failed read shows none) */
+    int unread = store_unread_total(page_app(rq)->db, st->row.offering_id, rq->session->u.id);
+    if (ws && unread > 0)
+        json_object_set_new(ws, "unread", json_integer(unread));
     buf_free(&label);
     if (ws && part)
         json_object_set_new(ws, arena_printf(rq->a, "is_%s", part), json_true());

@@ -481,6 +481,9 @@ static const char *const migrations[] = {
     "  sent_at INTEGER NOT NULL,\n"
     "  PRIMARY KEY (offering_id, user_id, kind, day)\n"
     ") STRICT, WITHOUT ROWID;\n",
+    /* 10: discussions: a post's revision, so two edits made from the same
+    ** form cannot both land (the second is told someone edited first). */
+    "ALTER TABLE posts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;\n",
 };
 
 int schema_count(void)

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mkdio.h>
+
 enum { TRUSTED, UNTRUSTED, UNTRUSTED_IMAGES };
 
 /* Render src in mode; returns a malloc'd string (caller frees) and stores
@@ -474,6 +476,67 @@ static void test_edges(void)
     }
 }
 
+/* discount as Debian builds it, with no callbacks and the safe flags: what
+** it writes for a fence's language and an image URL. */
+static char *discount_raw(const char *src)
+{
+    mkd_flag_t f = (mkd_flag_t)(MKD_NOHTML | MKD_SAFELINK | MKD_FENCEDCODE);
+    MMIOT *doc = mkd_string(src, (int)strlen(src), f);
+    char *html = NULL, *copy = NULL;
+    if (doc && mkd_compile(doc, f)) {
+        int n = mkd_document(doc, &html);
+        if (n >= 0 && (copy = malloc((size_t)n + 1))) {
+            memcpy(copy, html ? html : "", (size_t)n);
+            copy[n] = '\0';
+        }
+    }
+    mkd_cleanup(doc);
+    return copy ? copy : calloc(1, 1);
+}
+
+/* The two holes md.h names: discount writes a fenced block's language and
+** an image's URL raw even with MKD_SAFELINK. Shown on the installed
+** discount (when a later one closes them, the first checks say so and the
+** rest still hold), then the same input through md_render_untrusted in
+** both image modes: nothing executable, no <img> without images. */
+static void test_discount_holes(void)
+{
+    static const char *const fence = "```\"><script>alert(1)</script>\ncode\n```\n";
+    static const char *const image = "![x](javascript:alert(1))\n";
+    static const char *const image_attr = "![x](https://img.example/a.png\"onerror=\"alert(1))\n";
+    char *raw = discount_raw(fence);
+    if (!strstr(raw, "<script>"))
+        fprintf(stderr, "note: this discount escapes a fence's language itself\n");
+    free(raw);
+    raw = discount_raw(image);
+    if (!strstr(raw, "src=\"javascript:"))
+        fprintf(stderr, "note: this discount refuses javascript: image URLs itself\n");
+    free(raw);
+    const char *const inputs[] = {fence, image, image_attr};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
+        for (int mode = UNTRUSTED; mode <= UNTRUSTED_IMAGES; mode++) {
+            int rc;
+            char *h = render(mode, inputs[i], &rc);
+            CHECK(rc == 0);
+            CHECK(unsafe(h, mode == UNTRUSTED_IMAGES) == NULL);
+            CHECK(strstr(h, "<script") == NULL);
+            CHECK(strstr(h, "src=\"javascript") == NULL && strstr(h, "href=\"javascript") == NULL);
+            if (mode == UNTRUSTED)
+                CHECK(strstr(h, "<img") == NULL);
+            free(h);
+        }
+    /* the fence's text stays, escaped, without a class */
+    int rc;
+    char *h = render(UNTRUSTED, fence, &rc);
+    CHECK_CONTAINS(h, "<pre><code>code\n</code></pre>");
+    free(h);
+    /* an https image whose URL tries to close its attribute: the quotes
+    ** stay inside the URL, percent-encoded */
+    h = render(UNTRUSTED_IMAGES, image_attr, &rc);
+    CHECK_CONTAINS(h, "<img src=\"https://img.example/a.png%22onerror=%22alert(1\" alt=\"x\" />");
+    free(h);
+}
+
 int main(void)
 {
     test_scanner();
@@ -482,5 +545,6 @@ int main(void)
     test_rel();
     test_normal_markdown();
     test_edges();
+    test_discount_holes();
     return check_done();
 }

@@ -1,0 +1,110 @@
+/*
+** test_discuss.c: the discussion rules that need no database: what a title
+** and a post may be (hostile and malformed ones are refused before anything
+** is opened), the edit window and ownership, and the quote excerpt.
+** Everything that writes is tested through nginx in
+** tests/integration/test_discuss.c.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "check.h"
+#include "discuss.h"
+
+/* Start a thread with title and body on no database: the refusal code
+** (DOM_INVALID expected) and d->field in *field. */
+static int start(arena *a, const char *title, const char *body, const char **field)
+{
+    domain d = domain_make(NULL, NULL, NULL, a, 7, 1000000);
+    discuss_posted out;
+    int rc = discuss_start(&d, 1, 0, title, body, &out);
+    *field = d.field;
+    CHECK(d.message != NULL);
+    return rc;
+}
+
+static void test_titles_and_bodies(void)
+{
+    arena *a = arena_new(0);
+    const char *field;
+    char long_title[202], long_body[20002];
+    memset(long_title, 'T', 201);
+    long_title[201] = '\0';
+    memset(long_body, 'b', 20001);
+    long_body[20001] = '\0';
+    static const char *const bad_titles[] = {
+        NULL, "", "   ", "\t\n", "two\nlines", "a\rb", "bell\a", "tab\there", "del\x7f", "bad \xff utf-8",
+        "overlong \xc0\xaf", "surrogate \xed\xa0\x80", "cut \xe2\x82",
+    };
+    for (size_t i = 0; i < sizeof bad_titles / sizeof *bad_titles; i++) {
+        CHECK(start(a, bad_titles[i], "fine", &field) == DOM_INVALID);
+        CHECK(field && !strcmp(field, "title"));
+    }
+    CHECK(start(a, long_title, "fine", &field) == DOM_INVALID);
+    CHECK(field && !strcmp(field, "title"));
+    static const char *const bad_bodies[] = {NULL, "", " \n\t\r\n ", "bad \xfe utf-8", "cut \xf0\x9f\x98"};
+    for (size_t i = 0; i < sizeof bad_bodies / sizeof *bad_bodies; i++) {
+        CHECK(start(a, "A fine title", bad_bodies[i], &field) == DOM_INVALID);
+        CHECK(field && !strcmp(field, "body"));
+    }
+    CHECK(start(a, "A fine title", long_body, &field) == DOM_INVALID);
+    CHECK(field && !strcmp(field, "body"));
+    /* the cap counts what is left after trimming */
+    char padded[20010];
+    memset(padded, ' ', 5);
+    memset(padded + 5, 'p', 20001);
+    padded[20006] = '\0';
+    CHECK(start(a, "A fine title", padded, &field) == DOM_INVALID);
+    arena_free(a);
+}
+
+static void test_edit_rules(void)
+{
+    arena *a = arena_new(0);
+    post_row p;
+    memset(&p, 0, sizeof p);
+    p.id = 3;
+    p.thread_id = 2;
+    p.author_id = 7;
+    p.created_at = 1000000;
+    domain d = domain_make(NULL, NULL, NULL, a, 8, 1000060);
+    CHECK(discuss_edit(&d, &p, 0, "mine now") == 403);     /* someone else's */
+    CHECK(discuss_delete(&d, &p) == 403);
+    d = domain_make(NULL, NULL, NULL, a, 7, 1000000 + DISCUSS_EDIT_SECONDS + 1);
+    CHECK(discuss_edit(&d, &p, 0, "too late") == DOM_CONFLICT);
+    CHECK(d.message && strstr(d.message, "30 minutes"));
+    d = domain_make(NULL, NULL, NULL, a, 7, 1000060);
+    p.deleted_at = 1000030;
+    CHECK(discuss_edit(&d, &p, 0, "gone") == DOM_CONFLICT);
+    p.deleted_at = 0;
+    p.hidden_at = 1000030;
+    CHECK(discuss_edit(&d, &p, 0, "hidden") == DOM_CONFLICT);
+    p.hidden_at = 0;
+    CHECK(discuss_edit(&d, &p, 0, "") == DOM_INVALID);     /* inside the window, but empty */
+    arena_free(a);
+}
+
+static void test_excerpt(void)
+{
+    arena *a = arena_new(0);
+    CHECK_STR(discuss_excerpt(a, NULL, 10), "");
+    CHECK_STR(discuss_excerpt(a, "short", 10), "short");
+    CHECK_STR(discuss_excerpt(a, "exactly10!", 10), "exactly10!");
+    CHECK_STR(discuss_excerpt(a, "one two three four five", 12), "one two…");
+    /* never cuts inside a UTF-8 sequence: é is two bytes, € three */
+    CHECK_STR(discuss_excerpt(a, "aaaaaaaaaé", 10), "aaaaaaaaa…");
+    CHECK_STR(discuss_excerpt(a, "€€€€", 10), "€€€…");
+    /* invalid bytes end the excerpt rather than pass through half-read */
+    const char *x = discuss_excerpt(a, "abc\xff\xfe defghijklmnop", 8);
+    CHECK(strchr(x, '\xff') == NULL);
+    arena_free(a);
+}
+
+int main(void)
+{
+    test_titles_and_bodies();
+    test_edit_rules();
+    test_excerpt();
+    return check_done();
+}
