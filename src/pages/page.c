@@ -478,6 +478,12 @@ static const struct {
     {"refunded", "The refund is on its way."},
     {"code-created", "The code is created."},
     {"retry", "The message will be tried again shortly."},
+    /* activity submissions */
+    {"work-submitted", "Your work is handed in. Earlier versions stay below it."},
+    {"work-shared", "Your work is shared with your cohort."},
+    {"work-unshared", "Your work is no longer shared with your cohort."},
+    {"comment-added", "Your comment is posted."},
+    {"comment-deleted", "Your comment is deleted."},
 };
 
 void page_flash(request *rq, response *rs, const char *code)
