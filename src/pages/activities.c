@@ -103,6 +103,20 @@ static int load_submission(request *rq, int64_t id, int write, submission_row *s
     return 404;
 }
 
+/* The activity submission s answers, into act. 0, 404 when the activity
+** is no longer offered (archived), or 503. */
+static int activity_of(request *rq, const submission_row *s, activity_row *act)
+{
+    int rc = store_activity(page_app(rq)->db, rq->a, s->offering_id, s->item_key, s->user_id, act);
+    if (rc < 0)
+        return page_unavailable(rq);
+    if (rc == 0) {
+        rq->message = "This activity is no longer part of the course.";
+        return 404;
+    }
+    return 0;
+}
+
 /* The activity's address in the workspace. */
 static const char *activity_url(request *rq, const char *key)
 {
@@ -283,8 +297,8 @@ int page_submission_share_confirm(request *rq, response *rs)
         return 403;
     }
     activity_row act;
-    if (store_activity(page_app(rq)->db, rq->a, s.offering_id, s.item_key, s.user_id, &act) != 1)
-        return page_unavailable(rq);
+    if ((rc = activity_of(rq, &s, &act)) != 0)
+        return rc;
     json_t **files = files_json(rq, &s, 1);
     if (!files)
         return page_unavailable(rq);
@@ -401,8 +415,8 @@ int page_submission_comment(request *rq, response *rs)
     }
     const char *url = arena_printf(rq->a, "%s/gallery#submission-%lld", activity_url(rq, s.item_key), (long long)s.id);
     activity_row act;
-    if (store_activity(page_app(rq)->db, rq->a, s.offering_id, s.item_key, s.user_id, &act) != 1)
-        return page_unavailable(rq);
+    if ((rc = activity_of(rq, &s, &act)) != 0)
+        return rc;
     const char *title = arena_printf(rq->a, "%s commented on your work for %s", rq->session->u.name, act.title);
     const char *body = kv_get(&rq->form, "body");
     domain d = dom(rq);
