@@ -67,10 +67,12 @@ static char *param_value(arena *a, const char *p, size_t n, const char **end)
     return out;
 }
 
-/* The parameters of a header value after its first ';': calls back for each
-** name=value. Returns 0, or -1 when one is malformed. */
+/* Called for each name=value parameter; non-zero stops with an error. */
 typedef int (*param_fn)(void *ctx, const char *name, size_t name_len, const char *value);
 
+/* The parameters of a header value s[0..n) after its first ';': calls fn
+** for each name=value (values in a). Returns 0, or -1 when one is
+** malformed (an unclosed quote, a control character) or fn refused it. */
 static int each_param(arena *a, const char *s, size_t n, param_fn fn, void *ctx)
 {
     const char *p = memchr(s, ';', n), *lim = s + n;
@@ -138,6 +140,7 @@ struct disposition {
     int names, filenames;
 };
 
+/* Collects the name and filename parameters of Content-Disposition. */
 static int take_disposition(void *ctx, const char *name, size_t len, const char *value)
 {
     struct disposition *d = ctx;

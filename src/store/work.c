@@ -340,10 +340,11 @@ int store_submission_share(db *d, int64_t id, int64_t user_id, int share, time_t
     sqlite3_stmt *st = share ? db_stmt(d, "UPDATE submissions SET shared_at = ?3 WHERE id = ?1 AND user_id = ?2"
                                           " AND shared_at IS NULL")
                              : db_stmt(d, "UPDATE submissions SET shared_at = NULL WHERE id = ?1 AND user_id = ?2"
-                                          " AND shared_at IS NOT NULL AND ?3 IS NOT NULL");
+                                          " AND shared_at IS NOT NULL");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, user_id);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+    if (share)
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
     return db_run(st) == 0 ? db_changes(d) : -1;
 }
 

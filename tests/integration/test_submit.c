@@ -98,6 +98,7 @@ static int count_files(const char *dir)
     return n;
 }
 
+/* Files in the stack's files folder. */
 static int stored_files(void)
 {
     char dir[600];
@@ -119,8 +120,9 @@ typedef struct part {
     size_t len;   /* 0: strlen(data) */
 } part;
 
-/* A multipart/form-data body of parts with boundary B into out. */
 #define BOUNDARY "----journeysTestBoundary7MA4YWxkTrZu0gW"
+
+/* A multipart/form-data body of parts with BOUNDARY into out. */
 static void multipart(buf *out, const part *p, int n)
 {
     for (int i = 0; i < n; i++) {

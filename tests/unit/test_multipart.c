@@ -25,6 +25,7 @@ static int parse_n(const char *body, size_t n, mp_part **parts, size_t *np, cons
     return multipart_parse(A, body, n, "XyZ", &lim, parts, np, err);
 }
 
+/* parse_n over a C string. */
 static int parse(const char *body, mp_part **parts, size_t *np, const char **err)
 {
     return parse_n(body, strlen(body), parts, np, err);
@@ -36,6 +37,8 @@ static const char *content(const char *body, const mp_part *p)
     return arena_strndup(A, body + p->off, p->len);
 }
 
+/* The boundary from Content-Type: plain, quoted, in any case; refused when
+** missing, empty, too long, unclosed or with a character RFC 2046 forbids. */
 static void test_boundary(void)
 {
     CHECK_STR(multipart_boundary(A, "multipart/form-data; boundary=abc123"), "abc123");
@@ -65,6 +68,8 @@ static void test_boundary(void)
     CHECK(multipart_boundary(A, ct) != NULL);
 }
 
+/* Well-formed bodies: fields, files, a skipped empty file input, a
+** preamble and epilogue, an empty file, no parts. */
 static void test_good(void)
 {
     const char *body = "--XyZ\r\n"
@@ -132,11 +137,13 @@ static void refused_n(const char *body, size_t len, int status, const char *what
     CHECK(err && *err);
 }
 
+/* refused_n over a C string. */
 static void refused(const char *body, int status, const char *what)
 {
     refused_n(body, strlen(body), status, what);
 }
 
+/* Malformed bodies: each refused with 400 and a message. */
 static void test_hostile(void)
 {
     const char *part = "Content-Disposition: form-data; name=\"a\"\r\n\r\nvalue";
@@ -194,6 +201,7 @@ static void test_hostile(void)
     CHECK(form.n == 0);
 }
 
+/* File names: only the last path segment is kept; %22 is a quote. */
 static void test_traversal(void)
 {
     static const struct {
@@ -229,6 +237,8 @@ static void test_traversal(void)
     CHECK(n == 1 && !strcmp(p[0].filename, "say \"hi\".txt"));
 }
 
+/* Every limit: huge headers, many parts, field, file and total sizes, file
+** count, file name length. */
 static void test_limits(void)
 {
     mp_limits lim = multipart_limits_default();
@@ -329,6 +339,8 @@ static const char *sniffed(const void *p, size_t n)
     return t ? t->mime : "refused";
 }
 
+/* Types from content: the allowed ones, what is refused, office packages,
+** damaged archives, and names checked against content. */
 static void test_sniff(void)
 {
     CHECK_STR(sniffed("%PDF-1.7\n...", 12), "application/pdf");
