@@ -64,6 +64,14 @@ typedef struct config {
     char *community_api_key, *community_api_user;
     /* [jobs] */
     int jobs_interval;   /* seconds between passes over the outbox */
+    /* [uploads] (activity submissions) */
+    char *uploads_files; /* where kept files live, by SHA-256 (outside the web root; nginx's
+                            internal /protected/ location maps to it) */
+    char *uploads_temp;  /* where nginx writes upload bodies (client_body_temp_path): the
+                            application reads only files inside it */
+    int uploads_max_file_mb;       /* one file, MiB */
+    int uploads_max_submission_mb; /* all files of one submission together, MiB */
+    int uploads_max_files;         /* files in one submission */
 } config;
 
 /* Fill c with defaults, then the INI file at path (NULL or "" for none; a

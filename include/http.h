@@ -51,8 +51,11 @@ typedef struct request {
     const char *csrf;          /* the CSRF token forms on this page carry */
     const char *origin;        /* the Origin header, or NULL */
     const char *host;          /* the Host header, or NULL */
-    const char *body;          /* raw body of an R_RAW route, NUL-terminated */
+    const char *body;          /* raw body of an R_RAW route, NUL-terminated; on an R_UPLOAD
+                                  route the upload file's bytes, mapped (not NUL-terminated) */
     size_t body_len;
+    const struct mp_part *parts; /* R_UPLOAD: the multipart parts, offsets into body */
+    size_t n_parts;
     const char *flash;         /* a one-line notice shown at the top of the page */
     const char *message;       /* set by a handler returning an error status:
                                   what the error page tells the person */

@@ -209,6 +209,21 @@ int page_confirm_cancel(request *rq, response *rs);
 int page_confirm_decline(request *rq, response *rs);
 int page_confirm_refund(request *rq, response *rs);
 
+/* Activity submissions (pages/activities.c): the list, one activity with
+** the person's versions and the hand-in form (R_UPLOAD), sharing after a
+** reminder, the cohort's gallery with comments, and downloads through the
+** permission check (X-Accel-Redirect). Every one is R_WORKSPACE. */
+int page_activities(request *rq, response *rs);
+int page_activity(request *rq, response *rs);
+int page_activity_submit(request *rq, response *rs);
+int page_activity_gallery(request *rq, response *rs);
+int page_submission_share_confirm(request *rq, response *rs);
+int page_submission_share(request *rq, response *rs);
+int page_submission_unshare(request *rq, response *rs);
+int page_submission_comment(request *rq, response *rs);
+int page_submission_comment_delete(request *rq, response *rs);
+int page_file_download(request *rq, response *rs);
+
 /* The staff console (pages/staff.c). */
 int page_staff_home(request *rq, response *rs);
 int page_staff_offering(request *rq, response *rs);

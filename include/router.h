@@ -30,6 +30,10 @@ enum route_flag {
     R_WORKSPACE = 1 << 8, /* inside an offering's workspace: the route's first capture is the
                            offering's code; needs a seat there (access_seat), and for an
                            unsafe request one that may still post */
+    R_UPLOAD = 1 << 9,  /* a multipart upload that nginx wrote to a file: the app gets its path in
+                           REQUEST_BODY_FILE (inside [uploads] temp, else 400), parses it
+                           (multipart.h) into rq->parts and its text fields into rq->form, so
+                           R_CSRF is checked before the handler keeps anything */
 };
 
 /* A handler: reads rq, fills rs. Returns 0, or an HTTP error status that the

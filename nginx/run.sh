@@ -60,11 +60,17 @@ sys.exit(1)
 PY
 }
 
+# Activity submissions: kept files, and the folder nginx writes upload
+# bodies to (the application reads only files inside it).
+export JOURNEYS_UPLOADS_FILES="${JOURNEYS_UPLOADS_FILES:-$VAR/files}"
+export JOURNEYS_UPLOADS_TEMP="${JOURNEYS_UPLOADS_TEMP:-$VAR/upload-tmp}"
+UPLOAD_MAX="$(( ${JOURNEYS_UPLOADS_MAX_SUBMISSION_MB:-25} + 1 ))m"
 mkdir -p "$VAR/nginx/client_body" "$VAR/nginx/fastcgi" "$VAR/nginx/proxy" \
-         "$VAR/nginx/uwsgi" "$VAR/nginx/scgi" "$VAR/uploads"
+         "$VAR/nginx/uwsgi" "$VAR/nginx/scgi" "$JOURNEYS_UPLOADS_FILES" "$JOURNEYS_UPLOADS_TEMP"
 USER_LINE=""
 [ "$(id -u)" = 0 ] && USER_LINE="user root;"
 sed -e "s|@PORT@|$PORT|g" -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" \
+    -e "s|@FILES@|$JOURNEYS_UPLOADS_FILES|g" -e "s|@UPLOAD_TMP@|$JOURNEYS_UPLOADS_TEMP|g" -e "s|@UPLOAD_MAX@|$UPLOAD_MAX|g" \
     -e "s|@SOCKET@|$JOURNEYS_SERVER_SOCKET|g" -e "s|@SLOW_SOCKET@|$JOURNEYS_SERVER_SLOW_SOCKET|g" -e "s|@USER@|$USER_LINE|g" \
     nginx/dev.conf.in > "$VAR/nginx/nginx.conf"
 "$NGINX" -t -q -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -e stderr

@@ -245,7 +245,10 @@ static const char *fake_param(void *ctx, const char *name)
     if (!strcmp(name, "CONTENT_LENGTH"))
         return f->body ? f->length : NULL;
     if (!strcmp(name, "CONTENT_TYPE"))
-        return f->body ? f->content_type : NULL;
+        return getenv("JOURNEYS_REQUEST_CONTENT_TYPE") ? getenv("JOURNEYS_REQUEST_CONTENT_TYPE")
+               : f->body ? f->content_type : NULL;
+    if (!strcmp(name, "REQUEST_BODY_FILE"))   /* an upload nginx wrote to a file */
+        return getenv("JOURNEYS_REQUEST_BODY_FILE");
     if (!strcmp(name, "REMOTE_ADDR"))
         return "127.0.0.1";
     if (!strncmp(name, "HTTP_", 5)) {
@@ -456,7 +459,9 @@ static const struct command commands[] = {
     {"request", cmd_request,
      "journeys request METHOD URI [BODY]\n"
      "  Serve one request without a server and print the raw response (for debugging).\n"
-     "  Headers come from JOURNEYS_REQUEST_HTTP_<NAME> variables, e.g. JOURNEYS_REQUEST_HTTP_COOKIE.\n", 1},
+     "  Headers come from JOURNEYS_REQUEST_HTTP_<NAME> variables, e.g. JOURNEYS_REQUEST_HTTP_COOKIE;\n"
+     "  an upload from JOURNEYS_REQUEST_BODY_FILE (the file nginx would have written) and\n"
+     "  JOURNEYS_REQUEST_CONTENT_TYPE.\n", 1},
     {"user", cmd_user,
      "journeys user add EMAIL --name NAME [--role participant|coach|staff]   (password on stdin)\n"
      "journeys user role EMAIL ROLE\n"

@@ -71,6 +71,12 @@ static const struct setting settings[] = {
     S("community", "api_key", community_api_key, ""),
     S("community", "api_user", community_api_user, "system"),
     I("jobs", "interval", jobs_interval, "5", 1, 3600),
+    /* activity submissions */
+    S("uploads", "files", uploads_files, "var/files"),
+    S("uploads", "temp", uploads_temp, "var/upload-tmp"),
+    I("uploads", "max_file_mb", uploads_max_file_mb, "10", 1, 1024),
+    I("uploads", "max_submission_mb", uploads_max_submission_mb, "25", 1, 1024),
+    I("uploads", "max_files", uploads_max_files, "5", 1, 50),
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

@@ -512,6 +512,12 @@ static const struct {
     {"unchecked", "Taken back: the item is no longer checked off."},
     {"watched", "The panel is marked as watched."},
     {"unwatched", "The panel is no longer marked as watched."},
+    /* activity submissions */
+    {"work-submitted", "Your work is handed in. Earlier versions stay below it."},
+    {"work-shared", "Your work is shared with your cohort."},
+    {"work-unshared", "Your work is no longer shared with your cohort."},
+    {"comment-added", "Your comment is posted."},
+    {"comment-deleted", "Your comment is deleted."},
 };
 
 void page_flash(request *rq, response *rs, const char *code)

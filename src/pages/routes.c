@@ -12,10 +12,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "access.h"
 #include "app.h"
 #include "cache.h"
+#include "files.h"
 #include "log.h"
+#include "multipart.h"
 #include "pages.h"
 
 #define SLUG "([a-z0-9][a-z0-9-]{0,63})"
@@ -95,6 +102,23 @@ const route pages_routes[] = {
      R_FORM | R_CSRF | R_WORKSPACE},
     {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/edit", page_post_edit, R_FORM | R_CSRF | R_WORKSPACE},
     {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/delete", page_post_delete, R_FORM | R_CSRF | R_WORKSPACE},
+
+    /* Activity submissions (pages/activities.c). The submit route is the one
+    ** nginx location that writes the body to a file (R_UPLOAD); nginx's
+    ** regex for it must match exactly this path. */
+    {"GET", "/learn/" SLUG "/activities", page_activities, R_WORKSPACE},
+    {"GET", "/learn/" SLUG "/activities/" SLUG, page_activity, R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/activities/" SLUG "/submit", page_activity_submit, R_UPLOAD | R_CSRF | R_WORKSPACE},
+    {"GET", "/learn/" SLUG "/activities/" SLUG "/gallery", page_activity_gallery, R_WORKSPACE},
+    {"GET", "/learn/" SLUG "/submissions/([0-9]{1,18})/share", page_submission_share_confirm, R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/submissions/([0-9]{1,18})/share", page_submission_share, R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/submissions/([0-9]{1,18})/unshare", page_submission_unshare,
+     R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/submissions/([0-9]{1,18})/comments", page_submission_comment,
+     R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/submission-comments/([0-9]{1,18})/delete", page_submission_comment_delete,
+     R_FORM | R_CSRF | R_WORKSPACE},
+    {"GET", "/learn/" SLUG "/files/([0-9]{1,18})", page_file_download, R_WORKSPACE},
 };
 
 const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];
@@ -170,18 +194,88 @@ static int has_header(const buf *head, const char *name)
     return 0;
 }
 
+/* ---- activity submissions: uploads that nginx wrote to a file ---- */
+
+/* The upload file mapped for this request (unmapped when it is answered). */
+typedef struct upload_map {
+    void *p;
+    size_t n;
+} upload_map;
+
+/* Take the upload of an R_UPLOAD route: the file nginx wrote (its path in
+** REQUEST_BODY_FILE, which must resolve inside [uploads] temp), mapped
+** read-only into up and rq->body; its multipart parts in rq->parts and its
+** text fields in rq->form. Returns 0, or 400/413/415 with rq->message. */
+static int read_upload(app *ap, request *rq, upload_map *up)
+{
+    const config *c = ap->cfg;
+    const char *path = http_param(rq, "REQUEST_BODY_FILE"), *real = NULL;
+    if (!path || !*path || !files_inside(rq->a, c->uploads_temp, path, &real)) {
+        rq->message = "This upload did not come through the site's upload path. Send it from the activity's page.";
+        return 400;
+    }
+    const char *boundary = multipart_boundary(rq->a, rq->content_type);
+    if (!boundary) {
+        rq->message = "This form must be sent as multipart/form-data with a boundary. Send it from the activity's page.";
+        return 415;
+    }
+    int fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        rq->message = "The upload could not be read. Please send it again.";
+        return 400;
+    }
+    size_t n = (size_t)sb.st_size;
+    void *p = n ? mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    close(fd);
+    if (n && p == MAP_FAILED) {
+        rq->message = "The upload could not be read. Please send it again.";
+        return 400;
+    }
+    up->p = p;
+    up->n = n;
+    rq->body = p;
+    rq->body_len = n;
+    mp_limits lim = multipart_limits_default();
+    lim.max_files = (size_t)c->uploads_max_files;
+    lim.max_file = (size_t)c->uploads_max_file_mb << 20;
+    lim.max_files_total = (size_t)c->uploads_max_submission_mb << 20;
+    mp_part *parts = NULL;
+    size_t np = 0;
+    const char *msg = NULL;
+    int rc = multipart_parse(rq->a, p, n, boundary, &lim, &parts, &np, &msg);
+    if (rc == 0)
+        rc = multipart_form(rq->a, p, parts, np, &rq->form, &msg);
+    if (rc) {
+        rq->message = rc == 413 ? arena_printf(rq->a, "%s A submission may hold %d files of up to %d MB each, "
+                                               "%d MB in all.", msg, c->uploads_max_files, c->uploads_max_file_mb,
+                                               c->uploads_max_submission_mb)
+                                : msg;
+        return rc;
+    }
+    rq->parts = parts;
+    rq->n_parts = np;
+    return 0;
+}
+
+/* ---- end of activity submissions ---- */
+
 /* Route, guard, read the body and run the handler; returns 0 or an error
 ** status with rq->message saying why. */
-static int dispatch(app *ap, request *rq, response *rs, app_read_fn read, void *rctx)
+static int dispatch(app *ap, request *rq, response *rs, app_read_fn read, void *rctx, upload_map *up)
 {
-    if (rq->content_length > ap->cfg->max_body) {
+    const route *rt = NULL;
+    buf allow = BUF_INIT;
+    int m = router_match(ap->router, rq, &rt, &allow);
+    /* An upload's body never comes through here (nginx keeps it in a file). */
+    if (rq->content_length > ap->cfg->max_body && !(m == ROUTE_FOUND && (rt->flags & R_UPLOAD))) {
+        buf_free(&allow);
         rq->message = arena_printf(rq->a, "The request is larger than the %d KiB this site accepts. "
                                    "Shorten the text and send it again.", ap->cfg->max_body / 1024);
         return 413;
     }
-    const route *rt = NULL;
-    buf allow = BUF_INIT;
-    int m = router_match(ap->router, rq, &rt, &allow);
     if (m == ROUTE_BAD_METHOD) {
         http_header(rs, "Allow", buf_str(&allow));
         rq->message = arena_printf(rq->a, "This address does not accept %s requests; it accepts %s.",
@@ -228,6 +322,11 @@ static int dispatch(app *ap, request *rq, response *rs, app_read_fn read, void *
             return 400;
         }
     }
+    if (rt->flags & R_UPLOAD) {
+        int bad = read_upload(ap, rq, up);
+        if (bad)
+            return bad;
+    }
     int down = access_load(rq, rs, !(rt->flags & R_CACHE));
     if (down)
         return down;
@@ -257,7 +356,10 @@ void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
     if (status) {
         rq.message = msg;
     } else {
-        status = dispatch(ap, &rq, &rs, read, rctx);
+        upload_map up = {NULL, 0};
+        status = dispatch(ap, &rq, &rs, read, rctx, &up);
+        if (up.p)
+            munmap(up.p, up.n);
     }
     /* Storage that failed under the request (a full disk, an I/O error)
     ** makes whatever the handler concluded from it untrustworthy: a failed

@@ -1,0 +1,521 @@
+/*
+** activities.c: the activities of a course workspace: the list, one
+** activity with the person's versions and the form to hand in a new one
+** (multipart, from the file nginx wrote), sharing a version with the cohort
+** after a reminder, the cohort's gallery with its comments, and file
+** downloads through the permission check (nginx sends the bytes after
+** X-Accel-Redirect).
+**
+** Every route here is R_WORKSPACE, so rq->seat holds the person's seat in
+** the offering named by the address. An object loaded by id (a submission,
+** a file, a comment) must belong to that offering, and its offering is
+** asked again through access_seat; a participant then sees their own
+** versions and what classmates shared, coaches and staff everything in
+** their offering. Anything else is a 404, so ids reveal nothing.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "access.h"
+#include "app.h"
+#include "date.h"
+#include "files.h"
+#include "multipart.h"
+#include "pages.h"
+#include "store_work.h"
+#include "work.h"
+
+enum { GALLERY_LIMIT = 500 };
+
+/* The id in capture i, or 0 when it is not a number. */
+static int64_t param_id(const request *rq, int i)
+{
+    char *end;
+    long long v = strtoll(rq->param[i], &end, 10);
+    return *end || v <= 0 ? 0 : (int64_t)v;
+}
+
+/* A domain context for rq's person. */
+static domain dom(request *rq)
+{
+    app *ap = page_app(rq);
+    return domain_make(ap->db, ap->cfg, ap->tmpl, rq->a, rq->session->u.id, time(NULL));
+}
+
+/* "2 December 2026, 17:20 UTC" for t, in the arena. */
+static const char *when_label(arena *a, time_t t)
+{
+    buf b = BUF_INIT;
+    date_label(&b, date_from_time(t));
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    const char *s = arena_printf(a, "%s, %02d:%02d UTC", buf_str(&b), tm.tm_hour, tm.tm_min);
+    buf_free(&b);
+    return s;
+}
+
+/* ISO 8601 for <time datetime>. */
+static const char *when_iso(arena *a, time_t t)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                        tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* "1.2 MB", "340 KB", "12 bytes". */
+static const char *size_label(arena *a, int64_t n)
+{
+    if (n >= 1000 * 1000)
+        return arena_printf(a, "%.1f MB", (double)n / 1e6);
+    if (n >= 1000)
+        return arena_printf(a, "%lld KB", (long long)((n + 500) / 1000));
+    return arena_printf(a, "%lld byte%s", (long long)n, n == 1 ? "" : "s");
+}
+
+/* Whether rq's seat may see submission s: its owner, the offering's coaches
+** and staff, and classmates once it is shared. */
+static int may_see(const request *rq, const submission_row *s)
+{
+    const seat *st = rq->seat;
+    return s->user_id == rq->session->u.id || st->role == SEAT_COACH || st->role == SEAT_STAFF || s->shared_at > 0;
+}
+
+/* Load submission id (capture 1) for rq, checking that it belongs to the
+** offering in the address and that the person may see it (write: may
+** still post there). Returns 0 with *s filled, or a status with a message:
+** 404 for anything the person may not see. */
+static int load_submission(request *rq, int64_t id, int write, submission_row *s)
+{
+    int64_t here = rq->seat->row.offering_id;
+    int rc = id ? store_submission_get(page_app(rq)->db, rq->a, id, s) : 0;
+    if (rc < 0)
+        return page_unavailable(rq);
+    seat *st;
+    int denied = rc == 1 && s->offering_id == here ? access_seat(rq, s->offering_id, NULL, write, &st) : 404;
+    if (denied == 0 && may_see(rq, s))
+        return 0;
+    if (denied == 403 || denied == 503)
+        return denied;   /* access_seat said why (posting has closed, or the store failed) */
+    rq->message = "There is no work at this address that you can open. The activities page lists yours and "
+                  "the gallery what your cohort shared.";
+    return 404;
+}
+
+/* The activity submission s answers, into act. 0, 404 when the activity
+** is no longer offered (archived), or 503. */
+static int activity_of(request *rq, const submission_row *s, activity_row *act)
+{
+    int rc = store_activity(page_app(rq)->db, rq->a, s->offering_id, s->item_key, s->user_id, act);
+    if (rc < 0)
+        return page_unavailable(rq);
+    if (rc == 0) {
+        rq->message = "This activity is no longer part of the course.";
+        return 404;
+    }
+    return 0;
+}
+
+/* The activity's address in the workspace. */
+static const char *activity_url(request *rq, const char *key)
+{
+    return arena_printf(rq->a, "/learn/%s/activities/%s", rq->seat->row.code, key);
+}
+
+/* An activity row as the templates read it (see templates/README.md). */
+static json_t *activity_json(request *rq, const activity_row *r)
+{
+    const char *state = r->versions == 0 ? "Not started"
+                        : r->shared ? arena_printf(rq->a, "Handed in (version %d), shared", r->versions)
+                                    : arena_printf(rq->a, "Handed in (version %d)", r->versions);
+    const char *url = activity_url(rq, r->key);
+    return json_pack("{s:s, s:s, s:i, s:s, s:s?, s:s, s:s, s:s, s:s, s:i, s:b, s:b}", "key", r->key, "title",
+                     r->title, "minutes", r->minutes, "submit", r->submit, "due", r->due, "url", url, "gallery_url",
+                     arena_printf(rq->a, "%s/gallery", url), "submit_url", arena_printf(rq->a, "%s/submit", url),
+                     "state_label", state, "versions", r->versions, "is_started", r->versions > 0, "is_shared",
+                     r->shared > 0);
+}
+
+/* The files of submissions as a JSON array per submission: files[i] is the
+** array for subs[i]. NULL on a failed read. */
+static json_t **files_json(request *rq, const submission_row *subs, int n)
+{
+    int64_t *ids = arena_alloc(rq->a, (size_t)(n ? n : 1) * sizeof *ids);
+    for (int i = 0; i < n; i++)
+        ids[i] = subs[i].id;
+    submission_file_row *f;
+    int nf;
+    if (store_submission_files(page_app(rq)->db, rq->a, ids, n, &f, &nf) != 0)
+        return NULL;
+    json_t **out = arena_alloc(rq->a, (size_t)(n ? n : 1) * sizeof *out);
+    for (int i = 0; i < n; i++)
+        out[i] = json_array();
+    for (int k = 0; k < nf; k++)
+        for (int i = 0; i < n; i++)
+            if (subs[i].id == f[k].submission_id) {
+                json_array_append_new(out[i], json_pack("{s:s, s:s, s:s, s:s}", "name", f[k].name, "size_label",
+                                                        size_label(rq->a, f[k].size), "type", f[k].type, "url",
+                                                        arena_printf(rq->a, "/learn/%s/files/%lld",
+                                                                     rq->seat->row.code, (long long)f[k].id)));
+                break;
+            }
+    return out;
+}
+
+/* A submission as the templates read it, with its files (consumed). */
+static json_t *submission_json(request *rq, const submission_row *s, json_t *files)
+{
+    json_t *links = json_loads(s->links ? s->links : "[]", 0, NULL);
+    if (!json_is_array(links)) {
+        json_decref(links);
+        links = json_array();
+    }
+    const char *base = arena_printf(rq->a, "/learn/%s/submissions/%lld", rq->seat->row.code, (long long)s->id);
+    return json_pack("{s:I, s:i, s:s, s:s, s:s, s:o, s:o, s:b, s:b, s:s, s:s, s:s, s:s, s:s?}", "id", (json_int_t)s->id,
+                     "version", s->version, "author", s->author_name ? s->author_name : "", "created_label",
+                     when_label(rq->a, s->created_at), "created_iso", when_iso(rq->a, s->created_at), "links", links,
+                     "files", files ? files : json_array(), "is_shared", s->shared_at > 0, "is_mine",
+                     s->user_id == rq->session->u.id, "share_url", arena_printf(rq->a, "%s/share", base),
+                     "unshare_url", arena_printf(rq->a, "%s/unshare", base), "comment_url",
+                     arena_printf(rq->a, "%s/comments", base), "anchor", arena_printf(rq->a, "submission-%lld",
+                                                                                     (long long)s->id),
+                     "body_html", s->body_html && *s->body_html ? s->body_html : NULL);
+}
+
+/* The upload limits, for the form's hints. */
+static json_t *limits_json(request *rq)
+{
+    const config *c = page_app(rq)->cfg;
+    return json_pack("{s:i, s:i, s:i, s:s}", "max_files", c->uploads_max_files, "max_file_mb", c->uploads_max_file_mb,
+                     "max_submission_mb", c->uploads_max_submission_mb, "types_label", sniff_allowed_label());
+}
+
+int page_activities(request *rq, response *rs)
+{
+    activity_row *rows;
+    int n;
+    if (store_activities(page_app(rq)->db, rq->a, rq->seat->row.offering_id, rq->session->u.id, &rows, &n) != 0)
+        return page_unavailable(rq);
+    json_t *list = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(list, activity_json(rq, &rows[i]));
+    json_t *ctx = json_pack("{s:o, s:o}", "ws", page_ws(rq, "activities"), "activities", list);
+    return page_render(rq, rs, "pages/activities", ctx, "Activities", NULL);
+}
+
+/* The activity page for key (capture 1), with form holding what was sent
+** (body, links) and error (a message) after a refused hand-in; status is
+** the answer's status (200, or 4xx with the form shown again). */
+static int activity_page(request *rq, response *rs, int status, const char *body, const char *links,
+                         const char *error, const char *field)
+{
+    db *d = page_app(rq)->db;
+    activity_row act;
+    int rc = store_activity(d, rq->a, rq->seat->row.offering_id, rq->param[1], rq->session->u.id, &act);
+    if (rc < 0)
+        return page_unavailable(rq);
+    if (rc == 0) {
+        rq->message = "This course has no activity at this address. The activities page lists them all.";
+        return 404;
+    }
+    submission_row *subs;
+    int n;
+    if (store_submissions_of(d, rq->a, rq->seat->row.offering_id, act.id, rq->session->u.id, &subs, &n) != 0)
+        return page_unavailable(rq);
+    json_t **files = files_json(rq, subs, n);
+    if (!files)
+        return page_unavailable(rq);
+    json_t *versions = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(versions, submission_json(rq, &subs[i], files[i]));
+    json_t *a = activity_json(rq, &act);
+    json_object_set_new(a, "body_html", json_string(act.body_html ? act.body_html : ""));
+    json_t *form = json_pack("{s:s, s:s, s:s?, s:b, s:b, s:b}", "body", body ? body : "", "links", links ? links : "",
+                             "error", error, "error_body", field && !strcmp(field, "body"), "error_links",
+                             field && !strcmp(field, "links"), "error_files", field && !strcmp(field, "files"));
+    json_t *ctx = json_pack("{s:o, s:o, s:o, s:b, s:o, s:o}", "ws", page_ws(rq, "activities"), "activity", a,
+                            "versions", versions, "has_versions", n > 0, "form", form, "limits", limits_json(rq));
+    rs->status = status;
+    return page_render(rq, rs, "pages/activity", ctx, act.title, NULL);
+}
+
+int page_activity(request *rq, response *rs)
+{
+    return activity_page(rq, rs, 200, NULL, NULL, NULL, NULL);
+}
+
+int page_activity_submit(request *rq, response *rs)
+{
+    activity_row act;
+    int rc = store_activity(page_app(rq)->db, rq->a, rq->seat->row.offering_id, rq->param[1], rq->session->u.id, &act);
+    if (rc < 0)
+        return page_unavailable(rq);
+    if (rc == 0) {
+        rq->message = "This course has no activity at this address. The activities page lists them all.";
+        return 404;
+    }
+    /* The file parts, in the order sent, under the field "files". */
+    work_file *files = arena_alloc(rq->a, (rq->n_parts ? rq->n_parts : 1) * sizeof *files);
+    size_t n = 0;
+    for (size_t i = 0; i < rq->n_parts; i++) {
+        const mp_part *p = &rq->parts[i];
+        if (!p->filename || strcmp(p->name, "files"))
+            continue;
+        files[n].name = p->filename;
+        files[n].data = (const unsigned char *)rq->body + p->off;
+        files[n].len = p->len;
+        n++;
+    }
+    const char *body = kv_get(&rq->form, "body"), *links = kv_get(&rq->form, "links");
+    domain d = dom(rq);
+    int version = 0;
+    rc = work_submit(&d, rq->seat->row.offering_id, act.id, body, links, files, n, &version);
+    if (rc == DOM_INVALID || rc == 413 || rc == DOM_CONFLICT) {
+        const char *msg = rc == DOM_INVALID || rc == 413
+                              ? arena_printf(rq->a, "%s%s", d.message, n ? " Choose your files again before sending." : "")
+                              : d.message;
+        return activity_page(rq, rs, rc == DOM_CONFLICT ? 409 : rc, body, links, msg, d.field);
+    }
+    if (rc != DOM_OK) {
+        rq->message = d.message;
+        return rc;
+    }
+    page_flash(rq, rs, "work-submitted");
+    http_redirect(rs, 303, activity_url(rq, act.key));
+    return 0;
+}
+
+int page_submission_share_confirm(request *rq, response *rs)
+{
+    submission_row s;
+    int rc = load_submission(rq, param_id(rq, 1), 0, &s);
+    if (rc)
+        return rc;
+    if (s.user_id != rq->session->u.id) {
+        rq->message = "Only the person who handed in this work can share it.";
+        return 403;
+    }
+    activity_row act;
+    if ((rc = activity_of(rq, &s, &act)) != 0)
+        return rc;
+    json_t **files = files_json(rq, &s, 1);
+    if (!files)
+        return page_unavailable(rq);
+    json_t *ctx = json_pack("{s:o, s:o, s:o}", "ws", page_ws(rq, "activities"), "activity", activity_json(rq, &act),
+                            "submission", submission_json(rq, &s, files[0]));
+    return page_render(rq, rs, "pages/activity_share", ctx, "Share your work", NULL);
+}
+
+/* Share (share = 1) or stop sharing the submission in capture 1. */
+static int share(request *rq, response *rs, int on)
+{
+    submission_row s;
+    int rc = load_submission(rq, param_id(rq, 1), 1, &s);
+    if (rc)
+        return rc;
+    if (s.user_id != rq->session->u.id) {
+        rq->message = "Only the person who handed in this work can share it or stop sharing it.";
+        return 403;
+    }
+    domain d = dom(rq);
+    rc = work_share(&d, s.id, on);
+    if (rc != DOM_OK) {
+        rq->message = d.message;
+        return rc;
+    }
+    page_flash(rq, rs, on ? "work-shared" : "work-unshared");
+    http_redirect(rs, 303, on ? arena_printf(rq->a, "%s/gallery#submission-%lld", activity_url(rq, s.item_key),
+                                             (long long)s.id)
+                              : activity_url(rq, s.item_key));
+    return 0;
+}
+
+int page_submission_share(request *rq, response *rs)
+{
+    return share(rq, rs, 1);
+}
+
+int page_submission_unshare(request *rq, response *rs)
+{
+    return share(rq, rs, 0);
+}
+
+/* The gallery of activity key (capture 1); comment_error and comment_for
+** show a refused comment again under its submission. */
+static int gallery_page(request *rq, response *rs, int status, int64_t comment_for, const char *comment_body,
+                        const char *comment_error)
+{
+    db *d = page_app(rq)->db;
+    activity_row act;
+    int rc = store_activity(d, rq->a, rq->seat->row.offering_id, rq->param[1], rq->session->u.id, &act);
+    if (rc < 0)
+        return page_unavailable(rq);
+    if (rc == 0) {
+        rq->message = "This course has no activity at this address. The activities page lists them all.";
+        return 404;
+    }
+    submission_row *subs;
+    int n;
+    if (store_gallery(d, rq->a, rq->seat->row.offering_id, act.id, GALLERY_LIMIT, &subs, &n) != 0)
+        return page_unavailable(rq);
+    json_t **files = files_json(rq, subs, n);
+    int64_t *ids = arena_alloc(rq->a, (size_t)(n ? n : 1) * sizeof *ids);
+    for (int i = 0; i < n; i++)
+        ids[i] = subs[i].id;
+    comment_row *cs;
+    int nc;
+    if (!files || store_comments_of(d, rq->a, ids, n, &cs, &nc) != 0)
+        return page_unavailable(rq);
+    json_t *items = json_array();
+    for (int i = 0; i < n; i++) {
+        json_t *sub = submission_json(rq, &subs[i], files[i]);
+        json_t *comments = json_array();
+        for (int k = 0; k < nc; k++) {
+            if (cs[k].submission_id != subs[i].id)
+                continue;
+            int mine = cs[k].author_id == rq->session->u.id;
+            json_array_append_new(comments, json_pack(
+                "{s:I, s:s, s:s, s:s, s:s?, s:b, s:b, s:s}", "id", (json_int_t)cs[k].id, "author",
+                cs[k].author_name ? cs[k].author_name : "", "created_label", when_label(rq->a, cs[k].created_at),
+                "created_iso", when_iso(rq->a, cs[k].created_at), "body_html",
+                cs[k].deleted_at ? NULL : cs[k].body_html, "is_deleted", cs[k].deleted_at > 0, "is_mine",
+                mine && !cs[k].deleted_at, "delete_url",
+                arena_printf(rq->a, "/learn/%s/submission-comments/%lld/delete", rq->seat->row.code,
+                             (long long)cs[k].id)));
+        }
+        json_object_set_new(sub, "comments", comments);
+        json_object_set_new(sub, "has_comments", json_boolean(json_array_size(comments) > 0));
+        if (comment_for == subs[i].id) {
+            json_object_set_new(sub, "comment_body", json_string(comment_body ? comment_body : ""));
+            json_object_set_new(sub, "comment_error", json_string(comment_error ? comment_error : ""));
+        }
+        json_array_append_new(items, sub);
+    }
+    json_t *ctx = json_pack("{s:o, s:o, s:o, s:b}", "ws", page_ws(rq, "activities"), "activity",
+                            activity_json(rq, &act), "submissions", items, "has_submissions", n > 0);
+    rs->status = status;
+    return page_render(rq, rs, "pages/activity_gallery", ctx, arena_printf(rq->a, "Gallery: %s", act.title), NULL);
+}
+
+int page_activity_gallery(request *rq, response *rs)
+{
+    return gallery_page(rq, rs, 200, 0, NULL, NULL);
+}
+
+int page_submission_comment(request *rq, response *rs)
+{
+    submission_row s;
+    int rc = load_submission(rq, param_id(rq, 1), 1, &s);
+    if (rc)
+        return rc;
+    if (!s.shared_at) {
+        rq->message = "This work is not shared with the cohort, so it cannot take comments.";
+        return 409;
+    }
+    const char *url = arena_printf(rq->a, "%s/gallery#submission-%lld", activity_url(rq, s.item_key), (long long)s.id);
+    activity_row act;
+    if ((rc = activity_of(rq, &s, &act)) != 0)
+        return rc;
+    const char *title = arena_printf(rq->a, "%s commented on your work for %s", rq->session->u.name, act.title);
+    const char *body = kv_get(&rq->form, "body");
+    domain d = dom(rq);
+    int64_t id;
+    rc = work_comment(&d, s.id, s.user_id, s.offering_id, title, url, body ? body : "", &id);
+    if (rc == DOM_INVALID) {
+        rq->param[1] = s.item_key;   /* the gallery of this submission's activity */
+        return gallery_page(rq, rs, 422, s.id, body, d.message);
+    }
+    if (rc != DOM_OK) {
+        rq->message = d.message;
+        return rc;
+    }
+    page_flash(rq, rs, "comment-added");
+    http_redirect(rs, 303, url);
+    return 0;
+}
+
+int page_submission_comment_delete(request *rq, response *rs)
+{
+    int64_t id = param_id(rq, 1), offering = 0;
+    comment_row c;
+    int rc = id ? store_comment_get(page_app(rq)->db, rq->a, id, &c, &offering) : 0;
+    if (rc < 0)
+        return page_unavailable(rq);
+    submission_row s;
+    if (rc == 1 && c.author_id == rq->session->u.id) {
+        rc = load_submission(rq, c.submission_id, 1, &s);
+        if (rc == 403 || rc == 503)
+            return rc;
+        rc = rc == 0;
+    } else {
+        rc = 0;
+    }
+    if (!rc) {
+        rq->message = "There is no comment of yours at this address.";
+        return 404;
+    }
+    domain d = dom(rq);
+    rc = work_comment_delete(&d, id);
+    if (rc != DOM_OK) {
+        rq->message = d.message;
+        return rc;
+    }
+    page_flash(rq, rs, "comment-deleted");
+    http_redirect(rs, 303, arena_printf(rq->a, "%s/gallery#submission-%lld", activity_url(rq, s.item_key),
+                                        (long long)s.id));
+    return 0;
+}
+
+/* Append to b the file name for a Content-Disposition header: an ASCII
+** fallback (filename="...": anything but letters, digits and ._-()
+** becomes '_') and the exact name in RFC 5987 form (filename*=UTF-8''...). */
+static void disposition(buf *b, const char *name)
+{
+    buf_puts(b, "attachment; filename=\"");
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++, n++) {
+        unsigned char c = *p;
+        int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                   c == '_' || c == '-' || c == '(' || c == ')' || c == ' ';
+        if (c >= 0x80) {
+            while ((p[1] & 0xC0) == 0x80)
+                p++;
+        }
+        buf_append(b, keep ? (const char *)&c : "_", 1);
+    }
+    if (!n)
+        buf_puts(b, "file");
+    buf_puts(b, "\"; filename*=UTF-8''");
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        unsigned char c = *p;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("!#$&+-.^_`|~", c)) {
+            buf_append(b, (const char *)&c, 1);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            buf_append(b, e, 3);
+        }
+    }
+}
+
+int page_file_download(request *rq, response *rs)
+{
+    int64_t id = param_id(rq, 1);
+    submission_file_row f;
+    submission_row s;
+    int rc = id ? store_file_get(page_app(rq)->db, rq->a, id, &f, &s) : 0;
+    if (rc < 0)
+        return page_unavailable(rq);
+    if (rc == 0 || load_submission(rq, s.id, 0, &s) != 0) {
+        rq->message = "There is no file at this address that you can open.";
+        return 404;
+    }
+    buf cd = BUF_INIT;
+    disposition(&cd, f.name);
+    http_header(rs, "Content-Disposition", buf_str(&cd));
+    buf_free(&cd);
+    http_header(rs, "X-Accel-Redirect", arena_printf(rq->a, "/protected/%s", files_relpath(rq->a, f.sha256)));
+    rs->content_type = f.type;
+    return 0;
+}
