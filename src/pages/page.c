@@ -478,6 +478,9 @@ static const struct {
     {"refunded", "The refund is on its way."},
     {"code-created", "The code is created."},
     {"retry", "The message will be tried again shortly."},
+    /* Notifications. */
+    {"notify-saved", "Your e-mail choices are saved."},
+    {"notices-read", "Marked as read."},
 };
 
 void page_flash(request *rq, response *rs, const char *code)

@@ -7,7 +7,9 @@
 #include "arena.h"
 #include "buf.h"
 #include "date.h"
+#include "app.h"
 #include "pages.h"
+#include "store_notices.h"
 
 json_t *page_ws(request *rq, const char *part)
 {
@@ -25,6 +27,11 @@ json_t *page_ws(request *rq, const char *part)
                            "is_staff", st->role == SEAT_STAFF, "can_post", st->can_post, "archived", st->archived,
                            "unread", 0, "notices", 0);
     buf_free(&label);
+    /* Unread notifications, across the person's offerings (a failed read
+    ** leaves the badge off; the dispatcher still sees the store's trouble). */
+    int64_t notices = rq->session ? store_notice_unread(page_app(rq)->db, rq->session->u.id) : 0;
+    if (ws && notices > 0)
+        json_object_set_new(ws, "notices", json_integer(notices));
     if (ws && part)
         json_object_set_new(ws, arena_printf(rq->a, "is_%s", part), json_true());
     return ws;
