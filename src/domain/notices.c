@@ -185,10 +185,11 @@ static json_t *notice_json(domain *d, const notice_row *r, const char *zone)
 
 /* ---- notification e-mail ---- */
 
-/* Settle each of the n rows whose kind is (or, with invert, is not)
-** announcement... all rows when only is NULL, as state. Returns how many
-** were settled, or -1 when one was not pending any more (another pass won)
-** or the store failed (*failed set). */
+/* Settle rows[0..n) as state (sent, digested, skipped), each with a
+** conditional write: all of them when only is NULL, else those whose kind
+** is only (invert 0) or is not only (invert 1). Returns how many were
+** settled, or -1 when one was no longer pending (another pass won; *failed
+** 0) or the store failed (*failed 1); the caller then rolls back. */
 static int settle(domain *d, const notice_row *rows, int n, const char *only, int invert, const char *state,
                   int *failed)
 {
@@ -317,14 +318,15 @@ static int mail_person(domain *d, const notice_person *listed, notices_stats *st
 /* ---- workspace e-mails ---- */
 
 /* An offering's frame: its zone, first and last local dates, and the
-** instants its days start and end. 0, or -1 when its dates or zone are
-** unusable (logged). */
+** instants its first day starts and its last day ends. */
 typedef struct frame {
     const char *zone;
     int32_t first, last;
     time_t begins, ends;
 } frame;
 
+/* The frame of offering o into *f (its zone, UTC when the system does not
+** know it). 0, or -1 when its dates cannot be placed (logged). */
 static int frame_of(const ws_offering *o, frame *f)
 {
     f->zone = zone_or_utc(o->time_zone);
