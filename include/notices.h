@@ -26,6 +26,9 @@
 /* Most people (and offerings) one pass looks at; the rest wait for the next. */
 #define NOTICES_PASS_PEOPLE 200
 #define NOTICES_PASS_OFFERINGS 200
+/* Most e-mails one pass queues, so a busy first morning never holds the
+** mailer's outbox run for long; the rest go in the next passes. */
+#define NOTICES_PASS_MAILS 500
 
 typedef struct notices_stats {
     int instant;     /* "at once" e-mails queued */
@@ -76,7 +79,8 @@ int notices_unsubscribe_check(domain *d, const char *token, int *stream);
 ** due that day, with times in their zone, once per local day
 ** (workspace_mail day = their local date, days since 1970). A change that
 ** finds another pass was first is counted in st->lost and sends nothing.
-** Counts go to *st (zeroed first; may be NULL). Returns DOM_OK, or
+** A pass stops queueing after NOTICES_PASS_MAILS e-mails; the next pass
+** carries on. Counts go to *st (zeroed first; may be NULL). Returns DOM_OK, or
 ** DOM_UNAVAILABLE when the store could not be read (the pass stops; what
 ** it finished stays done). */
 int notices_pass(domain *d, notices_stats *st);

@@ -472,7 +472,14 @@ static int morning(domain *d, const ws_offering *o, const frame *f, const ws_per
     return rc;
 }
 
-/* The workspace e-mails of offering o at d->now. DOM_OK or an error. */
+/* E-mails this pass has queued so far. */
+static int queued(const notices_stats *st)
+{
+    return st->instant + st->digests + st->week_start + st->morning;
+}
+
+/* The workspace e-mails of offering o at d->now, until the pass has queued
+** NOTICES_PASS_MAILS. DOM_OK or an error. */
 static int workspace_mail(domain *d, const ws_offering *o, notices_stats *st)
 {
     frame f;
@@ -492,7 +499,7 @@ static int workspace_mail(domain *d, const ws_offering *o, notices_stats *st)
     if (store_ws_people(d->db, d->a, o->id, &people, &n_people) != 0 ||
         store_ws_items(d->db, d->a, o->course_id, &items, &n_items) != 0)
         return domain_store_failed(d);
-    for (int i = 0; i < n_people; i++) {
+    for (int i = 0; i < n_people && queued(st) < NOTICES_PASS_MAILS; i++) {
         const ws_person *p = &people[i];
         int rc = DOM_OK;
         if (week_open && strcmp(p->notify_mail, "off") != 0)
@@ -517,7 +524,7 @@ int notices_pass(domain *d, notices_stats *st)
     int n;
     if (store_notice_people(d->db, d->a, d->now, NOTICES_PASS_PEOPLE, &people, &n) != 0)
         return domain_store_failed(d);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && queued(st) < NOTICES_PASS_MAILS; i++) {
         int rc = mail_person(d, &people[i], st);
         if (rc == DOM_CONFLICT)
             st->lost++;
@@ -539,7 +546,7 @@ int notices_pass(domain *d, notices_stats *st)
     buf_free(&to);
     if (rc != 0)
         return domain_store_failed(d);
-    for (int i = 0; i < n_off; i++)
+    for (int i = 0; i < n_off && queued(st) < NOTICES_PASS_MAILS; i++)
         if ((rc = workspace_mail(d, &offerings[i], st)) != DOM_OK)
             return rc;
     return DOM_OK;
