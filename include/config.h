@@ -44,6 +44,7 @@ typedef struct config {
     int signin_per_address;  /* failed sign-ins from one network address, across all accounts, per
                                 15 minutes: sized for a school behind one address (40 people with
                                 a few typos each) while bounding password guessing */
+    char *site_secret;   /* signs one-click unsubscribe links (unsub.h); keep it private and long */
     /* [mail] */
     char *smtp_url;      /* smtp://host:port or smtps://host:port */
     char *smtp_user, *smtp_password;

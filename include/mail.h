@@ -26,6 +26,7 @@ typedef struct mail_msg {
     const char *attach;                     /* attachment bytes; an attachment goes out when attach_name is set */
     size_t attach_len;
     const char *message_id;                 /* "<id@domain>" to send, the same on every attempt; NULL: a new one */
+    const char *unsubscribe;                /* one-click unsubscribe URL (https?://...), or NULL */
 } mail_msg;
 
 /* 1 if addr is a plausible single address: local@domain, 3..254 bytes of
@@ -46,7 +47,11 @@ int mail_message_id(buf *out, const char *from_addr);
 ** quoted-string when short printable ASCII, else RFC 2047 encoded-words),
 ** Subject (plain when short printable ASCII, else RFC 2047 B-encoded UTF-8
 ** words of <= 75 characters on folded lines), MIME-Version, Auto-Submitted:
-** auto-generated. Body: text/plain, or multipart/alternative with text/html
+** auto-generated; and when m->unsubscribe is a plausible http(s) URL
+** (printable ASCII without spaces, quotes or angle brackets, within 900
+** bytes) List-Unsubscribe: <URL> and List-Unsubscribe-Post:
+** List-Unsubscribe=One-Click (RFC 8058; any other value is left out).
+** Body: text/plain, or multipart/alternative with text/html
 ** when m->html is set, both UTF-8 quoted-printable; wrapped in
 ** multipart/mixed with a base64 attachment when m->attach_name is set (an
 ** attach_type that is not a plain "type/subtype; params" becomes

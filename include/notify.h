@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include <stdint.h>
+
 #include "domain.h"
 
 typedef struct notify_attachment {
@@ -23,6 +25,14 @@ typedef struct notify_attachment {
 ** its transaction back. */
 int notify_queue(domain *d, const char *name, const char *subject, const char *to_addr, const char *to_name,
                  json_t *ctx, const notify_attachment *attach);
+
+/* notify_queue for a message in a stream a person may leave with one click
+** (unsub.h): user_id's signed link BASE/unsubscribe?t=TOKEN for stream goes
+** into ctx as "unsubscribe_url" and onto the outbox row, from which the
+** mailer writes List-Unsubscribe and List-Unsubscribe-Post. DOM_OK or
+** DOM_ERROR (logged). */
+int notify_queue_stream(domain *d, const char *name, const char *subject, const char *to_addr, const char *to_name,
+                        json_t *ctx, int64_t user_id, int stream);
 
 /* Queue the community invitation: the e-mail with the configured link and,
 ** when an invite API is configured, the API call, both through the outbox.

@@ -187,6 +187,19 @@ int page_account_delete(request *rq, response *rs);
 ** link (three an hour). */
 int page_account_verify_resend(request *rq, response *rs);
 
+/* Notifications (pages/notices.c): the person's list across their
+** offerings, opening one (marks it read, then its link), marking read, the
+** e-mail choices on the account page, and one-click unsubscribe. */
+int page_notices(request *rq, response *rs);
+int page_notice_open(request *rq, response *rs);
+int page_notice_read(request *rq, response *rs);
+int page_notices_read_all(request *rq, response *rs);
+int page_account_notifications(request *rq, response *rs);
+int page_unsubscribe(request *rq, response *rs);
+/* The signed-in person's e-mail choices as the account page reads them:
+** {instant, digest, off, morning} booleans; NULL when the store failed. */
+json_t *page_notify_prefs(request *rq);
+
 /* Registration and payment (pages/register.c). */
 int page_register(request *rq, response *rs);
 int page_pay(request *rq, response *rs);

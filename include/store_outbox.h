@@ -32,6 +32,7 @@ typedef struct outbox_item {
     size_t attachment_len;
     int attempts;                /* failed attempts so far */
     const char *message_id;      /* "<...@...>" once the first attempt set it, else NULL */
+    const char *unsubscribe;     /* the one-click unsubscribe URL, or NULL */
 } outbox_item;
 
 /* Full state of one row, for tests and staff pages. Strings in the arena. */
@@ -46,7 +47,8 @@ typedef struct outbox_state {
     int refused;                 /* 1: the mail server refused it for good (5xx) */
 } outbox_state;
 
-/* Queue a mail / a community invitation for addr, due now. Call INSIDE the
+/* Queue a mail / a community invitation for addr, due now (a mail keeps
+** m->unsubscribe, when set, for its List-Unsubscribe header). Call INSIDE the
 ** caller's write transaction (nothing is begun or committed here). Refuses
 ** (-1) an invalid recipient address or a mail without m->text; otherwise
 ** returns the new row's id, or -1 if the insert fails (logged). */

@@ -52,6 +52,7 @@ static const struct setting settings[] = {
     I("site", "session_days", session_days, "30", 1, 365),
     I("site", "signin_per_account", signin_per_account, "5", 1, 1000000),
     I("site", "signin_per_address", signin_per_address, "300", 1, 1000000),
+    S("site", "secret", site_secret, "journeys-development-secret"),
     S("mail", "smtp_url", smtp_url, "smtp://127.0.0.1:2525"),
     S("mail", "smtp_user", smtp_user, ""),
     S("mail", "smtp_password", smtp_password, ""),
@@ -279,6 +280,12 @@ int config_check_production(const config *c, buf *err)
         buf_printf(err, "[payments] webhook_secret is %s: anyone could forge payment events. Set the webhook "
                         "signing secret the provider gives (or JOURNEYS_PAYMENTS_WEBHOOK_SECRET).\n",
                    *c->pay_webhook_secret ? "the development default" : "empty");
+        problems++;
+    }
+    if (strlen(c->site_secret) < 32 || !strcmp(c->site_secret, default_of("site", "secret"))) {
+        buf_printf(err, "[site] secret is %s: anyone could make unsubscribe links for other people. Set a "
+                        "private random value of at least 32 characters (or JOURNEYS_SITE_SECRET).\n",
+                   !strcmp(c->site_secret, default_of("site", "secret")) ? "the development default" : "too short");
         problems++;
     }
     if (c->demo) {

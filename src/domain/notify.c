@@ -10,9 +10,12 @@
 #include "mail.h"
 #include "store_content.h"
 #include "store_outbox.h"
+#include "unsub.h"
 
-int notify_queue(domain *d, const char *name, const char *subject, const char *to_addr, const char *to_name,
-                 json_t *ctx, const notify_attachment *attach)
+/* notify_queue with the one-click unsubscribe URL unsub (may be NULL), kept
+** in ctx as unsubscribe_url and on the outbox row. */
+static int queue(domain *d, const char *name, const char *subject, const char *to_addr, const char *to_name,
+                 json_t *ctx, const notify_attachment *attach, const char *unsub)
 {
     json_t *full = json_deep_copy(ctx);
     if (!full) {
@@ -22,6 +25,8 @@ int notify_queue(domain *d, const char *name, const char *subject, const char *t
     json_t *series = store_series(d->db);
     json_object_set_new(full, "site", series ? series : json_object());
     json_object_set_new(full, "base_url", json_string(d->cfg->base_url));
+    if (unsub)
+        json_object_set_new(full, "unsubscribe_url", json_string(unsub));
     buf text = BUF_INIT, html = BUF_INIT;
     char txt_name[128];
     snprintf(txt_name, sizeof txt_name, "mail/%s.txt", name);
@@ -42,6 +47,7 @@ int notify_queue(domain *d, const char *name, const char *subject, const char *t
     m.subject = subject;
     m.text = buf_str(&text);
     m.html = has_html ? buf_str(&html) : NULL;
+    m.unsubscribe = unsub;
     if (attach) {
         m.attach_name = attach->name;
         m.attach_type = attach->type;
@@ -56,6 +62,24 @@ int notify_queue(domain *d, const char *name, const char *subject, const char *t
         return DOM_ERROR;
     }
     return DOM_OK;
+}
+
+int notify_queue(domain *d, const char *name, const char *subject, const char *to_addr, const char *to_name,
+                 json_t *ctx, const notify_attachment *attach)
+{
+    return queue(d, name, subject, to_addr, to_name, ctx, attach, NULL);
+}
+
+int notify_queue_stream(domain *d, const char *name, const char *subject, const char *to_addr, const char *to_name,
+                        json_t *ctx, int64_t user_id, int stream)
+{
+    char token[UNSUB_TOKEN_MAX];
+    if (unsub_sign(d->cfg->site_secret, user_id, stream, token) != 0) {
+        log_error("cannot sign the unsubscribe link of the %s message", name);
+        return DOM_ERROR;
+    }
+    const char *url = arena_printf(d->a, "%s/unsubscribe?t=%s", d->cfg->base_url, token);
+    return queue(d, name, subject, to_addr, to_name, ctx, NULL, url);
 }
 
 int notify_community(domain *d, const char *to_addr, const char *to_name)

@@ -420,6 +420,22 @@ static int message_id_ok(const char *id)
     return 1;
 }
 
+/* 1 if url can go into a List-Unsubscribe header as it is: http:// or
+** https://, printable ASCII without spaces, quotes, angle brackets or
+** backslashes, within 900 bytes (one header line stays under 998). */
+static int unsubscribe_ok(const char *url)
+{
+    if (!url || (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0))
+        return 0;
+    size_t n = strlen(url);
+    if (n > 900)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (url[i] <= ' ' || url[i] > '~' || strchr("<>\"\\", url[i]))
+            return 0;
+    return 1;
+}
+
 int mail_message_id(buf *out, const char *from_addr)
 {
     if (!mail_addr_valid(from_addr) || sodium_init() < 0)
@@ -450,6 +466,9 @@ int mail_compose(buf *out, const char *from_addr, const char *from_name, const m
     put_address(out, "To", m->to_name, m->to_addr);
     put_subject(out, m->subject);
     buf_puts(out, "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
+    if (unsubscribe_ok(m->unsubscribe))
+        buf_printf(out, "List-Unsubscribe: <%s>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+                   m->unsubscribe);
     if (!m->attach_name) {
         put_content(out, m);
         return 0;

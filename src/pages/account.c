@@ -633,6 +633,13 @@ static int account_page(request *rq, response *rs, json_t *errors, json_t *value
     }
     json_object_set_new(ctx, "schools", schools);
     json_object_set_new(ctx, "time_zones", tz_options(rq, u->time_zone));
+    json_t *notify = page_notify_prefs(rq);
+    if (!notify) {
+        json_decref(ctx);
+        json_decref(errors);
+        return page_unavailable(rq);
+    }
+    json_object_set_new(ctx, "notify", notify);
     if (error)
         json_object_set_new(ctx, "error", json_string(error));
     return form_page(rq, rs, "pages/account", "Your account", ctx, errors ? errors : json_object());

@@ -518,6 +518,9 @@ static const struct {
     {"work-unshared", "Your work is no longer shared with your cohort."},
     {"comment-added", "Your comment is posted."},
     {"comment-deleted", "Your comment is deleted."},
+    /* Notifications. */
+    {"notify-saved", "Your e-mail choices are saved."},
+    {"notices-read", "Marked as read."},
 };
 
 void page_flash(request *rq, response *rs, const char *code)

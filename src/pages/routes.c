@@ -73,6 +73,18 @@ const route pages_routes[] = {
     {"GET", "/registrations/([0-9]{1,18})/cancel", page_confirm_cancel, R_LOGIN},
     {"GET", "/registrations/([0-9]{1,18})/decline", page_confirm_decline, R_LOGIN},
 
+    /* Notifications: the list, opening and marking read, e-mail choices,
+    ** one-click unsubscribe (RFC 8058: the signed token is the authority,
+    ** and mail clients post without a session or CSRF token, in any
+    ** form encoding, so the body is not parsed). */
+    {"GET", "/notifications", page_notices, R_LOGIN},
+    {"GET", "/notifications/([0-9]{1,18})", page_notice_open, R_LOGIN},
+    {"POST", "/notifications/([0-9]{1,18})/read", page_notice_read, R_FORM | R_CSRF | R_LOGIN},
+    {"POST", "/notifications/read", page_notices_read_all, R_FORM | R_CSRF | R_LOGIN},
+    {"POST", "/account/notifications", page_account_notifications, R_FORM | R_CSRF | R_LOGIN},
+    {"GET", "/unsubscribe", page_unsubscribe, 0},
+    {"POST", "/unsubscribe", page_unsubscribe, R_RAW},
+
     {"GET", "/staff", page_staff_home, R_STAFF},
     {"GET", "/staff/offerings/" SLUG, page_staff_offering, R_STAFF},
     {"POST", "/staff/registrations/([0-9]{1,18})/paid", page_staff_mark_paid, R_FORM | R_CSRF | R_STAFF},

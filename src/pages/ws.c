@@ -14,6 +14,7 @@
 #include "pages.h"
 #include "store_ws.h"
 #include "store_discuss.h"
+#include "store_notices.h"
 
 json_t *page_ws(request *rq, const char *part)
 {
@@ -39,6 +40,11 @@ json_t *page_ws(request *rq, const char *part)
     if (ws && unread > 0)
         json_object_set_new(ws, "unread", json_integer(unread));
     buf_free(&label);
+    /* Unread notifications, across the person's offerings (a failed read
+    ** leaves the badge off; the dispatcher still sees the store's trouble). */
+    int64_t notices = rq->session ? store_notice_unread(page_app(rq)->db, rq->session->u.id) : 0;
+    if (ws && notices > 0)
+        json_object_set_new(ws, "notices", json_integer(notices));
     if (ws && part)
         json_object_set_new(ws, arena_printf(rq->a, "is_%s", part), json_true());
     return ws;

@@ -93,6 +93,7 @@ static int deliver(const config *cfg, const outbox_item *it, time_t now, buf *er
         .attach = it->attachment,
         .attach_len = it->attachment_len,
         .message_id = it->message_id,
+        .unsubscribe = it->unsubscribe,
     };
     buf msg = BUF_INIT;
     int rc;

@@ -26,6 +26,7 @@
 #include "enrol.h"
 #include "jobs.h"
 #include "log.h"
+#include "notices.h"
 
 enum { MAX_WORKERS = 256 };
 
@@ -255,8 +256,9 @@ static void child_pause(int seconds, pid_t manager)
     }
 }
 
-/* The mailer: delivers the outbox (mail, community invitations) every
-** jobs_interval seconds until told to stop or orphaned. It looks at the
+/* The mailer: turns notifications into e-mail and sends the workspace
+** e-mails (notices_pass), then delivers the outbox (mail, community
+** invitations), every jobs_interval seconds until told to stop or orphaned. It looks at the
 ** stop flag between messages, never in the middle of one (the transfer
 ** itself is bounded by the mail timeout): a message is either delivered
 ** and marked sent, or left for retry with its attempt counted. Never
@@ -270,7 +272,18 @@ static void mailer_main(struct manager *m, pid_t manager)
         _exit(3);
     }
     buf_free(&err);
+    arena *a = arena_new(0);
     while (!child_stopping(manager)) {
+        /* Notifications and workspace e-mails first: a short pass of
+        ** database work that only queues mail, so the outbox run below
+        ** sends what it queued. */
+        domain d = domain_make(m->ap.db, m->cfg, m->ap.tmpl, a, 0, time(NULL));
+        notices_stats ns;
+        if (notices_pass(&d, &ns) == DOM_OK && (ns.instant || ns.digests || ns.week_start || ns.morning))
+            log_info("notifications: %d at once, %d digests, %d start-of-week, %d morning e-mails queued",
+                     ns.instant, ns.digests, ns.week_start, ns.morning);
+        arena_reset(a);
+        db_check_idle(m->ap.db);
         jobs_stats st = {0};
         jobs_outbox_run(m->ap.db, m->cfg, time(NULL), &st, &worker_stop);
         if (st.sent || st.retried || st.failed)
@@ -278,6 +291,7 @@ static void mailer_main(struct manager *m, pid_t manager)
         db_check_idle(m->ap.db);
         child_pause(m->cfg->jobs_interval, manager);
     }
+    arena_free(a);
     app_free(&m->ap);
     _exit(0);
 }

@@ -61,8 +61,8 @@ int64_t outbox_add_mail(db *d, const mail_msg *m, time_t now)
         return -1;
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO outbox(kind, recipient, recipient_name, subject, body_text,"
                                   " body_html, attachment_name, attachment_type, attachment,"
-                                  " next_attempt_at, created_at)"
-                                  " VALUES ('mail', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)");
+                                  " next_attempt_at, created_at, unsubscribe)"
+                                  " VALUES ('mail', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)");
     bind_text(st, 1, m->to_addr);
     bind_text(st, 2, m->to_name);
     bind_text(st, 3, m->subject ? m->subject : "");
@@ -75,6 +75,7 @@ int64_t outbox_add_mail(db *d, const mail_msg *m, time_t now)
     else
         sqlite3_bind_null(st, 8);
     sqlite3_bind_int64(st, 9, (sqlite3_int64)now);
+    bind_text(st, 10, m->unsubscribe);
     return run_insert(d, st, "queue mail");
 }
 
@@ -92,7 +93,7 @@ int64_t outbox_add_community(db *d, const char *addr, time_t now)
 int outbox_due(db *d, arena *a, time_t now, outbox_item *out, int max)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT id, kind, recipient, recipient_name, subject, body_text, body_html,"
-                                  " attachment_name, attachment_type, attachment, attempts, message_id FROM outbox"
+                                  " attachment_name, attachment_type, attachment, attempts, message_id, unsubscribe FROM outbox"
                                   " WHERE next_attempt_at <= ?1 AND sent_at IS NULL AND failed_at IS NULL"
                                   " ORDER BY id LIMIT ?2");
     sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
@@ -122,6 +123,7 @@ int outbox_due(db *d, arena *a, time_t now, outbox_item *out, int max)
         }
         it->attempts = sqlite3_column_int(st, 10);
         it->message_id = col_dup(a, st, 11);
+        it->unsubscribe = col_dup(a, st, 12);
     }
     if (n < max && rc != SQLITE_DONE) {
         log_error("outbox: due: %s", db_errmsg(d));

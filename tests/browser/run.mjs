@@ -295,6 +295,16 @@ test('sign-up, register, pay, my courses', async (page) => {
   await screenshot(page, 'my-courses');
   await visit(page, '/account');
   await checkA11y(page);
+  // Notifications: the (empty) list and the e-mail choices on the account page.
+  await visit(page, '/notifications');
+  assert(/No notifications yet/.test(await page.textContent('main')), 'the notifications page says there are none yet');
+  await checkA11y(page);
+  await visit(page, '/account#notifications');
+  await page.getByLabel(/daily digest/i).check();
+  await page.getByRole('button', { name: /save e-mail choices/i }).click();
+  await page.waitForURL(/\/account/);
+  assert(await page.getByLabel(/daily digest/i).isChecked(), 'the digest choice is kept');
+  await checkA11y(page);
 });
 
 test('sign-in page and password reset are accessible', async (page) => {

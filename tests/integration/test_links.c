@@ -490,6 +490,7 @@ static void test_command(void)
     CHECK(rc != 0);
     CHECK_CONTAINS(buf_str(&out), "secret_key");
     CHECK_CONTAINS(buf_str(&out), "webhook_secret");
+    CHECK_CONTAINS(buf_str(&out), "[site] secret");
     CHECK_CONTAINS(buf_str(&out), "demo");
     snprintf(cmd, sizeof cmd, "cd %s && %s JOURNEYS_SITE_BASE_URL=https://courses.example.org JOURNEYS_PATHS_VAR=%s/v "
              "JOURNEYS_SERVER_SOCKET=%s/v/s.sock %s serve 2>&1", dir, clean, dir, dir, bin);
@@ -501,6 +502,7 @@ static void test_command(void)
     /* Real secrets and no demo offerings: accepted. Loopback: accepted. */
     snprintf(cmd, sizeof cmd, "cd %s && %s JOURNEYS_SITE_BASE_URL=https://courses.example.org "
              "JOURNEYS_PAYMENTS_SECRET_KEY=sk_live_x JOURNEYS_PAYMENTS_WEBHOOK_SECRET=whsec_live_y "
+             "JOURNEYS_SITE_SECRET=0123456789abcdef0123456789abcdef "
              "JOURNEYS_SITE_DEMO=false %s config --check 2>&1", dir, clean, bin);
     CHECK(run(cmd, &out) == 0);
     snprintf(cmd, sizeof cmd, "cd %s && %s %s config --check 2>&1", dir, clean, bin);

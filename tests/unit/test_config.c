@@ -54,12 +54,21 @@ static void test_production(void)
     CHECK(config_check_production(&c, &err) == 0);
     CHECK(err.len == 0);
     config_free(&c);
-    /* A public address with the defaults: three problems, each named. */
+    /* A public address with the defaults: four problems, each named. */
     load(&c, "https://courses.example.org");
-    CHECK(config_check_production(&c, &err) == 3);
+    CHECK(config_check_production(&c, &err) == 4);
     CHECK_CONTAINS(buf_str(&err), "secret_key");
     CHECK_CONTAINS(buf_str(&err), "webhook_secret");
+    CHECK_CONTAINS(buf_str(&err), "[site] secret is the development default");
     CHECK_CONTAINS(buf_str(&err), "demo");
+    /* A short site secret is refused too. */
+    free(c.site_secret);
+    c.site_secret = strdup("short");
+    buf_reset(&err);
+    CHECK(config_check_production(&c, &err) == 4);
+    CHECK_CONTAINS(buf_str(&err), "too short");
+    free(c.site_secret);
+    c.site_secret = strdup("0123456789abcdef0123456789abcdef");
     /* Real secrets, demo off: fit. An empty webhook secret is not. */
     free(c.pay_secret_key);
     c.pay_secret_key = strdup("sk_live_real");

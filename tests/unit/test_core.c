@@ -197,8 +197,8 @@ static int ini_names(const char *ini, const char *section, const char *key)
 }
 
 /* The production example loads, names every setting the program knows in
-** its section, and is refused for serving until the payment secrets are
-** set. */
+** its section, and is refused for serving until the payment secrets and
+** the site's secret are set. */
 static void test_production_example(void)
 {
     FILE *f = fopen("nginx/journeys.ini", "r");
@@ -236,8 +236,9 @@ static void test_production_example(void)
         l = nl + 1;
     }
     CHECK(listed > 40);
-    CHECK(config_check_production(&c, &err) == 2);
+    CHECK(config_check_production(&c, &err) == 3);
     CHECK_CONTAINS(buf_str(&err), "secret_key");
+    CHECK_CONTAINS(buf_str(&err), "[site] secret");
     config_free(&c);
     buf_free(&dump);
     buf_free(&err);
