@@ -129,63 +129,151 @@ static long fcgi_read(void *ctx, char *p, size_t n)
     return r < 0 ? -1 : r;
 }
 
-/* Accept the next request. The listening socket is non-blocking (the
-** manager sets it so): the worker waits in ppoll, with SIGTERM and SIGINT
-** let in only there, then accepts; a connection another worker took first
-** gives EAGAIN and it waits again. Once told to stop it still takes every
-** connection already queued, and returns -1 when none has come for
-** DRAIN_IDLE_MS, so a drain drops no request; under a load that never
-** lets the queue empty it gives up after half of drain_seconds (the
-** manager kills what is left at drain_seconds, and a request cut off
-** half-way is worse than one never taken). A worker retired by a reload
-** (SIGUSR2: the new generation takes the queue) or whose manager has died
-** stops at once: while an orphan holds the socket no new manager can
-** start. A connection the web server keeps open between requests is
-** waited on the same way. Returns 0 with a request in req, or -1. */
-static int next_request(FCGX_Request *req, int fd, pid_t manager, int drain_seconds)
+/* The connections a worker holds open between requests. nginx keeps
+** FastCGI connections open when told to (fastcgi_keep_conn with an
+** upstream keepalive pool) and sends its next request on one of them; a
+** worker waits on all of its kept connections and the listening socket
+** together, so a kept connection never pins it while new connections
+** queue. The last wait's ready connections are served in turn before the
+** worker waits again, so none is passed over. */
+enum { MAX_KEPT = 128 };
+
+struct kept {
+    int fd[MAX_KEPT]; /* idle kept connections */
+    int n;
+    int ready[MAX_KEPT + 1]; /* from the last wait: kept fds, or -1 for the listening socket */
+    int nready, at;
+};
+
+/* Forget kept connection fd (it is being served or was closed). */
+static void kept_drop(struct kept *k, int fd)
+{
+    for (int i = 0; i < k->n; i++)
+        if (k->fd[i] == fd) {
+            k->fd[i] = k->fd[--k->n];
+            return;
+        }
+}
+
+/* Close every kept connection (the worker is leaving). nginx sees the end
+** of an idle connection and drops it from its pool. */
+static void kept_close_all(struct kept *k)
+{
+    for (int i = 0; i < k->n; i++)
+        close(k->fd[i]);
+    k->n = k->nready = k->at = 0;
+}
+
+/* After a request: keep its connection for the next one when the web
+** server asked to (libfcgi left req->ipcFd open). A worker already holding
+** MAX_KEPT connections never gets here with one to keep (see worker_main). */
+static void kept_add(struct kept *k, FCGX_Request *req)
+{
+    if (req->ipcFd < 0)
+        return;
+    if (k->n < MAX_KEPT)
+        k->fd[k->n++] = req->ipcFd;
+    else
+        close(req->ipcFd);
+    req->ipcFd = -1;
+}
+
+/* Read the next request into req, from one of the worker's kept
+** connections or a new one on the listening socket fd (non-blocking: the
+** manager sets it so). The worker waits in ppoll on both, with SIGTERM and
+** SIGINT let in only there; a connection another worker took first gives
+** EAGAIN and it waits again. Once told to stop it still serves every
+** connection already queued and every request sent on a kept connection,
+** and returns -1 when nothing has come for DRAIN_IDLE_MS, so a drain drops
+** no request; under a load that never lets up it gives up after half of
+** drain_seconds (the manager kills what is left at drain_seconds, and a
+** request cut off half-way is worse than one never taken). A worker
+** retired by a reload (SIGUSR2: the new generation takes the queue) takes
+** no new connection but still answers what its kept connections already
+** carry; one whose manager has died stops at once: while an orphan holds
+** the socket no new manager can start. Kept connections are closed when it
+** returns -1. Returns 0 with a request in req, or -1. */
+static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager, int drain_seconds)
 {
     static time_t stop_seen;
     sigset_t open;
     sigemptyset(&open);
     for (;;) {
-        if (getppid() != manager || worker_retire)
-            return -1;
+        if (getppid() != manager)
+            break;
         if (worker_stop && !stop_seen)
             stop_seen = time(NULL);
         if (worker_stop && time(NULL) - stop_seen >= (drain_seconds + 1) / 2)
-            return -1;
-        struct timespec idle = {0, DRAIN_IDLE_MS * 1000L * 1000L};
-        if (req->ipcFd >= 0) {
-            /* A connection the web server keeps open (fastcgi_keep_conn):
-            ** the next request comes on it. Idle while stopping: close it. */
-            struct pollfd k = {.fd = req->ipcFd, .events = POLLIN};
-            int n = ppoll(&k, 1, worker_stop ? &idle : NULL, &open);
-            if (n < 0 && errno == EINTR)
+            break;
+        if (k->at < k->nready) {
+            int c = k->ready[k->at++];
+            int rc;
+            if (c >= 0) {
+                /* a request (or the end) on a kept connection; should the
+                ** web server have closed it, libfcgi closes it too and tries
+                ** the (non-blocking) listening socket once */
+                kept_drop(k, c);
+                req->ipcFd = c;
+                req->keepConnection = 1;
+                rc = FCGX_Accept_r(req);
+            } else if (worker_retire) {
                 continue;
-            if (n > 0 && FCGX_Accept_r(req) >= 0)
+            } else {
+                rc = FCGX_Accept_r(req);
+            }
+            if (rc >= 0)
                 return 0;
-            if (req->ipcFd >= 0)
-                FCGX_Free(req, 1);
-            continue;
+            if (c >= 0 || rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED)
+                continue;
+            log_error("accept failed: %s", strerror(-rc));
+            break;
         }
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int n = ppoll(&p, 1, worker_stop ? &idle : NULL, &open);
-        if (n < 0 && errno == EINTR)
+        struct pollfd p[MAX_KEPT + 1];
+        int n = 0;
+        for (int i = 0; i < k->n; i++)
+            p[n++] = (struct pollfd){.fd = k->fd[i], .events = POLLIN};
+        if (!worker_retire)
+            p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+        struct timespec idle = {0, DRAIN_IDLE_MS * 1000L * 1000L};
+        int got = n ? ppoll(p, (nfds_t)n, worker_stop ? &idle : NULL, &open) : 0;
+        if (got < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
+        if (got < 0) {
             log_error("poll failed: %s", strerror(errno));
-            return -1;
+            break;
         }
-        if (n == 0)
-            return -1; /* stopping, and nothing is queued */
-        int rc = FCGX_Accept_r(req);
-        if (rc >= 0)
-            return 0;
-        if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED)
-            continue;
-        log_error("accept failed: %s", strerror(-rc));
-        return -1;
+        if (got == 0)
+            break; /* stopping, and nothing is queued */
+        k->nready = k->at = 0;
+        for (int i = 0; i < n; i++)
+            if (p[i].revents)
+                k->ready[k->nready++] = p[i].fd == fd ? -1 : p[i].fd;
     }
+    kept_close_all(k);
+    return -1;
+}
+
+/* Send the rest of the answer and end the request. libfcgi closes a
+** connection it does not keep by shutting down its side and then waiting
+** (up to 2 s) for the web server to close the other, so that bytes still
+** coming cannot make the kernel reset the connection under the answer;
+** that wait held the worker for a round trip of nginx's event loop on
+** every request (see the README's Performance section). Once the request
+** has been read to its end (the empty stdin record: nothing more will
+** come), a plain close is as safe, so the worker reads what is left of
+** stdin (nothing, for a GET) and, when it got to the end, closes at once.
+** A request cut short keeps libfcgi's careful close. */
+static void finish_request(FCGX_Request *req)
+{
+    if (!req->keepConnection && req->in) {
+        char rest[4096];
+        while (FCGX_GetStr(rest, sizeof rest, req->in) > 0)
+            ;
+        if (FCGX_HasSeenEOF(req->in) && FCGX_GetError(req->in) == 0)
+            FCGX_Detach(req);
+    }
+    FCGX_Finish_r(req);
+    req->detached = 0;
 }
 
 /* The worker's life: open its own database connection, accept and serve
@@ -204,13 +292,17 @@ static void worker_main(struct manager *m, pid_t manager)
     FCGX_Init();
     FCGX_Request req;
     FCGX_InitRequest(&req, m->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+    static struct kept k;
     arena *a = arena_new(0);
     buf out = BUF_INIT;
     int budget = m->cfg->max_requests;
-    while (budget > 0 && next_request(&req, m->listen_fd, manager, m->cfg->drain_seconds) == 0) {
+    while (budget > 0 && next_request(&req, m->listen_fd, &k, manager, m->cfg->drain_seconds) == 0) {
         app_handle(&m->ap, a, fcgi_param, req.envp, fcgi_read, req.in, &out);
         FCGX_PutStr(buf_str(&out), (int)out.len, req.out);
-        FCGX_Finish_r(&req);
+        if (k.n >= MAX_KEPT || budget == 1)
+            req.keepConnection = 0; /* no room to keep it, or the last request */
+        finish_request(&req);
+        kept_add(&k, &req);
         db_check_idle(m->ap.db);
         arena_reset(a);
         if (out.cap > 1 << 20)
@@ -219,6 +311,7 @@ static void worker_main(struct manager *m, pid_t manager)
             buf_reset(&out);
         budget--;
     }
+    kept_close_all(&k);
     buf_free(&out);
     arena_free(a);
     app_free(&m->ap);
