@@ -66,6 +66,7 @@ struct manager {
 
 static volatile sig_atomic_t worker_stop;
 static volatile sig_atomic_t worker_retire; /* SIGUSR2: a reload replaced this worker */
+static int worker_spent; /* the request budget is spent: answer what kept connections carry, then exit */
 
 /* SIGTERM/SIGINT in a child: finish the work in hand, then exit. Installed
 ** with SA_RESTART, so a signal never breaks the reads and writes of a
@@ -188,9 +189,10 @@ static void kept_add(struct kept *k, FCGX_Request *req)
 ** no request; under a load that never lets up it gives up after half of
 ** drain_seconds (the manager kills what is left at drain_seconds, and a
 ** request cut off half-way is worse than one never taken). A worker
-** retired by a reload (SIGUSR2: the new generation takes the queue) takes
-** no new connection but still answers what its kept connections already
-** carry; one whose manager has died stops at once: while an orphan holds
+** retired by a reload (SIGUSR2: the new generation takes the queue) or
+** whose request budget is spent takes no new connection but still answers
+** what its kept connections already carry, until they are quiet for
+** DRAIN_IDLE_MS; one whose manager has died stops at once: while an orphan holds
 ** the socket no new manager can start. Kept connections are closed when it
 ** returns -1. Returns 0 with a request in req, or -1. */
 static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager, int drain_seconds)
@@ -216,7 +218,7 @@ static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager
                 req->ipcFd = c;
                 req->keepConnection = 1;
                 rc = FCGX_Accept_r(req);
-            } else if (worker_retire) {
+            } else if (worker_retire || worker_spent) {
                 continue;
             } else {
                 rc = FCGX_Accept_r(req);
@@ -232,10 +234,10 @@ static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager
         int n = 0;
         for (int i = 0; i < k->n; i++)
             p[n++] = (struct pollfd){.fd = k->fd[i], .events = POLLIN};
-        if (!worker_retire)
+        if (!worker_retire && !worker_spent)
             p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
         struct timespec idle = {0, DRAIN_IDLE_MS * 1000L * 1000L};
-        int got = n ? ppoll(p, (nfds_t)n, worker_stop ? &idle : NULL, &open) : 0;
+        int got = n ? ppoll(p, (nfds_t)n, worker_stop || worker_spent ? &idle : NULL, &open) : 0;
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -277,9 +279,10 @@ static void finish_request(FCGX_Request *req)
 }
 
 /* The worker's life: open its own database connection, accept and serve
-** until its request budget is spent, or until it is told to stop and no
-** connection is left queued on the socket (so a drain drops none), or its
-** manager has died; then exit. Never returns. */
+** until its request budget is spent (then it takes no new connection and
+** answers what its kept connections already carry), or until it is told
+** to stop and no connection is left queued on the socket (so a drain drops
+** none), or its manager has died; then exit. Never returns. */
 static void worker_main(struct manager *m, pid_t manager)
 {
     child_setup("worker", manager, 1);
@@ -296,11 +299,16 @@ static void worker_main(struct manager *m, pid_t manager)
     arena *a = arena_new(0);
     buf out = BUF_INIT;
     int budget = m->cfg->max_requests;
-    while (budget > 0 && next_request(&req, m->listen_fd, &k, manager, m->cfg->drain_seconds) == 0) {
+    while (next_request(&req, m->listen_fd, &k, manager, m->cfg->drain_seconds) == 0) {
         app_handle(&m->ap, a, fcgi_param, req.envp, fcgi_read, req.in, &out);
         FCGX_PutStr(buf_str(&out), (int)out.len, req.out);
-        if (k.n >= MAX_KEPT || budget == 1)
-            req.keepConnection = 0; /* no room to keep it, or the last request */
+        /* A worker on its way out closes each connection right after its
+        ** answer: nginx then sees the end before it would reuse the
+        ** connection, where one closed while idle could meet a request
+        ** nginx just sent on it. Likewise when there is no room to keep it. */
+        if (k.n >= MAX_KEPT || --budget <= 0 || worker_stop)
+            req.keepConnection = 0;
+        worker_spent = budget <= 0;
         finish_request(&req);
         kept_add(&k, &req);
         db_check_idle(m->ap.db);
@@ -309,7 +317,6 @@ static void worker_main(struct manager *m, pid_t manager)
             buf_free(&out);
         else
             buf_reset(&out);
-        budget--;
     }
     kept_close_all(&k);
     buf_free(&out);
