@@ -137,7 +137,7 @@ static long fcgi_read(void *ctx, char *p, size_t n)
 ** together, so a kept connection never pins it while new connections
 ** queue. The last wait's ready connections are served in turn before the
 ** worker waits again, so none is passed over. */
-enum { MAX_KEPT = 128 };
+enum { MAX_KEPT = 256 };
 
 struct kept {
     int fd[MAX_KEPT]; /* idle kept connections */
@@ -166,8 +166,9 @@ static void kept_close_all(struct kept *k)
 }
 
 /* After a request: keep its connection for the next one when the web
-** server asked to (libfcgi left req->ipcFd open). A worker already holding
-** MAX_KEPT connections never gets here with one to keep (see worker_main). */
+** server asked to (libfcgi left req->ipcFd open). A worker holding
+** MAX_KEPT connections takes no new one (next_request), so there is always
+** room for the one just served. */
 static void kept_add(struct kept *k, FCGX_Request *req)
 {
     if (req->ipcFd < 0)
@@ -183,29 +184,37 @@ static void kept_add(struct kept *k, FCGX_Request *req)
 ** connections or a new one on the listening socket fd (non-blocking: the
 ** manager sets it so). The worker waits in ppoll on both, with SIGTERM and
 ** SIGINT let in only there; a connection another worker took first gives
-** EAGAIN and it waits again. Once told to stop it still serves every
-** connection already queued and every request sent on a kept connection,
-** and returns -1 when nothing has come for DRAIN_IDLE_MS, so a drain drops
-** no request; under a load that never lets up it gives up after half of
-** drain_seconds (the manager kills what is left at drain_seconds, and a
-** request cut off half-way is worse than one never taken). A worker
-** retired by a reload (SIGUSR2: the new generation takes the queue) or
-** whose request budget is spent takes no new connection but still answers
-** what its kept connections already carry, until they are quiet for
-** DRAIN_IDLE_MS; one whose manager has died stops at once: while an orphan holds
-** the socket no new manager can start. Kept connections are closed when it
-** returns -1. Returns 0 with a request in req, or -1. */
+** EAGAIN and it waits again.
+**
+** A worker holding MAX_KEPT connections takes no new one until nginx has
+** closed some. A worker on its way out (told to stop, retired by a reload,
+** or its budget spent) answers every request its kept connections carry
+** but never closes one itself: nginx might be sending a request on it at
+** that moment, and would get a reset where it expected an answer. It waits
+** for nginx to close them (the upstream's keepalive_requests and
+** keepalive_timeout). A worker told to stop
+** also takes every connection still queued on the socket, so a drain
+** drops no request; one retired or spent takes none (its replacement
+** does). It returns -1 once it holds no kept connection and nothing has
+** come for DRAIN_IDLE_MS, or after half of drain_seconds under a load that
+** never lets up (the manager kills what is left at drain_seconds, and a
+** request cut off half-way is worse than one never taken), closing what
+** is left; one whose manager has died stops at once: while an orphan holds
+** the socket no new manager can start. Returns 0 with a request in req,
+** or -1. */
 static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager, int drain_seconds)
 {
-    static time_t stop_seen;
+    static time_t leaving_since;
     sigset_t open;
     sigemptyset(&open);
     for (;;) {
         if (getppid() != manager)
             break;
-        if (worker_stop && !stop_seen)
-            stop_seen = time(NULL);
-        if (worker_stop && time(NULL) - stop_seen >= (drain_seconds + 1) / 2)
+        int leaving = worker_stop || worker_spent;
+        int take_new = !worker_retire && !worker_spent && k->n < MAX_KEPT;
+        if (leaving && !leaving_since)
+            leaving_since = time(NULL);
+        if (leaving && time(NULL) - leaving_since >= (drain_seconds + 1) / 2)
             break;
         if (k->at < k->nready) {
             int c = k->ready[k->at++];
@@ -218,7 +227,7 @@ static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager
                 req->ipcFd = c;
                 req->keepConnection = 1;
                 rc = FCGX_Accept_r(req);
-            } else if (worker_retire || worker_spent) {
+            } else if (!take_new) {
                 continue;
             } else {
                 rc = FCGX_Accept_r(req);
@@ -234,18 +243,20 @@ static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager
         int n = 0;
         for (int i = 0; i < k->n; i++)
             p[n++] = (struct pollfd){.fd = k->fd[i], .events = POLLIN};
-        if (!worker_retire && !worker_spent)
+        if (take_new)
             p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+        if (n == 0)
+            break; /* on its way out, and nothing kept */
         struct timespec idle = {0, DRAIN_IDLE_MS * 1000L * 1000L};
-        int got = n ? ppoll(p, (nfds_t)n, worker_stop || worker_spent ? &idle : NULL, &open) : 0;
+        int got = ppoll(p, (nfds_t)n, leaving ? &idle : NULL, &open);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
             log_error("poll failed: %s", strerror(errno));
             break;
         }
-        if (got == 0)
-            break; /* stopping, and nothing is queued */
+        if (got == 0 && k->n == 0)
+            break; /* on its way out, and nothing is queued */
         k->nready = k->at = 0;
         for (int i = 0; i < n; i++)
             if (p[i].revents)
@@ -302,13 +313,16 @@ static void worker_main(struct manager *m, pid_t manager)
     while (next_request(&req, m->listen_fd, &k, manager, m->cfg->drain_seconds) == 0) {
         app_handle(&m->ap, a, fcgi_param, req.envp, fcgi_read, req.in, &out);
         FCGX_PutStr(buf_str(&out), (int)out.len, req.out);
-        /* A worker on its way out closes each connection right after its
-        ** answer: nginx then sees the end before it would reuse the
-        ** connection, where one closed while idle could meet a request
-        ** nginx just sent on it. Likewise when there is no room to keep it. */
-        if (k.n >= MAX_KEPT || --budget <= 0 || worker_stop)
-            req.keepConnection = 0;
-        worker_spent = budget <= 0;
+        /* The connection stays open as nginx asked, even on the way out:
+        ** closed by the worker, nginx could already have sent the next
+        ** request on it (it learns of the end only after reading this
+        ** answer) and would answer 502. nginx closes it in its own time
+        ** (keepalive_requests, keepalive_timeout). */
+        if (--budget <= 0 && !worker_spent) {
+            /* the manager starts a replacement now, not when this one is gone */
+            worker_spent = 1;
+            kill(manager, SIGUSR1);
+        }
         finish_request(&req);
         kept_add(&k, &req);
         db_check_idle(m->ap.db);
@@ -653,6 +667,19 @@ static void reap(struct manager *m, int draining)
     }
 }
 
+/* SIGUSR1 from worker pid: its request budget is spent, and it will exit
+** once nginx has closed the connections it keeps. It no longer counts
+** towards its pool (as if of an older generation), so fill_pools starts
+** its replacement now. A signal from anyone else is ignored. */
+static void let_go(struct manager *m, pid_t pid)
+{
+    for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++) {
+        struct child *c = &m->kids[i];
+        if (c->pid == pid && pid > 0 && (c->kind == K_WORKER || c->kind == K_SLOW) && c->generation == m->generation)
+            c->generation = m->generation - 1;
+    }
+}
+
 /* SIGHUP: parse the templates again; if they are sound, start a new
 ** generation and retire the old one as it finishes its requests. */
 static void reload(struct manager *m)
@@ -776,6 +803,7 @@ int serve_main(const config *cfg)
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -805,6 +833,8 @@ int serve_main(const config *cfg)
             reap(&m, 0);
         else if (sig == SIGHUP)
             reload(&m);
+        else if (sig == SIGUSR1)
+            let_go(&m, si.si_pid);
         else if (sig == SIGTERM || sig == SIGINT)
             break;
         fill_pools(&m); /* a fork that failed earlier */
