@@ -158,11 +158,14 @@ int store_audit(db *d, int64_t actor_id, const char *action, const char *subject
 ** (as store_offerings) under "offering". */
 json_t *store_user_enrolments(db *d, int64_t user_id);
 
-/* An offering's registrations for staff, with user and payment fields,
-** invoice_number (or null) and refund_pending_cents (refunds sent to the provider and not yet settled). */
-json_t *store_offering_enrolments(db *d, int64_t offering_id);
+/* An offering's registrations for staff, oldest first, at most limit of
+** them after skipping offset, with user and payment fields, invoice_number
+** (or null) and refund_pending_cents (refunds sent to the provider and not
+** yet settled). NULL on a read error. */
+json_t *store_offering_enrolments(db *d, int64_t offering_id, int limit, int offset);
 
-/* Counts by status for an offering: {active, pending, waitlisted, offered}. */
+/* Counts by status for an offering and of all its registrations:
+** {active, pending, waitlisted, offered, total}. NULL on a read error. */
 json_t *store_offering_counts(db *d, int64_t offering_id);
 
 /* What was paid and refunded for a registration, over all its payments that

@@ -7,6 +7,7 @@
 
 #include "access.h"
 #include "app.h"
+#include "cache.h"
 #include "date.h"
 #include "ical.h"
 #include "log.h"
@@ -373,6 +374,10 @@ int page_offering_show(request *rq, response *rs)
     return page_render_shared(rq, rs, "pages/offering", "calendar", offering_view);
 }
 
+/* Bounds of a worker's kept feeds: the calendar's and one per offering
+** asked for, at most 90 KB each on a filled database. */
+enum { FEEDS_MAX_ENTRIES = 256, FEEDS_MAX_BYTES = 16 << 20 };
+
 /* Fill rs with a calendar of the given offerings (a demonstration
 ** offering's title says so: "[Demo] Purpose and Vision"). */
 static int ics_response(request *rq, response *rs, json_t *list, const char *name)
@@ -382,10 +387,52 @@ static int ics_response(request *rq, response *rs, json_t *list, const char *nam
     return 0;
 }
 
-int page_calendar_ics(request *rq, response *rs)
+/* The worker's kept feeds, made on first use (after fork); NULL when out
+** of memory (the feed is then built every time). */
+static cache *feeds(void)
+{
+    static cache *c;
+    if (!c)
+        c = cache_new(FEEDS_MAX_ENTRIES, FEEDS_MAX_BYTES);
+    return c;
+}
+
+/* Builds one feed into rs (its body and content type) as seen on day
+** today; 0, or an HTTP status (rq->message says why). */
+typedef int (*feed_fn)(request *rq, response *rs, int32_t today);
+
+/* Answer with the feed that build makes, kept in the worker under (path,
+** demo setting, day) at the content version: a feed shows the series,
+** courses, offerings and coaches, all of which bump that version in the
+** transaction that changes them, and no seat counts, so a registration
+** leaves it good. What build refuses (an unknown offering) is not kept. A
+** version that cannot be read builds the feed afresh. Returns 0 or
+** build's status. */
+static int feed_kept(request *rq, response *rs, feed_fn build)
+{
+    app *ap = page_app(rq);
+    int32_t today = date_today();
+    int64_t content_v = 0, seats_v = 0;
+    cache *c = store_view_versions(ap->db, &content_v, &seats_v) == 0 ? feeds() : NULL;
+    const char *key = arena_printf(rq->a, "%s %d %ld", rq->path, ap->cfg->demo, (long)today);
+    size_t len = 0;
+    const char *kept = c ? cache_get(c, key, (uint64_t)content_v, time(NULL), &len) : NULL;
+    if (kept) {
+        buf_append(&rs->body, kept, len);
+        rs->content_type = "text/calendar; charset=utf-8";
+        return 0;
+    }
+    int rc = build(rq, rs, today);
+    if (rc == 0 && c && !buf_failed(&rs->body))
+        cache_put(c, key, (uint64_t)content_v, 0, rs->body.data, rs->body.len);
+    return rc;
+}
+
+/* The calendar feed: offerings finished within FEED_PAST_DAYS, those
+** starting within a year and the current season. */
+static int calendar_feed(request *rq, response *rs, int32_t today)
 {
     db *d = page_app(rq)->db;
-    int32_t today = date_today();
     const char *current;
     offering_listing *list;
     int n;
@@ -402,8 +449,15 @@ int page_calendar_ics(request *rq, response *rs)
     return rc;
 }
 
-int page_offering_ics(request *rq, response *rs)
+int page_calendar_ics(request *rq, response *rs)
 {
+    return feed_kept(rq, rs, calendar_feed);
+}
+
+/* One offering's feed (its code is rq->param[0]). */
+static int offering_feed(request *rq, response *rs, int32_t today)
+{
+    (void)today;
     json_t *o = page_offering_load(page_app(rq)->db, rq->a, rq->param[0]);
     if (!o || (json_is_true(json_object_get(o, "demo")) && !page_app(rq)->cfg->demo)) {
         json_decref(o);
@@ -414,8 +468,15 @@ int page_offering_ics(request *rq, response *rs)
     const char *name = arena_printf(rq->a, "%s%s", json_is_true(json_object_get(o, "demo")) ? "[Demo] " : "",
                                     json_string_value(json_object_get(o, "course_title")));
     int rc = ics_response(rq, rs, list, name);
-    http_header(rs, "Content-Disposition", arena_printf(rq->a, "attachment; filename=\"%s.ics\"", rq->param[0]));
     json_decref(list);
+    return rc;
+}
+
+int page_offering_ics(request *rq, response *rs)
+{
+    int rc = feed_kept(rq, rs, offering_feed);
+    if (rc == 0)
+        http_header(rs, "Content-Disposition", arena_printf(rq->a, "attachment; filename=\"%s.ics\"", rq->param[0]));
     return rc;
 }
 

@@ -56,7 +56,54 @@ int page_staff_home(request *rq, response *rs)
     return page_render(rq, rs, "pages/staff_home", ctx, "Staff", NULL);
 }
 
-int page_staff_offering(request *rq, response *rs)
+/* Registrations on one page of an offering's roster. */
+#define ROSTER_PAGE 100
+
+/* The roster page asked for by ?page= (1 when absent) into *page: 0, or
+** 400 with a message for anything but a whole number from 1 on. */
+static int roster_page_param(request *rq, int *page)
+{
+    const char *p = kv_get(&rq->query, "page");
+    *page = 1;
+    if (!p)
+        return 0;
+    int n = 0, ok = *p != '\0' && strlen(p) <= 6;
+    for (const char *c = p; ok && *c; c++) {
+        ok = *c >= '0' && *c <= '9';
+        n = n * 10 + (*c - '0');
+    }
+    if (!ok || n < 1) {
+        rq->message = "A roster page is a whole number from 1 on; follow the page links under the roster.";
+        return 400;
+    }
+    *page = n;
+    return 0;
+}
+
+/* The roster's paging for page (1-based) of total registrations: which
+** are shown ("101–200 of 200") and links to the pages before and after,
+** or NULL for none. */
+static json_t *roster_paging(request *rq, const char *code, int page, int total, int shown)
+{
+    int pages = total > 0 ? (total + ROSTER_PAGE - 1) / ROSTER_PAGE : 1;
+    int first = (page - 1) * ROSTER_PAGE + 1;
+    const char *base = arena_printf(rq->a, "/staff/offerings/%s", code);
+    json_t *prev = page > 1 ? json_string(page == 2 ? base : arena_printf(rq->a, "%s?page=%d", base, page - 1))
+                            : json_null();
+    json_t *next = page < pages ? json_string(arena_printf(rq->a, "%s?page=%d", base, page + 1)) : json_null();
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:b, s:o, s:o}", "page", page, "pages", pages, "first", first,
+                     "last", first + shown - 1, "total", total, "several", pages > 1, "prev_url", prev,
+                     "next_url", next);
+}
+
+/* The page's title: "Registrations", then "Registrations, page N" after the first. */
+static const char *paging_title(request *rq, int page)
+{
+    return page > 1 ? arena_printf(rq->a, "Registrations, page %d", page) : "Registrations";
+}
+
+/* The roster page itself (page_staff_offering), inside its read. */
+static int roster(request *rq, response *rs, int page)
 {
     app *ap = page_app(rq);
     json_t *o = page_offering_load(ap->db, rq->a, rq->param[0]);
@@ -66,9 +113,20 @@ int page_staff_offering(request *rq, response *rs)
     }
     page_offering(rq->a, o, date_today());
     json_int_t oid = json_integer_value(json_object_get(o, "id"));
-    json_t *regs = store_offering_enrolments(ap->db, oid);
+    json_t *counts = store_offering_counts(ap->db, oid);
+    int total = (int)json_integer_value(json_object_get(counts, "total"));
+    if (counts && page > 1 && (page - 1) * ROSTER_PAGE >= total) {
+        json_decref(o);
+        json_decref(counts);
+        rq->message = arena_printf(rq->a, "This roster has %d page%s; follow the page links under the roster.",
+                                   total > 0 ? (total + ROSTER_PAGE - 1) / ROSTER_PAGE : 1,
+                                   total > ROSTER_PAGE ? "s" : "");
+        return 404;
+    }
+    json_t *regs = counts ? store_offering_enrolments(ap->db, oid, ROSTER_PAGE, (page - 1) * ROSTER_PAGE) : NULL;
     if (!regs) {
         json_decref(o);
+        json_decref(counts);
         return 503;
     }
     size_t i;
@@ -84,6 +142,7 @@ int page_staff_offering(request *rq, response *rs)
         if (store_enrolment_money(ap->db, id, &paid_total, &refunded) != 0) {
             json_decref(o);
             json_decref(regs);
+            json_decref(counts);
             rq->message = "The payment records could not be read just now. Try again in a moment.";
             return 503;
         }
@@ -112,15 +171,36 @@ int page_staff_offering(request *rq, response *rs)
     if (!audit) {
         json_decref(o);
         json_decref(regs);
+        json_decref(counts);
         rq->message = "The audit log could not be read just now. Try again in a moment.";
         return 503;
     }
     json_t *line;
     json_array_foreach(audit, i, line)
         json_object_set_new(line, "at_label", json_string(time_label(rq->a, json_integer_value(json_object_get(line, "at")))));
-    json_t *ctx = json_pack("{s:o, s:o, s:b, s:o}", "offering", o, "registrations", regs, "has_registrations",
-                            json_array_size(regs) > 0, "audit", audit);
-    return page_render(rq, rs, "pages/staff_offering", ctx, "Registrations", NULL);
+    json_t *paging = roster_paging(rq, json_string_value(json_object_get(o, "code")), page, total,
+                                   (int)json_array_size(regs));
+    json_t *ctx = json_pack("{s:o, s:o, s:b, s:o, s:o, s:o}", "offering", o, "registrations", regs,
+                            "has_registrations", json_array_size(regs) > 0, "audit", audit, "counts", counts,
+                            "paging", paging);
+    return page_render(rq, rs, "pages/staff_offering", ctx,
+                       paging_title(rq, page), NULL);
+}
+
+int page_staff_offering(request *rq, response *rs)
+{
+    int page;
+    int rc = roster_page_param(rq, &page);
+    if (rc != 0)
+        return rc;
+    /* One read for the whole page: its hundred and more statements see one
+    ** state of the database and take SQLite's lock once, not each. */
+    db *d = page_app(rq)->db;
+    int reading = db_begin_read(d) == 0;
+    rc = roster(rq, rs, page);
+    if (reading)
+        db_rollback(d);
+    return rc;
 }
 
 /* The registration in param[0] for a staff action: 0, or the status to

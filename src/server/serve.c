@@ -67,6 +67,7 @@ struct manager {
 
 static volatile sig_atomic_t worker_stop;
 static volatile sig_atomic_t worker_retire; /* SIGUSR2: a reload replaced this worker */
+static int worker_spent; /* the request budget is spent: answer what kept connections carry, then exit */
 
 /* SIGTERM/SIGINT in a child: finish the work in hand, then exit. Installed
 ** with SA_RESTART, so a signal never breaks the reads and writes of a
@@ -130,69 +131,170 @@ static long fcgi_read(void *ctx, char *p, size_t n)
     return r < 0 ? -1 : r;
 }
 
-/* Accept the next request. The listening socket is non-blocking (the
-** manager sets it so): the worker waits in ppoll, with SIGTERM and SIGINT
-** let in only there, then accepts; a connection another worker took first
-** gives EAGAIN and it waits again. Once told to stop it still takes every
-** connection already queued, and returns -1 when none has come for
-** DRAIN_IDLE_MS, so a drain drops no request; under a load that never
-** lets the queue empty it gives up after half of drain_seconds (the
-** manager kills what is left at drain_seconds, and a request cut off
-** half-way is worse than one never taken). A worker retired by a reload
-** (SIGUSR2: the new generation takes the queue) or whose manager has died
-** stops at once: while an orphan holds the socket no new manager can
-** start. A connection the web server keeps open between requests is
-** waited on the same way. Returns 0 with a request in req, or -1. */
-static int next_request(FCGX_Request *req, int fd, pid_t manager, int drain_seconds)
+/* The connections a worker holds open between requests. nginx keeps
+** FastCGI connections open when told to (fastcgi_keep_conn with an
+** upstream keepalive pool) and sends its next request on one of them; a
+** worker waits on all of its kept connections and the listening socket
+** together, so a kept connection never pins it while new connections
+** queue. The last wait's ready connections are served in turn before the
+** worker waits again, so none is passed over. */
+enum { MAX_KEPT = 256 };
+
+struct kept {
+    int fd[MAX_KEPT]; /* idle kept connections */
+    int n;
+    int ready[MAX_KEPT + 1]; /* from the last wait: kept fds, or -1 for the listening socket */
+    int nready, at;
+};
+
+/* Forget kept connection fd (it is being served or was closed). */
+static void kept_drop(struct kept *k, int fd)
 {
-    static time_t stop_seen;
+    for (int i = 0; i < k->n; i++)
+        if (k->fd[i] == fd) {
+            k->fd[i] = k->fd[--k->n];
+            return;
+        }
+}
+
+/* Close every kept connection (the worker is leaving). nginx sees the end
+** of an idle connection and drops it from its pool. */
+static void kept_close_all(struct kept *k)
+{
+    for (int i = 0; i < k->n; i++)
+        close(k->fd[i]);
+    k->n = k->nready = k->at = 0;
+}
+
+/* After a request: keep its connection for the next one when the web
+** server asked to (libfcgi left req->ipcFd open). A worker holding
+** MAX_KEPT connections takes no new one (next_request), so there is always
+** room for the one just served. */
+static void kept_add(struct kept *k, FCGX_Request *req)
+{
+    if (req->ipcFd < 0)
+        return;
+    if (k->n < MAX_KEPT)
+        k->fd[k->n++] = req->ipcFd;
+    else
+        close(req->ipcFd);
+    req->ipcFd = -1;
+}
+
+/* Read the next request into req, from one of the worker's kept
+** connections or a new one on the listening socket fd (non-blocking: the
+** manager sets it so). The worker waits in ppoll on both, with SIGTERM and
+** SIGINT let in only there; a connection another worker took first gives
+** EAGAIN and it waits again.
+**
+** A worker holding MAX_KEPT connections takes no new one until nginx has
+** closed some. A worker on its way out (told to stop, retired by a reload,
+** or its budget spent) answers every request its kept connections carry
+** but never closes one itself: nginx might be sending a request on it at
+** that moment, and would get a reset where it expected an answer. It waits
+** for nginx to close them (the upstream's keepalive_requests and
+** keepalive_timeout). A worker told to stop
+** also takes every connection still queued on the socket, so a drain
+** drops no request; one retired or spent takes none (its replacement
+** does). It returns -1 once it holds no kept connection and nothing has
+** come for DRAIN_IDLE_MS, or after half of drain_seconds under a load that
+** never lets up (the manager kills what is left at drain_seconds, and a
+** request cut off half-way is worse than one never taken), closing what
+** is left; one whose manager has died stops at once: while an orphan holds
+** the socket no new manager can start. Returns 0 with a request in req,
+** or -1. */
+static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager, int drain_seconds)
+{
+    static time_t leaving_since;
     sigset_t open;
     sigemptyset(&open);
     for (;;) {
-        if (getppid() != manager || worker_retire)
-            return -1;
-        if (worker_stop && !stop_seen)
-            stop_seen = time(NULL);
-        if (worker_stop && time(NULL) - stop_seen >= (drain_seconds + 1) / 2)
-            return -1;
-        struct timespec idle = {0, DRAIN_IDLE_MS * 1000L * 1000L};
-        if (req->ipcFd >= 0) {
-            /* A connection the web server keeps open (fastcgi_keep_conn):
-            ** the next request comes on it. Idle while stopping: close it. */
-            struct pollfd k = {.fd = req->ipcFd, .events = POLLIN};
-            int n = ppoll(&k, 1, worker_stop ? &idle : NULL, &open);
-            if (n < 0 && errno == EINTR)
+        if (getppid() != manager)
+            break;
+        int leaving = worker_stop || worker_spent;
+        int take_new = !worker_retire && !worker_spent && k->n < MAX_KEPT;
+        if (leaving && !leaving_since)
+            leaving_since = time(NULL);
+        if (leaving && time(NULL) - leaving_since >= (drain_seconds + 1) / 2)
+            break;
+        if (k->at < k->nready) {
+            int c = k->ready[k->at++];
+            int rc;
+            if (c >= 0) {
+                /* a request (or the end) on a kept connection; should the
+                ** web server have closed it, libfcgi closes it too and tries
+                ** the (non-blocking) listening socket once */
+                kept_drop(k, c);
+                req->ipcFd = c;
+                req->keepConnection = 1;
+                rc = FCGX_Accept_r(req);
+            } else if (!take_new) {
                 continue;
-            if (n > 0 && FCGX_Accept_r(req) >= 0)
+            } else {
+                rc = FCGX_Accept_r(req);
+            }
+            if (rc >= 0)
                 return 0;
-            if (req->ipcFd >= 0)
-                FCGX_Free(req, 1);
-            continue;
+            if (c >= 0 || rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED)
+                continue;
+            log_error("accept failed: %s", strerror(-rc));
+            break;
         }
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int n = ppoll(&p, 1, worker_stop ? &idle : NULL, &open);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            log_error("poll failed: %s", strerror(errno));
-            return -1;
-        }
+        struct pollfd p[MAX_KEPT + 1];
+        int n = 0;
+        for (int i = 0; i < k->n; i++)
+            p[n++] = (struct pollfd){.fd = k->fd[i], .events = POLLIN};
+        if (take_new)
+            p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
         if (n == 0)
-            return -1; /* stopping, and nothing is queued */
-        int rc = FCGX_Accept_r(req);
-        if (rc >= 0)
-            return 0;
-        if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED)
+            break; /* on its way out, and nothing kept */
+        struct timespec idle = {0, DRAIN_IDLE_MS * 1000L * 1000L};
+        int got = ppoll(p, (nfds_t)n, leaving ? &idle : NULL, &open);
+        if (got < 0 && errno == EINTR)
             continue;
-        log_error("accept failed: %s", strerror(-rc));
-        return -1;
+        if (got < 0) {
+            log_error("poll failed: %s", strerror(errno));
+            break;
+        }
+        if (got == 0 && k->n == 0)
+            break; /* on its way out, and nothing is queued */
+        k->nready = k->at = 0;
+        for (int i = 0; i < n; i++)
+            if (p[i].revents)
+                k->ready[k->nready++] = p[i].fd == fd ? -1 : p[i].fd;
     }
+    kept_close_all(k);
+    return -1;
+}
+
+/* Send the rest of the answer and end the request. libfcgi closes a
+** connection it does not keep by shutting down its side and then waiting
+** (up to 2 s) for the web server to close the other, so that bytes still
+** coming cannot make the kernel reset the connection under the answer;
+** that wait held the worker for a round trip of nginx's event loop on
+** every request (see the README's Performance section). Once the request
+** has been read to its end (the empty stdin record: nothing more will
+** come), a plain close is as safe, so the worker reads what is left of
+** stdin (nothing, for a GET) and, when it got to the end, closes at once.
+** A request cut short keeps libfcgi's careful close. */
+static void finish_request(FCGX_Request *req)
+{
+    if (!req->keepConnection && req->in) {
+        char rest[4096];
+        while (FCGX_GetStr(rest, sizeof rest, req->in) > 0)
+            ;
+        if (FCGX_HasSeenEOF(req->in) && FCGX_GetError(req->in) == 0)
+            FCGX_Detach(req);
+    }
+    FCGX_Finish_r(req);
+    req->detached = 0;
 }
 
 /* The worker's life: open its own database connection, accept and serve
-** until its request budget is spent, or until it is told to stop and no
-** connection is left queued on the socket (so a drain drops none), or its
-** manager has died; then exit. Never returns. */
+** until its request budget is spent (then it takes no new connection and
+** answers what its kept connections already carry), or until it is told
+** to stop and no connection is left queued on the socket (so a drain drops
+** none), or its manager has died; then exit. Never returns. */
 static void worker_main(struct manager *m, pid_t manager)
 {
     child_setup("worker", manager, 1);
@@ -205,21 +307,33 @@ static void worker_main(struct manager *m, pid_t manager)
     FCGX_Init();
     FCGX_Request req;
     FCGX_InitRequest(&req, m->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+    static struct kept k;
     arena *a = arena_new(0);
     buf out = BUF_INIT;
     int budget = m->cfg->max_requests;
-    while (budget > 0 && next_request(&req, m->listen_fd, manager, m->cfg->drain_seconds) == 0) {
+    while (next_request(&req, m->listen_fd, &k, manager, m->cfg->drain_seconds) == 0) {
         app_handle(&m->ap, a, fcgi_param, req.envp, fcgi_read, req.in, &out);
         FCGX_PutStr(buf_str(&out), (int)out.len, req.out);
-        FCGX_Finish_r(&req);
+        /* The connection stays open as nginx asked, even on the way out:
+        ** closed by the worker, nginx could already have sent the next
+        ** request on it (it learns of the end only after reading this
+        ** answer) and would answer 502. nginx closes it in its own time
+        ** (keepalive_requests, keepalive_timeout). */
+        if (--budget <= 0 && !worker_spent) {
+            /* the manager starts a replacement now, not when this one is gone */
+            worker_spent = 1;
+            kill(manager, SIGUSR1);
+        }
+        finish_request(&req);
+        kept_add(&k, &req);
         db_check_idle(m->ap.db);
         arena_reset(a);
         if (out.cap > 1 << 20)
             buf_free(&out);
         else
             buf_reset(&out);
-        budget--;
     }
+    kept_close_all(&k);
     buf_free(&out);
     arena_free(a);
     app_free(&m->ap);
@@ -567,6 +681,19 @@ static void reap(struct manager *m, int draining)
     }
 }
 
+/* SIGUSR1 from worker pid: its request budget is spent, and it will exit
+** once nginx has closed the connections it keeps. It no longer counts
+** towards its pool (as if of an older generation), so fill_pools starts
+** its replacement now. A signal from anyone else is ignored. */
+static void let_go(struct manager *m, pid_t pid)
+{
+    for (size_t i = 0; i < sizeof m->kids / sizeof *m->kids; i++) {
+        struct child *c = &m->kids[i];
+        if (c->pid == pid && pid > 0 && (c->kind == K_WORKER || c->kind == K_SLOW) && c->generation == m->generation)
+            c->generation = m->generation - 1;
+    }
+}
+
 /* SIGHUP: parse the templates again; if they are sound, start a new
 ** generation and retire the old one as it finishes its requests. */
 static void reload(struct manager *m)
@@ -690,6 +817,7 @@ int serve_main(const config *cfg)
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -719,6 +847,8 @@ int serve_main(const config *cfg)
             reap(&m, 0);
         else if (sig == SIGHUP)
             reload(&m);
+        else if (sig == SIGUSR1)
+            let_go(&m, si.si_pid);
         else if (sig == SIGTERM || sig == SIGINT)
             break;
         fill_pools(&m); /* a fork that failed earlier */

@@ -586,7 +586,7 @@ json_t *store_user_enrolments(db *d, int64_t user_id)
     return json_result(st);
 }
 
-json_t *store_offering_enrolments(db *d, int64_t offering_id)
+json_t *store_offering_enrolments(db *d, int64_t offering_id, int limit, int offset)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('id', e.id, 'status', e.status,"
                                   " 'payment_status', e.payment_status, 'amount_cents', e.amount_cents,"
@@ -599,9 +599,12 @@ json_t *store_offering_enrolments(db *d, int64_t offering_id)
                                   " 'refund_pending_cents', (SELECT COALESCE(sum(f.amount_cents), 0) FROM refunds f"
                                   "   JOIN payments p ON p.id = f.payment_id WHERE p.enrolment_id = e.id"
                                   "   AND f.status = 'pending')))"
-                                  " FROM (SELECT * FROM enrolments WHERE offering_id = ?1 ORDER BY created_at, id) e"
+                                  " FROM (SELECT * FROM enrolments WHERE offering_id = ?1 ORDER BY created_at, id"
+                                  "   LIMIT ?2 OFFSET ?3) e"
                                   " JOIN users u ON u.id = e.user_id LEFT JOIN schools s ON s.id = u.school_id");
     sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int(st, 2, limit);
+    sqlite3_bind_int(st, 3, offset);
     return json_result(st);
 }
 
@@ -610,13 +613,14 @@ json_t *store_offering_counts(db *d, int64_t offering_id)
     sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FILTER (WHERE status = 'active'),"
                                   " count(*) FILTER (WHERE status = 'pending'),"
                                   " count(*) FILTER (WHERE status = 'waitlisted'),"
-                                  " count(*) FILTER (WHERE status = 'offered') FROM enrolments WHERE offering_id = ?1");
+                                  " count(*) FILTER (WHERE status = 'offered'), count(*)"
+                                  " FROM enrolments WHERE offering_id = ?1");
     sqlite3_bind_int64(st, 1, offering_id);
     if (db_row(st) != 1)
         return NULL;
-    json_t *o = json_pack("{s:i, s:i, s:i, s:i}", "active", sqlite3_column_int(st, 0), "pending",
+    json_t *o = json_pack("{s:i, s:i, s:i, s:i, s:i}", "active", sqlite3_column_int(st, 0), "pending",
                           sqlite3_column_int(st, 1), "waitlisted", sqlite3_column_int(st, 2), "offered",
-                          sqlite3_column_int(st, 3));
+                          sqlite3_column_int(st, 3), "total", sqlite3_column_int(st, 4));
     db_done(st);
     return o;
 }

@@ -212,7 +212,7 @@ bench_run() {
         line "signed in /my" /my "journeys_session=$participant"
         line "signed in register page" /offerings/demo-pv/register "journeys_session=$participant"
         echo "Signed in as staff:"
-        line "staff roster of 200" /staff/offerings/bench-roster "journeys_session=$staff"
+        line "staff roster of 200, page 1" /staff/offerings/bench-roster "journeys_session=$staff"
     } 2>&1
     signin_line
     echo "workers' memory after: $(workers_rss) KiB"

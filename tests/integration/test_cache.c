@@ -4,7 +4,7 @@
 ** name, CSRF token and registrations stay theirs), and a publish, a
 ** registration that takes a seat, a change to an offering written by
 ** another connection all show on the next request in every worker, and a
-** lapsed seat hold shows without any write.
+** lapsed seat hold shows without any write; the calendar feeds too.
 **
 ** Which worker answers is the kernel's choice, so each check sends several
 ** requests in a row and checks every answer.
@@ -236,6 +236,32 @@ static void test_other_writer(browser *bob)
     db_close(d);
 }
 
+/* The calendar feeds each worker keeps: a change to an offering written by
+** another connection (its time stamp, here) shows in the next answer of
+** every worker, in the calendar's feed and the offering's own. */
+static void test_feeds_fresh(browser *bob)
+{
+    const char *feed[] = {"BEGIN:VCALENDAR", "demo-gp", NULL};
+    const char *stamp[] = {"DTSTAMP:20231114T221320Z", NULL};
+    CHECK(every_answer(bob, "/calendar.ics", feed, stamp) == 0);
+    CHECK(every_answer(bob, "/offerings/demo-gp.ics", feed, stamp) == 0);
+    buf err = BUF_INIT;
+    db *d = db_open(stack_path(&s, "var/journeys.db"), &err);
+    CHECK(d != NULL);
+    buf_free(&err);
+    if (!d)
+        return;
+    sqlite3_stmt *st = db_stmt(d, "UPDATE offerings SET updated_at = 1700000000 WHERE code = 'demo-gp'");
+    CHECK(sqlite3_step(st) == SQLITE_DONE);
+    db_done(st);
+    db_close(d);
+    CHECK(every_answer(bob, "/calendar.ics", stamp, NULL) == 0);
+    CHECK(every_answer(bob, "/offerings/demo-gp.ics", stamp, NULL) == 0);
+    /* Another offering's feed is its own, never the one kept for demo-gp. */
+    const char *other[] = {"demo-pv", NULL};
+    CHECK(every_answer(bob, "/offerings/demo-pv.ics", other, stamp) == 0);
+}
+
 int main(void)
 {
     int port = harness_free_port();
@@ -272,6 +298,7 @@ int main(void)
     test_hold_lapse(&bob);
     test_publish_shows(&bob);
     test_other_writer(&bob);
+    test_feeds_fresh(&bob);
 
     browser_close(&ann);
     browser_close(&bob);

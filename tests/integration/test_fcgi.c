@@ -1,10 +1,13 @@
 /*
-** test_fcgi.c: the worker loop spoken to directly in FastCGI, with
-** FCGI_KEEP_CONN: several requests in turn on one connection, each answered
-** whole and on its own, including after a request whose body the
-** application refused without reading it. nginx does not keep connections
-** today (see the README's Performance section); this is the check that the
-** workers would serve them correctly if it did.
+** test_fcgi.c: the worker loop spoken to directly in FastCGI, on a stack
+** with one worker. With FCGI_KEEP_CONN (as nginx sends with
+** fastcgi_keep_conn): several requests in turn on one connection, each
+** answered whole and on its own, including after a request whose body the
+** application refused without reading it; a worker holding kept
+** connections still answers new ones, and requests on each of several
+** kept connections in any order; a kept connection the web server closes
+** is let go. Without it: the worker closes the connection after the answer
+** and is free at once, even while the other end stays open.
 */
 #include <errno.h>
 #include <poll.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -44,10 +48,11 @@ static void pair(buf *params, const char *name, const char *value)
 /* Send one request (id 1, keep the connection) on fd and read its records
 ** until END_REQUEST; the STDOUT bytes go to out. Returns 0, or -1 when the
 ** connection ended or stalled (5 s) before the request did. */
-static int exchange(int fd, const char *method, const char *uri, const char *ctype, const char *body, buf *out)
+static int exchange_as(int fd, int keep, const char *method, const char *uri, const char *ctype, const char *body,
+                       buf *out)
 {
     buf req = BUF_INIT, params = BUF_INIT;
-    unsigned char begin[8] = {0, 1, KEEP_CONN, 0, 0, 0, 0, 0};
+    unsigned char begin[8] = {0, 1, keep ? KEEP_CONN : 0, 0, 0, 0, 0, 0};
     record(&req, BEGIN_REQUEST, 1, begin, 8);
     char cl[32];
     snprintf(cl, sizeof cl, "%zu", body ? strlen(body) : (size_t)0);
@@ -94,6 +99,35 @@ static int exchange(int fd, const char *method, const char *uri, const char *cty
     return -1;
 }
 
+/* exchange_as with the connection kept. */
+static int exchange(int fd, const char *method, const char *uri, const char *ctype, const char *body, buf *out)
+{
+    return exchange_as(fd, 1, method, uri, ctype, body, out);
+}
+
+/* A new connection to the workers' socket, or -1. */
+static int dial(void)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = {0};
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", stack_path(&s, "var/journeys.sock"));
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* GET /healthz on fd (kept or not); whether it was answered "ok". */
+static int healthy(int fd, int keep)
+{
+    buf out = BUF_INIT;
+    int ok = exchange_as(fd, keep, "GET", "/healthz", NULL, NULL, &out) == 0 && strstr(buf_str(&out), "ok ");
+    buf_free(&out);
+    return ok;
+}
+
 /* Whether the worker left fd open after its last answer (no EOF waiting). */
 static int still_open(int fd)
 {
@@ -133,14 +167,70 @@ static void test_kept_connection(void)
     close(fd);
 }
 
+/* The one worker holds a kept connection that stays idle: a new
+** connection is still answered (the worker waits on both, it is not
+** pinned to the kept one), and so are requests on three kept connections
+** taken in any order, after which each is still open. */
+static void test_kept_and_new(void)
+{
+    int a = dial();
+    CHECK(a >= 0 && healthy(a, 1) && still_open(a));
+    int b = dial(), c = dial();
+    CHECK(b >= 0 && healthy(b, 1));
+    CHECK(c >= 0 && healthy(c, 1));
+    int order[] = {a, c, b, b, a, c};
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+        CHECK(healthy(order[i], 1));
+    CHECK(still_open(a) && still_open(b) && still_open(c));
+    /* Two requests sent at once on two kept connections: both answered. */
+    buf out1 = BUF_INIT, out2 = BUF_INIT;
+    CHECK(exchange(a, "GET", "/healthz", NULL, NULL, &out1) == 0 && exchange(c, "GET", "/healthz", NULL, NULL, &out2) == 0);
+    buf_free(&out1);
+    buf_free(&out2);
+    /* The web server closes one: the worker lets it go and serves on. */
+    close(b);
+    int d = dial();
+    CHECK(d >= 0 && healthy(d, 1) && healthy(a, 1) && healthy(c, 1));
+    close(a);
+    close(c);
+    close(d);
+}
+
+/* Without FCGI_KEEP_CONN the worker ends the connection after the answer
+** and does not wait for the other end to close first: with the first
+** connection still open at this end, a second is answered at once. (With
+** libfcgi's own close the one worker waited up to 2 s for that end.) */
+static void test_closed_after_answer(void)
+{
+    int a = dial();
+    CHECK(a >= 0 && healthy(a, 0));
+    struct pollfd p = {a, POLLIN, 0};
+    char c;
+    CHECK(poll(&p, 1, 5000) == 1 && read(a, &c, 1) == 0); /* the worker's end is closed */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int b = dial();
+    CHECK(b >= 0 && healthy(b, 0));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (secs >= 1.5)
+        fprintf(stderr, "the second connection waited %.2f s for the first to close\n", secs);
+    CHECK(secs < 1.5);
+    close(a);
+    close(b);
+}
+
 int main(void)
 {
-    if (stack_start(&s, NULL) != 0) {
+    const char *env[] = {"JOURNEYS_SERVER_WORKERS=1", NULL};
+    if (stack_start(&s, env) != 0) {
         CHECK(!"the stack starts");
         stack_stop(&s);
         return check_done();
     }
     test_kept_connection();
+    test_kept_and_new();
+    test_closed_after_answer();
     CHECK(stack_stop(&s) == 0);
     return check_done();
 }
