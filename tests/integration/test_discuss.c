@@ -637,8 +637,14 @@ static void test_caps(void)
     edge[20000] = '\0';
     CHECK(start_thread(&ada, "general", title, edge, NULL) == 303);
     free(edge);
-    CHECK(sql_int("SELECT count(*) FROM threads") == threads + 1);
-    CHECK(sql_int("SELECT count(*) FROM posts") == posts + 1);
+    /* characters, not bytes: 200 two-byte letters make a fine title */
+    char accents[401];
+    for (int i = 0; i < 200; i++)
+        memcpy(accents + 2 * i, "\xc3\xa9", 2);
+    accents[400] = '\0';
+    CHECK(start_thread(&ada, "general", accents, "Accents.", NULL) == 303);
+    CHECK(sql_int("SELECT count(*) FROM threads") == threads + 2);
+    CHECK(sql_int("SELECT count(*) FROM posts") == posts + 2);
 }
 
 /* ---- access ------------------------------------------------------------------ */

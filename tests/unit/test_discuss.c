@@ -50,6 +50,15 @@ static void test_titles_and_bodies(void)
     }
     CHECK(start(a, "A fine title", long_body, &field) == DOM_INVALID);
     CHECK(field && !strcmp(field, "body"));
+    /* the caps count characters, not bytes: 201 two-byte letters are over */
+    char accents[201 * 2 + 1];
+    for (int i = 0; i < 201; i++)
+        memcpy(accents + 2 * i, "\xc3\xa9", 2);
+    accents[402] = '\0';
+    domain d = domain_make(NULL, NULL, NULL, a, 7, 1000000);
+    discuss_posted out;
+    CHECK(discuss_start(&d, 1, 0, accents, "fine", &out) == DOM_INVALID);
+    CHECK(d.message && strstr(d.message, "201 characters"));
     /* the cap counts what is left after trimming */
     char padded[20010];
     memset(padded, ' ', 5);
