@@ -264,6 +264,7 @@ static int well_formed(const char *html)
 
 static char *prompt_key, *prompt_key2;
 
+/* The list of spaces, a prompt space with its text, and addresses that lead nowhere. */
 static void test_spaces(void)
 {
     http_res r;
@@ -286,6 +287,7 @@ static void test_spaces(void)
 
 static int64_t t1, p1, p2, p3, p4;
 
+/* A thread, replies, a quote, and the notification rows following and muting give. */
 static void test_thread_reply_quote(void)
 {
     CHECK(start_thread(&ada, "general", "Where do we start?", "My school begins with *purpose*.", &t1) == 303);
@@ -371,6 +373,8 @@ static void test_thread_reply_quote(void)
 
 /* ---- edit and delete ------------------------------------------------------ */
 
+/* Editing inside and outside the window, a stale form, another's post, deleting to
+** a tombstone, and a post hidden by a coach. */
 static void test_edit_delete(void)
 {
     http_res r;
@@ -447,6 +451,8 @@ static void test_edit_delete(void)
 
 /* ---- unread and pages ------------------------------------------------------ */
 
+/* A thread of 120 posts: unread counts in the space and the navigation, the jump to
+** the first unread post across pages, and read marks up to what was shown. */
 static void test_unread_pages(void)
 {
     int64_t t, last = 0;
@@ -538,6 +544,7 @@ static void test_unread_pages(void)
 
 /* ---- post first -------------------------------------------------------- */
 
+/* An offering whose participants post before they read others in a prompt space. */
 static void test_post_first(void)
 {
     CHECK(sql("UPDATE offerings SET post_first = 1 WHERE code = '" O "'") == 0);
@@ -591,6 +598,7 @@ static void test_post_first(void)
 
 /* ---- input caps ------------------------------------------------------------ */
 
+/* Titles and bodies over their caps or malformed: a 4xx a person can act on, nothing written. */
 static void test_caps(void)
 {
     int64_t threads = sql_int("SELECT count(*) FROM threads"), posts = sql_int("SELECT count(*) FROM posts");
@@ -649,6 +657,7 @@ static void test_caps(void)
 
 /* ---- access ------------------------------------------------------------------ */
 
+/* Who reaches what: each role against the offering's threads and posts, by id too. */
 static void test_access(void)
 {
     const char *thread = fmt("/learn/%s/threads/%lld", O, (long long)t1);
@@ -878,6 +887,8 @@ static const char *const XSS[] = {
     "'><svg onload=alert(1)>",
 };
 
+/* Every payload as a title (when it can be one) and as a post body, read back from
+** every page that shows it and from the stored HTML: nothing executable. */
 static void test_xss(void)
 {
     for (size_t i = 0; i < sizeof XSS / sizeof XSS[0]; i++) {
@@ -955,6 +966,8 @@ static int one_wins(struct racer *a, struct racer *b)
     return (a->status == 303 && b->status == 409) || (a->status == 409 && b->status == 303);
 }
 
+/* Two windows of one person edit, then delete, the same post at once: one wins,
+** the other is told so (409), and the post shows exactly the winner. */
 static void test_races(void)
 {
     for (int round = 0; round < 5; round++) {

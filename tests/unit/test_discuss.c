@@ -24,6 +24,7 @@ static int start(arena *a, const char *title, const char *body, const char **fie
     return rc;
 }
 
+/* Malformed, empty and oversized titles and bodies are refused, naming their field. */
 static void test_titles_and_bodies(void)
 {
     arena *a = arena_new(0);
@@ -68,6 +69,7 @@ static void test_titles_and_bodies(void)
     arena_free(a);
 }
 
+/* Only the author edits or deletes, only inside the window, never a removed post. */
 static void test_edit_rules(void)
 {
     arena *a = arena_new(0);
@@ -94,6 +96,7 @@ static void test_edit_rules(void)
     arena_free(a);
 }
 
+/* Quote excerpts: short text as it is, long text cut on a word and a whole character. */
 static void test_excerpt(void)
 {
     arena *a = arena_new(0);
