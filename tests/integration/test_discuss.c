@@ -362,6 +362,14 @@ static void test_thread_reply_quote(void)
     CHECK(notes(bob.id, "reply", p4) + notes(bob.id, "follow", p4) == 0);
     CHECK(notes(ada.id, "reply", p4) + notes(ada.id, "follow", p4) == 0);
 
+    /* quoting the thread's author in their own thread: still one row for them */
+    int64_t p5;
+    CHECK(reply(&bob, t1, "Back to the first post.", p1, &p5) == 303);
+    CHECK(notes(ada.id, "reply", p5) == 1);
+    CHECK(notes(ada.id, "follow", p5) == 0);
+    CHECK(notes(cora.id, "follow", p5) == 1);
+    CHECK(sql_int(fmt("SELECT count(*) FROM notifications WHERE link LIKE '%%#post-%lld'", (long long)p5)) == 3);
+
     /* a quote must be of this thread */
     int64_t other;
     CHECK(start_thread(&cat, "general", "Another thread", "Elsewhere.", &other) == 303);
