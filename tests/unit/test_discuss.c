@@ -152,7 +152,7 @@ static void test_store_errors(void)
         CHECK(store_prompt_by_key(d, a, 1, "k", &prompt) == want);
         CHECK(store_post_first(d, 1, &on) == want);
         CHECK(store_space_counts(d, 1, 0, 1, &t, &u, &p) == want);
-        CHECK(store_unread_total(d, 1, 1) == want);
+        CHECK(store_unread_total(d, 1, 1, 1) == want);
         CHECK(store_threads(d, a, 1, 0, 1, 0, 30, 0, &threads, &n) == want);
         CHECK(store_threads_count(d, 1, 0, 0) == want);
         CHECK(store_thread_get(d, a, 1, 1, &thread) == want);
