@@ -22,8 +22,10 @@
 #include "store_discuss.h"
 
 enum {
-    DISCUSS_TITLE_MAX = 200,      /* bytes of a thread title */
-    DISCUSS_BODY_MAX = 20000,     /* bytes of a post's Markdown */
+    DISCUSS_TITLE_MAX = 200,      /* characters (code points) of a thread title */
+    DISCUSS_BODY_MAX = 20000,     /* characters of a post's Markdown; a body far over it in a
+                                     non-Latin script meets the site's request limit first
+                                     ([server] max_body), a 413 with its own message */
     DISCUSS_EDIT_SECONDS = 1800,  /* a post can be edited for 30 minutes */
     DISCUSS_PAGE = 50,            /* posts per thread page */
     DISCUSS_THREADS_PAGE = 30,    /* threads per space page */

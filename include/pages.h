@@ -253,7 +253,7 @@ int page_staff_codes(request *rq, response *rs);
 ** route (rq->seat set); a thread or post in capture 1 is checked against
 ** its own offering. GET the spaces, a space's threads, a thread's posts;
 ** POST start a thread (a space's address), reply, follow/mute/unfollow
-** (capture 2), edit and delete one's own post. */
+** (the path's last segment), edit and delete one's own post. */
 int page_discuss(request *rq, response *rs);
 int page_discuss_space(request *rq, response *rs);
 int page_discuss_start(request *rq, response *rs);

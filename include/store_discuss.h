@@ -43,8 +43,10 @@ int store_space_counts(db *d, int64_t offering_id, int64_t prompt_id, int64_t us
                        int *unread, int *posted);
 
 /* Posts by others that user_id has not read in the whole of offering_id's
-** discussions: the count, or -1. */
-int store_unread_total(db *d, int64_t offering_id, int64_t user_id);
+** discussions: the count, or -1. With post_first_applies (the person is a
+** participant), prompt spaces the offering's post_first still hides from
+** them (they have not posted there) are left out. */
+int store_unread_total(db *d, int64_t offering_id, int64_t user_id, int post_first_applies);
 
 typedef struct thread_row {
     int64_t id, offering_id, prompt_id, author_id, last_post_id, version;

@@ -25,6 +25,15 @@ static const char *trimmed(arena *a, const char *s)
     return t;
 }
 
+/* The characters (code points) in n bytes of valid UTF-8 at s. */
+static size_t chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
 /* Check a thread title: DOM_OK with *out the trimmed title, or
 ** DOM_INVALID with a message about field "title". */
 static int check_title(domain *d, const char *title, const char **out)
@@ -33,12 +42,12 @@ static int check_title(domain *d, const char *title, const char **out)
     size_t n = strlen(t);
     if (n == 0)
         return domain_refuse(d, DOM_INVALID, "title", "Give your thread a title: a few words saying what it is about.");
-    if (n > DISCUSS_TITLE_MAX)
-        return domain_refuse(d, DOM_INVALID, "title",
-                             arena_printf(d->a, "The title is %zu characters long; keep it to %d or fewer "
-                                                "and put the rest in the post.", n, DISCUSS_TITLE_MAX));
     if (!text_utf8_valid(t, n))
         return domain_refuse(d, DOM_INVALID, "title", "The title holds characters we cannot read. Type it again.");
+    if (chars(t, n) > DISCUSS_TITLE_MAX)
+        return domain_refuse(d, DOM_INVALID, "title",
+                             arena_printf(d->a, "The title is %zu characters long; keep it to %d or fewer "
+                                                "and put the rest in the post.", chars(t, n), DISCUSS_TITLE_MAX));
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
             return domain_refuse(d, DOM_INVALID, "title", "Keep the title on one line, without special characters.");
@@ -55,12 +64,12 @@ static int check_body(domain *d, const char *body, const char **md, const char *
     size_t n = strlen(b);
     if (n == 0)
         return domain_refuse(d, DOM_INVALID, "body", "Write something before you post.");
-    if (n > DISCUSS_BODY_MAX)
-        return domain_refuse(d, DOM_INVALID, "body",
-                             arena_printf(d->a, "Your post is %zu characters long; the limit is %d. Shorten it, "
-                                                "or split it into two posts.", n, DISCUSS_BODY_MAX));
     if (!text_utf8_valid(b, n))
         return domain_refuse(d, DOM_INVALID, "body", "The post holds characters we cannot read. Type it again.");
+    if (chars(b, n) > DISCUSS_BODY_MAX)
+        return domain_refuse(d, DOM_INVALID, "body",
+                             arena_printf(d->a, "Your post is %zu characters long; the limit is %d. Shorten it, "
+                                                "or split it into two posts.", chars(b, n), DISCUSS_BODY_MAX));
     buf out = BUF_INIT;
     if (md_render_untrusted(&out, b, n, 0) != 0) {
         buf_free(&out);

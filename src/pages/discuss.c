@@ -571,7 +571,7 @@ int page_thread_follow(request *rq, response *rs)
     int rc = load_thread(rq, 1, &t);
     if (rc)
         return rc;
-    const char *what = rq->param[2];
+    const char *what = strrchr(rq->path, '/') + 1;   /* the route's last segment: follow, mute or unfollow */
     const char *mode = !strcmp(what, "follow") ? "follow" : !strcmp(what, "mute") ? "mute" : NULL;
     domain d = dom(rq);
     rc = discuss_follow(&d, t.id, mode);

@@ -110,8 +110,9 @@ const route pages_routes[] = {
     {"POST", "/learn/" SLUG "/discuss/" SLUG, page_discuss_start, R_FORM | R_CSRF | R_WORKSPACE},
     {"GET", "/learn/" SLUG "/threads/([0-9]{1,18})", page_thread, R_WORKSPACE},
     {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/reply", page_thread_reply, R_FORM | R_CSRF | R_WORKSPACE},
-    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/(follow|mute|unfollow)", page_thread_follow,
-     R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/follow", page_thread_follow, R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/mute", page_thread_follow, R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/unfollow", page_thread_follow, R_FORM | R_CSRF | R_WORKSPACE},
     {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/edit", page_post_edit, R_FORM | R_CSRF | R_WORKSPACE},
     {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/delete", page_post_delete, R_FORM | R_CSRF | R_WORKSPACE},
 

@@ -126,14 +126,18 @@ int store_space_counts(db *d, int64_t offering_id, int64_t prompt_id, int64_t us
     return 0;
 }
 
-int store_unread_total(db *d, int64_t offering_id, int64_t user_id)
+int store_unread_total(db *d, int64_t offering_id, int64_t user_id, int post_first_applies)
 {
     sqlite3_stmt *st = db_stmt(d,
         "SELECT COALESCE(sum(" UNREAD_OF_T "), 0) FROM threads t"
         " LEFT JOIN thread_reads r ON r.user_id = ?3 AND r.thread_id = t.id"
-        " WHERE t.offering_id = ?1 AND t.last_post_id > COALESCE(r.last_post_id, 0) AND ?2 = ?2");
+        " WHERE t.offering_id = ?1 AND t.last_post_id > COALESCE(r.last_post_id, 0)"
+        " AND NOT (?2 AND t.prompt_id IS NOT NULL"
+        "   AND (SELECT post_first FROM offerings WHERE id = ?1)"
+        "   AND NOT EXISTS (SELECT 1 FROM posts q JOIN threads u ON u.id = q.thread_id WHERE q.author_id = ?3"
+        "     AND u.offering_id = ?1 AND u.prompt_id = t.prompt_id))");
     sqlite3_bind_int64(st, 1, offering_id);
-    sqlite3_bind_int(st, 2, 0);
+    sqlite3_bind_int(st, 2, post_first_applies != 0);
     sqlite3_bind_int64(st, 3, user_id);
     return count_of(st);
 }

@@ -260,10 +260,36 @@ static int well_formed(const char *html)
     return depth == 0 && h1 == 1;
 }
 
+/* Posts by others user has not read in the offering, counted here in SQL. */
+static int64_t unread_sql(int64_t user)
+{
+    return sql_int(fmt("SELECT count(*) FROM posts p JOIN threads t ON t.id = p.thread_id"
+                       " WHERE t.offering_id = (SELECT id FROM offerings WHERE code = '%s')"
+                       " AND p.author_id <> %lld AND p.deleted_at IS NULL AND p.id > COALESCE("
+                       "(SELECT last_post_id FROM thread_reads WHERE user_id = %lld AND thread_id = t.id), 0)",
+                       O, (long long)user, (long long)user));
+}
+
+/* The unread count the workspace navigation shows p (0 when no badge),
+** or -1 when the page does not answer. */
+static int64_t nav_unread(person *p)
+{
+    http_res r;
+    if (get(p, "/learn/" O "/discuss", &r) != 200) {
+        http_res_free(&r);
+        return -1;
+    }
+    const char *b = strstr(buf_str(&r.body), "Discussions <span class=\"badge\">");
+    int64_t n = b ? strtoll(b + strlen("Discussions <span class=\"badge\">"), NULL, 10) : 0;
+    http_res_free(&r);
+    return n;
+}
+
 /* ---- the spaces -------------------------------------------------------- */
 
 static char *prompt_key, *prompt_key2;
 
+/* The list of spaces, a prompt space with its text, and addresses that lead nowhere. */
 static void test_spaces(void)
 {
     http_res r;
@@ -286,6 +312,7 @@ static void test_spaces(void)
 
 static int64_t t1, p1, p2, p3, p4;
 
+/* A thread, replies, a quote, and the notification rows following and muting give. */
 static void test_thread_reply_quote(void)
 {
     CHECK(start_thread(&ada, "general", "Where do we start?", "My school begins with *purpose*.", &t1) == 303);
@@ -360,6 +387,14 @@ static void test_thread_reply_quote(void)
     CHECK(notes(bob.id, "reply", p4) + notes(bob.id, "follow", p4) == 0);
     CHECK(notes(ada.id, "reply", p4) + notes(ada.id, "follow", p4) == 0);
 
+    /* quoting the thread's author in their own thread: still one row for them */
+    int64_t p5;
+    CHECK(reply(&bob, t1, "Back to the first post.", p1, &p5) == 303);
+    CHECK(notes(ada.id, "reply", p5) == 1);
+    CHECK(notes(ada.id, "follow", p5) == 0);
+    CHECK(notes(cora.id, "follow", p5) == 1);
+    CHECK(sql_int(fmt("SELECT count(*) FROM notifications WHERE link LIKE '%%#post-%lld'", (long long)p5)) == 3);
+
     /* a quote must be of this thread */
     int64_t other;
     CHECK(start_thread(&cat, "general", "Another thread", "Elsewhere.", &other) == 303);
@@ -371,6 +406,8 @@ static void test_thread_reply_quote(void)
 
 /* ---- edit and delete ------------------------------------------------------ */
 
+/* Editing inside and outside the window, a stale form, another's post, deleting to
+** a tombstone, and a post hidden by a coach. */
 static void test_edit_delete(void)
 {
     http_res r;
@@ -447,6 +484,8 @@ static void test_edit_delete(void)
 
 /* ---- unread and pages ------------------------------------------------------ */
 
+/* A thread of 120 posts: unread counts in the space and the navigation, the jump to
+** the first unread post across pages, and read marks up to what was shown. */
 static void test_unread_pages(void)
 {
     int64_t t, last = 0;
@@ -467,11 +506,7 @@ static void test_unread_pages(void)
     CHECK_CONTAINS(buf_str(&r.body), "<span class=\"badge\">120 new</span>");
     CHECK_CONTAINS(buf_str(&r.body), "119 replies");
     http_res_free(&r);
-    int64_t nav_before = sql_int(fmt("SELECT count(*) FROM posts p JOIN threads t ON t.id = p.thread_id"
-                                     " WHERE t.offering_id = (SELECT id FROM offerings WHERE code = '%s')"
-                                     " AND p.author_id <> %lld AND p.deleted_at IS NULL AND p.id > COALESCE("
-                                     "(SELECT last_post_id FROM thread_reads WHERE user_id = %lld AND thread_id = t.id), 0)",
-                                     O, (long long)bob.id, (long long)bob.id));
+    int64_t nav_before = unread_sql(bob.id);
     CHECK(get(&bob, "/learn/" O "/discuss", &r) == 200);
     CHECK_CONTAINS(buf_str(&r.body), fmt("<span class=\"badge\">%lld<span class=\"visually-hidden\"> unread",
                                          (long long)nav_before));
@@ -538,6 +573,7 @@ static void test_unread_pages(void)
 
 /* ---- post first -------------------------------------------------------- */
 
+/* An offering whose participants post before they read others in a prompt space. */
 static void test_post_first(void)
 {
     CHECK(sql("UPDATE offerings SET post_first = 1 WHERE code = '" O "'") == 0);
@@ -561,6 +597,11 @@ static void test_post_first(void)
     CHECK(get(&cora, "/learn/" O "/discuss", &r) == 200);  /* the coach is told */
     CHECK_CONTAINS(buf_str(&r.body), "1 thread · <span class=\"badge\">1 new</span>");
     http_res_free(&r);
+    /* the navigation's count leaves the hidden space out for cat, not for cora */
+    int64_t hidden_new = 1, cat_total = nav_unread(&cat), cora_total = nav_unread(&cora);
+    CHECK(cat_total >= 0 && cora_total >= 0);
+    CHECK(unread_sql(cat.id) - hidden_new == cat_total);
+    CHECK(unread_sql(cora.id) == cora_total);
     CHECK(get(&cat, fmt("/learn/%s/threads/%lld", O, (long long)t), &r) == 200);
     CHECK(strstr(buf_str(&r.body), "Ada&#39;s secret draft text") == NULL);
     CHECK(strstr(buf_str(&r.body), "secret draft") == NULL);
@@ -591,6 +632,7 @@ static void test_post_first(void)
 
 /* ---- input caps ------------------------------------------------------------ */
 
+/* Titles and bodies over their caps or malformed: a 4xx a person can act on, nothing written. */
 static void test_caps(void)
 {
     int64_t threads = sql_int("SELECT count(*) FROM threads"), posts = sql_int("SELECT count(*) FROM posts");
@@ -637,12 +679,19 @@ static void test_caps(void)
     edge[20000] = '\0';
     CHECK(start_thread(&ada, "general", title, edge, NULL) == 303);
     free(edge);
-    CHECK(sql_int("SELECT count(*) FROM threads") == threads + 1);
-    CHECK(sql_int("SELECT count(*) FROM posts") == posts + 1);
+    /* characters, not bytes: 200 two-byte letters make a fine title */
+    char accents[401];
+    for (int i = 0; i < 200; i++)
+        memcpy(accents + 2 * i, "\xc3\xa9", 2);
+    accents[400] = '\0';
+    CHECK(start_thread(&ada, "general", accents, "Accents.", NULL) == 303);
+    CHECK(sql_int("SELECT count(*) FROM threads") == threads + 2);
+    CHECK(sql_int("SELECT count(*) FROM posts") == posts + 2);
 }
 
 /* ---- access ------------------------------------------------------------------ */
 
+/* Who reaches what: each role against the offering's threads and posts, by id too. */
 static void test_access(void)
 {
     const char *thread = fmt("/learn/%s/threads/%lld", O, (long long)t1);
@@ -872,6 +921,8 @@ static const char *const XSS[] = {
     "'><svg onload=alert(1)>",
 };
 
+/* Every payload as a title (when it can be one) and as a post body, read back from
+** every page that shows it and from the stored HTML: nothing executable. */
 static void test_xss(void)
 {
     for (size_t i = 0; i < sizeof XSS / sizeof XSS[0]; i++) {
@@ -949,6 +1000,8 @@ static int one_wins(struct racer *a, struct racer *b)
     return (a->status == 303 && b->status == 409) || (a->status == 409 && b->status == 303);
 }
 
+/* Two windows of one person edit, then delete, the same post at once: one wins,
+** the other is told so (409), and the post shows exactly the winner. */
 static void test_races(void)
 {
     for (int round = 0; round < 5; round++) {

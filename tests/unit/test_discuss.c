@@ -2,15 +2,19 @@
 ** test_discuss.c: the discussion rules that need no database: what a title
 ** and a post may be (hostile and malformed ones are refused before anything
 ** is opened), the edit window and ownership, and the quote excerpt.
-** Everything that writes is tested through nginx in
-** tests/integration/test_discuss.c.
+** Then the discussion store on a database whose every statement fails:
+** each read says it failed (-1), never "none" or an empty list. Everything
+** that writes is tested through nginx in tests/integration/test_discuss.c.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "check.h"
 #include "discuss.h"
+#include "log.h"
+#include "store_discuss.h"
 
 /* Start a thread with title and body on no database: the refusal code
 ** (DOM_INVALID expected) and d->field in *field. */
@@ -24,6 +28,7 @@ static int start(arena *a, const char *title, const char *body, const char **fie
     return rc;
 }
 
+/* Malformed, empty and oversized titles and bodies are refused, naming their field. */
 static void test_titles_and_bodies(void)
 {
     arena *a = arena_new(0);
@@ -50,6 +55,15 @@ static void test_titles_and_bodies(void)
     }
     CHECK(start(a, "A fine title", long_body, &field) == DOM_INVALID);
     CHECK(field && !strcmp(field, "body"));
+    /* the caps count characters, not bytes: 201 two-byte letters are over */
+    char accents[201 * 2 + 1];
+    for (int i = 0; i < 201; i++)
+        memcpy(accents + 2 * i, "\xc3\xa9", 2);
+    accents[402] = '\0';
+    domain d = domain_make(NULL, NULL, NULL, a, 7, 1000000);
+    discuss_posted out;
+    CHECK(discuss_start(&d, 1, 0, accents, "fine", &out) == DOM_INVALID);
+    CHECK(d.message && strstr(d.message, "201 characters"));
     /* the cap counts what is left after trimming */
     char padded[20010];
     memset(padded, ' ', 5);
@@ -59,6 +73,7 @@ static void test_titles_and_bodies(void)
     arena_free(a);
 }
 
+/* Only the author edits or deletes, only inside the window, never a removed post. */
 static void test_edit_rules(void)
 {
     arena *a = arena_new(0);
@@ -85,6 +100,7 @@ static void test_edit_rules(void)
     arena_free(a);
 }
 
+/* Quote excerpts: short text as it is, long text cut on a word and a whole character. */
 static void test_excerpt(void)
 {
     arena *a = arena_new(0);
@@ -101,10 +117,67 @@ static void test_excerpt(void)
     arena_free(a);
 }
 
+/* The progress handler that makes every statement fail (SQLITE_INTERRUPT). */
+static int interrupt(void *unused)
+{
+    (void)unused;
+    return 1;
+}
+
+/* Every read of the discussion store, on a migrated empty database, first
+** working (nothing found) and then with every statement failing. */
+static void test_store_errors(void)
+{
+    char dir[] = "/tmp/journeys-discuss-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    buf err = BUF_INIT;
+    db *d = db_open(path, &err);
+    CHECK(d != NULL && db_migrate(d, &err) == 0);
+    buf_free(&err);
+    if (!d)
+        return;
+    arena *a = arena_new(0);
+    prompt_row *prompts, prompt;
+    thread_row *threads, thread;
+    post_row *posts, post;
+    int n, on, t, u, p;
+    int64_t id, offering;
+    const char *mode;
+    for (int failing = 0; failing <= 1; failing++) {
+        sqlite3_progress_handler(db_handle(d), failing ? 1 : 0, failing ? interrupt : NULL, NULL);
+        int want = failing ? -1 : 0;
+        CHECK(store_prompts(d, a, 1, &prompts, &n) == want);
+        CHECK(store_prompt_by_key(d, a, 1, "k", &prompt) == want);
+        CHECK(store_post_first(d, 1, &on) == want);
+        CHECK(store_space_counts(d, 1, 0, 1, &t, &u, &p) == want);
+        CHECK(store_unread_total(d, 1, 1, 1) == want);
+        CHECK(store_threads(d, a, 1, 0, 1, 0, 30, 0, &threads, &n) == want);
+        CHECK(store_threads_count(d, 1, 0, 0) == want);
+        CHECK(store_thread_get(d, a, 1, 1, &thread) == want);
+        CHECK(store_posts(d, a, 1, 50, 0, &posts, &n) == want);
+        CHECK(store_post_get(d, a, 1, &post, &offering) == want);
+        CHECK(store_posts_before(d, 1, 1) == want);
+        CHECK(store_first_unread(d, 1, 1, 0, &id) == want);
+        CHECK(store_follow_get(d, 1, 1, &mode) == want);
+    }
+    sqlite3_progress_handler(db_handle(d), 0, NULL, NULL);
+    db_trouble_clear();
+    CHECK(db_check_idle(d) == 0);
+    arena_free(a);
+    db_close(d);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
+    log_quiet(1);
     test_titles_and_bodies();
     test_edit_rules();
     test_excerpt();
+    test_store_errors();
     return check_done();
 }
