@@ -741,6 +741,25 @@ int main(void)
     CHECK(!strstr(buf_str(&r.body), "Lovely work"));
     http_res_free(&r);
 
+    /* Two deletes of one comment racing: exactly one wins. */
+    {
+        CHECK(post_form(&bob, ACT "/gallery", comment_url, "body=A+second+thought") == 303);
+        long long second = q_int("SELECT max(id) FROM submission_comments", NULL);
+        char del2[128], form2[256];
+        snprintf(del2, sizeof del2, "/learn/demo-pv/submission-comments/%lld/delete", second);
+        char *bs = browser_cookie(&bob, "journeys_session"), *bc = browser_cookie(&bob, "journeys_csrf");
+        char *bt = csrf_of(&bob, ACT "/gallery");
+        snprintf(form2, sizeof form2, "csrf=%s", bt);
+        racer rd[2] = {{bs, bc ? bc : "", del2, form2, NULL, NULL, 0}, {bs, bc ? bc : "", del2, form2, NULL, NULL, 0}};
+        long sd[2];
+        race(rd, sd);
+        CHECK((sd[0] == 303 && sd[1] == 409) || (sd[0] == 409 && sd[1] == 303));
+        CHECK(q_int("SELECT count(*) FROM submission_comments WHERE deleted_at IS NOT NULL", NULL) == 2);
+        free(bs);
+        free(bc);
+        free(bt);
+    }
+
     /* Two hand-ins racing: both kept, as versions 3 and 4. */
     {
         char *t = csrf_of(&alice, ACT);
