@@ -52,7 +52,9 @@ int work_check_files(domain *d, const work_file *files, size_t n, const sniff_ty
 ** written to the [uploads] files folder by SHA-256 first, then the
 ** version, its blobs and file rows go in one transaction; when anything
 ** fails the transaction is rolled back and the files this call created
-** that no row refers to are removed. DOM_OK with *version set; DOM_INVALID
+** that no row refers to are removed (under the write lock; a file found
+** already there is looked for again inside the transaction, so a failing
+** hand-in never removes one another hand-in refers to). DOM_OK with *version set; DOM_INVALID
 ** with d->field; 413; DOM_CONFLICT when a concurrent hand-in took the
 ** number (nothing kept); DOM_UNAVAILABLE. */
 int work_submit(domain *d, int64_t offering_id, int64_t item_id, const char *body_md, const char *links_text,

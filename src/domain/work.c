@@ -148,12 +148,24 @@ static int has_text(const char *s)
     return 0;
 }
 
-/* Remove the files created by this call that no blob row refers to. */
+/* Remove the files created by this call that no blob row refers to. The
+** check and the removal hold the write lock, and a hand-in that found a
+** file already there looks again inside its own transaction (work_submit),
+** so a file another hand-in is about to refer to is either still there or
+** written again. Outside any transaction; a lock not had leaves the files
+** (an orphan costs disk, never a missing file). */
 static void forget_files(domain *d, char (*hex)[FILES_HEX_LEN + 1], const int *created, size_t n)
 {
+    size_t any = 0;
+    for (size_t i = 0; i < n; i++)
+        any += created[i] != 0;
+    if (!any || db_begin_write(d->db) != 0)
+        return;
     for (size_t i = 0; i < n; i++)
         if (created[i] && store_blob_exists(d->db, hex[i]) == 0)
             files_remove(d->cfg->uploads_files, hex[i]);
+    if (db_commit(d->db) != 0)
+        db_rollback(d->db);
 }
 
 int work_submit(domain *d, int64_t offering_id, int64_t item_id, const char *body_md, const char *links_text,
@@ -193,6 +205,18 @@ int work_submit(domain *d, int64_t offering_id, int64_t item_id, const char *bod
     if ((rc = domain_begin(d)) != DOM_OK) {
         forget_files(d, hex, created, n);
         return rc;
+    }
+    /* A file that was there already may have been removed meanwhile by a
+    ** hand-in that failed (forget_files): under the lock, make sure. */
+    for (size_t i = 0; i < n; i++) {
+        int again = 0;
+        if (!created[i] && files_put(d->cfg->uploads_files, hex[i], files[i].data, files[i].len, &again) != 0) {
+            domain_end(d, DOM_UNAVAILABLE);
+            forget_files(d, hex, created, n);
+            return domain_refuse(d, DOM_UNAVAILABLE, "files", "Your files could not be saved just now, so nothing "
+                                 "was handed in. Please try again in a few minutes.");
+        }
+        created[i] |= again;
     }
     int v = store_submission_next_version(d->db, offering_id, item_id, d->actor);
     int64_t id = v > 0 ? store_submission_insert(d->db, offering_id, item_id, d->actor, v, body_md, html, links, d->now)

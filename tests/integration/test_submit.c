@@ -98,6 +98,14 @@ static int count_files(const char *dir)
     return n;
 }
 
+/* Whether nginx's upload folder is empty (it removes each body file when
+** its request is finished, which may be a moment after the answer). */
+static int upload_tmp_empty(void *arg)
+{
+    (void)arg;
+    return count_files(stack_path(&s, "var/upload-tmp")) == 0;
+}
+
 /* Files in the stack's files folder. */
 static int stored_files(void)
 {
@@ -460,7 +468,7 @@ int main(void)
     CHECK(q_int("SELECT count(*) FROM submission_files WHERE name = 'photo.png' AND type = 'image/png'", NULL) == 1);
     CHECK(q_int("SELECT json_array_length(links) FROM submissions WHERE version = 1", NULL) == 2);
     CHECK(stored_files() == files_before + 2);
-    CHECK(count_files(stack_path(&s, "var/upload-tmp")) == 0);   /* nginx removed its body file */
+    CHECK(harness_wait(upload_tmp_empty, NULL, 5000));   /* nginx removes its body file once the request is done */
     /* the file is stored under its SHA-256, sharded */
     {
         sqlite3_stmt *st;
@@ -551,7 +559,7 @@ int main(void)
     http_res_free(&r);
     CHECK(rows() == before);
     CHECK(stored_files() == files_before);
-    CHECK(count_files(stack_path(&s, "var/upload-tmp")) == 0);
+    CHECK(harness_wait(upload_tmp_empty, NULL, 5000));
 
     /* The application reads only a body file inside the upload folder. */
     {
@@ -732,6 +740,25 @@ int main(void)
     CHECK_CONTAINS(buf_str(&r.body), "Comment deleted by its author.");
     CHECK(!strstr(buf_str(&r.body), "Lovely work"));
     http_res_free(&r);
+
+    /* Two deletes of one comment racing: exactly one wins. */
+    {
+        CHECK(post_form(&bob, ACT "/gallery", comment_url, "body=A+second+thought") == 303);
+        long long second = q_int("SELECT max(id) FROM submission_comments", NULL);
+        char del2[128], form2[256];
+        snprintf(del2, sizeof del2, "/learn/demo-pv/submission-comments/%lld/delete", second);
+        char *bs = browser_cookie(&bob, "journeys_session"), *bc = browser_cookie(&bob, "journeys_csrf");
+        char *bt = csrf_of(&bob, ACT "/gallery");
+        snprintf(form2, sizeof form2, "csrf=%s", bt);
+        racer rd[2] = {{bs, bc ? bc : "", del2, form2, NULL, NULL, 0}, {bs, bc ? bc : "", del2, form2, NULL, NULL, 0}};
+        long sd[2];
+        race(rd, sd);
+        CHECK((sd[0] == 303 && sd[1] == 409) || (sd[0] == 409 && sd[1] == 303));
+        CHECK(q_int("SELECT count(*) FROM submission_comments WHERE deleted_at IS NOT NULL", NULL) == 2);
+        free(bs);
+        free(bc);
+        free(bt);
+    }
 
     /* Two hand-ins racing: both kept, as versions 3 and 4. */
     {
