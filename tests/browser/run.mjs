@@ -301,8 +301,8 @@ test('sign-up, register, pay, my courses', async (page) => {
   await checkA11y(page);
   await visit(page, '/account#notifications');
   await page.getByLabel(/daily digest/i).check();
-  await page.getByRole('button', { name: /save e-mail choices/i }).click();
-  await page.waitForURL(/\/account/);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('button', { name: /save e-mail choices/i }).click()]);
+  assert(/e-mail choices are saved/.test(await page.textContent('main')), 'the choice is confirmed');
   assert(await page.getByLabel(/daily digest/i).isChecked(), 'the digest choice is kept');
   await checkA11y(page);
 });
