@@ -295,7 +295,17 @@ test('sign-up, register, pay, my courses', async (page) => {
   await screenshot(page, 'my-courses');
   await visit(page, '/account');
   await checkA11y(page);
-  // Notifications: the (empty) list and the e-mail choices on the account page.
+});
+
+// Notifications: the (empty) list, and the e-mail choices on the account page.
+test('notifications page and e-mail choices are accessible', async (page) => {
+  const stamp = Date.now();
+  await visit(page, '/signup');
+  await page.getByLabel(/name/i).first().fill('Nina Notices');
+  await page.getByLabel(/e-mail/i).first().fill(`nina${stamp}@example.org`);
+  await page.getByLabel(/password/i).first().fill('correct-horse-battery');
+  await page.getByLabel(/password/i).first().press('Enter');
+  await page.waitForURL(/\/my$/);
   await visit(page, '/notifications');
   assert(/No notifications yet/.test(await page.textContent('main')), 'the notifications page says there are none yet');
   await checkA11y(page);
