@@ -72,10 +72,11 @@ int notices_set_prefs(domain *d, int64_t user_id, const char *mode, int morning)
     return domain_end(d, rc);
 }
 
-int notices_unsubscribe_check(domain *d, const char *token, int *stream)
+/* Check token against the site's secret: DOM_OK with *uid and *stream, or
+** DOM_INVALID with a message a person can act on. */
+static int check_token(domain *d, const char *token, int64_t *uid, int *stream)
 {
-    int64_t uid;
-    if (unsub_verify(d->cfg->site_secret, token, &uid, stream) != 0)
+    if (unsub_verify(d->cfg->site_secret, token, uid, stream) != 0)
         return domain_refuse(d, DOM_INVALID, "t",
                              "This unsubscribe link is not valid: it may have been cut short or changed. Open the "
                              "link from the e-mail again, or sign in and change your e-mail choices on your account "
@@ -83,13 +84,19 @@ int notices_unsubscribe_check(domain *d, const char *token, int *stream)
     return DOM_OK;
 }
 
+int notices_unsubscribe_check(domain *d, const char *token, int *stream)
+{
+    int64_t uid;
+    return check_token(d, token, &uid, stream);
+}
+
 int notices_unsubscribe(domain *d, const char *token, int *stream, int *changed)
 {
     int64_t uid;
-    int rc = notices_unsubscribe_check(d, token, stream);
+    *changed = 0;
+    int rc = check_token(d, token, &uid, stream);
     if (rc != DOM_OK)
         return rc;
-    unsub_verify(d->cfg->site_secret, token, &uid, stream);
     rc = domain_begin(d);
     if (rc != DOM_OK)
         return rc;

@@ -189,7 +189,7 @@ int page_account_notifications(request *rq, response *rs)
         return rc;
     }
     page_flash(rq, rs, "notify-saved");
-    http_redirect(rs, 303, "/account#notifications");
+    http_redirect(rs, 303, "/account"); /* a fragment would be encoded: the page is one scroll away */
     return 0;
 }
 

@@ -40,7 +40,7 @@ static int notice_rows(arena *a, sqlite3_stmt *st, int max, notice_row **rows, i
 {
     *rows = arena_zalloc(a, sizeof **rows * (size_t)(max > 0 ? max : 1));
     *n = 0;
-    int rc;
+    int rc = SQLITE_DONE;
     while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
         notice_read_row(a, st, &(*rows)[(*n)++]);
     if (*n < max && rc != SQLITE_DONE) {
@@ -128,7 +128,7 @@ int store_notice_people(db *d, arena *a, time_t now, int limit, notice_person **
     sqlite3_bind_int(st, 2, limit);
     *out = arena_zalloc(a, sizeof **out * (size_t)(limit > 0 ? limit : 1));
     *n = 0;
-    int rc;
+    int rc = SQLITE_DONE;
     while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         notice_person *p = &(*out)[(*n)++];
         p->id = sqlite3_column_int64(st, 0);
@@ -219,7 +219,7 @@ int store_ws_offerings(db *d, arena *a, const char *first, const char *last, int
     sqlite3_bind_int(st, 3, limit);
     *out = arena_zalloc(a, sizeof **out * (size_t)(limit > 0 ? limit : 1));
     *n = 0;
-    int rc;
+    int rc = SQLITE_DONE;
     while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ws_offering *o = &(*out)[(*n)++];
         o->id = sqlite3_column_int64(st, 0);
@@ -255,7 +255,7 @@ int store_ws_people(db *d, arena *a, int64_t offering_id, ws_person **out, int *
     sqlite3_bind_int64(st, 1, offering_id);
     *out = arena_zalloc(a, sizeof **out * (size_t)(max > 0 ? max : 1));
     *n = 0;
-    int rc;
+    int rc = SQLITE_DONE;
     while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ws_person *p = &(*out)[(*n)++];
         p->id = sqlite3_column_int64(st, 0);
@@ -291,7 +291,7 @@ int store_ws_items(db *d, arena *a, int64_t course_id, ws_item **out, int *n)
     sqlite3_bind_int64(st, 1, course_id);
     *out = arena_zalloc(a, sizeof **out * (size_t)(max > 0 ? max : 1));
     *n = 0;
-    int rc;
+    int rc = SQLITE_DONE;
     while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ws_item *it = &(*out)[(*n)++];
         it->section = db_col(a, st, 0);

@@ -295,14 +295,24 @@ test('sign-up, register, pay, my courses', async (page) => {
   await screenshot(page, 'my-courses');
   await visit(page, '/account');
   await checkA11y(page);
-  // Notifications: the (empty) list and the e-mail choices on the account page.
+});
+
+// Notifications: the (empty) list, and the e-mail choices on the account page.
+test('notifications page and e-mail choices are accessible', async (page) => {
+  const stamp = Date.now();
+  await visit(page, '/signup');
+  await page.getByLabel(/name/i).first().fill('Nina Notices');
+  await page.getByLabel(/e-mail/i).first().fill(`nina${stamp}@example.org`);
+  await page.getByLabel(/password/i).first().fill('correct-horse-battery');
+  await page.getByLabel(/password/i).first().press('Enter');
+  await page.waitForURL(/\/my$/);
   await visit(page, '/notifications');
   assert(/No notifications yet/.test(await page.textContent('main')), 'the notifications page says there are none yet');
   await checkA11y(page);
   await visit(page, '/account#notifications');
   await page.getByLabel(/daily digest/i).check();
-  await page.getByRole('button', { name: /save e-mail choices/i }).click();
-  await page.waitForURL(/\/account/);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('button', { name: /save e-mail choices/i }).click()]);
+  assert(/e-mail choices are saved/.test(await page.textContent('main')), 'the choice is confirmed');
   assert(await page.getByLabel(/daily digest/i).isChecked(), 'the digest choice is kept');
   await checkA11y(page);
 });

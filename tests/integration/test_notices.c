@@ -504,6 +504,9 @@ static void test_digest(long long off_b)
     http_res_free(&r);
     CHECK(browser_submit(&dana, "/account", "/account/notifications", "notify_mail=digest", &r) == 0);
     CHECK(r.status == 303);
+    char *loc = http_res_location(&r);
+    CHECK(strstr(loc, "/account") != NULL && strstr(loc, "%23") == NULL);
+    free(loc);
     http_res_free(&r);
     char v[64], one[512], sql[4096], text[8192];
     CHECK_STR(q_text("SELECT notify_mail FROM users WHERE email = ?1", "dana@example.org", v, sizeof v), "digest");
