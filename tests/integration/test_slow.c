@@ -44,6 +44,7 @@ static char *sample_path(const char *pattern)
         {"([a-z0-9][a-z0-9-]{0,63})", "a-course-7"},
         {"([0-9]{1,18})", "42"},
         {"\\.", "."},
+        {"(follow|mute|unfollow)", "follow"},
     };
     buf b = BUF_INIT;
     for (const char *p = pattern; *p;) {
