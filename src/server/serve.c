@@ -276,16 +276,26 @@ static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager
 ** has been read to its end (the empty stdin record: nothing more will
 ** come), a plain close is as safe, so the worker reads what is left of
 ** stdin (nothing, for a GET) and, when it got to the end, closes at once.
-** A request cut short keeps libfcgi's careful close. */
+** A request cut short keeps libfcgi's careful close. Every request's
+** stdin is read to its end, kept connection or not (see below). */
 static void finish_request(FCGX_Request *req)
 {
-    if (!req->keepConnection && req->in) {
+    int clean = 0;
+    if (req->in) {
         char rest[4096];
         while (FCGX_GetStr(rest, sizeof rest, req->in) > 0)
             ;
-        if (FCGX_HasSeenEOF(req->in) && FCGX_GetError(req->in) == 0)
-            FCGX_Detach(req);
+        clean = FCGX_HasSeenEOF(req->in) && FCGX_GetError(req->in) == 0;
     }
+    /* A kept connection carries the next request only once this one's
+    ** stdin has been read to its end: records left unread (the tail of a
+    ** long body, its closing empty record) would be taken for the next
+    ** request's and fail it. One that could not be read to the end is
+    ** closed instead of kept. */
+    if (req->keepConnection && !clean)
+        req->keepConnection = 0;
+    else if (!req->keepConnection && clean)
+        FCGX_Detach(req);
     FCGX_Finish_r(req);
     req->detached = 0;
 }
