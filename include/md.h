@@ -47,8 +47,9 @@ int md_render_trusted(buf *out, const char *src, size_t len);
 
 /* Render Markdown written by users (posts, submissions, feedback): as
 ** md_render_trusted, but no images at all unless allow_images is non-zero
-** (then https images only), and every link carries
-** rel="nofollow ugc noopener". */
+** (then https images only), every link carries
+** rel="nofollow ugc noopener", and headings become
+** <p class="md-heading"> so they stay out of the page's outline. */
 int md_render_untrusted(buf *out, const char *src, size_t len, int allow_images);
 
 #endif

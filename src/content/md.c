@@ -480,6 +480,13 @@ static void put_attr(buf *out, const attr *a)
 static void emit_tag(buf *out, const tag *t, const policy *p)
 {
     const tag_rule *r = t->rule;
+    /* A heading someone wrote in a post would take its place in the page's
+    ** own outline (a second h1, a jump from h2 to h5): it becomes a
+    ** paragraph styled as a heading. */
+    if (p->untrusted && r->name[0] == 'h' && r->name[1] >= '1' && r->name[1] <= '6' && !r->name[2]) {
+        buf_puts(out, t->closing ? "</p>" : "<p class=\"md-heading\">");
+        return;
+    }
     if (t->closing) {
         if (r->is_void)
             return;

@@ -428,10 +428,22 @@ static void test_normal_markdown(void)
     /* the same in user content, with rel on the link */
     h = render(UNTRUSTED, src, &rc);
     CHECK(rc == 0);
-    CHECK_CONTAINS(h, "<h2>Getting started</h2>");
+    /* a heading in a post stays out of the page's outline */
+    CHECK_CONTAINS(h, "<p class=\"md-heading\">Getting started</p>");
+    CHECK(strstr(h, "<h2") == NULL);
     CHECK_CONTAINS(h, "rel=\"nofollow ugc noopener\"");
     CHECK_CONTAINS(h, "class=\"language-python\"");
     free(h);
+
+    for (int level = 1; level <= 6; level++) {
+        char md[32];
+        snprintf(md, sizeof md, "%.*s Title\n\ntext\n", level, "######");
+        h = render(UNTRUSTED, md, &rc);
+        CHECK(rc == 0);
+        CHECK_CONTAINS(h, "<p class=\"md-heading\">Title</p>");
+        CHECK(strstr(h, "<h") == NULL);
+        free(h);
+    }
 
     /* footnotes are off: no footnote section */
     h = render(TRUSTED, "text[^1]\n\n[^1]: note\n", &rc);
