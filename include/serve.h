@@ -12,6 +12,15 @@
 ** connection still queued on the socket, then exit (killed after
 ** drain_seconds).
 **
+** A worker keeps the FastCGI connections the web server asks it to keep
+** (FCGI_KEEP_CONN) and waits on all of them and the socket together, so a
+** kept connection never pins it; it never closes one itself (the web
+** server could be sending a request on it), the web server does. A worker
+** whose budget is spent tells the manager (SIGUSR1), which starts its
+** replacement at once, and answers what its kept connections still carry
+** until the web server has closed them; a retired or draining worker does
+** the same.
+**
 ** Besides the workers it forks a mailer (the outbox, jobs.h) and a sweeper
 ** (lapsed holds and offers, enrol_sweep), each restarted if it dies, so a
 ** mail server that never answers does not hold up the sweep. Neither keeps

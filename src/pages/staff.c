@@ -58,6 +58,8 @@ int page_staff_home(request *rq, response *rs)
 
 /* Registrations on one page of an offering's roster. */
 #define ROSTER_PAGE 100
+/* Audit lines on the roster: the newest changes. */
+#define ROSTER_AUDIT 50
 
 /* The roster page asked for by ?page= (1 when absent) into *page: 0, or
 ** 400 with a message for anything but a whole number from 1 on. */
@@ -167,7 +169,7 @@ static int roster(request *rq, response *rs, int page)
         json_object_set_new(r, "approve_url", json_string(arena_printf(rq->a, "%s/approve", base)));
         json_object_set_new(r, "refund_url", json_string(arena_printf(rq->a, "%s/refund", base)));
     }
-    json_t *audit = store_audit_for_offering(ap->db, oid, json_string_value(json_object_get(o, "code")), 200);
+    json_t *audit = store_audit_for_offering(ap->db, oid, json_string_value(json_object_get(o, "code")), ROSTER_AUDIT);
     if (!audit) {
         json_decref(o);
         json_decref(regs);
@@ -180,9 +182,9 @@ static int roster(request *rq, response *rs, int page)
         json_object_set_new(line, "at_label", json_string(time_label(rq->a, json_integer_value(json_object_get(line, "at")))));
     json_t *paging = roster_paging(rq, json_string_value(json_object_get(o, "code")), page, total,
                                    (int)json_array_size(regs));
-    json_t *ctx = json_pack("{s:o, s:o, s:b, s:o, s:o, s:o}", "offering", o, "registrations", regs,
-                            "has_registrations", json_array_size(regs) > 0, "audit", audit, "counts", counts,
-                            "paging", paging);
+    json_t *ctx = json_pack("{s:o, s:o, s:b, s:o, s:i, s:o, s:o}", "offering", o, "registrations", regs,
+                            "has_registrations", json_array_size(regs) > 0, "audit", audit, "audit_limit",
+                            ROSTER_AUDIT, "counts", counts, "paging", paging);
     return page_render(rq, rs, "pages/staff_offering", ctx,
                        paging_title(rq, page), NULL);
 }

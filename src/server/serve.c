@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fcgiapp.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netdb.h>
 #include <signal.h>
@@ -308,6 +309,13 @@ static void finish_request(FCGX_Request *req)
 static void worker_main(struct manager *m, pid_t manager)
 {
     child_setup("worker", manager, 1);
+    /* A page's buffers (up to a few hundred KB) come from the heap and stay
+    ** there between requests: given back to the kernel after each request
+    ** (glibc's defaults), every large page paid for its memory again in
+    ** page faults, a tenth of the staff roster's time. At most 8 MiB of
+    ** freed memory is kept. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    mallopt(M_TRIM_THRESHOLD, 8 << 20);
     buf err = BUF_INIT;
     if (app_open_db(&m->ap, &err) != 0) {
         log_error("%s", buf_str(&err));
