@@ -51,6 +51,7 @@ static int id_chars(const char *s, size_t n, size_t max, int digits)
     return 1;
 }
 
+/* See pages.h: the privacy-enhanced player for a recording's address. */
 int page_video_embed(arena *a, const char *url, const char **embed, const char **host)
 {
     *embed = *host = NULL;
@@ -304,6 +305,39 @@ static json_t *ws_for(request *rq, const char *part)
 
 /* ---- GET /learn/CODE --------------------------------------------------------- */
 
+/* Replace obj's instant under key_at (a number, or null) by its label in
+** the viewer's zone under key_label. */
+static void label_one(arena *a, const week *w, json_t *obj, const char *key_at, const char *key_label)
+{
+    json_t *at = json_object_get(obj, key_at);
+    if (!at)
+        return;
+    json_object_set_new(obj, key_label, json_is_integer(at) ? json_string(when_label(a, w, (time_t)json_integer_value(at)))
+                                                            : json_null());
+    json_object_del(obj, key_at);
+}
+
+/* Label every instant the week page holds, after all of them are worked
+** out in the offering's zone: one switch to the viewer's zone instead of
+** one per label. Each row sits on exactly one day (the lists of today and
+** overdue share the same objects). */
+static void labels(arena *a, const week *w, json_t *days, json_t *milestones)
+{
+    size_t i, k;
+    json_t *d, *row;
+    json_array_foreach(days, i, d) {
+        json_array_foreach(json_object_get(d, "items"), k, row) {
+            label_one(a, w, row, "opens_at", "opens_label");
+            label_one(a, w, row, "due_at", "due_label");
+        }
+    }
+    json_array_foreach(milestones, i, row)
+        label_one(a, w, row, "when_at", "when_label");
+}
+
+/* The week at a glance for the seat's offering (see pages.h and
+** templates/README.md, pages/ws_week). Returns 0, or 503 when the store or
+** the offering's dates cannot be read. */
 int page_learn_week(request *rq, response *rs)
 {
     week w;
@@ -358,8 +392,8 @@ int page_learn_week(request *rq, response *rs)
         json_t *row = json_pack("{s:O, s:O, s:O, s:i, s:s, s:b, s:o, s:o, s:b, s:b}", "title",
                                 json_object_get(it, "title"), "section_label", json_object_get(it, "section_label"),
                                 "kind", json_object_get(it, "kind"), "minutes", minutes, "url", url, "done", is_done,
-                                "opens_label", has_opens ? json_string(when_label(rq->a, &w, opens_at)) : json_null(),
-                                "due_label", has_due ? json_string(when_label(rq->a, &w, due_at)) : json_null(),
+                                "opens_at", has_opens ? json_integer(opens_at) : json_null(),
+                                "due_at", has_due ? json_integer(due_at) : json_null(),
                                 "is_open", !has_opens || w.now >= opens_at,
                                 "is_overdue", has_due && !is_done && w.now >= due_at);
         json_t *d = json_array_get(days, (size_t)(day - 1));
@@ -390,8 +424,8 @@ int page_learn_week(request *rq, response *rs)
             day = w.days;
         if (!strcmp(json_string_value(json_object_get(m, "key")), "panel-available"))
             panel_day = day;
-        json_t *row = json_pack("{s:O, s:s, s:b, s:i}", "title", json_object_get(m, "title"), "when_label",
-                                when_label(rq->a, &w, at), "is_past", w.now >= at, "day", day);
+        json_t *row = json_pack("{s:O, s:I, s:b, s:i}", "title", json_object_get(m, "title"), "when_at",
+                                (json_int_t)at, "is_past", w.now >= at, "day", day);
         json_array_append(json_object_get(json_array_get(days, (size_t)(day - 1)), "milestones"), row);
         json_array_append_new(milestones, row);
     }
@@ -407,6 +441,7 @@ int page_learn_week(request *rq, response *rs)
         json_array_insert(todo, 0, panel_row);
     json_decref(panel_row);
 
+    labels(rq->a, &w, days, milestones);
     const char *closes = rq->seat->row.posting_closes_at ? when_label(rq->a, &w, rq->seat->row.posting_closes_at) : "";
     json_t *ctx = json_pack(
         "{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s,"
@@ -429,6 +464,8 @@ int page_learn_week(request *rq, response *rs)
 
 /* ---- GET /learn/CODE/panel ----------------------------------------------------- */
 
+/* The panel page; its response alone may frame the two players. Returns
+** 0, or 503 when the store cannot be read. */
 int page_learn_panel(request *rq, response *rs)
 {
     ws_done_row done;
@@ -449,6 +486,8 @@ int page_learn_panel(request *rq, response *rs)
 
 /* ---- GET /learn/CODE/playlist --------------------------------------------------- */
 
+/* The playlist with check-off forms and progress. Returns 0, or 503 when
+** the store cannot be read. */
 int page_learn_playlist(request *rq, response *rs)
 {
     ws_done_row done;
@@ -526,12 +565,17 @@ static int progress_form(request *rq, response *rs, const char *part, const char
     return 0;
 }
 
+/* POST: mark the panel watched (done=1) or take it back (done=0); 303 to
+** the panel, 400 bad form, 409 already so, 503. */
 int page_learn_watched(request *rq, response *rs)
 {
     return progress_form(rq, rs, "panel", arena_printf(rq->a, "/learn/%s/panel", rq->seat->row.code), "watched",
                          "unwatched");
 }
 
+/* POST: check playlist item param[1] off (done=1) or undo it (done=0);
+** 404 when it is not an item of this offering's playlist, else as
+** page_learn_watched (303 to the playlist). */
 int page_learn_check(request *rq, response *rs)
 {
     char *end;
