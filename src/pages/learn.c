@@ -166,11 +166,52 @@ static json_t *course_build(request *rq, const char *slug)
     return o;
 }
 
-/* The kept course of the seat's offering, a new reference; NULL (with a
-** 503 message) when it cannot be read. */
-static json_t *course_of(request *rq)
+/* Delete the NULL-terminated list of keys from o; returns o. */
+static json_t *without(json_t *o, const char *const *keys)
 {
-    json_t *c = page_kept_json(rq, arena_printf(rq->a, "ws-course %s", rq->seat->row.course_slug), course_build,
+    for (; o && *keys; keys++)
+        json_object_del(o, *keys);
+    return o;
+}
+
+/* What each page keeps: the course without the parts it never shows, so a
+** request parses only what it renders. */
+static json_t *week_build(request *rq, const char *slug)
+{
+    static const char *const drop[] = {"transcript_html", "overview_html", "playlist", "prompts", "activities",
+                                       "playlist_intro_html", "discussions_intro_html", "activities_intro_html", NULL};
+    json_t *c = without(course_build(rq, slug), drop);
+    if (c)
+        json_object_del(json_object_get(c, "panel"), "summary_html");
+    return c;
+}
+
+static json_t *panel_build(request *rq, const char *slug)
+{
+    static const char *const drop[] = {"overview_html", "playlist", "prompts", "activities", "items",
+                                       "playlist_intro_html", "discussions_intro_html", "activities_intro_html", NULL};
+    return without(course_build(rq, slug), drop);
+}
+
+static json_t *playlist_build(request *rq, const char *slug)
+{
+    static const char *const drop[] = {"transcript_html", "overview_html", "prompts", "activities", "items",
+                                       "milestones", "discussions_intro_html", "activities_intro_html", NULL};
+    json_t *c = without(course_build(rq, slug), drop);
+    if (c)
+        json_object_del(json_object_get(c, "panel"), "summary_html");
+    return c;
+}
+
+/* The kept course of the seat's offering as page part needs it ("week",
+** "panel", "playlist"), a new reference; NULL (with a 503 message) when it
+** cannot be read. */
+static json_t *course_of(request *rq, const char *part)
+{
+    json_t *(*build)(request *, const char *) = !strcmp(part, "panel")      ? panel_build
+                                                : !strcmp(part, "playlist") ? playlist_build
+                                                                            : week_build;
+    json_t *c = page_kept_json(rq, arena_printf(rq->a, "ws-course-%s %s", part, rq->seat->row.course_slug), build,
                                rq->seat->row.course_slug);
     if (!c)
         page_unavailable(rq);
@@ -347,7 +388,7 @@ int page_learn_week(request *rq, response *rs)
     int rc = done_of(rq, &done);
     if (rc)
         return rc;
-    json_t *course = course_of(rq);
+    json_t *course = course_of(rq, "week");
     if (!course)
         return 503;
     const char *code = rq->seat->row.code;
@@ -371,6 +412,10 @@ int page_learn_week(request *rq, response *rs)
     json_t *todo = json_array(), *overdue = json_array();
     size_t i;
     json_t *it;
+    /* Every instant in the offering's zone first, every label in the
+    ** viewer's after: each zone's rules are read once (tz_keep). */
+    tz_hold hold;
+    tz_keep(w.zone, &hold);
     json_array_foreach(json_object_get(course, "items"), i, it) {
         const char *section = json_string_value(json_object_get(it, "section"));
         int minutes = (int)json_integer_value(json_object_get(it, "minutes"));
@@ -429,6 +474,7 @@ int page_learn_week(request *rq, response *rs)
         json_array_append(json_object_get(json_array_get(days, (size_t)(day - 1)), "milestones"), row);
         json_array_append_new(milestones, row);
     }
+    tz_release(&hold);
     json_t *panel_row = json_pack("{s:s, s:s, s:s, s:i, s:s, s:b, s:n, s:n, s:b, s:b}", "title",
                                   json_string_value(json_object_get(panel, "title")), "section_label", "Panel",
                                   "kind", "recording", "minutes", panel_minutes, "url",
@@ -441,15 +487,17 @@ int page_learn_week(request *rq, response *rs)
         json_array_insert(todo, 0, panel_row);
     json_decref(panel_row);
 
+    tz_keep(w.viewer, &hold);
     labels(rq->a, &w, days, milestones);
     const char *closes = rq->seat->row.posting_closes_at ? when_label(rq->a, &w, rq->seat->row.posting_closes_at) : "";
+    const char *starts_label = when_label(rq->a, &w, w.start), *ends_label = when_label(rq->a, &w, w.end - 60);
+    tz_release(&hold);
     json_t *ctx = json_pack(
         "{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s,"
         " s:s, s:i, s:b, s:s, s:i}",
         "ws", ws_for(rq, "today"), "course", course, "days", days, "todo", todo, "overdue", overdue, "milestones",
         milestones, "viewer_zone", w.viewer, "offering_zone", w.zone, "is_before", before, "is_after", after,
-        "is_during", !before && !after, "starts_label", when_label(rq->a, &w, w.start), "ends_label",
-        when_label(rq->a, &w, w.end - 60), "today_number", today, "n_items", n_items, "n_done", n_done,
+        "is_during", !before && !after, "starts_label", starts_label, "ends_label", ends_label, "today_number", today, "n_items", n_items, "n_done", n_done,
         "minutes_total", total, "minutes_left", left, "left_label", minutes_label(rq->a, left), "total_label",
         minutes_label(rq->a, total), "hours_label",
         arena_printf(rq->a, json_integer_value(json_object_get(course, "hours_min")) ==
@@ -472,7 +520,7 @@ int page_learn_panel(request *rq, response *rs)
     int rc = done_of(rq, &done);
     if (rc)
         return rc;
-    json_t *course = course_of(rq);
+    json_t *course = course_of(rq, "panel");
     if (!course)
         return 503;
     /* The players we embed, and nothing else, may be framed on this page. */
@@ -497,13 +545,15 @@ int page_learn_playlist(request *rq, response *rs)
     int rc = done_of(rq, &done);
     if (rc)
         return rc;
-    json_t *course = course_of(rq);
+    json_t *course = course_of(rq, "playlist");
     if (!course)
         return 503;
     int n = 0, n_done = 0, total = 0, left = 0;
     size_t i;
     json_t *it;
     json_t *list = json_object_get(course, "playlist");
+    tz_hold hold;
+    tz_keep(w.zone, &hold);
     json_array_foreach(list, i, it) {
         json_object_set_new(it, "section", json_string("playlist"));
         int is_done = item_done(rq->a, &done, it);
@@ -520,6 +570,7 @@ int page_learn_playlist(request *rq, response *rs)
         total += minutes;
         left += is_done ? 0 : minutes;
     }
+    tz_release(&hold);
     json_t *ctx = json_pack("{s:o, s:o, s:i, s:i, s:s, s:s, s:i, s:i, s:s}", "ws", ws_for(rq, "playlist"), "course",
                             course, "n_items", n, "n_done", n_done, "left_label", minutes_label(rq->a, left),
                             "total_label", minutes_label(rq->a, total), "minutes_total", total, "minutes_done",
