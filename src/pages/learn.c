@@ -397,6 +397,12 @@ int page_learn_week(request *rq, response *rs)
     tz_local(w.viewer, w.now, &vtoday, &vminute, NULL, 0);
     int today = (int)(vtoday - w.first) + 1;
     int before = w.now < w.start, after = w.now >= w.end;
+    /* A viewer far west of the offering may still be on the day before day
+    ** 1 when the week has begun; far east, on the day after the last. */
+    if (!before && !after && today < 1)
+        today = 1;
+    if (!before && !after && today > w.days)
+        today = w.days;
 
     /* the days, then every item and milestone placed on one */
     json_t *days = json_array();
@@ -447,7 +453,7 @@ int page_learn_week(request *rq, response *rs)
         if (!before && !after && !is_done) {
             if (has_due && w.now >= due_at)
                 json_array_append(overdue, row);
-            else if (day == today || (today > w.days && day == w.days))
+            else if (day == today)
                 json_array_append(todo, row);
         }
         json_decref(row);
@@ -483,7 +489,7 @@ int page_learn_week(request *rq, response *rs)
     json_t *pd = json_array_get(days, (size_t)(panel_day - 1));
     json_array_insert(json_object_get(pd, "items"), 0, panel_row);
     json_object_set_new(pd, "minutes", json_integer(json_integer_value(json_object_get(pd, "minutes")) + panel_minutes));
-    if (!before && !after && !watched && (panel_day == today || today > w.days))
+    if (!before && !after && !watched && panel_day <= today)
         json_array_insert(todo, 0, panel_row);
     json_decref(panel_row);
 
