@@ -493,6 +493,9 @@ int page_learn_week(request *rq, response *rs)
         json_array_insert(todo, 0, panel_row);
     json_decref(panel_row);
 
+    /* page_render frees ctx (and the course in it) before it uses the title */
+    const char *title = json_string_value(json_object_get(course, "title"));
+    title = arena_strdup(rq->a, title ? title : "This week");
     tz_keep(w.viewer, &hold);
     labels(rq->a, &w, days, milestones);
     const char *closes = rq->seat->row.posting_closes_at ? when_label(rq->a, &w, rq->seat->row.posting_closes_at) : "";
@@ -513,7 +516,7 @@ int page_learn_week(request *rq, response *rs)
                      (long long)json_integer_value(json_object_get(course, "hours_max"))),
         "closes_label", closes, "percent", total ? (total - left) * 100 / total : 0, "same_zone",
         !strcmp(w.viewer, w.zone), "csrf", rq->csrf ? rq->csrf : "", "minutes_done", total - left);
-    return page_render(rq, rs, "pages/ws_week", ctx, json_string_value(json_object_get(course, "title")), NULL);
+    return page_render(rq, rs, "pages/ws_week", ctx, title, NULL);
 }
 
 /* ---- GET /learn/CODE/panel ----------------------------------------------------- */
