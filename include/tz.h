@@ -46,4 +46,19 @@ int tz_relative_parse(const char *s, int *day, int *minute, const char **err);
 ** minute is -1). Returns 0 with *out, or -1 as tz_instant. */
 int tz_relative_instant(const char *zone, int32_t first_day, int day, int minute, int default_minute, time_t *out);
 
+/* Hold zone as the process's zone from tz_keep() to tz_release(), so that
+** a run of conversions in that one zone (a page's dozens of labels) reads
+** its rules once instead of switching to it and back on every call. The
+** conversions give the same answers inside a hold as outside it, in any
+** zone. Holds do not nest; release before keeping another zone. tz_keep
+** returns 0, or -1 when the zone is not valid (then *h holds nothing and
+** tz_release(h) does nothing). */
+typedef struct tz_hold {
+    char value[128];   /* the TZ value in force before */
+    int had;           /* whether TZ was set at all */
+    int held;          /* whether a zone is held */
+} tz_hold;
+int tz_keep(const char *zone, tz_hold *h);
+void tz_release(tz_hold *h);
+
 #endif

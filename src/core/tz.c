@@ -28,11 +28,9 @@ int tz_valid(const char *zone)
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-/* The TZ value in force before tz_enter, restored by tz_leave. */
-typedef struct tz_saved {
-    char value[128];
-    int had;
-} tz_saved;
+/* The TZ value in force before tz_enter, restored by tz_leave (the same
+** shape as a hold: see tz.h). */
+typedef tz_hold tz_saved;
 
 /* Make zone the process's zone for the conversions that follow. */
 static void tz_enter(const char *zone, tz_saved *sv)
@@ -185,4 +183,23 @@ int tz_relative_instant(const char *zone, int32_t first_day, int day, int minute
     if (day < 1 || day > 14)
         return -1;
     return tz_instant(zone, first_day + day - 1, minute >= 0 ? minute : default_minute, out);
+}
+
+/* See tz.h: switch to zone once and stay there until tz_release. */
+int tz_keep(const char *zone, tz_hold *h)
+{
+    h->held = 0;
+    if (!tz_valid(zone))
+        return -1;
+    tz_enter(zone, h);
+    h->held = 1;
+    return 0;
+}
+
+/* See tz.h: put back the zone tz_keep replaced. */
+void tz_release(tz_hold *h)
+{
+    if (h->held)
+        tz_leave(h);
+    h->held = 0;
 }

@@ -5,6 +5,7 @@
 
 #include "store_ws.h"
 
+/* See workspace.h: one conditional write in its own transaction. */
 int ws_progress_set(domain *d, int64_t offering_id, const char *part, int done)
 {
     int rc = domain_begin(d);

@@ -51,6 +51,7 @@ static int id_chars(const char *s, size_t n, size_t max, int digits)
     return 1;
 }
 
+/* See pages.h: the privacy-enhanced player for a recording's address. */
 int page_video_embed(arena *a, const char *url, const char **embed, const char **host)
 {
     *embed = *host = NULL;
@@ -165,11 +166,52 @@ static json_t *course_build(request *rq, const char *slug)
     return o;
 }
 
-/* The kept course of the seat's offering, a new reference; NULL (with a
-** 503 message) when it cannot be read. */
-static json_t *course_of(request *rq)
+/* Delete the NULL-terminated list of keys from o; returns o. */
+static json_t *without(json_t *o, const char *const *keys)
 {
-    json_t *c = page_kept_json(rq, arena_printf(rq->a, "ws-course %s", rq->seat->row.course_slug), course_build,
+    for (; o && *keys; keys++)
+        json_object_del(o, *keys);
+    return o;
+}
+
+/* What each page keeps: the course without the parts it never shows, so a
+** request parses only what it renders. */
+static json_t *week_build(request *rq, const char *slug)
+{
+    static const char *const drop[] = {"transcript_html", "overview_html", "playlist", "prompts", "activities",
+                                       "playlist_intro_html", "discussions_intro_html", "activities_intro_html", NULL};
+    json_t *c = without(course_build(rq, slug), drop);
+    if (c)
+        json_object_del(json_object_get(c, "panel"), "summary_html");
+    return c;
+}
+
+static json_t *panel_build(request *rq, const char *slug)
+{
+    static const char *const drop[] = {"overview_html", "playlist", "prompts", "activities", "items",
+                                       "playlist_intro_html", "discussions_intro_html", "activities_intro_html", NULL};
+    return without(course_build(rq, slug), drop);
+}
+
+static json_t *playlist_build(request *rq, const char *slug)
+{
+    static const char *const drop[] = {"transcript_html", "overview_html", "prompts", "activities", "items",
+                                       "milestones", "discussions_intro_html", "activities_intro_html", NULL};
+    json_t *c = without(course_build(rq, slug), drop);
+    if (c)
+        json_object_del(json_object_get(c, "panel"), "summary_html");
+    return c;
+}
+
+/* The kept course of the seat's offering as page part needs it ("week",
+** "panel", "playlist"), a new reference; NULL (with a 503 message) when it
+** cannot be read. */
+static json_t *course_of(request *rq, const char *part)
+{
+    json_t *(*build)(request *, const char *) = !strcmp(part, "panel")      ? panel_build
+                                                : !strcmp(part, "playlist") ? playlist_build
+                                                                            : week_build;
+    json_t *c = page_kept_json(rq, arena_printf(rq->a, "ws-course-%s %s", part, rq->seat->row.course_slug), build,
                                rq->seat->row.course_slug);
     if (!c)
         page_unavailable(rq);
@@ -304,6 +346,39 @@ static json_t *ws_for(request *rq, const char *part)
 
 /* ---- GET /learn/CODE --------------------------------------------------------- */
 
+/* Replace obj's instant under key_at (a number, or null) by its label in
+** the viewer's zone under key_label. */
+static void label_one(arena *a, const week *w, json_t *obj, const char *key_at, const char *key_label)
+{
+    json_t *at = json_object_get(obj, key_at);
+    if (!at)
+        return;
+    json_object_set_new(obj, key_label, json_is_integer(at) ? json_string(when_label(a, w, (time_t)json_integer_value(at)))
+                                                            : json_null());
+    json_object_del(obj, key_at);
+}
+
+/* Label every instant the week page holds, after all of them are worked
+** out in the offering's zone: one switch to the viewer's zone instead of
+** one per label. Each row sits on exactly one day (the lists of today and
+** overdue share the same objects). */
+static void labels(arena *a, const week *w, json_t *days, json_t *milestones)
+{
+    size_t i, k;
+    json_t *d, *row;
+    json_array_foreach(days, i, d) {
+        json_array_foreach(json_object_get(d, "items"), k, row) {
+            label_one(a, w, row, "opens_at", "opens_label");
+            label_one(a, w, row, "due_at", "due_label");
+        }
+    }
+    json_array_foreach(milestones, i, row)
+        label_one(a, w, row, "when_at", "when_label");
+}
+
+/* The week at a glance for the seat's offering (see pages.h and
+** templates/README.md, pages/ws_week). Returns 0, or 503 when the store or
+** the offering's dates cannot be read. */
 int page_learn_week(request *rq, response *rs)
 {
     week w;
@@ -313,7 +388,7 @@ int page_learn_week(request *rq, response *rs)
     int rc = done_of(rq, &done);
     if (rc)
         return rc;
-    json_t *course = course_of(rq);
+    json_t *course = course_of(rq, "week");
     if (!course)
         return 503;
     const char *code = rq->seat->row.code;
@@ -322,6 +397,12 @@ int page_learn_week(request *rq, response *rs)
     tz_local(w.viewer, w.now, &vtoday, &vminute, NULL, 0);
     int today = (int)(vtoday - w.first) + 1;
     int before = w.now < w.start, after = w.now >= w.end;
+    /* A viewer far west of the offering may still be on the day before day
+    ** 1 when the week has begun; far east, on the day after the last. */
+    if (!before && !after && today < 1)
+        today = 1;
+    if (!before && !after && today > w.days)
+        today = w.days;
 
     /* the days, then every item and milestone placed on one */
     json_t *days = json_array();
@@ -337,6 +418,10 @@ int page_learn_week(request *rq, response *rs)
     json_t *todo = json_array(), *overdue = json_array();
     size_t i;
     json_t *it;
+    /* Every instant in the offering's zone first, every label in the
+    ** viewer's after: each zone's rules are read once (tz_keep). */
+    tz_hold hold;
+    tz_keep(w.zone, &hold);
     json_array_foreach(json_object_get(course, "items"), i, it) {
         const char *section = json_string_value(json_object_get(it, "section"));
         int minutes = (int)json_integer_value(json_object_get(it, "minutes"));
@@ -358,8 +443,8 @@ int page_learn_week(request *rq, response *rs)
         json_t *row = json_pack("{s:O, s:O, s:O, s:i, s:s, s:b, s:o, s:o, s:b, s:b}", "title",
                                 json_object_get(it, "title"), "section_label", json_object_get(it, "section_label"),
                                 "kind", json_object_get(it, "kind"), "minutes", minutes, "url", url, "done", is_done,
-                                "opens_label", has_opens ? json_string(when_label(rq->a, &w, opens_at)) : json_null(),
-                                "due_label", has_due ? json_string(when_label(rq->a, &w, due_at)) : json_null(),
+                                "opens_at", has_opens ? json_integer(opens_at) : json_null(),
+                                "due_at", has_due ? json_integer(due_at) : json_null(),
                                 "is_open", !has_opens || w.now >= opens_at,
                                 "is_overdue", has_due && !is_done && w.now >= due_at);
         json_t *d = json_array_get(days, (size_t)(day - 1));
@@ -368,7 +453,7 @@ int page_learn_week(request *rq, response *rs)
         if (!before && !after && !is_done) {
             if (has_due && w.now >= due_at)
                 json_array_append(overdue, row);
-            else if (day == today || (today > w.days && day == w.days))
+            else if (day == today)
                 json_array_append(todo, row);
         }
         json_decref(row);
@@ -390,11 +475,12 @@ int page_learn_week(request *rq, response *rs)
             day = w.days;
         if (!strcmp(json_string_value(json_object_get(m, "key")), "panel-available"))
             panel_day = day;
-        json_t *row = json_pack("{s:O, s:s, s:b, s:i}", "title", json_object_get(m, "title"), "when_label",
-                                when_label(rq->a, &w, at), "is_past", w.now >= at, "day", day);
+        json_t *row = json_pack("{s:O, s:I, s:b, s:i}", "title", json_object_get(m, "title"), "when_at",
+                                (json_int_t)at, "is_past", w.now >= at, "day", day);
         json_array_append(json_object_get(json_array_get(days, (size_t)(day - 1)), "milestones"), row);
         json_array_append_new(milestones, row);
     }
+    tz_release(&hold);
     json_t *panel_row = json_pack("{s:s, s:s, s:s, s:i, s:s, s:b, s:n, s:n, s:b, s:b}", "title",
                                   json_string_value(json_object_get(panel, "title")), "section_label", "Panel",
                                   "kind", "recording", "minutes", panel_minutes, "url",
@@ -403,18 +489,24 @@ int page_learn_week(request *rq, response *rs)
     json_t *pd = json_array_get(days, (size_t)(panel_day - 1));
     json_array_insert(json_object_get(pd, "items"), 0, panel_row);
     json_object_set_new(pd, "minutes", json_integer(json_integer_value(json_object_get(pd, "minutes")) + panel_minutes));
-    if (!before && !after && !watched && (panel_day == today || today > w.days))
+    if (!before && !after && !watched && panel_day <= today)
         json_array_insert(todo, 0, panel_row);
     json_decref(panel_row);
 
+    /* page_render frees ctx (and the course in it) before it uses the title */
+    const char *title = json_string_value(json_object_get(course, "title"));
+    title = arena_strdup(rq->a, title ? title : "This week");
+    tz_keep(w.viewer, &hold);
+    labels(rq->a, &w, days, milestones);
     const char *closes = rq->seat->row.posting_closes_at ? when_label(rq->a, &w, rq->seat->row.posting_closes_at) : "";
+    const char *starts_label = when_label(rq->a, &w, w.start), *ends_label = when_label(rq->a, &w, w.end - 60);
+    tz_release(&hold);
     json_t *ctx = json_pack(
         "{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s,"
         " s:s, s:i, s:b, s:s, s:i}",
         "ws", ws_for(rq, "today"), "course", course, "days", days, "todo", todo, "overdue", overdue, "milestones",
         milestones, "viewer_zone", w.viewer, "offering_zone", w.zone, "is_before", before, "is_after", after,
-        "is_during", !before && !after, "starts_label", when_label(rq->a, &w, w.start), "ends_label",
-        when_label(rq->a, &w, w.end - 60), "today_number", today, "n_items", n_items, "n_done", n_done,
+        "is_during", !before && !after, "starts_label", starts_label, "ends_label", ends_label, "today_number", today, "n_items", n_items, "n_done", n_done,
         "minutes_total", total, "minutes_left", left, "left_label", minutes_label(rq->a, left), "total_label",
         minutes_label(rq->a, total), "hours_label",
         arena_printf(rq->a, json_integer_value(json_object_get(course, "hours_min")) ==
@@ -424,18 +516,20 @@ int page_learn_week(request *rq, response *rs)
                      (long long)json_integer_value(json_object_get(course, "hours_max"))),
         "closes_label", closes, "percent", total ? (total - left) * 100 / total : 0, "same_zone",
         !strcmp(w.viewer, w.zone), "csrf", rq->csrf ? rq->csrf : "", "minutes_done", total - left);
-    return page_render(rq, rs, "pages/ws_week", ctx, json_string_value(json_object_get(course, "title")), NULL);
+    return page_render(rq, rs, "pages/ws_week", ctx, title, NULL);
 }
 
 /* ---- GET /learn/CODE/panel ----------------------------------------------------- */
 
+/* The panel page; its response alone may frame the two players. Returns
+** 0, or 503 when the store cannot be read. */
 int page_learn_panel(request *rq, response *rs)
 {
     ws_done_row done;
     int rc = done_of(rq, &done);
     if (rc)
         return rc;
-    json_t *course = course_of(rq);
+    json_t *course = course_of(rq, "panel");
     if (!course)
         return 503;
     /* The players we embed, and nothing else, may be framed on this page. */
@@ -449,6 +543,8 @@ int page_learn_panel(request *rq, response *rs)
 
 /* ---- GET /learn/CODE/playlist --------------------------------------------------- */
 
+/* The playlist with check-off forms and progress. Returns 0, or 503 when
+** the store cannot be read. */
 int page_learn_playlist(request *rq, response *rs)
 {
     ws_done_row done;
@@ -458,13 +554,15 @@ int page_learn_playlist(request *rq, response *rs)
     int rc = done_of(rq, &done);
     if (rc)
         return rc;
-    json_t *course = course_of(rq);
+    json_t *course = course_of(rq, "playlist");
     if (!course)
         return 503;
     int n = 0, n_done = 0, total = 0, left = 0;
     size_t i;
     json_t *it;
     json_t *list = json_object_get(course, "playlist");
+    tz_hold hold;
+    tz_keep(w.zone, &hold);
     json_array_foreach(list, i, it) {
         json_object_set_new(it, "section", json_string("playlist"));
         int is_done = item_done(rq->a, &done, it);
@@ -481,6 +579,7 @@ int page_learn_playlist(request *rq, response *rs)
         total += minutes;
         left += is_done ? 0 : minutes;
     }
+    tz_release(&hold);
     json_t *ctx = json_pack("{s:o, s:o, s:i, s:i, s:s, s:s, s:i, s:i, s:s}", "ws", ws_for(rq, "playlist"), "course",
                             course, "n_items", n, "n_done", n_done, "left_label", minutes_label(rq->a, left),
                             "total_label", minutes_label(rq->a, total), "minutes_total", total, "minutes_done",
@@ -526,12 +625,17 @@ static int progress_form(request *rq, response *rs, const char *part, const char
     return 0;
 }
 
+/* POST: mark the panel watched (done=1) or take it back (done=0); 303 to
+** the panel, 400 bad form, 409 already so, 503. */
 int page_learn_watched(request *rq, response *rs)
 {
     return progress_form(rq, rs, "panel", arena_printf(rq->a, "/learn/%s/panel", rq->seat->row.code), "watched",
                          "unwatched");
 }
 
+/* POST: check playlist item param[1] off (done=1) or undo it (done=0);
+** 404 when it is not an item of this offering's playlist, else as
+** page_learn_watched (303 to the playlist). */
 int page_learn_check(request *rq, response *rs)
 {
     char *end;

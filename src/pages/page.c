@@ -199,6 +199,7 @@ int page_render_kept(request *rq, response *rs, const char *name, const char *na
 
 /* ---- the course workspace (kept content) ---- */
 
+/* See pages.h: content-only JSON kept per worker at the content version. */
 json_t *page_kept_json(request *rq, const char *key, json_t *(*build)(request *rq, const char *arg), const char *arg)
 {
     app *ap = page_app(rq);

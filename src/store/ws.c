@@ -18,6 +18,7 @@ static void *grow(arena *a, void *old, int n, int *cap, size_t size)
     return p;
 }
 
+/* See store_ws.h. */
 int store_ws_dates(db *d, arena *a, int64_t course_id, ws_dates_row *out)
 {
     memset(out, 0, sizeof *out);
@@ -72,6 +73,7 @@ static int ids(arena *a, sqlite3_stmt *st, int64_t **list, int *n)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* See store_ws.h. */
 int store_ws_done(db *d, arena *a, int64_t offering_id, int64_t user_id, ws_done_row *out)
 {
     memset(out, 0, sizeof *out);
@@ -99,6 +101,7 @@ int store_ws_done(db *d, arena *a, int64_t offering_id, int64_t user_id, ws_done
     return ids(a, st, &out->posted, &out->n_posted);
 }
 
+/* See store_ws.h. */
 int store_ws_item_of(db *d, int64_t offering_id, int64_t item_id, const char *section)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT 1 FROM course_items i JOIN offerings o ON o.course_id = i.course_id"
@@ -113,6 +116,7 @@ int store_ws_item_of(db *d, int64_t offering_id, int64_t item_id, const char *se
     return rc;
 }
 
+/* See store_ws.h. */
 int store_progress_add(db *d, int64_t offering_id, int64_t user_id, const char *part, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO progress(offering_id, user_id, part, done_at) VALUES (?1, ?2, ?3, ?4)"
@@ -126,6 +130,7 @@ int store_progress_add(db *d, int64_t offering_id, int64_t user_id, const char *
     return db_changes(d) == 1;
 }
 
+/* See store_ws.h. */
 int store_progress_remove(db *d, int64_t offering_id, int64_t user_id, const char *part)
 {
     sqlite3_stmt *st = db_stmt(d, "DELETE FROM progress WHERE offering_id = ?1 AND user_id = ?2 AND part = ?3");
@@ -137,6 +142,7 @@ int store_progress_remove(db *d, int64_t offering_id, int64_t user_id, const cha
     return db_changes(d) == 1;
 }
 
+/* See store_ws.h. */
 int store_ws_visit(db *d, int64_t offering_id, int64_t user_id, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO workspace_visits(offering_id, user_id, first_at, last_at)"
@@ -148,6 +154,7 @@ int store_ws_visit(db *d, int64_t offering_id, int64_t user_id, time_t now)
     return db_run(st) == 0 ? 0 : -1;
 }
 
+/* See store_ws.h. */
 int store_ws_visits(db *d, int64_t offering_id, int64_t user_id, time_t *first, time_t *last)
 {
     *first = *last = 0;
@@ -163,6 +170,7 @@ int store_ws_visits(db *d, int64_t offering_id, int64_t user_id, time_t *first, 
     return rc;
 }
 
+/* See store_ws.h. */
 int store_ws_coached(db *d, arena *a, int64_t user_id, ws_coached_row **list, int *n)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT o.code, c.title, o.starts, o.ends FROM offering_staff s"

@@ -116,8 +116,41 @@ static void relative(void)
     CHECK(tz_relative_instant("UTC", day_of("2026-03-02"), 0, -1, 0, &t) == -1);
 }
 
+/* A hold gives the same answers, in its zone and in others, and puts the
+** process's zone back. */
+static void holds(void)
+{
+    time_t plain, held, other_plain, other_held;
+    int32_t d1, d2;
+    int m1, m2;
+    char a1[16], a2[16];
+    CHECK(tz_instant("America/New_York", day_of("2026-03-09"), 8 * 60, &plain) == 0);
+    CHECK(tz_instant("Europe/Berlin", day_of("2026-03-30"), 8 * 60, &other_plain) == 0);
+    CHECK(tz_local("Europe/Berlin", plain, &d1, &m1, a1, sizeof a1) == 0);
+    const char *before = getenv("TZ");
+    char saved[64];
+    snprintf(saved, sizeof saved, "%s", before ? before : "(unset)");
+    tz_hold h;
+    CHECK(tz_keep("America/New_York", &h) == 0);
+    CHECK(tz_instant("America/New_York", day_of("2026-03-09"), 8 * 60, &held) == 0);
+    CHECK(held == plain);
+    CHECK(tz_instant("Europe/Berlin", day_of("2026-03-30"), 8 * 60, &other_held) == 0);
+    CHECK(other_held == other_plain);
+    CHECK(tz_local("Europe/Berlin", held, &d2, &m2, a2, sizeof a2) == 0);
+    CHECK(d1 == d2 && m1 == m2 && !strcmp(a1, a2) && m1 == 13 * 60 && !strcmp(a1, "CET"));
+    tz_release(&h);
+    tz_release(&h);   /* a second release does nothing */
+    const char *after = getenv("TZ");
+    CHECK_STR(after ? after : "(unset)", saved);
+    CHECK(tz_keep("Mars/Base", &h) == -1);
+    tz_release(&h);
+    after = getenv("TZ");
+    CHECK_STR(after ? after : "(unset)", saved);
+}
+
 int main(void)
 {
+    holds();
     zones();
     instants();
     breakdown();
