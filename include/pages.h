@@ -36,6 +36,14 @@ static inline struct app *page_app(const request *rq)
 ** upsert). */
 json_t *page_ws(request *rq, const char *part);
 
+/* "2 December 2026, 14:05 CET": instant t in the signed-in person's own
+** time zone (their account's; UTC for a visitor or a zone the system does
+** not know), in rq's arena. */
+const char *page_when_label(request *rq, time_t t);
+
+/* "2026-12-02T13:05:00Z": instant t for a <time datetime>, in rq's arena. */
+const char *page_when_iso(request *rq, time_t t);
+
 /* The route table (pages/routes.c). */
 extern const route pages_routes[];
 extern const size_t pages_n_routes;

@@ -61,4 +61,11 @@ typedef struct tz_hold {
 int tz_keep(const char *zone, tz_hold *h);
 void tz_release(tz_hold *h);
 
+/* Make zone the process's zone from now on (until the next tz_settle; a
+** hold or a conversion in another zone puts it back after), so that the
+** many conversions of a page in its viewer's zone read the rules once:
+** tz_local in the settled zone switches nothing. Returns 0, or -1 when the
+** zone is not valid (nothing changes). */
+int tz_settle(const char *zone);
+
 #endif

@@ -203,3 +203,13 @@ void tz_release(tz_hold *h)
         tz_leave(h);
     h->held = 0;
 }
+
+/* See tz.h: tz_enter without the matching leave. */
+int tz_settle(const char *zone)
+{
+    if (!tz_valid(zone))
+        return -1;
+    tz_saved sv;
+    tz_enter(zone, &sv);
+    return 0;
+}

@@ -43,27 +43,6 @@ static domain dom(request *rq)
     return domain_make(ap->db, ap->cfg, ap->tmpl, rq->a, rq->session->u.id, time(NULL));
 }
 
-/* "2 December 2026, 17:20 UTC" for t, in the arena. */
-static const char *when_label(arena *a, time_t t)
-{
-    buf b = BUF_INIT;
-    date_label(&b, date_from_time(t));
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    const char *s = arena_printf(a, "%s, %02d:%02d UTC", buf_str(&b), tm.tm_hour, tm.tm_min);
-    buf_free(&b);
-    return s;
-}
-
-/* ISO 8601 for <time datetime>. */
-static const char *when_iso(arena *a, time_t t)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                        tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /* "1.2 MB", "340 KB", "12 bytes". */
 static const char *size_label(arena *a, int64_t n)
 {
@@ -174,7 +153,7 @@ static json_t *submission_json(request *rq, const submission_row *s, json_t *fil
     const char *base = arena_printf(rq->a, "/learn/%s/submissions/%lld", rq->seat->row.code, (long long)s->id);
     return json_pack("{s:I, s:i, s:s, s:s, s:s, s:o, s:o, s:b, s:b, s:s, s:s, s:s, s:s, s:s?}", "id", (json_int_t)s->id,
                      "version", s->version, "author", s->author_name ? s->author_name : "", "created_label",
-                     when_label(rq->a, s->created_at), "created_iso", when_iso(rq->a, s->created_at), "links", links,
+                     page_when_label(rq, s->created_at), "created_iso", page_when_iso(rq, s->created_at), "links", links,
                      "files", files ? files : json_array(), "is_shared", s->shared_at > 0, "is_mine",
                      s->user_id == rq->session->u.id, "share_url", arena_printf(rq->a, "%s/share", base),
                      "unshare_url", arena_printf(rq->a, "%s/unshare", base), "comment_url",
@@ -377,8 +356,8 @@ static int gallery_page(request *rq, response *rs, int status, int64_t comment_f
             int mine = cs[k].author_id == rq->session->u.id;
             json_array_append_new(comments, json_pack(
                 "{s:I, s:s, s:s, s:s, s:s?, s:b, s:b, s:s}", "id", (json_int_t)cs[k].id, "author",
-                cs[k].author_name ? cs[k].author_name : "", "created_label", when_label(rq->a, cs[k].created_at),
-                "created_iso", when_iso(rq->a, cs[k].created_at), "body_html",
+                cs[k].author_name ? cs[k].author_name : "", "created_label", page_when_label(rq, cs[k].created_at),
+                "created_iso", page_when_iso(rq, cs[k].created_at), "body_html",
                 cs[k].deleted_at ? NULL : cs[k].body_html, "is_deleted", cs[k].deleted_at > 0, "is_mine",
                 mine && !cs[k].deleted_at, "delete_url",
                 arena_printf(rq->a, "/learn/%s/submission-comments/%lld/delete", rq->seat->row.code,

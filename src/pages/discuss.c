@@ -71,28 +71,6 @@ static int64_t id_of(const char *s)
     return (int64_t)strtoll(s, NULL, 10);
 }
 
-/* "2 December 2026, 13:05 UTC" for a Unix time, in the arena. */
-static const char *when_label(arena *a, time_t t)
-{
-    buf b = BUF_INIT;
-    date_label(&b, date_from_time(t));
-    struct tm tm;
-    const char *s = gmtime_r(&t, &tm) ? arena_printf(a, "%s, %02d:%02d UTC", buf_str(&b), tm.tm_hour, tm.tm_min)
-                                       : arena_strdup(a, buf_str(&b));
-    buf_free(&b);
-    return s;
-}
-
-/* The ISO 8601 form of t for <time datetime>, in the arena. */
-static const char *when_iso(arena *a, time_t t)
-{
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-        return "";
-    return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                        tm.tm_min, tm.tm_sec);
-}
-
 /* A space: the prompt it belongs to (id 0 for the general space). */
 typedef struct space {
     int64_t prompt_id;
@@ -276,8 +254,8 @@ static int space_page(request *rq, response *rs, const space *sp, const domain *
                                                  "author_name", t->author_name, "replies_label",
                                                  t->posts <= 1 ? "No replies yet" : t->posts == 2 ? "1 reply"
                                                  : arena_printf(rq->a, "%d replies", t->posts - 1),
-                                                 "unread", t->unread, "last_label", when_label(rq->a, t->last_post_at),
-                                                 "last_iso", when_iso(rq->a, t->last_post_at), "pinned", t->pinned,
+                                                 "unread", t->unread, "last_label", page_when_label(rq, t->last_post_at),
+                                                 "last_iso", page_when_iso(rq, t->last_post_at), "pinned", t->pinned,
                                                  "locked", t->locked));
     }
     const char *base = arena_printf(rq->a, "/learn/%s/discuss/%s", st->row.code, sp->key);
@@ -375,12 +353,12 @@ static json_t *post_json(request *rq, const post_row *p, time_t now, const char 
     int can_edit = own && st->can_post && !p->deleted_at && !p->hidden_at && now - p->created_at <= DISCUSS_EDIT_SECONDS;
     json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:i}", "id", (json_int_t)p->id,
                           "anchor", arena_printf(rq->a, "post-%lld", (long long)p->id), "author_name", p->author_name,
-                          "when_label", when_label(rq->a, p->created_at), "when_iso", when_iso(rq->a, p->created_at),
+                          "when_label", page_when_label(rq, p->created_at), "when_iso", page_when_iso(rq, p->created_at),
                           "deleted", p->deleted_at != 0, "hidden", hidden, "edited", p->edited_at != 0 && !p->deleted_at,
                           "is_own", own, "can_edit", can_edit, "can_delete", own && st->can_post && !p->deleted_at,
                           "revision", p->revision);
     if (p->edited_at && !p->deleted_at)
-        json_object_set_new(o, "edited_label", json_string(when_label(rq->a, p->edited_at)));
+        json_object_set_new(o, "edited_label", json_string(page_when_label(rq, p->edited_at)));
     if (!p->deleted_at && (!hidden || facilitator))
         json_object_set_new(o, "body_html", json_string(p->body_html));
     if (can_edit)

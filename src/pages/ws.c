@@ -15,6 +15,7 @@
 #include "store_ws.h"
 #include "store_discuss.h"
 #include "store_notices.h"
+#include "tz.h"
 
 json_t *page_ws(request *rq, const char *part)
 {
@@ -49,4 +50,30 @@ json_t *page_ws(request *rq, const char *part)
     if (ws && part)
         json_object_set_new(ws, arena_printf(rq->a, "is_%s", part), json_true());
     return ws;
+}
+
+const char *page_when_label(request *rq, time_t t)
+{
+    const char *zone = rq->session && tz_valid(rq->session->u.time_zone) ? rq->session->u.time_zone : "UTC";
+    int32_t days;
+    int minute;
+    char abbr[16];
+    tz_settle(zone);
+    if (tz_local(zone, t, &days, &minute, abbr, sizeof abbr) != 0)
+        return "";
+    buf b = BUF_INIT;
+    date_label(&b, days);
+    buf_printf(&b, ", %02d:%02d %s", minute / 60, minute % 60, abbr);
+    const char *s = arena_strdup(rq->a, buf_str(&b));
+    buf_free(&b);
+    return s;
+}
+
+const char *page_when_iso(request *rq, time_t t)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return "";
+    return arena_printf(rq->a, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                        tm.tm_hour, tm.tm_min, tm.tm_sec);
 }

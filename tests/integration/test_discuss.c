@@ -308,6 +308,27 @@ static void test_spaces(void)
     CHECK(get_status(&ada, "/learn/" O "/threads/999999") == 404);
 }
 
+/* A post's time is shown in the reader's own zone: one post, pinned to
+** 13:05 UTC on 2 December 2026, read from Auckland (summer time, +13)
+** and from UTC. */
+static void test_times_in_reader_zone(int64_t post_id)
+{
+    http_res r;
+    int64_t was = sql_int(fmt("SELECT created_at FROM posts WHERE id = %lld", (long long)post_id));
+    CHECK(sql(fmt("UPDATE posts SET created_at = 1796216700 WHERE id = %lld", (long long)post_id)) == 0);
+    int64_t thread = sql_int(fmt("SELECT thread_id FROM posts WHERE id = %lld", (long long)post_id));
+    CHECK(sql(fmt("UPDATE users SET time_zone = 'Pacific/Auckland' WHERE id = %lld", (long long)bob.id)) == 0);
+    CHECK(get(&bob, fmt("/learn/%s/threads/%lld", O, (long long)thread), &r) == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "3 December 2026, 02:05 NZDT");
+    CHECK_CONTAINS(buf_str(&r.body), "datetime=\"2026-12-02T13:05:00Z\"");
+    http_res_free(&r);
+    CHECK(sql(fmt("UPDATE users SET time_zone = 'UTC' WHERE id = %lld", (long long)bob.id)) == 0);
+    CHECK(get(&bob, fmt("/learn/%s/threads/%lld", O, (long long)thread), &r) == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "2 December 2026, 13:05 UTC");
+    http_res_free(&r);
+    CHECK(sql(fmt("UPDATE posts SET created_at = %lld WHERE id = %lld", (long long)was, (long long)post_id)) == 0);
+}
+
 /* ---- threads, replies, quotes, notifications ----------------------------- */
 
 static int64_t t1, p1, p2, p3, p4;
@@ -318,6 +339,7 @@ static void test_thread_reply_quote(void)
     CHECK(start_thread(&ada, "general", "Where do we start?", "My school begins with *purpose*.", &t1) == 303);
     CHECK(t1 > 0);
     p1 = sql_int(fmt("SELECT min(id) FROM posts WHERE thread_id = %lld", (long long)t1));
+    test_times_in_reader_zone(p1);
     http_res r;
     CHECK(get(&ada, fmt("/learn/%s/threads/%lld", O, (long long)t1), &r) == 200);
     CHECK_CONTAINS(buf_str(&r.body), "<h1>Where do we start?</h1>");
