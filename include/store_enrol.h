@@ -195,6 +195,7 @@ typedef struct seat_row {
     int participant;
     int coach;
     time_t posting_closes_at;
+    time_t visit_at;             /* the person's last noted visit there, 0 if none */
 } seat_row;
 int store_seat(db *d, arena *a, int64_t offering_id, const char *code, int64_t user_id, seat_row *out);
 

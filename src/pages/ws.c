@@ -22,9 +22,12 @@ json_t *page_ws(request *rq, const char *part)
     const seat *st = rq->seat;
     if (!st)
         return NULL;
-    /* Every workspace page view notes the person's visit: one upsert. A
-    ** failure to note it is logged, never shown. */
-    if (rq->session && store_ws_visit(page_app(rq)->db, st->row.offering_id, rq->session->u.id, time(NULL)) != 0)
+    /* Every workspace page view notes the person's visit, at most once a
+    ** minute: the seat's read says when the last was, so most views write
+    ** nothing. A failure to note it is logged, never shown. */
+    time_t now = time(NULL);
+    if (rq->session && now - st->row.visit_at >= 60 &&
+        store_ws_visit(page_app(rq)->db, st->row.offering_id, rq->session->u.id, now) != 0)
         log_error("noting a workspace visit: %s", db_errmsg(page_app(rq)->db));
     int32_t first = 0, last = 0;
     buf label = BUF_INIT;

@@ -665,7 +665,8 @@ int store_seat(db *d, arena *a, int64_t offering_id, const char *code, int64_t u
         "SELECT o.id, o.code, c.slug, o.starts, o.ends, o.time_zone, COALESCE(o.posting_closes_at, 0),"
         " EXISTS (SELECT 1 FROM enrolments e WHERE e.offering_id = o.id AND e.user_id = ?3"
         "   AND e.status = 'active' AND e.payment_status IN ('paid', 'invoiced', 'waived')),"
-        " EXISTS (SELECT 1 FROM offering_staff s WHERE s.offering_id = o.id AND s.user_id = ?3), c.title"
+        " EXISTS (SELECT 1 FROM offering_staff s WHERE s.offering_id = o.id AND s.user_id = ?3), c.title,"
+        " COALESCE((SELECT v.last_at FROM workspace_visits v WHERE v.offering_id = o.id AND v.user_id = ?3), 0)"
         " FROM offerings o JOIN courses c ON c.id = o.course_id"
         " WHERE (?1 > 0 AND o.id = ?1) OR (?1 = 0 AND o.code = ?2)");
     sqlite3_bind_int64(st, 1, offering_id);
@@ -683,6 +684,7 @@ int store_seat(db *d, arena *a, int64_t offering_id, const char *code, int64_t u
         out->participant = sqlite3_column_int(st, 7);
         out->coach = sqlite3_column_int(st, 8);
         out->course_title = db_col(a, st, 9);
+        out->visit_at = (time_t)sqlite3_column_int64(st, 10);
     }
     db_done(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
