@@ -107,8 +107,9 @@ const char *http_local_path(arena *a, const char *target, const char *fallback);
 ** Location. A location beginning with '/' goes through the same check as
 ** http_local_path (and is encoded the same way); anything else must be an
 ** absolute http(s) URL without spaces, controls or backslashes, which the
-** program itself made (a payment provider's page). Whatever fails becomes
-** "/". Build targets from input with http_local_path, to choose the
+** program itself made (a payment provider's page). A local path may end
+** in an anchor of letters, digits, '-' and '_' ("#post-42"), kept as it is;
+** any other '#' is encoded. Whatever fails becomes "/". Build targets from input with http_local_path, to choose the
 ** fallback. */
 void http_redirect(response *rs, int status, const char *location);
 

@@ -291,13 +291,30 @@ static int absolute_ok(const char *location)
     return 1;
 }
 
+/* The length of an anchor the program writes after a local path ("#post-42":
+** 1 to 64 letters, digits, '-' and '_' after the '#', ending the string),
+** or 0 when location ends in none. */
+static size_t anchor_len(const char *location)
+{
+    const char *hash = strrchr(location, '#');
+    size_t n = hash ? strlen(hash + 1) : 0;
+    if (n == 0 || n > 64 || strspn(hash + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != n)
+        return 0;
+    return n + 1;
+}
+
 void http_redirect(response *rs, int status, const char *location)
 {
     buf safe = BUF_INIT;
-    if (!location || (location[0] == '/' ? local_path(&safe, location) != 0 : !absolute_ok(location)))
+    size_t anchor = location && location[0] == '/' ? anchor_len(location) : 0;
+    char *path = location ? strndup(location, strlen(location) - anchor) : NULL;
+    if (!path || (path[0] == '/' ? local_path(&safe, path) != 0 : !absolute_ok(path)))
         buf_puts(&safe, "/");
-    else if (location[0] != '/')
-        buf_puts(&safe, location);
+    else if (path[0] != '/')
+        buf_puts(&safe, path);
+    else if (anchor)
+        buf_puts(&safe, location + strlen(location) - anchor);
+    free(path);
     rs->status = status;
     rs->cache_seconds = 0;
     http_header(rs, "Location", buf_str(&safe));

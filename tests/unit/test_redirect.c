@@ -167,6 +167,25 @@ static void test_redirect(void)
     v = location_of("/signin?next=%2Fmy");
     CHECK_STR(v, "/signin?next=%2Fmy");
     free(v);
+    /* the program's own anchor survives; anything else after a '#' is encoded */
+    v = location_of("/learn/pv-2019-10/threads/7?page=2#post-42");
+    CHECK_STR(v, "/learn/pv-2019-10/threads/7?page=2#post-42");
+    free(v);
+    v = location_of("/learn/x/playlist#item-3");
+    CHECK_STR(v, "/learn/x/playlist#item-3");
+    free(v);
+    v = location_of("/a#b c");
+    CHECK_STR(v, "/a%23b%20c");
+    free(v);
+    v = location_of("/a#//evil.example");
+    CHECK_STR(v, "/");   /* "//" after decoding: refused whole */
+    free(v);
+    v = location_of("//evil.example#x");
+    CHECK_STR(v, "/");
+    free(v);
+    v = location_of("/a#");
+    CHECK_STR(v, "/a%23");
+    free(v);
 }
 
 int main(void)
