@@ -46,6 +46,17 @@ static db *outbox_db(void)
 
 /* 1 once nothing is left in the outbox to send: every message is sent or
 ** has failed for good (the jobs process has done what it will do). */
+/* harness_wait: whether the stand-in has received the community invite
+** API call for the address arg. */
+static int invited(void *arg)
+{
+    buf inv = BUF_INIT;
+    standin_call(&pay, "GET", "/_test/invites", NULL, &inv);
+    int got = strstr(buf_str(&inv), (const char *)arg) != NULL;
+    buf_free(&inv);
+    return got;
+}
+
 static int outbox_settled(void *unused)
 {
     (void)unused;
@@ -194,6 +205,8 @@ static char *test_card_payment(browser *b)
     CHECK(smtp_wait_mail(&mail, "filename=\"offering.ics\"", 1));
     CHECK(smtp_wait_mail(&mail, "Receipt:", 1));
     CHECK(smtp_wait_mail(&mail, "Your invitation to the member community", 1));
+    /* the invitation's API call is its own outbox row: wait for it to land */
+    CHECK(harness_wait(invited, "ada@example.org", 15000));
     buf inv = BUF_INIT;
     standin_call(&pay, "GET", "/_test/invites", NULL, &inv);
     CHECK_CONTAINS(buf_str(&inv), "ada@example.org");
