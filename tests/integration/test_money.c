@@ -22,6 +22,7 @@
 #include "browser.h"
 #include "check.h"
 #include "harness.h"
+#include "sqlq.h"
 #include "smtp.h"
 #include "standin.h"
 
@@ -31,30 +32,13 @@ static stack s;
 static standin pay;
 static smtp_server mail;
 static sqlite3 *dbh;
+#define q_int(sql, p) sqlq_int(dbh, sql, p)
 
 /* Sleep ms milliseconds (only between polls of a state). */
 static void nap(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-/* The first column of the first row of sql with text parameter p (may be
-** NULL) as an integer; -1 if no row. */
-static long long q_int(const char *sql, const char *p)
-{
-    sqlite3_stmt *st;
-    long long v = -1;
-    if (sqlite3_prepare_v2(dbh, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(dbh));
-        return -1;
-    }
-    if (p)
-        sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
 }
 
 /* Run sql with text parameter p; 0 or -1. */

@@ -27,12 +27,15 @@
 #include "check.h"
 #include "date.h"
 #include "harness.h"
+#include "sqlq.h"
 #include "smtp.h"
 #include "tz.h"
 
 static stack s;
 static smtp_server mail;
 static sqlite3 *dbh;
+#define q_int(sql, p) sqlq_int(dbh, sql, p)
+#define q_text(sql, p, out, n) sqlq_text(dbh, sql, p, out, n)
 
 /* Run sql (several statements allowed); 0 or -1 with the error printed. */
 static int exec(const char *sql)
@@ -56,41 +59,6 @@ static int execf(const char *fmt, ...)
     vsnprintf(sql, sizeof sql, fmt, ap);
     va_end(ap);
     return exec(sql);
-}
-
-/* The first column of the first row of sql with text parameter p (may be
-** NULL) as an integer; -1 when there is no row. */
-static long long q_int(const char *sql, const char *p)
-{
-    sqlite3_stmt *st;
-    long long v = -1;
-    if (sqlite3_prepare_v2(dbh, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(dbh));
-        return -1;
-    }
-    if (p)
-        sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* As q_int, the text of the first column into out ("" when none). */
-static const char *q_text(const char *sql, const char *p, char *out, size_t n)
-{
-    sqlite3_stmt *st;
-    snprintf(out, n, "%s", "");
-    if (sqlite3_prepare_v2(dbh, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(dbh));
-        return out;
-    }
-    if (p)
-        sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return out;
 }
 
 /* The id of the account with this e-mail. */

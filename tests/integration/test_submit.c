@@ -27,29 +27,13 @@
 #include "browser.h"
 #include "check.h"
 #include "harness.h"
+#include "sqlq.h"
 
 static stack s;
 static sqlite3 *dbh;
+#define q_int(sql, p) sqlq_int(dbh, sql, p)
 
 #define ACT "/learn/demo-pv/activities/tell-your-public-narrative"
-
-/* The first column of the first row of sql (with text parameter p, may be
-** NULL) as a number; -1 when there is no row. */
-static long long q_int(const char *sql, const char *p)
-{
-    sqlite3_stmt *st;
-    long long v = -1;
-    if (sqlite3_prepare_v2(dbh, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(dbh));
-        return -1;
-    }
-    if (p)
-        sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
 
 /* Run sql with text parameters p1, p2 (either may be NULL). */
 static void q_exec(const char *sql, const char *p1, const char *p2)

@@ -25,11 +25,13 @@
 #include "browser.h"
 #include "check.h"
 #include "harness.h"
+#include "sqlq.h"
 #include "smtp.h"
 
 static stack s;
 static smtp_server mail;
 static sqlite3 *dbh;
+#define q_int(sql) sqlq_int(dbh, sql, NULL)
 
 /* Sleep ms milliseconds (only between polls of a state). */
 static void nap(int ms)
@@ -44,21 +46,6 @@ static long long now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The first column of the first row of sql as an integer; -1 if no row. */
-static long long q_int(const char *sql)
-{
-    sqlite3_stmt *st;
-    long long v = -1;
-    if (sqlite3_prepare_v2(dbh, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(dbh));
-        return -1;
-    }
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
 }
 
 /* Run sql (one or more statements); 0 or -1. */

@@ -24,11 +24,14 @@
 #include "browser.h"
 #include "check.h"
 #include "harness.h"
+#include "sqlq.h"
 #include "smtp.h"
 
 static stack s;
 static smtp_server mail;
 static sqlite3 *dbh;
+#define q_int(sql, p) sqlq_int(dbh, sql, p)
+#define q_text(sql, p, out, n) sqlq_text(dbh, sql, p, out, n)
 
 /* Run sql with up to two text parameters (NULL: none). 0 or -1. */
 static int exec2(const char *sql, const char *p1, const char *p2)
@@ -49,23 +52,6 @@ static int exec2(const char *sql, const char *p1, const char *p2)
         return -1;
     }
     return 0;
-}
-
-/* The first column of the first row of sql with text parameter p, as text. */
-static const char *q_text(const char *sql, const char *p, char *out, size_t n)
-{
-    sqlite3_stmt *st;
-    snprintf(out, n, "%s", "");
-    if (sqlite3_prepare_v2(dbh, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(dbh));
-        return out;
-    }
-    if (p)
-        sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return out;
 }
 
 /* Give email a registration in offering code with status and payment. */
