@@ -63,6 +63,7 @@ static void test_pages(browser *staff)
     const char *body = buf_str(&r.body);
     CHECK_CONTAINS(body, "200 in all:");
     CHECK_CONTAINS(body, "Showing 1–100, page 1 of 2.");
+    CHECK_CONTAINS(body, "href=\"/learn/bench-roster\">Open the course space</a>");
     CHECK_CONTAINS(body, "href=\"/staff/offerings/bench-roster?page=2\" rel=\"next\"");
     CHECK(!strstr(body, "rel=\"prev\""));
     CHECK(rows_of(body, &first) == 100);
