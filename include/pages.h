@@ -90,7 +90,9 @@ typedef struct page_keep {
 ** at k->version; a kept fragment still current is used without calling
 ** build. k NULL renders without keeping. The fragment never sees who is
 ** asking (no CSRF token, no user), so it may be served to anyone the caller
-** lets see the page: check access before calling. The layout around it is
+** lets see the page: check access before calling. A form in it writes
+** value="<!--csrf-->" for its token, which is filled with the asker's on
+** every answer. The layout around it is
 ** rendered per request. Returns 0, or build's status, or 500. */
 int page_render_kept(request *rq, response *rs, const char *name, const char *nav, const page_keep *k,
                      page_view_fn build);

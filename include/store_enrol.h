@@ -180,6 +180,11 @@ int store_enrolment_money(db *d, int64_t enrolment_id, int64_t *paid_cents, int6
 ** the caller owns the array. NULL on a read error (not an empty list). */
 json_t *store_audit_for_offering(db *d, int64_t offering_id, const char *offering_code, int limit);
 
+/* The newest audit line's id (0 when there is none) into *id: every change
+** staff see on a roster writes one, so it tells a kept roster it is stale.
+** 0, or -1 on error. */
+int store_audit_last(db *d, int64_t *id);
+
 /* A person's place in an offering's workspace: the offering (by id, or by
 ** code when offering_id is 0), whether the person holds an active
 ** registration there that is settled (paid, invoiced or waived), whether

@@ -145,6 +145,39 @@ static int fragment_split(arena *a, const char *p, size_t len, const char **titl
     return 0;
 }
 
+/* Where a kept fragment's forms take the asker's CSRF token: text only a
+** template can write (every value put into a page is escaped, so a '<'
+** from data never comes out raw). */
+#define CSRF_SLOT "<!--csrf-->"
+
+/* html (n bytes) with every CSRF_SLOT replaced by rq's CSRF token (by
+** nothing when rq has none, so such a form is refused as expired); *out_n
+** its length. html itself when it holds no slot, else a copy in rq's arena. */
+static const char *fill_csrf(request *rq, const char *html, size_t n, size_t *out_n)
+{
+    *out_n = n;
+    const size_t slot = sizeof CSRF_SLOT - 1;
+    if (!memmem(html, n, CSRF_SLOT, slot))
+        return html;
+    const char *token = rq->csrf && strspn(rq->csrf, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+                        strlen(rq->csrf) ? rq->csrf : "";
+    buf b = BUF_INIT;
+    for (const char *p = html, *end = html + n; p < end;) {
+        const char *hit = memmem(p, (size_t)(end - p), CSRF_SLOT, slot);
+        if (!hit) {
+            buf_append(&b, p, (size_t)(end - p));
+            break;
+        }
+        buf_append(&b, p, (size_t)(hit - p));
+        buf_puts(&b, token);
+        p = hit + slot;
+    }
+    *out_n = b.len;
+    char *out = arena_strndup(rq->a, buf_str(&b), b.len);
+    buf_free(&b);
+    return out;
+}
+
 int page_render_kept(request *rq, response *rs, const char *name, const char *nav, const page_keep *k,
                      page_view_fn build)
 {
@@ -158,8 +191,10 @@ int page_render_kept(request *rq, response *rs, const char *name, const char *na
     const char *kept = c ? cache_get(c, key, k->version, now, &len) : NULL;
     const char *title, *description, *html;
     size_t hlen;
-    if (kept && fragment_split(rq->a, kept, len, &title, &description, &html, &hlen) == 0)
+    if (kept && fragment_split(rq->a, kept, len, &title, &description, &html, &hlen) == 0) {
+        html = fill_csrf(rq, html, hlen, &hlen);
         return page_layout(rq, rs, site(ap, k->site_version), html, hlen, title, description, nav);
+    }
 
     /* Read the expiry before the view, so a change while building only
     ** makes the copy shorter-lived. */
@@ -191,8 +226,9 @@ int page_render_kept(request *rq, response *rs, const char *name, const char *na
     }
     if (c)
         cache_put(c, key, k->version, expires, frag.data, frag.len);
-    rc = page_layout(rq, rs, site_data, frag.data + head, frag.len - head, v.title ? v.title : "", v.description,
-                     nav);
+    size_t flen;
+    const char *filled = fill_csrf(rq, frag.data + head, frag.len - head, &flen);
+    rc = page_layout(rq, rs, site_data, filled, flen, v.title ? v.title : "", v.description, nav);
     buf_free(&frag);
     return rc;
 }

@@ -104,16 +104,22 @@ static const char *paging_title(request *rq, int page)
     return page > 1 ? arena_printf(rq->a, "Registrations, page %d", page) : "Registrations";
 }
 
-/* The roster page itself (page_staff_offering), inside its read. */
-static int roster(request *rq, response *rs, int page)
+/* The roster page's view (a page_view_fn for page_render_kept): the page
+** number from the query, already checked by page_staff_offering. Nothing
+** in it depends on which staff member asks; its forms carry the CSRF
+** placeholder the kept page fills per request. */
+static int roster_view(request *rq, int32_t today, page_view *v)
 {
     app *ap = page_app(rq);
+    int page = 1;
+    if (roster_page_param(rq, &page) != 0)
+        return 400;
     json_t *o = page_offering_load(ap->db, rq->a, rq->param[0]);
     if (!o) {
         rq->message = "There is no offering with this code.";
         return 404;
     }
-    page_offering(rq->a, o, date_today());
+    page_offering(rq->a, o, today);
     json_int_t oid = json_integer_value(json_object_get(o, "id"));
     json_t *counts = store_offering_counts(ap->db, oid);
     int total = (int)json_integer_value(json_object_get(counts, "total"));
@@ -185,8 +191,23 @@ static int roster(request *rq, response *rs, int page)
     json_t *ctx = json_pack("{s:o, s:o, s:b, s:o, s:i, s:o, s:o}", "offering", o, "registrations", regs,
                             "has_registrations", json_array_size(regs) > 0, "audit", audit, "audit_limit",
                             ROSTER_AUDIT, "counts", counts, "paging", paging);
-    return page_render(rq, rs, "pages/staff_offering", ctx,
-                       paging_title(rq, page), NULL);
+    if (!ctx)
+        return 503;
+    v->ctx = ctx;
+    v->title = paging_title(rq, page);
+    return 0;
+}
+
+/* How long a kept roster stays good without an audited change: a name or
+** e-mail address edited by its owner writes no audit line, so a roster
+** shows it within this many seconds. */
+enum { ROSTER_KEEP_SECONDS = 30 };
+
+/* page_keep's expiry for the roster. */
+static time_t roster_expires(request *rq, time_t now)
+{
+    (void)rq;
+    return now + ROSTER_KEEP_SECONDS;
 }
 
 int page_staff_offering(request *rq, response *rs)
@@ -199,7 +220,18 @@ int page_staff_offering(request *rq, response *rs)
     ** state of the database and take SQLite's lock once, not each. */
     db *d = page_app(rq)->db;
     int reading = db_begin_read(d) == 0;
-    rc = roster(rq, rs, page);
+    /* Kept per worker per offering and page; stale at the next audited
+    ** change (every staff action, payment, refund and registration writes
+    ** one), at any content or seat change, or after ROSTER_KEEP_SECONDS. */
+    int64_t audit_v = 0, content_v = 0, seats_v = 0;
+    if (store_audit_last(d, &audit_v) != 0 || store_view_versions(d, &content_v, &seats_v) != 0) {
+        rc = page_render_kept(rq, rs, "pages/staff_offering", NULL, NULL, roster_view);
+    } else {
+        page_keep k = {arena_printf(rq->a, "roster %zu:%s %d %lld %lld", strlen(rq->param[0]), rq->param[0], page,
+                                    (long long)content_v, (long long)seats_v),
+                       (uint64_t)audit_v, content_v, roster_expires};
+        rc = page_render_kept(rq, rs, "pages/staff_offering", NULL, &k, roster_view);
+    }
     if (reading)
         db_rollback(d);
     return rc;

@@ -689,3 +689,12 @@ int store_seat(db *d, arena *a, int64_t offering_id, const char *code, int64_t u
     db_done(st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
+
+int store_audit_last(db *d, int64_t *id)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT COALESCE(max(id), 0) FROM audit_log");
+    int rc = sqlite3_step(st);
+    *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    db_done(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}

@@ -133,6 +133,43 @@ static void test_empty_roster(browser *staff)
     http_res_free(&r);
 }
 
+/* The roster is kept per worker, but its forms carry each asker's own CSRF
+** token: a page first built for one staff member, asked for by another
+** (often enough to meet every worker), holds the second one's token and
+** never the first one's, nor the placeholder. An audited change shows on
+** the next request. */
+static void test_kept_roster(browser *staff, browser *other)
+{
+    http_res r;
+    CHECK(browser_get(staff, "/staff/offerings/bench-roster", &r) == 0 && r.status == 200);
+    char *first = browser_csrf(&r);
+    CHECK(first && *first);
+    http_res_free(&r);
+    for (int i = 0; i < 6; i++) {
+        CHECK(browser_get(other, "/staff/offerings/bench-roster", &r) == 0 && r.status == 200);
+        char *mine = browser_csrf(&r);
+        CHECK(mine && *mine && first && strcmp(mine, first));
+        CHECK(first && !strstr(buf_str(&r.body), first));
+        CHECK(!strstr(buf_str(&r.body), "<!--csrf-->"));
+        CHECK(mine && strstr(buf_str(&r.body), mine));
+        free(mine);
+        http_res_free(&r);
+    }
+    free(first);
+    buf out = BUF_INIT;
+    CHECK(stack_run(&s, "sqlite3 -cmd \".timeout 5000\" \"$JOURNEYS_PATHS_DATABASE\" \"UPDATE users SET name = 'Renamed Rosterperson'"
+                        " WHERE email = 'roster-001@bench.example'; INSERT INTO audit_log(at, actor_id, action, subject)"
+                        " VALUES (unixepoch(), NULL, 'test.rename', 'user:roster-001')\" 2>&1", &out) == 0);
+    if (out.len)
+        fprintf(stderr, "%s\n", buf_str(&out));
+    buf_free(&out);
+    for (int i = 0; i < 4; i++) {
+        CHECK(browser_get(other, "/staff/offerings/bench-roster", &r) == 0 && r.status == 200);
+        CHECK_CONTAINS(buf_str(&r.body), "Renamed Rosterperson");
+        http_res_free(&r);
+    }
+}
+
 int main(void)
 {
     if (stack_start(&s, NULL) != 0) {
@@ -170,6 +207,18 @@ int main(void)
     test_pages(&staff);
     test_bad_pages(&staff);
     test_empty_roster(&staff);
+
+    buf made = BUF_INIT;
+    CHECK(stack_run(&s, "echo " PASSWORD " | \"${JOURNEYS_BIN:-build/journeys}\" user add second-staff@example.org"
+                        " --name 'Second Staff' --role staff 2>&1", &made) == 0);
+    buf_free(&made);
+    browser other;
+    browser_open(&other, &s);
+    browser_submit(&other, "/signin", "/signin", "email=second-staff%40example.org&password=" PASSWORD, &r);
+    CHECK(r.status == 303);
+    http_res_free(&r);
+    test_kept_roster(&staff, &other);
+    browser_close(&other);
 
     browser_close(&anon);
     browser_close(&participant);
