@@ -4,8 +4,10 @@
 # in the same run, and reported as a ratio to it, so the figures mean
 # something on any machine. Every line runs twice: on a database with only
 # the bench fixtures (tests/bench/filldb.sh --fixtures-only) and on a filled
-# one (100,000 users, 2,000 offerings, 200,000 registrations); then the two
-# are compared line by line. Also reports the workers' memory.
+# one (100,000 users, 2,000 offerings, 200,000 registrations, 2,000,000
+# posts); then the two are compared line by line. Also reports the workers'
+# memory. The course workspace's lines (workspace_lines, reply_line) are
+# those of the offering bench-cohort (tests/bench/workspace.sql).
 #
 #   BENCH_SECONDS=10   seconds per URL
 #   BENCH_CONNS=64     concurrent connections
