@@ -19,7 +19,9 @@
 
 /* Whether zone names a zone the system has rules for ("Europe/Berlin",
 ** "UTC"): a relative name of letters, digits, '_', '+', '-' and '/', no
-** "..", at most 64 bytes, found under /usr/share/zoneinfo. 1 or 0. */
+** "..", at most 64 bytes, found under /usr/share/zoneinfo. 1 or 0. A name
+** found is remembered by the process (the first 32), so a page of many
+** conversions looks its zone up once. */
 int tz_valid(const char *zone);
 
 /* The instant at local date days (days since 1970-01-01) and minute of the

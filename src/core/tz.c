@@ -12,11 +12,23 @@
 
 #define ZONEINFO "/usr/share/zoneinfo/"
 
+/* Zones already found valid in this process: every conversion checks its
+** zone, and a page converts dozens of times, so the file's stat() is done
+** once per zone, not once per call. A zone's file does not go away while
+** the process runs; a name found invalid is looked up again each time.
+** Single-threaded, as the rest of this module. */
+#define TZ_KNOWN 32
+static char tz_known[TZ_KNOWN][65];
+static int tz_known_n;
+
 int tz_valid(const char *zone)
 {
     size_t n = zone ? strlen(zone) : 0;
     if (n == 0 || n > 64 || zone[0] == '/' || strstr(zone, ".."))
         return 0;
+    for (int i = 0; i < tz_known_n; i++)
+        if (!strcmp(tz_known[i], zone))
+            return 1;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)zone[i];
         if (!isalnum(c) && c != '_' && c != '+' && c != '-' && c != '/')
@@ -25,7 +37,11 @@ int tz_valid(const char *zone)
     char path[sizeof ZONEINFO + 64];
     snprintf(path, sizeof path, "%s%s", ZONEINFO, zone);
     struct stat sb;
-    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 0;
+    if (tz_known_n < TZ_KNOWN)
+        memcpy(tz_known[tz_known_n++], zone, n + 1);
+    return 1;
 }
 
 /* The TZ value in force before tz_enter, restored by tz_leave (the same

@@ -4,8 +4,10 @@
 # in the same run, and reported as a ratio to it, so the figures mean
 # something on any machine. Every line runs twice: on a database with only
 # the bench fixtures (tests/bench/filldb.sh --fixtures-only) and on a filled
-# one (100,000 users, 2,000 offerings, 200,000 registrations); then the two
-# are compared line by line. Also reports the workers' memory.
+# one (100,000 users, 2,000 offerings, 200,000 registrations, 2,000,000
+# posts); then the two are compared line by line. Also reports the workers'
+# memory. The course workspace's lines (workspace_lines, reply_line) are
+# those of the offering bench-cohort (tests/bench/workspace.sql).
 #
 #   BENCH_SECONDS=10   seconds per URL
 #   BENCH_CONNS=64     concurrent connections
@@ -213,7 +215,9 @@ bench_run() {
         line "signed in register page" /offerings/demo-pv/register "journeys_session=$participant"
         echo "Signed in as staff:"
         line "staff roster of 200, page 1" /staff/offerings/bench-roster "journeys_session=$staff"
+        workspace_lines
     } 2>&1
+    reply_line
     signin_line
     echo "workers' memory after: $(workers_rss) KiB"
     if [ "${BENCH_MILLION:-0}" = 1 ] && [ "$run" = empty ]; then
@@ -225,6 +229,67 @@ bench_run() {
         echo "== query plans on the filled database that read a large table from end to end:"
         sh tests/bench/plans.sh "$var/journeys.db" "$participant" "$staff"
     fi
+}
+
+# --- The course workspace (issue 8) ---
+# The bench participant's pages in bench-cohort (tests/bench/workspace.sql):
+# the general thread of 500 posts, its first page and the page with the
+# first post the participant had not read (post 251; showing it marks the
+# page read, so from the second request on it is a page of read posts), the
+# workspace home for the cohort of 200 and the gallery of 200 shared
+# submissions of the course's first activity. Sets $ws_thread for reply_line.
+workspace_lines() {
+    ws_thread=$(sqlite3 "$var/journeys.db" "SELECT t.id FROM threads t JOIN offerings o ON o.id = t.offering_id
+        WHERE o.code = 'bench-cohort' ORDER BY t.posts DESC, t.id LIMIT 1")
+    unread=$(sqlite3 "$var/journeys.db" "SELECT min(p.id) FROM posts p, thread_reads r, users u
+        WHERE p.thread_id = $ws_thread AND r.thread_id = p.thread_id AND r.user_id = u.id
+        AND u.email = 'bench@example.org' AND p.id > r.last_post_id")
+    activity=$(sqlite3 "$var/journeys.db" "SELECT i.key FROM course_items i JOIN offerings o ON o.course_id = i.course_id
+        WHERE o.code = 'bench-cohort' AND i.section = 'activity' AND i.archived_at IS NULL ORDER BY i.position LIMIT 1")
+    echo "Signed in, the course workspace (bench-cohort: a cohort of 200):"
+    line "thread of 500, page 1" "/learn/bench-cohort/threads/$ws_thread" "journeys_session=$participant"
+    line "thread of 500, first unread's page" "/learn/bench-cohort/threads/$ws_thread?post=$unread" \
+        "journeys_session=$participant"
+    line "workspace home, cohort of 200" /learn/bench-cohort "journeys_session=$participant"
+    line "gallery of 200 submissions" "/learn/bench-cohort/activities/$activity/gallery" \
+        "journeys_session=$participant"
+}
+
+# POST a reply to the thread of 500 under load, with the session's CSRF
+# token from the thread page; each answers 303 to the new post. Runs after
+# the pages above (the thread grows by every reply). The ratio is to the
+# static file of the thread page's size.
+reply_line() {
+    token=$(curl -fsS -H "Cookie: journeys_session=$participant" "$base/learn/bench-cohort/threads/$ws_thread" |
+        sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
+    cat >"$dir/reply.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "csrf=$token&quote_id=&body=A+reply+written+under+load%2C+with+**some+emphasis**+and+a+sentence+or+two."
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "journeys_session=$participant"
+LUA
+    url="$base/learn/bench-cohort/threads/$ws_thread/reply"
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Cookie: journeys_session=$participant" \
+        -d "csrf=$token&quote_id=&body=One+reply+before+the+load." "$url")
+    if [ "$code" != 303 ]; then
+        echo "bench: POST $url answered $code, not 303" >&2
+        exit 1
+    fi
+    settle
+    wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 10s --latency -s "$dir/reply.lua" "$url" >"$dir/wrk.out" 2>&1 || true
+    if grep -q 'Non-2xx' "$dir/wrk.out"; then
+        echo "bench: $url answered errors under load:" >&2
+        cat "$dir/wrk.out" >&2
+        exit 1
+    fi
+    r=$(awk '/^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
+        END {printf "%s %s %s\n", rps, p50, p99}' "$dir/wrk.out")
+    rps=${r%% *}
+    bytes=$(awk -F'\t' '$1 == "thread of 500, page 1" {print $2}' "$dir/$run/lines")
+    srps=$(yardstick "$bytes" 2>/dev/null)
+    ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
+    printf '%-36s %8s %10s %10s %10s %8s\n' "POST a reply (303)" - $r "$ratio"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "POST a reply (303)" - $r "$ratio" >>"$dir/$run/lines"
 }
 
 # POST /signin under load: argon2id at libsodium's interactive cost.

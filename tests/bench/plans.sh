@@ -79,6 +79,16 @@ page "signed in offering" /offerings/demo-pv "journeys_session=$2"
 page "signed in /my" /my "journeys_session=$2"
 page "signed in register page" /offerings/demo-pv/register "journeys_session=$2"
 page "staff roster of 200" /staff/offerings/bench-roster "journeys_session=$3"
+# The course workspace (issue 8): the thread of 500, the home of the cohort
+# of 200 and the gallery of 200 submissions in bench-cohort.
+thread=$(sqlite3 -readonly "$DB" "SELECT t.id FROM threads t JOIN offerings o ON o.id = t.offering_id
+    WHERE o.code = 'bench-cohort' ORDER BY t.posts DESC, t.id LIMIT 1")
+activity=$(sqlite3 -readonly "$DB" "SELECT i.key FROM course_items i JOIN offerings o ON o.course_id = i.course_id
+    WHERE o.code = 'bench-cohort' AND i.section = 'activity' AND i.archived_at IS NULL ORDER BY i.position LIMIT 1")
+page "thread of 500, page 1" "/learn/bench-cohort/threads/$thread" "journeys_session=$2"
+page "thread of 500, page 6" "/learn/bench-cohort/threads/$thread?page=6" "journeys_session=$2"
+page "workspace home" /learn/bench-cohort "journeys_session=$2"
+page "gallery of 200" "/learn/bench-cohort/activities/$activity/gallery" "journeys_session=$2"
 if [ -f "$dir/order" ]; then
     while read -r key; do
         echo "== $(paste -sd, "$dir/p-$key" | sed 's/,/, /g'):"

@@ -33,6 +33,28 @@ static void zones(void)
     CHECK(!tz_valid("Europe/Berlin;rm"));
     CHECK(!tz_valid("Europe"));   /* a folder, not a zone */
     CHECK(!tz_valid("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+    /* the zones found are remembered: asked again, each answer is the same,
+    ** and a name near a remembered one (a prefix, a longer name) is not
+    ** taken for it */
+    for (int i = 0; i < 3; i++) {
+        CHECK(tz_valid("Europe/Berlin"));
+        CHECK(!tz_valid("Europe/Berli"));
+        CHECK(!tz_valid("Europe/Berlin/x"));
+        CHECK(!tz_valid("Mars/Olympus_Mons"));
+        CHECK(!tz_valid("Europe/Berlin\n"));
+    }
+    /* past the 32 remembered, zones are still found (by their files) */
+    const char *more[] = {"Asia/Tokyo", "Asia/Singapore", "Europe/London", "Europe/Paris", "Europe/Madrid",
+                          "Europe/Rome", "Europe/Vienna", "Europe/Oslo", "Europe/Stockholm", "Europe/Helsinki",
+                          "Europe/Athens", "Europe/Lisbon", "Europe/Dublin", "Europe/Prague", "Europe/Warsaw",
+                          "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Toronto",
+                          "America/Sao_Paulo", "America/Mexico_City", "Australia/Sydney", "Australia/Perth",
+                          "Africa/Nairobi", "Africa/Lagos", "Asia/Kolkata", "Asia/Dubai", "Asia/Seoul",
+                          "Asia/Shanghai", "Asia/Jakarta", "Pacific/Honolulu", "America/Anchorage", "Etc/UTC"};
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+            CHECK(tz_valid(more[i]));
+    CHECK(!tz_valid("Asia/Atlantis"));
 }
 
 static void instants(void)
