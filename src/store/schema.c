@@ -484,7 +484,7 @@ static const char *const migrations[] = {
     /* 10: discussions: a post's revision, so two edits made from the same
     ** form cannot both land (the second is told someone edited first). */
     "ALTER TABLE posts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;\n",
-    /* 11: bench, the workspace's unread counts: every workspace page counts
+    /* 11: the workspace's unread counts: every workspace page counts
     ** the person's unread posts (the nav's total, a thread's own count, its
     ** first unread post) by author and tombstone; with both in the index
     ** the count reads the index alone, not each post's row. It serves all
