@@ -607,6 +607,25 @@ test('keyboard only: open the course, mark the panel watched, check off a resour
   assert(/Done: 2 of/.test(await page.textContent('main')), 'the week counts the panel and the resource');
 });
 
+// The stylesheet closes every block it opens: one lost '}' (an easy slip
+// when several parts add rules at once) swallows every rule after it.
+test('stylesheet: every block is closed', async (page) => {
+  const res = await page.request.get(url('/static/style.css'));
+  assert(res.status() === 200, `GET /static/style.css: ${res.status()}`);
+  const css = (await res.text()).replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' '));
+  let depth = 0, line = 1, top = 0;
+  for (const ch of css) {
+    if (ch === '\n') line++;
+    else if (ch === '{') {
+      depth++;
+      if (depth === 1) top = line;
+    } else if (ch === '}') depth--;
+    assert(depth >= 0, `style.css: a '}' with nothing open near line ${line}`);
+    assert(depth <= 2, `style.css: the block opened near line ${top} is not closed before line ${line}`);
+  }
+  assert(depth === 0, `style.css ends with ${depth} block(s) still open`);
+});
+
 // ------------------------------------------- discussions and activities walk
 
 // A real 8 x 8 PNG (a grey square), built here so the hand-in carries a file
