@@ -740,7 +740,19 @@ test('keyboard only: discussions, start a thread, reply, quote, edit', async (pa
   await tabTo(page, 'main .posts > li:nth-child(1) .post__edit summary');
   await page.keyboard.press('Enter');
   await tabTo(page, 'main .posts > li:nth-child(1) .post__edit textarea');
-  await page.keyboard.press('ControlOrMeta+a').catch(() => page.keyboard.press('Control+a'));
+  // An edit refused (too long) comes back on the thread with the form open
+  // and the text kept, not on an error page that loses it.
+  const long = 'Too much. '.repeat(2001);
+  await page.fill('main .posts > li:nth-child(1) .post__edit textarea', long);
+  await tabTo(page, 'main .posts > li:nth-child(1) .post__edit button[type="submit"]');
+  await enterAndLoad(page);
+  const edit = 'main .posts > li:nth-child(1) .post__edit';
+  assert(await page.locator(`${edit}[open] .field__error`).count() === 1, 'a refused edit shows its error in the open form');
+  assert(await page.inputValue(`${edit} textarea`) === long, 'a refused edit keeps the text typed');
+  await checkA11y(page);
+  await page.focus(`${edit} summary`);
+  await tabTo(page, `${edit} textarea`);
+  await page.keyboard.press('Control+a');
   await typeHere(page, 'Mornings go to planning, afternoons to people, Fridays to nobody.');
   await tabTo(page, 'main .posts > li:nth-child(1) .post__edit button[type="submit"]');
   await enterAndLoad(page);
