@@ -838,6 +838,12 @@ test('keyboard only: activities, hand in a file, share, gallery, a classmate com
   await visit(page, '/notifications');
   assert(/Bea Classmate/.test(await page.textContent('main')), 'the first participant is told of the comment');
   await checkBothWidths(page, '/notifications', 'ws-notifications');
+  // The notification leads to the comment's submission in the gallery.
+  await tabTo(page, 'main .notice-item__title a');
+  await enterAndLoad(page);
+  const at = new URL(page.url());
+  assert(at.pathname === gallery && /^#submission-\d+$/.test(at.hash), `the notification opens the gallery at the work (at ${page.url()})`);
+  assert(/good call/.test(await page.textContent('main .gallery')), "the gallery shows the classmate's comment");
 }, { timeoutMs: 180000 });
 
 function parseArgs(argv) {
