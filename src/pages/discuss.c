@@ -377,9 +377,21 @@ static json_t *post_json(request *rq, const post_row *p, time_t now, const char 
     return o;
 }
 
+/* An edit of one's own post that was refused: the post, the text sent and
+** why, so the page shows the edit form open with that text kept. */
+typedef struct {
+    int64_t post_id;
+    const char *body;
+    const char *message;
+    int status; /* 422 (the text) or 409 (too late, or changed meanwhile) */
+} refused_edit;
+
 /* Render thread t's page (?page=, ?quote=) with d's refusal and the values
-** sent (both may be NULL), marking it read up to the last post shown. */
-static int thread_page(request *rq, response *rs, const thread_row *t, const domain *d, json_t *values)
+** sent (both may be NULL), marking it read up to the last post shown. With
+** edit (may be NULL), the page holding that post, its edit form open with
+** the text sent and the refusal, answered with edit->status. */
+static int thread_page(request *rq, response *rs, const thread_row *t, const domain *d, json_t *values,
+                       const refused_edit *edit)
 {
     db *dbh = page_app(rq)->db;
     const seat *st = rq->seat;
@@ -398,7 +410,7 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
     int pages = t->posts ? (t->posts + DISCUSS_PAGE - 1) / DISCUSS_PAGE : 1;
     int page = page_number(rq);
     /* ?post=ID opens the page that post is on */
-    int64_t want = id_of(kv_get(&rq->query, "post"));
+    int64_t want = edit ? edit->post_id : id_of(kv_get(&rq->query, "post"));
     if (want) {
         int before = store_posts_before(dbh, t->id, want);
         if (before < 0) {
@@ -439,6 +451,9 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
             json_t *o = post_json(rq, &list[i], now, url);
             if (list[i].id == first_unread)
                 json_object_set_new(o, "first_unread", json_true());
+            if (edit && list[i].id == edit->post_id)
+                json_object_set_new(o, "edit", json_pack("{s:s, s:s}", "body", edit->body ? edit->body : "",
+                                                         "error", edit->message ? edit->message : ""));
             json_array_append_new(posts, o);
             shown_upto = list[i].id;
         }
@@ -497,10 +512,12 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
     }
     if (d && d->message)
         rs->status = 422;
+    if (edit)
+        rs->status = edit->status;
 
     /* what was shown is read now; a failed mark only means it shows as new
     ** again next time */
-    if (shown_upto > t->read_upto && !(d && d->message)) {
+    if (shown_upto > t->read_upto && !(d && d->message) && !edit) {
         domain dd = dom(rq);
         if (discuss_mark_read(&dd, t->id, shown_upto) != DOM_OK)
             log_error("discuss: marking thread %lld read failed", (long long)t->id);
@@ -514,7 +531,7 @@ int page_thread(request *rq, response *rs)
     int rc = load_thread(rq, 0, &t);
     if (rc)
         return rc;
-    return thread_page(rq, rs, &t, NULL, NULL);
+    return thread_page(rq, rs, &t, NULL, NULL, NULL);
 }
 
 int page_thread_reply(request *rq, response *rs)
@@ -535,7 +552,7 @@ int page_thread_reply(request *rq, response *rs)
     rc = discuss_reply(&d, rq->seat->row.code, rq->session->u.name, &t, quote_id, body, &out);
     if (rc == DOM_INVALID)
         return thread_page(rq, rs, &t, &d,
-                           json_pack("{s:s, s:s}", "body", body ? body : "", "quote_id", quote ? quote : ""));
+                           json_pack("{s:s, s:s}", "body", body ? body : "", "quote_id", quote ? quote : ""), NULL);
     if (rc != DOM_OK)
         return refused(rq, &d, rc);
     redirect_to(rs, arena_printf(rq->a, "/learn/%s/threads/%lld?page=%d#post-%lld", rq->seat->row.code,
@@ -580,7 +597,17 @@ int page_post_edit(request *rq, response *rs)
         return 400;
     }
     domain d = dom(rq);
-    rc = discuss_edit(&d, &p, (int)revision, kv_get(&rq->form, "body"));
+    const char *body = kv_get(&rq->form, "body");
+    rc = discuss_edit(&d, &p, (int)revision, body);
+    if (rc == DOM_INVALID || rc == DOM_CONFLICT) {
+        /* the thread again, the edit form open with what was typed */
+        thread_row t;
+        refused_edit e = {p.id, body, d.message, rc == DOM_INVALID ? 422 : 409};
+        rq->param[1] = arena_printf(rq->a, "%lld", (long long)p.thread_id);
+        if ((rc = load_thread(rq, 1, &t)) != 0)
+            return rc;
+        return thread_page(rq, rs, &t, NULL, NULL, &e);
+    }
     if (rc != DOM_OK)
         return refused(rq, &d, rc);
     redirect_to(rs, post_url(rq, &p));

@@ -128,7 +128,11 @@ int page_notice_open(request *rq, response *rs)
             return rc;
         }
     }
-    http_redirect(rs, 303, http_local_path(rq->a, r.link, "/notifications"));
+    /* the link's own "#anchor" (a post, a submission) is kept apart: the
+    ** path goes through the checks, http_redirect_anchor keeps a plain one */
+    const char *hash = strchr(r.link, '#');
+    const char *path = hash ? arena_strndup(rq->a, r.link, (size_t)(hash - r.link)) : r.link;
+    http_redirect_anchor(rs, 303, http_local_path(rq->a, path, "/notifications"), hash ? hash + 1 : NULL);
     return 0;
 }
 

@@ -15,6 +15,7 @@
 import { chromium } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -44,9 +45,10 @@ const tests = [];
 
 // Registers a test. fn(page, t) runs in a fresh context; t.context is the
 // BrowserContext (for a second page or cookies), t.name the test's name.
-function test(name, fn) {
+// opts.timeoutMs gives a long walk more than TEST_TIMEOUT_MS.
+function test(name, fn, opts = {}) {
   if (tests.some((x) => x.name === name)) throw new Error(`duplicate test name: ${name}`);
-  tests.push({ name, fn });
+  tests.push({ name, fn, timeoutMs: opts.timeoutMs });
 }
 
 // Throws with message unless cond is truthy.
@@ -605,6 +607,245 @@ test('keyboard only: open the course, mark the panel watched, check off a resour
   assert(/Done: 2 of/.test(await page.textContent('main')), 'the week counts the panel and the resource');
 });
 
+// The stylesheet closes every block it opens: one lost '}' (an easy slip
+// when several parts add rules at once) swallows every rule after it.
+test('stylesheet: every block is closed', async (page) => {
+  const res = await page.request.get(url('/static/style.css'));
+  assert(res.status() === 200, `GET /static/style.css: ${res.status()}`);
+  const css = (await res.text()).replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' '));
+  let depth = 0, line = 1, top = 0;
+  for (const ch of css) {
+    if (ch === '\n') line++;
+    else if (ch === '{') {
+      depth++;
+      if (depth === 1) top = line;
+    } else if (ch === '}') depth--;
+    assert(depth >= 0, `style.css: a '}' with nothing open near line ${line}`);
+    assert(depth <= 2, `style.css: the block opened near line ${top} is not closed before line ${line}`);
+  }
+  assert(depth === 0, `style.css ends with ${depth} block(s) still open`);
+});
+
+// ------------------------------------------- discussions and activities walk
+
+// A real 8 x 8 PNG (a grey square), built here so the hand-in carries a file
+// whose bytes are what its name says.
+function tinyPng() {
+  const crcTable = [];
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    crcTable.push(c >>> 0);
+  }
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(8, 0);
+  ihdr.writeUInt32BE(8, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  const rows = Buffer.alloc(8 * 9, 0x80);
+  for (let y = 0; y < 8; y++) rows[y * 9] = 0; // filter type per row
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+// Types text into the focused field, one key at a time, as a person would.
+async function typeHere(page, text) {
+  await page.keyboard.type(text);
+}
+
+// Presses Enter on the focused control and waits for the page it leads to.
+async function enterAndLoad(page) {
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+  const status = await page.evaluate(() => document.title);
+  return status;
+}
+
+// The discussions by keyboard: the list, a prompt space, starting a thread,
+// the thread, a reply, quoting that reply, and editing one's own post; every
+// page clean under axe at 1280 and 390 px, with a focus ring on every
+// control Tab reaches on the way.
+test('keyboard only: discussions, start a thread, reply, quote, edit', async (page) => {
+  await signUpAndPay(page, 'Dana Discuss', 'demo-su');
+  const code = 'demo-su';
+  await visit(page, `/learn/${code}`);
+  await tabTo(page, `main a[href="/learn/${code}/discuss"], nav a[href="/learn/${code}/discuss"]`);
+  await enterAndLoad(page);
+  assert(new URL(page.url()).pathname === `/learn/${code}/discuss`, 'the workspace nav leads to the discussions');
+  await checkBothWidths(page, `/learn/${code}/discuss`, 'ws-discuss');
+
+  const space = `/learn/${code}/discuss/energy-check`;
+  await tabTo(page, `main a[href="${space}"]`);
+  await enterAndLoad(page);
+  assert(/The prompt/.test(await page.textContent('main')), 'a prompt space shows its prompt');
+  await checkBothWidths(page, space, 'ws-space');
+
+  // A thread with an empty body comes back with the title kept.
+  await tabTo(page, 'main #title');
+  await typeHere(page, 'Where my energy goes');
+  await tabTo(page, 'main form button[type="submit"]');
+  await enterAndLoad(page);
+  assert(await page.inputValue('#title') === 'Where my energy goes', 'the title typed is kept when the form comes back');
+  assert(await page.locator('#body[aria-invalid="true"]').count() === 1, 'the empty body is marked');
+  await checkA11y(page);
+  await page.focus('#title');
+  await tabTo(page, 'main #body');
+  await typeHere(page, 'Mornings go to *planning*, afternoons to people.');
+  await tabTo(page, 'main form button[type="submit"]');
+  await enterAndLoad(page);
+  const thread = new URL(page.url()).pathname;
+  assert(/\/threads\/\d+$/.test(thread), `starting a thread lands on it (at ${thread})`);
+  assert(await page.locator('main h1').textContent() === 'Where my energy goes', 'the thread page is titled');
+  await checkBothWidths(page, thread, 'ws-thread');
+
+  // A reply, by keyboard.
+  await tabTo(page, 'main #body');
+  await typeHere(page, 'Update: I moved the planning to Monday.');
+  await tabTo(page, 'main #reply button[type="submit"]');
+  await enterAndLoad(page);
+  assert(/moved the planning to Monday/.test(await page.textContent('main .posts')), 'the reply is in the thread');
+  await checkBothWidths(page, thread, 'ws-thread-replied');
+
+  // Quote the reply (the second post's Quote link).
+  await tabTo(page, 'main .posts > li:nth-child(2) a[href*="quote="]');
+  await enterAndLoad(page);
+  assert(/Quoting Dana Discuss/.test(await page.textContent('main #reply')), 'the reply form shows the quote');
+  const quoting = new URL(page.url());
+  await checkBothWidths(page, quoting.pathname + quoting.search, 'ws-thread-quote');
+  await tabTo(page, 'main #body');
+  await typeHere(page, 'And it worked.');
+  await tabTo(page, 'main #reply button[type="submit"]');
+  await enterAndLoad(page);
+  const quoted = page.locator('main .posts > li:nth-child(3)');
+  assert(/Dana Discuss wrote/.test(await quoted.textContent()), 'the new post carries the quote');
+
+  // Edit the first post: open the disclosure, change the text, save.
+  await visit(page, thread);
+  await tabTo(page, 'main .posts > li:nth-child(1) .post__edit summary');
+  await page.keyboard.press('Enter');
+  await tabTo(page, 'main .posts > li:nth-child(1) .post__edit textarea');
+  // An edit refused (too long) comes back on the thread with the form open
+  // and the text kept, not on an error page that loses it.
+  const long = 'Too much. '.repeat(2001);
+  await page.fill('main .posts > li:nth-child(1) .post__edit textarea', long);
+  await tabTo(page, 'main .posts > li:nth-child(1) .post__edit button[type="submit"]');
+  await enterAndLoad(page);
+  const edit = 'main .posts > li:nth-child(1) .post__edit';
+  assert(await page.locator(`${edit}[open] .field__error`).count() === 1, 'a refused edit shows its error in the open form');
+  assert(await page.inputValue(`${edit} textarea`) === long, 'a refused edit keeps the text typed');
+  await checkA11y(page);
+  await page.focus(`${edit} summary`);
+  await tabTo(page, `${edit} textarea`);
+  await page.keyboard.press('Control+a');
+  await typeHere(page, 'Mornings go to planning, afternoons to people, Fridays to nobody.');
+  await tabTo(page, 'main .posts > li:nth-child(1) .post__edit button[type="submit"]');
+  await enterAndLoad(page);
+  assert(/Fridays to nobody/.test(await page.textContent('main .posts')), 'the edit is saved');
+  assert(/edited/.test(await page.textContent('main .posts > li:nth-child(1)')), 'the post says it was edited');
+  await checkBothWidths(page, thread, 'ws-thread-edited');
+}, { timeoutMs: 180000 });
+
+// The activities: the list, an activity, handing in text and a PNG, the
+// share confirmation and sharing, the gallery with a comment; then a second
+// participant of the same offering sees the shared work and comments, and
+// the first finds that comment in the notifications.
+test('keyboard only: activities, hand in a file, share, gallery, a classmate comments', async (page, t) => {
+  await signUpAndPay(page, 'Ari Activity', 'demo-su');
+  const code = 'demo-su';
+  const key = 'assess-your-leadership-against-the-framework';
+  const activity = `/learn/${code}/activities/${key}`;
+  await visit(page, `/learn/${code}`);
+  await tabTo(page, `main a[href="/learn/${code}/activities"], nav a[href="/learn/${code}/activities"]`);
+  await enterAndLoad(page);
+  await checkBothWidths(page, `/learn/${code}/activities`, 'ws-activities');
+  await tabTo(page, `main a[href="${activity}"]`);
+  await enterAndLoad(page);
+  await checkBothWidths(page, activity, 'ws-activity');
+
+  // Hand in: the text by keyboard, the file through the file chooser.
+  await tabTo(page, 'main #body');
+  await typeHere(page, 'Strongest area: **relationships**. Focus for this term: data use.');
+  await page.setInputFiles('#files', { name: 'self-assessment.png', mimeType: 'image/png', buffer: tinyPng() });
+  await page.focus('#files');
+  await tabTo(page, 'main form[enctype] button[type="submit"]');
+  await enterAndLoad(page);
+  const main = await page.textContent('main');
+  assert(/Version 1/.test(main) && /self-assessment\.png/.test(main), 'the activity lists version 1 with its file');
+  await checkBothWidths(page, activity, 'ws-activity-handed-in');
+
+  // Share: the link, the confirmation page, the button.
+  await tabTo(page, 'main a[href$="/share"]');
+  await enterAndLoad(page);
+  const share = new URL(page.url()).pathname;
+  assert(/\/submissions\/\d+\/share$/.test(share), 'sharing asks first on a page of its own');
+  await checkBothWidths(page, share, 'ws-share');
+  await tabTo(page, 'main form button[type="submit"]');
+  await enterAndLoad(page);
+  const gallery = `${activity}/gallery`;
+  assert(new URL(page.url()).pathname === gallery, `sharing lands on the gallery (at ${page.url()})`);
+  assert(/Your work is shared/.test(await page.textContent('body')), 'the gallery says the work is shared');
+
+  // The gallery, and a comment on one's own work.
+  assert(/Ari Activity/.test(await page.textContent('main .gallery')), 'the gallery shows the shared work');
+  await checkBothWidths(page, gallery, 'ws-gallery');
+  await tabTo(page, 'main .gallery textarea');
+  await typeHere(page, 'Note to self: the PNG is the scored rubric.');
+  await tabTo(page, 'main .gallery form button[type="submit"]');
+  await enterAndLoad(page);
+  assert(/Note to self/.test(await page.textContent('main .gallery')), 'the comment is shown');
+  await checkBothWidths(page, gallery, 'ws-gallery-commented');
+
+  // A classmate opens the gallery, sees the work and its file, and comments.
+  const other = await t.context.browser().newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const p2 = await other.newPage();
+    p2.setDefaultTimeout(15000);
+    await signUpAndPay(p2, 'Bea Classmate', code);
+    await visit(p2, gallery);
+    const g = await p2.textContent('main .gallery');
+    assert(/Ari Activity/.test(g) && /self-assessment\.png/.test(g), 'a classmate sees the shared work and its file');
+    const file = await firstHref(p2, 'main .gallery .files a');
+    const res = await p2.request.get(url(file));
+    assert(res.status() === 200, `a classmate can open the shared file (got ${res.status()})`);
+    const body = await res.body();
+    assert(body.subarray(1, 4).toString() === 'PNG', 'the file comes back as the PNG handed in');
+    await checkBothWidths(p2, gallery, 'ws-gallery-classmate');
+    await tabTo(p2, 'main .gallery textarea');
+    await typeHere(p2, 'Starting with data use is a good call.');
+    await tabTo(p2, 'main .gallery form button[type="submit"]');
+    await enterAndLoad(p2);
+    assert(/good call/.test(await p2.textContent('main .gallery')), "the classmate's comment is shown");
+  } finally {
+    await other.close();
+  }
+
+  await visit(page, '/notifications');
+  assert(/Bea Classmate/.test(await page.textContent('main')), 'the first participant is told of the comment');
+  await checkBothWidths(page, '/notifications', 'ws-notifications');
+  // The notification leads to the comment's submission in the gallery.
+  await tabTo(page, 'main .notice-item__title a');
+  await enterAndLoad(page);
+  const at = new URL(page.url());
+  assert(at.pathname === gallery && /^#submission-\d+$/.test(at.hash), `the notification opens the gallery at the work (at ${page.url()})`);
+  assert(/good call/.test(await page.textContent('main .gallery')), "the gallery shows the classmate's comment");
+}, { timeoutMs: 180000 });
+
 function parseArgs(argv) {
   const only = [];
   let list = false;
@@ -639,7 +880,7 @@ async function runOne(browser, t) {
     context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(15000);
-    await Promise.race([t.fn(page, { context, name: t.name }), timeout(TEST_TIMEOUT_MS, t.name)]);
+    await Promise.race([t.fn(page, { context, name: t.name }), timeout(Math.max(TEST_TIMEOUT_MS, t.timeoutMs || 0), t.name)]);
     return null;
   } catch (err) {
     return err;

@@ -446,6 +446,9 @@ static void test_edit_delete(void)
     http_res_free(&r);
     /* a stale form: someone edited first */
     CHECK(edit(&bob, p2, 0, "An older edit", &r) == 409);
+    /* the thread again, the edit form open with the text kept */
+    CHECK_CONTAINS(buf_str(&r.body), "An older edit</textarea>");
+    CHECK_CONTAINS(buf_str(&r.body), "<details class=\"post__edit\" open>");
     CHECK_CONTAINS(buf_str(&r.body), "changed while you were editing");
     http_res_free(&r);
     /* someone else's post */
@@ -470,6 +473,8 @@ static void test_edit_delete(void)
     memset(big, 'a', 20001);
     big[20001] = '\0';
     CHECK(edit(&ada, p1, 0, big, &r) == 422);
+    CHECK_CONTAINS(buf_str(&r.body), fmt("%s</textarea>", big));
+    CHECK_CONTAINS(buf_str(&r.body), "aria-invalid=\"true\"");
     http_res_free(&r);
     free(big);
     CHECK(sql_int(fmt("SELECT revision FROM posts WHERE id = %lld", (long long)p1)) == 0);

@@ -221,7 +221,11 @@ static void test_page(void)
     for (int i = 1; i <= 27; i++) {
         snprintf(title, sizeof title, "Nora item %02d", i);
         buf_puts(&sql, note_sql(one, sizeof one, n_id, today_off, i % 3 ? "reply" : "follow", title,
-                                i == 27 ? "/my" : i == 26 ? "https://evil.example/phish" : "/learn/nt-today"));
+                                i == 27   ? "/my"
+                                : i == 26 ? "https://evil.example/phish"
+                                : i == 24 ? "/learn/nt-today/activities/a-b/gallery#submission-3"
+                                : i == 23 ? "/learn/nt-today#x\"><b>"
+                                          : "/learn/nt-today"));
     }
     buf_puts(&sql, "COMMIT;");
     CHECK(exec(buf_str(&sql)) == 0);
@@ -273,6 +277,25 @@ static void test_page(void)
     CHECK(strstr(loc, "/notifications") != NULL);
     free(loc);
     http_res_free(&r);
+    /* A link to a place on a page keeps its plain anchor; any other is dropped. */
+    long long id24 = q_int("SELECT id FROM notifications WHERE title = 'Nora item 24'", NULL);
+    snprintf(path, sizeof path, "/notifications/%lld", id24);
+    CHECK(browser_get(&nora, path, &r) == 0);
+    CHECK(r.status == 303);
+    loc = http_res_location(&r);
+    CHECK_STR(loc, "/learn/nt-today/activities/a-b/gallery#submission-3");
+    free(loc);
+    http_res_free(&r);
+    long long id23 = q_int("SELECT id FROM notifications WHERE title = 'Nora item 23'", NULL);
+    snprintf(path, sizeof path, "/notifications/%lld", id23);
+    CHECK(browser_get(&nora, path, &r) == 0);
+    CHECK(r.status == 303);
+    loc = http_res_location(&r);
+    CHECK_STR(loc, "/learn/nt-today");
+    free(loc);
+    http_res_free(&r);
+    /* unread again, for the counts below */
+    CHECK(exec("UPDATE notifications SET read_at = NULL WHERE title IN ('Nora item 23', 'Nora item 24')") == 0);
     /* Someone else's notification is not there for Otto; nothing changes. */
     long long id25 = q_int("SELECT id FROM notifications WHERE title = 'Nora item 25'", NULL);
     snprintf(path, sizeof path, "/notifications/%lld", id25);

@@ -188,10 +188,54 @@ static void test_redirect(void)
     free(v);
 }
 
+/* The Location header http_redirect_anchor writes for location and anchor. */
+static char *anchored(const char *location, const char *anchor)
+{
+    response rs;
+    http_response_init(&rs);
+    http_redirect_anchor(&rs, 303, location, anchor);
+    const char *h = strstr(buf_str(&rs.head), "Location: ");
+    char *v = h ? strndup(h + 10, strcspn(h + 10, "\r\n")) : strdup("(none)");
+    CHECK(rs.status == 303);
+    http_response_free(&rs);
+    return v;
+}
+
+/* http_redirect_anchor keeps a plain fragment (a page's own anchor) after
+** the checked path, drops any other, and refuses what http_redirect does. */
+static void test_redirect_anchor(void)
+{
+    char *v = anchored("/learn/demo-su/activities/a-b/gallery", "submission-3");
+    CHECK_STR(v, "/learn/demo-su/activities/a-b/gallery#submission-3");
+    free(v);
+    v = anchored("/learn/x/threads/1?page=2", "post-9");
+    CHECK_STR(v, "/learn/x/threads/1?page=2#post-9");
+    free(v);
+    v = anchored("/a", NULL);
+    CHECK_STR(v, "/a");
+    free(v);
+    v = anchored("/a", "");
+    CHECK_STR(v, "/a");
+    free(v);
+    v = anchored("/a", "x\r\nSet-Cookie: s=1");
+    CHECK_STR(v, "/a");
+    free(v);
+    v = anchored("/a", "x\"><script>");
+    CHECK_STR(v, "/a");
+    free(v);
+    v = anchored("//evil.example/", "top");
+    CHECK_STR(v, "/");
+    free(v);
+    v = anchored("https://checkout.example/pay", "top");
+    CHECK_STR(v, "https://checkout.example/pay");
+    free(v);
+}
+
 int main(void)
 {
     log_quiet(1);
     test_corpus();
     test_redirect();
+    test_redirect_anchor();
     return check_done();
 }
