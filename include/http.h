@@ -109,16 +109,9 @@ const char *http_local_path(arena *a, const char *target, const char *fallback);
 ** absolute http(s) URL without spaces, controls or backslashes, which the
 ** program itself made (a payment provider's page). A local path may end
 ** in an anchor of letters, digits, '-' and '_' ("#post-42"), kept as it is;
-** any other '#' is encoded. Whatever fails becomes "/". Build targets from input with http_local_path, to choose the
-** fallback. */
+** any other '#' is encoded. Whatever fails becomes "/". Build targets
+** from input with http_local_path, to choose the fallback. */
 void http_redirect(response *rs, int status, const char *location);
-
-/* http_redirect, then "#anchor" after a local location when anchor is a
-** plain fragment of 1 to 100 of [A-Za-z0-9_-] (an id the program made, such
-** as "submission-3"); any other anchor, or NULL, adds nothing. Use it where
-** the page after a form should open at the thing just changed:
-** http_redirect encodes a '#' in location, which would lose it. */
-void http_redirect_anchor(response *rs, int status, const char *location, const char *anchor);
 
 /* The reason phrase for status ("Not Found"), or "Unknown". */
 const char *http_reason(int status);

@@ -321,28 +321,6 @@ void http_redirect(response *rs, int status, const char *location)
     buf_free(&safe);
 }
 
-/* See http.h: http_redirect's checks, then a plain "#anchor" kept. */
-void http_redirect_anchor(response *rs, int status, const char *location, const char *anchor)
-{
-    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
-    buf safe = BUF_INIT;
-    if (!location || (location[0] == '/' ? local_path(&safe, location) != 0 : !absolute_ok(location))) {
-        buf_puts(&safe, "/");
-        anchor = NULL;
-    } else if (location[0] != '/') {
-        buf_puts(&safe, location);
-        anchor = NULL;
-    }
-    if (anchor && anchor[0] && strlen(anchor) <= 100 && strspn(anchor, ok) == strlen(anchor)) {
-        buf_putc(&safe, '#');
-        buf_puts(&safe, anchor);
-    }
-    rs->status = status;
-    rs->cache_seconds = 0;
-    http_header(rs, "Location", buf_str(&safe));
-    buf_free(&safe);
-}
-
 const char *http_reason(int status)
 {
     switch (status) {

@@ -305,8 +305,8 @@ static int share(request *rq, response *rs, int on)
     }
     page_flash(rq, rs, on ? "work-shared" : "work-unshared");
     if (on)
-        http_redirect_anchor(rs, 303, arena_printf(rq->a, "%s/gallery", activity_url(rq, s.item_key)),
-                             arena_printf(rq->a, "submission-%lld", (long long)s.id));
+        http_redirect(rs, 303, arena_printf(rq->a, "%s/gallery#submission-%lld", activity_url(rq, s.item_key),
+                                            (long long)s.id));
     else
         http_redirect(rs, 303, activity_url(rq, s.item_key));
     return 0;
@@ -412,8 +412,8 @@ int page_submission_comment(request *rq, response *rs)
         return rc;
     }
     page_flash(rq, rs, "comment-added");
-    http_redirect_anchor(rs, 303, arena_printf(rq->a, "%s/gallery", activity_url(rq, s.item_key)),
-                         arena_printf(rq->a, "submission-%lld", (long long)s.id));
+    http_redirect(rs, 303, arena_printf(rq->a, "%s/gallery#submission-%lld", activity_url(rq, s.item_key),
+                                        (long long)s.id));
     return 0;
 }
 
@@ -444,8 +444,8 @@ int page_submission_comment_delete(request *rq, response *rs)
         return rc;
     }
     page_flash(rq, rs, "comment-deleted");
-    http_redirect_anchor(rs, 303, arena_printf(rq->a, "%s/gallery", activity_url(rq, s.item_key)),
-                         arena_printf(rq->a, "submission-%lld", (long long)s.id));
+    http_redirect(rs, 303, arena_printf(rq->a, "%s/gallery#submission-%lld", activity_url(rq, s.item_key),
+                                        (long long)s.id));
     return 0;
 }
 

@@ -129,10 +129,14 @@ int page_notice_open(request *rq, response *rs)
         }
     }
     /* the link's own "#anchor" (a post, a submission) is kept apart: the
-    ** path goes through the checks, http_redirect_anchor keeps a plain one */
+    ** path goes through the checks, and http_redirect keeps a plain anchor
+    ** after it (any other is left off) */
     const char *hash = strchr(r.link, '#');
     const char *path = hash ? arena_strndup(rq->a, r.link, (size_t)(hash - r.link)) : r.link;
-    http_redirect_anchor(rs, 303, http_local_path(rq->a, path, "/notifications"), hash ? hash + 1 : NULL);
+    const char *to = http_local_path(rq->a, path, "/notifications");
+    int plain = hash && hash[1] && strspn(hash + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
+                                        strlen(hash + 1);
+    http_redirect(rs, 303, plain ? arena_printf(rq->a, "%s%s", to, hash) : to);
     return 0;
 }
 
