@@ -38,6 +38,11 @@ void *arena_zalloc(arena *a, size_t n);
 ** string. NULL s gives NULL. Results live until the next reset. */
 char *arena_strdup(arena *a, const char *s);
 char *arena_strndup(arena *a, const char *s, size_t n);
+
+/* Make room in a growing array kept in a: one more of *n elements of size
+** sz in *list, doubling *cap (from 8) when full and copying what is there.
+** Returns the new element, zeroed, and counts it in *n. */
+void *arena_grow(arena *a, void **list, int *n, int *cap, size_t sz);
 char *arena_printf(arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 char *arena_vprintf(arena *a, const char *fmt, va_list ap);

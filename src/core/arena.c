@@ -158,3 +158,18 @@ size_t arena_reserved(const arena *a)
         n += c->size;
     return n;
 }
+
+void *arena_grow(arena *a, void **list, int *n, int *cap, size_t sz)
+{
+    if (*n == *cap) {
+        int ncap = *cap ? *cap * 2 : 8;
+        void *bigger = arena_alloc(a, sz * (size_t)ncap);
+        if (*n)
+            memcpy(bigger, *list, sz * (size_t)*n);
+        *list = bigger;
+        *cap = ncap;
+    }
+    char *e = (char *)*list + sz * (size_t)(*n)++;
+    memset(e, 0, sz);
+    return e;
+}

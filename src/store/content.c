@@ -112,23 +112,6 @@ static void course_summary(arena *a, sqlite3_stmt *st, course_row *c)
     c->hours_max = sqlite3_column_int(st, 7);
 }
 
-/* Make room for one more of *n elements of size sz in *list (arena, doubling
-** *cap). Returns the new element, zeroed. */
-static void *grow(arena *a, void **list, int *n, int *cap, size_t sz)
-{
-    if (*n == *cap) {
-        int ncap = *cap ? *cap * 2 : 8;
-        void *bigger = arena_alloc(a, sz * (size_t)ncap);
-        if (*n)
-            memcpy(bigger, *list, sz * (size_t)*n);
-        *list = bigger;
-        *cap = ncap;
-    }
-    char *e = (char *)*list + sz * (size_t)(*n)++;
-    memset(e, 0, sz);
-    return e;
-}
-
 int store_course_rows(db *d, arena *a, course_row **list, int *n)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT " COURSE_COLS " FROM courses WHERE published = 1 ORDER BY position");
@@ -136,7 +119,7 @@ int store_course_rows(db *d, arena *a, course_row **list, int *n)
     *list = NULL;
     *n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        course_summary(a, st, grow(a, (void **)list, n, &cap, sizeof **list));
+        course_summary(a, st, arena_grow(a, (void **)list, n, &cap, sizeof **list));
     db_done(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -164,7 +147,7 @@ static int course_items(db *d, arena *a, int64_t course_id, const char *section,
     *list = NULL;
     *n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        course_item_row *it = grow(a, (void **)list, n, &cap, sizeof **list);
+        course_item_row *it = arena_grow(a, (void **)list, n, &cap, sizeof **list);
         it->id = sqlite3_column_int64(st, 0);
         it->key = db_col(a, st, 1);
         it->title = db_col(a, st, 2);
@@ -209,7 +192,7 @@ int store_course_page(db *d, arena *a, const char *slug, course_page_row *o)
     sqlite3_bind_int64(st, 1, o->c.id);
     int cap = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        panelist_row *p = grow(a, (void **)&o->panelists, &o->n_panelists, &cap, sizeof *p);
+        panelist_row *p = arena_grow(a, (void **)&o->panelists, &o->n_panelists, &cap, sizeof *p);
         p->name = db_col(a, st, 0);
         p->role = db_col(a, st, 1);
     }
@@ -263,7 +246,7 @@ int store_offering_listings(db *d, arena *a, const char *course_slug, int with_d
     *list = NULL;
     *n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        listing_read(a, st, grow(a, (void **)list, n, &cap, sizeof **list));
+        listing_read(a, st, arena_grow(a, (void **)list, n, &cap, sizeof **list));
     db_done(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -273,7 +256,7 @@ static int listings_read(arena *a, sqlite3_stmt *st, offering_listing **list, in
 {
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        listing_read(a, st, grow(a, (void **)list, n, cap, sizeof **list));
+        listing_read(a, st, arena_grow(a, (void **)list, n, cap, sizeof **list));
     db_done(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -393,7 +376,7 @@ int store_offering_seasons(db *d, arena *a, int with_demo, season_row **list, in
     *list = NULL;
     *n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        season_row *r = grow(a, (void **)list, n, &cap, sizeof **list);
+        season_row *r = arena_grow(a, (void **)list, n, &cap, sizeof **list);
         r->label = db_col(a, st, 0);
         r->demo = sqlite3_column_int(st, 1) != 0;
         r->first = db_col(a, st, 2);

@@ -18,23 +18,6 @@ static int change(db *d, sqlite3_stmt *st)
     return db_changes(d) > 0 ? 1 : 0;
 }
 
-/* Make room for one more of *n elements of size sz in *list (arena,
-** doubling *cap). Returns the new element, zeroed. */
-static void *grow(arena *a, void **list, int *n, int *cap, size_t sz)
-{
-    if (*n == *cap) {
-        int ncap = *cap ? *cap * 2 : 8;
-        void *bigger = arena_alloc(a, sz * (size_t)ncap);
-        if (*n)
-            memcpy(bigger, *list, sz * (size_t)*n);
-        *list = bigger;
-        *cap = ncap;
-    }
-    char *e = (char *)*list + sz * (size_t)(*n)++;
-    memset(e, 0, sz);
-    return e;
-}
-
 /* The one integer a counting statement returns, or -1 (statement reset). */
 static int count_of(sqlite3_stmt *st)
 {
@@ -67,7 +50,7 @@ int store_prompts(db *d, arena *a, int64_t offering_id, prompt_row **list, int *
     *list = NULL;
     *n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        prompt_fill(a, st, grow(a, (void **)list, n, &cap, sizeof **list));
+        prompt_fill(a, st, arena_grow(a, (void **)list, n, &cap, sizeof **list));
     db_done(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -187,7 +170,7 @@ int store_threads(db *d, arena *a, int64_t offering_id, int64_t prompt_id, int64
     *list = NULL;
     *n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        thread_fill(a, st, grow(a, (void **)list, n, &cap, sizeof **list));
+        thread_fill(a, st, arena_grow(a, (void **)list, n, &cap, sizeof **list));
     db_done(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -253,7 +236,7 @@ int store_posts(db *d, arena *a, int64_t thread_id, int limit, int offset, post_
     *list = NULL;
     *n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        post_fill(a, st, grow(a, (void **)list, n, &cap, sizeof **list));
+        post_fill(a, st, arena_grow(a, (void **)list, n, &cap, sizeof **list));
     db_done(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
