@@ -273,4 +273,30 @@ int page_thread_follow(request *rq, response *rs);
 int page_post_edit(request *rq, response *rs);
 int page_post_delete(request *rq, response *rs);
 
+/* Moderation (pages/moderate.c), for the offering's coaches and staff. The
+** /learn routes are R_WORKSPACE | R_COACH; a thread or post in capture 1 is
+** checked against its own offering, then access_allows(ACCESS_FACILITATE).
+** POST pin/unpin/lock/unlock a thread (the path's last segment), GET the
+** move form and POST the move (space, reason), POST exemplary/unexemplary/
+** unhide a post, GET the hide form and POST the hide (reason), GET the
+** wrap-up form and POST the wrap-up; GET /coach/offerings/CODE/moderation,
+** the log (R_COACH). */
+int page_moderate_thread_flag(request *rq, response *rs);
+int page_moderate_move_form(request *rq, response *rs);
+int page_moderate_move(request *rq, response *rs);
+int page_moderate_post_mark(request *rq, response *rs);
+int page_moderate_hide_form(request *rq, response *rs);
+int page_moderate_hide(request *rq, response *rs);
+int page_moderate_wrapup_form(request *rq, response *rs);
+int page_moderate_wrapup(request *rq, response *rs);
+int page_moderation_log(request *rq, response *rs);
+
+/* The thread page's "moderate" keys (templates/pages/thread.html) for a
+** person who moderates thread t's offering: whether it is pinned and
+** locked, the addresses of the pin/lock toggles, the move form and the
+** log, and the spaces it can move to; NULL for anyone else (or when the
+** spaces could not be read). A struct thread_row from store_discuss.h. */
+struct thread_row;
+json_t *page_moderate_thread_keys(request *rq, const struct thread_row *t);
+
 #endif

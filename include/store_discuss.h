@@ -55,6 +55,7 @@ typedef struct thread_row {
     int posts, pinned, locked;
     int unread;          /* posts by others after the user's read mark */
     int64_t read_upto;   /* the user's read mark (0: never opened) */
+    int wrapup;          /* a coach's daily wrap-up (threads.kind 'wrapup') */
 } thread_row;
 
 /* One page of a space's threads, pinned first then newest activity first,
@@ -77,6 +78,8 @@ typedef struct post_row {
     /* the quoted post, when quote_id is set */
     const char *quote_author, *quote_md;
     int quote_gone;      /* the quoted post was deleted or hidden since */
+    int exemplary;       /* a coach marked it exemplary */
+    const char *hidden_reason;   /* why a coach hid it (NULL when not hidden) */
 } post_row;
 
 /* Posts of thread_id in order, limit from offset: 0 with *list, *n, or -1. */

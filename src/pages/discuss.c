@@ -257,6 +257,9 @@ static int space_page(request *rq, response *rs, const space *sp, const domain *
                                                  "unread", t->unread, "last_label", page_when_label(rq, t->last_post_at),
                                                  "last_iso", page_when_iso(rq, t->last_post_at), "pinned", t->pinned,
                                                  "locked", t->locked));
+        /* moderation: a coach's daily wrap-up is marked as one */
+        json_object_set_new(json_array_get(threads, json_array_size(threads) - 1), "wrapup",
+                            json_boolean(t->wrapup));
     }
     const char *base = arena_printf(rq->a, "/learn/%s/discuss/%s", st->row.code, sp->key);
     json_t *ctx = json_pack("{s:o*, s:{s:s, s:s, s:s?, s:s, s:b}, s:o, s:o, s:b, s:i, s:s}", "ws",
@@ -265,6 +268,9 @@ static int space_page(request *rq, response *rs, const space *sp, const domain *
                             "pagination", pagination(rq, base, page, pages), "hidden_until_post", hide,
                             "hidden_count", total - shown_total, "discuss_url",
                             arena_printf(rq->a, "/learn/%s/discuss", st->row.code));
+    /* moderation: the general space offers its coaches the daily wrap-up */
+    if (ctx && !sp->prompt_id && st->role != SEAT_PARTICIPANT && st->can_post)
+        json_object_set_new(ctx, "wrapup_url", json_string(arena_printf(rq->a, "/learn/%s/wrapup", st->row.code)));
     if (ctx)
         form_keys(ctx, d, values);
     else
@@ -359,6 +365,10 @@ static json_t *post_json(request *rq, const post_row *p, time_t now, const char 
                           "revision", p->revision);
     if (p->edited_at && !p->deleted_at)
         json_object_set_new(o, "edited_label", json_string(page_when_label(rq, p->edited_at)));
+    /* moderation: the exemplary mark for all; why it was hidden, for coaches and staff */
+    json_object_set_new(o, "exemplary", json_boolean(p->exemplary && !p->deleted_at && !hidden));
+    if (hidden && facilitator && p->hidden_reason)
+        json_object_set_new(o, "hidden_reason", json_string(p->hidden_reason));
     if (!p->deleted_at && (!hidden || facilitator))
         json_object_set_new(o, "body_html", json_string(p->body_html));
     if (can_edit)
@@ -504,6 +514,11 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
                             arena_printf(rq->a, "%s/follow", url), "mute_url", arena_printf(rq->a, "%s/mute", url),
                             "unfollow_url", arena_printf(rq->a, "%s/unfollow", url));
     if (ctx) {
+        /* moderation: the coach's tools (pages/moderate.c), NULL for others */
+        json_t *mod = page_moderate_thread_keys(rq, t);
+        if (mod)
+            json_object_set_new(ctx, "moderate", mod);
+        json_object_set_new(json_object_get(ctx, "thread"), "wrapup", json_boolean(t->wrapup));
         if (!values)
             values = json_pack("{s:s}", "quote_id", quote ? arena_printf(rq->a, "%lld", (long long)quote_id) : "");
         form_keys(ctx, d, values);

@@ -115,6 +115,18 @@ const route pages_routes[] = {
     {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/unfollow", page_thread_follow, R_FORM | R_CSRF | R_WORKSPACE},
     {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/edit", page_post_edit, R_FORM | R_CSRF | R_WORKSPACE},
     {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/delete", page_post_delete, R_FORM | R_CSRF | R_WORKSPACE},
+    /* Moderation (pages/moderate.c): the offering's coaches and staff. */
+    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/(?:pin|unpin|lock|unlock)", page_moderate_thread_flag,
+     R_FORM | R_CSRF | R_WORKSPACE | R_COACH},
+    {"GET", "/learn/" SLUG "/threads/([0-9]{1,18})/move", page_moderate_move_form, R_WORKSPACE | R_COACH},
+    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/move", page_moderate_move, R_FORM | R_CSRF | R_WORKSPACE | R_COACH},
+    {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/(?:exemplary|unexemplary|unhide)", page_moderate_post_mark,
+     R_FORM | R_CSRF | R_WORKSPACE | R_COACH},
+    {"GET", "/learn/" SLUG "/posts/([0-9]{1,18})/hide", page_moderate_hide_form, R_WORKSPACE | R_COACH},
+    {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/hide", page_moderate_hide, R_FORM | R_CSRF | R_WORKSPACE | R_COACH},
+    {"GET", "/learn/" SLUG "/wrapup", page_moderate_wrapup_form, R_WORKSPACE | R_COACH},
+    {"POST", "/learn/" SLUG "/wrapup", page_moderate_wrapup, R_FORM | R_CSRF | R_WORKSPACE | R_COACH},
+    {"GET", "/coach/offerings/" SLUG "/moderation", page_moderation_log, R_COACH},
 
     /* Activity submissions (pages/activities.c). The submit route is the one
     ** nginx location that writes the body to a file (R_UPLOAD); nginx's

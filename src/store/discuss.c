@@ -129,7 +129,7 @@ int store_unread_total(db *d, int64_t offering_id, int64_t user_id, int post_fir
     "SELECT t.id, t.offering_id, COALESCE(t.prompt_id, 0), t.author_id, COALESCE(t.last_post_id, 0), t.version," \
     " t.title, u.name, t.created_at, t.last_post_at, t.posts, t.pinned, t.locked,"                   \
     " CASE WHEN t.last_post_id > COALESCE(r.last_post_id, 0) THEN " UNREAD_OF_T " ELSE 0 END,"        \
-    " COALESCE(r.last_post_id, 0)"                                                                   \
+    " COALESCE(r.last_post_id, 0), t.kind = 'wrapup'"                                                \
     " FROM threads t JOIN users u ON u.id = t.author_id"                                             \
     " LEFT JOIN thread_reads r ON r.user_id = ?3 AND r.thread_id = t.id"
 
@@ -151,6 +151,7 @@ static void thread_fill(arena *a, sqlite3_stmt *st, thread_row *t)
     t->locked = sqlite3_column_int(st, 12);
     t->unread = sqlite3_column_int(st, 13);
     t->read_upto = sqlite3_column_int64(st, 14);
+    t->wrapup = sqlite3_column_int(st, 15);   /* moderation: the wrap-up's kind */
 }
 
 int store_threads(db *d, arena *a, int64_t offering_id, int64_t prompt_id, int64_t user_id, int64_t only_author,
@@ -202,7 +203,8 @@ int store_thread_get(db *d, arena *a, int64_t id, int64_t user_id, thread_row *o
 #define POST_SQL                                                                                     \
     "SELECT p.id, p.thread_id, p.author_id, COALESCE(p.quote_id, 0), u.name, p.body_md, p.body_html,"  \
     " p.created_at, COALESCE(p.edited_at, 0), COALESCE(p.deleted_at, 0), COALESCE(p.hidden_at, 0),"   \
-    " p.revision, qu.name, q.body_md, (q.deleted_at IS NOT NULL OR q.hidden_at IS NOT NULL)"          \
+    " p.revision, qu.name, q.body_md, (q.deleted_at IS NOT NULL OR q.hidden_at IS NOT NULL),"         \
+    " p.exemplary, p.hidden_reason"                                                                  \
     " FROM posts p JOIN users u ON u.id = p.author_id"                                               \
     " LEFT JOIN posts q ON q.id = p.quote_id LEFT JOIN users qu ON qu.id = q.author_id"
 
@@ -224,6 +226,8 @@ static void post_fill(arena *a, sqlite3_stmt *st, post_row *p)
     p->quote_author = db_col(a, st, 12);
     p->quote_md = db_col(a, st, 13);
     p->quote_gone = sqlite3_column_int(st, 14);
+    p->exemplary = sqlite3_column_int(st, 15);   /* moderation: marks a coach set */
+    p->hidden_reason = db_col(a, st, 16);
 }
 
 int store_posts(db *d, arena *a, int64_t thread_id, int limit, int offset, post_row **list, int *n)
@@ -268,6 +272,8 @@ int store_post_get(db *d, arena *a, int64_t id, post_row *out, int64_t *offering
     p.quote_author = db_col(a, st, 13);
     p.quote_md = db_col(a, st, 14);
     p.quote_gone = sqlite3_column_int(st, 15);
+    p.exemplary = sqlite3_column_int(st, 16);
+    p.hidden_reason = db_col(a, st, 17);
     *out = p;
     db_done(st);
     return 1;
