@@ -65,8 +65,13 @@ int moderate_unhide(domain *d, int64_t offering_id, const post_row *p);
 ** DOM_UNAVAILABLE. */
 int moderate_wrapup(domain *d, int64_t offering_id, const char *title, const char *body, int64_t *thread_id);
 
-/* A person's words for a log line's action ("pinned the thread", ...):
+/* A person's words for a log line's action ("Pinned the thread", ...):
 ** static, "" for an action this module never writes. */
 const char *moderate_action_label(const char *action);
+
+/* The log line's action as a sentence naming the author of the post it
+** was about ("Hid Ada Lovelace's post"), when post_author is given and the
+** action is about someone's post; else moderate_action_label. In a. */
+const char *moderate_action_text(arena *a, const char *action, const char *post_author);
 
 #endif

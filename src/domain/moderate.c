@@ -225,3 +225,19 @@ const char *moderate_action_label(const char *action)
             return labels[i].label;
     return "";
 }
+
+const char *moderate_action_text(arena *a, const char *action, const char *post_author)
+{
+    static const struct {
+        const char *action, *pattern;
+    } about_post[] = {
+        {"hide", "Hid %s's post"},
+        {"unhide", "Showed %s's post again"},
+        {"exemplary", "Marked %s's post exemplary"},
+        {"unexemplary", "Unmarked %s's post as exemplary"},
+    };
+    for (size_t i = 0; post_author && action && i < sizeof about_post / sizeof about_post[0]; i++)
+        if (!strcmp(action, about_post[i].action))
+            return arena_printf(a, about_post[i].pattern, post_author);
+    return moderate_action_label(action);
+}

@@ -761,6 +761,66 @@ test('keyboard only: discussions, start a thread, reply, quote, edit', async (pa
   await checkBothWidths(page, thread, 'ws-thread-edited');
 }, { timeoutMs: 180000 });
 
+// ------------------------------------------------ moderation (part: moderate)
+
+// A participant starts a thread; staff (who may moderate every offering)
+// pins it, marks it exemplary and hides it with a reason by keyboard, then
+// opens the move form, the wrap-up form (and posts one) and the moderation
+// log: every page clean under axe at 1280 and 390 px, a focus ring on every
+// control on the way; the participant sees the placeholder, not the text.
+test('moderation: pin, exemplary, hide, move, wrap-up and the log', async (page, t) => {
+  const code = 'demo-su';
+  const other = await t.context.browser().newContext({ viewport: { width: 1280, height: 900 } });
+  let thread;
+  const learner = await other.newPage();
+  try {
+    await signUpAndPay(learner, 'Moe Moderated', code);
+    await visit(learner, `/learn/${code}/discuss/general`);
+    await learner.fill('#title', 'A thread to moderate');
+    await learner.fill('#body', 'My student MOE-SECRET said this today.');
+    await Promise.all([learner.waitForNavigation({ waitUntil: 'load' }), learner.click('main form button[type="submit"]')]);
+    thread = new URL(learner.url()).pathname;
+    assert(/\/threads\/\d+$/.test(thread), `the participant's thread opens (at ${thread})`);
+
+    await signInStaff(page);
+    await visit(page, thread);
+    assert(/Moderate this thread/.test(await page.textContent('main')), 'staff see the moderation tools');
+    await checkBothWidths(page, thread, 'mod-thread');
+    await tabTo(page, `main form[action="${thread}/pin"] button`);
+    await enterAndLoad(page);
+    assert(/Unpin/.test(await page.textContent('main .moderate-panel')), 'the thread is pinned');
+    await tabTo(page, 'main .posts > li:nth-child(1) form[action$="/exemplary"] button');
+    await enterAndLoad(page);
+    assert(await page.locator('main .badge--exemplary').count() === 1, 'the post is marked exemplary');
+    await checkBothWidths(page, thread, 'mod-thread-exemplary');
+    await tabTo(page, 'main .posts > li:nth-child(1) .post__hide summary');
+    await page.keyboard.press('Enter');
+    await tabTo(page, 'main .posts > li:nth-child(1) .post__hide textarea');
+    await typeHere(page, 'It names a student; take the name out and post again.');
+    await tabTo(page, 'main .posts > li:nth-child(1) .post__hide button[type="submit"]');
+    await enterAndLoad(page);
+    assert(/Reason: It names a student/.test(await page.textContent('main .posts')), 'staff see why it is hidden');
+    await checkBothWidths(page, thread, 'mod-thread-hidden');
+
+    await visit(learner, thread);
+    const seen = await learner.textContent('main .posts');
+    assert(/hidden by a coach/.test(seen) && !/MOE-SECRET/.test(seen), 'the participant sees the placeholder only');
+
+    const post = (await page.locator('main .posts > li:nth-child(1)').getAttribute('id')).replace('post-', '');
+    await checkBothWidths(page, `${thread}/move`, 'mod-move');
+    await checkBothWidths(page, `/learn/${code}/posts/${post}/hide`, 'mod-hide');
+    await checkBothWidths(page, `/learn/${code}/wrapup`, 'mod-wrapup');
+    await page.fill('#body', 'Today we **met** the panel. Tomorrow: the first activity.');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('main form button[type="submit"]')]);
+    assert(/Wrap-up/.test(await page.textContent('main .thread-meta')), 'the wrap-up is posted as one');
+    await checkBothWidths(page, `/coach/offerings/${code}/moderation`, 'mod-log');
+    const log = await page.textContent('main table');
+    assert(/Hid Moe Moderated's post/.test(log) && /Pinned the thread/.test(log) && /Posted the wrap-up/.test(log), 'the log lists the actions');
+  } finally {
+    await other.close();
+  }
+}, { timeoutMs: 240000 });
+
 // The activities: the list, an activity, handing in text and a PNG, the
 // share confirmation and sharing, the gallery with a comment; then a second
 // participant of the same offering sees the shared work and comments, and

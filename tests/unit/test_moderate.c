@@ -76,6 +76,11 @@ static void test_input(void)
     CHECK_STR(moderate_action_label("wrapup"), "Posted the wrap-up");
     CHECK_STR(moderate_action_label("drop tables"), "");
     CHECK_STR(moderate_action_label(NULL), "");
+    CHECK_STR(moderate_action_text(a, "hide", "Ada Lovelace"), "Hid Ada Lovelace's post");
+    CHECK_STR(moderate_action_text(a, "exemplary", "Ada"), "Marked Ada's post exemplary");
+    CHECK_STR(moderate_action_text(a, "wrapup", "Cora Coach"), "Posted the wrap-up");
+    CHECK_STR(moderate_action_text(a, "hide", NULL), "Hid a post");
+    CHECK_STR(moderate_action_text(a, "%s%s%n", "x"), "");
     arena_free(a);
 }
 
