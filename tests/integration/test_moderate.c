@@ -2,7 +2,8 @@
 ** test_moderate.c: moderation of the discussions through real nginx: a
 ** coach pins, locks (a locked thread refuses replies with a message),
 ** moves a thread to another space, marks a post exemplary, hides a post
-** with a reason (the author notified, participants shown a placeholder)
+** with a reason (the author notified, and e-mailed through the outbox to
+** the real SMTP catcher; participants shown a placeholder)
 ** and shows it again, writes the daily wrap-up (pinned first in the
 ** general space, the previous one unpinned); the moderation log page
 ** (who, what, why, when); who may do each (participants and another
@@ -24,11 +25,13 @@
 #include "check.h"
 #include "db.h"
 #include "harness.h"
+#include "smtp.h"
 
 #define O "pv-2019-10"      /* the offering under test */
 #define O2 "gp-2019-11"     /* another offering */
 
 static stack s;
+static smtp_server mail;    /* the real SMTP catcher the jobs process sends to */
 static db *site;            /* our own connection to the site's database */
 
 typedef struct person {
@@ -391,6 +394,13 @@ static void test_hide(void)
                                " ORDER BY id DESC LIMIT 1", (long long)bob.id));
     CHECK_CONTAINS(title, "It names a student.");
     free(title);
+    /* and e-mailed (Bob's choice is "at once"), with the reason in the text */
+    CHECK(smtp_wait_mail(&mail, "From the moderators", 1));
+    buf all = BUF_INIT;
+    smtp_read_all(&mail, &all);
+    CHECK_CONTAINS(buf_str(&all), "bob@example.org");
+    CHECK_CONTAINS(buf_str(&all), "It names a student.");
+    buf_free(&all);
     /* participants see the placeholder, not the text; the coach sees both, and why */
     CHECK(get(&ada, fmt("/learn/%s/threads/%lld?post=%lld", O, (long long)t1, (long long)pid), &r) == 200);
     CHECK_CONTAINS(buf_str(&r.body), "This post was hidden by a coach.");
@@ -681,9 +691,17 @@ static void test_races(void)
 
 int main(void)
 {
-    if (stack_start(&s, NULL) != 0) {
+    if (smtp_start(&mail) != 0) {
+        CHECK(!"the SMTP server starts");
+        return check_done();
+    }
+    static char e1[160];
+    snprintf(e1, sizeof e1, "JOURNEYS_MAIL_SMTP_URL=%s", smtp_url(&mail));
+    const char *env[] = {e1, "JOURNEYS_JOBS_INTERVAL=1", NULL};
+    if (stack_start(&s, env) != 0) {
         CHECK(!"the stack starts");
         stack_stop(&s);
+        smtp_stop(&mail);
         return check_done();
     }
     buf err = BUF_INIT;
@@ -692,6 +710,7 @@ int main(void)
         fprintf(stderr, "cannot open the site's database: %s\n", buf_str(&err));
         CHECK(!"the site's database opens");
         stack_stop(&s);
+        smtp_stop(&mail);
         return check_done();
     }
     buf_free(&err);
@@ -741,5 +760,6 @@ int main(void)
     free(prompt_key);
     db_close(site);
     CHECK(stack_stop(&s) == 0);
+    smtp_stop(&mail);
     return check_done();
 }
