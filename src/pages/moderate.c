@@ -381,8 +381,9 @@ int page_moderation_log(request *rq, response *rs)
     for (int i = 0; i < n; i++) {
         const modlog_row *m = &list[i];
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "actor_name", m->actor_name, "what",
-                              moderate_action_text(rq->a, m->action, m->post_author), "when_label", page_when_label(rq, m->created_at),
-                              "when_iso", page_when_iso(rq, m->created_at), "reason", m->reason);
+                              moderate_action_text(rq->a, m->action, m->post_author), "when_label",
+                              page_when_label(rq, m->created_at), "when_iso", page_when_iso(rq, m->created_at),
+                              "reason", m->reason);
         if (m->thread_id && m->thread_title) {
             json_object_set_new(o, "thread_title", json_string(m->thread_title));
             json_object_set_new(o, "url", json_string(m->post_id
