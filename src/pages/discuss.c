@@ -365,9 +365,9 @@ static json_t *post_json(request *rq, const post_row *p, time_t now, const char 
                           "revision", p->revision);
     if (p->edited_at && !p->deleted_at)
         json_object_set_new(o, "edited_label", json_string(page_when_label(rq, p->edited_at)));
-    /* moderation: the exemplary mark for all; why it was hidden, for coaches and staff */
+    /* moderation: the exemplary mark for all; why it was hidden, for its author, coaches and staff */
     json_object_set_new(o, "exemplary", json_boolean(p->exemplary && !p->deleted_at && !hidden));
-    if (hidden && facilitator && p->hidden_reason)
+    if (hidden && (facilitator || own) && p->hidden_reason)
         json_object_set_new(o, "hidden_reason", json_string(p->hidden_reason));
     if (!p->deleted_at && (!hidden || facilitator))
         json_object_set_new(o, "body_html", json_string(p->body_html));

@@ -407,8 +407,10 @@ static void test_hide(void)
     CHECK(!strstr(buf_str(&r.body), "SECRETWORD"));
     CHECK(!strstr(buf_str(&r.body), "It names a student"));
     http_res_free(&r);
+    /* the author sees the placeholder and why, not the text */
     CHECK(get(&bob, fmt("/learn/%s/threads/%lld?post=%lld", O, (long long)t1, (long long)pid), &r) == 200);
     CHECK(!strstr(buf_str(&r.body), "SECRETWORD"));
+    CHECK_CONTAINS(buf_str(&r.body), "Reason: It names a student.");
     http_res_free(&r);
     CHECK(get(&cora, fmt("/learn/%s/threads/%lld?post=%lld", O, (long long)t1, (long long)pid), &r) == 200);
     CHECK_CONTAINS(buf_str(&r.body), "SECRETWORD");
