@@ -126,13 +126,14 @@ int page_coach_completion(request *rq, response *rs)
         ready += met && !p->signed_at;
         signed_off += p->signed_at != 0;
         json_array_append_new(list, json_pack(
-            "{s:I, s:s, s:s, s:o, s:b, s:b, s:s?, s:s?, s:s?, s:s?, s:b, s:s}", "user_id", (json_int_t)p->user_id,
+            "{s:I, s:s, s:s, s:o, s:b, s:b, s:s?, s:s?, s:s?, s:s?, s:b, s:s, s:s}", "user_id", (json_int_t)p->user_id,
             "name", p->name, "email", p->email, "terms", terms_json(rq, &r, &f), "met", met, "signed",
             p->signed_at != 0, "signed_label", p->signed_at ? day_label(rq, p->signed_at) : NULL, "signed_by",
             p->signed_by, "number", p->number, "certificate_url",
             p->number ? arena_printf(rq->a, "/certificates/%s", p->number) : NULL, "revoked", p->revoked_at != 0,
             "sign_off_url", arena_printf(rq->a, "/coach/offerings/%s/completion/%lld", o.code,
-                                         (long long)p->user_id)));
+                                         (long long)p->user_id),
+            "person_url", arena_printf(rq->a, "/coach/offerings/%s/people/%lld", o.code, (long long)p->user_id)));
     }
     json_t *ctx = json_pack("{s:{s:s, s:s, s:s, s:s}, s:o, s:o, s:i, s:i, s:i, s:s}", "offering", "code", o.code,
                             "course_title", o.course_title, "dates_label", dates_label(rq, o.starts, o.ends),
@@ -188,8 +189,12 @@ int page_learn_certificate(request *rq, response *rs)
     const seat *st = rq->seat;
     completion_offering o;
     int rc = store_completion_offering(dbh, rq->a, st->row.offering_id, NULL, &o);
-    if (rc <= 0)
-        return rc < 0 ? page_unavailable(rq) : 404;
+    if (rc < 0)
+        return page_unavailable(rq);
+    if (rc == 0) {
+        rq->message = "This offering is no longer here. My courses lists the courses you take.";
+        return 404;
+    }
     completion_rule r;
     certs_rule(&o, &r);
     json_t *ctx = json_pack("{s:o, s:o}", "ws", page_ws(rq, "certificate"), "rules", terms_json(rq, &r, NULL));

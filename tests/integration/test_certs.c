@@ -289,6 +289,8 @@ int main(void)
     CHECK_CONTAINS(page, want);
     snprintf(want, sizeof want, "action=\"%s\"", sign_off_path("bob@example.org"));
     CHECK(strstr(page, want) == NULL);           /* no button while the rules are not met */
+    snprintf(want, sizeof want, "href=\"/coach/offerings/demo-pv/people/%s\"", uid("alice@example.org"));
+    CHECK_CONTAINS(page, want);
     char *coach_csrf = browser_csrf(&r);
     http_res_free(&r);
     CHECK(get(&staff, DONE, &r) == 200);
