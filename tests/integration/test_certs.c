@@ -296,6 +296,9 @@ int main(void)
     CHECK(get(&staff, DONE, &r) == 200);
     char *staff_csrf = browser_csrf(&r);
     http_res_free(&r);
+    CHECK(get(&staff, "/staff/offerings/demo-pv", &r) == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "href=\"" DONE "\"");
+    http_res_free(&r);
 
     /* ---- refusals leave nothing written ---- */
     long long before = rows();
