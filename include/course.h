@@ -62,6 +62,7 @@ typedef struct course {
     int hours_min, hours_max;    /* "5" gives 5 and 5 */
     const char **outcomes; int n_outcomes;
     milestone *milestones; int n_milestones;   /* in file order */
+    const char *completion;      /* the completion rules, canonical (completion.h); NULL: not given */
     const char *overview_md;
     const char *panel_title, *panel_video;  /* panel_video NULL when "pending" */
     int panel_minutes;

@@ -299,4 +299,21 @@ int page_moderation_log(request *rq, response *rs);
 struct thread_row;
 json_t *page_moderate_thread_keys(request *rq, const struct thread_row *t);
 
+/* certs: completion and certificates (pages/certs.c). The coach's
+** completion page for an offering (R_COACH, then the per-offering check)
+** with sign-off one at a time or for all who meet the rules; the
+** participant's page in the workspace; the public certificate and staff
+** revocation; the Open Badges 2.0 issuer, badge class, assertion (410 with
+** revoked: true once revoked) and badge image. */
+int page_coach_completion(request *rq, response *rs);
+int page_coach_sign_off(request *rq, response *rs);
+int page_coach_sign_off_all(request *rq, response *rs);
+int page_learn_certificate(request *rq, response *rs);
+int page_certificate(request *rq, response *rs);
+int page_certificate_revoke(request *rq, response *rs);
+int page_badge_issuer(request *rq, response *rs);
+int page_badge_class(request *rq, response *rs);
+int page_badge_assertion(request *rq, response *rs);
+int page_badge_image(request *rq, response *rs);
+
 #endif

@@ -163,6 +163,7 @@ typedef struct pub_course {
     int panel_minutes;
     const char *playlist_intro_html, *discussions_intro_html, *activities_intro_html;
     const char *captions;        /* NULL when the panel file gives none */
+    const char *completion;      /* the completion rules (completion.h); NULL: the default */
 } pub_course;
 
 typedef struct pub_item {

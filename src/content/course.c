@@ -10,6 +10,7 @@
 ** the caller's err.
 */
 #include "course.h"
+#include "completion.h"
 #include "text.h"
 #include "tz.h"
 
@@ -809,6 +810,7 @@ static const keyspec SERIES_KEYS[] = {
 static const keyspec COURSE_KEYS[] = {
     {"title", KEY_REQUIRED}, {"tagline", KEY_REQUIRED}, {"hours", KEY_REQUIRED},
     {"summary", KEY_REQUIRED}, {"outcome", KEY_REPEAT}, {"milestone", KEY_REPEAT},
+    {"completion", 0},   /* certs: the completion rules (completion.h) */
 };
 static const keyspec PANEL_KEYS[] = {
     {"title", KEY_REQUIRED}, {"video", KEY_REQUIRED}, {"minutes", KEY_REQUIRED},
@@ -883,6 +885,20 @@ static void course_md(loader *L, const text *t, course *c)
         if (!keys.v[i].empty && strcmp(keys.v[i].key, "outcome") == 0)
             c->outcomes[c->n_outcomes++] = keys.v[i].val;
     milestones(L, t, &keys, c);
+    /* certs: the completion rules, kept in their canonical form */
+    const kv *rule = kv_get(&keys, "completion");
+    if (rule) {
+        completion_rule cr;
+        const char *why = NULL;
+        if (completion_parse(rule->val, &cr, &why) != 0) {
+            report(L, t->rel, rule->line, "%s", why);
+        } else {
+            buf b = BUF_INIT;
+            completion_format(&cr, &b);
+            c->completion = arena_strdup(L->a, buf_str(&b));
+            buf_free(&b);
+        }
+    }
     c->overview_md = join_lines(L, t, body, t->n);
 }
 

@@ -182,6 +182,7 @@ static int put_course(pub *P, const course *c)
         .discussions_intro_html = html(P, c->discussions_intro_md, where),
         .activities_intro_html = html(P, c->activities_intro_md, where),
         .captions = c->captions,
+        .completion = c->completion,
     };
     free(oj);
     if (!p.overview_html || !p.panel_summary_html || !p.transcript_html || !p.playlist_intro_html ||

@@ -52,6 +52,8 @@ static const char *kind_label(const char *kind)
         return "Feedback";
     if (!strcmp(kind, "moderation"))
         return "Moderation";
+    if (!strcmp(kind, "certificate"))   /* certs */
+        return "Certificate";
     return "Notification";
 }
 

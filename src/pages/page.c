@@ -558,6 +558,10 @@ static const struct {
     /* Notifications. */
     {"notify-saved", "Your e-mail choices are saved."},
     {"notices-read", "Marked as read."},
+    /* certs: completion sign-off and certificates */
+    {"signed-off", "Signed off. The certificate is issued and e-mailed to the participant."},
+    {"signed-off-all", "Everyone who met the completion rules is signed off; their certificates are on the way."},
+    {"revoked", "The certificate is revoked. Its page and its badge now say so."},
 };
 
 void page_flash(request *rq, response *rs, const char *code)

@@ -26,6 +26,7 @@
 #include "pages.h"
 
 #define SLUG "([a-z0-9][a-z0-9-]{0,63})"
+#define CERT_NUMBER "(JM-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4})"   /* certs: a certificate's number */
 
 const route pages_routes[] = {
     {"GET", "/", page_home, R_CACHE},
@@ -154,6 +155,19 @@ const route pages_routes[] = {
     {"POST", "/learn/" SLUG "/submission-comments/([0-9]{1,18})/delete", page_submission_comment_delete,
      R_FORM | R_CSRF | R_WORKSPACE},
     {"GET", "/learn/" SLUG "/files/([0-9]{1,18})", page_file_download, R_WORKSPACE},
+
+    /* certs: completion sign-off, certificates and their Open Badges
+    ** 2.0 documents (pages/certs.c). */
+    {"GET", "/coach/offerings/" SLUG "/completion", page_coach_completion, R_COACH},
+    {"POST", "/coach/offerings/" SLUG "/completion/all", page_coach_sign_off_all, R_FORM | R_CSRF | R_COACH},
+    {"POST", "/coach/offerings/" SLUG "/completion/([0-9]{1,18})", page_coach_sign_off, R_FORM | R_CSRF | R_COACH},
+    {"GET", "/learn/" SLUG "/certificate", page_learn_certificate, R_WORKSPACE},
+    {"GET", "/certificates/" CERT_NUMBER, page_certificate, 0},
+    {"POST", "/certificates/" CERT_NUMBER "/revoke", page_certificate_revoke, R_FORM | R_CSRF | R_STAFF},
+    {"GET", "/badges/issuer\\.json", page_badge_issuer, R_CACHE},
+    {"GET", "/badges/classes/" SLUG "\\.json", page_badge_class, R_CACHE},
+    {"GET", "/badges/assertions/" CERT_NUMBER "\\.json", page_badge_assertion, 0},
+    {"GET", "/badges/images/" SLUG "\\.svg", page_badge_image, R_CACHE},
 };
 
 const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];

@@ -442,8 +442,8 @@ int64_t store_put_course(db *d, const pub_course *c, buf *err)
     sqlite3_stmt *st = db_stmt(d,
         "INSERT INTO courses(slug, position, title, tagline, summary, hours_min, hours_max, overview_html,"
         " outcomes, panel_title, panel_video, panel_minutes, panel_summary_html, transcript_html,"
-        " playlist_intro_html, discussions_intro_html, activities_intro_html, captions, published)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 1)"
+        " playlist_intro_html, discussions_intro_html, activities_intro_html, captions, completion, published)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, 1)"
         " ON CONFLICT(slug) DO UPDATE SET position = excluded.position, title = excluded.title,"
         " tagline = excluded.tagline, summary = excluded.summary, hours_min = excluded.hours_min,"
         " hours_max = excluded.hours_max, overview_html = excluded.overview_html,"
@@ -454,7 +454,8 @@ int64_t store_put_course(db *d, const pub_course *c, buf *err)
         " panel_summary_html = excluded.panel_summary_html, transcript_html = excluded.transcript_html,"
         " playlist_intro_html = excluded.playlist_intro_html,"
         " discussions_intro_html = excluded.discussions_intro_html,"
-        " activities_intro_html = excluded.activities_intro_html, captions = excluded.captions, published = 1"
+        " activities_intro_html = excluded.activities_intro_html, captions = excluded.captions,"
+        " completion = excluded.completion, published = 1"
         " RETURNING id");
     bind_text(st, 1, c->slug);
     sqlite3_bind_int(st, 2, c->position);
@@ -474,6 +475,7 @@ int64_t store_put_course(db *d, const pub_course *c, buf *err)
     bind_text(st, 16, c->discussions_intro_html ? c->discussions_intro_html : "");
     bind_text(st, 17, c->activities_intro_html ? c->activities_intro_html : "");
     bind_text(st, 18, c->captions);
+    bind_text(st, 19, c->completion);
     int64_t id = -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         id = sqlite3_column_int64(st, 0);

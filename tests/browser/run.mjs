@@ -906,6 +906,31 @@ test('keyboard only: activities, hand in a file, share, gallery, a classmate com
   assert(/good call/.test(await page.textContent('main .gallery')), "the gallery shows the classmate's comment");
 }, { timeoutMs: 180000 });
 
+// ---------------------------------------------- certs: completion pages
+// A participant's completion page in the workspace and the coach's
+// completion page for the offering (staff may open it for any offering)
+// are clean under axe and fit at desktop and phone width; the participant
+// is listed against the rules, without a sign-off while they are not met.
+test('certs: completion pages are accessible at 1280 and 390 px', async (page, t) => {
+  const other = await t.context.browser().newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const p = await other.newPage();
+    await signUpAndPay(p, 'Cleo Completer', 'demo-al');
+    await checkBothWidths(p, '/learn/demo-al/certificate', 'certs-learn');
+    const text = await p.textContent('main');
+    assert(/What completion asks/.test(text) && /0 of 3/.test(text), 'the participant sees the rules with their progress');
+  } finally {
+    await other.close();
+  }
+  await signInStaff(page);
+  await checkBothWidths(page, '/coach/offerings/demo-al/completion', 'certs-completion');
+  const main = await page.textContent('main');
+  assert(/Cleo Completer/.test(main) && /Not yet/.test(main), 'the participant is listed, not yet meeting the rules');
+  const res = await page.request.get(url('/badges/issuer.json'));
+  assert(res.status() === 200 && (await res.json()).type === 'Issuer', 'the badge issuer is served');
+});
+// ---------------------------------------------- end of certs
+
 function parseArgs(argv) {
   const only = [];
   let list = false;

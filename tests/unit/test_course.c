@@ -487,7 +487,7 @@ static void test_front_matter_rules(void)
             "courses/01-purpose/course.md:4: ", "expected a 'key: value' line");
     EXPECT1("01-purpose/course.md", "---\ntitle: T\ntagline: x\nhours: 5\nsummary: s\ncolour: red\n---\n",
             "courses/01-purpose/course.md:6: ",
-            "unknown key 'colour' (allowed: title, tagline, hours, summary, outcome, milestone)");
+            "unknown key 'colour' (allowed: title, tagline, hours, summary, outcome, milestone, completion)");
     EXPECT1("01-purpose/course.md", "---\nTitle: T\ntitle: T\ntagline: x\nhours: 5\nsummary: s\n---\n",
             "courses/01-purpose/course.md:2: ", "malformed key line");
     EXPECT1("01-purpose/course.md", "---\ntitle:T\ntitle: T\ntagline: x\nhours: 5\nsummary: s\n---\n",
