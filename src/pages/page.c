@@ -558,6 +558,10 @@ static const struct {
     /* Notifications. */
     {"notify-saved", "Your e-mail choices are saved."},
     {"notices-read", "Marked as read."},
+    /* Announcements (pages/announce.c). */
+    {"announcement-posted", "The announcement is posted; participants are being notified."},
+    {"announcement-scheduled", "The announcement is scheduled; it is published, and participants notified, at the time you chose."},
+    {"announcement-withdrawn", "The scheduled announcement is withdrawn; nobody was notified."},
 };
 
 void page_flash(request *rq, response *rs, const char *code)

@@ -132,6 +132,13 @@ const route pages_routes[] = {
     {"POST", "/learn/" SLUG "/submission-comments/([0-9]{1,18})/delete", page_submission_comment_delete,
      R_FORM | R_CSRF | R_WORKSPACE},
     {"GET", "/learn/" SLUG "/files/([0-9]{1,18})", page_file_download, R_WORKSPACE},
+
+    /* Announcements (pages/announce.c): everyone with a seat reads them;
+    ** the handlers let coaches and staff post and withdraw. */
+    {"GET", "/learn/" SLUG "/announcements", page_announcements, R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/announcements", page_announce_post, R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/announcements/([0-9]{1,18})/cancel", page_announce_cancel,
+     R_FORM | R_CSRF | R_WORKSPACE},
 };
 
 const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];
