@@ -126,11 +126,17 @@ static int list_page(request *rq, response *rs, const domain *d, json_t *values)
     return page_render(rq, rs, "pages/announcements", ctx, "Announcements", NULL);
 }
 
+/* GET /learn/CODE/announcements (?page=): the list, and the form for the
+** offering's coaches and staff. 0, or 503 when the store cannot be read. */
 int page_announcements(request *rq, response *rs)
 {
     return list_page(rq, rs, NULL, NULL);
 }
 
+/* POST /learn/CODE/announcements: post one now or schedule it, as a coach
+** of the offering or staff (403 for anyone else, nothing written). A
+** refusal of the input comes back as the page with the form filled and a
+** 422; otherwise a 303 to the list with a notice. */
 int page_announce_post(request *rq, response *rs)
 {
     const seat *st = rq->seat;
@@ -171,8 +177,17 @@ int page_announce_post(request *rq, response *rs)
     return 0;
 }
 
+/* POST /learn/CODE/announcements/ID/cancel: withdraw a scheduled
+** announcement of this offering. Who may is asked first, for the offering
+** in the address (so a participant learns nothing of which ids exist);
+** an id of another offering is not found here. 303 to the list, or
+** 403/404/409/503 with rq->message. */
 int page_announce_cancel(request *rq, response *rs)
 {
+    if (!access_allows(rq, ACCESS_FACILITATE, rq->seat->row.offering_id)) {
+        rq->message = "Only the coaches of this course can withdraw its announcements.";
+        return 403;
+    }
     int64_t id = id_of(rq->param[1]);
     announce_row r;
     int found = id ? store_announce_get(page_app(rq)->db, rq->a, id, &r) : 0;
@@ -181,10 +196,6 @@ int page_announce_cancel(request *rq, response *rs)
     if (!found || r.offering_id != rq->seat->row.offering_id) {
         rq->message = "There is no announcement at this address. The course's announcements page lists them all.";
         return 404;
-    }
-    if (!access_allows(rq, ACCESS_FACILITATE, r.offering_id)) {
-        rq->message = "Only the coaches of this course can withdraw its announcements.";
-        return 403;
     }
     domain d = dom(rq);
     int rc = announce_cancel(&d, id);
@@ -197,6 +208,8 @@ int page_announce_cancel(request *rq, response *rs)
     return 0;
 }
 
+/* The newest published announcement of the seat's offering, for the week
+** page (see pages.h): a new JSON value the caller owns, or a JSON null. */
 json_t *page_announce_latest(request *rq)
 {
     const seat *st = rq->seat;
