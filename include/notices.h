@@ -37,6 +37,7 @@ typedef struct notices_stats {
     int week_start;  /* start-of-week e-mails queued */
     int morning;     /* morning e-mails queued */
     int lost;        /* changes another pass made first (nothing sent twice) */
+    int announced;   /* scheduled announcements published (announce.h) */
 } notices_stats;
 
 /* Mark notification id read for user_id. Returns DOM_OK (*changed 1 if this
@@ -65,7 +66,9 @@ int notices_unsubscribe(domain *d, const char *token, int *stream, int *changed)
 ** with *stream, or DOM_INVALID with a message. */
 int notices_unsubscribe_check(domain *d, const char *token, int *stream);
 
-/* One pass at d->now: (1) notification e-mail: for each person with
+/* One pass at d->now: (0) scheduled announcements whose time has come
+** are published (announce_publish_due), writing their notifications;
+** (1) notification e-mail: for each person with
 ** pending notifications, in one write transaction, "at once" gets one
 ** e-mail holding everything pending (rows marked sent); "digest" gets one
 ** digest grouped by offering when none went out in the last 24 hours

@@ -316,4 +316,16 @@ int page_badge_class(request *rq, response *rs);
 int page_badge_assertion(request *rq, response *rs);
 int page_badge_image(request *rq, response *rs);
 
+/* Announcements (pages/announce.c), each on an R_WORKSPACE route: GET the
+** list (with the form for the offering's coaches and staff, and their
+** scheduled ones), POST one (now or scheduled), POST .../ID/cancel to
+** withdraw a scheduled one. page_announce_latest: the newest published
+** announcement of rq->seat's offering as the week page shows it (title,
+** author_name, body_html, when_label, when_iso, url, all_url), or a JSON
+** null when there is none or it could not be read. */
+int page_announcements(request *rq, response *rs);
+int page_announce_post(request *rq, response *rs);
+int page_announce_cancel(request *rq, response *rs);
+json_t *page_announce_latest(request *rq);
+
 #endif

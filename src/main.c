@@ -335,8 +335,9 @@ static int cmd_notices(config *cfg, int argc, char **argv)
     notices_stats st;
     int rc = notices_pass(&d, &st);
     if (rc == DOM_OK)
-        printf("%d at once, %d digests, %d skipped, %d start-of-week, %d morning, %d already done elsewhere\n",
-               st.instant, st.digests, st.skipped, st.week_start, st.morning, st.lost);
+        printf("%d at once, %d digests, %d skipped, %d start-of-week, %d morning, %d already done elsewhere;"
+               " %d announcements published\n",
+               st.instant, st.digests, st.skipped, st.week_start, st.morning, st.lost, st.announced);
     else
         fprintf(stderr, "journeys notices: %s\n", d.message ? d.message : "the pass failed");
     int bad = db_check_idle(ap.db);
@@ -517,6 +518,7 @@ static const struct command commands[] = {
      "journeys notices [--now UNIX-TIME]\n"
      "  One pass of notification e-mail (at once, digests) and the start-of-week and morning\n"
      "  e-mails, as the mailer runs every [jobs] interval; --now runs it as at that time.\n"
+     "  It first publishes the scheduled announcements whose time has come.\n"
      "  The mail goes into the outbox; the mailer of journeys serve delivers it.\n", 1},
     {"config", cmd_config,
      "journeys config [--check]\n"

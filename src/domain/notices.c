@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "announce.h"
 #include "date.h"
 #include "log.h"
 #include "notify.h"
@@ -527,6 +528,13 @@ int notices_pass(domain *d, notices_stats *st)
     if (!st)
         st = &local;
     memset(st, 0, sizeof *st);
+    /* Announcements: those whose scheduled time has come are published
+    ** first, so their notifications are mailed by this same pass. */
+    int announce_rc = announce_publish_due(d, &st->announced, &st->lost);
+    d->message = NULL;
+    if (announce_rc == DOM_UNAVAILABLE)
+        return announce_rc;
+    /* end of announcements */
     notice_person *people;
     int n;
     if (store_notice_people(d->db, d->a, d->now, NOTICES_PASS_PEOPLE, &people, &n) != 0)

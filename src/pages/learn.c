@@ -516,6 +516,9 @@ int page_learn_week(request *rq, response *rs)
                      (long long)json_integer_value(json_object_get(course, "hours_max"))),
         "closes_label", closes, "percent", total ? (total - left) * 100 / total : 0, "same_zone",
         !strcmp(w.viewer, w.zone), "csrf", rq->csrf ? rq->csrf : "", "minutes_done", total - left);
+    /* Announcements: the latest one, shown at the top of the week. */
+    if (ctx)
+        json_object_set_new(ctx, "announcement", page_announce_latest(rq));
     return page_render(rq, rs, "pages/ws_week", ctx, title, NULL);
 }
 

@@ -562,6 +562,11 @@ static const struct {
     {"signed-off", "Signed off. The certificate is issued and e-mailed to the participant."},
     {"signed-off-all", "Everyone who met the completion rules is signed off; their certificates are on the way."},
     {"revoked", "The certificate is revoked. Its page and its badge now say so."},
+
+    /* Announcements (pages/announce.c). */
+    {"announcement-posted", "The announcement is posted; participants are being notified."},
+    {"announcement-scheduled", "The announcement is scheduled; it is published, and participants notified, at the time you chose."},
+    {"announcement-withdrawn", "The scheduled announcement is withdrawn; nobody was notified."},
 };
 
 void page_flash(request *rq, response *rs, const char *code)

@@ -168,6 +168,13 @@ const route pages_routes[] = {
     {"GET", "/badges/classes/" SLUG "\\.json", page_badge_class, R_CACHE},
     {"GET", "/badges/assertions/" CERT_NUMBER "\\.json", page_badge_assertion, 0},
     {"GET", "/badges/images/" SLUG "\\.svg", page_badge_image, R_CACHE},
+
+    /* Announcements (pages/announce.c): everyone with a seat reads them;
+    ** the handlers let coaches and staff post and withdraw. */
+    {"GET", "/learn/" SLUG "/announcements", page_announcements, R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/announcements", page_announce_post, R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/announcements/([0-9]{1,18})/cancel", page_announce_cancel,
+     R_FORM | R_CSRF | R_WORKSPACE},
 };
 
 const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];

@@ -931,6 +931,77 @@ test('certs: completion pages are accessible at 1280 and 390 px', async (page, t
 });
 // ---------------------------------------------- end of certs
 
+// ---------------------------------------------------- announcements (part announce)
+
+// Announcements by keyboard: staff (a seat in every workspace) posts one
+// now (after a refused empty one), schedules another and withdraws it; a
+// participant of the offering finds the first on the week page, the
+// announcements page and in the notifications. Every page is clean under
+// axe at 1280 and 390 px, with a focus ring on every control on the way.
+test('keyboard only: announcements, post now, schedule and withdraw, a participant reads', async (page, t) => {
+  const code = 'demo-su';
+  const list = `/learn/${code}/announcements`;
+  const other = await t.context.browser().newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const reader = await other.newPage();
+    await signUpAndPay(reader, 'Nell Notice', code);
+
+    await signInStaff(page);
+    await checkBothWidths(page, list, 'ws-announcements-form');
+    // An empty title comes back marked, with the message kept.
+    await tabTo(page, 'main #body');
+    await typeHere(page, 'The live session moves to *Thursday* at 18:00.');
+    await tabTo(page, 'main form button[type="submit"]');
+    await enterAndLoad(page);
+    assert(await page.locator('#title[aria-invalid="true"]').count() === 1, 'the empty title is marked');
+    assert(/Thursday/.test(await page.inputValue('#body')), 'the message typed is kept');
+    await checkA11y(page);
+    await page.focus('#body');
+    await page.keyboard.press('Shift+Tab');
+    await typeHere(page, 'Live session moved');
+    await tabTo(page, 'main form button[type="submit"]');
+    await enterAndLoad(page);
+    assert(new URL(page.url()).pathname === list, 'posting lands on the announcements');
+    assert(/Live session moved/.test(await page.textContent('main .announcements')), 'the announcement is listed');
+    await checkBothWidths(page, list, 'ws-announcements-posted');
+
+    // Schedule one: "At a time I choose" by the arrow key, then withdraw it.
+    await tabTo(page, 'main #title');
+    await typeHere(page, 'Draft clinic');
+    await tabTo(page, 'main #body');
+    await typeHere(page, 'Bring a draft of your profile.');
+    await tabTo(page, 'main #when-now');
+    await page.keyboard.press('ArrowDown');
+    assert(await page.isChecked('#when-later'), 'the arrow key chooses a later time');
+    await tabTo(page, 'main #publish-at');
+    await page.fill('#publish-at', `${new Date().getUTCFullYear() + 1}-01-15T09:00`);
+    await tabTo(page, 'main form button[type="submit"]');
+    await enterAndLoad(page);
+    assert(/Draft clinic\s*Scheduled/.test(await page.textContent('main .announcements')), 'it is listed as scheduled');
+    await checkBothWidths(page, list, 'ws-announcements-scheduled');
+    await page.focus('main #publish-at');
+    await tabTo(page, 'main .announcement form button[type="submit"]');
+    await enterAndLoad(page);
+    assert(!/Draft clinic/.test(await page.textContent('main')), 'the withdrawn one is gone');
+
+    // The participant: the week page, the list, the notification.
+    await visit(reader, `/learn/${code}`);
+    assert(/Latest announcement[\s\S]*Live session moved/.test(await reader.textContent('main')), 'the week page shows it');
+    await checkBothWidths(reader, `/learn/${code}`, 'ws-week-announcement');
+    await tabTo(reader, `nav a[href="${list}"]`);
+    await enterAndLoad(reader);
+    assert(!/Draft clinic/.test(await reader.textContent('main')), 'a participant never saw the withdrawn one');
+    assert(await reader.locator('main #publish-at').count() === 0, 'a participant gets no form');
+    await checkBothWidths(reader, list, 'ws-announcements-participant');
+    await visit(reader, '/notifications');
+    assert(/Live session moved/.test(await reader.textContent('main')), 'the participant is notified');
+  } finally {
+    await other.close();
+  }
+}, { timeoutMs: 180000 });
+
+// ---------------------------------------------------- end of announcements
+
 function parseArgs(argv) {
   const only = [];
   let list = false;
