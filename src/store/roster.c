@@ -13,10 +13,10 @@
     " FROM enrolments e JOIN users u ON u.id = e.user_id"                                             \
     " WHERE e.offering_id = ?1 AND e.status = 'active' AND e.payment_status IN ('paid', 'invoiced', 'waived')"
 
-/* One roster line per participant; ?1 the offering, ?2 its course. A
-** published item is one not archived; checked-off playlist items are the
-** progress parts "item:ID". */
-#define ROW_SQL                                                                                       \
+/* The columns of one roster line for the participant u; ?1 the offering,
+** ?2 its course. A published item is one not archived; checked-off
+** playlist items are the progress parts "item:ID". */
+#define ROW_COLS                                                                                      \
     "SELECT u.id, u.name, u.email, u.time_zone,"                                                      \
     " COALESCE((SELECT v.last_at FROM workspace_visits v WHERE v.offering_id = ?1 AND v.user_id = u.id), 0)," \
     " EXISTS (SELECT 1 FROM progress p WHERE p.offering_id = ?1 AND p.user_id = u.id AND p.part = 'panel')," \
@@ -34,8 +34,17 @@
     " (SELECT count(*) FROM submissions s WHERE s.user_id = u.id AND s.offering_id = ?1),"            \
     " (SELECT count(*) FROM submissions s WHERE s.user_id = u.id AND s.offering_id = ?1"              \
     "   AND s.state = 'waiting'),"                                                                    \
-    " COALESCE((SELECT c.signed_at FROM completions c WHERE c.offering_id = ?1 AND c.user_id = u.id), 0)" \
-    SEATED
+    " COALESCE((SELECT c.signed_at FROM completions c WHERE c.offering_id = ?1 AND c.user_id = u.id), 0)"
+
+/* Every participant's line, by name. */
+#define ROW_SQL ROW_COLS SEATED " ORDER BY u.name COLLATE NOCASE, u.id"
+
+/* One page of lines (?3 rows from ?4): the page's people are chosen first,
+** so the counts are worked out for them alone, not for the whole cohort. */
+#define PAGE_SQL                                                                                      \
+    ROW_COLS " FROM (SELECT u.id AS uid, u.name AS nm" SEATED                                         \
+    " ORDER BY u.name COLLATE NOCASE, u.id LIMIT ?3 OFFSET ?4) k JOIN users u ON u.id = k.uid"       \
+    " ORDER BY k.nm COLLATE NOCASE, k.uid"
 
 /* Fill r from a ROW_SQL row. */
 static void row_fill(arena *a, sqlite3_stmt *st, roster_row *r)
@@ -99,7 +108,7 @@ int store_roster_count(db *d, const roster_offering *o)
 
 int store_roster_page(db *d, arena *a, const roster_offering *o, int limit, int offset, roster_row **list, int *n)
 {
-    sqlite3_stmt *st = db_stmt(d, ROW_SQL " ORDER BY u.name COLLATE NOCASE, u.id LIMIT ?3 OFFSET ?4");
+    sqlite3_stmt *st = db_stmt(d, PAGE_SQL);
     sqlite3_bind_int64(st, 1, o->id);
     sqlite3_bind_int64(st, 2, o->course_id);
     sqlite3_bind_int(st, 3, limit);
@@ -122,7 +131,7 @@ int store_roster_each(db *d, const roster_offering *o, int (*fn)(void *ctx, cons
     arena *scratch = arena_new(4096);
     if (!scratch)
         return -1;
-    sqlite3_stmt *st = db_stmt(d, ROW_SQL " ORDER BY u.name COLLATE NOCASE, u.id");
+    sqlite3_stmt *st = db_stmt(d, ROW_SQL);
     sqlite3_bind_int64(st, 1, o->id);
     sqlite3_bind_int64(st, 2, o->course_id);
     int rc;
@@ -146,7 +155,7 @@ int store_roster_each(db *d, const roster_offering *o, int (*fn)(void *ctx, cons
 
 int store_roster_person(db *d, arena *a, const roster_offering *o, int64_t user_id, roster_row *out)
 {
-    sqlite3_stmt *st = db_stmt(d, ROW_SQL " AND u.id = ?3");
+    sqlite3_stmt *st = db_stmt(d, ROW_COLS SEATED " AND u.id = ?3");
     sqlite3_bind_int64(st, 1, o->id);
     sqlite3_bind_int64(st, 2, o->course_id);
     sqlite3_bind_int64(st, 3, user_id);
