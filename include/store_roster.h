@@ -43,6 +43,7 @@ typedef struct roster_row {
     int submissions;             /* versions handed in */
     int waiting;                 /* of those, waiting for a coach's feedback */
     time_t completed_at;         /* signed off as complete, 0 not yet */
+    int unread_messages;         /* messages they wrote that no coach has opened yet */
 } roster_row;
 
 /* How many participants offering o has: the count, or -1. */

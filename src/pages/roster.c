@@ -107,6 +107,10 @@ static json_t *row_json(request *rq, const roster_offering *o, const roster_row 
     }
     if (r->completed_at > 0)
         json_object_set_new(j, "completed_label", json_string(page_when_label(rq, r->completed_at)));
+    if (r->unread_messages > 0)
+        json_object_set_new(j, "unread_label", json_string(r->unread_messages == 1 ? "1 new message"
+                                                           : arena_printf(rq->a, "%d new messages",
+                                                                          r->unread_messages)));
     json_object_set_new(j, "submissions_label",
                         json_string(r->submissions == 1 ? "1 version" : arena_printf(rq->a, "%d versions",
                                                                                       r->submissions)));

@@ -34,7 +34,9 @@
     " (SELECT count(*) FROM submissions s WHERE s.user_id = u.id AND s.offering_id = ?1),"            \
     " (SELECT count(*) FROM submissions s WHERE s.user_id = u.id AND s.offering_id = ?1"              \
     "   AND s.state = 'waiting'),"                                                                    \
-    " COALESCE((SELECT c.signed_at FROM completions c WHERE c.offering_id = ?1 AND c.user_id = u.id), 0)"
+    " COALESCE((SELECT c.signed_at FROM completions c WHERE c.offering_id = ?1 AND c.user_id = u.id), 0)," \
+    " (SELECT count(*) FROM messages m WHERE m.offering_id = ?1 AND m.participant_id = u.id"          \
+    "   AND m.author_id = u.id AND m.read_at IS NULL)"
 
 /* Every participant's line, by name. */
 #define ROW_SQL ROW_COLS SEATED " ORDER BY u.name COLLATE NOCASE, u.id"
@@ -62,6 +64,7 @@ static void row_fill(arena *a, sqlite3_stmt *st, roster_row *r)
     r->submissions = sqlite3_column_int(st, 10);
     r->waiting = sqlite3_column_int(st, 11);
     r->completed_at = (time_t)sqlite3_column_int64(st, 12);
+    r->unread_messages = sqlite3_column_int(st, 13);
 }
 
 int store_roster_offering(db *d, arena *a, const char *code, roster_offering *out)

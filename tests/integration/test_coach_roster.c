@@ -401,6 +401,13 @@ static void test_person_and_messages(void)
     CHECK(sql_int(fmt("SELECT count(*) FROM notifications WHERE user_id IN (%lld, %lld) AND kind = 'message'",
                       (long long)otto.id, (long long)sam.id)) == 0);
 
+    /* the roster shows the coaches a message nobody opened, until one does */
+    CHECK(get(&cora, "/coach/offerings/" O "/roster", &r) == 200);
+    CHECK_CONTAINS(buf_str(&r.body), fmt("href=\"/coach/offerings/%s/people/%lld#messages\">1 new message<",
+                                         O, (long long)ada.id));
+    http_res_free(&r);
+    CHECK(sql_int(fmt("SELECT read_at IS NULL FROM messages WHERE id = %lld", (long long)m2)) == 1);
+
     /* both sides see the whole thread; nobody else sees any of it */
     CHECK(get(&cora, page, &r) == 200);
     CHECK_CONTAINS(buf_str(&r.body), "Thank you, it is going well.");
@@ -408,6 +415,10 @@ static void test_person_and_messages(void)
     http_res_free(&r);
     CHECK(get(&sam, page, &r) == 200);
     CHECK_CONTAINS(buf_str(&r.body), "Thank you, it is going well.");
+    http_res_free(&r);
+    CHECK(sql_int(fmt("SELECT read_at IS NOT NULL FROM messages WHERE id = %lld", (long long)m2)) == 1);
+    CHECK(get(&cora, "/coach/offerings/" O "/roster", &r) == 200);
+    CHECK(strstr(buf_str(&r.body), "new message") == NULL);
     http_res_free(&r);
     CHECK(get(&bob, "/learn/" O "/messages", &r) == 200);
     CHECK(strstr(buf_str(&r.body), "going well") == NULL && strstr(buf_str(&r.body), "Hello") == NULL);
