@@ -24,12 +24,14 @@
 #include "check.h"
 #include "db.h"
 #include "harness.h"
+#include "smtp.h"
 #include "store_roster.h"
 
 #define O "pv-2019-10"      /* the offering under test */
 #define O2 "gp-2019-11"     /* another offering */
 
 static stack s;
+static smtp_server mail;
 static db *site;
 
 typedef struct person {
@@ -384,6 +386,15 @@ static void test_person_and_messages(void)
     CHECK(sql_int(fmt("SELECT count(*) FROM messages WHERE id = %lld AND body_html LIKE '%%<script%%'", (long long)m1)) == 0);
     CHECK(sql_int(fmt("SELECT read_at IS NULL FROM messages WHERE id = %lld", (long long)m1)) == 1);
 
+    /* the notification reaches ada by e-mail (her choice: at once) */
+    CHECK(smtp_wait_mail(&mail, "Cora Coach sent you a message", 1));
+    buf all = BUF_INIT;
+    smtp_read_all(&mail, &all);
+    const char *to_ada = strstr(buf_str(&all), "X-RcptTo: ada@example.org");
+    CHECK(to_ada && strstr(to_ada, "Cora Coach sent you a message"));
+    CHECK(strstr(buf_str(&all), "A private message") != NULL);
+    buf_free(&all);
+
     /* ada reads it (now marked read) and answers; the coaches are told */
     CHECK(get(&ada, "/learn/" O "/messages", &r) == 200);
     CHECK_CONTAINS(buf_str(&r.body), "<strong>Ada</strong>");
@@ -400,6 +411,8 @@ static void test_person_and_messages(void)
                       (long long)ada.id, (long long)m2)) == 1);
     CHECK(sql_int(fmt("SELECT count(*) FROM notifications WHERE user_id IN (%lld, %lld) AND kind = 'message'",
                       (long long)otto.id, (long long)sam.id)) == 0);
+    CHECK(smtp_wait_mail(&mail, "Ada Lovelace sent the coaches a message", 1));
+    CHECK(smtp_mail_count(&mail, "X-RcptTo: otto@example.org") == 0);
 
     /* the roster shows the coaches a message nobody opened, until one does */
     CHECK(get(&cora, "/coach/offerings/" O "/roster", &r) == 200);
@@ -508,9 +521,17 @@ static void test_race(void)
 
 int main(void)
 {
-    if (stack_start(&s, NULL) != 0) {
+    if (smtp_start(&mail) != 0) {
+        CHECK(!"the SMTP server starts");
+        return check_done();
+    }
+    static char e1[160];
+    snprintf(e1, sizeof e1, "JOURNEYS_MAIL_SMTP_URL=%s", smtp_url(&mail));
+    const char *env[] = {e1, "JOURNEYS_JOBS_INTERVAL=1", "JOURNEYS_MAIL_RETRY_SECONDS=1", NULL};
+    if (stack_start(&s, env) != 0) {
         CHECK(!"the stack starts");
         stack_stop(&s);
+        smtp_stop(&mail);
         return check_done();
     }
     buf err = BUF_INIT;
@@ -569,5 +590,6 @@ int main(void)
     free(prompt_key);
     db_close(site);
     CHECK(stack_stop(&s) == 0);
+    smtp_stop(&mail);
     return check_done();
 }
