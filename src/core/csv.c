@@ -5,11 +5,13 @@
 
 #include <string.h>
 
+/* See csv.h: whether a text cell opens as a formula or a control. */
 int csv_dangerous(const char *s)
 {
     return s && *s && strchr("=+-@\t\r", *s) != NULL;
 }
 
+/* See csv.h: one quoted, neutralised text cell. */
 void csv_text(buf *out, const char *s, int first)
 {
     if (!first)
@@ -25,6 +27,7 @@ void csv_text(buf *out, const char *s, int first)
     buf_putc(out, '"');
 }
 
+/* See csv.h: one whole-number cell. */
 void csv_int(buf *out, int64_t v, int first)
 {
     if (!first)
@@ -32,6 +35,7 @@ void csv_int(buf *out, int64_t v, int first)
     buf_printf(out, "%lld", (long long)v);
 }
 
+/* See csv.h: the end of a record. */
 void csv_end(buf *out)
 {
     buf_puts(out, "\r\n");

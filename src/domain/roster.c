@@ -31,6 +31,8 @@ static size_t chars(const char *s, size_t n)
     return c;
 }
 
+/* See roster.h: check and render the text, then write the message and
+** its notifications in one transaction; nothing is written on a refusal. */
 int roster_message(domain *d, int64_t offering_id, const char *code, int64_t participant_id, const char *actor_name,
                    const char *body, int64_t *id)
 {

@@ -135,6 +135,9 @@ static int page_param(request *rq, int *page)
     return 0;
 }
 
+/* GET /coach/offerings/CODE/roster?page=N: one page of the roster for a
+** coach of the offering or staff. 0, or 400 (a bad page number), 403,
+** 404 (no such offering or page) or 503 with rq->message set. */
 int page_coach_roster(request *rq, response *rs)
 {
     roster_offering o;
@@ -214,6 +217,9 @@ static int csv_line(void *arg, const roster_row *r)
     return 0;
 }
 
+/* GET /coach/offerings/CODE/roster.csv: the whole roster as CSV, a line
+** per participant written as it is read, every text cell neutralised by
+** csv.h. 0, or 403/404/503 with rq->message set (no half a file). */
 int page_coach_roster_csv(request *rq, response *rs)
 {
     roster_offering o;
@@ -350,6 +356,9 @@ static int person_page(request *rq, response *rs, const roster_offering *o, cons
     return page_render(rq, rs, "pages/coach_person", ctx, r->name ? r->name : "Participant", NULL);
 }
 
+/* GET /coach/offerings/CODE/people/ID: one participant for the coaches
+** and staff; opening it marks the participant's messages read. 0, or
+** 403/404/503 with rq->message set. */
 int page_coach_person(request *rq, response *rs)
 {
     roster_offering o;
@@ -360,6 +369,9 @@ int page_coach_person(request *rq, response *rs)
     return person_page(rq, rs, &o, &r, NULL, NULL);
 }
 
+/* POST /coach/offerings/CODE/people/ID/messages: write to the
+** participant (roster_message). 303 to the message; 422 with the page and
+** the text kept when it is refused; else the domain's status. */
 int page_coach_message(request *rq, response *rs)
 {
     roster_offering o;
@@ -377,9 +389,8 @@ int page_coach_message(request *rq, response *rs)
         rq->message = d.message;
         return rc;
     }
-    rs->status = 303;
-    http_header(rs, "Location", arena_printf(rq->a, "/coach/offerings/%s/people/%lld#message-%lld", o.code,
-                                             (long long)r.user_id, (long long)id));
+    http_redirect(rs, 303, arena_printf(rq->a, "/coach/offerings/%s/people/%lld#message-%lld", o.code,
+                                        (long long)r.user_id, (long long)id));
     return 0;
 }
 
@@ -392,8 +403,7 @@ static int coaches_elsewhere(request *rq, response *rs)
 {
     if (rq->seat->role == SEAT_PARTICIPANT)
         return 0;
-    rs->status = 303;
-    http_header(rs, "Location", arena_printf(rq->a, "/coach/offerings/%s/roster", rq->seat->row.code));
+    http_redirect(rs, 303, arena_printf(rq->a, "/coach/offerings/%s/roster", rq->seat->row.code));
     return 303;
 }
 
@@ -416,6 +426,9 @@ static int messages_page(request *rq, response *rs, const domain *d, const char 
     return page_render(rq, rs, "pages/messages", ctx, "Messages with your coaches", NULL);
 }
 
+/* GET /learn/CODE/messages: the participant's thread with the coaches
+** (marks the coaches' messages read); a coach or staff member is sent
+** to the roster. 0 or 503. */
 int page_messages(request *rq, response *rs)
 {
     if (coaches_elsewhere(rq, rs))
@@ -423,6 +436,9 @@ int page_messages(request *rq, response *rs)
     return messages_page(rq, rs, NULL, NULL);
 }
 
+/* POST /learn/CODE/messages: the participant writes to the coaches. 303
+** to the message; 403 for anyone else; 422 with the page and the text
+** kept when it is refused; else the domain's status. */
 int page_messages_send(request *rq, response *rs)
 {
     if (rq->seat->role != SEAT_PARTICIPANT) {
@@ -440,8 +456,6 @@ int page_messages_send(request *rq, response *rs)
         rq->message = d.message;
         return rc;
     }
-    rs->status = 303;
-    http_header(rs, "Location", arena_printf(rq->a, "/learn/%s/messages#message-%lld", rq->seat->row.code,
-                                             (long long)id));
+    http_redirect(rs, 303, arena_printf(rq->a, "/learn/%s/messages#message-%lld", rq->seat->row.code, (long long)id));
     return 0;
 }

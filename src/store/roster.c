@@ -67,6 +67,7 @@ static void row_fill(arena *a, sqlite3_stmt *st, roster_row *r)
     r->unread_messages = sqlite3_column_int(st, 13);
 }
 
+/* See store_roster.h: the offering by code, with its course's counts. */
 int store_roster_offering(db *d, arena *a, const char *code, roster_offering *out)
 {
     memset(out, 0, sizeof *out);
@@ -97,6 +98,7 @@ int store_roster_offering(db *d, arena *a, const char *code, roster_offering *ou
     return 1;
 }
 
+/* See store_roster.h: how many participants. */
 int store_roster_count(db *d, const roster_offering *o)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT count(*)" SEATED);
@@ -109,6 +111,7 @@ int store_roster_count(db *d, const roster_offering *o)
     return n;
 }
 
+/* See store_roster.h: one page of roster lines, in a. */
 int store_roster_page(db *d, arena *a, const roster_offering *o, int limit, int offset, roster_row **list, int *n)
 {
     sqlite3_stmt *st = db_stmt(d, PAGE_SQL);
@@ -129,6 +132,8 @@ int store_roster_page(db *d, arena *a, const roster_offering *o, int limit, int 
     return 0;
 }
 
+/* See store_roster.h: every line in turn, each in a scratch arena this
+** function owns and frees. */
 int store_roster_each(db *d, const roster_offering *o, int (*fn)(void *ctx, const roster_row *r), void *ctx)
 {
     arena *scratch = arena_new(4096);
@@ -156,6 +161,7 @@ int store_roster_each(db *d, const roster_offering *o, int (*fn)(void *ctx, cons
     return 0;
 }
 
+/* See store_roster.h: one participant's line, in a. */
 int store_roster_person(db *d, arena *a, const roster_offering *o, int64_t user_id, roster_row *out)
 {
     sqlite3_stmt *st = db_stmt(d, ROW_COLS SEATED " AND u.id = ?3");
@@ -170,6 +176,7 @@ int store_roster_person(db *d, arena *a, const roster_offering *o, int64_t user_
     return 1;
 }
 
+/* See store_roster.h: a participant's newest posts, in a. */
 int store_roster_posts(db *d, arena *a, int64_t offering_id, int64_t user_id, int limit, roster_post_row **list,
                        int *n)
 {
@@ -194,6 +201,7 @@ int store_roster_posts(db *d, arena *a, int64_t offering_id, int64_t user_id, in
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* See store_roster.h: a participant's submissions, in a. */
 int store_roster_submissions(db *d, arena *a, int64_t offering_id, int64_t user_id, int limit,
                              roster_sub_row **list, int *n)
 {
@@ -219,6 +227,7 @@ int store_roster_submissions(db *d, arena *a, int64_t offering_id, int64_t user_
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* See store_roster.h: the private thread, oldest first, in a. */
 int store_messages(db *d, arena *a, int64_t offering_id, int64_t participant_id, message_row **list, int *n)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT m.id, m.author_id, u.name, m.body_html, m.created_at,"
@@ -242,6 +251,7 @@ int store_messages(db *d, arena *a, int64_t offering_id, int64_t participant_id,
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* See store_roster.h: insert one message; its id or -1. */
 int64_t store_message_add(db *d, int64_t offering_id, int64_t participant_id, int64_t author_id, const char *body_md,
                           const char *body_html, time_t now)
 {
@@ -260,6 +270,8 @@ int64_t store_message_add(db *d, int64_t offering_id, int64_t participant_id, in
     return db_last_id(d);
 }
 
+/* See store_roster.h: the one conditional write that marks the other
+** side's messages read. */
 int store_messages_read(db *d, int64_t offering_id, int64_t participant_id, int by_participant, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE messages SET read_at = ?3 WHERE offering_id = ?1 AND participant_id = ?2"
@@ -275,6 +287,7 @@ int store_messages_read(db *d, int64_t offering_id, int64_t participant_id, int 
     return db_changes(d);
 }
 
+/* See store_roster.h: the notification rows of one message. */
 int store_notify_message(db *d, int64_t offering_id, int64_t participant_id, int64_t author_id, const char *title,
                          const char *link, time_t now)
 {
