@@ -466,6 +466,16 @@ static void test_person_and_messages(void)
     http_res_free(&r);
     CHECK(sql_int("SELECT count(*) FROM messages") == before);
 
+    /* the workspace leads a coach to the roster, a participant to the messages */
+    CHECK(get(&cora, "/learn/" O, &r) == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "<a href=\"/coach/offerings/" O "/roster\">Roster</a>");
+    CHECK(strstr(buf_str(&r.body), "/learn/" O "/messages") == NULL);
+    http_res_free(&r);
+    CHECK(get(&bob, "/learn/" O, &r) == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "<a href=\"/learn/" O "/messages\">Messages</a>");
+    CHECK(strstr(buf_str(&r.body), "/roster") == NULL);
+    http_res_free(&r);
+
     /* a coach or staff on the participant's address is sent to the roster */
     CHECK(get(&cora, "/learn/" O "/messages", &r) == 303);
     char *loc = http_res_location(&r);
