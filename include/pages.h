@@ -327,5 +327,15 @@ int page_announcements(request *rq, response *rs);
 int page_announce_post(request *rq, response *rs);
 int page_announce_cancel(request *rq, response *rs);
 json_t *page_announce_latest(request *rq);
+/* Roster (pages/roster.c): a coach's roster of an offering a page at a
+** time and as CSV, one participant's page with the private thread of
+** messages and the form that sends one (R_COACH, then ACCESS_FACILITATE on
+** the offering), and the participant's side of the thread (R_WORKSPACE). */
+int page_coach_roster(request *rq, response *rs);      /* GET /coach/offerings/CODE/roster?page=N */
+int page_coach_roster_csv(request *rq, response *rs);  /* GET /coach/offerings/CODE/roster.csv */
+int page_coach_person(request *rq, response *rs);      /* GET /coach/offerings/CODE/people/ID */
+int page_coach_message(request *rq, response *rs);     /* POST /coach/offerings/CODE/people/ID/messages */
+int page_messages(request *rq, response *rs);          /* GET /learn/CODE/messages */
+int page_messages_send(request *rq, response *rs);     /* POST /learn/CODE/messages */
 
 #endif

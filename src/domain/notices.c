@@ -158,6 +158,7 @@ static const char *kind_label(const char *kind)
         {"announcement", "Announcement"},
         {"feedback", "Feedback from your coach"},
         {"moderation", "From the moderators"},
+        {"message", "A private message"},   /* roster: a participant and the coaches */
     };
     for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
         if (kind && !strcmp(kind, labels[i].kind))

@@ -175,6 +175,14 @@ const route pages_routes[] = {
     {"POST", "/learn/" SLUG "/announcements", page_announce_post, R_FORM | R_CSRF | R_WORKSPACE},
     {"POST", "/learn/" SLUG "/announcements/([0-9]{1,18})/cancel", page_announce_cancel,
      R_FORM | R_CSRF | R_WORKSPACE},
+    /* Roster (pages/roster.c): the coach's roster and CSV, one participant
+    ** with the private messages, and the participant's side of them. */
+    {"GET", "/coach/offerings/" SLUG "/roster", page_coach_roster, R_COACH},
+    {"GET", "/coach/offerings/" SLUG "/roster\\.csv", page_coach_roster_csv, R_COACH},
+    {"GET", "/coach/offerings/" SLUG "/people/([0-9]{1,18})", page_coach_person, R_COACH},
+    {"POST", "/coach/offerings/" SLUG "/people/([0-9]{1,18})/messages", page_coach_message, R_FORM | R_CSRF | R_COACH},
+    {"GET", "/learn/" SLUG "/messages", page_messages, R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/messages", page_messages_send, R_FORM | R_CSRF | R_WORKSPACE},
 };
 
 const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];

@@ -1002,6 +1002,58 @@ test('keyboard only: announcements, post now, schedule and withdraw, a participa
 
 // ---------------------------------------------------- end of announcements
 
+// ---------------------------------------------------------- roster (coach side)
+
+// The roster and the private messages: a participant writes to the coaches
+// from the workspace by keyboard; staff (who may facilitate every offering)
+// open the roster, follow the participant's row to their page, and answer;
+// the participant reads the answer. Every page is clean under axe and fits
+// at 1280 and 390 px.
+test('roster: the roster, a participant\'s page and messages both ways', async (page, t) => {
+  const code = 'demo-su';
+  const other = await t.context.browser().newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const p = await other.newPage();
+    await signUpAndPay(p, 'Mira Message', code);
+    await visit(p, `/learn/${code}`);
+    await tabTo(p, `nav a[href="/learn/${code}/messages"]`);
+    await enterAndLoad(p);
+    assert(new URL(p.url()).pathname === `/learn/${code}/messages`, 'the workspace nav leads to the messages');
+    await checkBothWidths(p, `/learn/${code}/messages`, 'ws-messages');
+    // an empty message comes back marked, then one is sent
+    await tabTo(p, 'main form button[type="submit"]');
+    await enterAndLoad(p);
+    assert(await p.locator('#body[aria-invalid="true"]').count() === 1, 'the empty message is marked');
+    await checkA11y(p);
+    await p.focus('#body');
+    await typeHere(p, 'Could I hand the *second* activity in on Friday?');
+    await tabTo(p, 'main form button[type="submit"]');
+    await enterAndLoad(p);
+    assert(/hand the second activity in on Friday/.test(await p.textContent('main .messages')), 'the message is in the thread');
+
+    await signInStaff(page);
+    await checkBothWidths(page, `/coach/offerings/${code}/roster`, 'coach-roster');
+    const row = page.locator('main tbody th a', { hasText: 'Mira Message' }).first();
+    assert(await row.count() === 1, 'the roster lists the participant');
+    const person = new URL(await row.getAttribute('href'), BASE_URL).pathname;
+    await checkBothWidths(page, person, 'coach-person');
+    assert(/hand the second activity in on Friday/.test(await page.textContent('main #messages')), 'staff see the message');
+    await page.focus('#body');
+    await typeHere(page, 'Yes, Friday is fine.');
+    await tabTo(page, 'main #messages form button[type="submit"]');
+    await enterAndLoad(page);
+    assert(/Friday is fine/.test(await page.textContent('main #messages')), 'the answer is in the thread');
+    await checkBothWidths(page, person, 'coach-person-answered');
+    const csv = await page.request.get(url(`/coach/offerings/${code}/roster.csv`));
+    assert(csv.status() === 200 && /Mira Message/.test(await csv.text()), 'the CSV holds the participant');
+
+    await visit(p, `/learn/${code}/messages`);
+    assert(/Friday is fine/.test(await p.textContent('main .messages')), 'the participant reads the answer');
+  } finally {
+    await other.close();
+  }
+}, { timeoutMs: 180000 });
+
 function parseArgs(argv) {
   const only = [];
   let list = false;
