@@ -247,6 +247,16 @@ int page_submission_comment(request *rq, response *rs);
 int page_submission_comment_delete(request *rq, response *rs);
 int page_file_download(request *rq, response *rs);
 
+/* feedback: a submission with all its versions and the feedback on each,
+** and a coach's feedback on a version (pages/feedback.c); both R_WORKSPACE.
+** page_feedback_attach adds to each version object versions[i] (the JSON
+** of subs[i]) its feedback, state and state_label, has_feedback and
+** review_url (the submission's page): 0, or -1 when the store failed. */
+int page_submission_view(request *rq, response *rs);
+int page_submission_feedback(request *rq, response *rs);
+struct submission_row;
+int page_feedback_attach(request *rq, const struct submission_row *subs, int n, json_t *versions);
+
 /* The staff console (pages/staff.c). */
 int page_staff_home(request *rq, response *rs);
 int page_staff_offering(request *rq, response *rs);

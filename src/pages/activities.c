@@ -208,6 +208,8 @@ static int activity_page(request *rq, response *rs, int status, const char *body
     json_t *versions = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(versions, submission_json(rq, &subs[i], files[i]));
+    if (page_feedback_attach(rq, subs, n, versions) != 0)   /* feedback: the coaches' feedback on each version */
+        return page_unavailable(rq);
     json_t *a = activity_json(rq, &act);
     json_object_set_new(a, "body_html", json_string(act.body_html ? act.body_html : ""));
     json_t *form = json_pack("{s:s, s:s, s:s?, s:b, s:b, s:b}", "body", body ? body : "", "links", links ? links : "",

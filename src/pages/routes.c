@@ -132,6 +132,10 @@ const route pages_routes[] = {
     {"POST", "/learn/" SLUG "/submission-comments/([0-9]{1,18})/delete", page_submission_comment_delete,
      R_FORM | R_CSRF | R_WORKSPACE},
     {"GET", "/learn/" SLUG "/files/([0-9]{1,18})", page_file_download, R_WORKSPACE},
+    /* feedback: a submission's versions with their feedback, and a coach's feedback (pages/feedback.c) */
+    {"GET", "/learn/" SLUG "/submissions/([0-9]{1,18})", page_submission_view, R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/submissions/([0-9]{1,18})/feedback", page_submission_feedback,
+     R_FORM | R_CSRF | R_WORKSPACE},
 };
 
 const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];
