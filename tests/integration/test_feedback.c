@@ -11,6 +11,7 @@
 ** activity page and never in the cohort's gallery; feedback on an earlier
 ** version staying with it after a new version; a stale form told so (409)
 ** with its text kept; two coaches answering one version at once (one wins);
+** the notification e-mailed through the outbox to a real SMTP server;
 ** and Markdown with XSS payloads rendered safely.
 */
 #include <ctype.h>
@@ -24,6 +25,7 @@
 #include "check.h"
 #include "db.h"
 #include "harness.h"
+#include "smtp.h"
 #include "../unit/htmlscan.h"
 
 #define O "pv-2019-10"     /* the offering under test */
@@ -33,6 +35,7 @@
 #define LEVEL "Developing: one story is specific"
 
 static stack s;
+static smtp_server mail;
 static db *site;
 
 typedef struct person {
@@ -307,6 +310,28 @@ static void test_feedback(void)
     CHECK_CONTAINS(title, "Tell your public narrative");
     CHECK_CONTAINS(title, "revise");
     free(title);
+    /* and e-mailed at once (the participant's choice), through the outbox to a real SMTP server */
+    CHECK(smtp_wait_mail(&mail, "To: \"Ada Lovelace\" <ada@example.org>", 1));
+    buf all = BUF_INIT;
+    CHECK(smtp_read_all(&mail, &all) >= 1);
+    /* the subject names the kind (an encoded word, being long) */
+    CHECK_CONTAINS(buf_str(&all), "Subject: =?UTF-8?B?RmVlZGJhY2sgZnJvbSB5b3VyIGNvYWNo");
+    CHECK(!strstr(buf_str(&all), "bob@example.org"));
+    buf_free(&all);
+    /* its link opens the notification, which leads to the submission's page */
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%s/notifications/", s.base);
+    char *link = smtp_mail_link(&mail, prefix);
+    CHECK(link != NULL);
+    if (link) {
+        const char *path = strncmp(link, s.base, strlen(s.base)) ? link : link + strlen(s.base);
+        CHECK(get(&ada, path, &r) == 303);
+        char *opened = http_res_location(&r);
+        CHECK_CONTAINS(opened, fmt("/learn/%s/submissions/%lld", O, (long long)v1));
+        free(opened);
+        http_res_free(&r);
+    }
+    free(link);
 
     /* the owner reads it on the submission's page and the activity's page, safely */
     const char *pages[] = {page, act_page};
@@ -346,14 +371,16 @@ static void test_feedback(void)
     CHECK_CONTAINS(buf_str(&r.body), "sharpen");   /* and the feedback that came first is shown */
     http_res_free(&r);
     CHECK(fb_rows(v1) == 1);
-    CHECK(sql_int(fmt("SELECT state FROM submissions WHERE id = %lld", (long long)v1)) == 0 ||
-          sql_int(fmt("SELECT state = 'revise' FROM submissions WHERE id = %lld", (long long)v1)) == 1);
+    CHECK(sql_int(fmt("SELECT state = 'revise' FROM submissions WHERE id = %lld", (long long)v1)) == 1);
+    /* sent again from the page it came back on (which now counts 1), it is kept */
+    CHECK(feedback_status(&sam, O, v1, "Staff note: well paced", LEVEL, "revise", 1) == 303);
+    CHECK(fb_rows(v1) == 2);
 
     /* a second version; feedback on it leaves the first version's with the first */
     v2 = hand_in(ada.id, O, ACT, 2, "Second narrative draft", 0);
     CHECK(feedback_status(&sam, O, v2, "Complete: the *choice* is clear now.", "Proficient: self, us and now connect",
                           "complete", 0) == 303);
-    CHECK(fb_rows(v1) == 1 && fb_rows(v2) == 1);
+    CHECK(fb_rows(v1) == 2 && fb_rows(v2) == 1);
     CHECK(sql_int(fmt("SELECT state = 'revise' FROM submissions WHERE id = %lld", (long long)v1)) == 1);
     CHECK(sql_int(fmt("SELECT state = 'complete' FROM submissions WHERE id = %lld", (long long)v2)) == 1);
     CHECK(get(&ada, fmt("/learn/%s/submissions/%lld", O, (long long)v2), &r) == 200);
@@ -365,9 +392,9 @@ static void test_feedback(void)
     CHECK(at1 < fb1);                /* version 1's under version 1 */
     http_res_free(&r);
     /* feedback on the earlier version is still possible, and stays there */
-    CHECK(feedback_status(&cora, O, v1, "Looking back: this version had the best opening.", LEVEL, "revise", 1) ==
+    CHECK(feedback_status(&cora, O, v1, "Looking back: this version had the best opening.", LEVEL, "revise", 2) ==
           303);
-    CHECK(fb_rows(v1) == 2 && fb_rows(v2) == 1);
+    CHECK(fb_rows(v1) == 3 && fb_rows(v2) == 1);
 
     /* an activity without a rubric takes no level */
     CHECK(sql("UPDATE course_items SET rubric = NULL WHERE key = '" ACT2 "'") == 0);
@@ -420,9 +447,17 @@ static void test_race(void)
 
 int main(void)
 {
-    if (stack_start(&s, NULL) != 0) {
+    if (smtp_start(&mail) != 0) {
+        CHECK(!"the SMTP server starts");
+        return check_done();
+    }
+    char e1[128];
+    snprintf(e1, sizeof e1, "JOURNEYS_MAIL_SMTP_URL=%s", smtp_url(&mail));
+    const char *env[] = {e1, "JOURNEYS_JOBS_INTERVAL=1", "JOURNEYS_MAIL_RETRY_SECONDS=1", NULL};
+    if (stack_start(&s, env) != 0) {
         CHECK(!"the stack starts");
         stack_stop(&s);
+        smtp_stop(&mail);
         return check_done();
     }
     buf err = BUF_INIT;
@@ -468,5 +503,6 @@ int main(void)
     }
     db_close(site);
     CHECK(stack_stop(&s) == 0);
+    smtp_stop(&mail);
     return check_done();
 }
