@@ -1627,6 +1627,7 @@ int course_parse_file_for_test(arena *a, const char *which, const char *text_in,
 
 /* ---- activity rubrics (feedback) ------------------------------------------------ */
 
+/* Split and check a rubric line into its levels (see course.h). */
 int course_rubric_levels(arena *a, const char *value, const char *levels[COURSE_RUBRIC_MAX], const char **why)
 {
     int n = 0;

@@ -20,6 +20,7 @@ static int has_text(const char *s)
     return 0;
 }
 
+/* The rubric's levels from its JSON text (see feedback.h). */
 int feedback_rubric_levels(domain *d, const char *rubric, const char ***levels)
 {
     *levels = NULL;
@@ -41,6 +42,8 @@ int feedback_rubric_levels(domain *d, const char *rubric, const char ***levels)
     return k;
 }
 
+/* Check, render, then in one transaction: the conditional decision, the
+** feedback row and the participant's notification (see feedback.h). */
 int feedback_give(domain *d, const feedback_input *in, int64_t *feedback_id)
 {
     *feedback_id = 0;

@@ -82,6 +82,9 @@ static int load(request *rq, submission_row *s)
     return 404;
 }
 
+/* Add each version's feedback and state to its JSON (see pages.h): two
+** reads for all versions at once, strings in rq's arena. 0, or -1 when the
+** store failed. */
 int page_feedback_attach(request *rq, const submission_row *subs, int n, json_t *versions)
 {
     int64_t *ids = arena_alloc(rq->a, (size_t)(n ? n : 1) * sizeof *ids);
@@ -246,6 +249,8 @@ static int submission_page(request *rq, response *rs, const submission_row *s, i
                        NULL);
 }
 
+/* GET /learn/CODE/submissions/ID: the submission's page for its owner, the
+** offering's coaches and staff; 404 for anyone else. */
 int page_submission_view(request *rq, response *rs)
 {
     submission_row s;
@@ -255,6 +260,10 @@ int page_submission_view(request *rq, response *rs)
     return submission_page(rq, rs, &s, 200, NULL);
 }
 
+/* POST /learn/CODE/submissions/ID/feedback: a coach's or staff member's
+** feedback on that version. 303 to it on success; the page again with the
+** text kept on 422 (bad input) or 409 (other feedback came first); 403 for
+** the owner, 404 for anyone who may not see the work. */
 int page_submission_feedback(request *rq, response *rs)
 {
     submission_row s;

@@ -31,6 +31,8 @@ static int list_end(db *d, sqlite3_stmt *st, int rc, const char *what)
     return 0;
 }
 
+/* The feedback on the submissions given, oldest first per submission (see
+** store_feedback.h). */
 int store_feedback_of(db *d, arena *a, const int64_t *ids, int n_ids, feedback_row **out, int *n)
 {
     *out = NULL;
@@ -60,6 +62,7 @@ int store_feedback_of(db *d, arena *a, const int64_t *ids, int n_ids, feedback_r
     return list_end(d, st, rc, "feedback");
 }
 
+/* The state and feedback count of each submission given. */
 int store_submission_states(db *d, arena *a, const int64_t *ids, int n_ids, submission_state_row **out, int *n)
 {
     *out = NULL;
@@ -84,6 +87,7 @@ int store_submission_states(db *d, arena *a, const int64_t *ids, int n_ids, subm
     return list_end(d, st, rc, "submission states");
 }
 
+/* The rubric (JSON text) of one course item. */
 int store_item_rubric(db *d, arena *a, int64_t item_id, const char **rubric)
 {
     *rubric = NULL;
@@ -97,6 +101,8 @@ int store_item_rubric(db *d, arena *a, int64_t item_id, const char **rubric)
     return rc;
 }
 
+/* The one conditional write of a decision: it moves the state only while
+** the version holds the seen pieces of feedback. 1, 0 or -1. */
 int store_feedback_decide(db *d, int64_t id, const char *decision, int seen, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE submissions SET state = ?2, decided_at = ?3 WHERE id = ?1"
@@ -110,6 +116,7 @@ int store_feedback_decide(db *d, int64_t id, const char *decision, int seen, tim
     return db_changes(d);
 }
 
+/* Insert one piece of feedback; the new id or -1. */
 int64_t store_feedback_insert(db *d, int64_t submission_id, int64_t coach_id, const char *body_md,
                               const char *body_html, const char *level, const char *decision, time_t now)
 {
