@@ -43,6 +43,16 @@ int store_feedback_of(db *d, arena *a, const int64_t *ids, int n_ids, feedback_r
 ** *out (in a) and *n. 0 or -1. */
 int store_submission_states(db *d, arena *a, const int64_t *ids, int n_ids, submission_state_row **out, int *n);
 
+/* Where someone's latest version of one activity stands. */
+typedef struct latest_state_row {
+    int64_t item_id;
+    const char *state;        /* "waiting", "complete" or "revise" */
+} latest_state_row;
+
+/* The state of user_id's latest version of each activity of offering_id
+** they handed in: *out (in a) and *n. 0 or -1. */
+int store_latest_states(db *d, arena *a, int64_t offering_id, int64_t user_id, latest_state_row **out, int *n);
+
 /* The rubric of course item item_id as its stored JSON array text (in a),
 ** *rubric NULL when it has none. 1 (the item exists), 0 or -1. */
 int store_item_rubric(db *d, arena *a, int64_t item_id, const char **rubric);

@@ -131,6 +131,24 @@ int page_feedback_attach(request *rq, const submission_row *subs, int n, json_t 
     return 0;
 }
 
+/* The latest version's state on each activity of the list (see pages.h). */
+int page_feedback_states(request *rq, const int64_t *item_ids, json_t *list)
+{
+    latest_state_row *st;
+    int n;
+    if (store_latest_states(page_app(rq)->db, rq->a, rq->seat->row.offering_id, rq->session->u.id, &st, &n) != 0)
+        return -1;
+    for (size_t i = 0; i < json_array_size(list); i++)
+        for (int k = 0; k < n; k++)
+            if (st[k].item_id == item_ids[i]) {
+                json_t *a = json_array_get(list, i);
+                json_object_set_new(a, "feedback_label", json_string(state_label(st[k].state)));
+                json_object_set_new(a, "is_complete", json_boolean(st[k].state && !strcmp(st[k].state, "complete")));
+                json_object_set_new(a, "is_revise", json_boolean(st[k].state && !strcmp(st[k].state, "revise")));
+            }
+    return 0;
+}
+
 /* The files of the versions as one JSON array per version (files[i] for
 ** subs[i]); NULL on a failed read. */
 static json_t **files_json(request *rq, const submission_row *subs, int n)

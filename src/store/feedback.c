@@ -87,6 +87,27 @@ int store_submission_states(db *d, arena *a, const int64_t *ids, int n_ids, subm
     return list_end(d, st, rc, "submission states");
 }
 
+/* The state of the person's latest version of each activity (see
+** store_feedback.h): one pass over their submissions in the offering. */
+int store_latest_states(db *d, arena *a, int64_t offering_id, int64_t user_id, latest_state_row **out, int *n)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT s.item_id, s.state FROM submissions s WHERE s.offering_id = ?1"
+                                  " AND s.user_id = ?2 AND s.version = (SELECT max(t.version) FROM submissions t"
+                                  " WHERE t.offering_id = s.offering_id AND t.item_id = s.item_id AND t.user_id = s.user_id)");
+    sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, user_id);
+    latest_state_row *rows = NULL;
+    int k = 0, cap = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        latest_state_row *r = arena_grow(a, (void **)&rows, &k, &cap, sizeof *rows);
+        r->item_id = sqlite3_column_int64(st, 0);
+        r->state = db_col(a, st, 1);
+    }
+    *out = rows;
+    *n = k;
+    return list_end(d, st, rc, "latest states");
+}
+
 /* The rubric (JSON text) of one course item. */
 int store_item_rubric(db *d, arena *a, int64_t item_id, const char **rubric)
 {

@@ -8,7 +8,8 @@
 ** activity has a rubric, a level where it has none, no CSRF token, a form
 ** without the count it saw); feedback kept with its version, the version's
 ** state, the participant's notification, the feedback on the participant's
-** activity page and never in the cohort's gallery; feedback on an earlier
+** activity page and the latest version's state on the list of activities,
+** never in the cohort's gallery; feedback on an earlier
 ** version staying with it after a new version; a stale form told so (409)
 ** with its text kept; two coaches answering one version at once (one wins);
 ** the notification e-mailed through the outbox to a real SMTP server;
@@ -349,6 +350,14 @@ static void test_feedback(void)
         CHECK(html_executable(html, strlen(html)) == NULL);   /* nothing in the page would run */
         http_res_free(&r);
     }
+    /* the list of activities says where the latest version stands */
+    CHECK(get(&ada, fmt("/learn/%s/activities", O), &r) == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "<dt>Feedback</dt>");
+    CHECK_CONTAINS(buf_str(&r.body), "Revise and resubmit");
+    http_res_free(&r);
+    CHECK(get(&bob, fmt("/learn/%s/activities", O), &r) == 200);
+    CHECK(!strstr(buf_str(&r.body), "<dt>Feedback</dt>"));
+    http_res_free(&r);
     /* the coach's page now counts it */
     CHECK(get(&cora, page, &r) == 200);
     CHECK_CONTAINS(buf_str(&r.body), "name=\"seen\" value=\"1\"");
@@ -383,6 +392,10 @@ static void test_feedback(void)
     CHECK(fb_rows(v1) == 2 && fb_rows(v2) == 1);
     CHECK(sql_int(fmt("SELECT state = 'revise' FROM submissions WHERE id = %lld", (long long)v1)) == 1);
     CHECK(sql_int(fmt("SELECT state = 'complete' FROM submissions WHERE id = %lld", (long long)v2)) == 1);
+    CHECK(get(&ada, fmt("/learn/%s/activities", O), &r) == 200);   /* the latest version's state, not the first's */
+    CHECK_CONTAINS(buf_str(&r.body), ">Complete</span>");
+    CHECK(!strstr(buf_str(&r.body), "Revise and resubmit"));
+    http_res_free(&r);
     CHECK(get(&ada, fmt("/learn/%s/submissions/%lld", O, (long long)v2), &r) == 200);
     const char *html = buf_str(&r.body);
     const char *at2 = strstr(html, "id=\"version-2\""), *at1 = strstr(html, "id=\"version-1\"");
