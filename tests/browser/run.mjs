@@ -903,6 +903,9 @@ test('feedback: staff give feedback on a version, the participant reads it', asy
   const main = await page.textContent('main');
   assert(/Name who leads year two/.test(main) && /Revise and resubmit/.test(main), 'the participant reads the feedback on the activity page');
   await checkBothWidths(page, activity, 'feedback-activity');
+  await visit(page, `/learn/${code}/activities`);
+  assert(/Revise and resubmit/.test(await page.textContent('main .activities')), 'the list of activities shows the decision');
+  await checkBothWidths(page, `/learn/${code}/activities`, 'feedback-activities');
   await visit(page, '/notifications');
   await tabTo(page, `main .notice-item__title a`);
   await enterAndLoad(page);
