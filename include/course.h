@@ -39,6 +39,7 @@ typedef struct item {           /* a playlist item, prompt or activity */
     int minutes;                 /* 0 when not given */
     const char *link, *source;   /* playlist only; may be NULL */
     const char *submit;          /* activities only */
+    const char *rubric;          /* activities only: the levels as written ("A | B | C"), NULL when none */
     const char *body_md;         /* Markdown source ("" when none) */
     int line;                    /* where its heading is */
     const char *opens, *due;     /* relative times as written ("day 3 17:00"), NULL when not given */
@@ -126,6 +127,14 @@ typedef struct series {
 ** were none, -1 otherwise (out then holds whatever could be read). After a
 ** successful load every required value and every *_md field is non-NULL
 ** ("" for an empty body); optional values not given are NULL. */
+/* The rubric levels written in value ("Beginning | Developing | Proficient"):
+** 2 to COURSE_RUBRIC_MAX levels separated by '|', each trimmed, 1 to
+** COURSE_RUBRIC_LEVEL bytes without control characters, no two the same
+** (ignoring case). Returns the number of levels with levels[] pointing at
+** copies in a, or 0 with *why (static) saying what is wrong. */
+enum { COURSE_RUBRIC_MAX = 6, COURSE_RUBRIC_LEVEL = 40 };
+int course_rubric_levels(arena *a, const char *value, const char *levels[COURSE_RUBRIC_MAX], const char **why);
+
 int course_load(arena *a, const char *root, int32_t today, int include_demo,
                 series *out, buf *err);
 

@@ -247,6 +247,23 @@ int page_submission_comment(request *rq, response *rs);
 int page_submission_comment_delete(request *rq, response *rs);
 int page_file_download(request *rq, response *rs);
 
+/* feedback: a submission with all its versions and the feedback on each,
+** and a coach's feedback on a version (pages/feedback.c); both R_WORKSPACE.
+** page_feedback_attach adds to each version object versions[i] (the JSON
+** of subs[i]) its feedback, state and state_label, has_feedback and
+** review_url (the submission's page): 0, or -1 when the store failed. */
+int page_submission_view(request *rq, response *rs);
+int page_submission_feedback(request *rq, response *rs);
+struct submission_row;
+int page_feedback_attach(request *rq, const struct submission_row *subs, int n, json_t *versions);
+/* Add to each activity object of list (from page_activities, in order,
+** each with its "key") the state of rq's person's latest version:
+** feedback_label ("Complete", "Revise and resubmit", "Waiting for
+** feedback"), is_complete, is_revise; nothing for one not handed in.
+** item_ids[i] is the id of the activity at list[i]. 0, or -1 when the
+** store failed. */
+int page_feedback_states(request *rq, const int64_t *item_ids, json_t *list);
+
 /* The staff console (pages/staff.c). */
 int page_staff_home(request *rq, response *rs);
 int page_staff_offering(request *rq, response *rs);

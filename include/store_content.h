@@ -172,6 +172,7 @@ typedef struct pub_item {
     int position, minutes;
     const char *title, *kind, *link, *source, *submit, *body_html;
     const char *opens, *due;     /* relative times ("day 3 17:00"), NULL when not given */
+    const char *rubric;          /* activities: the rubric's levels as a JSON array text, NULL when none */
 } pub_item;
 
 typedef struct pub_milestone {

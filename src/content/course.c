@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -598,7 +599,7 @@ static const keyspec PLAYLIST_KEYS[] = {
 };
 static const keyspec DISCUSSION_KEYS[] = {{"minutes", 0}, {"key", KEY_REQUIRED}, {"opens", 0}, {"due", 0}};
 static const keyspec ACTIVITY_KEYS[] = {{"submit", KEY_REQUIRED}, {"minutes", KEY_REQUIRED}, {"key", KEY_REQUIRED},
-                                        {"opens", 0}, {"due", 0}};
+                                        {"opens", 0}, {"due", 0}, {"rubric", 0}};
 
 static const char *const PLAYLIST_KINDS[] = {
     "article", "report", "video", "podcast", "book", "case-study", "tool", "template",
@@ -722,6 +723,13 @@ static void item_values(loader *L, const text *t, list_kind kind, const kvset *k
         it->source = kv_val(keys, "source");
     } else if (kind == LIST_ACTIVITIES) {
         it->submit = kv_val(keys, "submit");
+        /* feedback: the activity's rubric levels, checked here, stored by publish */
+        const kv *rb = kv_get(keys, "rubric");
+        const char *levels[COURSE_RUBRIC_MAX], *why = NULL;
+        if (rb && course_rubric_levels(L->a, rb->val, levels, &why) == 0)
+            report(L, t->rel, rb->line, "rubric '%.60s': %s", rb->val, why);
+        else if (rb)
+            it->rubric = rb->val;
     }
 }
 
@@ -1631,4 +1639,53 @@ int course_parse_file_for_test(arena *a, const char *which, const char *text_in,
     if (c_out)
         *c_out = c;
     return L.errors ? -1 : 0;
+}
+
+/* ---- activity rubrics (feedback) ------------------------------------------------ */
+
+/* Split and check a rubric line into its levels (see course.h). */
+int course_rubric_levels(arena *a, const char *value, const char *levels[COURSE_RUBRIC_MAX], const char **why)
+{
+    int n = 0;
+    const char *p = value ? value : "";
+    for (;;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        while (len && is_space(*p))
+            p++, len--;
+        while (len && is_space(p[len - 1]))
+            len--;
+        if (len == 0) {
+            *why = "a level is empty; write the levels separated by '|', like 'Beginning | Developing | Proficient'";
+            return 0;
+        }
+        if (len > COURSE_RUBRIC_LEVEL) {
+            *why = "a level may be at most 40 characters";
+            return 0;
+        }
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) {
+                *why = "a level may not hold control characters";
+                return 0;
+            }
+        if (n == COURSE_RUBRIC_MAX) {
+            *why = "a rubric may have at most 6 levels";
+            return 0;
+        }
+        const char *lv = arena_strndup(a, p, len);
+        for (int k = 0; k < n; k++)
+            if (!strcasecmp(levels[k], lv)) {
+                *why = "two levels have the same name";
+                return 0;
+            }
+        levels[n++] = lv;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    if (n < 2) {
+        *why = "a rubric needs at least 2 levels separated by '|'";
+        return 0;
+    }
+    return n;
 }

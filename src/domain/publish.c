@@ -93,13 +93,31 @@ static void not_applied(pub *P, const char *file, int line, const char *what, co
 
 /* ---- courses and items ---------------------------------------------------- */
 
+/* feedback: an activity's rubric (checked by the loader) as the JSON array
+** of its levels, in P->a; NULL when it has none. */
+static const char *rubric_json(pub *P, const char *rubric)
+{
+    const char *levels[COURSE_RUBRIC_MAX], *why;
+    int n = rubric ? course_rubric_levels(P->a, rubric, levels, &why) : 0;
+    if (n == 0)
+        return NULL;
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(arr, json_string(levels[i]));
+    char *text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    const char *out = text ? arena_strdup(P->a, text) : NULL;
+    free(text);
+    return out;
+}
+
 /* Store the items of one section under their keys. 0 or -1. */
 static int put_items(pub *P, int64_t course_id, const char *section, const item *items, int n, const char *where)
 {
     for (int i = 0; i < n; i++) {
         const item *it = &items[i];
         pub_item p = {section, it->key, i + 1, it->minutes, it->title, it->kind, it->link, it->source, it->submit,
-                      html(P, it->body_md, where), it->opens, it->due};
+                      html(P, it->body_md, where), it->opens, it->due, rubric_json(P, it->rubric)};
         if (!p.body_html || store_put_item(P->d, course_id, &p, P->err) != 0)
             return -1;
         P->rep->items++;

@@ -177,8 +177,13 @@ int page_activities(request *rq, response *rs)
     if (store_activities(page_app(rq)->db, rq->a, rq->seat->row.offering_id, rq->session->u.id, &rows, &n) != 0)
         return page_unavailable(rq);
     json_t *list = json_array();
-    for (int i = 0; i < n; i++)
+    int64_t *item_ids = arena_alloc(rq->a, (size_t)(n ? n : 1) * sizeof *item_ids);
+    for (int i = 0; i < n; i++) {
         json_array_append_new(list, activity_json(rq, &rows[i]));
+        item_ids[i] = rows[i].id;
+    }
+    if (page_feedback_states(rq, item_ids, list) != 0)   /* feedback: where each latest version stands */
+        return page_unavailable(rq);
     json_t *ctx = json_pack("{s:o, s:o}", "ws", page_ws(rq, "activities"), "activities", list);
     return page_render(rq, rs, "pages/activities", ctx, "Activities", NULL);
 }
@@ -208,6 +213,8 @@ static int activity_page(request *rq, response *rs, int status, const char *body
     json_t *versions = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(versions, submission_json(rq, &subs[i], files[i]));
+    if (page_feedback_attach(rq, subs, n, versions) != 0)   /* feedback: the coaches' feedback on each version */
+        return page_unavailable(rq);
     json_t *a = activity_json(rq, &act);
     json_object_set_new(a, "body_html", json_string(act.body_html ? act.body_html : ""));
     json_t *form = json_pack("{s:s, s:s, s:s?, s:b, s:b, s:b}", "body", body ? body : "", "links", links ? links : "",

@@ -555,6 +555,8 @@ static const struct {
     {"work-unshared", "Your work is no longer shared with your cohort."},
     {"comment-added", "Your comment is posted."},
     {"comment-deleted", "Your comment is deleted."},
+    /* feedback */
+    {"feedback-given", "Your feedback is saved, and the participant is told."},
     /* Notifications. */
     {"notify-saved", "Your e-mail choices are saved."},
     {"notices-read", "Marked as read."},

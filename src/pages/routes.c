@@ -183,6 +183,10 @@ const route pages_routes[] = {
     {"POST", "/coach/offerings/" SLUG "/people/([0-9]{1,18})/messages", page_coach_message, R_FORM | R_CSRF | R_COACH},
     {"GET", "/learn/" SLUG "/messages", page_messages, R_WORKSPACE},
     {"POST", "/learn/" SLUG "/messages", page_messages_send, R_FORM | R_CSRF | R_WORKSPACE},
+    /* feedback: a submission's versions with their feedback, and a coach's feedback (pages/feedback.c) */
+    {"GET", "/learn/" SLUG "/submissions/([0-9]{1,18})", page_submission_view, R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/submissions/([0-9]{1,18})/feedback", page_submission_feedback,
+     R_FORM | R_CSRF | R_WORKSPACE},
 };
 
 const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];

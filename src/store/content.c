@@ -508,11 +508,12 @@ int store_put_item(db *d, int64_t course_id, const pub_item *it, buf *err)
 {
     sqlite3_stmt *st = db_stmt(d,
         "INSERT INTO course_items(course_id, section, key, position, title, kind, minutes, link, source,"
-        " submit, body_html, opens, due, published) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1)"
+        " submit, body_html, opens, due, published, rubric)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14)"
         " ON CONFLICT(course_id, section, key) DO UPDATE SET position = excluded.position,"
         " title = excluded.title, kind = excluded.kind, minutes = excluded.minutes, link = excluded.link,"
         " source = excluded.source, submit = excluded.submit, body_html = excluded.body_html,"
-        " opens = excluded.opens, due = excluded.due, published = 1, archived_at = NULL");
+        " opens = excluded.opens, due = excluded.due, published = 1, archived_at = NULL, rubric = excluded.rubric");
     sqlite3_bind_int64(st, 1, course_id);
     bind_text(st, 2, it->section);
     bind_text(st, 3, it->key);
@@ -526,6 +527,7 @@ int store_put_item(db *d, int64_t course_id, const pub_item *it, buf *err)
     bind_text(st, 11, it->body_html);
     bind_text(st, 12, it->opens);
     bind_text(st, 13, it->due);
+    bind_text(st, 14, it->rubric);
     return run(d, st, err, "save a course item");
 }
 

@@ -1054,6 +1054,73 @@ test('roster: the roster, a participant\'s page and messages both ways', async (
   }
 }, { timeoutMs: 180000 });
 
+// ---------------------------------------------------- feedback (coach feedback on submissions)
+
+// A participant hands in work; staff open it, are refused without a
+// decision (the text kept), then give feedback with a rubric level and a
+// decision; the participant finds it on the activity page and through the
+// notification on the submission's page. Every page clean under axe at
+// 1280 and 390 px.
+test('feedback: staff give feedback on a version, the participant reads it', async (page, t) => {
+  await signUpAndPay(page, 'Fay Feedback', 'demo-su');
+  const code = 'demo-su';
+  const key = 'build-a-multi-year-implementation-roadmap';
+  const activity = `/learn/${code}/activities/${key}`;
+  await visit(page, activity);
+  await page.fill('main #body', 'Year one: **pilot** in two grades. Year two: every grade.');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('main form[enctype] button[type="submit"]')]);
+  const share = await firstHref(page, 'main a[href$="/share"]');
+  const id = (share.match(/\/submissions\/(\d+)\/share$/) || [])[1];
+  assert(id, `the activity page links the version (got ${share})`);
+  const sub = `/learn/${code}/submissions/${id}`;
+  assert(/Waiting for feedback/.test(await page.textContent('main')), 'the version waits for feedback');
+  await checkBothWidths(page, sub, 'feedback-participant-waiting');
+
+  const other = await t.context.browser().newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const s = await other.newPage();
+    s.setDefaultTimeout(15000);
+    await signInStaff(s);
+    await visit(s, sub);
+    assert(/Year one/.test(await s.textContent('main')), 'staff see the work');
+    await checkBothWidths(s, sub, 'feedback-form');
+    // Refused without a decision: the text comes back, the error is linked.
+    await tabTo(s, 'main #feedback-body');
+    await typeHere(s, 'A clear *pilot*. Name who leads year two.');
+    await tabTo(s, 'main form button[type="submit"]');
+    await enterAndLoad(s);
+    assert(await s.locator('main .error-summary').count() === 1, 'a feedback without a decision is refused with a summary');
+    assert(/Name who leads year two/.test(await s.inputValue('#feedback-body')), 'the text typed is kept');
+    await checkA11y(s);
+    // Choose a level and a decision by keyboard, then send.
+    await s.focus('#level-2');
+    await s.keyboard.press('Space');
+    await s.focus('#decision-revise');
+    await s.keyboard.press('Space');
+    await tabTo(s, 'main form button[type="submit"]');
+    await enterAndLoad(s);
+    const at = new URL(s.url());
+    assert(at.pathname === sub && /^#feedback-\d+$/.test(at.hash), `feedback lands on the version (at ${s.url()})`);
+    assert(/Name who leads year two/.test(await s.textContent('main .feedback-list')), 'the feedback is shown');
+    await checkBothWidths(s, sub, 'feedback-given');
+  } finally {
+    await other.close();
+  }
+
+  await visit(page, activity);
+  const main = await page.textContent('main');
+  assert(/Name who leads year two/.test(main) && /Revise and resubmit/.test(main), 'the participant reads the feedback on the activity page');
+  await checkBothWidths(page, activity, 'feedback-activity');
+  await visit(page, `/learn/${code}/activities`);
+  assert(/Revise and resubmit/.test(await page.textContent('main .activities')), 'the list of activities shows the decision');
+  await checkBothWidths(page, `/learn/${code}/activities`, 'feedback-activities');
+  await visit(page, '/notifications');
+  await tabTo(page, `main .notice-item__title a`);
+  await enterAndLoad(page);
+  assert(new URL(page.url()).pathname === sub, `the notification opens the submission (at ${page.url()})`);
+  await checkBothWidths(page, sub, 'feedback-participant');
+}, { timeoutMs: 180000 });
+
 function parseArgs(argv) {
   const only = [];
   let list = false;

@@ -603,7 +603,7 @@ static void test_section_rules(void)
     EXPECT1("01-purpose/activities.md", "## Do it\nminutes: 30\nkey: d\n\nx\n",
             "courses/01-purpose/activities.md:1: ", "missing the required key 'submit'");
     EXPECT1("01-purpose/activities.md", "## Do it\nsubmit: a thing\nminutes: 30\nkind: video\nkey: d\n\nx\n",
-            "courses/01-purpose/activities.md:4: ", "unknown key 'kind' (allowed: submit, minutes, key, opens, due)");
+            "courses/01-purpose/activities.md:4: ", "unknown key 'kind' (allowed: submit, minutes, key, opens, due, rubric)");
     /* item keys: required, slug syntax, unique across the course's three lists */
     EXPECT1("01-purpose/activities.md", "## Do it\nsubmit: a thing\nminutes: 30\n\nx\n",
             "courses/01-purpose/activities.md:1: ", "missing the required key 'key'");
