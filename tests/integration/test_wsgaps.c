@@ -138,6 +138,9 @@ static long long thread_notes_all(long long id)
 
 static browser ada, bob, zed, cora, cole, otto, sam;
 
+/* A participant's thread reaches every coach of the offering, once, with
+** its words and link, and nobody else; a coach's or staff member's thread
+** reaches nobody. */
 static void test_thread_notice(void)
 {
     /* every coach of the offering: ours and the one the course names */
@@ -306,6 +309,9 @@ static int swept(void *arg)
 
 static const char PNG[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
+/* Files handed in are closed to other users; the sweeper removes the one
+** whose reference went, and day-old leftovers, keeps the rest, and the same
+** bytes handed in again are kept again. */
 static void test_sweep_and_permissions(void)
 {
     CHECK(hand_in(&ada, "picture.png", "image/png", PNG, sizeof PNG - 1) == 303);
@@ -366,6 +372,8 @@ static void test_sweep_and_permissions(void)
     CHECK(others(kept(png_hex)) == 0);
 }
 
+/* One stack with a sweep every second; the people and their seats; the
+** two tests. */
 int main(void)
 {
     const char *env[] = {"JOURNEYS_UPLOADS_SWEEP_SECONDS=1", "JOURNEYS_JOBS_INTERVAL=1", NULL};

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,6 +68,7 @@ static int exists(const char *path)
     return access(path, F_OK) == 0;
 }
 
+/* Made, tightened, or refused with a message saying what to do. */
 static void test_prepare_dir(void)
 {
     buf err = BUF_INIT;
@@ -83,23 +85,39 @@ static void test_prepare_dir(void)
     CHECK(files_prepare_dir("", 0750, &err) == -1);
     CHECK_CONTAINS(buf_str(&err), "not set");
     buf_reset(&err);
-    if (geteuid() != 0) {
-        /* a folder we may not write: refused, saying which and why */
-        CHECK(mkdir(at("shut"), 0500) == 0);
-        CHECK(files_prepare_dir(at("shut"), 0750, &err) == -1);
-        CHECK_CONTAINS(buf_str(&err), "cannot be read and written");
-        buf_reset(&err);
-        chmod(at("shut"), 0700);
-        /* a folder open to all that is not ours: refused, with the command */
-        CHECK(files_prepare_dir("/tmp", 0750, &err) == -1);
-        CHECK_CONTAINS(buf_str(&err), "chmod o-rwx /tmp");
-        buf_reset(&err);
-    } else {
-        printf("(running as root: the unwritable and not-ours folder cases need another user; skipped)\n");
+    /* Folders this process may not change or write: checked as another
+    ** user (nobody) when run as root, in a child that reports by its exit
+    ** status. */
+    CHECK(mkdir(at("theirs"), 0755) == 0 && chmod(at("theirs"), 0755) == 0);   /* open to all, not ours */
+    CHECK(mkdir(at("shut"), 0750) == 0);                                      /* closed, not writable by us */
+    CHECK(chmod(root, 0711) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(100);
+        buf e = BUF_INIT;
+        int ok = 0;
+        if (files_prepare_dir(at("theirs"), 0750, &e) == -1 && strstr(buf_str(&e), "chmod o-rwx") &&
+            strstr(buf_str(&e), "open to every user"))
+            ok |= 1;
+        buf_reset(&e);
+        if (files_prepare_dir(at("shut"), 0750, &e) == -1 && strstr(buf_str(&e), "cannot be read and written"))
+            ok |= 2;
+        if (ok != 3)
+            fprintf(stderr, "(as another user: %s)\n", buf_str(&e));
+        _exit(ok);
     }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) != 100);
+    CHECK((WEXITSTATUS(status) & 1) == 1);   /* refused, with the command to run */
+    CHECK((WEXITSTATUS(status) & 2) == 2);   /* refused, saying why */
+    CHECK(mode_of(at("theirs")) == 0755);     /* and nothing changed */
+    CHECK(chmod(root, 0700) == 0);
     buf_free(&err);
 }
 
+/* Old kept files listed, old temporary files removed, the rest left. */
 static void test_files_old(void)
 {
     arena *a = arena_new(0);
@@ -172,6 +190,8 @@ struct racer {
     pthread_barrier_t *go;
 };
 
+/* Thread body: open a connection, wait for the other racer, sweep once.
+** Results in the struct racer at arg. */
 static void *race(void *arg)
 {
     struct racer *r = arg;
@@ -187,6 +207,7 @@ static void *race(void *arg)
     return NULL;
 }
 
+/* One sweep on planted rows and files, then two racing over 60 orphans. */
 static void test_sweep(void)
 {
     buf err = BUF_INIT;
@@ -269,10 +290,12 @@ static void test_sweep(void)
     buf_free(&err);
 }
 
+/* Everything under a fresh folder in /tmp/wsgaps, removed at the end. */
 int main(void)
 {
     log_quiet(1);
-    mkdir("/tmp/wsgaps", 0700);
+    mkdir("/tmp/wsgaps", 0711);
+    chmod("/tmp/wsgaps", 0711);   /* another user may pass through, not list */
     snprintf(root, sizeof root, "/tmp/wsgaps/unit-XXXXXX");
     if (!mkdtemp(root)) {
         perror("mkdtemp");
