@@ -62,9 +62,11 @@ int files_old(arena *a, const char *dir, time_t before, const char ***hex, int *
 ** on the machine taken away (chmod o-rwx), so no upload is ever readable
 ** by other local accounts. Then this process (which must run as nginx's
 ** worker user, as nginx writes each upload body readable by its own user
-** only) must be able to list, read and write it. Returns 0; or -1 with a
+** only) must be able to list, read and write it. Returns 0; 1 with a
+** warning in err when it is missing and cannot be made because the folder
+** above it is missing too (a site that takes no hand-ins); or -1 with a
 ** message naming the folder and what to do in err (not a folder, not ours
-** to tighten, or not writable by us). */
+** to tighten, not writable by us, or not makeable otherwise). */
 int files_prepare_dir(const char *dir, unsigned mode, buf *err);
 
 #endif

@@ -826,12 +826,16 @@ int serve_main(const config *cfg)
     buf err = BUF_INIT;
     /* wsgaps: the upload folders, made and closed to other users of the
     ** machine (main() set the umask for everything else). */
-    if (files_prepare_dir(cfg->uploads_files, 0750, &err) != 0 ||
-        files_prepare_dir(cfg->uploads_temp, 0700, &err) != 0) {
+    int kept = files_prepare_dir(cfg->uploads_files, 0750, &err);
+    int bodies = kept < 0 ? kept : files_prepare_dir(cfg->uploads_temp, 0700, &err);
+    if (kept < 0 || bodies < 0) {
         log_error("the upload folders are not ready:\n%s", buf_str(&err));
         buf_free(&err);
         return 1;
     }
+    if (kept > 0 || bodies > 0)
+        log_warn("%s", buf_str(&err));
+    buf_reset(&err);
     if (config_check_production(cfg, &err) > 0) {
         log_error("refusing to serve %s with development settings:\n%s", cfg->base_url, buf_str(&err));
         buf_free(&err);

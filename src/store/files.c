@@ -199,8 +199,10 @@ int files_prepare_dir(const char *dir, unsigned mode, buf *err)
         return -1;
     }
     if (mkdir(dir, (mode_t)mode) != 0 && errno != EEXIST) {
-        buf_printf(err, "cannot make the folder %s: %s\n", dir, strerror(errno));
-        return -1;
+        int missing = errno == ENOENT;
+        buf_printf(err, "cannot make the folder %s: %s%s\n", dir, strerror(errno),
+                   missing ? " (the folder above it is missing); hand-ins will fail until it is made" : "");
+        return missing ? 1 : -1;
     }
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {

@@ -4,8 +4,9 @@
 ** database under /tmp/wsgaps/unit-*:
 **
 **   - files_prepare_dir makes a missing folder with the mode asked, takes
-**     away what an existing one grants other users, and refuses a file, an
-**     empty setting and (when not run as root) a folder it cannot write;
+**     away what an existing one grants other users, warns when the folder
+**     above is missing, and refuses a file, an empty setting, and (checked
+**     as another user) a folder it cannot close or cannot write;
 **   - files_old lists day-old kept files, removes day-old temporary files,
 **     and leaves fresh ones and anything not named like ours;
 **   - blobs_sweep forgets orphaned blob rows with their files, keeps a
@@ -81,6 +82,9 @@ static void test_prepare_dir(void)
     plant(at("plain"), "not a folder", 0);
     CHECK(files_prepare_dir(at("plain"), 0750, &err) == -1);
     CHECK_CONTAINS(buf_str(&err), "is not a folder");
+    buf_reset(&err);
+    CHECK(files_prepare_dir(at("no/such/folder"), 0750, &err) == 1);   /* a warning: no hand-ins yet */
+    CHECK_CONTAINS(buf_str(&err), "hand-ins will fail until it is made");
     buf_reset(&err);
     CHECK(files_prepare_dir("", 0750, &err) == -1);
     CHECK_CONTAINS(buf_str(&err), "not set");
