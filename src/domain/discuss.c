@@ -102,7 +102,7 @@ static int notify_coaches(domain *d, int64_t offering_id, int64_t thread, const 
     if (found <= 0)
         return found;
     const char *link = arena_printf(d->a, "/learn/%s/threads/%lld", code, (long long)thread);
-    const char *words = arena_printf(d->a, "%s started a thread: \"%s\"", name, title);
+    const char *words = arena_printf(d->a, "%s started \"%s\"", name, title);
     return store_notify_thread(d->db, offering_id, d->actor, words, link, d->now) < 0 ? -1 : 0;
 }
 

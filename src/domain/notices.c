@@ -153,7 +153,7 @@ static const char *kind_label(const char *kind)
     } labels[] = {
         {"reply", "A reply to you"},
         {"follow", "New in a thread you follow"},
-        {"thread", "A participant started a thread"}, /* wsgaps */
+        {"thread", "New thread"}, /* wsgaps */
         {"comment", "A comment on your shared work"},
         {"announcement", "Announcement"},
         {"feedback", "Feedback from your coach"},

@@ -4,8 +4,10 @@
 **
 **   - A participant who starts a thread tells the offering's coaches (one
 **     notification of kind 'thread' each, linking to the thread, shown on
-**     their notifications page); a coach or staff member starting one tells
-**     nobody; a coach of another offering never hears of it.
+**     their notifications page, and mailed through the real SMTP server
+**     unless the coach turned notification e-mail off); a coach or staff
+**     member starting one tells nobody; a coach of another offering never
+**     hears of it.
 **   - The sweeper removes kept files no submission refers to any more: the
 **     orphaned blob row goes and its file with it, a referred file stays,
 **     day-old files with no row and day-old temporary files go, fresh ones
@@ -31,6 +33,7 @@
 #include "browser.h"
 #include "check.h"
 #include "harness.h"
+#include "smtp.h"
 #include "sqlq.h"
 
 #define O "demo-pv"                                            /* the offering under test */
@@ -39,6 +42,7 @@
 
 static stack s;
 static sqlite3 *dbh;
+static smtp_server mail;
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -134,6 +138,13 @@ static long long thread_notes_all(long long id)
     return q_int("SELECT count(*) FROM notifications WHERE kind = 'thread' AND link = ?1", link);
 }
 
+/* Whether no notification waits for the mailer any more. */
+static int pending_gone(void *arg)
+{
+    (void)arg;
+    return q_int("SELECT count(*) FROM notifications WHERE mail_state = 'pending'", NULL) == 0;
+}
+
 /* ---- a participant's new thread reaches the coaches ---------------------- */
 
 static browser ada, bob, zed, cora, cole, otto, sam;
@@ -160,17 +171,37 @@ static void test_thread_notice(void)
     char link[160];
     snprintf(link, sizeof link, "/learn/" O "/threads/%lld", t1);
     sqlq_text(dbh, "SELECT title FROM notifications WHERE kind = 'thread' AND link = ?1", link, title, sizeof title);
-    CHECK_STR(title, "Ada Lovelace started a thread: \"Where to begin\"");
+    CHECK_STR(title, "Ada Lovelace started \"Where to begin\"");
     CHECK(q_int("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.actor_id WHERE n.link = ?1"
                 " AND u.email = 'ada@example.org' AND n.offering_id = (SELECT id FROM offerings WHERE code = '" O "')",
                 link) == coaches);
+
+    /* each coach gets it by e-mail (at once, the default choice), and a
+    ** coach who chose no notification e-mail does not */
+    CHECK(smtp_wait_mail(&mail, "Subject: New thread: Ada Lovelace started", (int)coaches));
+    CHECK(smtp_mail_count(&mail, "X-RcptTo: cora@example.org") >= 1);
+    CHECK(smtp_mail_count(&mail, "X-RcptTo: cole@example.org") >= 1);
+    CHECK(smtp_mail_count(&mail, "X-RcptTo: otto@example.org") == 0);
+    /* cora's mail opens cora's notification, which leads to the thread */
+    long long nid = q_int("SELECT n.id FROM notifications n JOIN users u ON u.id = n.user_id"
+                          " WHERE n.kind = 'thread' AND u.email = ?1", "cora@example.org");
+    char open_url[200];
+    snprintf(open_url, sizeof open_url, "%s/notifications/%lld\n", s.base, nid);
+    CHECK(smtp_mail_count(&mail, open_url) >= 1);
+    snprintf(open_url, sizeof open_url, "/notifications/%lld", nid);
+    http_res o;
+    browser_get(&cora, open_url, &o);
+    char *to = http_res_location(&o);
+    CHECK(o.status == 303 && to && strstr(to, link));
+    free(to);
+    http_res_free(&o);
 
     /* the coach sees it on the notifications page, with the link */
     http_res r;
     browser_get(&cora, "/notifications", &r);
     CHECK(r.status == 200);
     CHECK_CONTAINS(buf_str(&r.body), "New thread");
-    CHECK_CONTAINS(buf_str(&r.body), "Ada Lovelace started a thread: &quot;Where to begin&quot;");
+    CHECK_CONTAINS(buf_str(&r.body), "Ada Lovelace started &quot;Where to begin&quot;");
     http_res_free(&r);
     /* ... and the link leads to the thread */
     browser_get(&cora, link, &r);
@@ -178,12 +209,17 @@ static void test_thread_notice(void)
     CHECK_CONTAINS(buf_str(&r.body), "Where to begin");
     http_res_free(&r);
 
-    /* another participant: the coaches hear again */
+    /* another participant: the coaches hear again (cole has turned
+    ** notification e-mail off: the notice, but no mail) */
+    q_exec("UPDATE users SET notify_mail = 'off' WHERE email = ?1", "cole@example.org", NULL);
     long long t2 = start_thread(&bob, "A+question+on+pacing", "How+long+did+the+panel+take+you%3F");
     CHECK(t2 > 0);
     CHECK(thread_notes("cora@example.org", t2) == 1);
     CHECK(thread_notes("cole@example.org", t2) == 1);
     CHECK(thread_notes_all(t2) == coaches);
+    CHECK(smtp_wait_mail(&mail, "Subject: New thread: Bob Brown started", (int)coaches - 1));
+    CHECK(harness_wait(pending_gone, NULL, 15000));
+    CHECK(smtp_mail_count(&mail, "Subject: New thread: Bob Brown started") == (int)coaches - 1);
 
     /* a coach's own thread, and a staff member's, tell nobody */
     long long t3 = start_thread(&cora, "Welcome+to+the+week", "Introduce+yourselves+here.");
@@ -376,10 +412,17 @@ static void test_sweep_and_permissions(void)
 ** two tests. */
 int main(void)
 {
-    const char *env[] = {"JOURNEYS_UPLOADS_SWEEP_SECONDS=1", "JOURNEYS_JOBS_INTERVAL=1", NULL};
+    if (smtp_start(&mail) != 0) {
+        CHECK(!"the SMTP server starts");
+        return check_done();
+    }
+    static char smtp_env[160];
+    snprintf(smtp_env, sizeof smtp_env, "JOURNEYS_MAIL_SMTP_URL=%s", smtp_url(&mail));
+    const char *env[] = {smtp_env, "JOURNEYS_UPLOADS_SWEEP_SECONDS=1", "JOURNEYS_JOBS_INTERVAL=1", NULL};
     if (stack_start(&s, env) != 0) {
         CHECK(!"the stack starts");
         stack_stop(&s);
+        smtp_stop(&mail);
         return check_done();
     }
     CHECK(sqlite3_open(stack_path(&s, "var/journeys.db"), &dbh) == SQLITE_OK);
@@ -408,5 +451,6 @@ int main(void)
         browser_close(all[i]);
     sqlite3_close(dbh);
     CHECK(stack_stop(&s) == 0);
+    smtp_stop(&mail);
     return check_done();
 }
