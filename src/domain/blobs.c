@@ -31,9 +31,13 @@ static int forget_one(domain *d, const char *hex)
 }
 
 /* Remove the stray file hex when, under the write lock, no blob row names
-** it. 1 removed, 0 kept, -1 on a database error. */
+** it (a plain read first, so the many files that have their row never take
+** the lock). 1 removed, 0 kept, -1 on a database error. */
 static int stray_one(domain *d, const char *hex)
 {
+    int seen = store_blob_exists(d->db, hex);
+    if (seen != 0)
+        return seen < 0 ? -1 : 0;
     if (db_begin_write(d->db) != 0)
         return -1;
     int known = store_blob_exists(d->db, hex);
