@@ -39,7 +39,9 @@ typedef struct discuss_posted {
 
 /* Start a thread titled title in offering_id's space prompt_id (0: the
 ** general space) with body as its first post, by d->actor, who then
-** follows it. code is the offering's code (for links). DOM_OK with *out
+** follows it. When d->actor is a participant (not a coach of the
+** offering, not staff), each coach of the offering gets a notification of
+** kind 'thread' linking to it, in the same transaction. DOM_OK with *out
 ** filled; DOM_INVALID (d->field "title" or "body") for a missing, too
 ** long or malformed title or body, nothing written; DOM_UNAVAILABLE. */
 int discuss_start(domain *d, int64_t offering_id, int64_t prompt_id, const char *title, const char *body,

@@ -14,8 +14,10 @@
 #define JOURNEYS_FILES_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "arena.h"
+#include "buf.h"
 
 enum { FILES_HEX_LEN = 64 };
 
@@ -41,5 +43,30 @@ void files_remove(const char *dir, const char *hex);
 ** are resolved (symbolic links and ".." followed). Returns 1 with the
 ** resolved path in a (*resolved), else 0. */
 int files_inside(arena *a, const char *dir, const char *path, const char **resolved);
+
+/* ---- wsgaps: the sweep of files nothing refers to ---- */
+
+/* Walk the shard folders of dir for files last changed before `before`:
+** temporary files (".tmp-...", left by a write that died) are removed at
+** once; kept files (named by their hash) are listed in *hex (an array of
+** *n 64-digit hashes in a) for the caller to check against the database.
+** Anything else is left alone. *tmp_removed counts the temporary files
+** removed. Returns 0, or -1 (logged) when dir cannot be read; a missing
+** dir is no error. */
+int files_old(arena *a, const char *dir, time_t before, const char ***hex, int *n, int *tmp_removed);
+
+/* ---- wsgaps: the folders' permissions ---- */
+
+/* Make folder dir ready for kept or uploaded files: created with mode
+** (0750 or 0700) when missing, and whatever it grants to every other user
+** on the machine taken away (chmod o-rwx), so no upload is ever readable
+** by other local accounts. Then this process (which must run as nginx's
+** worker user, as nginx writes each upload body readable by its own user
+** only) must be able to list, read and write it. Returns 0; 1 with a
+** warning in err when it is missing and cannot be made because the folder
+** above it is missing too (a site that takes no hand-ins); or -1 with a
+** message naming the folder and what to do in err (not a folder, not ours
+** to tighten, not writable by us, or not makeable otherwise). */
+int files_prepare_dir(const char *dir, unsigned mode, buf *err);
 
 #endif

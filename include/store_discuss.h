@@ -146,4 +146,20 @@ int store_notify_post(db *d, int64_t offering_id, int64_t thread_id, int64_t act
                       int64_t quoted_author, const char *reply_title, const char *follow_title, const char *link,
                       time_t now);
 
+/* ---- wsgaps: coaches hear of a participant's new thread ---- */
+
+/* The code of offering_id and the name of user actor, for the words and
+** link of a notification: 1 (*code, *name in a), 0 when either is
+** missing, -1. */
+int store_thread_notice_names(db *d, arena *a, int64_t offering_id, int64_t actor, const char **code,
+                              const char **name);
+
+/* The notification rows (kind 'thread', titled title, linking to link) for
+** a thread actor started in offering_id: one for each coach of the
+** offering (an offering_staff row and the role coach or staff), none when
+** actor is one of them or has the staff role (coaches hear of
+** participants' threads, not of each other's). Count of rows written, or
+** -1. */
+int store_notify_thread(db *d, int64_t offering_id, int64_t actor, const char *title, const char *link, time_t now);
+
 #endif

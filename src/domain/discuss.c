@@ -91,6 +91,21 @@ static int page_of(domain *d, int64_t thread_id, int64_t post_id)
     return before < 0 ? -1 : before / DISCUSS_PAGE + 1;
 }
 
+/* Tell the coaches of offering_id that d->actor started thread (titled
+** title), when d->actor is a participant there (store_notify_thread
+** decides who hears). Inside the caller's transaction. 0, or -1 on a
+** database error. */
+static int notify_coaches(domain *d, int64_t offering_id, int64_t thread, const char *title)
+{
+    const char *code = NULL, *name = NULL;
+    int found = store_thread_notice_names(d->db, d->a, offering_id, d->actor, &code, &name);
+    if (found <= 0)
+        return found;
+    const char *link = arena_printf(d->a, "/learn/%s/threads/%lld", code, (long long)thread);
+    const char *words = arena_printf(d->a, "%s started \"%s\"", name, title);
+    return store_notify_thread(d->db, offering_id, d->actor, words, link, d->now) < 0 ? -1 : 0;
+}
+
 int discuss_start(domain *d, int64_t offering_id, int64_t prompt_id, const char *title, const char *body,
                   discuss_posted *out)
 {
@@ -105,7 +120,8 @@ int discuss_start(domain *d, int64_t offering_id, int64_t prompt_id, const char 
     int64_t thread = store_thread_insert(d->db, offering_id, prompt_id, d->actor, t, d->now);
     int64_t post = thread > 0 ? store_post_insert(d->db, thread, d->actor, 0, md, html, d->now) : -1;
     int moved = post > 0 ? store_thread_posted(d->db, thread, post, d->now) : -1;
-    if (moved != 1 || store_follow_default(d->db, d->actor, thread) != 0)
+    if (moved != 1 || store_follow_default(d->db, d->actor, thread) != 0 ||
+        notify_coaches(d, offering_id, thread, t) != 0)
         return domain_end(d, domain_store_failed(d));
     out->thread_id = thread;
     out->post_id = post;

@@ -154,6 +154,7 @@ static const char *kind_label(const char *kind)
     } labels[] = {
         {"reply", "A reply to you"},
         {"follow", "New in a thread you follow"},
+        {"thread", "New thread"}, /* wsgaps */
         {"comment", "A comment on your shared work"},
         {"announcement", "Announcement"},
         {"feedback", "Feedback from your coach"},

@@ -44,6 +44,8 @@ static const char *kind_label(const char *kind)
         return "Reply to you";
     if (!strcmp(kind, "follow"))
         return "Thread you follow";
+    if (!strcmp(kind, "thread")) /* wsgaps */
+        return "New thread";
     if (!strcmp(kind, "comment"))
         return "Comment on your work";
     if (!strcmp(kind, "announcement"))

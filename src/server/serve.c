@@ -23,8 +23,10 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "blobs.h"
 #include "db.h"
 #include "enrol.h"
+#include "files.h"
 #include "jobs.h"
 #include "log.h"
 #include "notices.h"
@@ -429,8 +431,10 @@ static void mailer_main(struct manager *m, pid_t manager)
 }
 
 /* The sweeper: lets lapsed checkout holds and waitlist offers go (and asks
-** the provider again about refunds left pending) every jobs_interval
-** seconds, until told to stop or orphaned. Never returns. */
+** the provider again about refunds left pending), and every [uploads]
+** sweep_seconds removes the kept files no submission refers to (blobs.h);
+** it looks every jobs_interval seconds, until told to stop or orphaned.
+** Never returns. */
 static void sweeper_main(struct manager *m, pid_t manager)
 {
     child_setup("sweeper", manager, 0);
@@ -441,6 +445,7 @@ static void sweeper_main(struct manager *m, pid_t manager)
     }
     buf_free(&err);
     arena *a = arena_new(0);
+    time_t files_swept = 0; /* wsgaps: when the kept files were last swept */
     while (!child_stopping(manager)) {
         domain d = domain_make(m->ap.db, m->cfg, m->ap.tmpl, a, 0, time(NULL));
         int lapsed = enrol_sweep(&d);
@@ -448,6 +453,16 @@ static void sweeper_main(struct manager *m, pid_t manager)
             log_info("%d registrations lapsed", lapsed);
         db_check_idle(m->ap.db);
         arena_reset(a);
+        /* wsgaps: files no submission refers to any more */
+        if (d.now - files_swept >= m->cfg->uploads_sweep_seconds) {
+            blobs_stats bs;
+            if (blobs_sweep(&d, &bs) == DOM_OK)
+                files_swept = d.now;
+            if (bs.forgotten || bs.strays)
+                log_info("files: %d no longer referred to and %d strays removed", bs.forgotten, bs.strays);
+            db_check_idle(m->ap.db);
+            arena_reset(a);
+        }
         child_pause(m->cfg->jobs_interval, manager);
     }
     arena_free(a);
@@ -809,6 +824,18 @@ int serve_main(const config *cfg)
     m.slow_workers = cfg->slow_workers;
 
     buf err = BUF_INIT;
+    /* wsgaps: the upload folders, made and closed to other users of the
+    ** machine (main() set the umask for everything else). */
+    int kept = files_prepare_dir(cfg->uploads_files, 0750, &err);
+    int bodies = kept < 0 ? kept : files_prepare_dir(cfg->uploads_temp, 0700, &err);
+    if (kept < 0 || bodies < 0) {
+        log_error("the upload folders are not ready:\n%s", buf_str(&err));
+        buf_free(&err);
+        return 1;
+    }
+    if (kept > 0 || bodies > 0)
+        log_warn("%s", buf_str(&err));
+    buf_reset(&err);
     if (config_check_production(cfg, &err) > 0) {
         log_error("refusing to serve %s with development settings:\n%s", cfg->base_url, buf_str(&err));
         buf_free(&err);

@@ -467,3 +467,42 @@ int store_notify_post(db *d, int64_t offering_id, int64_t thread_id, int64_t act
     }
     return db_changes(d);
 }
+
+/* ---- wsgaps: coaches hear of a participant's new thread ---- */
+
+int store_thread_notice_names(db *d, arena *a, int64_t offering_id, int64_t actor, const char **code,
+                              const char **name)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT o.code, u.name FROM offerings o JOIN users u ON u.id = ?2 WHERE o.id = ?1");
+    sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, actor);
+    int found = db_row(st);
+    if (found == 1) {
+        *code = db_col(a, st, 0);
+        *name = db_col(a, st, 1);
+        db_done(st);
+    }
+    return found;
+}
+
+int store_notify_thread(db *d, int64_t offering_id, int64_t actor, const char *title, const char *link, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d,
+        "INSERT INTO notifications(user_id, offering_id, kind, actor_id, title, link, created_at)"
+        " SELECT DISTINCT s.user_id, ?1, 'thread', ?2, ?3, ?4, ?5"
+        " FROM offering_staff s JOIN users u ON u.id = s.user_id"
+        " WHERE s.offering_id = ?1 AND s.user_id <> ?2 AND u.role IN ('coach', 'staff')"
+        " AND NOT EXISTS (SELECT 1 FROM offering_staff x WHERE x.offering_id = ?1 AND x.user_id = ?2)"
+        " AND NOT EXISTS (SELECT 1 FROM users a WHERE a.id = ?2 AND a.role = 'staff')"
+        " ORDER BY s.user_id");
+    sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, actor);
+    sqlite3_bind_text(st, 3, title, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, link, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
+    if (db_run(st) != 0) {
+        log_error("store: %s", db_errmsg(d));
+        return -1;
+    }
+    return db_changes(d);
+}

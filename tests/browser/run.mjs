@@ -1120,6 +1120,94 @@ test('feedback: staff give feedback on a version, the participant reads it', asy
   assert(new URL(page.url()).pathname === sub, `the notification opens the submission (at ${page.url()})`);
   await checkBothWidths(page, sub, 'feedback-participant');
 }, { timeoutMs: 180000 });
+// ---- wsgaps: the rest of the week's controls, by keyboard ----
+
+// Follow and mute, a thread long enough for two pages, deleting one's own
+// post to a tombstone, and taking shared work back from the gallery: each
+// by Tab and Enter with a focus ring on the way, every page clean under axe
+// at 1280 and 390 px.
+test('keyboard only: follow and mute, thread pages, delete a post, stop sharing', async (page) => {
+  await signUpAndPay(page, 'Pia Pages', 'demo-su');
+  const code = 'demo-su';
+  await visit(page, `/learn/${code}/discuss/general`);
+  await page.fill('#title', 'A long conversation');
+  await page.fill('#body', 'The first post of many.');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('main form button[type="submit"]')]);
+  const thread = new URL(page.url()).pathname;
+  assert(/\/threads\/\d+$/.test(thread), `starting a thread lands on it (at ${thread})`);
+
+  // Starting it follows it; mute, unmute, follow again.
+  assert(/You follow this thread/.test(await page.textContent('main .thread-follow')), 'the author follows the thread');
+  await tabTo(page, 'main .thread-follow form[action$="/mute"] button');
+  await enterAndLoad(page);
+  assert(/You have muted this thread/.test(await page.textContent('main .thread-follow')), 'muting says so');
+  await checkBothWidths(page, thread, 'ws-thread-muted');
+  await tabTo(page, 'main .thread-follow form[action$="/unfollow"] button');
+  await enterAndLoad(page);
+  const neither = await page.textContent('main .thread-follow');
+  assert(!/You follow/.test(neither) && !/muted/.test(neither), 'unmuting leaves neither');
+  await tabTo(page, 'main .thread-follow form[action$="/follow"] button');
+  await enterAndLoad(page);
+  assert(/You follow this thread/.test(await page.textContent('main .thread-follow')), 'following says so');
+  await tabTo(page, 'main .thread-follow form[action$="/unfollow"] button');
+  await enterAndLoad(page);
+  assert(!/You follow/.test(await page.textContent('main .thread-follow')), 'stopping follows no more');
+
+  // Fifty more replies (posted straight to the reply route, with the
+  // form's token) make a second page.
+  const csrf = await page.inputValue('#reply input[name="csrf"]');
+  for (let i = 1; i <= 50; i++) {
+    const res = await page.request.post(url(`${thread}/reply`), { form: { csrf, body: `Reply number ${i}.` }, maxRedirects: 0 });
+    assert(res.status() === 303, `reply ${i}: expected 303, got ${res.status()}`);
+  }
+  await visit(page, thread);
+  assert(/Page 1 of 2/.test(await page.textContent('main .pagination')), 'the thread has two pages');
+  assert(await page.locator('main .posts > li').count() === 50, 'fifty posts on the first page');
+  await tabTo(page, 'main .pagination a[rel="next"]', 400);
+  await enterAndLoad(page);
+  const second = new URL(page.url());
+  assert(/Page 2 of 2/.test(await page.textContent('main .pagination')), `the next page is the second (at ${page.url()})`);
+  assert(/Reply number 50\./.test(await page.textContent('main .posts')), 'the newest reply is on the second page');
+  await checkBothWidths(page, second.pathname + second.search, 'ws-thread-page2');
+  await tabTo(page, 'main .pagination a[rel="prev"]');
+  await enterAndLoad(page);
+  assert(/Page 1 of 2/.test(await page.textContent('main .pagination')), 'earlier posts lead back to the first page');
+
+  // Delete the newest reply: open the disclosure, confirm.
+  await visit(page, second.pathname + second.search);
+  const last = 'main .posts > li:last-child';
+  const lastId = await page.getAttribute(last, 'id');
+  await tabTo(page, `${last} .post__delete summary`);
+  await page.keyboard.press('Enter');
+  await tabTo(page, `${last} .post__delete button[type="submit"]`);
+  await enterAndLoad(page);
+  const gone = page.locator(`main #${lastId}`);
+  assert(/This post was deleted\./.test(await gone.textContent()), 'the deleted post leaves a tombstone');
+  assert(!/Reply number 50\./.test(await page.textContent('main .posts')), 'its text is gone');
+  const at = new URL(page.url());
+  await checkBothWidths(page, at.pathname + at.search, 'ws-thread-deleted');
+
+  // Hand in, share, then stop sharing: the gallery no longer shows it.
+  const activity = `/learn/${code}/activities/assess-your-leadership-against-the-framework`;
+  await visit(page, activity);
+  await page.fill('#body', 'A draft I will take back.');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('main form[enctype] button[type="submit"]')]);
+  await tabTo(page, 'main a[href$="/share"]');
+  await enterAndLoad(page);
+  await tabTo(page, 'main form button[type="submit"]');
+  await enterAndLoad(page);
+  assert(/Pia Pages/.test(await page.textContent('main')), 'the gallery shows the shared draft');
+  await visit(page, activity);
+  assert(/Shared with your cohort/.test(await page.textContent('main')), 'the version says it is shared');
+  await tabTo(page, 'main form[action$="/unshare"] button[type="submit"]');
+  await enterAndLoad(page);
+  assert(/Only you and your coach can see this/.test(await page.textContent('main')), 'the version is private again');
+  assert(await page.locator('main a[href$="/share"]').count() > 0, 'it may be shared again');
+  const back = new URL(page.url());
+  await checkBothWidths(page, back.pathname + back.search, 'ws-activity-unshared');
+  await visit(page, `${activity}/gallery`);
+  assert(!/Pia Pages/.test(await page.textContent('main')), 'the gallery no longer shows it');
+}, { timeoutMs: 240000 });
 
 function parseArgs(argv) {
   const only = [];
