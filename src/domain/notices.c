@@ -154,12 +154,13 @@ static const char *kind_label(const char *kind)
     } labels[] = {
         {"reply", "A reply to you"},
         {"follow", "New in a thread you follow"},
-        {"thread", "New thread"}, /* wsgaps */
+        {"thread", "New thread"},
         {"comment", "A comment on your shared work"},
         {"announcement", "Announcement"},
         {"feedback", "Feedback from your coach"},
         {"moderation", "From the moderators"},
-        {"message", "A private message"},   /* roster: a participant and the coaches */
+        {"message", "A private message"},
+        {"certificate", "Your certificate"},
     };
     for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
         if (kind && !strcmp(kind, labels[i].kind))

@@ -44,7 +44,7 @@ static const char *kind_label(const char *kind)
         return "Reply to you";
     if (!strcmp(kind, "follow"))
         return "Thread you follow";
-    if (!strcmp(kind, "thread")) /* wsgaps */
+    if (!strcmp(kind, "thread"))
         return "New thread";
     if (!strcmp(kind, "comment"))
         return "Comment on your work";
@@ -54,7 +54,9 @@ static const char *kind_label(const char *kind)
         return "Feedback";
     if (!strcmp(kind, "moderation"))
         return "Moderation";
-    if (!strcmp(kind, "certificate"))   /* certs */
+    if (!strcmp(kind, "message"))
+        return "Private message";
+    if (!strcmp(kind, "certificate"))
         return "Certificate";
     return "Notification";
 }
