@@ -73,7 +73,7 @@ typedef struct config {
     int uploads_max_file_mb;       /* one file, MiB */
     int uploads_max_submission_mb; /* all files of one submission together, MiB */
     int uploads_max_files;         /* files in one submission */
-    int uploads_sweep_seconds;     /* wsgaps: between sweeps of files no submission refers to (blobs.h) */
+    int uploads_sweep_seconds;     /* between sweeps of files no submission refers to (blobs.h) */
 } config;
 
 /* Fill c with defaults, then the INI file at path (NULL or "" for none; a

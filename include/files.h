@@ -44,7 +44,7 @@ void files_remove(const char *dir, const char *hex);
 ** resolved path in a (*resolved), else 0. */
 int files_inside(arena *a, const char *dir, const char *path, const char **resolved);
 
-/* ---- wsgaps: the sweep of files nothing refers to ---- */
+/* ---- the sweep of files nothing refers to ---- */
 
 /* Walk the shard folders of dir for files last changed before `before`:
 ** temporary files (".tmp-...", left by a write that died) are removed at
@@ -55,7 +55,7 @@ int files_inside(arena *a, const char *dir, const char *path, const char **resol
 ** dir is no error. */
 int files_old(arena *a, const char *dir, time_t before, const char ***hex, int *n, int *tmp_removed);
 
-/* ---- wsgaps: the folders' permissions ---- */
+/* ---- the folders' permissions ---- */
 
 /* Make folder dir ready for kept or uploaded files: created with mode
 ** (0750 or 0700) when missing, and whatever it grants to every other user

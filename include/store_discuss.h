@@ -146,7 +146,7 @@ int store_notify_post(db *d, int64_t offering_id, int64_t thread_id, int64_t act
                       int64_t quoted_author, const char *reply_title, const char *follow_title, const char *link,
                       time_t now);
 
-/* ---- wsgaps: coaches hear of a participant's new thread ---- */
+/* ---- coaches hear of a participant's new thread ---- */
 
 /* The code of offering_id and the name of user actor, for the words and
 ** link of a notification: 1 (*code, *name in a), 0 when either is

@@ -549,7 +549,7 @@ static void guard_std_fds(void)
 int main(int argc, char **argv)
 {
     guard_std_fds();
-    /* wsgaps: nothing journeys writes (the database, kept files, backups)
+    /* nothing journeys writes (the database, kept files, backups)
     ** is for other users of the machine; the FastCGI socket is opened to
     ** the group explicitly (0660). */
     umask(027);

@@ -78,7 +78,7 @@ static const struct setting settings[] = {
     I("uploads", "max_file_mb", uploads_max_file_mb, "10", 1, 1024),
     I("uploads", "max_submission_mb", uploads_max_submission_mb, "25", 1, 1024),
     I("uploads", "max_files", uploads_max_files, "5", 1, 50),
-    I("uploads", "sweep_seconds", uploads_sweep_seconds, "3600", 1, 7 * 24 * 3600), /* wsgaps */
+    I("uploads", "sweep_seconds", uploads_sweep_seconds, "3600", 1, 7 * 24 * 3600),
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

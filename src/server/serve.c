@@ -445,7 +445,7 @@ static void sweeper_main(struct manager *m, pid_t manager)
     }
     buf_free(&err);
     arena *a = arena_new(0);
-    time_t files_swept = 0; /* wsgaps: when the kept files were last swept */
+    time_t files_swept = 0; /* when the kept files were last swept */
     while (!child_stopping(manager)) {
         domain d = domain_make(m->ap.db, m->cfg, m->ap.tmpl, a, 0, time(NULL));
         int lapsed = enrol_sweep(&d);
@@ -453,7 +453,7 @@ static void sweeper_main(struct manager *m, pid_t manager)
             log_info("%d registrations lapsed", lapsed);
         db_check_idle(m->ap.db);
         arena_reset(a);
-        /* wsgaps: files no submission refers to any more */
+        /* files no submission refers to any more */
         if (d.now - files_swept >= m->cfg->uploads_sweep_seconds) {
             blobs_stats bs;
             if (blobs_sweep(&d, &bs) == DOM_OK)
@@ -824,7 +824,7 @@ int serve_main(const config *cfg)
     m.slow_workers = cfg->slow_workers;
 
     buf err = BUF_INIT;
-    /* wsgaps: the upload folders, made and closed to other users of the
+    /* the upload folders, made and closed to other users of the
     ** machine (main() set the umask for everything else). */
     int kept = files_prepare_dir(cfg->uploads_files, 0750, &err);
     int bodies = kept < 0 ? kept : files_prepare_dir(cfg->uploads_temp, 0700, &err);

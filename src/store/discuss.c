@@ -468,7 +468,7 @@ int store_notify_post(db *d, int64_t offering_id, int64_t thread_id, int64_t act
     return db_changes(d);
 }
 
-/* ---- wsgaps: coaches hear of a participant's new thread ---- */
+/* ---- coaches hear of a participant's new thread ---- */
 
 int store_thread_notice_names(db *d, arena *a, int64_t offering_id, int64_t actor, const char **code,
                               const char **name)

@@ -117,7 +117,7 @@ int files_inside(arena *a, const char *dir, const char *path, const char **resol
     return 1;
 }
 
-/* ---- wsgaps: the sweep of files nothing refers to ---- */
+/* ---- the sweep of files nothing refers to ---- */
 
 /* Whether name is n lower-case hex digits and nothing else. */
 static int all_hex(const char *name, size_t n)
@@ -190,7 +190,7 @@ int files_old(arena *a, const char *dir, time_t before, const char ***hex, int *
     return rc;
 }
 
-/* ---- wsgaps: the folders' permissions ---- */
+/* ---- the folders' permissions ---- */
 
 int files_prepare_dir(const char *dir, unsigned mode, buf *err)
 {

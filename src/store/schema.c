@@ -594,7 +594,7 @@ static const char *const migrations[] = {
     "DROP TABLE notifications_old;\n"
     "CREATE INDEX notifications_by_user ON notifications(user_id, id);\n"
     "CREATE INDEX notifications_to_mail ON notifications(user_id, created_at) WHERE mail_state = 'pending';\n",
-    /* 13 (wsgaps): the sweep of kept files asks, for each blob, whether any
+    /* 13: the sweep of kept files asks, for each blob, whether any
     ** submission file still refers to it. */
     "CREATE INDEX submission_files_by_blob ON submission_files(sha256);\n",
 };

@@ -761,7 +761,7 @@ test('keyboard only: discussions, start a thread, reply, quote, edit', async (pa
   await checkBothWidths(page, thread, 'ws-thread-edited');
 }, { timeoutMs: 180000 });
 
-// ------------------------------------------------ moderation (part: moderate)
+// ------------------------------------------------ moderation
 
 // A participant starts a thread; staff (who may moderate every offering)
 // pins it, marks it exemplary and hides it with a reason by keyboard, then
@@ -931,7 +931,7 @@ test('certs: completion pages are accessible at 1280 and 390 px', async (page, t
 });
 // ---------------------------------------------- end of certs
 
-// ---------------------------------------------------- announcements (part announce)
+// ---------------------------------------------------- announcements
 
 // Announcements by keyboard: staff (a seat in every workspace) posts one
 // now (after a refused empty one), schedules another and withdraws it; a
@@ -1120,7 +1120,7 @@ test('feedback: staff give feedback on a version, the participant reads it', asy
   assert(new URL(page.url()).pathname === sub, `the notification opens the submission (at ${page.url()})`);
   await checkBothWidths(page, sub, 'feedback-participant');
 }, { timeoutMs: 180000 });
-// ---- wsgaps: the rest of the week's controls, by keyboard ----
+// ---- the rest of the week's controls, by keyboard ----
 
 // Follow and mute, a thread long enough for two pages, deleting one's own
 // post to a tombstone, and taking shared work back from the gallery: each

@@ -1,5 +1,5 @@
 /*
-** test_wsgaps.c: three workspace rules through real nginx and the real
+** test_uploads_sweep.c: three workspace rules through real nginx and the real
 ** sweeper process.
 **
 **   - A participant who starts a thread tells the offering's coaches (one
@@ -12,7 +12,7 @@
 **     orphaned blob row goes and its file with it, a referred file stays,
 **     day-old files with no row and day-old temporary files go, fresh ones
 **     stay; the same bytes handed in again after the sweep are kept again.
-**     (Two sweeps racing are in tests/unit/test_wsgaps.c.)
+**     (Two sweeps racing are in tests/unit/test_uploads_sweep.c.)
 **   - Permissions: the database, the kept files, their shard folders and
 **     the two upload folders grant nothing to other users of the machine.
 **

@@ -1,7 +1,7 @@
 /*
-** test_wsgaps.c: the pieces of the kept-file sweep and the upload folders'
+** test_uploads_sweep.c: the pieces of the kept-file sweep and the upload folders'
 ** permissions that need no web server, on real folders and a real
-** database under /tmp/wsgaps/unit-*:
+** database under /tmp/journeys-sweep/unit-*:
 **
 **   - files_prepare_dir makes a missing folder with the mode asked, takes
 **     away what an existing one grants other users, warns when the folder
@@ -294,13 +294,13 @@ static void test_sweep(void)
     buf_free(&err);
 }
 
-/* Everything under a fresh folder in /tmp/wsgaps, removed at the end. */
+/* Everything under a fresh folder in /tmp/journeys-sweep, removed at the end. */
 int main(void)
 {
     log_quiet(1);
-    mkdir("/tmp/wsgaps", 0711);
-    chmod("/tmp/wsgaps", 0711);   /* another user may pass through, not list */
-    snprintf(root, sizeof root, "/tmp/wsgaps/unit-XXXXXX");
+    mkdir("/tmp/journeys-sweep", 0711);
+    chmod("/tmp/journeys-sweep", 0711);   /* another user may pass through, not list */
+    snprintf(root, sizeof root, "/tmp/journeys-sweep/unit-XXXXXX");
     if (!mkdtemp(root)) {
         perror("mkdtemp");
         return 1;
