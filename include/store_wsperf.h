@@ -16,4 +16,9 @@
 ** *version set, or -1 on error (logged). */
 int store_unread_version(db *d, int64_t offering_id, int64_t user_id, int64_t *version);
 
+/* How many posts thread_id holds (threads.posts: every post row, a
+** deleted one's tombstone too), -1 on error or when there is no such
+** thread. */
+int store_thread_post_count(db *d, int64_t thread_id);
+
 #endif

@@ -40,3 +40,15 @@ int store_unread_version(db *d, int64_t offering_id, int64_t user_id, int64_t *v
     *version = (int64_t)(h >> 1);
     return 0;
 }
+
+/* See store_wsperf.h. */
+int store_thread_post_count(db *d, int64_t thread_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT posts FROM threads WHERE id = ?1");
+    sqlite3_bind_int64(st, 1, thread_id);
+    if (db_row(st) != 1)
+        return -1;
+    int n = sqlite3_column_int(st, 0);
+    db_done(st);
+    return n;
+}
