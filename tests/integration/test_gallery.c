@@ -8,7 +8,8 @@
 ** in every worker; a kept page carries each reader's own CSRF token and
 ** only the reader's own delete forms, never another's, never a slot; its
 ** dates follow the reader's time zone; text that imitates a slot stays
-** text; a new post shows in every reader's unread count at once.
+** text; a new post shows in every reader's unread count at once, and
+** its answer links to the thread's page that holds it.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +260,14 @@ static void test_unread(browser *p, browser *c1)
     snprintf(action, sizeof action, "%s/reply", path);
     http_res r;
     CHECK(browser_submit(c1, path, action, "quote_id=&body=One+more+post+to+count", &r) == 0 && r.status == 303);
+    /* the 501st post of the thread is on its page 11 (50 a page) */
+    char *to = http_res_location(&r);
+    char *newest = sql_text("SELECT max(id) FROM posts");
+    char page11[200];
+    snprintf(page11, sizeof page11, "?page=11#post-%s", newest);
+    CHECK_CONTAINS(to, page11);
+    free(to);
+    free(newest);
     http_res_free(&r);
     char want[64];
     snprintf(want, sizeof want, "<span class=\"badge\">%d<", before + 1);
