@@ -354,5 +354,37 @@ int page_coach_person(request *rq, response *rs);      /* GET /coach/offerings/C
 int page_coach_message(request *rq, response *rs);     /* POST /coach/offerings/CODE/people/ID/messages */
 int page_messages(request *rq, response *rs);          /* GET /learn/CODE/messages */
 int page_messages_send(request *rq, response *rs);     /* POST /learn/CODE/messages */
+/* ---- signed-in parts kept per worker by their own version
+** (pages/kept.c) ---- */
+
+/* Build a kept fragment's view: *ctx gets a new object the template
+** reads (consumed by the caller). Returns 0, or an HTTP status with
+** rq->message saying why. */
+typedef int (*page_fragment_fn)(request *rq, void *arg, json_t **ctx);
+
+/* Template name rendered for everyone who may see it and kept by this
+** worker under (name, day, key) at version, good until expires (0: as
+** long as the version); key NULL renders without keeping. On a miss
+** build(rq, arg, &ctx) makes the view, to which "slot" (page_slots) is
+** added. The fragment must hold nothing of the asker but slots; they are
+** filled for rq on every answer. *html (in rq's arena, *len bytes) is the
+** filled fragment. Returns 0, build's status, or 500. Check access first. */
+int page_fragment_kept(request *rq, const char *name, const char *key, uint64_t version, time_t expires,
+                       page_fragment_fn build, void *arg, const char **html, size_t *len);
+
+/* The slots a kept template writes: {csrf_html, mine_end_html} (a new
+** object); page_slot_mine opens a section kept only for user_id (in rq's
+** arena). Both carry this process's secret. */
+json_t *page_slots(request *rq);
+const char *page_slot_mine(request *rq, int64_t user_id);
+
+/* html (n bytes) with every slot filled for rq: its CSRF token, its own
+** sections kept and others' removed. A copy in rq's arena; *out_n its
+** length. */
+const char *page_slots_fill(request *rq, const char *html, size_t n, size_t *out_n);
+
+/* store_unread_total kept by this worker per person and offering at
+** store_unread_version (at most a minute). The count, or -1. */
+int page_unread_kept(request *rq, int64_t offering_id, int64_t user_id, int post_first_applies);
 
 #endif

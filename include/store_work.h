@@ -64,6 +64,20 @@ int store_submissions_of(db *d, arena *a, int64_t offering_id, int64_t item_id, 
 ** limit. 0 or -1. */
 int store_gallery(db *d, arena *a, int64_t offering_id, int64_t item_id, int limit, submission_row **out, int *n);
 
+/* ---- the gallery a page at a time, and its version ---- */
+
+/* The shared versions of item_id in offering_id, newest first, at most
+** limit after skipping offset; strings in a. 0 or -1. */
+int store_gallery_page(db *d, arena *a, int64_t offering_id, int64_t item_id, int limit, int offset,
+                       submission_row **out, int *n);
+
+/* How many versions of item_id in offering_id are shared; -1 on error. */
+int store_gallery_count(db *d, int64_t offering_id, int64_t item_id);
+
+/* The gallery's version (migration 13: moves in the same transaction as
+** anything its page shows), 0 when it never moved. 0, or -1 on error. */
+int store_gallery_version(db *d, int64_t offering_id, int64_t item_id, int64_t *version);
+
 /* One submission by id. 1, 0 or -1. */
 int store_submission_get(db *d, arena *a, int64_t id, submission_row *out);
 

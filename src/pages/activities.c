@@ -329,23 +329,71 @@ int page_submission_unshare(request *rq, response *rs)
     return share(rq, rs, 0);
 }
 
-/* The gallery of activity key (capture 1); comment_error and comment_for
-** show a refused comment again under its submission. */
-static int gallery_page(request *rq, response *rs, int status, int64_t comment_for, const char *comment_body,
-                        const char *comment_error)
+/* ---- the gallery, a page at a time, kept per worker ---- */
+
+/* Shared works on one page of a gallery. */
+enum { GALLERY_PAGE = 50 };
+
+/* How long a kept gallery page stays good at most: a guard, since every
+** change it shows moves its version (migration 13). */
+enum { GALLERY_KEEP_SECONDS = 300 };
+
+/* The gallery page asked for by ?page= (1 when absent) into *page: 0, or
+** 400 with a message for anything but a whole number from 1 on. */
+static int gallery_page_param(request *rq, int *page)
 {
-    db *d = page_app(rq)->db;
-    activity_row act;
-    int rc = store_activity(d, rq->a, rq->seat->row.offering_id, rq->param[1], rq->session->u.id, &act);
-    if (rc < 0)
-        return page_unavailable(rq);
-    if (rc == 0) {
-        rq->message = "This course has no activity at this address. The activities page lists them all.";
-        return 404;
+    const char *p = kv_get(&rq->query, "page");
+    *page = 1;
+    if (!p)
+        return 0;
+    int n = 0, ok = *p != '\0' && strlen(p) <= 6;
+    for (const char *c = p; ok && *c; c++) {
+        ok = *c >= '0' && *c <= '9';
+        n = n * 10 + (*c - '0');
     }
+    if (!ok || n < 1) {
+        rq->message = "A gallery page is a whole number from 1 on; follow the page links under the gallery.";
+        return 400;
+    }
+    *page = n;
+    return 0;
+}
+
+/* What one gallery page is built from: the activity, the page (1-based)
+** of total shared works, and a refused comment to show again under its
+** submission (comment_for 0: none). */
+typedef struct gallery_args {
+    const activity_row *act;
+    int page, total;
+    int64_t comment_for;
+    const char *comment_body, *comment_error;
+} gallery_args;
+
+/* The paging of a gallery page: which works are shown and links to the
+** pages before and after (JSON null for none). */
+static json_t *gallery_paging(request *rq, const char *url, int page, int total, int shown)
+{
+    int pages = total > 0 ? (total + GALLERY_PAGE - 1) / GALLERY_PAGE : 1;
+    int first = (page - 1) * GALLERY_PAGE + 1;
+    json_t *prev = page > 1 ? json_string(page == 2 ? url : arena_printf(rq->a, "%s?page=%d", url, page - 1))
+                            : json_null();
+    json_t *next = page < pages ? json_string(arena_printf(rq->a, "%s?page=%d", url, page + 1)) : json_null();
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:b, s:o, s:o}", "page", page, "pages", pages, "first", first,
+                     "last", first + shown - 1, "total", total, "several", pages > 1, "prev_url", prev,
+                     "next_url", next);
+}
+
+/* The view of one gallery page (a page_fragment_fn): the same for everyone
+** in the offering who reads it in the same time zone and may or may not
+** post; a comment's delete form sits in a section kept only for its author. */
+static int gallery_view(request *rq, void *arg, json_t **ctx)
+{
+    const gallery_args *g = arg;
+    db *d = page_app(rq)->db;
     submission_row *subs;
     int n;
-    if (store_gallery(d, rq->a, rq->seat->row.offering_id, act.id, GALLERY_LIMIT, &subs, &n) != 0)
+    if (store_gallery_page(d, rq->a, rq->seat->row.offering_id, g->act->id, GALLERY_PAGE, (g->page - 1) * GALLERY_PAGE,
+                           &subs, &n) != 0)
         return page_unavailable(rq);
     json_t **files = files_json(rq, subs, n);
     int64_t *ids = arena_alloc(rq->a, (size_t)(n ? n : 1) * sizeof *ids);
@@ -358,32 +406,112 @@ static int gallery_page(request *rq, response *rs, int status, int64_t comment_f
     json_t *items = json_array();
     for (int i = 0; i < n; i++) {
         json_t *sub = submission_json(rq, &subs[i], files[i]);
+        json_object_del(sub, "is_mine");   /* nothing of the asker in a kept page */
         json_t *comments = json_array();
         for (int k = 0; k < nc; k++) {
             if (cs[k].submission_id != subs[i].id)
                 continue;
-            int mine = cs[k].author_id == rq->session->u.id;
             json_array_append_new(comments, json_pack(
-                "{s:I, s:s, s:s, s:s, s:s?, s:b, s:b, s:s}", "id", (json_int_t)cs[k].id, "author",
+                "{s:I, s:s, s:s, s:s, s:s?, s:b, s:s, s:s}", "id", (json_int_t)cs[k].id, "author",
                 cs[k].author_name ? cs[k].author_name : "", "created_label", page_when_label(rq, cs[k].created_at),
                 "created_iso", page_when_iso(rq, cs[k].created_at), "body_html",
-                cs[k].deleted_at ? NULL : cs[k].body_html, "is_deleted", cs[k].deleted_at > 0, "is_mine",
-                mine && !cs[k].deleted_at, "delete_url",
+                cs[k].deleted_at ? NULL : cs[k].body_html, "is_deleted", cs[k].deleted_at > 0, "mine_html",
+                page_slot_mine(rq, cs[k].author_id), "delete_url",
                 arena_printf(rq->a, "/learn/%s/submission-comments/%lld/delete", rq->seat->row.code,
                              (long long)cs[k].id)));
         }
         json_object_set_new(sub, "comments", comments);
         json_object_set_new(sub, "has_comments", json_boolean(json_array_size(comments) > 0));
-        if (comment_for == subs[i].id) {
-            json_object_set_new(sub, "comment_body", json_string(comment_body ? comment_body : ""));
-            json_object_set_new(sub, "comment_error", json_string(comment_error ? comment_error : ""));
+        if (g->comment_for == subs[i].id) {
+            json_object_set_new(sub, "comment_body", json_string(g->comment_body ? g->comment_body : ""));
+            json_object_set_new(sub, "comment_error", json_string(g->comment_error ? g->comment_error : ""));
         }
         json_array_append_new(items, sub);
     }
-    json_t *ctx = json_pack("{s:o, s:o, s:o, s:b}", "ws", page_ws(rq, "activities"), "activity",
-                            activity_json(rq, &act), "submissions", items, "has_submissions", n > 0);
+    const char *url = arena_printf(rq->a, "%s/gallery", activity_url(rq, g->act->key));
+    *ctx = json_pack("{s:o, s:b, s:b, s:o}", "submissions", items, "has_submissions", n > 0, "can_post",
+                     rq->seat->can_post, "paging", gallery_paging(rq, url, g->page, g->total, n));
+    return *ctx ? 0 : page_unavailable(rq);
+}
+
+/* The gallery of activity key (capture 1), the page in ?page=;
+** comment_error and comment_for show a refused comment again under its
+** submission (that answer is built afresh, never kept). */
+static int gallery_page(request *rq, response *rs, int status, int64_t comment_for, const char *comment_body,
+                        const char *comment_error)
+{
+    db *d = page_app(rq)->db;
+    int page;
+    int rc = comment_for ? (page = 1, 0) : gallery_page_param(rq, &page);
+    if (rc)
+        return rc;
+    /* The nav first: it notes the visit, a write, which must not run
+    ** inside the read below. */
+    json_t *ws = page_ws(rq, "activities");
+    /* One read for the page: its statements see one state of the database. */
+    int reading = db_begin_read(d) == 0;
+    activity_row act;
+    rc = store_activity(d, rq->a, rq->seat->row.offering_id, rq->param[1], rq->session->u.id, &act);
+    int64_t version = 0;
+    int total = rc == 1 ? store_gallery_count(d, rq->seat->row.offering_id, act.id) : 0;
+    if (rc < 0 || total < 0 || (rc == 1 && store_gallery_version(d, rq->seat->row.offering_id, act.id, &version) != 0)) {
+        rc = page_unavailable(rq);
+        goto done;
+    }
+    if (rc == 0) {
+        rq->message = "This course has no activity at this address. The activities page lists them all.";
+        rc = 404;
+        goto done;
+    }
+    /* A refused comment names its submission on the page it sits on. */
+    if (comment_for) {
+        submission_row *all;
+        int n;
+        if (store_gallery(d, rq->a, rq->seat->row.offering_id, act.id, GALLERY_LIMIT, &all, &n) != 0) {
+            rc = page_unavailable(rq);
+            goto done;
+        }
+        for (int i = 0; i < n; i++)
+            if (all[i].id == comment_for)
+                page = i / GALLERY_PAGE + 1;
+    }
+    int pages = total > 0 ? (total + GALLERY_PAGE - 1) / GALLERY_PAGE : 1;
+    if (page > pages) {
+        rq->message = arena_printf(rq->a, "This gallery has %d page%s; follow the page links under the gallery.", pages,
+                                   pages > 1 ? "s" : "");
+        rc = 404;
+        goto done;
+    }
+    gallery_args g = {&act, page, total, comment_for, comment_body, comment_error};
+    /* Kept per worker under the gallery's version, by page, the reader's
+    ** time zone (the labels) and whether they may post (the forms). */
+    const char *zone = rq->session->u.time_zone ? rq->session->u.time_zone : "";
+    const char *key = comment_for ? NULL
+                                  : arena_printf(rq->a, "gallery %lld %lld p%d c%d %zu:%s",
+                                                 (long long)rq->seat->row.offering_id, (long long)act.id, page,
+                                                 rq->seat->can_post != 0, strlen(zone), zone);
+    const char *html;
+    size_t len;
+    rc = page_fragment_kept(rq, "partials/gallery_list", key, (uint64_t)version, time(NULL) + GALLERY_KEEP_SECONDS,
+                            gallery_view, &g, &html, &len);
+    if (rc)
+        goto done;
+    json_t *ctx = json_pack("{s:o, s:o}", "ws", ws, "activity", activity_json(rq, &act));
+    ws = NULL;
+    /* our own rendering of valid UTF-8: not checked again (a fifth of the
+    ** page's time went to checking it) */
+    if (ctx)
+        json_object_set_new(ctx, "gallery_html", json_stringn_nocheck(html, len));
     rs->status = status;
-    return page_render(rq, rs, "pages/activity_gallery", ctx, arena_printf(rq->a, "Gallery: %s", act.title), NULL);
+    rc = page_render(rq, rs, "pages/activity_gallery", ctx,
+                     page > 1 ? arena_printf(rq->a, "Gallery: %s, page %d", act.title, page)
+                              : arena_printf(rq->a, "Gallery: %s", act.title),
+                     NULL);
+done:
+    json_decref(ws);
+    if (reading)
+        db_rollback(d);
+    return rc;
 }
 
 int page_activity_gallery(request *rq, response *rs)

@@ -377,20 +377,30 @@ static void labels(arena *a, const week *w, json_t *days, json_t *milestones)
 }
 
 /* The week at a glance for the seat's offering (see pages.h and
-** templates/README.md, pages/ws_week). Returns 0, or 503 when the store or
-** the offering's dates cannot be read. */
-int page_learn_week(request *rq, response *rs)
+** templates/README.md, pages/ws_week), with ws (the nav, consumed).
+** Returns 0, or 503 when the store or the offering's dates cannot be read. */
+static int week_page(request *rq, response *rs, json_t *ws)
 {
     week w;
     ws_done_row done;
-    if (week_of(rq, &w) != 0)
+    /* The offering's zone from here until the labels, the viewer's after
+    ** (tz_settle): glibc keeps one zone's rules, so each switch rereads a
+    ** zone file; this way a page switches at most twice. */
+    tz_settle(tz_valid(rq->seat->row.time_zone) ? rq->seat->row.time_zone : "UTC");
+    if (week_of(rq, &w) != 0) {
+        json_decref(ws);
         return page_unavailable(rq);
+    }
     int rc = done_of(rq, &done);
-    if (rc)
+    if (rc) {
+        json_decref(ws);
         return rc;
+    }
     json_t *course = course_of(rq, "week");
-    if (!course)
+    if (!course) {
+        json_decref(ws);
         return 503;
+    }
     const char *code = rq->seat->row.code;
     int32_t vtoday;
     int vminute;
@@ -496,7 +506,8 @@ int page_learn_week(request *rq, response *rs)
     /* page_render frees ctx (and the course in it) before it uses the title */
     const char *title = json_string_value(json_object_get(course, "title"));
     title = arena_strdup(rq->a, title ? title : "This week");
-    tz_keep(w.viewer, &hold);
+    tz_release(&hold);
+    tz_settle(w.viewer);
     labels(rq->a, &w, days, milestones);
     const char *closes = rq->seat->row.posting_closes_at ? when_label(rq->a, &w, rq->seat->row.posting_closes_at) : "";
     const char *starts_label = when_label(rq->a, &w, w.start), *ends_label = when_label(rq->a, &w, w.end - 60);
@@ -504,7 +515,7 @@ int page_learn_week(request *rq, response *rs)
     json_t *ctx = json_pack(
         "{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s,"
         " s:s, s:i, s:b, s:s, s:i}",
-        "ws", ws_for(rq, "today"), "course", course, "days", days, "todo", todo, "overdue", overdue, "milestones",
+        "ws", ws, "course", course, "days", days, "todo", todo, "overdue", overdue, "milestones",
         milestones, "viewer_zone", w.viewer, "offering_zone", w.zone, "is_before", before, "is_after", after,
         "is_during", !before && !after, "starts_label", starts_label, "ends_label", ends_label, "today_number", today, "n_items", n_items, "n_done", n_done,
         "minutes_total", total, "minutes_left", left, "left_label", minutes_label(rq->a, left), "total_label",
@@ -520,6 +531,20 @@ int page_learn_week(request *rq, response *rs)
     if (ctx)
         json_object_set_new(ctx, "announcement", page_announce_latest(rq));
     return page_render(rq, rs, "pages/ws_week", ctx, title, NULL);
+}
+
+/* The week at a glance (see pages.h). The nav comes first, since it notes
+** the visit (a write); then the page's many reads run as one read of the
+** database, so SQLite locks once instead of once per statement. */
+int page_learn_week(request *rq, response *rs)
+{
+    json_t *ws = ws_for(rq, "today");
+    db *d = page_app(rq)->db;
+    int reading = db_begin_read(d) == 0;
+    int rc = week_page(rq, rs, ws);
+    if (reading)
+        db_rollback(d);
+    return rc;
 }
 
 /* ---- GET /learn/CODE/panel ----------------------------------------------------- */

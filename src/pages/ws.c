@@ -40,8 +40,7 @@ json_t *page_ws(request *rq, const char *part)
                            "is_staff", st->role == SEAT_STAFF, "can_post", st->can_post, "archived", st->archived,
                            "unread", 0, "notices", 0);
     /* posts by others not yet read in the discussions (a failed read shows none) */
-    int unread = store_unread_total(page_app(rq)->db, st->row.offering_id, rq->session->u.id,
-                                    st->role == SEAT_PARTICIPANT);
+    int unread = page_unread_kept(rq, st->row.offering_id, rq->session->u.id, st->role == SEAT_PARTICIPANT);
     if (ws && unread > 0)
         json_object_set_new(ws, "unread", json_integer(unread));
     buf_free(&label);

@@ -597,6 +597,51 @@ static const char *const migrations[] = {
     /* 13: the sweep of kept files asks, for each blob, whether any
     ** submission file still refers to it. */
     "CREATE INDEX submission_files_by_blob ON submission_files(sha256);\n",
+    /* 14: a version per activity gallery (offering and course
+    ** item), bumped by triggers in the same transaction as anything its
+    ** page shows: a submission shared, unshared, deleted or edited while
+    ** shared, its files, the comments on it, and a name of one of its
+    ** authors or commenters. Workers keep the rendered gallery under it
+    ** (pages/kept.c), so a change shows on the next request in every
+    ** worker. An activity nobody shared for has no row (version 0). */
+    "CREATE TABLE gallery_versions(\n"
+    "  offering_id INTEGER NOT NULL,\n"
+    "  item_id INTEGER NOT NULL,\n"
+    "  version INTEGER NOT NULL DEFAULT 0,\n"
+    "  PRIMARY KEY (offering_id, item_id)\n"
+    ") STRICT, WITHOUT ROWID;\n"
+    "INSERT INTO gallery_versions(offering_id, item_id, version)"
+    " SELECT DISTINCT offering_id, item_id, 1 FROM submissions WHERE shared_at IS NOT NULL;\n"
+    "CREATE TRIGGER gallery_submissions_insert AFTER INSERT ON submissions WHEN new.shared_at IS NOT NULL BEGIN"
+    " INSERT INTO gallery_versions(offering_id, item_id, version) VALUES (new.offering_id, new.item_id, 1)"
+    " ON CONFLICT(offering_id, item_id) DO UPDATE SET version = version + 1; END;\n"
+    "CREATE TRIGGER gallery_submissions_update AFTER UPDATE OF offering_id, item_id, user_id, body_html, links, shared_at"
+    " ON submissions WHEN old.shared_at IS NOT NULL OR new.shared_at IS NOT NULL BEGIN"
+    " INSERT INTO gallery_versions(offering_id, item_id, version) VALUES (old.offering_id, old.item_id, 1)"
+    " ON CONFLICT(offering_id, item_id) DO UPDATE SET version = version + 1;"
+    " INSERT INTO gallery_versions(offering_id, item_id, version) VALUES (new.offering_id, new.item_id, 1)"
+    " ON CONFLICT(offering_id, item_id) DO UPDATE SET version = version + 1; END;\n"
+    "CREATE TRIGGER gallery_submissions_delete AFTER DELETE ON submissions WHEN old.shared_at IS NOT NULL BEGIN"
+    " INSERT INTO gallery_versions(offering_id, item_id, version) VALUES (old.offering_id, old.item_id, 1)"
+    " ON CONFLICT(offering_id, item_id) DO UPDATE SET version = version + 1; END;\n"
+    "CREATE TRIGGER gallery_files_insert AFTER INSERT ON submission_files BEGIN"
+    " INSERT INTO gallery_versions(offering_id, item_id, version) SELECT offering_id, item_id, 1 FROM submissions WHERE id = new.submission_id AND shared_at IS NOT NULL ON CONFLICT(offering_id, item_id) DO UPDATE SET version = version + 1; END;\n"
+    "CREATE TRIGGER gallery_files_update AFTER UPDATE ON submission_files BEGIN"
+    " INSERT INTO gallery_versions(offering_id, item_id, version) SELECT offering_id, item_id, 1 FROM submissions WHERE id = new.submission_id AND shared_at IS NOT NULL ON CONFLICT(offering_id, item_id) DO UPDATE SET version = version + 1; END;\n"
+    "CREATE TRIGGER gallery_files_delete AFTER DELETE ON submission_files BEGIN"
+    " INSERT INTO gallery_versions(offering_id, item_id, version) SELECT offering_id, item_id, 1 FROM submissions WHERE id = old.submission_id AND shared_at IS NOT NULL ON CONFLICT(offering_id, item_id) DO UPDATE SET version = version + 1; END;\n"
+    "CREATE TRIGGER gallery_comments_insert AFTER INSERT ON submission_comments BEGIN"
+    " INSERT INTO gallery_versions(offering_id, item_id, version) SELECT offering_id, item_id, 1 FROM submissions WHERE id = new.submission_id AND shared_at IS NOT NULL ON CONFLICT(offering_id, item_id) DO UPDATE SET version = version + 1; END;\n"
+    "CREATE TRIGGER gallery_comments_update AFTER UPDATE ON submission_comments BEGIN"
+    " INSERT INTO gallery_versions(offering_id, item_id, version) SELECT offering_id, item_id, 1 FROM submissions WHERE id = new.submission_id AND shared_at IS NOT NULL ON CONFLICT(offering_id, item_id) DO UPDATE SET version = version + 1; END;\n"
+    "CREATE TRIGGER gallery_comments_delete AFTER DELETE ON submission_comments BEGIN"
+    " INSERT INTO gallery_versions(offering_id, item_id, version) SELECT offering_id, item_id, 1 FROM submissions WHERE id = old.submission_id AND shared_at IS NOT NULL ON CONFLICT(offering_id, item_id) DO UPDATE SET version = version + 1; END;\n"
+    "CREATE TRIGGER gallery_users_name AFTER UPDATE OF name ON users WHEN old.name IS NOT new.name BEGIN"
+    " INSERT INTO gallery_versions(offering_id, item_id, version)"
+    " SELECT offering_id, item_id, 1 FROM submissions WHERE user_id = new.id AND shared_at IS NOT NULL"
+    " UNION SELECT s.offering_id, s.item_id, 1 FROM submission_comments c JOIN submissions s ON s.id = c.submission_id"
+    " WHERE c.author_id = new.id AND s.shared_at IS NOT NULL"
+    " ON CONFLICT(offering_id, item_id) DO UPDATE SET version = version + 1; END;\n",
 };
 
 int schema_count(void)

@@ -155,6 +155,50 @@ int store_gallery(db *d, arena *a, int64_t offering_id, int64_t item_id, int lim
     return submission_list(d, a, st, out, n, "gallery");
 }
 
+/* ---- the gallery a page at a time, and its version ---- */
+
+int store_gallery_page(db *d, arena *a, int64_t offering_id, int64_t item_id, int limit, int offset,
+                       submission_row **out, int *n)
+{
+    sqlite3_stmt *st = db_stmt(d, SUBMISSION_SQL " WHERE s.offering_id = ?1 AND s.item_id = ?2"
+                                  " AND s.shared_at IS NOT NULL ORDER BY s.shared_at DESC, s.id DESC LIMIT ?3 OFFSET ?4");
+    sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, item_id);
+    sqlite3_bind_int(st, 3, limit);
+    sqlite3_bind_int(st, 4, offset);
+    return submission_list(d, a, st, out, n, "gallery page");
+}
+
+int store_gallery_count(db *d, int64_t offering_id, int64_t item_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM submissions WHERE offering_id = ?1 AND item_id = ?2"
+                                  " AND shared_at IS NOT NULL");
+    sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, item_id);
+    int rc = db_row(st);
+    if (rc != 1)
+        return rc == 0 ? 0 : -1;
+    int n = sqlite3_column_int(st, 0);
+    db_done(st);
+    return n;
+}
+
+int store_gallery_version(db *d, int64_t offering_id, int64_t item_id, int64_t *version)
+{
+    *version = 0;
+    sqlite3_stmt *st = db_stmt(d, "SELECT version FROM gallery_versions WHERE offering_id = ?1 AND item_id = ?2");
+    sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, item_id);
+    int rc = db_row(st);
+    if (rc < 0)
+        return -1;
+    if (rc == 1) {
+        *version = sqlite3_column_int64(st, 0);
+        db_done(st);
+    }
+    return 0;
+}
+
 int store_submission_get(db *d, arena *a, int64_t id, submission_row *out)
 {
     sqlite3_stmt *st = db_stmt(d, SUBMISSION_SQL " WHERE s.id = ?1");
