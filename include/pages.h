@@ -273,4 +273,12 @@ int page_thread_follow(request *rq, response *rs);
 int page_post_edit(request *rq, response *rs);
 int page_post_delete(request *rq, response *rs);
 
+/* Coaching (pages/coach.c): where a coach lands (their offerings, staff
+** every one, by phase with cohort and what waits), the "needs me" queue
+** across them, oldest first, and the forms that snooze a row or mark it
+** as needing no reply. Every one is R_COACH. */
+int page_coach_home(request *rq, response *rs);
+int page_coach_queue(request *rq, response *rs);
+int page_coach_queue_mark(request *rq, response *rs);
+
 #endif

@@ -558,6 +558,9 @@ static const struct {
     /* Notifications. */
     {"notify-saved", "Your e-mail choices are saved."},
     {"notices-read", "Marked as read."},
+    /* Coaching: the queue's marks. */
+    {"queue-snoozed", "Snoozed: it leaves your queue until the time you chose, then comes back if it still waits."},
+    {"queue-no-reply", "Marked as needing no reply: it leaves the queue of every coach of the offering."},
 };
 
 void page_flash(request *rq, response *rs, const char *code)

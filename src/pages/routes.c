@@ -132,6 +132,14 @@ const route pages_routes[] = {
     {"POST", "/learn/" SLUG "/submission-comments/([0-9]{1,18})/delete", page_submission_comment_delete,
      R_FORM | R_CSRF | R_WORKSPACE},
     {"GET", "/learn/" SLUG "/files/([0-9]{1,18})", page_file_download, R_WORKSPACE},
+
+    /* Coaching: where a coach lands and the "needs me" queue (pages/coach.c). */
+    {"GET", "/coach", page_coach_home, R_COACH},
+    {"GET", "/coach/queue", page_coach_queue, R_COACH},
+    {"POST", "/coach/queue/(thread|post|submission|quiet|behind)/([0-9]{1,18})/snooze", page_coach_queue_mark,
+     R_FORM | R_CSRF | R_COACH},
+    {"POST", "/coach/queue/(thread|post|submission|quiet|behind)/([0-9]{1,18})/no-reply", page_coach_queue_mark,
+     R_FORM | R_CSRF | R_COACH},
 };
 
 const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];

@@ -1,0 +1,259 @@
+/*
+** coach.c: where a coach lands (/coach: the offerings they facilitate,
+** current, upcoming and past, each with its cohort and what is waiting;
+** staff see every offering) and the "needs me" queue (/coach/queue: what
+** waits for them across those offerings, oldest first, each row opening
+** the thing itself), with the forms that snooze a row or mark it as
+** needing no reply.
+**
+** Every route is R_COACH (role coach or staff); which offerings a person
+** sees comes from the offering_staff rows the store reads for them, and a
+** mark on an object loaded by id is checked with access_allows against
+** the object's own offering.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "access.h"
+#include "app.h"
+#include "coach.h"
+#include "date.h"
+#include "pages.h"
+#include "store_coach.h"
+
+/* At most this many queue rows on one page (the count says how many more). */
+#define QUEUE_SHOWN 200
+
+/* The domain context for rq, acting as the signed-in person. */
+static domain dom(request *rq)
+{
+    return domain_make(page_app(rq)->db, page_app(rq)->cfg, page_app(rq)->tmpl, rq->a, rq->session->u.id, time(NULL));
+}
+
+/* Whether the signed-in person is staff (sees every offering). */
+static int is_staff(const request *rq)
+{
+    return !strcmp(rq->session->u.role, "staff");
+}
+
+/* Read the offerings the signed-in person facilitates. 0, or 503. */
+static int offerings_of(request *rq, coach_offering_row **list, int *n)
+{
+    if (store_coach_offerings(page_app(rq)->db, rq->a, rq->session->u.id, is_staff(rq), list, n) != 0)
+        return page_unavailable(rq);
+    return 0;
+}
+
+/* "2 – 6 March 2026" for o's dates, in rq's arena. */
+static const char *dates_label(request *rq, const coach_offering_row *o)
+{
+    int32_t first = 0, last = 0;
+    if (date_parse(o->starts, &first) != 0 || date_parse(o->ends, &last) != 0)
+        return arena_printf(rq->a, "%s – %s", o->starts, o->ends);
+    buf b = BUF_INIT;
+    date_range_label(&b, first, last);
+    const char *s = arena_strdup(rq->a, buf_str(&b));
+    buf_free(&b);
+    return s;
+}
+
+/* What a row of each kind is, for people. */
+static const char *kind_label(const char *kind)
+{
+    if (!strcmp(kind, "thread"))
+        return "Thread with no coach reply";
+    if (!strcmp(kind, "post"))
+        return "Reply nobody has answered";
+    if (!strcmp(kind, "submission"))
+        return "Work waiting for feedback";
+    if (!strcmp(kind, "quiet"))
+        return "Quiet for 48 hours";
+    return "Behind the suggested pacing";
+}
+
+/* The address of the thing a row is about. */
+static const char *row_url(request *rq, const queue_row *r, const char *code)
+{
+    if (!strcmp(r->kind, "thread"))
+        return arena_printf(rq->a, "/learn/%s/threads/%lld", code, (long long)r->object_id);
+    if (!strcmp(r->kind, "post"))
+        return arena_printf(rq->a, "/learn/%s/threads/%lld#post-%lld", code, (long long)r->thread_id,
+                            (long long)r->object_id);
+    if (!strcmp(r->kind, "submission"))
+        return arena_printf(rq->a, "/learn/%s/submissions/%lld", code, (long long)r->object_id);
+    return arena_printf(rq->a, "/coach/offerings/%s/people/%lld", code, (long long)r->user_id);
+}
+
+/* One sentence saying what the row is about. */
+static const char *row_summary(request *rq, const queue_row *r)
+{
+    if (!strcmp(r->kind, "thread"))
+        return arena_printf(rq->a, "%s started “%s”", r->who, r->title ? r->title : "");
+    if (!strcmp(r->kind, "post"))
+        return arena_printf(rq->a, "%s replied in “%s”", r->who, r->title ? r->title : "");
+    if (!strcmp(r->kind, "submission"))
+        return arena_printf(rq->a, "%s handed in “%s” (version %d)", r->who, r->title ? r->title : "", r->count);
+    if (!strcmp(r->kind, "quiet"))
+        return arena_printf(rq->a, "%s has not opened the course since", r->who);
+    return arena_printf(rq->a, "%s has %d part%s past due not done", r->who, r->count, r->count == 1 ? "" : "s");
+}
+
+/* The queue of offerings list[0..n) (only the live ones) for the signed-in
+** person, oldest first, into *rows. 0, or 503 with rq->message. */
+static int queue_of(request *rq, const coach_offering_row *list, int n, queue_row **rows, int *n_rows)
+{
+    domain d = dom(rq);
+    int cap = 0;
+    *rows = NULL;
+    *n_rows = 0;
+    for (int i = 0; i < n; i++) {
+        if (!coach_offering_live(&list[i], d.now))
+            continue;
+        int rc = coach_queue_offering(&d, &list[i], NULL, rows, n_rows, &cap);
+        if (rc != DOM_OK) {
+            rq->message = d.message;
+            return rc;
+        }
+    }
+    coach_queue_sort(*rows, *n_rows);
+    return 0;
+}
+
+/* GET /coach: the person's offerings by phase, with cohort and waiting. */
+int page_coach_home(request *rq, response *rs)
+{
+    coach_offering_row *list;
+    int n;
+    int rc = offerings_of(rq, &list, &n);
+    if (rc)
+        return rc;
+    queue_row *rows;
+    int n_rows;
+    rc = queue_of(rq, list, n, &rows, &n_rows);
+    if (rc)
+        return rc;
+    time_t now = time(NULL);
+    json_t *phases[3] = {json_array(), json_array(), json_array()};
+    for (int i = 0; i < n; i++) {
+        const coach_offering_row *o = &list[i];
+        int waiting = 0;
+        int64_t oldest = 0;
+        for (int k = 0; k < n_rows; k++)
+            if (rows[k].offering_id == o->id) {
+                if (!waiting)
+                    oldest = rows[k].since;
+                waiting++;
+            }
+        int live = coach_offering_live(o, now);
+        enum coach_phase ph = coach_phase_of(o, now);
+        json_array_append_new(phases[ph], json_pack(
+            "{s:s, s:s, s:s, s:i, s:b, s:i, s:s?, s:s, s:s, s:s, s:s}", "code", o->code, "course_title",
+            o->course_title, "dates_label", dates_label(rq, o), "cohort", o->cohort, "live", live, "waiting",
+            waiting, "oldest_label", waiting ? coach_waited_label(rq->a, now - oldest) : NULL, "queue_url",
+            arena_printf(rq->a, "/coach/queue?offering=%s", o->code), "learn_url",
+            arena_printf(rq->a, "/learn/%s", o->code), "roster_url",
+            arena_printf(rq->a, "/coach/offerings/%s/roster", o->code), "moderation_url",
+            arena_printf(rq->a, "/coach/offerings/%s/moderation", o->code)));
+    }
+    json_t *ctx = json_pack("{s:o, s:o, s:o, s:i, s:b, s:b}", "current", phases[COACH_CURRENT], "upcoming",
+                            phases[COACH_UPCOMING], "past", phases[COACH_PAST], "waiting", n_rows, "has_any",
+                            n > 0, "is_staff", is_staff(rq));
+    return page_render(rq, rs, "pages/coach_home", ctx, "Coaching", "coach");
+}
+
+/* GET /coach/queue (?offering=CODE for one offering): what needs the
+** person, oldest first. */
+int page_coach_queue(request *rq, response *rs)
+{
+    coach_offering_row *list;
+    int n;
+    int rc = offerings_of(rq, &list, &n);
+    if (rc)
+        return rc;
+    const char *only = kv_get(&rq->query, "offering");
+    const coach_offering_row *one = NULL;
+    if (only && *only) {
+        for (int i = 0; i < n; i++)
+            if (!strcmp(list[i].code, only))
+                one = &list[i];
+        if (!one) {
+            rq->message = "You do not facilitate an offering with this code. Coaching lists the ones you do.";
+            return 404;
+        }
+    }
+    queue_row *rows;
+    int n_rows;
+    rc = one ? queue_of(rq, one, 1, &rows, &n_rows) : queue_of(rq, list, n, &rows, &n_rows);
+    if (rc)
+        return rc;
+    time_t now = time(NULL);
+    json_t *items = json_array();
+    const char *back = only && *only ? arena_printf(rq->a, "/coach/queue?offering=%s", one->code) : "/coach/queue";
+    for (int k = 0; k < n_rows && k < QUEUE_SHOWN; k++) {
+        const queue_row *r = &rows[k];
+        const coach_offering_row *o = NULL;
+        for (int i = 0; i < n && !o; i++)
+            if (list[i].id == r->offering_id)
+                o = &list[i];
+        if (!o)
+            continue;
+        const char *base = arena_printf(rq->a, "/coach/queue/%s/%lld", r->kind, (long long)r->object_id);
+        json_array_append_new(items, json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "kind", r->kind, "kind_label",
+            kind_label(r->kind), "summary", row_summary(rq, r), "url", row_url(rq, r, o->code), "code", o->code,
+            "course_title", o->course_title, "waited_label", coach_waited_label(rq->a, now - r->since),
+            "since_label", page_when_label(rq, (time_t)r->since), "since_iso", page_when_iso(rq, (time_t)r->since),
+            "snooze_url", arena_printf(rq->a, "%s/snooze", base), "no_reply_url",
+            arena_printf(rq->a, "%s/no-reply", base), "back", back, "id", (json_int_t)r->object_id));
+    }
+    int live = 0;
+    for (int i = 0; i < n; i++)
+        live += (!one || &list[i] == one) && coach_offering_live(&list[i], now);
+    json_t *ctx = json_pack("{s:o, s:i, s:i, s:b, s:s?, s:s?, s:i}", "rows", items, "count", n_rows, "more",
+                            n_rows > QUEUE_SHOWN ? n_rows - QUEUE_SHOWN : 0, "has_rows", n_rows > 0, "offering_code",
+                            one ? one->code : NULL, "offering_title", one ? one->course_title : NULL, "live", live);
+    return page_render(rq, rs, "pages/coach_queue", ctx, "What needs you", "coach");
+}
+
+/* POST /coach/queue/KIND/ID/snooze (hours) and /no-reply: mark a row of
+** the queue for the signed-in person, then back to the queue. */
+int page_coach_queue_mark(request *rq, response *rs)
+{
+    app *ap = page_app(rq);
+    const char *kind = coach_queue_kind(rq->param[0]);
+    char *end;
+    long long id = strtoll(rq->param[1], &end, 10);
+    int snooze = strstr(rq->path, "/snooze") != NULL;
+    int64_t offering_id = 0;
+    int found = kind && !*end ? store_queue_owner(ap->db, kind, id, &offering_id) : 0;
+    if (found < 0)
+        return page_unavailable(rq);
+    if (found == 0 || !access_allows(rq, ACCESS_FACILITATE, offering_id)) {
+        rq->message = "There is nothing in your queue at this address. The queue lists what waits for you.";
+        return 404;
+    }
+    coach_offering_row o;
+    found = store_coach_offering(ap->db, rq->a, offering_id, &o);
+    if (found <= 0)
+        return found < 0 ? page_unavailable(rq) : 404;
+    time_t until = 0;
+    domain d = dom(rq);
+    if (snooze) {
+        const char *h = kv_get(&rq->form, "hours");
+        long hours = h && *h ? strtol(h, &end, 10) : -1;
+        if (!h || !*h || *end || hours < 1 || hours > 24 * 14) {
+            rq->message = "Choose how long to snooze it for: from 1 hour to 14 days.";
+            return 422;
+        }
+        until = d.now + hours * 3600;
+    }
+    int rc = coach_queue_mark(&d, &o, kind, id, snooze ? "snooze" : "no_reply", until);
+    if (rc != DOM_OK) {
+        rq->message = d.message;
+        return rc;
+    }
+    page_flash(rq, rs, snooze ? "queue-snoozed" : "queue-no-reply");
+    http_redirect(rs, 303, http_local_path(rq->a, kv_get(&rq->form, "back"), "/coach/queue"));
+    return 0;
+}
