@@ -3,6 +3,7 @@
 */
 #include "coach.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,14 +15,38 @@
 /* A due time given without a time of day falls at the end of its day. */
 #define DUE_DEFAULT (23 * 60 + 59)
 
+/* The weeks this process worked out, by zone and dates (what they depend
+** on alone), so a page listing many offerings converts each once. */
+#define WEEKS_KEPT 256
+static struct kept_week {
+    char key[96];
+    time_t start, end;
+} weeks[WEEKS_KEPT];
+static unsigned weeks_next;
+
 /* See coach.h. */
 int coach_week(const coach_offering_row *o, time_t *start, time_t *end)
 {
-    int32_t first, last;
     const char *zone = o->time_zone && tz_valid(o->time_zone) ? o->time_zone : "UTC";
+    char key[96];
+    int kn = snprintf(key, sizeof key, "%s|%s|%s", zone, o->starts ? o->starts : "", o->ends ? o->ends : "");
+    int keep = kn > 0 && (size_t)kn < sizeof key;
+    for (unsigned i = 0; keep && i < WEEKS_KEPT; i++)
+        if (weeks[i].key[0] && !strcmp(weeks[i].key, key)) {
+            *start = weeks[i].start;
+            *end = weeks[i].end;
+            return 0;
+        }
+    int32_t first, last;
     if (date_parse(o->starts, &first) != 0 || date_parse(o->ends, &last) != 0 ||
         tz_instant(zone, first, 0, start) != 0 || tz_instant(zone, last + 1, 0, end) != 0)
         return -1;
+    if (keep) {
+        struct kept_week *w = &weeks[weeks_next++ % WEEKS_KEPT];
+        memcpy(w->key, key, (size_t)kn + 1);
+        w->start = *start;
+        w->end = *end;
+    }
     return 0;
 }
 

@@ -17,13 +17,14 @@
 
 #include "access.h"
 #include "app.h"
+#include "cache.h"
 #include "coach.h"
 #include "date.h"
 #include "pages.h"
 #include "store_coach.h"
 
 /* At most this many queue rows on one page (the count says how many more). */
-#define QUEUE_SHOWN 200
+#define QUEUE_SHOWN 50
 
 /* The domain context for rq, acting as the signed-in person. */
 static domain dom(request *rq)
@@ -37,10 +38,11 @@ static int is_staff(const request *rq)
     return !strcmp(rq->session->u.role, "staff");
 }
 
-/* Read the offerings the signed-in person facilitates. 0, or 503. */
-static int offerings_of(request *rq, coach_offering_row **list, int *n)
+/* Read the offerings the signed-in person facilitates (with their cohorts
+** counted when cohort is set). 0, or 503. */
+static int offerings_of(request *rq, int cohort, coach_offering_row **list, int *n)
 {
-    if (store_coach_offerings(page_app(rq)->db, rq->a, rq->session->u.id, is_staff(rq), list, n) != 0)
+    if (store_coach_offerings(page_app(rq)->db, rq->a, rq->session->u.id, is_staff(rq), cohort, list, n) != 0)
         return page_unavailable(rq);
     return 0;
 }
@@ -99,24 +101,150 @@ static const char *row_summary(request *rq, const queue_row *r)
     return arena_printf(rq->a, "%s has %d part%s past due not done", r->who, r->count, r->count == 1 ? "" : "s");
 }
 
-/* The queue of offerings list[0..n) (only the live ones) for the signed-in
-** person, oldest first, into *rows. 0, or 503 with rq->message. */
-static int queue_of(request *rq, const coach_offering_row *list, int n, queue_row **rows, int *n_rows)
+/* The queue as the pages show it: the oldest rows (at most QUEUE_SHOWN),
+** how many there are in all, and per offering how many and since when
+** the oldest has waited. */
+typedef struct queue_view {
+    queue_row *rows;
+    int n, total;
+    int64_t *off_id, *off_oldest;
+    int *off_count;
+    int n_off;
+} queue_view;
+
+/* Each worker keeps the queue it computed for a coach (all offerings, or
+** one) for up to a minute, while nothing at all is committed to the
+** database (see store_coach_version): its reads cover every cohort the
+** coach facilitates, and a coach reloads it often. Time alone (a
+** participant turning quiet, a part falling due, a snooze running out)
+** shows at most that late. */
+#define KEPT_SECONDS 60
+static cache *kept;
+
+/* v as the JSON text kept for it (malloc'd; NULL on failure). */
+static char *view_text(const queue_view *v)
+{
+    json_t *rows = json_array(), *offs = json_array();
+    for (int i = 0; i < v->n; i++) {
+        const queue_row *r = &v->rows[i];
+        json_array_append_new(rows, json_pack("[s, I, I, I, I, s, s?, I, i]", r->kind, (json_int_t)r->object_id,
+                                              (json_int_t)r->offering_id, (json_int_t)r->thread_id,
+                                              (json_int_t)r->user_id, r->who ? r->who : "", r->title,
+                                              (json_int_t)r->since, r->count));
+    }
+    for (int i = 0; i < v->n_off; i++)
+        json_array_append_new(offs, json_pack("[I, i, I]", (json_int_t)v->off_id[i], v->off_count[i],
+                                              (json_int_t)v->off_oldest[i]));
+    json_t *all = json_pack("{s:i, s:o, s:o}", "total", v->total, "rows", rows, "offerings", offs);
+    char *text = all ? json_dumps(all, JSON_COMPACT) : NULL;
+    json_decref(all);
+    return text;
+}
+
+/* Read a kept view (len bytes of text) into v, in rq's arena. 0, or -1
+** when it does not read back (the caller computes anew). */
+static int view_read(request *rq, const char *text, size_t len, queue_view *v)
+{
+    json_t *all = json_loadb(text, len, 0, NULL);
+    json_t *rows = json_object_get(all, "rows"), *offs = json_object_get(all, "offerings");
+    if (!json_is_array(rows) || !json_is_array(offs)) {
+        json_decref(all);
+        return -1;
+    }
+    memset(v, 0, sizeof *v);
+    v->total = (int)json_integer_value(json_object_get(all, "total"));
+    v->rows = arena_zalloc(rq->a, (json_array_size(rows) + 1) * sizeof *v->rows);
+    size_t i;
+    json_t *it;
+    json_array_foreach(rows, i, it) {
+        const char *kind = coach_queue_kind(json_string_value(json_array_get(it, 0)));
+        if (!kind) {
+            json_decref(all);
+            return -1;
+        }
+        queue_row *r = &v->rows[v->n++];
+        r->kind = kind;
+        r->object_id = json_integer_value(json_array_get(it, 1));
+        r->offering_id = json_integer_value(json_array_get(it, 2));
+        r->thread_id = json_integer_value(json_array_get(it, 3));
+        r->user_id = json_integer_value(json_array_get(it, 4));
+        r->who = arena_strdup(rq->a, json_string_value(json_array_get(it, 5)));
+        const char *title = json_string_value(json_array_get(it, 6));
+        r->title = title ? arena_strdup(rq->a, title) : NULL;
+        r->since = json_integer_value(json_array_get(it, 7));
+        r->count = (int)json_integer_value(json_array_get(it, 8));
+    }
+    size_t no = json_array_size(offs);
+    v->off_id = arena_zalloc(rq->a, (no + 1) * sizeof *v->off_id);
+    v->off_oldest = arena_zalloc(rq->a, (no + 1) * sizeof *v->off_oldest);
+    v->off_count = arena_zalloc(rq->a, (no + 1) * sizeof *v->off_count);
+    json_array_foreach(offs, i, it) {
+        v->off_id[v->n_off] = json_integer_value(json_array_get(it, 0));
+        v->off_count[v->n_off] = (int)json_integer_value(json_array_get(it, 1));
+        v->off_oldest[v->n_off++] = json_integer_value(json_array_get(it, 2));
+    }
+    json_decref(all);
+    return 0;
+}
+
+/* Compute the queue of offerings list[0..n) (only the live ones) for d's
+** coach into v. DOM_OK or the domain's refusal. */
+static int view_compute(request *rq, domain *d, const coach_offering_row *list, int n, queue_view *v)
+{
+    memset(v, 0, sizeof *v);
+    queue_row *rows = NULL;
+    int n_rows = 0, cap = 0;
+    v->off_id = arena_zalloc(rq->a, ((size_t)n + 1) * sizeof *v->off_id);
+    v->off_oldest = arena_zalloc(rq->a, ((size_t)n + 1) * sizeof *v->off_oldest);
+    v->off_count = arena_zalloc(rq->a, ((size_t)n + 1) * sizeof *v->off_count);
+    for (int i = 0; i < n; i++) {
+        if (!coach_offering_live(&list[i], d->now))
+            continue;
+        int from = n_rows;
+        int rc = coach_queue_offering(d, &list[i], NULL, &rows, &n_rows, &cap);
+        if (rc != DOM_OK)
+            return rc;
+        int64_t oldest = 0;
+        for (int k = from; k < n_rows; k++)
+            if (!oldest || rows[k].since < oldest)
+                oldest = rows[k].since;
+        v->off_id[v->n_off] = list[i].id;
+        v->off_count[v->n_off] = n_rows - from;
+        v->off_oldest[v->n_off++] = oldest;
+    }
+    coach_queue_sort(rows, n_rows);
+    v->rows = rows;
+    v->total = n_rows;
+    v->n = n_rows < QUEUE_SHOWN ? n_rows : QUEUE_SHOWN;
+    return DOM_OK;
+}
+
+/* The queue of offerings list[0..n) for the signed-in person (scope names
+** what list is: "all", or one offering's code): kept when the database has
+** not moved, else computed and kept. 0, or 503 with rq->message. */
+static int queue_of(request *rq, const coach_offering_row *list, int n, const char *scope, queue_view *v)
 {
     domain d = dom(rq);
-    int cap = 0;
-    *rows = NULL;
-    *n_rows = 0;
-    for (int i = 0; i < n; i++) {
-        if (!coach_offering_live(&list[i], d.now))
-            continue;
-        int rc = coach_queue_offering(&d, &list[i], NULL, rows, n_rows, &cap);
-        if (rc != DOM_OK) {
-            rq->message = d.message;
-            return rc;
-        }
+    uint64_t version = 0;
+    int has_version = store_coach_version(d.db, &version) == 0;
+    const char *key = arena_printf(rq->a, "coachq:%lld:%s", (long long)d.actor, scope);
+    if (has_version && !kept)
+        kept = cache_new(512, 16u << 20);
+    size_t len;
+    const char *text = has_version && kept ? cache_get(kept, key, version, d.now, &len) : NULL;
+    if (text && view_read(rq, text, len, v) == 0)
+        return 0;
+    int rc = view_compute(rq, &d, list, n, v);
+    if (rc != DOM_OK) {
+        rq->message = d.message;
+        return rc;
     }
-    coach_queue_sort(*rows, *n_rows);
+    if (has_version && kept) {
+        char *made = view_text(v);
+        if (made)
+            cache_put(kept, key, version, d.now + KEPT_SECONDS, made, strlen(made));
+        free(made);
+    }
     return 0;
 }
 
@@ -125,27 +253,25 @@ int page_coach_home(request *rq, response *rs)
 {
     coach_offering_row *list;
     int n;
-    int rc = offerings_of(rq, &list, &n);
+    int rc = offerings_of(rq, 1, &list, &n);
     if (rc)
         return rc;
-    queue_row *rows;
-    int n_rows;
-    rc = queue_of(rq, list, n, &rows, &n_rows);
+    queue_view v;
+    rc = queue_of(rq, list, n, "all", &v);
     if (rc)
         return rc;
     time_t now = time(NULL);
     json_t *phases[3] = {json_array(), json_array(), json_array()};
     for (int i = 0; i < n; i++) {
         const coach_offering_row *o = &list[i];
-        int waiting = 0;
+        int waiting = 0, live = 0;
         int64_t oldest = 0;
-        for (int k = 0; k < n_rows; k++)
-            if (rows[k].offering_id == o->id) {
-                if (!waiting)
-                    oldest = rows[k].since;
-                waiting++;
+        for (int k = 0; k < v.n_off; k++)
+            if (v.off_id[k] == o->id) {
+                live = 1;
+                waiting = v.off_count[k];
+                oldest = v.off_oldest[k];
             }
-        int live = coach_offering_live(o, now);
         enum coach_phase ph = coach_phase_of(o, now);
         json_array_append_new(phases[ph], json_pack(
             "{s:s, s:s, s:s, s:i, s:b, s:i, s:s?, s:s, s:s, s:s, s:s}", "code", o->code, "course_title",
@@ -157,7 +283,7 @@ int page_coach_home(request *rq, response *rs)
             arena_printf(rq->a, "/coach/offerings/%s/moderation", o->code)));
     }
     json_t *ctx = json_pack("{s:o, s:o, s:o, s:i, s:b, s:b}", "current", phases[COACH_CURRENT], "upcoming",
-                            phases[COACH_UPCOMING], "past", phases[COACH_PAST], "waiting", n_rows, "has_any",
+                            phases[COACH_UPCOMING], "past", phases[COACH_PAST], "waiting", v.total, "has_any",
                             n > 0, "is_staff", is_staff(rq));
     return page_render(rq, rs, "pages/coach_home", ctx, "Coaching", "coach");
 }
@@ -168,7 +294,7 @@ int page_coach_queue(request *rq, response *rs)
 {
     coach_offering_row *list;
     int n;
-    int rc = offerings_of(rq, &list, &n);
+    int rc = offerings_of(rq, 0, &list, &n);
     if (rc)
         return rc;
     const char *only = kv_get(&rq->query, "offering");
@@ -182,16 +308,15 @@ int page_coach_queue(request *rq, response *rs)
             return 404;
         }
     }
-    queue_row *rows;
-    int n_rows;
-    rc = one ? queue_of(rq, one, 1, &rows, &n_rows) : queue_of(rq, list, n, &rows, &n_rows);
+    queue_view v;
+    rc = one ? queue_of(rq, one, 1, one->code, &v) : queue_of(rq, list, n, "all", &v);
     if (rc)
         return rc;
     time_t now = time(NULL);
     json_t *items = json_array();
     const char *back = only && *only ? arena_printf(rq->a, "/coach/queue?offering=%s", one->code) : "/coach/queue";
-    for (int k = 0; k < n_rows && k < QUEUE_SHOWN; k++) {
-        const queue_row *r = &rows[k];
+    for (int k = 0; k < v.n; k++) {
+        const queue_row *r = &v.rows[k];
         const coach_offering_row *o = NULL;
         for (int i = 0; i < n && !o; i++)
             if (list[i].id == r->offering_id)
@@ -207,12 +332,9 @@ int page_coach_queue(request *rq, response *rs)
             "snooze_url", arena_printf(rq->a, "%s/snooze", base), "no_reply_url",
             arena_printf(rq->a, "%s/no-reply", base), "back", back, "id", (json_int_t)r->object_id));
     }
-    int live = 0;
-    for (int i = 0; i < n; i++)
-        live += (!one || &list[i] == one) && coach_offering_live(&list[i], now);
-    json_t *ctx = json_pack("{s:o, s:i, s:i, s:b, s:s?, s:s?, s:i}", "rows", items, "count", n_rows, "more",
-                            n_rows > QUEUE_SHOWN ? n_rows - QUEUE_SHOWN : 0, "has_rows", n_rows > 0, "offering_code",
-                            one ? one->code : NULL, "offering_title", one ? one->course_title : NULL, "live", live);
+    json_t *ctx = json_pack("{s:o, s:i, s:i, s:b, s:s?, s:s?, s:i}", "rows", items, "count", v.total, "more",
+                            v.total - v.n, "has_rows", v.total > 0, "offering_code", one ? one->code : NULL,
+                            "offering_title", one ? one->course_title : NULL, "live", v.n_off);
     return page_render(rq, rs, "pages/coach_queue", ctx, "What needs you", "coach");
 }
 

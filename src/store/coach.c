@@ -27,11 +27,15 @@
 /* A settled seat: an active registration that is paid, invoiced or waived. */
 #define SEATED "e.status = 'active' AND e.payment_status IN ('paid', 'invoiced', 'waived')"
 
-#define OFFERING_COLS                                                                                   \
+#define OFFERING_HEAD                                                                                   \
     "SELECT o.id, o.course_id, o.code, c.title, o.starts, o.ends, o.time_zone,"                         \
-    " coalesce(o.posting_closes_at, 0),"                                                                \
-    " (SELECT count(*) FROM enrolments e WHERE e.offering_id = o.id AND " SEATED ")"                    \
-    " FROM offerings o JOIN courses c ON c.id = o.course_id"
+    " coalesce(o.posting_closes_at, 0),"
+#define OFFERING_FROM " FROM offerings o JOIN courses c ON c.id = o.course_id"
+#define OFFERING_COLS                                                                                   \
+    OFFERING_HEAD " (SELECT count(*) FROM enrolments e WHERE e.offering_id = o.id AND " SEATED ")" OFFERING_FROM
+#define OFFERING_COLS_NO_COHORT OFFERING_HEAD " 0" OFFERING_FROM
+#define COACHED " JOIN offering_staff s ON s.offering_id = o.id WHERE s.user_id = ?1 AND s.role = 'coach'"
+#define LATEST " ORDER BY o.starts DESC, o.id DESC"
 
 /* Fill r from an OFFERING_COLS row. */
 static void offering_fill(arena *a, sqlite3_stmt *st, coach_offering_row *r)
@@ -48,12 +52,11 @@ static void offering_fill(arena *a, sqlite3_stmt *st, coach_offering_row *r)
 }
 
 /* See store_coach.h. */
-int store_coach_offerings(db *d, arena *a, int64_t user_id, int all, coach_offering_row **list, int *n)
+int store_coach_offerings(db *d, arena *a, int64_t user_id, int all, int cohort, coach_offering_row **list, int *n)
 {
-    sqlite3_stmt *st = all ? db_stmt(d, OFFERING_COLS " ORDER BY o.starts DESC, o.id DESC")
-                           : db_stmt(d, OFFERING_COLS " JOIN offering_staff s ON s.offering_id = o.id"
-                                        " WHERE s.user_id = ?1 AND s.role = 'coach'"
-                                        " ORDER BY o.starts DESC, o.id DESC");
+    sqlite3_stmt *st = all ? (cohort ? db_stmt(d, OFFERING_COLS LATEST) : db_stmt(d, OFFERING_COLS_NO_COHORT LATEST))
+                           : (cohort ? db_stmt(d, OFFERING_COLS COACHED LATEST)
+                                     : db_stmt(d, OFFERING_COLS_NO_COHORT COACHED LATEST));
     if (!all)
         sqlite3_bind_int64(st, 1, user_id);
     int rc, cap = 0;
@@ -76,6 +79,20 @@ int store_coach_offering(db *d, arena *a, int64_t offering_id, coach_offering_ro
         db_done(st);
     }
     return rc;
+}
+
+/* See store_coach.h. */
+int store_coach_version(db *d, uint64_t *out)
+{
+    sqlite3_stmt *st = db_stmt(d, "PRAGMA data_version");
+    int rc = db_row(st);
+    if (rc != 1)
+        return -1;
+    uint64_t other = (uint64_t)sqlite3_column_int64(st, 0);
+    db_done(st);
+    uint64_t own = (uint64_t)sqlite3_total_changes64(db_handle(d));
+    *out = other * 0x9E3779B97F4A7C15ull ^ own;
+    return 0;
 }
 
 /* Bind the three parameters every queue read shares. */
