@@ -28,8 +28,9 @@ int coach_week(const coach_offering_row *o, time_t *start, time_t *end);
 /* o's phase at now (COACH_PAST too when its dates cannot be read). */
 enum coach_phase coach_phase_of(const coach_offering_row *o, time_t now);
 
-/* Whether o's queue is computed at now: its week has begun and posting
-** has not closed. */
+/* Whether o's queue is computed at now: posting has not closed (a
+** workspace is open before its week begins, and what participants write
+** then waits for the coach too). */
 int coach_offering_live(const coach_offering_row *o, time_t now);
 
 /* Append to *list (n rows, cap its room, in d->a) the queue rows of

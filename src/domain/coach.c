@@ -65,7 +65,7 @@ int coach_offering_live(const coach_offering_row *o, time_t now)
     time_t start, end;
     if (coach_week(o, &start, &end) != 0)
         return 0;
-    return now >= start && (o->posting_closes_at == 0 || now < o->posting_closes_at);
+    return o->posting_closes_at == 0 || now < o->posting_closes_at;
 }
 
 /* The parts of o's course past due at now, as the JSON array of [item_id,

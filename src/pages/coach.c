@@ -25,6 +25,8 @@
 
 /* At most this many queue rows on one page (the count says how many more). */
 #define QUEUE_SHOWN 50
+/* At most this many finished offerings on the landing page, latest first. */
+#define PAST_SHOWN 12
 
 /* The domain context for rq, acting as the signed-in person. */
 static domain dom(request *rq)
@@ -261,6 +263,7 @@ int page_coach_home(request *rq, response *rs)
     if (rc)
         return rc;
     time_t now = time(NULL);
+    int past_more = 0;
     json_t *phases[3] = {json_array(), json_array(), json_array()};
     for (int i = 0; i < n; i++) {
         const coach_offering_row *o = &list[i];
@@ -273,18 +276,27 @@ int page_coach_home(request *rq, response *rs)
                 oldest = v.off_oldest[k];
             }
         enum coach_phase ph = coach_phase_of(o, now);
-        json_array_append_new(phases[ph], json_pack(
+        if (ph == COACH_PAST && json_array_size(phases[COACH_PAST]) >= PAST_SHOWN) {
+            past_more++;
+            continue;
+        }
+        /* the list comes latest first: upcoming ones read soonest first */
+        json_t *card = json_pack(
             "{s:s, s:s, s:s, s:i, s:b, s:i, s:s?, s:s, s:s, s:s, s:s}", "code", o->code, "course_title",
             o->course_title, "dates_label", dates_label(rq, o), "cohort", o->cohort, "live", live, "waiting",
             waiting, "oldest_label", waiting ? coach_waited_label(rq->a, now - oldest) : NULL, "queue_url",
             arena_printf(rq->a, "/coach/queue?offering=%s", o->code), "learn_url",
             arena_printf(rq->a, "/learn/%s", o->code), "roster_url",
             arena_printf(rq->a, "/coach/offerings/%s/roster", o->code), "moderation_url",
-            arena_printf(rq->a, "/coach/offerings/%s/moderation", o->code)));
+            arena_printf(rq->a, "/coach/offerings/%s/moderation", o->code));
+        if (ph == COACH_UPCOMING)
+            json_array_insert_new(phases[ph], 0, card);
+        else
+            json_array_append_new(phases[ph], card);
     }
-    json_t *ctx = json_pack("{s:o, s:o, s:o, s:i, s:b, s:b}", "current", phases[COACH_CURRENT], "upcoming",
-                            phases[COACH_UPCOMING], "past", phases[COACH_PAST], "waiting", v.total, "has_any",
-                            n > 0, "is_staff", is_staff(rq));
+    json_t *ctx = json_pack("{s:o, s:o, s:o, s:i, s:i, s:b, s:b}", "current", phases[COACH_CURRENT], "upcoming",
+                            phases[COACH_UPCOMING], "past", phases[COACH_PAST], "past_more", past_more, "waiting",
+                            v.total, "has_any", n > 0, "is_staff", is_staff(rq));
     return page_render(rq, rs, "pages/coach_home", ctx, "Coaching", "coach");
 }
 

@@ -2,7 +2,7 @@
 ** test_coachq.c: the rules of the coach's queue that need no server: how
 ** long a row waited, for people; which kinds exist; the order (oldest
 ** first); where an offering is in its week in its own time zone and when
-** its queue is live. Then the queue mark's one conditional write on a
+** its queue is live (until posting closes). Then the queue mark's one conditional write on a
 ** fresh database: a second "no reply needed" on the same row is refused,
 ** a snooze cannot undo one, and a row that waits again (a later since)
 ** can be marked again. The pages are tested through nginx in
@@ -80,7 +80,7 @@ static void test_phase(void)
     CHECK(coach_phase_of(&o, start) == COACH_CURRENT);
     CHECK(coach_phase_of(&o, end - 1) == COACH_CURRENT);
     CHECK(coach_phase_of(&o, end) == COACH_PAST);
-    CHECK(!coach_offering_live(&o, start - 1));
+    CHECK(coach_offering_live(&o, start - 86400));   /* open before its week */
     CHECK(coach_offering_live(&o, start));
     CHECK(coach_offering_live(&o, end + 86400));   /* posting never closes */
     o.posting_closes_at = end + 3600;
