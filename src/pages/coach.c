@@ -24,7 +24,7 @@
 #include "store_coach.h"
 
 /* At most this many queue rows on one page (the count says how many more). */
-#define QUEUE_SHOWN 50
+#define QUEUE_SHOWN 25
 /* At most this many finished offerings on the landing page, latest first. */
 #define PAST_SHOWN 12
 
@@ -123,8 +123,10 @@ typedef struct queue_view {
 #define KEPT_SECONDS 60
 static cache *kept;
 
-/* v as the JSON text kept for it (malloc'd; NULL on failure). */
-static char *view_text(const queue_view *v)
+/* v as the two JSON texts kept for it (malloc'd; NULL on failure): its
+** counts (*sum) and its rows (*rows), so the landing page reads only the
+** first. */
+static void view_text(const queue_view *v, char **sum, char **rows_out)
 {
     json_t *rows = json_array(), *offs = json_array();
     for (int i = 0; i < v->n; i++) {
@@ -137,20 +139,24 @@ static char *view_text(const queue_view *v)
     for (int i = 0; i < v->n_off; i++)
         json_array_append_new(offs, json_pack("[I, i, I]", (json_int_t)v->off_id[i], v->off_count[i],
                                               (json_int_t)v->off_oldest[i]));
-    json_t *all = json_pack("{s:i, s:o, s:o}", "total", v->total, "rows", rows, "offerings", offs);
-    char *text = all ? json_dumps(all, JSON_COMPACT) : NULL;
+    json_t *all = json_pack("{s:i, s:o}", "total", v->total, "offerings", offs);
+    *sum = all ? json_dumps(all, JSON_COMPACT) : NULL;
+    *rows_out = json_dumps(rows, JSON_COMPACT);
     json_decref(all);
-    return text;
+    json_decref(rows);
 }
 
-/* Read a kept view (len bytes of text) into v, in rq's arena. 0, or -1
-** when it does not read back (the caller computes anew). */
-static int view_read(request *rq, const char *text, size_t len, queue_view *v)
+/* Read the kept counts (sum, len bytes) and, when rows is not NULL, the
+** kept rows (rlen bytes) into v, in rq's arena. 0, or -1 when they do not
+** read back (the caller computes anew). */
+static int view_read(request *rq, const char *sum, size_t len, const char *rows_text, size_t rlen, queue_view *v)
 {
-    json_t *all = json_loadb(text, len, 0, NULL);
-    json_t *rows = json_object_get(all, "rows"), *offs = json_object_get(all, "offerings");
+    json_t *all = json_loadb(sum, len, 0, NULL);
+    json_t *offs = json_object_get(all, "offerings");
+    json_t *rows = rows_text ? json_loadb(rows_text, rlen, 0, NULL) : json_array();
     if (!json_is_array(rows) || !json_is_array(offs)) {
         json_decref(all);
+        json_decref(rows);
         return -1;
     }
     memset(v, 0, sizeof *v);
@@ -162,6 +168,7 @@ static int view_read(request *rq, const char *text, size_t len, queue_view *v)
         const char *kind = coach_queue_kind(json_string_value(json_array_get(it, 0)));
         if (!kind) {
             json_decref(all);
+            json_decref(rows);
             return -1;
         }
         queue_row *r = &v->rows[v->n++];
@@ -186,6 +193,7 @@ static int view_read(request *rq, const char *text, size_t len, queue_view *v)
         v->off_oldest[v->n_off++] = json_integer_value(json_array_get(it, 2));
     }
     json_decref(all);
+    json_decref(rows);
     return 0;
 }
 
@@ -222,19 +230,25 @@ static int view_compute(request *rq, domain *d, const coach_offering_row *list, 
 }
 
 /* The queue of offerings list[0..n) for the signed-in person (scope names
-** what list is: "all", or one offering's code): kept when the database has
-** not moved, else computed and kept. 0, or 503 with rq->message. */
-static int queue_of(request *rq, const coach_offering_row *list, int n, const char *scope, queue_view *v)
+** what list is: "all", or one offering's code), its rows too when
+** with_rows is set (else v->n is 0): kept when the database has not moved,
+** else computed and kept. 0, or 503 with rq->message. */
+static int queue_of(request *rq, const coach_offering_row *list, int n, const char *scope, int with_rows,
+                    queue_view *v)
 {
     domain d = dom(rq);
     uint64_t version = 0;
     int has_version = store_coach_version(d.db, &version) == 0;
-    const char *key = arena_printf(rq->a, "coachq:%lld:%s", (long long)d.actor, scope);
+    const char *key = arena_printf(rq->a, "coachq:%lld:%s:sum", (long long)d.actor, scope);
+    const char *rkey = arena_printf(rq->a, "coachq:%lld:%s:rows", (long long)d.actor, scope);
     if (has_version && !kept)
         kept = cache_new(512, 16u << 20);
-    size_t len;
-    const char *text = has_version && kept ? cache_get(kept, key, version, d.now, &len) : NULL;
-    if (text && view_read(rq, text, len, v) == 0)
+    size_t len = 0, rlen = 0;
+    const char *sum = has_version && kept ? cache_get(kept, key, version, d.now, &len) : NULL;
+    /* the sum is copied out before the second get, which may move entries */
+    char *sum_copy = sum ? arena_strndup(rq->a, sum, len) : NULL;
+    const char *rows = sum && with_rows ? cache_get(kept, rkey, version, d.now, &rlen) : NULL;
+    if (sum_copy && (!with_rows || rows) && view_read(rq, sum_copy, len, rows, rlen, v) == 0)
         return 0;
     int rc = view_compute(rq, &d, list, n, v);
     if (rc != DOM_OK) {
@@ -242,24 +256,65 @@ static int queue_of(request *rq, const coach_offering_row *list, int n, const ch
         return rc;
     }
     if (has_version && kept) {
-        char *made = view_text(v);
-        if (made)
-            cache_put(kept, key, version, d.now + KEPT_SECONDS, made, strlen(made));
-        free(made);
+        char *made_sum = NULL, *made_rows = NULL;
+        view_text(v, &made_sum, &made_rows);
+        if (made_sum && made_rows) {
+            cache_put(kept, key, version, d.now + KEPT_SECONDS, made_sum, strlen(made_sum));
+            cache_put(kept, rkey, version, d.now + KEPT_SECONDS, made_rows, strlen(made_rows));
+        }
+        free(made_sum);
+        free(made_rows);
     }
     return 0;
 }
 
-/* GET /coach: the person's offerings by phase, with cohort and waiting. */
-int page_coach_home(request *rq, response *rs)
+/* Fill in the cohort of each of list[0..n) (the landing page's counts),
+** kept like the queue while the database has not moved. 0, or 503. */
+static int cohorts_of(request *rq, coach_offering_row *list, int n)
 {
+    app *ap = page_app(rq);
+    uint64_t version = 0;
+    int has_version = store_coach_version(ap->db, &version) == 0;
+    const char *key = arena_printf(rq->a, "coachq-cohorts:%lld", (long long)rq->session->u.id);
+    if (has_version && !kept)
+        kept = cache_new(512, 16u << 20);
+    size_t len;
+    const char *text = has_version && kept ? cache_get(kept, key, version, time(NULL), &len) : NULL;
+    json_t *map = text ? json_loadb(text, len, 0, NULL) : NULL;
+    if (!json_is_object(map)) {
+        json_decref(map);
+        coach_offering_row *counted;
+        int nc;
+        if (store_coach_offerings(ap->db, rq->a, rq->session->u.id, is_staff(rq), 1, &counted, &nc) != 0)
+            return page_unavailable(rq);
+        map = json_object();
+        for (int i = 0; i < nc; i++)
+            json_object_set_new(map, arena_printf(rq->a, "%lld", (long long)counted[i].id),
+                                json_integer(counted[i].cohort));
+        char *made = has_version && kept ? json_dumps(map, JSON_COMPACT) : NULL;
+        if (made)
+            cache_put(kept, key, version, time(NULL) + KEPT_SECONDS, made, strlen(made));
+        free(made);
+    }
+    for (int i = 0; i < n; i++)
+        list[i].cohort = (int)json_integer_value(json_object_get(map, arena_printf(rq->a, "%lld", (long long)list[i].id)));
+    json_decref(map);
+    return 0;
+}
+
+/* The view of the landing page for the signed-in person (a page_view_fn). */
+static int home_build(request *rq, int32_t today, page_view *pv)
+{
+    (void)today;
     coach_offering_row *list;
     int n;
-    int rc = offerings_of(rq, 1, &list, &n);
+    int rc = offerings_of(rq, 0, &list, &n);
+    if (!rc)
+        rc = cohorts_of(rq, list, n);
     if (rc)
         return rc;
     queue_view v;
-    rc = queue_of(rq, list, n, "all", &v);
+    rc = queue_of(rq, list, n, "all", 0, &v);
     if (rc)
         return rc;
     time_t now = time(NULL);
@@ -297,13 +352,44 @@ int page_coach_home(request *rq, response *rs)
     json_t *ctx = json_pack("{s:o, s:o, s:o, s:i, s:i, s:b, s:b}", "current", phases[COACH_CURRENT], "upcoming",
                             phases[COACH_UPCOMING], "past", phases[COACH_PAST], "past_more", past_more, "waiting",
                             v.total, "has_any", n > 0, "is_staff", is_staff(rq));
-    return page_render(rq, rs, "pages/coach_home", ctx, "Coaching", "coach");
+    if (!ctx)
+        return page_unavailable(rq);
+    pv->ctx = ctx;
+    pv->title = "Coaching";
+    return 0;
 }
 
-/* GET /coach/queue (?offering=CODE for one offering): what needs the
-** person, oldest first. */
-int page_coach_queue(request *rq, response *rs)
+/* When a kept coach page goes stale with time alone. */
+static time_t kept_until(request *rq, time_t now)
 {
+    (void)rq;
+    return now + KEPT_SECONDS;
+}
+
+/* Render name from build, the rendered page kept per worker for the
+** signed-in person under scope while the database has not moved (for at
+** most KEPT_SECONDS: the waited labels move with time). */
+static int render_kept(request *rq, response *rs, const char *name, const char *scope, page_view_fn build)
+{
+    uint64_t version = 0;
+    if (store_coach_version(page_app(rq)->db, &version) != 0)
+        return page_render_kept(rq, rs, name, "coach", NULL, build);
+    page_keep k = {arena_printf(rq->a, "coach %lld %s", (long long)rq->session->u.id, scope), version, -1,
+                   kept_until};
+    return page_render_kept(rq, rs, name, "coach", &k, build);
+}
+
+/* GET /coach: the person's offerings by phase, with cohort and waiting. */
+int page_coach_home(request *rq, response *rs)
+{
+    return render_kept(rq, rs, "pages/coach_home", "home", home_build);
+}
+
+/* The view of the queue (?offering=CODE for one offering) for the
+** signed-in person (a page_view_fn). */
+static int queue_build(request *rq, int32_t today, page_view *pv)
+{
+    (void)today;
     coach_offering_row *list;
     int n;
     int rc = offerings_of(rq, 0, &list, &n);
@@ -321,7 +407,7 @@ int page_coach_queue(request *rq, response *rs)
         }
     }
     queue_view v;
-    rc = one ? queue_of(rq, one, 1, one->code, &v) : queue_of(rq, list, n, "all", &v);
+    rc = one ? queue_of(rq, one, 1, one->code, 1, &v) : queue_of(rq, list, n, "all", 1, &v);
     if (rc)
         return rc;
     time_t now = time(NULL);
@@ -347,7 +433,20 @@ int page_coach_queue(request *rq, response *rs)
     json_t *ctx = json_pack("{s:o, s:i, s:i, s:b, s:s?, s:s?, s:i}", "rows", items, "count", v.total, "more",
                             v.total - v.n, "has_rows", v.total > 0, "offering_code", one ? one->code : NULL,
                             "offering_title", one ? one->course_title : NULL, "live", v.n_off);
-    return page_render(rq, rs, "pages/coach_queue", ctx, "What needs you", "coach");
+    if (!ctx)
+        return page_unavailable(rq);
+    pv->ctx = ctx;
+    pv->title = "What needs you";
+    return 0;
+}
+
+/* GET /coach/queue (?offering=CODE for one offering): what needs the
+** person, oldest first. */
+int page_coach_queue(request *rq, response *rs)
+{
+    const char *only = kv_get(&rq->query, "offering");
+    return render_kept(rq, rs, "pages/coach_queue", only && *only ? arena_printf(rq->a, "queue %s", only) : "queue",
+                       queue_build);
 }
 
 /* POST /coach/queue/KIND/ID/snooze (hours) and /no-reply: mark a row of
