@@ -204,21 +204,24 @@ int store_queue_quiet(db *d, arena *a, int64_t offering_id, int64_t user_id, tim
 int store_queue_behind(db *d, arena *a, int64_t offering_id, int64_t user_id, time_t now, const char *due,
                        queue_row **list, int *n, int *cap)
 {
+    /* What the cohort has done is read once for the offering (its
+    ** progress, its submissions, the posts in its prompts' threads), not
+    ** once per participant and part: a participant's posts elsewhere in
+    ** the site are never read. */
     sqlite3_stmt *st = db_stmt(d,
-        "SELECT x.eid, 0, NULL, x.since, x.uid, x.name, x.missing FROM ("
-        "   SELECT e.id AS eid, e.user_id AS uid, u.name AS name, count(*) AS missing,"
-        "     min(j.due) AS since"
-        "   FROM enrolments e JOIN users u ON u.id = e.user_id"
-        "   JOIN (SELECT json_extract(value, '$[0]') AS item, json_extract(value, '$[1]') AS due"
-        "         FROM json_each(?4)) j"
+        "WITH due(item, at) AS MATERIALIZED ("
+        "   SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?4)),"
+        " done(uid, item) AS MATERIALIZED ("
+        "   SELECT pr.user_id, CAST(substr(pr.part, 6) AS INTEGER) FROM progress pr"
+        "   WHERE pr.offering_id = ?1 AND pr.part LIKE 'item:%'"
+        "   UNION SELECT s.user_id, s.item_id FROM submissions s WHERE s.offering_id = ?1"
+        "   UNION SELECT p.author_id, t.prompt_id FROM threads t JOIN posts p ON p.thread_id = t.id"
+        "   WHERE t.offering_id = ?1 AND t.prompt_id IS NOT NULL AND p.deleted_at IS NULL)"
+        " SELECT x.eid, 0, NULL, x.since, x.uid, x.name, x.missing FROM ("
+        "   SELECT e.id AS eid, e.user_id AS uid, u.name AS name, count(*) AS missing, min(due.at) AS since"
+        "   FROM enrolments e JOIN users u ON u.id = e.user_id JOIN due"
         "   WHERE e.offering_id = ?1 AND " SEATED " AND NOT " FACIL("e.user_id")
-        "   AND NOT EXISTS (SELECT 1 FROM progress pr WHERE pr.offering_id = ?1 AND pr.user_id = e.user_id"
-        "     AND pr.part = 'item:' || j.item)"
-        "   AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.user_id = e.user_id AND s.offering_id = ?1"
-        "     AND s.item_id = j.item)"
-        "   AND NOT EXISTS (SELECT 1 FROM posts p JOIN threads t ON t.id = p.thread_id"
-        "     WHERE p.author_id = e.user_id AND p.deleted_at IS NULL AND t.offering_id = ?1"
-        "     AND t.prompt_id = j.item)"
+        "   AND (e.user_id, due.item) NOT IN (SELECT uid, item FROM done)"
         "   GROUP BY e.id"
         " ) x WHERE" UNMARKED("behind", "x.eid", "x.since"));
     bind_common(st, offering_id, user_id, now);
