@@ -572,6 +572,18 @@ static void test_pages(void)
     char *html = queue_of(&cora, NULL);
     CHECK_CONTAINS(html, "&lt;img src=x onerror=alert(1)&gt;");
     free(html);
+    /* a kept page (asked twice, nothing written between) carries each
+    ** asker's own CSRF token in its forms, never another's or the slot */
+    for (int round = 0; round < 3; round++) {
+        person *p = round == 1 ? &carl : &cora;
+        http_res r;
+        CHECK(get(p, "/coach/queue", &r) == 200);
+        char *token = browser_csrf(&r);
+        CHECK_STR(token, p->csrf);
+        CHECK(strstr(buf_str(&r.body), "<!--csrf-->") == NULL);
+        free(token);
+        http_res_free(&r);
+    }
 }
 
 int main(void)
