@@ -386,5 +386,12 @@ const char *page_slots_fill(request *rq, const char *html, size_t n, size_t *out
 /* store_unread_total kept by this worker per person and offering at
 ** store_unread_version (at most a minute). The count, or -1. */
 int page_unread_kept(request *rq, int64_t offering_id, int64_t user_id, int post_first_applies);
+/* Coaching (pages/coach.c): where a coach lands (their offerings, staff
+** every one, by phase with cohort and what waits), the "needs me" queue
+** across them, oldest first, and the forms that snooze a row or mark it
+** as needing no reply. Every one is R_COACH. */
+int page_coach_home(request *rq, response *rs);
+int page_coach_queue(request *rq, response *rs);
+int page_coach_queue_mark(request *rq, response *rs);
 
 #endif

@@ -407,7 +407,8 @@ int page_signin(request *rq, response *rs)
     if (access_sign_in(rq, rs, u.id) != 0)
         return 500;
     page_flash(rq, rs, "signed-in");
-    http_redirect(rs, 303, next && *next ? next_path(rq, next) : !strcmp(u.role, "staff") ? "/staff" : "/my");
+    http_redirect(rs, 303, next && *next ? next_path(rq, next) : !strcmp(u.role, "staff") ? "/staff"
+                                                                : !strcmp(u.role, "coach") ? "/coach" : "/my");
     return 0;
 }
 

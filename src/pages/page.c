@@ -569,6 +569,9 @@ static const struct {
     {"announcement-posted", "The announcement is posted; participants are being notified."},
     {"announcement-scheduled", "The announcement is scheduled; it is published, and participants notified, at the time you chose."},
     {"announcement-withdrawn", "The scheduled announcement is withdrawn; nobody was notified."},
+    /* Coaching: the queue's marks. */
+    {"queue-snoozed", "Snoozed: it leaves your queue until the time you chose, then comes back if it still waits."},
+    {"queue-no-reply", "Marked as needing no reply: it leaves the queue of every coach of the offering."},
 };
 
 void page_flash(request *rq, response *rs, const char *code)

@@ -187,6 +187,13 @@ const route pages_routes[] = {
     {"GET", "/learn/" SLUG "/submissions/([0-9]{1,18})", page_submission_view, R_WORKSPACE},
     {"POST", "/learn/" SLUG "/submissions/([0-9]{1,18})/feedback", page_submission_feedback,
      R_FORM | R_CSRF | R_WORKSPACE},
+    /* Coaching: where a coach lands and the "needs me" queue (pages/coach.c). */
+    {"GET", "/coach", page_coach_home, R_COACH},
+    {"GET", "/coach/queue", page_coach_queue, R_COACH},
+    {"POST", "/coach/queue/(thread|post|submission|quiet|behind)/([0-9]{1,18})/snooze", page_coach_queue_mark,
+     R_FORM | R_CSRF | R_COACH},
+    {"POST", "/coach/queue/(thread|post|submission|quiet|behind)/([0-9]{1,18})/no-reply", page_coach_queue_mark,
+     R_FORM | R_CSRF | R_COACH},
 };
 
 const size_t pages_n_routes = sizeof pages_routes / sizeof pages_routes[0];

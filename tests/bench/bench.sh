@@ -216,6 +216,7 @@ bench_run() {
         echo "Signed in as staff:"
         line "staff roster of 200, page 1" /staff/offerings/bench-roster "journeys_session=$staff"
         workspace_lines
+        coach_lines
     } 2>&1
     reply_line
     signin_line
@@ -253,6 +254,18 @@ workspace_lines() {
     line "workspace home, cohort of 200" /learn/bench-cohort "journeys_session=$participant"
     line "gallery of 200 submissions" "/learn/bench-cohort/activities/$activity/gallery" \
         "journeys_session=$participant"
+}
+
+# --- Coaching (issue 9) ---
+# The bench coach (tests/bench/coach.sql) facilitates ten offerings in
+# progress of 200 participants each: the "needs me" queue across all ten
+# and the landing page that counts what waits in each. (The roster of one
+# offering, /coach/offerings/CODE/roster, is another part's page.)
+coach_lines() {
+    coach=$(sign_in bench-coach@example.org)
+    echo "Signed in as a coach of 10 offerings of 200 (bench-coach-01 to -10):"
+    line "coach queue, 10 offerings of 200" /coach/queue "journeys_session=$coach"
+    line "coach landing, 10 offerings" /coach "journeys_session=$coach"
 }
 
 # POST a reply to the thread of 500 under load, with the session's CSRF

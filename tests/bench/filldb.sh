@@ -44,6 +44,8 @@ command -v sqlite3 >/dev/null || { echo "filldb: sqlite3 is missing (apt-get ins
 
 echo "$PASSWORD" | "$BIN" user add bench@example.org --name "Bench Participant" >/dev/null
 echo "$PASSWORD" | "$BIN" user add bench-staff@example.org --name "Bench Staff" --role staff >/dev/null
+# coaching: the coach of ten offerings of 200 (coach.sql)
+echo "$PASSWORD" | "$BIN" user add bench-coach@example.org --name "Bench Coach" --role coach >/dev/null
 
 users=${FILL_USERS:-100000}
 offerings=${FILL_OFFERINGS:-2000}
@@ -66,7 +68,8 @@ done
     echo "CREATE TEMP TABLE sch(r INTEGER PRIMARY KEY, id INTEGER NOT NULL);"
     echo "INSERT INTO temp.sch SELECT row_number() OVER (ORDER BY id) - 1, id FROM main.schools;"
     cat "$ROOT/tests/bench/fixtures.sql" "$ROOT/tests/bench/registrations.sql" \
-        "$ROOT/tests/bench/workspace.sql" "$ROOT/tests/bench/registrations.sql" "$ROOT/tests/bench/workspace_posts.sql"
+        "$ROOT/tests/bench/workspace.sql" "$ROOT/tests/bench/registrations.sql" "$ROOT/tests/bench/workspace_posts.sql" \
+        "$ROOT/tests/bench/coach.sql"
     if [ "$bulk" = 1 ]; then
         cat "$ROOT/tests/bench/bulk.sql" "$ROOT/tests/bench/registrations.sql" \
             "$ROOT/tests/bench/workspace_bulk.sql"

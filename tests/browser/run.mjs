@@ -1209,6 +1209,68 @@ test('keyboard only: follow and mute, thread pages, delete a post, stop sharing'
   assert(!/Pia Pages/.test(await page.textContent('main')), 'the gallery no longer shows it');
 }, { timeoutMs: 240000 });
 
+// ---------------------------------------------------- coaching
+
+// The coach's pages by keyboard: a participant starts a thread; staff (who
+// may do all a coach may, in every offering) follow the Coaching link to
+// the landing page, open what needs them, find the thread there with how
+// long it waited, open it from the queue, reply, and find it gone; then
+// mark another row as needing no reply. Every page clean under axe at 1280
+// and 390 px.
+test('keyboard only: coaching, the queue, open a thread, reply, no reply needed', async (page, t) => {
+  const code = 'demo-su';
+  const other = await t.context.browser().newContext({ viewport: { width: 1280, height: 900 } });
+  const titles = [`Coach question ${Date.now()}`, `Thanks all ${Date.now()}`];
+  try {
+    const p2 = await other.newPage();
+    await signUpAndPay(p2, 'Quinn Queue', code);
+    for (const title of titles) {
+      await visit(p2, `/learn/${code}/discuss/general`);
+      await p2.fill('main #title', title);
+      await p2.fill('main #body', 'Is the panel recording required before day 2?');
+      await Promise.all([p2.waitForNavigation({ waitUntil: 'load' }), p2.click('main form button[type="submit"]')]);
+      assert(/\/threads\/\d+$/.test(new URL(p2.url()).pathname), 'the participant starts a thread');
+    }
+  } finally {
+    await other.close();
+  }
+  await signInStaff(page);
+  await visit(page, '/my');
+  await tabTo(page, 'nav a[href="/coach"]');
+  await enterAndLoad(page);
+  assert(new URL(page.url()).pathname === '/coach', 'the Coaching link leads to the landing page');
+  assert(/Your offerings/.test(await page.textContent('main h1')), 'the landing page is titled');
+  await checkBothWidths(page, '/coach', 'coach-home');
+  await tabTo(page, 'main a[href="/coach/queue"]');
+  await enterAndLoad(page);
+  assert(new URL(page.url()).pathname === '/coach/queue', 'the landing page leads to the queue');
+  await checkBothWidths(page, '/coach/queue', 'coach-queue');
+  const row = page.locator('main .queue-item', { hasText: titles[0] });
+  assert(await row.count() === 1, 'the new thread is in the queue');
+  assert(/waiting/.test(await row.textContent()), 'the row says how long it waited');
+  const link = await row.locator('.queue-item__title a').getAttribute('href');
+  assert(/^\/learn\/demo-su\/threads\/\d+$/.test(link), `the row links to the thread (${link})`);
+  await tabTo(page, `main .queue-item__title a[href="${link}"]`);
+  await enterAndLoad(page);
+  assert(new URL(page.url()).pathname === link, 'the row opens the thread');
+  await tabTo(page, 'main #body');
+  await typeHere(page, 'Not required: it is there whenever suits you this week.');
+  await tabTo(page, 'main #reply button[type="submit"]');
+  await enterAndLoad(page);
+  await visit(page, '/coach/queue');
+  assert(await page.locator('main .queue-item', { hasText: titles[0] }).count() === 0, 'a reply removes the row');
+  // The other thread needs no reply: its own button, by keyboard.
+  const second = page.locator('main .queue-item', { hasText: titles[1] });
+  assert(await second.count() === 1, 'the second thread is in the queue');
+  const id = await second.getAttribute('id');
+  await tabTo(page, `main #${id} form[action$="/no-reply"] button`);
+  await enterAndLoad(page);
+  assert(new URL(page.url()).pathname === '/coach/queue', 'marking returns to the queue');
+  assert(/needing no reply/.test(await page.textContent('.flash')), 'the queue says what happened');
+  assert(await page.locator('main .queue-item', { hasText: titles[1] }).count() === 0, 'the marked row is gone');
+  await checkA11y(page);
+}, { timeoutMs: 180000 });
+
 function parseArgs(argv) {
   const only = [];
   let list = false;
