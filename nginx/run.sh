@@ -146,6 +146,17 @@ if [ "$LOCAL_SERVICES" = 1 ]; then
         fi
     fi
     [ -f "$login" ] && STAFF_NOTE="Staff console: sign in at $JOURNEYS_SITE_BASE_URL/signin as staff@example.org, password in $login"
+    # The demo offerings' coach (made by publish from courses/calendar.txt,
+    # without a password) gets one too, so the coach's pages can be tried.
+    coach="$VAR/coach-login.txt"
+    if [ ! -f "$coach" ]; then
+        pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+        if printf '%s\n' "$pw" | "$BIN" user password maya.okafor@mastery.org >/dev/null 2>&1; then
+            (umask 077; printf 'e-mail: maya.okafor@mastery.org\npassword: %s\n' "$pw" >"$coach")
+        fi
+    fi
+    [ -f "$coach" ] && STAFF_NOTE="$STAFF_NOTE
+Coaching: sign in as maya.okafor@mastery.org (coach of the demo offerings), password in $coach"
 fi
 "$BIN" serve &
 SERVE=$!

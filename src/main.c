@@ -347,14 +347,72 @@ static int cmd_notices(config *cfg, int argc, char **argv)
     return rc == DOM_OK && !bad ? 0 : 1;
 }
 
-/* `journeys user add EMAIL --name NAME [--role ROLE]` (password on the
-** first line of standard input) and `journeys user role EMAIL ROLE`. */
-static int cmd_user(config *cfg, int argc, char **argv)
+/* `journeys user password EMAIL`: set the account's password from the
+** first line of standard input (at least 10 characters), mark the
+** address verified and end the account's sessions. 0, or 1 (no such account, a short password, a store
+** failure) or 2 (usage), with a message on standard error. */
+static int user_password(config *cfg, int argc, char **argv)
 {
-    if (argc < 3 || (strcmp(argv[1], "add") && strcmp(argv[1], "role"))) {
-        fprintf(stderr, "journeys user: expected add EMAIL --name NAME [--role ROLE], or role EMAIL ROLE\n");
+    if (argc != 3) {
+        fprintf(stderr, "journeys user password: expected EMAIL (the password on standard input)\n");
         return 2;
     }
+    char pw[256];
+    if (!fgets(pw, sizeof pw, stdin)) {
+        fprintf(stderr, "journeys user password: give the password on standard input\n");
+        return 1;
+    }
+    pw[strcspn(pw, "\r\n")] = '\0';
+    if (strlen(pw) < 10) {
+        fprintf(stderr, "journeys user password: the password needs at least 10 characters\n");
+        sodium_memzero(pw, sizeof pw);
+        return 1;
+    }
+    db *d = open_migrated(cfg);
+    if (!d) {
+        sodium_memzero(pw, sizeof pw);
+        return 1;
+    }
+    arena *a = arena_new(0);
+    int rc = 1;
+    user u;
+    char hash[CRYPTO_PWHASH_LEN];
+    int found = store_user_by_email(d, a, argv[2], &u, NULL);
+    if (found < 0)
+        fprintf(stderr, "journeys user password: the accounts could not be read: %s\n", db_errmsg(d));
+    else if (!found)
+        fprintf(stderr, "journeys user password: no account uses %s\n", argv[2]);
+    else if (crypto_password_hash(pw, hash) != 0)
+        fprintf(stderr, "journeys user password: the password could not be hashed\n");
+    else if (db_begin_write(d) != 0 || store_user_set_password(d, u.id, hash) != 0 ||
+             store_user_verify(d, u.id, time(NULL)) != 0 || store_sessions_delete_user(d, u.id) != 0 ||
+             db_commit(d) != 0) {
+        fprintf(stderr, "journeys user password: the account could not be changed: %s\n", db_errmsg(d));
+        db_rollback(d);
+    } else {
+        printf("the password of %s is set\n", argv[2]);
+        rc = 0;
+    }
+    sodium_memzero(pw, sizeof pw);
+    arena_free(a);
+    db_close(d);
+    return rc;
+}
+
+/* `journeys user add EMAIL --name NAME [--role ROLE]` (password on the
+** first line of standard input), `journeys user role EMAIL ROLE`, and
+** `journeys user password EMAIL` (the new password on standard input: for
+** an account made without one, such as a coach named in the course files,
+** which is then also marked verified). */
+static int cmd_user(config *cfg, int argc, char **argv)
+{
+    if (argc < 3 || (strcmp(argv[1], "add") && strcmp(argv[1], "role") && strcmp(argv[1], "password"))) {
+        fprintf(stderr, "journeys user: expected add EMAIL --name NAME [--role ROLE], role EMAIL ROLE,"
+                        " or password EMAIL\n");
+        return 2;
+    }
+    if (!strcmp(argv[1], "password"))
+        return user_password(cfg, argc, argv);
     const char *email = argv[2], *name = NULL, *role = "participant";
     if (!strcmp(argv[1], "role")) {
         if (argc != 4) {
@@ -510,8 +568,9 @@ static const struct command commands[] = {
      "  JOURNEYS_REQUEST_CONTENT_TYPE.\n", 1},
     {"user", cmd_user,
      "journeys user add EMAIL --name NAME [--role participant|coach|staff]   (password on stdin)\n"
+     "journeys user password EMAIL   (the new password on stdin)\n"
      "journeys user role EMAIL ROLE\n"
-     "  Create an account (the first staff account comes from here), or change a role.\n"
+     "  Create an account (the first staff account comes from here), set a password, or change a role.\n"
      "  Needs the database to exist: run it in the checkout, or point to the database with\n"
      "  --config FILE or JOURNEYS_PATHS_DATABASE.\n", 1},
     {"notices", cmd_notices,

@@ -94,8 +94,12 @@ elif [ "${SKIP_BROWSER:-0}" != 1 ] && { [ -z "${ONLY:-}" ] || [ "$ONLY" = browse
         # A staff account for the staff pages' checks.
         printf 'browser-staff-password\n' | JOURNEYS_PATHS_VAR="$dir/var" JOURNEYS_PATHS_DATABASE="$dir/var/journeys.db" \
             "${BUILD:-build}/journeys" user add browser-staff@example.org --name "Browser Staff" --role staff >/dev/null
+        # The demo offerings' coach, for the coach's walk.
+        printf 'browser-coach-password\n' | JOURNEYS_PATHS_VAR="$dir/var" JOURNEYS_PATHS_DATABASE="$dir/var/journeys.db" \
+            "${BUILD:-build}/journeys" user password maya.okafor@mastery.org >/dev/null
         run browser env BASE_URL="http://127.0.0.1:$port" STAFF_EMAIL=browser-staff@example.org \
-            STAFF_PASSWORD=browser-staff-password node tests/browser/run.mjs
+            STAFF_PASSWORD=browser-staff-password \
+            COACH_EMAIL=maya.okafor@mastery.org COACH_PASSWORD=browser-coach-password node tests/browser/run.mjs
     else
         cat "$dir/stack.log"
         failed=$((failed + 1))

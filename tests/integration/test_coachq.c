@@ -532,6 +532,37 @@ static void test_access(void)
     http_res_free(&r);
 }
 
+/* A coach named in the course files is made by publish without a
+** password; `journeys user password` gives the account one (read from
+** standard input, at least 10 characters) so the coach can sign in, and
+** lands on /coach. An unknown address and a short password are refused. */
+static void test_coach_password(void)
+{
+    const char *email = "maya.okafor@mastery.org";
+    CHECK(sql_int("SELECT count(*) FROM users WHERE email = 'maya.okafor@mastery.org' AND role = 'coach'") == 1);
+    browser b;
+    browser_open(&b, &s);
+    http_res r;
+    browser_submit(&b, "/signin", "/signin", "email=maya.okafor%40mastery.org&password=the+coach+password", &r);
+    CHECK(r.status != 303);
+    http_res_free(&r);
+    CHECK(stack_run(&s, "echo 'short' | \"${BUILD:-build}\"/journeys user password maya.okafor@mastery.org"
+                        " >/dev/null 2>&1", NULL) != 0);
+    CHECK(stack_run(&s, "echo 'the coach password' | \"${BUILD:-build}\"/journeys user password nobody@example.org"
+                        " >/dev/null 2>&1", NULL) != 0);
+    CHECK(stack_run(&s, fmt("echo 'the coach password' | \"${BUILD:-build}\"/journeys user password %s >/dev/null 2>&1",
+                            email), NULL) == 0);
+    browser_submit(&b, "/signin", "/signin", "email=maya.okafor%40mastery.org&password=the+coach+password", &r);
+    CHECK(r.status == 303);
+    char *to = http_res_location(&r);
+    CHECK_STR(to, "/coach");
+    free(to);
+    http_res_free(&r);
+    CHECK(browser_get(&b, "/coach", &r) == 0 && r.status == 200);
+    http_res_free(&r);
+    browser_close(&b);
+}
+
 /* A coach signing in with no destination lands on /coach; My courses
 ** shows their offerings, not "You have not registered". */
 static void test_landing(void)
@@ -660,6 +691,7 @@ int main(void)
     test_marks();
     test_access();
     test_landing();
+    test_coach_password();
     test_pages();
 
     person *all[] = {&ada, &bob, &zed, &cora, &carl, &otto, &sam};
