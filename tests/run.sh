@@ -39,7 +39,8 @@ run() {
     rm -f "$out"
 }
 
-# ONLY=unit, ONLY=integration or ONLY=browser runs one part.
+# ONLY=unit, ONLY=integration or ONLY=browser runs one part; BROWSER_ONLY=NAME
+# runs only the browser tests whose name holds NAME.
 for t in "$BUILD"/tests/test_*; do
     [ -z "${ONLY:-}" ] || [ "$ONLY" = unit ] || break
     [ -x "$t" ] && run "unit/$(basename "$t")" "$t"
@@ -99,7 +100,8 @@ elif [ "${SKIP_BROWSER:-0}" != 1 ] && { [ -z "${ONLY:-}" ] || [ "$ONLY" = browse
             "${BUILD:-build}/journeys" user password maya.okafor@mastery.org >/dev/null
         run browser env BASE_URL="http://127.0.0.1:$port" STAFF_EMAIL=browser-staff@example.org \
             STAFF_PASSWORD=browser-staff-password \
-            COACH_EMAIL=maya.okafor@mastery.org COACH_PASSWORD=browser-coach-password node tests/browser/run.mjs
+            COACH_EMAIL=maya.okafor@mastery.org COACH_PASSWORD=browser-coach-password \
+            node tests/browser/run.mjs ${BROWSER_ONLY:+--only "$BROWSER_ONLY"}
     else
         cat "$dir/stack.log"
         failed=$((failed + 1))

@@ -337,13 +337,15 @@ static int home_build(request *rq, int32_t today, page_view *pv)
         }
         /* the list comes latest first: upcoming ones read soonest first */
         json_t *card = json_pack(
-            "{s:s, s:s, s:s, s:i, s:b, s:i, s:s?, s:s, s:s, s:s, s:s}", "code", o->code, "course_title",
+            "{s:s, s:s, s:s, s:i, s:b, s:i, s:s?, s:s, s:s, s:s, s:s, s:s, s:s}", "code", o->code, "course_title",
             o->course_title, "dates_label", dates_label(rq, o), "cohort", o->cohort, "live", live, "waiting",
             waiting, "oldest_label", waiting ? coach_waited_label(rq->a, now - oldest) : NULL, "queue_url",
             arena_printf(rq->a, "/coach/queue?offering=%s", o->code), "learn_url",
             arena_printf(rq->a, "/learn/%s", o->code), "roster_url",
             arena_printf(rq->a, "/coach/offerings/%s/roster", o->code), "moderation_url",
-            arena_printf(rq->a, "/coach/offerings/%s/moderation", o->code));
+            arena_printf(rq->a, "/coach/offerings/%s/moderation", o->code), "completion_url",
+            arena_printf(rq->a, "/coach/offerings/%s/completion", o->code), "announcements_url",
+            arena_printf(rq->a, "/learn/%s/announcements", o->code));
         if (ph == COACH_UPCOMING)
             json_array_insert_new(phases[ph], 0, card);
         else

@@ -1271,6 +1271,113 @@ test('keyboard only: coaching, the queue, open a thread, reply, no reply needed'
   await checkA11y(page);
 }, { timeoutMs: 180000 });
 
+// ---------------------------------------------------- a coach's whole round
+
+// Signs page in as the demo offerings' coach (COACH_EMAIL, COACH_PASSWORD:
+// tests/run.sh gives the course files' coach a password).
+async function signInCoach(page) {
+  const email = process.env.COACH_EMAIL, password = process.env.COACH_PASSWORD;
+  assert(email && password, 'COACH_EMAIL and COACH_PASSWORD name the demo coach (tests/run.sh sets a password)');
+  await visit(page, '/signin');
+  await page.getByLabel(/e-mail/i).first().fill(email);
+  await page.getByLabel(/password/i).first().fill(password);
+  await page.getByLabel(/password/i).first().press('Enter');
+  await page.waitForURL((u) => !/\/signin/.test(u.pathname));
+}
+
+// The coach's round as the coach themself (not staff), by keyboard: a
+// participant hands in all three activities and posts three times; the coach
+// signs in and lands on Coaching, opens what needs them in that offering,
+// goes from each submission's row to the submission, gives feedback with a
+// rubric level and "complete", and finds the row gone; then signs the
+// participant off on the completion page, opens the certificate and checks
+// its Open Badges assertion; the participant finds the certificate in the
+// workspace. Every page clean under axe at 1280 and 390 px.
+test('coach walk: from the queue to feedback and sign-off, then the certificate', async (page, t) => {
+  const code = 'demo-lm';
+  const name = `Rowan Round ${Date.now() % 100000}`;
+  const keys = ['write-a-mastery-credit', 'design-a-learning-experience-aligned-to-your-credit',
+    'draft-your-common-pedagogy-framework'];
+  const other = await t.context.browser().newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const p = await other.newPage();
+    p.setDefaultTimeout(15000);
+    await signUpAndPay(p, name, code);
+    for (const key of keys) {
+      await visit(p, `/learn/${code}/activities/${key}`);
+      await p.fill('main #body', `My work on ${key}: a **first** full draft.`);
+      await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), p.click('main form[enctype] button[type="submit"]')]);
+      assert(/Waiting for feedback/.test(await p.textContent('main')), `the ${key} version waits for feedback`);
+    }
+    for (let i = 1; i <= 3; i++) {
+      await visit(p, `/learn/${code}/discuss/general`);
+      await p.fill('main #title', `Round note ${i}`);
+      await p.fill('main #body', `Thinking aloud, part ${i}.`);
+      await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), p.click('main form button[type="submit"]')]);
+    }
+
+    await signInCoach(page);
+    assert(new URL(page.url()).pathname === '/coach', `a coach lands on Coaching (at ${page.url()})`);
+    await checkBothWidths(page, '/coach', 'round-coach-home');
+    await tabTo(page, `main a[href="/coach/queue?offering=${code}"]`);
+    await enterAndLoad(page);
+    await checkBothWidths(page, `/coach/queue?offering=${code}`, 'round-queue');
+    for (let k = 0; k < keys.length; k++) {
+      const row = page.locator('main .queue-item--submission', { hasText: name }).first();
+      assert(await row.count() === 1, `a submission of ${name} waits in the queue (${keys.length - k} left)`);
+      const href = await row.locator('.queue-item__title a').getAttribute('href');
+      assert(/^\/learn\/demo-lm\/submissions\/\d+$/.test(href), `the row opens the submission (${href})`);
+      await tabTo(page, `main .queue-item__title a[href="${href}"]`);
+      await enterAndLoad(page);
+      assert(new URL(page.url()).pathname === href, 'the row leads to the submission');
+      if (k === 0) await checkBothWidths(page, href, 'round-submission');
+      await tabTo(page, 'main #feedback-body');
+      await typeHere(page, 'Clear and complete: the criteria show growth.');
+      await page.focus('#level-3');
+      await page.keyboard.press('Space');
+      await page.focus('#decision-complete');
+      await page.keyboard.press('Space');
+      await tabTo(page, 'main form button[type="submit"]');
+      await enterAndLoad(page);
+      assert(/Clear and complete/.test(await page.textContent('main .feedback-list')), 'the feedback is on the version');
+      await visit(page, `/coach/queue?offering=${code}`);
+      assert(await page.locator('main .queue-item--submission', { hasText: name }).count() === keys.length - k - 1,
+        'feedback removes the row');
+    }
+    await checkA11y(page);
+
+    await visit(page, '/coach');
+    await tabTo(page, `main a[href="/coach/offerings/${code}/completion"]`);
+    await enterAndLoad(page);
+    await checkBothWidths(page, `/coach/offerings/${code}/completion`, 'round-completion');
+    const personRow = page.locator('main tbody tr', { hasText: name });
+    assert(await personRow.count() === 1, 'the participant is on the completion page');
+    const action = await personRow.locator('form').first().getAttribute('action');
+    assert(/\/completion\/\d+$/.test(action || ''), `the participant meets the rules and can be signed off (${action})`);
+    await tabTo(page, `main form[action="${action}"] button`);
+    await enterAndLoad(page);
+    assert(/Signed off/.test(await page.textContent('.flash')), 'the page says the participant is signed off');
+    const certHref = await page.locator('main tbody tr', { hasText: name }).locator('a[href^="/certificates/"]').getAttribute('href');
+    assert(/^\/certificates\/JM-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$/.test(certHref || ''), `a certificate is issued (${certHref})`);
+    await checkBothWidths(page, certHref, 'round-certificate');
+    const cert = await page.textContent('main');
+    assert(cert.includes(name) && /Learning Model/i.test(cert), 'the certificate names the participant and the course');
+    const number = certHref.split('/').pop();
+    const res = await page.request.get(url(`/badges/assertions/${number}.json`));
+    assert(res.status() === 200, `the assertion is served (${res.status()})`);
+    const assertion = await res.json();
+    assert(assertion.type === 'Assertion' && assertion.recipient && assertion.recipient.hashed === true &&
+      /^sha256\$[0-9a-f]{64}$/.test(assertion.recipient.identity) && assertion.verification &&
+      assertion.verification.type === 'hosted', 'the assertion is a hosted Open Badges 2.0 assertion with a hashed recipient');
+
+    await visit(p, `/learn/${code}/certificate`);
+    assert(await p.locator(`main a[href="${certHref}"]`).count() >= 1, 'the participant finds their certificate');
+    await checkBothWidths(p, `/learn/${code}/certificate`, 'round-learn-certificate');
+  } finally {
+    await other.close();
+  }
+}, { timeoutMs: 300000 });
+
 function parseArgs(argv) {
   const only = [];
   let list = false;
