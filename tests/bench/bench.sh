@@ -259,13 +259,14 @@ workspace_lines() {
 # --- Coaching (issue 9) ---
 # The bench coach (tests/bench/coach.sql) facilitates ten offerings in
 # progress of 200 participants each: the "needs me" queue across all ten
-# and the landing page that counts what waits in each. (The roster of one
-# offering, /coach/offerings/CODE/roster, is another part's page.)
+# and the landing page that counts what waits in each, and the first page
+# of one offering's roster.
 coach_lines() {
     coach=$(sign_in bench-coach@example.org)
     echo "Signed in as a coach of 10 offerings of 200 (bench-coach-01 to -10):"
     line "coach queue, 10 offerings of 200" /coach/queue "journeys_session=$coach"
     line "coach landing, 10 offerings" /coach "journeys_session=$coach"
+    line "coach roster, 200, page 1" /coach/offerings/bench-coach-01/roster "journeys_session=$coach"
 }
 
 # POST a reply to the thread of 500 under load, with the session's CSRF
