@@ -597,6 +597,20 @@ static const char *const migrations[] = {
     /* 13 (wsgaps): the sweep of kept files asks, for each blob, whether any
     ** submission file still refers to it. */
     "CREATE INDEX submission_files_by_blob ON submission_files(sha256);\n",
+    /* 14 (s10cancel): cancelling an offering, and calendar events that
+    ** follow every change. sequence is the iCalendar SEQUENCE of the
+    ** offering's event: the trigger bumps it in the same statement, so in
+    ** the same transaction, as any change of its dates, zone, course or
+    ** cancellation, whichever code makes it. cancelled_at set means the
+    ** offering is cancelled (it stays listed, marked so). */
+    "ALTER TABLE offerings ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE offerings ADD COLUMN cancelled_at INTEGER;\n"
+    "ALTER TABLE offerings ADD COLUMN cancelled_by INTEGER REFERENCES users(id);\n"
+    "ALTER TABLE offerings ADD COLUMN cancel_reason TEXT;\n"
+    "CREATE TRIGGER offerings_sequence AFTER UPDATE OF starts, ends, time_zone, course_id, cancelled_at ON offerings\n"
+    " WHEN old.starts IS NOT new.starts OR old.ends IS NOT new.ends OR old.time_zone IS NOT new.time_zone\n"
+    "   OR old.course_id IS NOT new.course_id OR old.cancelled_at IS NOT new.cancelled_at\n"
+    " BEGIN UPDATE offerings SET sequence = sequence + 1 WHERE id = new.id; END;\n",
 };
 
 int schema_count(void)
