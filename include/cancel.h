@@ -9,8 +9,9 @@
 ** registered and writes an audit line for each of those changes. Only after
 ** the commit is the payment provider called, refund by refund, each with
 ** its own idempotency key (enrol_refund_run): a provider that does not
-** answer leaves the refund pending, and asking again (here, or the jobs
-** sweep) can never refund twice.
+** answer leaves the refund pending (and the refunds after it are left
+** pending unsent, so a request waits at most one provider timeout), and
+** asking again (here, or the jobs sweep) can never refund twice.
 */
 #ifndef JOURNEYS_CANCEL_H
 #define JOURNEYS_CANCEL_H

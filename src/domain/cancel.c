@@ -181,10 +181,17 @@ static void expire_checkouts(domain *d, int64_t id)
 }
 
 /* Send the pending refunds ids[0..n) to the provider, one by one, and
-** count how each went. Outside any transaction. */
+** count how each went. Once the provider has left one unanswered, the
+** rest are not sent in this request (each could wait the whole timeout):
+** they stay pending for the next ask or the jobs sweep. Outside any
+** transaction. */
 static void run_refunds(domain *d, const int64_t *ids, int n, cancel_outcome *out)
 {
     for (int i = 0; i < n; i++) {
+        if (out->refunds_pending) {
+            out->refunds_pending++;
+            continue;
+        }
         const char *message = d->message;
         int rc = enrol_refund_run(d, ids[i]);
         if (rc == DOM_OK)
