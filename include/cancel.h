@@ -6,7 +6,7 @@
 ** cancelled), ends every live registration (seat freed, code use given
 ** back), voids issued invoices, reserves a full refund of every card
 ** payment as a pending refund row, queues one e-mail to each person
-** registered and writes an audit line for each of those changes. Only after
+** registered and one to each of the offering's coaches, and writes an audit line for each of those changes. Only after
 ** the commit is the payment provider called, refund by refund, each with
 ** its own idempotency key (enrol_refund_run): a provider that does not
 ** answer leaves the refund pending (and the refunds after it are left

@@ -72,4 +72,13 @@ typedef struct cancel_refund {
 ** registrations, oldest first. */
 int store_cancel_refunds(db *d, arena *a, int64_t offering_id, cancel_refund **list, int *n);
 
+/* A person linked to an offering as its staff (its coaches). */
+typedef struct cancel_coach {
+    const char *name, *email;
+} cancel_coach;
+
+/* The people linked to an offering in offering_staff (any role), each
+** once, in the order they were linked. */
+int store_cancel_coaches(db *d, arena *a, int64_t offering_id, cancel_coach **list, int *n);
+
 #endif

@@ -116,6 +116,29 @@ static int tell(domain *d, const offering_row *off, const enrolment *e, const ch
     return rc;
 }
 
+/* Tell the offering's coaches (and anyone else linked to it as staff)
+** that it is cancelled and why, one message each. In a transaction.
+** DOM_OK or an error. */
+static int tell_coaches(domain *d, const offering_row *off, const char *reason, int told)
+{
+    cancel_coach *list;
+    int n;
+    if (store_cancel_coaches(d->db, d->a, off->id, &list, &n) != 0)
+        return domain_store_failed(d);
+    int rc = DOM_OK;
+    for (int i = 0; rc == DOM_OK && i < n; i++) {
+        json_t *ctx = json_pack("{s:{s:s}, s:{s:s, s:s}, s:{s:s}, s:s, s:i}", "user", "name", list[i].name,
+                                "offering", "code", off->code, "dates_label", dates_text(d->a, off), "course", "title",
+                                off->course_title, "reason", reason, "told", told);
+        rc = ctx ? notify_queue(d, "offering_cancelled_coach",
+                                arena_printf(d->a, "Cancelled: %s, %s", off->course_title, dates_text(d->a, off)),
+                                list[i].email, list[i].name, ctx, NULL)
+                 : DOM_ERROR;
+        json_decref(ctx);
+    }
+    return rc;
+}
+
 /* End registration id of cancelled offering off: cancelled, code use given
 ** back, invoice voided, card refund reserved (its id appended to refunds),
 ** the person told. *checkout set when it had an open checkout to expire.
@@ -205,6 +228,7 @@ static void run_refunds(domain *d, const int64_t *ids, int n, cancel_outcome *ou
     }
 }
 
+/* See cancel.h. */
 int cancel_offering(domain *d, const offering_row *off, const char *reason, cancel_outcome *out)
 {
     memset(out, 0, sizeof *out);
@@ -242,6 +266,8 @@ int cancel_offering(domain *d, const offering_row *off, const char *reason, canc
             checkouts[n_checkouts++] = regs[i].id;
     }
     out->refunds_started = n_refunds;
+    if (rc == DOM_OK)
+        rc = tell_coaches(d, off, why, out->told);
     if (rc == DOM_OK &&
         store_audit(d->db, d->actor, "offering.cancel-summary", arena_printf(d->a, "offering:%s", off->code),
                     arena_printf(d->a, "%d registrations ended and told, %d invoices void, %d card refunds started",
@@ -258,6 +284,7 @@ int cancel_offering(domain *d, const offering_row *off, const char *reason, canc
     return DOM_OK;
 }
 
+/* See cancel.h. */
 int cancel_refunds_retry(domain *d, const offering_row *off, cancel_outcome *out)
 {
     memset(out, 0, sizeof *out);

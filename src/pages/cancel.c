@@ -183,6 +183,8 @@ static int render(request *rq, response *rs, json_t *o, const offering_row *off,
     return page_render(rq, rs, "pages/staff_cancel", ctx, "Cancel an offering", NULL);
 }
 
+/* GET /staff/offerings/CODE/cancel (staff): the explanation, or what was
+** done. 0, or 404/503 with rq->message. */
 int page_staff_cancel(request *rq, response *rs)
 {
     json_t *o;
@@ -208,6 +210,9 @@ static int back(request *rq, response *rs, const offering_row *off, const cancel
     return 0;
 }
 
+/* POST /staff/offerings/CODE/cancel (staff, CSRF): cancel with the reason
+** given; 303 back to the page, 422 with the form again for a missing or
+** long reason, 409 when someone cancelled it first, 503. */
 int page_staff_cancel_post(request *rq, response *rs)
 {
     json_t *o;
@@ -229,6 +234,9 @@ int page_staff_cancel_post(request *rq, response *rs)
     return back(rq, rs, &off, &out);
 }
 
+/* POST /staff/offerings/CODE/cancel/refunds (staff, CSRF): ask the
+** provider again for the refunds not confirmed; 303 back, 409 when the
+** offering is not cancelled, 503. */
 int page_staff_cancel_refunds(request *rq, response *rs)
 {
     json_t *o;

@@ -9,6 +9,7 @@
 
 #include "log.h"
 
+/* See store_cancel.h. */
 int store_cancel_state(db *d, arena *a, int64_t offering_id, cancel_state *out)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT COALESCE(o.cancelled_at, 0), o.sequence, u.name, o.cancel_reason"
@@ -25,6 +26,7 @@ int store_cancel_state(db *d, arena *a, int64_t offering_id, cancel_state *out)
     return found;
 }
 
+/* See store_cancel.h. */
 int store_offering_is_cancelled(db *d, int64_t offering_id)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT cancelled_at IS NOT NULL FROM offerings WHERE id = ?1");
@@ -37,6 +39,7 @@ int store_offering_is_cancelled(db *d, int64_t offering_id)
     return found;
 }
 
+/* See store_cancel.h. */
 int store_offering_cancel(db *d, int64_t offering_id, int64_t actor_id, const char *reason, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE offerings SET cancelled_at = ?2, cancelled_by = ?3, cancel_reason = ?4,"
@@ -52,6 +55,7 @@ int store_offering_cancel(db *d, int64_t offering_id, int64_t actor_id, const ch
     return db_changes(d) > 0 ? 1 : 0;
 }
 
+/* See store_cancel.h. */
 int store_cancel_regs(db *d, arena *a, int64_t offering_id, int live, cancel_reg **list, int *n)
 {
     sqlite3_stmt *st = db_stmt(d,
@@ -92,6 +96,7 @@ int store_cancel_regs(db *d, arena *a, int64_t offering_id, int live, cancel_reg
     return 0;
 }
 
+/* See store_cancel.h. */
 int store_cancel_refunds(db *d, arena *a, int64_t offering_id, cancel_refund **list, int *n)
 {
     sqlite3_stmt *st = db_stmt(d,
@@ -115,6 +120,30 @@ int store_cancel_refunds(db *d, arena *a, int64_t offering_id, cancel_refund **l
         r->currency = db_col(a, st, 6);
         r->user_name = db_col(a, st, 7);
         r->user_email = db_col(a, st, 8);
+    }
+    db_done(st);
+    if (rc != SQLITE_DONE) {
+        log_error("store: %s", db_errmsg(d));
+        return -1;
+    }
+    return 0;
+}
+
+/* See store_cancel.h. */
+int store_cancel_coaches(db *d, arena *a, int64_t offering_id, cancel_coach **list, int *n)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT u.name, u.email FROM users u WHERE u.id IN"
+                                  " (SELECT s.user_id FROM offering_staff s WHERE s.offering_id = ?1)"
+                                  " ORDER BY (SELECT min(s.created_at) FROM offering_staff s"
+                                  "   WHERE s.offering_id = ?1 AND s.user_id = u.id), u.id");
+    sqlite3_bind_int64(st, 1, offering_id);
+    int rc, cap = 0;
+    *list = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cancel_coach *c = arena_grow(a, (void **)list, n, &cap, sizeof **list);
+        c->name = db_col(a, st, 0);
+        c->email = db_col(a, st, 1);
     }
     db_done(st);
     if (rc != SQLITE_DONE) {

@@ -11,7 +11,8 @@
 ** refunds it once, never twice. The calendar feeds keep the event's UID
 ** (not the host name), bump its SEQUENCE when its dates change or it is
 ** cancelled, and keep a cancelled event with STATUS:CANCELLED. Only staff
-** reach the pages: signed out, a participant and a coach are refused.
+** reach the pages: signed out, a participant and a coach (even of that
+** offering) are refused. The offering's coach is told once as well.
 */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -324,6 +325,8 @@ static void test_cancel_with_refunds(browser *staff)
                 " ON o.id = e.offering_id WHERE o.code = ?1 AND a.action = 'payment.refunded'", "demo-gp") == 2);
     /* Everyone told once: one message each in the outbox, no separate
     ** refund message, and each arrives. */
+    /* The coach is told too, once. */
+    CHECK(queued("coach@example.org", "Cancelled:") == 1);
     for (int i = 0; i < 4; i++) {
         CHECK(queued(people[i], "Cancelled:") == 1);
         CHECK(queued(people[i], "Refund") == 0);
@@ -617,6 +620,10 @@ int main(void)
     browser_open(&staff, &s);
     CHECK(sign_in(&staff, "staff%40example.org", "staff-password-1") == 303);
 
+    /* The coach facilitates demo-su and demo-gp: still no staff pages. */
+    CHECK(q_exec("INSERT INTO offering_staff(offering_id, user_id, role, created_at) SELECT o.id, u.id, 'coach',"
+                 " unixepoch() FROM offerings o, users u WHERE o.code IN ('demo-su', 'demo-gp')"
+                 " AND u.email = ?1", "coach@example.org") == 0);
     test_roles();
     test_ics_edit(&staff);
     test_cancel_with_refunds(&staff);
