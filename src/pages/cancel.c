@@ -84,6 +84,13 @@ static json_t *effects(request *rq, const cancel_reg *r, int64_t *refund_cents)
     return list;
 }
 
+/* "1 registration ends" or "4 registrations end": n with the singular or
+** plural phrase, in the arena. */
+static const char *counted(arena *a, int n, const char *one, const char *many)
+{
+    return arena_printf(a, "%d %s", n, n == 1 ? one : many);
+}
+
 /* The explanation shown before cancelling: the registrations and what
 ** happens to each, with totals. A new object, or NULL when the store
 ** failed. */
@@ -105,9 +112,13 @@ static json_t *plan_view(request *rq, const offering_row *off)
                                               r->user_email, "status", r->status, "payment_status",
                                               r->payment_status, "effects", effects(rq, r, &refund_cents)));
     }
-    return json_pack("{s:o, s:i, s:b, s:i, s:s, s:i, s:i}", "registrations", rows, "count", n, "has_registrations",
-                     n > 0, "refunds", refunds, "refund_total_label", enrol_money(rq->a, refund_cents, off->currency),
-                     "invoices", invoices, "paid_invoices", paid_invoices);
+    return json_pack("{s:o, s:i, s:b, s:i, s:s, s:i, s:i, s:s, s:s, s:s, s:s}", "registrations", rows, "count", n,
+                     "has_registrations", n > 0, "refunds", refunds, "refund_total_label",
+                     enrol_money(rq->a, refund_cents, off->currency), "invoices", invoices, "paid_invoices",
+                     paid_invoices, "people_label", counted(rq->a, n, "registration ends", "registrations end"),
+                     "refunds_label", counted(rq->a, refunds, "card payment is", "card payments are"),
+                     "invoices_label", counted(rq->a, invoices, "unpaid invoice is", "unpaid invoices are"),
+                     "paid_invoices_label", counted(rq->a, paid_invoices, "invoice was", "invoices were"));
 }
 
 /* What was done once cancelled: who, when, why, each refund and the

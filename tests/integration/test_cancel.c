@@ -260,8 +260,9 @@ static void test_cancel_with_refunds(browser *staff)
     snprintf(voided, sizeof voided, "Invoice %s is voided", inv);
     CHECK_CONTAINS(body, voided);
     CHECK_CONTAINS(body, "Taken off the waitlist");
-    CHECK_CONTAINS(body, "4 registration(s) end");
-    CHECK_CONTAINS(body, "2 card payment(s) are refunded in full");
+    CHECK_CONTAINS(body, "4 registrations end");
+    CHECK_CONTAINS(body, "2 card payments are refunded in full");
+    CHECK_CONTAINS(body, "1 unpaid invoice is voided");
     http_res_free(&r);
     /* Looking changed nothing. */
     CHECK(q_int("SELECT count(*) FROM offerings WHERE code = ?1 AND cancelled_at IS NULL", "demo-gp") == 1);
