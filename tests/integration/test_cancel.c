@@ -437,7 +437,8 @@ static void test_race(void)
     char fe[64];
     browser_open(&q, &s);
     CHECK(browser_sign_up(&q, "Quin+Pending", form_email("quin@example.org", fe, sizeof fe)) == 303);
-    CHECK(register_for(&q, "demo-lm", "method=card&code=", NULL) == 303);   /* an open checkout */
+    char *quin_to = NULL;
+    CHECK(register_for(&q, "demo-lm", "method=card&code=", &quin_to) == 303);   /* an open checkout */
     static struct shot shots[2];
     for (int i = 0; i < 2; i++) {
         browser_open(&shots[i].b, &s);
@@ -472,6 +473,13 @@ static void test_race(void)
     standin_call(&pay, "GET", "/_test/requests", NULL, &reqs);
     CHECK_CONTAINS(buf_str(&reqs), "/expire");
     buf_free(&reqs);
+    /* So Quin can no longer pay for a seat that is gone. */
+    const char *sid = quin_to ? strstr(quin_to, "/pay/") : NULL;
+    char path[256];
+    snprintf(path, sizeof path, "/_test/complete/%s?send=1", sid ? sid + 5 : "none");
+    CHECK(standin_call(&pay, "POST", path, "", NULL) == 400);
+    CHECK_STR(state_of("quin@example.org", st, sizeof st), "cancelled/unpaid");
+    free(quin_to);
     for (int i = 0; i < 2; i++)
         browser_close(&shots[i].b);
     browser_close(&p);
