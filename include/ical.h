@@ -22,6 +22,8 @@ typedef struct ical_event {
     int32_t first_day, last_day; /* inclusive, day numbers from date.h */
     time_t stamp;            /* DTSTAMP */
     const char *categories;  /* comma-separated list, may be NULL */
+    int sequence;            /* SEQUENCE: the event's revision, 0 first */
+    const char *status;      /* STATUS: "CONFIRMED", "CANCELLED"; NULL leaves it out */
 } ical_event;
 
 /* Append BEGIN:VCALENDAR, VERSION:2.0, PRODID, CALSCALE:GREGORIAN,
@@ -30,9 +32,10 @@ typedef struct ical_event {
 ** its line out. */
 void ical_begin(buf *out, const char *prodid, const char *calname);
 
-/* Append one all-day VEVENT: UID, DTSTAMP, DTSTART;VALUE=DATE:first,
-** DTEND;VALUE=DATE:(last + 1, exclusive), SUMMARY, DESCRIPTION, LOCATION,
-** URL, TRANSP:TRANSPARENT, CATEGORIES. NULL optional fields are left out.
+/* Append one all-day VEVENT: UID, DTSTAMP, SEQUENCE, STATUS,
+** DTSTART;VALUE=DATE:first, DTEND;VALUE=DATE:(last + 1, exclusive),
+** SUMMARY, DESCRIPTION, LOCATION, URL, TRANSP:TRANSPARENT, CATEGORIES.
+** SEQUENCE is always written (a negative one as 0). NULL optional fields are left out.
 ** Text values are escaped; the URL is a URI value, so it is not
 ** text-escaped, but control characters are dropped from it. Each category
 ** of the comma-separated list is escaped on its own, the commas between
@@ -49,12 +52,17 @@ typedef struct ical_offering {
     const char *coach;         /* NULL: nobody named */
     const char *starts, *ends; /* YYYY-MM-DD, inclusive */
     int demo;                  /* a demonstration offering says so */
-    time_t stamp;              /* DTSTAMP */
+    time_t stamp;              /* DTSTAMP: when the offering last changed */
+    int sequence;              /* its revision: bumped by every change of dates or status */
+    int cancelled;             /* cancelled: STATUS:CANCELLED, else CONFIRMED */
 } ical_offering;
 
-/* Append o as an all-day VEVENT: UID "offering-CODE@HOST" (HOST from
-** base_url), SUMMARY "[Demo] Course (Series)" ("[Demo] " only for a
-** demonstration, the series only when named), URL base_url/offerings/CODE,
+/* Append o as an all-day VEVENT: UID "offering-CODE@journeys" (the same
+** whatever host name the site is reached by, so a subscribed calendar
+** keeps one event through a move or an alias), SEQUENCE o->sequence,
+** STATUS CANCELLED or CONFIRMED, SUMMARY "[Demo] Course (Series)" ("[Demo] " only for a
+** demonstration, "Cancelled: " first when cancelled, the series only when
+** named), URL base_url/offerings/CODE,
 ** a description of the week (and its coach) ending in the URL, LOCATION
 ** Online. Allocates only temporaries it frees; a date that does not parse
 ** is taken as day 0 (the store holds checked dates). */

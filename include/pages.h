@@ -275,6 +275,12 @@ int page_staff_outbox(request *rq, response *rs);
 int page_staff_outbox_retry(request *rq, response *rs);
 int page_staff_outbox_message(request *rq, response *rs);
 int page_staff_codes(request *rq, response *rs);
+/* s10cancel: cancelling an offering (pages/cancel.c): the explanation and
+** afterwards what was done (GET), the cancellation itself (POST), and
+** asking the provider again for refunds it did not confirm. */
+int page_staff_cancel(request *rq, response *rs);
+int page_staff_cancel_post(request *rq, response *rs);
+int page_staff_cancel_refunds(request *rq, response *rs);
 
 /* Workspace: discussions (pages/discuss.c). Each runs on an R_WORKSPACE
 ** route (rq->seat set); a thread or post in capture 1 is checked against

@@ -180,6 +180,14 @@ void ical_event_write(buf *out, const ical_event *ev)
     date_ical_stamp(&stamp, ev->stamp);
     ical_fold_line(out, "DTSTAMP", buf_str(&stamp));
     buf_free(&stamp);
+    buf seq = BUF_INIT;
+    buf_printf(&seq, "%d", ev->sequence > 0 ? ev->sequence : 0);
+    ical_fold_line(out, "SEQUENCE", buf_str(&seq));
+    if (buf_failed(&seq))
+        out->failed = 1;
+    buf_free(&seq);
+    if (ev->status)
+        text_line(out, "STATUS", ev->status);
     date_line(out, "DTSTART;VALUE=DATE", ev->first_day);
     date_line(out, "DTEND;VALUE=DATE", (int32_t)((int64_t)last + 1));
     text_line(out, "SUMMARY", ev->summary ? ev->summary : "");
@@ -191,13 +199,12 @@ void ical_event_write(buf *out, const ical_event *ev)
     ical_fold_line(out, "END", "VEVENT");
 }
 
+/* Append one offering as a VEVENT to out (see ical.h). */
 void ical_offering_write(buf *out, const char *base_url, const ical_offering *o)
 {
-    const char *host = strstr(base_url, "://");
-    host = host ? host + 3 : base_url;
     buf uid = BUF_INIT, summary = BUF_INIT, url = BUF_INIT, description = BUF_INIT;
-    buf_printf(&uid, "offering-%s@%s", o->code, host);
-    buf_printf(&summary, "%s%s", o->demo ? "[Demo] " : "", o->course_title);
+    buf_printf(&uid, "offering-%s@journeys", o->code);
+    buf_printf(&summary, "%s%s%s", o->cancelled ? "Cancelled: " : "", o->demo ? "[Demo] " : "", o->course_title);
     if (o->series_title)
         buf_printf(&summary, " (%s)", o->series_title);
     buf_printf(&url, "%s/offerings/%s", base_url, o->code);
@@ -216,6 +223,8 @@ void ical_offering_write(buf *out, const char *base_url, const ical_offering *o)
     if (!o->ends || date_parse(o->ends, &ev.last_day) != 0)
         ev.last_day = ev.first_day;
     ev.stamp = o->stamp;
+    ev.sequence = o->sequence;
+    ev.status = o->cancelled ? "CANCELLED" : "CONFIRMED";
     ical_event_write(out, &ev);
     buf_free(&uid);
     buf_free(&summary);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "notify.h"
 #include "store_accounts.h"
+#include "store_cancel.h"
 #include "store_content.h"
 
 /* Registration states that hold or wait for a seat. */
@@ -79,7 +80,12 @@ static void offering_ics(domain *d, const offering_row *o, buf *out)
 {
     json_t *series = store_series(d->db);
     ical_offering io = {o->code, o->course_title, series ? json_string_value(json_object_get(series, "title")) : NULL,
-                        NULL, o->starts, o->ends, o->demo, d->now};
+                        NULL, o->starts, o->ends, o->demo, d->now, 0, 0};
+    cancel_state cs;   /* s10cancel: the event's revision, as the feeds give it */
+    if (store_cancel_state(d->db, d->a, o->id, &cs) == 1) {
+        io.sequence = (int)cs.sequence;
+        io.cancelled = cs.cancelled_at != 0;
+    }
     ical_begin(out, "-//Journeys//Course calendar//EN", o->course_title);
     ical_offering_write(out, d->cfg->base_url, &io);
     ical_end(out);
@@ -257,6 +263,13 @@ int enrol_register(domain *d, const offering_row *off, const char *method, const
     int rc = domain_begin(d);
     if (rc != DOM_OK)
         return rc;
+    /* s10cancel: read again inside the transaction, so a registration and
+    ** the offering's cancellation never both go through. */
+    int gone = store_offering_is_cancelled(d->db, off->id);
+    if (gone != 0)
+        return domain_end(d, gone < 0 ? domain_store_failed(d)
+                                      : domain_refuse(d, DOM_CONFLICT, NULL, "This offering is cancelled, so it takes "
+                                                      "no registrations. The calendar shows the other dates."));
     enrolment e;
     int found = store_enrolment_live(d->db, d->a, off->id, d->actor, &e);
     if (found != 0) {
@@ -663,7 +676,10 @@ static int refund_done(domain *d, const refund_row *f, const char *provider_refu
     offering_row off;
     if (rc == DOM_OK)
         rc = load_offering(d, e.offering_id, &off);
-    if (rc == DOM_OK) {
+    /* s10cancel: a refund of the offering's cancellation was announced in
+    ** the one e-mail that told of it; no second message. */
+    int told = rc == DOM_OK && f->reason && !strcmp(f->reason, CANCEL_REFUND_REASON);
+    if (rc == DOM_OK && !told) {
         json_t *o = offering_ctx(d, &off);
         json_t *ctx = o ? json_pack("{s:{s:s}, s:o, s:{s:s}, s:s}", "user", "name", e.user_name, "offering", o,
                                     "course", "title", off.course_title, "amount_label",

@@ -379,6 +379,8 @@ json_t *page_offering_json(const offering_listing *r)
     json_object_set_new(o, "taken", json_integer(r->taken));
     json_object_set_new(o, "id", json_integer(r->id));
     json_object_set_new(o, "updated_at", json_integer(r->updated_at));
+    json_object_set_new(o, "sequence", json_integer(r->sequence));      /* Cancelling an offering. */
+    json_object_set_new(o, "cancelled", json_boolean(r->cancelled_at != 0));
     return o;
 }
 
@@ -488,7 +490,10 @@ void page_offering(arena *a, json_t *o, int32_t today)
 
     const char *state;
     const char *state_label;
-    if (today > ends) {
+    if (json_is_true(json_object_get(o, "cancelled"))) {   /* s10cancel: before any other state */
+        state = "is_cancelled";
+        state_label = "Cancelled";
+    } else if (today > ends) {
         state = "is_past";
         state_label = "Finished";
     } else if (today >= starts) {
@@ -510,7 +515,8 @@ void page_offering(arena *a, json_t *o, int32_t today)
         state = "is_open";
         state_label = "Registration open";
     }
-    static const char *const states[] = {"is_open", "is_full", "is_closed", "is_upcoming", "is_past", "is_running"};
+    static const char *const states[] = {"is_open", "is_full", "is_closed", "is_upcoming", "is_past", "is_running",
+                                         "is_cancelled"};
     for (size_t i = 0; i < sizeof states / sizeof *states; i++)
         json_object_set_new(o, states[i], json_boolean(!strcmp(states[i], state)));
     json_object_set_new(o, "state", json_string(state + 3));
@@ -572,6 +578,10 @@ static const struct {
     /* Coaching: the queue's marks. */
     {"queue-snoozed", "Snoozed: it leaves your queue until the time you chose, then comes back if it still waits."},
     {"queue-no-reply", "Marked as needing no reply: it leaves the queue of every coach of the offering."},
+    /* Cancelling an offering. */
+    {"cancel-done", "The offering is cancelled: everyone registered was told, and every card refund is confirmed."},
+    {"cancel-refunds-open", "The offering is cancelled and everyone was told, but some refunds are not confirmed: "
+                            "they are listed below. Ask again when the provider answers."},
 };
 
 void page_flash(request *rq, response *rs, const char *code)
@@ -602,6 +612,8 @@ static void ics_event(app *ap, buf *out, json_t *o, json_t *series)
     io.ends = json_string_value(json_object_get(o, "ends"));
     io.demo = json_is_true(json_object_get(o, "demo"));
     io.stamp = (time_t)json_integer_value(json_object_get(o, "updated_at"));
+    io.sequence = (int)json_integer_value(json_object_get(o, "sequence"));
+    io.cancelled = json_is_true(json_object_get(o, "cancelled"));
     if (io.code && io.course_title)
         ical_offering_write(out, ap->cfg->base_url, &io);
 }

@@ -98,6 +98,10 @@ const route pages_routes[] = {
     {"POST", "/staff/outbox/([0-9]{1,18})/retry", page_staff_outbox_retry, R_FORM | R_CSRF | R_STAFF},
     {"GET", "/staff/codes", page_staff_codes, R_STAFF},
     {"POST", "/staff/codes", page_staff_codes, R_FORM | R_CSRF | R_STAFF},
+    /* s10cancel: cancelling an offering (pages/cancel.c). */
+    {"GET", "/staff/offerings/" SLUG "/cancel", page_staff_cancel, R_STAFF},
+    {"POST", "/staff/offerings/" SLUG "/cancel", page_staff_cancel_post, R_FORM | R_CSRF | R_STAFF | R_SLOW},
+    {"POST", "/staff/offerings/" SLUG "/cancel/refunds", page_staff_cancel_refunds, R_FORM | R_CSRF | R_STAFF | R_SLOW},
     /* The course workspace: the week at a glance, the panel and the playlist. */
     {"GET", "/learn/" SLUG, page_learn_week, R_WORKSPACE},
     {"GET", "/learn/" SLUG "/panel", page_learn_panel, R_WORKSPACE},

@@ -211,7 +211,8 @@ int store_course_page(db *d, arena *a, const char *slug, course_page_row *o)
     " o.season, o.demo," \
     " (SELECT count(*) FROM enrolments e WHERE e.offering_id = o.id AND (e.status = 'active'" \
     "   OR (e.status = 'pending' AND e.hold_until > unixepoch())" \
-    "   OR (e.status = 'offered' AND e.offer_until > unixepoch()))) AS taken, o.id, o.updated_at" \
+    "   OR (e.status = 'offered' AND e.offer_until > unixepoch()))) AS taken, o.id, o.updated_at," \
+    " o.sequence, COALESCE(o.cancelled_at, 0)" \
     " FROM offerings o JOIN courses c ON c.id = o.course_id WHERE c.published = 1"
 
 /* One offering row selected with OFFERING_SQL. */
@@ -234,6 +235,8 @@ static void listing_read(arena *a, sqlite3_stmt *st, offering_listing *o)
     o->taken = sqlite3_column_int64(st, 14);
     o->id = sqlite3_column_int64(st, 15);
     o->updated_at = sqlite3_column_int64(st, 16);
+    o->sequence = sqlite3_column_int64(st, 17);
+    o->cancelled_at = sqlite3_column_int64(st, 18);
 }
 
 int store_offering_listings(db *d, arena *a, const char *course_slug, int with_demo, offering_listing **list, int *n)

@@ -642,6 +642,20 @@ static const char *const migrations[] = {
     " UNION SELECT s.offering_id, s.item_id, 1 FROM submission_comments c JOIN submissions s ON s.id = c.submission_id"
     " WHERE c.author_id = new.id AND s.shared_at IS NOT NULL"
     " ON CONFLICT(offering_id, item_id) DO UPDATE SET version = version + 1; END;\n",
+    /* 15: cancelling an offering, and calendar events that
+    ** follow every change. sequence is the iCalendar SEQUENCE of the
+    ** offering's event: the trigger bumps it in the same statement, so in
+    ** the same transaction, as any change of its dates, zone, course or
+    ** cancellation, whichever code makes it. cancelled_at set means the
+    ** offering is cancelled (it stays listed, marked so). */
+    "ALTER TABLE offerings ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE offerings ADD COLUMN cancelled_at INTEGER;\n"
+    "ALTER TABLE offerings ADD COLUMN cancelled_by INTEGER REFERENCES users(id);\n"
+    "ALTER TABLE offerings ADD COLUMN cancel_reason TEXT;\n"
+    "CREATE TRIGGER offerings_sequence AFTER UPDATE OF starts, ends, time_zone, course_id, cancelled_at ON offerings\n"
+    " WHEN old.starts IS NOT new.starts OR old.ends IS NOT new.ends OR old.time_zone IS NOT new.time_zone\n"
+    "   OR old.course_id IS NOT new.course_id OR old.cancelled_at IS NOT new.cancelled_at\n"
+    " BEGIN UPDATE offerings SET sequence = sequence + 1 WHERE id = new.id; END;\n",
 };
 
 int schema_count(void)

@@ -1405,6 +1405,34 @@ function timeout(ms, name) {
   });
 }
 
+// ---------------------------------------------------- s10cancel: cancel an offering
+// Staff read what cancelling an offering does (demo-lm: its registrations
+// are left alone), are told to give a reason, then cancel a finished
+// offering nobody else's test uses (lm-2020-01) by keyboard and read what
+// was done; axe at 1280 and 390 px on each of those pages.
+test('s10cancel: staff read the explanation, then cancel an offering', async (page) => {
+  await signInStaff(page);
+  await checkBothWidths(page, '/staff/offerings/demo-lm/cancel', 'staff-cancel-plan');
+  assert(/what cancelling does/i.test(await page.textContent('main')), 'the explanation comes first');
+  await page.click('#reason');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForLoadState('load');
+  assert(/write why the offering is cancelled/i.test(await page.textContent('main')), 'a cancel without a reason is refused with a message');
+  await checkA11y(page);
+  await visit(page, '/staff/offerings/demo-lm');
+  assert(/cancel/i.test(await page.textContent('main')), 'demo-lm is left as it was');
+  await visit(page, '/staff/offerings/lm-2020-01/cancel');
+  await page.fill('#reason', 'Planned in error: this week never ran.');
+  await page.keyboard.press('Tab');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+  assert(/what was done/i.test(await page.textContent('main')), 'the page shows what was done');
+  await checkBothWidths(page, '/staff/offerings/lm-2020-01/cancel', 'staff-cancel-done');
+  const ics = await page.evaluate(async () => (await fetch('/offerings/lm-2020-01.ics')).text());
+  assert(/STATUS:CANCELLED/.test(ics) && /UID:offering-lm-2020-01@journeys/.test(ics), 'the feed keeps the event, cancelled');
+});
+
+
 // Runs one test in its own context; returns null or the failure.
 async function runOne(browser, t) {
   let context;

@@ -249,6 +249,7 @@ static void test_calendar(void)
 
     CHECK_CONTAINS(s, "\r\nUID:offering-ny-2019-12@journeys\r\n"
                       "DTSTAMP:19700101T000000Z\r\n"
+                      "SEQUENCE:0\r\n"
                       "DTSTART;VALUE=DATE:20191230\r\n"
                       "DTEND;VALUE=DATE:20200104\r\n"
                       "SUMMARY:New year\r\n"
@@ -296,11 +297,13 @@ static void test_calendar(void)
 static void test_offering(void)
 {
     buf b = BUF_INIT;
-    ical_offering o = {"pv-2026-01", "Purpose and Vision", "Journeys", "Maya", "2026-01-12", "2026-01-16", 1, 0};
+    ical_offering o = {"pv-2026-01", "Purpose and Vision", "Journeys", "Maya", "2026-01-12", "2026-01-16", 1, 0, 0, 0};
     ical_offering_write(&b, "https://courses.example.org", &o);
     const char *s = buf_str(&b);
     CHECK(!buf_failed(&b));
-    CHECK_CONTAINS(s, "UID:offering-pv-2026-01@courses.example.org\r\n");
+    CHECK_CONTAINS(s, "UID:offering-pv-2026-01@journeys\r\n");
+    CHECK_CONTAINS(s, "\r\nSEQUENCE:0\r\n");
+    CHECK_CONTAINS(s, "\r\nSTATUS:CONFIRMED\r\n");
     CHECK_CONTAINS(s, "SUMMARY:[Demo] Purpose and Vision (Journeys)\r\n");
     CHECK_CONTAINS(s, "URL:https://courses.example.org/offerings/pv-2026-01\r\n");
     CHECK_CONTAINS(s, "DTSTART;VALUE=DATE:20260112\r\n");
@@ -309,12 +312,58 @@ static void test_offering(void)
     CHECK_CONTAINS(s, "Facilitated by Maya");
     CHECK_CONTAINS(s, "LOCATION:Online\r\n");
     buf_reset(&b);
-    ical_offering plain = {"gp-1", "Graduate Profile", NULL, NULL, "2026-02-02", "2026-02-06", 0, 0};
+    ical_offering plain = {"gp-1", "Graduate Profile", NULL, NULL, "2026-02-02", "2026-02-06", 0, 0, 0, 0};
     ical_offering_write(&b, "http://127.0.0.1:8080", &plain);
     s = buf_str(&b);
     CHECK_CONTAINS(s, "SUMMARY:Graduate Profile\r\n");
     CHECK(strstr(s, "[Demo]") == NULL && strstr(s, "Facilitated") == NULL);
-    CHECK_CONTAINS(s, "UID:offering-gp-1@127.0.0.1:8080\r\n");
+    CHECK_CONTAINS(s, "UID:offering-gp-1@journeys\r\n");
+    buf_free(&b);
+}
+
+/* The same offering reached by another host name keeps its UID; an edit
+** bumps SEQUENCE; a cancelled one says STATUS:CANCELLED and its summary
+** says so, and is still an event (so calendars drop it rather than keep a
+** stale copy). */
+static void test_offering_changes(void)
+{
+    buf a = BUF_INIT, b = BUF_INIT;
+    ical_offering o = {"al-2026-03", "Alignment", NULL, NULL, "2026-03-02", "2026-03-06", 0, 0, 0, 0};
+    ical_offering_write(&a, "https://one.example.org", &o);
+    ical_offering_write(&b, "http://127.0.0.1:9999", &o);
+    CHECK_CONTAINS(buf_str(&a), "UID:offering-al-2026-03@journeys\r\n");
+    CHECK_CONTAINS(buf_str(&b), "UID:offering-al-2026-03@journeys\r\n");
+    buf_reset(&a);
+    o.sequence = 3;
+    o.starts = "2026-03-09";
+    o.ends = "2026-03-13";
+    ical_offering_write(&a, "https://one.example.org", &o);
+    const char *s = buf_str(&a);
+    CHECK_CONTAINS(s, "UID:offering-al-2026-03@journeys\r\n");
+    CHECK_CONTAINS(s, "\r\nSEQUENCE:3\r\n");
+    CHECK_CONTAINS(s, "\r\nSTATUS:CONFIRMED\r\n");
+    CHECK_CONTAINS(s, "DTSTART;VALUE=DATE:20260309\r\n");
+    CHECK(strstr(s, "CANCELLED") == NULL);
+    buf_reset(&a);
+    o.sequence = 4;
+    o.cancelled = 1;
+    ical_offering_write(&a, "https://one.example.org", &o);
+    s = buf_str(&a);
+    CHECK_CONTAINS(s, "BEGIN:VEVENT\r\n");
+    CHECK_CONTAINS(s, "\r\nSEQUENCE:4\r\n");
+    CHECK_CONTAINS(s, "\r\nSTATUS:CANCELLED\r\n");
+    CHECK_CONTAINS(s, "SUMMARY:Cancelled: Alignment\r\n");
+    CHECK(strstr(s, "STATUS:CONFIRMED") == NULL);
+    /* A bare event: SEQUENCE 0 always, no STATUS unless asked. */
+    buf_reset(&a);
+    ical_event ev = {0};
+    ev.uid = "x@journeys";
+    ev.summary = "X";
+    ev.sequence = -2;
+    ical_event_write(&a, &ev);
+    CHECK_CONTAINS(buf_str(&a), "\r\nSEQUENCE:0\r\n");
+    CHECK(strstr(buf_str(&a), "STATUS") == NULL);
+    buf_free(&a);
     buf_free(&b);
 }
 
@@ -325,5 +374,6 @@ int main(void)
     test_fold_utf8();
     test_calendar();
     test_offering();
+    test_offering_changes();
     return check_done();
 }
