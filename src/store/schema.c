@@ -597,6 +597,13 @@ static const char *const migrations[] = {
     /* 13 (wsgaps): the sweep of kept files asks, for each blob, whether any
     ** submission file still refers to it. */
     "CREATE INDEX submission_files_by_blob ON submission_files(sha256);\n",
+    /* s10people: codes can be disabled; a school's edits are numbered, so
+    ** two staff editing it at once cannot overwrite each other unseen; the
+    ** audit log is read by who acted and by when. */
+    "ALTER TABLE codes ADD COLUMN disabled_at INTEGER;\n"
+    "ALTER TABLE schools ADD COLUMN version INTEGER NOT NULL DEFAULT 0;\n"
+    "CREATE INDEX audit_by_actor ON audit_log(actor_id, at);\n"
+    "CREATE INDEX audit_by_at ON audit_log(at);\n",
 };
 
 int schema_count(void)
