@@ -602,7 +602,9 @@ int page_staff_schools_import(request *rq, response *rs)
         line_error(rq, errs, t.rec[0].line, "the header has no \"name\" column.");
     school_fields *rows = arena_zalloc(rq->a, sizeof *rows * (size_t)t.n);
     json_t *seen = json_object();
-    for (int r = 1; r < t.n && !json_array_size(errs); r++) {
+    /* Rows are read only under a good header; every row's mistakes are listed. */
+    int header_bad = json_array_size(errs) > 0;
+    for (int r = 1; r < t.n && !header_bad; r++) {
         const csv_record *rec = &t.rec[r];
         if (rec->n != t.rec[0].n) {
             line_error(rq, errs, rec->line, arena_printf(rq->a, "this line has %d fields; the header has %d.", rec->n,
