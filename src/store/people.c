@@ -227,38 +227,44 @@ int store_school_upsert(db *d, const school_fields *f)
 
 json_t *store_audit_search(db *d, const audit_filter *f)
 {
-    /* The audit log and the moderation log read as one list. Each line's
-    ** kind comes from its action's first word; its offering and person
-    ** from its subject ("enrolment:N", "offering:CODE", "user:N"). */
+    /* The audit log and the moderation log read as one list, newest first.
+    ** The filters are written against indexed columns (the person's and
+    ** the offering's registrations as subjects), so the unfiltered page
+    ** walks audit_by_at and stops at the page's end; each line's offering
+    ** and person are looked up only for the lines shown. A line's kind
+    ** comes from its action's first word. */
     sqlite3_stmt *st = db_stmt(d,
-        "SELECT json_group_array(json_object('at', x.at, 'actor_id', x.actor_id, 'actor', COALESCE(u.name, 'system'),"
-        " 'actor_email', u.email, 'action', x.action, 'kind', x.kind, 'subject', x.subject, 'detail', x.detail,"
-        " 'offering_code', o.code, 'person_id', x.person_id, 'person_name', p.name))"
-        " FROM (SELECT * FROM ("
-        "   SELECT a.id, 0 AS src, a.at, a.actor_id, a.action, a.subject, a.detail,"
-        "     CASE substr(a.action, 1, instr(a.action || '.', '.') - 1)"
-        "       WHEN 'payment' THEN 'money' WHEN 'invoice' THEN 'money' WHEN 'refund' THEN 'money'"
-        "       WHEN 'registration' THEN 'seats' WHEN 'waitlist' THEN 'seats' WHEN 'offering' THEN 'seats'"
-        "       WHEN 'role' THEN 'roles' WHEN 'moderation' THEN 'moderation' WHEN 'publish' THEN 'publishing'"
-        "       ELSE 'settings' END AS kind,"
-        "     CASE WHEN a.subject LIKE 'enrolment:%' THEN (SELECT e.offering_id FROM enrolments e"
-        "         WHERE e.id = CAST(substr(a.subject, 11) AS INTEGER))"
-        "       WHEN a.subject LIKE 'offering:%' THEN (SELECT o2.id FROM offerings o2 WHERE o2.code = substr(a.subject, 10))"
-        "       END AS offering_id,"
-        "     CASE WHEN a.subject LIKE 'enrolment:%' THEN (SELECT e.user_id FROM enrolments e"
-        "         WHERE e.id = CAST(substr(a.subject, 11) AS INTEGER))"
-        "       WHEN a.subject LIKE 'user:%' THEN CAST(substr(a.subject, 6) AS INTEGER) END AS person_id"
-        "   FROM audit_log a WHERE (?4 = 0 OR a.at >= ?4) AND (?5 = 0 OR a.at < ?5)"
-        "   UNION ALL"
-        "   SELECT m.id, 1, m.created_at, m.actor_id, 'moderation.' || m.action,"
-        "     CASE WHEN m.post_id IS NOT NULL THEN 'post:' || m.post_id WHEN m.thread_id IS NOT NULL"
-        "       THEN 'thread:' || m.thread_id ELSE 'offering' END, m.reason, 'moderation', m.offering_id, NULL"
-        "   FROM moderation_log m WHERE (?4 = 0 OR m.created_at >= ?4) AND (?5 = 0 OR m.created_at < ?5))"
-        "  WHERE (?1 = 0 OR actor_id = ?1 OR person_id = ?1) AND (?2 = 0 OR offering_id = ?2)"
-        "  AND (?3 = '' OR kind = ?3)"
-        "  ORDER BY at DESC, src, id DESC LIMIT ?6 OFFSET ?7) x"
-        " LEFT JOIN users u ON u.id = x.actor_id LEFT JOIN offerings o ON o.id = x.offering_id"
-        " LEFT JOIN users p ON p.id = x.person_id");
+        "SELECT json_group_array(json_object('at', x.at, 'actor_id', x.actor_id, 'actor', COALESCE(u.name, "
+        "'system'), 'actor_email', u.email, 'action', x.action, 'kind', x.kind, 'subject', x.subject, "
+        "'detail', x.detail, 'offering_code', COALESCE(x.offering_code, (SELECT o.code FROM enrolments e JOIN "
+        "offerings o ON o.id = e.offering_id WHERE x.subject LIKE 'enrolment:%' AND e.id = "
+        "CAST(substr(x.subject, 11) AS INTEGER)), CASE WHEN x.subject LIKE 'offering:%' THEN "
+        "substr(x.subject, 10) END), 'person_id', p.id, 'person_name', p.name)) "
+        "FROM (SELECT a.id, 0 AS src, a.at, a.actor_id, a.action, a.subject, a.detail, CASE substr(a.action, "
+        "1, instr(a.action || '.', '.') - 1) WHEN 'payment' THEN 'money' WHEN 'invoice' THEN 'money' WHEN "
+        "'refund' THEN 'money' WHEN 'registration' THEN 'seats' WHEN 'waitlist' THEN 'seats' WHEN 'offering' "
+        "THEN 'seats' WHEN 'role' THEN 'roles' WHEN 'moderation' THEN 'moderation' WHEN 'publish' THEN "
+        "'publishing' ELSE 'settings' END AS kind, NULL AS offering_code "
+        "FROM audit_log a WHERE (?4 = 0 OR a.at >= ?4) AND (?5 = 0 OR a.at < ?5) "
+        "AND (?1 = 0 OR a.actor_id = ?1 OR a.subject = 'user:' || ?1 OR a.subject IN (SELECT 'enrolment:' || "
+        "e.id FROM enrolments e WHERE e.user_id = ?1)) "
+        "AND (?2 = 0 OR a.subject IN (SELECT 'enrolment:' || e.id FROM enrolments e WHERE e.offering_id = ?2 "
+        "UNION ALL SELECT 'offering:' || o.code FROM offerings o WHERE o.id = ?2)) "
+        "AND (?3 = '' OR ?3 = CASE substr(a.action, 1, instr(a.action || '.', '.') - 1) WHEN 'payment' THEN "
+        "'money' WHEN 'invoice' THEN 'money' WHEN 'refund' THEN 'money' WHEN 'registration' THEN 'seats' WHEN "
+        "'waitlist' THEN 'seats' WHEN 'offering' THEN 'seats' WHEN 'role' THEN 'roles' WHEN 'moderation' THEN "
+        "'moderation' WHEN 'publish' THEN 'publishing' ELSE 'settings' END) "
+        "UNION ALL "
+        "SELECT m.id, 1, m.created_at, m.actor_id, 'moderation.' || m.action, CASE WHEN m.post_id IS NOT NULL "
+        "THEN 'post:' || m.post_id WHEN m.thread_id IS NOT NULL THEN 'thread:' || m.thread_id ELSE 'offering' "
+        "END, m.reason, 'moderation', (SELECT o.code FROM offerings o WHERE o.id = m.offering_id) "
+        "FROM moderation_log m WHERE (?4 = 0 OR m.created_at >= ?4) AND (?5 = 0 OR m.created_at < ?5) AND (?1 "
+        "= 0 OR m.actor_id = ?1) AND (?2 = 0 OR m.offering_id = ?2) AND (?3 = '' OR ?3 = 'moderation') "
+        "ORDER BY 3 DESC, 2, 1 DESC LIMIT ?6 OFFSET ?7) x "
+        "LEFT JOIN users u ON u.id = x.actor_id "
+        "LEFT JOIN users p ON p.id = CASE WHEN x.subject LIKE 'enrolment:%' THEN (SELECT e.user_id FROM "
+        "enrolments e WHERE e.id = CAST(substr(x.subject, 11) AS INTEGER)) WHEN x.subject LIKE 'user:%' THEN "
+        "CAST(substr(x.subject, 6) AS INTEGER) END");
     sqlite3_bind_int64(st, 1, f->person_id);
     sqlite3_bind_int64(st, 2, f->offering_id);
     sqlite3_bind_text(st, 3, f->kind ? f->kind : "", -1, SQLITE_TRANSIENT);

@@ -418,6 +418,22 @@ int main(void)
     CHECK(strstr(buf_str(&body), "role.changed") == NULL);
     CHECK(get(&staff, "/staff/audit?offering=demo-gp&kind=seats", &body) == 200);
     CHECK(strstr(buf_str(&body), "registration.activated") == NULL);
+    /* the moderation log reads in the same list, as its own kind */
+    char sql[512];
+    snprintf(sql, sizeof sql, "INSERT INTO moderation_log(offering_id, actor_id, action, reason, created_at)"
+             " SELECT o.id, %lld, 'lock', 'heated thread', strftime('%%s', 'now') FROM offerings o"
+             " WHERE o.code = 'demo-pv'", sid);
+    CHECK(sqlite3_exec(dbh, sql, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(get(&staff, "/staff/audit?kind=moderation", &body) == 200);
+    CHECK_CONTAINS(buf_str(&body), "moderation.lock");
+    CHECK_CONTAINS(buf_str(&body), "heated thread");
+    CHECK(strstr(buf_str(&body), "role.changed") == NULL);
+    CHECK(get(&staff, "/staff/audit?offering=demo-pv", &body) == 200);
+    CHECK_CONTAINS(buf_str(&body), "moderation.lock");
+    CHECK(get(&staff, "/staff/audit?offering=demo-gp", &body) == 200);
+    CHECK(strstr(buf_str(&body), "moderation.lock") == NULL);
+    CHECK(get(&staff, "/staff/audit?person=staff%40example.org&kind=moderation", &body) == 200);
+    CHECK_CONTAINS(buf_str(&body), "moderation.lock");
     CHECK(get(&staff, "/staff/audit?from=2001-01-01&to=2001-01-02", &body) == 200);
     CHECK_CONTAINS(buf_str(&body), "No changes match");
     CHECK(get(&staff, "/staff/audit?kind=everything", &body) == 400);
