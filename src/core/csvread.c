@@ -82,6 +82,8 @@ static int end_record(arena *a, csv_table *t, int *cap, rec_build *r, int line)
     return 0;
 }
 
+/* Read the whole text into out, or refuse it with the line and a sentence
+** (see csvread.h). Strings in a; *out is empty on a refusal. */
 int csvread_parse(arena *a, const char *text, size_t len, csv_table *out, int *line, const char **message)
 {
     memset(out, 0, sizeof *out);

@@ -127,6 +127,7 @@ static int go(request *rq, response *rs, const char *path, const char *flash)
 
 /* ---- people ---- */
 
+/* GET /staff/people: the search by name, e-mail or school (q) and role; 400 for a search too long or an unknown role. */
 int page_staff_people(request *rq, response *rs)
 {
     const char *q = field(rq, &rq->query, "q"), *role = field(rq, &rq->query, "role");
@@ -179,6 +180,7 @@ static void registrations_labels(request *rq, json_t *regs)
     }
 }
 
+/* GET /staff/people/ID: the person's details, role form, registrations, payments, messages, certificates and audit lines; 404 for no such account. */
 int page_staff_person(request *rq, response *rs)
 {
     app *ap = page_app(rq);
@@ -250,6 +252,7 @@ int page_staff_person(request *rq, response *rs)
     return page_render(rq, rs, "pages/staff_person", ctx, p.name, NULL);
 }
 
+/* POST /staff/people/ID/role: change the role from `from` to `role`, audited; 409 when it changed meanwhile, 403 for taking the staff role from oneself. */
 int page_staff_person_role(request *rq, response *rs)
 {
     app *ap = page_app(rq);
@@ -298,6 +301,7 @@ int page_staff_person_role(request *rq, response *rs)
     return go(rq, rs, base, "role-changed");
 }
 
+/* POST /staff/people/ID/verify: queue a new confirmation link (three an hour, shared with the person's own), audited; 409 once confirmed. */
 int page_staff_person_verify(request *rq, response *rs)
 {
     app *ap = page_app(rq);
@@ -420,6 +424,7 @@ static int schools_page(request *rq, response *rs, json_t *values, json_t *error
     return page_render(rq, rs, "pages/staff_schools", ctx, "Member schools", NULL);
 }
 
+/* GET /staff/schools: the list and forms; POST: add a school (422 with the form again on a mistake), audited. */
 int page_staff_schools(request *rq, response *rs)
 {
     if (strcmp(rq->method, "POST"))
@@ -463,6 +468,7 @@ static int school_page(request *rq, response *rs, const school_row *s, json_t *v
     return page_render(rq, rs, "pages/staff_school", ctx, s->name, NULL);
 }
 
+/* GET /staff/schools/ID: the edit form; POST: save it at its version, audited (409 when saved meanwhile, 422 on a mistake). */
 int page_staff_school(request *rq, response *rs)
 {
     app *ap = page_app(rq);
@@ -560,6 +566,7 @@ static void line_error(request *rq, json_t *errs, int line, const char *msg)
         json_array_append_new(errs, json_string(arena_printf(rq->a, "Line %d: %s", line, msg)));
 }
 
+/* POST /staff/schools/import: read the pasted CSV, check every line, then add or update every school in one transaction with one audit line; 422 with line-numbered mistakes and nothing written otherwise. */
 int page_staff_schools_import(request *rq, response *rs)
 {
     app *ap = page_app(rq);
@@ -667,6 +674,7 @@ static const char *const kinds[][2] = {{"money", "Money"},         {"seats", "Se
                                        {"roles", "Roles"},         {"moderation", "Moderation"},
                                        {"publishing", "Publishing"}, {"settings", "Settings"}};
 
+/* GET /staff/audit: the audit and moderation logs by person, offering, kind and days, a hundred lines a page; 400/404 for a filter that names nothing. */
 int page_staff_audit(request *rq, response *rs)
 {
     app *ap = page_app(rq);
@@ -823,6 +831,7 @@ static int load_code(request *rq, code_info *c)
     return 0;
 }
 
+/* GET /staff/codes/CODE: the code, its form and who used it; POST: a new limit and expiry, audited (422 on a mistake, 409 when disabled or used past the limit meanwhile). */
 int page_staff_code(request *rq, response *rs)
 {
     app *ap = page_app(rq);
@@ -894,6 +903,7 @@ int page_staff_code(request *rq, response *rs)
     return go(rq, rs, arena_printf(rq->a, "/staff/codes/%s", c.code), "code-saved");
 }
 
+/* POST /staff/codes/CODE/disable: disable the code once, audited; 409 when it is disabled already. */
 int page_staff_code_disable(request *rq, response *rs)
 {
     app *ap = page_app(rq);

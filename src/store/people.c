@@ -35,6 +35,7 @@ static int one_change(db *d, sqlite3_stmt *st)
     return db_changes(d) == 1 ? 1 : 0;
 }
 
+/* Accounts matching q by name, e-mail, school or organisation (see store_people.h); a new array, or NULL. */
 json_t *store_people_search(db *d, const char *q, const char *role, int limit)
 {
     /* instr() takes q literally: no LIKE wildcards to escape. */
@@ -54,6 +55,7 @@ json_t *store_people_search(db *d, const char *q, const char *role, int limit)
     return json_one(st);
 }
 
+/* One account by id into out (strings in a): 1, 0, -1. */
 int store_person_get(db *d, arena *a, int64_t id, person_row *out)
 {
     memset(out, 0, sizeof *out);
@@ -81,6 +83,7 @@ int store_person_get(db *d, arena *a, int64_t id, person_row *out)
     return 1;
 }
 
+/* The person's card payments, newest first; a new array, or NULL. */
 json_t *store_person_payments(db *d, int64_t user_id)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('id', x.id, 'offering_code', x.code,"
@@ -94,6 +97,7 @@ json_t *store_person_payments(db *d, int64_t user_id)
     return json_one(st);
 }
 
+/* The person's private messages with coaches, newest first; a new array, or NULL. */
 json_t *store_person_messages(db *d, int64_t user_id, int limit)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('offering_code', x.code, 'author', x.author,"
@@ -106,6 +110,7 @@ json_t *store_person_messages(db *d, int64_t user_id, int limit)
     return json_one(st);
 }
 
+/* The person's certificates, newest first; a new array, or NULL. */
 json_t *store_person_certificates(db *d, int64_t user_id)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('number', x.number, 'offering_code', x.code,"
@@ -117,6 +122,7 @@ json_t *store_person_certificates(db *d, int64_t user_id)
     return json_one(st);
 }
 
+/* The role change as one conditional write on the role the form showed: 1, 0, -1. */
 int store_person_set_role(db *d, int64_t id, const char *from, const char *to)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE users SET role = ?3 WHERE id = ?1 AND role = ?2 AND deleted_at IS NULL");
@@ -126,6 +132,7 @@ int store_person_set_role(db *d, int64_t id, const char *from, const char *to)
     return one_change(d, st);
 }
 
+/* Every school with its billing contact and count of accounts; a new array, or NULL. */
 json_t *store_schools_all(db *d)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('id', x.id, 'name', x.name, 'city', x.city,"
@@ -138,6 +145,7 @@ json_t *store_schools_all(db *d)
     return json_one(st);
 }
 
+/* One school by id into out (strings in a): 1, 0, -1. */
 int store_school_get(db *d, arena *a, int64_t id, school_row *out)
 {
     memset(out, 0, sizeof *out);
@@ -162,6 +170,7 @@ int store_school_get(db *d, arena *a, int64_t id, school_row *out)
     return 1;
 }
 
+/* The id of the school with exactly this name: 1, 0, -1. */
 int store_school_id_by_name(db *d, const char *name, int64_t *id)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT id FROM schools WHERE name = ?1");
@@ -187,6 +196,7 @@ static void bind_school(sqlite3_stmt *st, const school_fields *f)
     db_bind_text(st, 7, f->billing_email);
 }
 
+/* Insert a school: its id, DB_DUPLICATE for a taken name, -1. */
 int64_t store_school_add(db *d, const school_fields *f)
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO schools(name, city, country, member, invoice, billing_name, billing_email)"
@@ -200,6 +210,7 @@ int64_t store_school_add(db *d, const school_fields *f)
     return rc;
 }
 
+/* Replace a school at the version the form was read at: 1, 0, DB_DUPLICATE, -1. */
 int store_school_update(db *d, int64_t id, int64_t version, const school_fields *f)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE schools SET name = ?1, city = ?2, country = ?3, member = ?4, invoice = ?5,"
@@ -211,6 +222,7 @@ int store_school_update(db *d, int64_t id, int64_t version, const school_fields 
     return one_change(d, st);
 }
 
+/* Insert or replace the school named f->name (an import row), bumping its version: 0 or -1. */
 int store_school_upsert(db *d, const school_fields *f)
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO schools(name, city, country, member, invoice, billing_name, billing_email)"
@@ -225,6 +237,7 @@ int store_school_upsert(db *d, const school_fields *f)
     return rc == 0 ? 0 : -1;
 }
 
+/* Audit and moderation lines matching f, newest first; a new array, or NULL. */
 json_t *store_audit_search(db *d, const audit_filter *f)
 {
     /* The audit log and the moderation log read as one list, newest first.
@@ -275,6 +288,7 @@ json_t *store_audit_search(db *d, const audit_filter *f)
     return json_one(st);
 }
 
+/* One code by its text into out (strings in a): 1, 0, -1. */
 int store_code_get(db *d, arena *a, const char *code, code_info *out)
 {
     memset(out, 0, sizeof *out);
@@ -299,6 +313,7 @@ int store_code_get(db *d, arena *a, const char *code, code_info *out)
     return 1;
 }
 
+/* A live code's limit and expiry, never below its uses, as one conditional write: 1, 0, -1. */
 int store_code_edit(db *d, int64_t id, int max_uses, const char *expires_on)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE codes SET max_uses = ?2, expires_on = ?3 WHERE id = ?1"
@@ -309,6 +324,7 @@ int store_code_edit(db *d, int64_t id, int max_uses, const char *expires_on)
     return one_change(d, st);
 }
 
+/* Disable a live code, once: 1, 0, -1. */
 int store_code_disable(db *d, int64_t id, time_t now)
 {
     sqlite3_stmt *st = db_stmt(d, "UPDATE codes SET disabled_at = ?2 WHERE id = ?1 AND disabled_at IS NULL");
@@ -317,6 +333,7 @@ int store_code_disable(db *d, int64_t id, time_t now)
     return one_change(d, st);
 }
 
+/* The registrations that used a code, oldest first; a new array, or NULL. */
 json_t *store_code_uses(db *d, int64_t id)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('enrolment_id', x.id, 'user_id', x.user_id,"

@@ -13,6 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* One input: read it and check the result against the limits. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static arena *a;

@@ -80,6 +80,7 @@ struct shot {
     long status;
 };
 
+/* A thread: send x's post and keep its status. */
 static void *fire(void *arg)
 {
     struct shot *x = arg;
@@ -153,6 +154,7 @@ static void test_roles(browser *visitor, browser *part, browser *coach, browser 
     CHECK(q_int("SELECT count(*) FROM codes WHERE disabled_at IS NOT NULL", NULL) == 0);
 }
 
+/* Set up the stack, the accounts and a registration with a code, then each part. */
 int main(void)
 {
     if (smtp_start(&mail) != 0) {

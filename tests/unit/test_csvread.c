@@ -46,6 +46,7 @@ static int refused_at(const char *s, size_t len)
     return line;
 }
 
+/* Ordinary files, hostile ones, the round trip, then random inputs. */
 int main(void)
 {
     a = arena_new(1 << 16);
