@@ -364,6 +364,7 @@ int page_staff_person_verify(request *rq, response *rs); /* POST /staff/people/I
 int page_staff_schools(request *rq, response *rs);       /* GET, POST /staff/schools (add one) */
 int page_staff_school(request *rq, response *rs);        /* GET, POST /staff/schools/ID (edit, version) */
 int page_staff_schools_import(request *rq, response *rs);/* POST /staff/schools/import (csv) */
+int page_staff_schools_upload(request *rq, response *rs);/* POST /staff/schools/upload (a CSV file, R_UPLOAD) */
 int page_staff_audit(request *rq, response *rs);         /* GET /staff/audit?person=&offering=&kind=&from=&to=&page= */
 int page_staff_code(request *rq, response *rs);          /* GET, POST /staff/codes/CODE (limit, expiry; who used it) */
 int page_staff_code_disable(request *rq, response *rs);  /* POST /staff/codes/CODE/disable */

@@ -17,6 +17,7 @@
 #include "csvread.h"
 #include "date.h"
 #include "enrol.h"
+#include "multipart.h"
 #include "pages.h"
 #include "store_accounts.h"
 #include "store_enrol.h"
@@ -567,16 +568,18 @@ static void line_error(request *rq, json_t *errs, int line, const char *msg)
 }
 
 /* POST /staff/schools/import: read the pasted CSV, check every line, then add or update every school in one transaction with one audit line; 422 with line-numbered mistakes and nothing written otherwise. */
-int page_staff_schools_import(request *rq, response *rs)
+/* Import the schools of the CSV text (len bytes; shown is what the
+** textarea shows again on a mistake): check every line, then add or
+** update every school in one transaction with one audit line, and
+** redirect; or 422 with line-numbered mistakes and nothing written. */
+static int import_csv(request *rq, response *rs, const char *text, size_t len, const char *csv)
 {
     app *ap = page_app(rq);
-    const char *csv = kv_get(&rq->form, "csv");
-    csv = csv ? csv : "";
     json_t *errs = json_array();
     csv_table t;
     int line;
     const char *msg;
-    if (csvread_parse(rq->a, csv, strlen(csv), &t, &line, &msg) != 0) {
+    if (csvread_parse(rq->a, text, len, &t, &line, &msg) != 0) {
         line_error(rq, errs, line, msg);
         return schools_page(rq, rs, json_pack("{s:b}", "member", 1), json_object(), csv, errs);
     }
@@ -665,6 +668,28 @@ int page_staff_schools_import(request *rq, response *rs)
     if ((rc = commit(rq)) != 0)
         return rc;
     return go(rq, rs, "/staff/schools", "schools-imported");
+}
+
+/* POST /staff/schools/import: the CSV pasted into the form's text box. */
+int page_staff_schools_import(request *rq, response *rs)
+{
+    const char *csv = kv_get(&rq->form, "csv");
+    csv = csv ? csv : "";
+    return import_csv(rq, rs, csv, strlen(csv), csv);
+}
+
+/* POST /staff/schools/upload: the CSV file chosen in the form (its part
+** "file", read from the upload nginx wrote); 422 when none was chosen. */
+int page_staff_schools_upload(request *rq, response *rs)
+{
+    for (size_t i = 0; i < rq->n_parts; i++) {
+        const mp_part *p = &rq->parts[i];
+        if (p->filename && !strcmp(p->name, "file"))
+            return import_csv(rq, rs, (const char *)rq->body + p->off, p->len, "");
+    }
+    json_t *errs = json_array();
+    json_array_append_new(errs, json_string("Choose the CSV file to import, or paste its text below."));
+    return schools_page(rq, rs, json_pack("{s:b}", "member", 1), json_object(), "", errs);
 }
 
 /* ---- the audit log ---- */

@@ -106,6 +106,7 @@ const route pages_routes[] = {
     {"GET", "/staff/schools", page_staff_schools, R_STAFF},
     {"POST", "/staff/schools", page_staff_schools, R_FORM | R_CSRF | R_STAFF},
     {"POST", "/staff/schools/import", page_staff_schools_import, R_FORM | R_CSRF | R_STAFF},
+    {"POST", "/staff/schools/upload", page_staff_schools_upload, R_UPLOAD | R_CSRF | R_STAFF},
     {"GET", "/staff/schools/([0-9]{1,18})", page_staff_school, R_STAFF},
     {"POST", "/staff/schools/([0-9]{1,18})", page_staff_school, R_FORM | R_CSRF | R_STAFF},
     {"GET", "/staff/audit", page_staff_audit, R_STAFF},

@@ -154,6 +154,39 @@ static void test_roles(browser *visitor, browser *part, browser *coach, browser 
     CHECK(q_int("SELECT count(*) FROM codes WHERE disabled_at IS NOT NULL", NULL) == 0);
 }
 
+/* POST a multipart form to /staff/schools/upload as b: a CSV file part
+** "file" holding csv (none when csv is NULL) and the CSRF token read from
+** /staff/schools unless no_csrf. The status; the body into body. */
+static long upload(browser *b, const char *csv, int no_csrf, buf *body)
+{
+    http_res r;
+    browser_get(b, "/staff/schools", &r);
+    char *csrf = browser_csrf(&r);
+    http_res_free(&r);
+    char *session = browser_cookie(b, "journeys_session");
+    buf form = BUF_INIT;
+    if (!no_csrf)
+        buf_printf(&form, "--XyZb\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n", csrf ? csrf : "");
+    if (csv)
+        buf_printf(&form, "--XyZb\r\nContent-Disposition: form-data; name=\"file\"; filename=\"schools.csv\"\r\n"
+                   "Content-Type: text/csv\r\n\r\n%s\r\n", csv);
+    buf_puts(&form, "--XyZb--\r\n");
+    char cookie[512];
+    snprintf(cookie, sizeof cookie, "Cookie: journeys_session=%s", session ? session : "");
+    const char *headers[] = {cookie, "Content-Type: multipart/form-data; boundary=XyZb", NULL};
+    http_do(&s, "POST", "/staff/schools/upload", buf_str(&form), headers, &r);
+    long st = r.status;
+    if (body) {
+        buf_reset(body);
+        buf_append(body, buf_str(&r.body), r.body.len);
+    }
+    http_res_free(&r);
+    buf_free(&form);
+    free(csrf);
+    free(session);
+    return st;
+}
+
 /* Set up the stack, the accounts and a registration with a code, then each part. */
 int main(void)
 {
@@ -365,6 +398,21 @@ int main(void)
                 NULL) == 1);
     CHECK(get(&staff, "/staff/schools", &body) == 200);
     CHECK_CONTAINS(buf_str(&body), "Lake, Upper School");
+    /* ...and the same from a CSV file sent as an upload. */
+    CHECK_CONTAINS(buf_str(&body), "enctype=\"multipart/form-data\"");
+    nschools = q_int("SELECT count(*) FROM schools", NULL);
+    CHECK(upload(&staff, "name,city\r\nUpload Grammar,Rivertown\r\n", 0, NULL) == 303);
+    CHECK(q_int("SELECT count(*) FROM schools", NULL) == nschools + 1);
+    CHECK_STR(q_text("SELECT city FROM schools WHERE name = ?1", "Upload Grammar", st, sizeof st), "Rivertown");
+    CHECK(q_int("SELECT count(*) FROM audit_log WHERE action = 'school.imported' AND detail = '1 added, 0 updated'",
+                NULL) == 1);
+    CHECK(upload(&staff, "name,billing_email\r\nFile Two School,not-an-address\r\n", 0, &body) == 422);
+    CHECK_CONTAINS(buf_str(&body), "Line 2: Enter the billing contact");
+    CHECK(upload(&staff, NULL, 0, &body) == 422);
+    CHECK_CONTAINS(buf_str(&body), "Choose the CSV file");
+    CHECK(upload(&staff, "name\r\nNo Token School\r\n", 1, NULL) == 403);
+    CHECK(upload(&pat, "name\r\nParticipant School\r\n", 0, NULL) == 403);
+    CHECK(q_int("SELECT count(*) FROM schools", NULL) == nschools + 1);
 
     /* ---- codes: who used it, limit and expiry, disable ---- */
     CHECK(get(&staff, "/staff/codes", &body) == 200);
