@@ -44,6 +44,11 @@ json_t *store_person_messages(db *d, int64_t user_id, int limit);
 ** issued_at, revoked_at}]. */
 json_t *store_person_certificates(db *d, int64_t user_id);
 
+/* The offerings the person is linked to as staff of (offering_staff:
+** coaching), soonest first: [{offering_code, course_title, starts, ends,
+** role}]. */
+json_t *store_person_offerings(db *d, int64_t user_id);
+
 /* Change a live account's role from `from` to `to` in one conditional
 ** write: 1 changed, 0 the account no longer has role `from` (or is gone),
 ** -1. */

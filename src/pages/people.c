@@ -197,9 +197,11 @@ int page_staff_person(request *rq, response *rs)
     json_t *pays = store_person_payments(ap->db, p.id);
     json_t *msgs = store_person_messages(ap->db, p.id, PERSON_MESSAGES);
     json_t *certs = store_person_certificates(ap->db, p.id);
+    json_t *coaching = store_person_offerings(ap->db, p.id);
     audit_filter f = {.person_id = p.id, .kind = "", .limit = 20};
     json_t *lines = store_audit_search(ap->db, &f);
-    if (!regs || !pays || !msgs || !certs || !lines) {
+    if (!regs || !pays || !msgs || !certs || !lines || !coaching) {
+        json_decref(coaching);
         json_decref(regs);
         json_decref(pays);
         json_decref(msgs);
@@ -238,6 +240,7 @@ int page_staff_person(request *rq, response *rs)
         json_decref(certs);
         json_decref(lines);
         json_decref(role_opts);
+        json_decref(coaching);
         return 500;
     }
     json_object_set_new(person, "created_at", json_integer((json_int_t)p.created_at));
@@ -245,8 +248,12 @@ int page_staff_person(request *rq, response *rs)
     when(rq, person, "created_at");
     when(rq, person, "verified_at");
     const char *base = arena_printf(rq->a, "/staff/people/%lld", (long long)p.id);
-    json_t *ctx = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s}", "person", person, "registrations",
-                            regs, "payments", pays, "messages", msgs, "certificates", certs, "audit", lines, "roles",
+    json_array_foreach(coaching, i, x) {
+        const char *code = json_string_value(json_object_get(x, "offering_code"));
+        json_object_set_new(x, "url", json_string(arena_printf(rq->a, "/staff/offerings/%s", code)));
+    }
+    json_t *ctx = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s}", "person", person, "coaching",
+                            coaching, "registrations", regs, "payments", pays, "messages", msgs, "certificates", certs, "audit", lines, "roles",
                             role_opts, "role_url", arena_printf(rq->a, "%s/role", base), "verify_url",
                             arena_printf(rq->a, "%s/verify", base), "audit_url",
                             arena_printf(rq->a, "/staff/audit?person=%lld", (long long)p.id));

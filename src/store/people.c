@@ -122,6 +122,18 @@ json_t *store_person_certificates(db *d, int64_t user_id)
     return json_one(st);
 }
 
+/* The offerings the person helps run (offering_staff rows), soonest first; a new array, or NULL. */
+json_t *store_person_offerings(db *d, int64_t user_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('offering_code', x.code, 'course_title', x.title,"
+                                  " 'starts', x.starts, 'ends', x.ends, 'role', x.role))"
+                                  " FROM (SELECT o.code, c.title, o.starts, o.ends, s.role FROM offering_staff s"
+                                  "   JOIN offerings o ON o.id = s.offering_id JOIN courses c ON c.id = o.course_id"
+                                  "   WHERE s.user_id = ?1 ORDER BY o.starts, o.code) x");
+    sqlite3_bind_int64(st, 1, user_id);
+    return json_one(st);
+}
+
 /* The role change as one conditional write on the role the form showed: 1, 0, -1. */
 int store_person_set_role(db *d, int64_t id, const char *from, const char *to)
 {

@@ -322,13 +322,22 @@ int main(void)
     CHECK(submit(&staff, ppage, pverify, "", &body) == 429);
     CHECK_CONTAINS(buf_str(&body), "in the last hour");
     CHECK(q_int("SELECT count(*) FROM audit_log WHERE action = 'user.verification-resent'", NULL) == 3);
-    char cpage[64], cverify[64];
+    char cpage[64], cverify[64], sql[512];
     long long cid = q_int("SELECT id FROM users WHERE email = 'coach@example.org'", NULL);
     sqlite3_exec(dbh, "UPDATE users SET email_verified_at = 1 WHERE email = 'coach@example.org'", NULL, NULL, NULL);
     snprintf(cpage, sizeof cpage, "/staff/people/%lld", cid);
     snprintf(cverify, sizeof cverify, "/staff/people/%lld/verify", cid);
     CHECK(submit(&staff, cpage, cverify, "", &body) == 409);
     CHECK_CONTAINS(buf_str(&body), "confirmed their address already");
+    /* a coach's page lists the offerings they help run */
+    CHECK(get(&staff, cpage, &body) == 200);
+    CHECK(strstr(buf_str(&body), "Offerings they help run") == NULL);
+    snprintf(sql, sizeof sql, "INSERT INTO offering_staff(offering_id, user_id, role, created_at) SELECT id, %lld, 'coach',"
+             " 1 FROM offerings WHERE code = 'demo-gp'", cid);
+    CHECK(sqlite3_exec(dbh, sql, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(get(&staff, cpage, &body) == 200);
+    CHECK_CONTAINS(buf_str(&body), "Offerings they help run");
+    CHECK_CONTAINS(buf_str(&body), "href=\"/staff/offerings/demo-gp\"");
 
     /* ---- schools ---- */
     long long nschools = q_int("SELECT count(*) FROM schools", NULL);
@@ -469,7 +478,6 @@ int main(void)
     CHECK(get(&staff, "/staff/audit?offering=demo-gp&kind=seats", &body) == 200);
     CHECK(strstr(buf_str(&body), "registration.activated") == NULL);
     /* the moderation log reads in the same list, as its own kind */
-    char sql[512];
     snprintf(sql, sizeof sql, "INSERT INTO moderation_log(offering_id, actor_id, action, reason, created_at)"
              " SELECT o.id, %lld, 'lock', 'heated thread', strftime('%%s', 'now') FROM offerings o"
              " WHERE o.code = 'demo-pv'", sid);
