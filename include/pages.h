@@ -400,4 +400,21 @@ int page_coach_home(request *rq, response *rs);
 int page_coach_queue(request *rq, response *rs);
 int page_coach_queue_mark(request *rq, response *rs);
 
+/* s10people: the staff console's people, schools, audit log and codes
+** (pages/people.c), each on an R_STAFF route (R_FORM | R_CSRF to change). */
+int page_staff_people(request *rq, response *rs);        /* GET /staff/people?q=&role= */
+int page_staff_person(request *rq, response *rs);        /* GET /staff/people/ID */
+int page_staff_person_role(request *rq, response *rs);   /* POST /staff/people/ID/role (from, role) */
+int page_staff_person_verify(request *rq, response *rs); /* POST /staff/people/ID/verify */
+int page_staff_schools(request *rq, response *rs);       /* GET, POST /staff/schools (add one) */
+int page_staff_school(request *rq, response *rs);        /* GET, POST /staff/schools/ID (edit, version) */
+int page_staff_schools_import(request *rq, response *rs);/* POST /staff/schools/import (csv) */
+int page_staff_schools_upload(request *rq, response *rs);/* POST /staff/schools/upload (a CSV file, R_UPLOAD) */
+int page_staff_audit(request *rq, response *rs);         /* GET /staff/audit?person=&offering=&kind=&from=&to=&page= */
+int page_staff_code(request *rq, response *rs);          /* GET, POST /staff/codes/CODE (limit, expiry; who used it) */
+int page_staff_code_disable(request *rq, response *rs);  /* POST /staff/codes/CODE/disable */
+/* Queue the address-confirmation mail to an account (pages/account.c),
+** inside the caller's write transaction: 0 or -1. */
+int page_account_send_verify(request *rq, int64_t user_id, const char *email, const char *name);
+
 #endif

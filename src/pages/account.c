@@ -248,6 +248,11 @@ static int send_verify(request *rq, int64_t user_id, const char *email, const ch
     return rc;
 }
 
+int page_account_send_verify(request *rq, int64_t user_id, const char *email, const char *name)
+{
+    return send_verify(rq, user_id, email, name);
+}
+
 int page_signup(request *rq, response *rs)
 {
     json_t *ctx = json_object();

@@ -550,6 +550,14 @@ static const struct {
     {"refunded", "The refund is on its way."},
     {"code-created", "The code is created."},
     {"retry", "The message will be tried again shortly."},
+    /* s10people: people, schools and codes in the staff console */
+    {"role-changed", "The role is changed."},
+    {"verify-sent", "A new confirmation link is on its way."},
+    {"school-added", "The school is added."},
+    {"school-saved", "The school is saved."},
+    {"schools-imported", "The schools are imported."},
+    {"code-saved", "The code is saved."},
+    {"code-disabled", "The code is disabled: nobody can use it from now on."},
     /* the course workspace */
     {"checked", "Checked off. Your progress is updated."},
     {"unchecked", "Taken back: the item is no longer checked off."},

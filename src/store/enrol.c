@@ -253,7 +253,8 @@ int store_code_find(db *d, const char *code, int64_t offering_id, const char *to
     sqlite3_stmt *st = db_stmt(d, "SELECT id, percent_off FROM codes WHERE code = ?1"
                                   " AND (offering_id IS NULL OR offering_id = ?2)"
                                   " AND (max_uses IS NULL OR uses < max_uses)"
-                                  " AND (expires_on IS NULL OR expires_on >= ?3)");
+                                  " AND (expires_on IS NULL OR expires_on >= ?3)"
+                                  " AND disabled_at IS NULL");
     db_bind_text(st, 1, code);
     sqlite3_bind_int64(st, 2, offering_id);
     db_bind_text(st, 3, today);
@@ -299,7 +300,8 @@ json_t *store_codes(db *d)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('code', k.code, 'offering_code', o.code,"
                                   " 'percent_off', k.percent_off, 'uses', k.uses, 'max_uses', k.max_uses,"
-                                  " 'expires_on', k.expires_on)) FROM (SELECT * FROM codes ORDER BY created_at DESC) k"
+                                  " 'expires_on', k.expires_on, 'disabled', json(CASE WHEN k.disabled_at IS NULL"
+                                  " THEN 'false' ELSE 'true' END))) FROM (SELECT * FROM codes ORDER BY created_at DESC) k"
                                   " LEFT JOIN offerings o ON o.id = k.offering_id");
     return json_result(st);
 }

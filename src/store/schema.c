@@ -656,6 +656,13 @@ static const char *const migrations[] = {
     " WHEN old.starts IS NOT new.starts OR old.ends IS NOT new.ends OR old.time_zone IS NOT new.time_zone\n"
     "   OR old.course_id IS NOT new.course_id OR old.cancelled_at IS NOT new.cancelled_at\n"
     " BEGIN UPDATE offerings SET sequence = sequence + 1 WHERE id = new.id; END;\n",
+    /* 16: codes can be disabled; a school's edits are numbered, so
+    ** two staff editing it at once cannot overwrite each other unseen; the
+    ** audit log is read by who acted and by when. */
+    "ALTER TABLE codes ADD COLUMN disabled_at INTEGER;\n"
+    "ALTER TABLE schools ADD COLUMN version INTEGER NOT NULL DEFAULT 0;\n"
+    "CREATE INDEX audit_by_actor ON audit_log(actor_id, at);\n"
+    "CREATE INDEX audit_by_at ON audit_log(at);\n",
 };
 
 int schema_count(void)

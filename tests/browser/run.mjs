@@ -519,6 +519,37 @@ test('staff pages are accessible at 1280 and 390 px', async (page, t) => {
   assert(await page.locator('main tbody tr').count() > 0, 'the codes table lists the new code');
 });
 
+// s10people: the people search, a person's page, the schools list, a
+// school's page, the audit log and a code's page are clean under axe and
+// fit at desktop and phone width.
+test('staff people, schools, audit and code pages are accessible at 1280 and 390 px', async (page) => {
+  await signInStaff(page);
+  await visit(page, '/staff/people');
+  await page.fill('#q', 'example');
+  await page.getByRole('button', { name: /search/i }).click();
+  await page.waitForURL(/\/staff\/people\?/);
+  assert(await page.locator('main tbody tr').count() > 0, 'the search finds the staff account at least');
+  await checkBothWidths(page, '/staff/people?q=example', 'staff-people');
+  const person = await firstHref(page, 'main tbody a[href^="/staff/people/"]');
+  await checkBothWidths(page, person, 'staff-person');
+  await visit(page, '/staff/schools');
+  await page.fill('#name', `Axe Academy ${Date.now()}`);
+  await page.getByRole('button', { name: /add school/i }).click();
+  await page.waitForLoadState('load');
+  await checkBothWidths(page, '/staff/schools', 'staff-schools');
+  const school = await firstHref(page, 'main tbody a[href^="/staff/schools/"]');
+  await checkBothWidths(page, school, 'staff-school');
+  await checkBothWidths(page, '/staff/audit', 'staff-audit');
+  assert(await page.locator('main tbody tr').count() > 0, 'the audit log lists the school just added');
+  await visit(page, '/staff/codes');
+  await page.fill('#code', `AXP-${Date.now()}`);
+  await page.fill('#percent_off', '10');
+  await page.getByRole('button', { name: /create code/i }).click();
+  await page.waitForLoadState('load');
+  const code = await firstHref(page, 'main tbody a[href^="/staff/codes/"]');
+  await checkBothWidths(page, code, 'staff-code');
+});
+
 // Where focus is now: a description of the focused element and whether it
 // shows a ring (an outline of some width that is not "none").
 async function focusState(page) {
