@@ -45,6 +45,7 @@ static char *sample_path(const char *pattern)
         {"([0-9]{1,18})", "42"},
         {"\\.", "."},
         {"(follow|mute|unfollow)", "follow"},
+        {"([A-Za-z0-9-]{4,32})", "SPRING-26"}, /* a waiver or discount code */
         {"(thread|post|submission|quiet|behind)", "thread"}, /* a kind of row in the coach's queue */
         {"(JM-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4})", "JM-1A2B-3C4D-5E6F"}, /* a certificate number */
     };
