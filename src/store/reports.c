@@ -16,7 +16,7 @@
 
 #define W_OFFERING "o.id = ?1"
 #define W_SEASON "o.season = ?2"
-#define W_ALL "o.id > 0"
+#define W_ALL "o.starts >= ''" /* offerings_by_start gives the order */
 
 /* The statement of the three versions sql[0..2] fitting scope, bound. */
 static sqlite3_stmt *scoped(db *d, const char *const sql[3], const report_scope *scope)
@@ -285,22 +285,23 @@ int store_report_seasons(db *d, arena *a, report_season **list, int *n)
 #define ISO(x) "strftime('%Y-%m-%dT%H:%M:%SZ', " x ", 'unixepoch')"
 #define MONEYTXT(x) "printf('%d.%02d', (" x ") / 100, (" x ") % 100)"
 /* Offerings in start order (an index), then rows by id within each one:
-** the sort is of one offering's rows at most. */
+** the sort is of one offering's rows at most. CROSS JOIN keeps offerings
+** the outer loop whatever the planner's statistics say. */
 #define ROSTERS(W) "SELECT o.code, c.title, o.season, o.starts, e.id, u.name, u.email, s.name, e.status," \
     " e.payment_status, " MONEYTXT("e.amount_cents") ", e.currency, " ISO("e.created_at") ", " ISO("e.activated_at") \
-    " FROM offerings o JOIN courses c ON c.id = o.course_id JOIN enrolments e ON e.offering_id = o.id" \
+    " FROM offerings o CROSS JOIN enrolments e ON e.offering_id = o.id JOIN courses c ON c.id = o.course_id" \
     " JOIN users u ON u.id = e.user_id LEFT JOIN schools s ON s.id = u.school_id" \
     " WHERE " W " ORDER BY o.starts, o.id, e.id"
 #define PAYMENTS(W) "SELECT p.id, o.code, e.id, u.name, u.email, p.provider_session, " MONEYTXT("p.amount_cents") "," \
     " " MONEYTXT("p.refunded_cents") ", p.currency, p.status, " ISO("p.created_at") ", " ISO("p.updated_at") \
-    " FROM offerings o JOIN enrolments e ON e.offering_id = o.id JOIN payments p ON p.enrolment_id = e.id" \
+    " FROM offerings o CROSS JOIN enrolments e ON e.offering_id = o.id JOIN payments p ON p.enrolment_id = e.id" \
     " JOIN users u ON u.id = e.user_id WHERE " W " ORDER BY o.starts, o.id, p.id"
 #define INVOICES(W) "SELECT i.number, o.code, e.id, i.school_name, i.billing_name, i.billing_email," \
     " " MONEYTXT("i.amount_cents") ", i.currency, i.status, " ISO("i.created_at") ", " ISO("i.updated_at") \
-    " FROM offerings o JOIN enrolments e ON e.offering_id = o.id JOIN invoices i ON i.enrolment_id = e.id" \
+    " FROM offerings o CROSS JOIN enrolments e ON e.offering_id = o.id JOIN invoices i ON i.enrolment_id = e.id" \
     " WHERE " W " ORDER BY o.starts, o.id, i.id"
 #define COMPLETIONS(W) "SELECT o.code, c.title, u.name, u.email, b.name, " ISO("x.signed_at") ", k.number, k.hours" \
-    " FROM offerings o JOIN courses c ON c.id = o.course_id JOIN completions x ON x.offering_id = o.id" \
+    " FROM offerings o CROSS JOIN completions x ON x.offering_id = o.id JOIN courses c ON c.id = o.course_id" \
     " JOIN users u ON u.id = x.user_id JOIN users b ON b.id = x.signed_by" \
     " LEFT JOIN certificates k ON k.offering_id = x.offering_id AND k.user_id = x.user_id AND k.revoked_at IS NULL" \
     " WHERE " W " ORDER BY o.starts, o.id, u.name"

@@ -215,10 +215,12 @@ bench_run() {
         line "signed in register page" /offerings/demo-pv/register "journeys_session=$participant"
         echo "Signed in as staff:"
         line "staff roster of 200, page 1" /staff/offerings/bench-roster "journeys_session=$staff"
+        report_lines
         workspace_lines
     } 2>&1
     reply_line
     signin_line
+    export_lines
     echo "workers' memory after: $(workers_rss) KiB"
     if [ "${BENCH_MILLION:-0}" = 1 ] && [ "$run" = empty ]; then
         million "$participant"
@@ -253,6 +255,69 @@ workspace_lines() {
     line "workspace home, cohort of 200" /learn/bench-cohort "journeys_session=$participant"
     line "gallery of 200 submissions" "/learn/bench-cohort/activities/$activity/gallery" \
         "journeys_session=$participant"
+}
+
+# --- Staff reports and streamed exports (issue 10, s10reports) ---
+# The season report of the season with the most registrations, under load.
+report_lines() {
+    season=$(sqlite3 "$var/journeys.db" "SELECT o.season FROM offerings o JOIN enrolments e ON e.offering_id = o.id
+        GROUP BY o.season ORDER BY count(*) DESC LIMIT 1")
+    n=$(sqlite3 "$var/journeys.db" "SELECT count(*) FROM offerings o JOIN enrolments e ON e.offering_id = o.id
+        WHERE o.season = '$season'")
+    enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$season")
+    echo "Staff reports (the season with the most registrations: $season, $n registrations):"
+    line "staff season report" "/staff/reports/seasons/$enc" "journeys_session=$staff"
+}
+
+# The peak resident memory (KiB) of the busiest worker since the last
+# reset_peaks: the largest VmHWM among the manager's children.
+reset_peaks() {
+    mgr=$(cat "$var/journeys.pid")
+    for c in $(cat /proc/"$mgr"/task/"$mgr"/children); do echo 5 >/proc/"$c"/clear_refs 2>/dev/null || true; done
+}
+peak_rss() {
+    mgr=$(cat "$var/journeys.pid")
+    max=0
+    for c in $(cat /proc/"$mgr"/task/"$mgr"/children); do
+        kb=$(awk '/^VmHWM/ {print $2}' /proc/"$c"/status 2>/dev/null || echo 0)
+        [ "${kb:-0}" -gt "$max" ] && max=$kb
+    done
+    echo "$max"
+}
+
+# One export, signed in as staff, fetched once: its rows, bytes, time to
+# the last byte, that time as a ratio to nginx sending a static file of the
+# same bytes, and the workers' peak memory while it ran (VmHWM, reset just
+# before), beside their memory before it.
+export_line() {
+    settle
+    before=$(workers_rss)
+    reset_peaks
+    t=$(curl -fsS -H "Cookie: journeys_session=$staff" -o "$dir/export.csv" -w '%{time_total}' "$base$2")
+    peak=$(peak_rss)
+    rows=$(($(wc -l <"$dir/export.csv") - 1))
+    bytes=$(wc -c <"$dir/export.csv")
+    cp "$dir/export.csv" "$yard/export.csv"
+    curl -fsS -o /dev/null "$base/$yard/export.csv"
+    ts=$(curl -fsS -o /dev/null -w '%{time_total}' "$base/$yard/export.csv")
+    rm -f "$yard/export.csv"
+    ratio=$(awk -v a="$t" -v b="$ts" 'BEGIN {printf "%.1f", (b > 0 ? a / b : 0)}')
+    printf '%-36s %8s %10s %9ss %9ss %8s %10s %10s\n' "$1" "$rows" "$bytes" "$t" "$ts" "$ratio" "$before" "$peak"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$rows" "$bytes" "$t" "$ratio" "$before" "$peak" >>"$dir/$run/exports"
+}
+
+# The roster exports: one offering (200 registrations) and every
+# registration in the database (200,000 when filled). Streamed, the worker's
+# peak memory is the same for both.
+export_lines() {
+    echo "Staff CSV exports, streamed (uptime: $(uptime | sed 's/.*load/load/')):"
+    printf '%-36s %8s %10s %10s %10s %8s %10s %10s\n' export rows bytes "last byte" static ratio "RSS KiB" "peak KiB"
+    : >"$dir/$run/exports"
+    export_line "roster CSV, one offering" "/staff/exports/rosters.csv?offering=bench-roster"
+    export_line "roster CSV, every registration" "/staff/exports/rosters.csv"
+    export_line "payments CSV, every payment" "/staff/exports/payments.csv"
+    awk -F'\t' 'NR == 1 {p = $7} NR == 2 && p > 0 {printf "peak memory, every registration / one offering: %.2f (%d rows / %d rows)\n", $7 / p, $2, rows1} NR == 1 {rows1 = $2}' \
+        "$dir/$run/exports"
 }
 
 # POST a reply to the thread of 500 under load, with the session's CSRF
