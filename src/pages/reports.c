@@ -184,7 +184,7 @@ static json_t *chart_json(request *rq, const char *what, const report_day *days,
         int64_t v = top * i / 4;
         if (i && v == top * (i - 1) / 4)
             continue;
-        json_array_append_new(scale, json_pack("{s:I, s:i, s:i}", "value", (json_int_t)v, "y",
+        json_array_append_new(scale, json_pack("{s:I, s:i}", "value", (json_int_t)v, "y",
                                                CHART_TOP + plot_h - (int)(v * plot_h / top)));
     }
     const char *desc = nb == 0 ? "No registrations yet."

@@ -130,6 +130,21 @@ static void test_offering_report(browser *staff)
         CHECK_CONTAINS(svg, "<title id=\"chart-title\">Registrations over time: bench-roster</title>");
         CHECK_CONTAINS(svg, "<desc id=\"chart-desc\">200 registrations from ");
         CHECK(!well_formed("<svg><rect></svg>")); /* the check can fail */
+        /* The scale: from 0 up, five lines with their values, and the base. */
+        int lines = 0, rects = 0;
+        for (const char *p = strstr(svg, "<line "); p; p = strstr(p + 1, "<line "))
+            lines++;
+        for (const char *p = strstr(svg, "<rect "); p; p = strstr(p + 1, "<rect "))
+            rects++;
+        CHECK(lines >= 3);
+        CHECK_CONTAINS(svg, "text-anchor=\"end\" font-size=\"11\" fill=\"currentColor\">0</text>");
+        CHECK(rects >= 1);
+        /* a bar for each row of the table */
+        const char *tb = strstr(body, "id=\"chart-table\"");
+        int trs = 0;
+        for (const char *p = tb ? strstr(tb, "data-label=\"New\"") : NULL; p; p = strstr(p + 1, "data-label=\"New\""))
+            trs++;
+        CHECK(trs == rects);
         free(svg);
     }
     const char *t = strstr(body, "id=\"chart-table\"");
