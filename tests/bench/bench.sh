@@ -7,7 +7,11 @@
 # one (100,000 users, 2,000 offerings, 200,000 registrations, 2,000,000
 # posts); then the two are compared line by line. Also reports the workers'
 # memory. The course workspace's lines (workspace_lines, reply_line) are
-# those of the offering bench-cohort (tests/bench/workspace.sql).
+# those of the offering bench-cohort (tests/bench/workspace.sql). The staff
+# lines add the season report of the largest season and the streamed CSV
+# exports (one offering's roster, every registration, every payment), each
+# with its time to the last byte against nginx sending the same bytes as a
+# static file and the workers' peak memory while it ran (export_lines).
 #
 #   BENCH_SECONDS=10   seconds per URL
 #   BENCH_CONNS=64     concurrent connections

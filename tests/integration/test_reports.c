@@ -233,6 +233,19 @@ static void test_exports(browser *staff)
     CHECK(records(buf_str(&r.body)) == 1);
     http_res_free(&r);
 
+    /* The coaches' roster CSV is streamed the same way: a line per settled
+    ** participant, no Content-Length. */
+    CHECK(browser_get(staff, "/coach/offerings/bench-roster/roster.csv", &r) == 0 && r.status == 200);
+    cl = http_res_header(&r, "Content-Length");
+    CHECK(cl == NULL);
+    free(cl);
+    CHECK(records(buf_str(&r.body)) ==
+          1 + sqlq_int(dbh, "SELECT count(*) FROM enrolments e JOIN offerings o ON o.id = e.offering_id"
+                            " WHERE o.code = 'bench-roster' AND e.status = 'active'"
+                            " AND e.payment_status IN ('paid', 'invoiced', 'waived')", NULL));
+    CHECK_CONTAINS(buf_str(&r.body), "\"'=HYPERLINK(");
+    http_res_free(&r);
+
     /* A muddled or unknown scope: a 4xx with a message, no file. */
     CHECK(browser_get(staff, "/staff/exports/rosters.csv?season=bench&offering=bench-roster", &r) == 0 &&
           r.status == 400);
