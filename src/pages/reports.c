@@ -13,11 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "csv.h"
 #include "date.h"
 #include "pages.h"
+#include "store_content.h"
+#include "store_enrol.h"
 #include "store_reports.h"
 
 enum {
@@ -259,10 +262,11 @@ int page_staff_reports(request *rq, response *rs)
     return page_render(rq, rs, "pages/staff_reports", ctx, "Reports", NULL);
 }
 
-/* GET /staff/reports/seasons/NAME: the season's report, with each of its
-** offerings. 0, or 404 (no such season) or 503. */
-int page_staff_report_season(request *rq, response *rs)
+/* The season report's view (a page_view_fn): the season in capture 0,
+** with each of its offerings. 0, or 404 (no such season) or 503. */
+static int season_view(request *rq, int32_t today, page_view *v)
 {
+    (void)today;
     db *d = page_app(rq)->db;
     const char *name = rq->param[0];
     report_offering *offs;
@@ -295,12 +299,17 @@ int page_staff_report_season(request *rq, response *rs)
                             chart_json(rq, arena_printf(rq->a, "season %s", name), days, nd), "offerings", list,
                             "exports", exports_json());
     json_object_set_new(ctx, "is_season", json_true());
-    return page_render(rq, rs, "pages/staff_report", ctx, arena_printf(rq->a, "Report: season %s", name), NULL);
+    json_object_set_new(ctx, "as_of", json_string(page_when_iso(rq, time(NULL))));
+    v->ctx = ctx;
+    v->title = arena_printf(rq->a, "Report: season %s", name);
+    return 0;
 }
 
-/* GET /staff/reports/offerings/CODE: one offering's report. 0, or 404 or 503. */
-int page_staff_report_offering(request *rq, response *rs)
+/* One offering's report view (a page_view_fn): the offering whose code is
+** capture 0. 0, or 404 or 503. */
+static int offering_view(request *rq, int32_t today, page_view *v)
 {
+    (void)today;
     db *d = page_app(rq)->db;
     report_offering o;
     int found = store_report_offering(d, rq->a, rq->param[0], &o);
@@ -321,7 +330,56 @@ int page_staff_report_offering(request *rq, response *rs)
                             "offering", "scope_value", o.code, "summary", summary_json(rq, &sum), "chart",
                             chart_json(rq, o.code, days, nd), "exports", exports_json(), "code", o.code, "season",
                             o.season ? o.season : "", "starts", o.starts, "capacity", (json_int_t)o.capacity);
-    return page_render(rq, rs, "pages/staff_report", ctx, arena_printf(rq->a, "Report: %s", o.code), NULL);
+    json_object_set_new(ctx, "as_of", json_string(page_when_iso(rq, time(NULL))));
+    v->ctx = ctx;
+    v->title = arena_printf(rq->a, "Report: %s", o.code);
+    return 0;
+}
+
+/* How long a kept report stays good without an audited change: posts,
+** feedback and completions write no audit line, so a report shows them
+** within this many seconds (the page says as of when). */
+enum { REPORT_KEEP_SECONDS = 60 };
+
+/* page_keep's expiry for a report. */
+static time_t report_expires(request *rq, time_t now)
+{
+    (void)rq;
+    return now + REPORT_KEEP_SECONDS;
+}
+
+/* Render a report (kind "season" or "offering", the name in capture 0)
+** with build, in one read, kept per worker: stale at the next audited
+** change (registrations, payments, refunds, invoices), at any content or
+** seat change, or after REPORT_KEEP_SECONDS. 0 or build's status. */
+static int report_kept(request *rq, response *rs, const char *kind, page_view_fn build)
+{
+    db *d = page_app(rq)->db;
+    int reading = db_begin_read(d) == 0, rc;
+    int64_t audit_v = 0, content_v = 0, seats_v = 0;
+    if (store_audit_last(d, &audit_v) != 0 || store_view_versions(d, &content_v, &seats_v) != 0) {
+        rc = page_render_kept(rq, rs, "pages/staff_report", NULL, NULL, build);
+    } else {
+        page_keep k = {arena_printf(rq->a, "report %s %zu:%s %lld %lld", kind, strlen(rq->param[0]), rq->param[0],
+                                    (long long)content_v, (long long)seats_v),
+                       (uint64_t)audit_v, content_v, report_expires};
+        rc = page_render_kept(rq, rs, "pages/staff_report", NULL, &k, build);
+    }
+    if (reading)
+        db_rollback(d);
+    return rc;
+}
+
+/* GET /staff/reports/seasons/NAME: the season's report. 0, 404 or 503. */
+int page_staff_report_season(request *rq, response *rs)
+{
+    return report_kept(rq, rs, "season", season_view);
+}
+
+/* GET /staff/reports/offerings/CODE: one offering's report. 0, 404 or 503. */
+int page_staff_report_offering(request *rq, response *rs)
+{
+    return report_kept(rq, rs, "offering", offering_view);
 }
 
 /* ---- the streamed exports ---- */
