@@ -201,6 +201,22 @@ static json_t *chart_json(request *rq, const char *what, const report_day *days,
                      "bars", ja, "scale", scale, "rows", rows, "has_bars", nb > 0, "unit", unit);
 }
 
+/* Set "as_of" (ISO) and "as_of_label" ("3 December 2026, 07:09 UTC") in
+** ctx for now: a kept report says when its figures were read, the same
+** for whoever asks. */
+static void set_as_of(request *rq, json_t *ctx)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    buf b = BUF_INIT;
+    date_label(&b, date_from_time(now));
+    if (gmtime_r(&now, &tm))
+        buf_printf(&b, ", %02d:%02d UTC", tm.tm_hour, tm.tm_min);
+    json_object_set_new(ctx, "as_of", json_string(page_when_iso(rq, now)));
+    json_object_set_new(ctx, "as_of_label", json_string(buf_str(&b)));
+    buf_free(&b);
+}
+
 /* The summary's view: counts, money, completion, discussion and
 ** response times. A new object. */
 static json_t *summary_json(request *rq, const report_summary *s)
@@ -299,7 +315,7 @@ static int season_view(request *rq, int32_t today, page_view *v)
                             chart_json(rq, arena_printf(rq->a, "season %s", name), days, nd), "offerings", list,
                             "exports", exports_json());
     json_object_set_new(ctx, "is_season", json_true());
-    json_object_set_new(ctx, "as_of", json_string(page_when_iso(rq, time(NULL))));
+    set_as_of(rq, ctx);
     v->ctx = ctx;
     v->title = arena_printf(rq->a, "Report: season %s", name);
     return 0;
@@ -330,7 +346,7 @@ static int offering_view(request *rq, int32_t today, page_view *v)
                             "offering", "scope_value", o.code, "summary", summary_json(rq, &sum), "chart",
                             chart_json(rq, o.code, days, nd), "exports", exports_json(), "code", o.code, "season",
                             o.season ? o.season : "", "starts", o.starts, "capacity", (json_int_t)o.capacity);
-    json_object_set_new(ctx, "as_of", json_string(page_when_iso(rq, time(NULL))));
+    set_as_of(rq, ctx);
     v->ctx = ctx;
     v->title = arena_printf(rq->a, "Report: %s", o.code);
     return 0;
