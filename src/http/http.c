@@ -417,6 +417,8 @@ void http_serialize(const request *rq, const response *rs, buf *out)
         buf_append(out, buf_str(&rs->body), rs->body.len);
 }
 
+/* See http.h: hand pending bytes to the writer a chunk at a time; a failed
+** write sticks. Returns 0 or -1. */
 int http_stream_flush(http_stream *out, int all)
 {
     if (out->failed) {

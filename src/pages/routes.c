@@ -422,6 +422,8 @@ static int write_to_buf(void *ctx, const char *p, size_t n)
     return 0;
 }
 
+/* See app.h: app_handle_to with out as the writer; a streamed answer cut
+** short leaves out as it was. */
 void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
                 app_read_fn read, void *rctx, buf *out)
 {
@@ -430,6 +432,8 @@ void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
         buf_truncate(out, before);
 }
 
+/* See app.h: route, guard, run the handler, render errors, serialize; a
+** streamed body goes out through write after the headers. 0 or -1. */
 int app_handle_to(app *ap, arena *a, http_getparam get, void *ctx,
                   app_read_fn read, void *rctx, buf *out, http_write_fn write, void *wctx)
 {

@@ -88,6 +88,8 @@ static int well_formed(const char *text)
     return system(cmd) == 0;
 }
 
+/* An offering's report: counts and money as the database holds them, the
+** chart and its table, kept but fresh after an audited change, 404. */
 static void test_offering_report(browser *staff)
 {
     http_res r;
@@ -187,6 +189,8 @@ static void test_offering_report(browser *staff)
     http_res_free(&r);
 }
 
+/* The seasons list, a season's report (an ASCII and an en-dash name), 404,
+** and the link from the staff home. */
 static void test_season_report(browser *staff)
 {
     http_res r;
@@ -214,6 +218,8 @@ static void test_season_report(browser *staff)
     http_res_free(&r);
 }
 
+/* The streamed exports: no length, a line per row, neutralised cells,
+** every kind and scope, and refusals of a muddled scope. */
 static void test_exports(browser *staff)
 {
     /* A name a spreadsheet would run as a formula. */

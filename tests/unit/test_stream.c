@@ -20,6 +20,7 @@ typedef struct sink {
     int fail;
 } sink;
 
+/* The sink's http_write_fn. */
 static int sink_write(void *ctx, const char *p, size_t n)
 {
     sink *s = ctx;
@@ -30,6 +31,7 @@ static int sink_write(void *ctx, const char *p, size_t n)
     return 0;
 }
 
+/* A body that writes nothing (only its presence matters here). */
 static int body_fn(request *rq, void *state, http_stream *out)
 {
     (void)rq;
@@ -38,6 +40,7 @@ static int body_fn(request *rq, void *state, http_stream *out)
     return 0;
 }
 
+/* The CGI parameters of a GET of an export. */
 static const char *get_none(void *ctx, const char *name)
 {
     (void)ctx;
@@ -48,6 +51,7 @@ static const char *get_none(void *ctx, const char *name)
     return NULL;
 }
 
+/* A streamed response's headers: no length, no ETag, no body. */
 static void test_headers(void)
 {
     arena *a = arena_new(0);
@@ -80,6 +84,7 @@ static void test_headers(void)
     arena_free(a);
 }
 
+/* Chunked hand-over, order, counting and a sticky failure. */
 static void test_flush(void)
 {
     sink s = {BUF_INIT, 0, 0};
