@@ -218,6 +218,46 @@ static void test_season_report(browser *staff)
     http_res_free(&r);
 }
 
+/* A season whose registrations span more than two months is charted a bar
+** a month, every month there (empty ones too), summing to every
+** registration, still well-formed. */
+static void test_monthly_chart(browser *staff)
+{
+    CHECK(sqlite3_exec(dbh, "UPDATE enrolments SET created_at = created_at - 86400 * 120 WHERE id = (SELECT min(e.id)"
+                            " FROM enrolments e JOIN offerings o ON o.id = e.offering_id WHERE o.code = 'bench-cohort');"
+                            "INSERT INTO audit_log(at, actor_id, action, subject, detail)"
+                            " VALUES (unixepoch(), NULL, 'test.moved', 'enrolment:0', 'test')",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    long total = sqlq_int(dbh, "SELECT count(*) FROM enrolments e JOIN offerings o ON o.id = e.offering_id"
+                               " WHERE o.season = 'bench'", NULL);
+    long months = sqlq_int(dbh, "SELECT (CAST(strftime('%Y', max(d)) AS INTEGER) - CAST(strftime('%Y', min(d)) AS INTEGER)) * 12"
+                                " + CAST(strftime('%m', max(d)) AS INTEGER) - CAST(strftime('%m', min(d)) AS INTEGER) + 1"
+                                " FROM (SELECT date(e.created_at, 'unixepoch') AS d FROM enrolments e"
+                                " JOIN offerings o ON o.id = e.offering_id WHERE o.season = 'bench')", NULL);
+    http_res r;
+    CHECK(browser_get(staff, "/staff/reports/seasons/bench", &r) == 0 && r.status == 200);
+    const char *body = buf_str(&r.body);
+    CHECK_CONTAINS(body, "a bar a month");
+    CHECK_CONTAINS(body, "Registrations a month");
+    const char *a = strstr(body, "<svg"), *b = strstr(body, "</svg>");
+    CHECK(a && b && b > a);
+    if (a && b) {
+        char *svg = strndup(a, (size_t)(b - a) + 6);
+        CHECK(well_formed(svg));
+        free(svg);
+    }
+    long sum = 0, rows = 0;
+    const char *t = strstr(body, "id=\"chart-table\"");
+    for (const char *p = t ? strstr(t, "data-label=\"New\">") : NULL; p; p = strstr(p + 1, "data-label=\"New\">")) {
+        sum += strtol(p + strlen("data-label=\"New\">"), NULL, 10);
+        rows++;
+    }
+    CHECK(months >= 4);
+    CHECK(rows == months);
+    CHECK(sum == total);
+    http_res_free(&r);
+}
+
 /* The streamed exports: no length, a line per row, neutralised cells,
 ** every kind and scope, and refusals of a muddled scope. */
 static void test_exports(browser *staff)
@@ -332,6 +372,7 @@ int main(void)
     test_offering_report(&staff);
     test_season_report(&staff);
     test_exports(&staff);
+    test_monthly_chart(&staff);
 
     browser_close(&anon);
     browser_close(&participant);
