@@ -49,4 +49,14 @@ void app_free(app *ap);
 void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
                 app_read_fn read, void *rctx, buf *out);
 
+/* app_handle for a transport that can send in pieces: the headers and an
+** ordinary body are appended to out as app_handle does; a streamed body
+** (rs->stream) is sent through write(wctx, ...) instead, the headers
+** first, then a chunk at a time, and out is left empty. Returns 0, or -1
+** when a streamed body could not be finished after its headers went out:
+** the caller must then cut the connection rather than end the answer
+** normally, so the client sees it incomplete. */
+int app_handle_to(app *ap, arena *a, http_getparam get, void *ctx,
+                  app_read_fn read, void *rctx, buf *out, http_write_fn write, void *wctx);
+
 #endif

@@ -61,8 +61,34 @@ typedef struct request {
                                   what the error page tells the person */
 } request;
 
+/* ---- streamed bodies (reports and exports) ---- */
+
+/* Where a streamed body goes: bytes are gathered in pending and handed to
+** write (the FastCGI stream, or a buffer) whenever HTTP_STREAM_CHUNK of
+** them are waiting, so memory stays the size of one chunk however long
+** the body is. */
+enum { HTTP_STREAM_CHUNK = 32 * 1024 };
+typedef int (*http_write_fn)(void *ctx, const char *p, size_t n); /* 0, or -1: the client is gone */
+typedef struct http_stream {
+    buf pending;         /* written, not yet handed to write */
+    http_write_fn write;
+    void *ctx;
+    int failed;          /* write failed: the rest is dropped */
+    uint64_t sent;       /* bytes handed to write */
+} http_stream;
+
+struct request;
+/* Writes a streamed body into out, a piece at a time (http_stream_flush
+** after each piece). Returns 0, or -1 when the body could not be finished
+** (a read failed half-way): the transport then cuts the answer short so the
+** client sees an incomplete transfer, never a file that looks whole. */
+typedef int (*http_body_fn)(struct request *rq, void *state, http_stream *out);
+
 typedef struct response {
     int status;
+    http_body_fn stream;       /* non-NULL: the body is streamed by stream(rq, stream_state, ...) after
+                                  the headers, with no Content-Length and never cached; body is unused */
+    void *stream_state;
     const char *content_type;  /* NULL: text/html; charset=utf-8 */
     buf head;                  /* extra header lines, each ending in CRLF */
     buf body;
@@ -113,6 +139,11 @@ const char *http_local_path(arena *a, const char *target, const char *fallback);
 ** from input with http_local_path, to choose the fallback. */
 void http_redirect(response *rs, int status, const char *location);
 
+/* Hand what out holds to its writer when at least HTTP_STREAM_CHUNK bytes
+** wait, or whatever waits when all is set. Returns 0, or -1 once a write
+** has failed (later calls drop their bytes and fail too). */
+int http_stream_flush(http_stream *out, int all);
+
 /* The reason phrase for status ("Not Found"), or "Unknown". */
 const char *http_reason(int status);
 
@@ -120,7 +151,9 @@ const char *http_reason(int status);
 ** headers, Content-Type, Content-Length, Cache-Control, ETag, and for nginx
 ** X-Accel-Expires) and, unless
 ** the request is HEAD or the answer is 304, the body. A cacheable 200 whose
-** ETag matches rq->if_none_match becomes 304 Not Modified. */
+** ETag matches rq->if_none_match becomes 304 Not Modified. A streamed
+** response (rs->stream set) gets its headers only, without Content-Length:
+** the caller then runs rs->stream. */
 void http_serialize(const request *rq, const response *rs, buf *out);
 
 /* The Content-Security-Policy every response carries unless rs->csp says

@@ -281,6 +281,11 @@ int page_staff_codes(request *rq, response *rs);
 int page_staff_cancel(request *rq, response *rs);
 int page_staff_cancel_post(request *rq, response *rs);
 int page_staff_cancel_refunds(request *rq, response *rs);
+/* Reports and streamed CSV exports (pages/reports.c, s10reports), all R_STAFF. */
+int page_staff_reports(request *rq, response *rs);         /* GET /staff/reports */
+int page_staff_report_season(request *rq, response *rs);   /* GET /staff/reports/seasons/NAME */
+int page_staff_report_offering(request *rq, response *rs); /* GET /staff/reports/offerings/CODE */
+int page_staff_export(request *rq, response *rs);          /* GET /staff/exports/KIND.csv */
 
 /* Workspace: discussions (pages/discuss.c). Each runs on an R_WORKSPACE
 ** route (rq->seat set); a thread or post in capture 1 is checked against

@@ -376,7 +376,7 @@ void http_serialize(const request *rq, const response *rs, buf *out)
 {
     int status = rs->status;
     char etag[40] = "";
-    if (rs->cache_seconds > 0 && status == 200) {
+    if (rs->cache_seconds > 0 && status == 200 && !rs->stream) {
         unsigned char h[16];
         crypto_generichash(h, sizeof h, (const unsigned char *)buf_str(&rs->body), rs->body.len, NULL, 0);
         etag[0] = '"';
@@ -391,7 +391,7 @@ void http_serialize(const request *rq, const response *rs, buf *out)
                   "Referrer-Policy: strict-origin-when-cross-origin\r\n"
                   "X-Frame-Options: DENY\r\n"
                   "Cross-Origin-Opener-Policy: same-origin\r\n");
-    if (rs->cache_seconds > 0 && (status == 200 || status == 304)) {
+    if (rs->cache_seconds > 0 && !rs->stream && (status == 200 || status == 304)) {
         /* The browser must revalidate (a page it kept would not show a
            sign-in that happened since); only nginx's microcache may keep
            the page, for at most two seconds. X-Accel-Expires comes first:
@@ -407,8 +407,32 @@ void http_serialize(const request *rq, const response *rs, buf *out)
         buf_puts(out, "\r\n");
         return;
     }
+    if (rs->stream) {
+        buf_printf(out, "Content-Type: %s\r\n\r\n", rs->content_type ? rs->content_type : "text/html; charset=utf-8");
+        return;
+    }
     buf_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
                rs->content_type ? rs->content_type : "text/html; charset=utf-8", rs->body.len);
     if (!rq->head)
         buf_append(out, buf_str(&rs->body), rs->body.len);
+}
+
+/* See http.h: hand pending bytes to the writer a chunk at a time; a failed
+** write sticks. Returns 0 or -1. */
+int http_stream_flush(http_stream *out, int all)
+{
+    if (out->failed) {
+        buf_reset(&out->pending);
+        return -1;
+    }
+    if (out->pending.len == 0 || (!all && out->pending.len < HTTP_STREAM_CHUNK))
+        return 0;
+    if (out->write(out->ctx, buf_str(&out->pending), out->pending.len) != 0) {
+        out->failed = 1;
+        buf_reset(&out->pending);
+        return -1;
+    }
+    out->sent += out->pending.len;
+    buf_reset(&out->pending);
+    return 0;
 }

@@ -181,26 +181,32 @@ int page_coach_roster(request *rq, response *rs)
 
 /* What each CSV line is written with. */
 typedef struct csv_ctx {
-    request *rq;
     const roster_offering *o;
-    buf *out;
+    http_stream *out;
 } csv_ctx;
 
-/* An instant as "2026-12-02T13:05:00Z", or "" for 0, in a. */
-static const char *iso_or_empty(request *rq, time_t t)
+/* An instant as "2026-12-02T13:05:00Z" into out (32 bytes), or "" for 0:
+** on the stack, so a streamed roster's memory does not grow per line. */
+static const char *iso_or_empty(char *out, time_t t)
 {
-    return t > 0 ? page_when_iso(rq, t) : "";
+    struct tm tm;
+    out[0] = '\0';
+    if (t > 0 && gmtime_r(&t, &tm))
+        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return out;
 }
 
-/* Write one participant's line (a store_roster_each callback): 0. */
+/* Write one participant's line (a store_roster_each callback) and send it
+** on when a chunk is full: 0, or 1 to stop when the client is gone. */
 static int csv_line(void *arg, const roster_row *r)
 {
     csv_ctx *c = arg;
-    buf *b = c->out;
+    buf *b = &c->out->pending;
+    char when[32];
     csv_text(b, r->name, 1);
     csv_text(b, r->email, 0);
     csv_text(b, r->time_zone, 0);
-    csv_text(b, iso_or_empty(c->rq, r->last_seen), 0);
+    csv_text(b, iso_or_empty(when, r->last_seen), 0);
     csv_text(b, r->panel ? "yes" : "no", 0);
     csv_int(b, r->playlist_done, 0);
     csv_int(b, c->o->n_playlist, 0);
@@ -212,34 +218,44 @@ static int csv_line(void *arg, const roster_row *r)
     csv_int(b, r->submissions, 0);
     csv_int(b, r->waiting, 0);
     csv_text(b, r->completed_at > 0 ? "signed off" : "in progress", 0);
-    csv_text(b, iso_or_empty(c->rq, r->completed_at), 0);
+    csv_text(b, iso_or_empty(when, r->completed_at), 0);
     csv_end(b);
-    return 0;
+    return http_stream_flush(c->out, 0) != 0;
 }
 
-/* GET /coach/offerings/CODE/roster.csv: the whole roster as CSV, a line
-** per participant written as it is read, every text cell neutralised by
-** csv.h. 0, or 403/404/503 with rq->message set (no half a file). */
-int page_coach_roster_csv(request *rq, response *rs)
+/* The roster's body (an http_body_fn; state is the roster_offering): the
+** header line, then a line per participant as it is read. 0, or -1 when
+** the read failed half-way. */
+static int roster_csv_body(request *rq, void *state, http_stream *out)
 {
-    roster_offering o;
-    int rc = load_offering(rq, &o);
-    if (rc)
-        return rc;
+    const roster_offering *o = state;
     static const char *const head[] = {"Name", "Email", "Time zone", "Last seen (UTC)", "Panel watched",
                                        "Playlist items done", "Playlist items", "Prompts posted in", "Prompts",
                                        "Posts", "Activities handed in", "Activities", "Versions handed in",
                                        "Waiting for feedback", "Completion", "Signed off (UTC)"};
     for (size_t i = 0; i < sizeof head / sizeof *head; i++)
-        csv_text(&rs->body, head[i], i == 0);
-    csv_end(&rs->body);
-    csv_ctx c = {rq, &o, &rs->body};
-    if (store_roster_each(page_app(rq)->db, &o, csv_line, &c) != 0) {
-        buf_reset(&rs->body);
-        return page_unavailable(rq);
-    }
+        csv_text(&out->pending, head[i], i == 0);
+    csv_end(&out->pending);
+    csv_ctx c = {o, out};
+    if (store_roster_each(page_app(rq)->db, o, csv_line, &c) != 0)
+        return -1;
+    return out->failed ? -1 : 0;
+}
+
+/* GET /coach/offerings/CODE/roster.csv: the whole roster as CSV, streamed
+** (http.h): a line per participant written as it is read, every text cell
+** neutralised by csv.h. 0, or 403/404/503 with rq->message set, decided
+** before the first byte. */
+int page_coach_roster_csv(request *rq, response *rs)
+{
+    roster_offering *o = arena_alloc(rq->a, sizeof *o);
+    int rc = load_offering(rq, o);
+    if (rc)
+        return rc;
     rs->content_type = "text/csv; charset=utf-8";
-    http_header(rs, "Content-Disposition", arena_printf(rq->a, "attachment; filename=\"roster-%s.csv\"", o.code));
+    http_header(rs, "Content-Disposition", arena_printf(rq->a, "attachment; filename=\"roster-%s.csv\"", o->code));
+    rs->stream = roster_csv_body;
+    rs->stream_state = o;
     return 0;
 }
 

@@ -117,6 +117,11 @@ const route pages_routes[] = {
     {"GET", "/staff/codes/([A-Za-z0-9-]{4,32})", page_staff_code, R_STAFF},
     {"POST", "/staff/codes/([A-Za-z0-9-]{4,32})", page_staff_code, R_FORM | R_CSRF | R_STAFF},
     {"POST", "/staff/codes/([A-Za-z0-9-]{4,32})/disable", page_staff_code_disable, R_FORM | R_CSRF | R_STAFF},
+    /* Reports and streamed exports (s10reports). */
+    {"GET", "/staff/reports", page_staff_reports, R_STAFF},
+    {"GET", "/staff/reports/seasons/([^/]{1,64})", page_staff_report_season, R_STAFF},
+    {"GET", "/staff/reports/offerings/" SLUG, page_staff_report_offering, R_STAFF},
+    {"GET", "/staff/exports/(rosters|payments|invoices|completions)\\.csv", page_staff_export, R_STAFF},
     /* The course workspace: the week at a glance, the panel and the playlist. */
     {"GET", "/learn/" SLUG, page_learn_week, R_WORKSPACE},
     {"GET", "/learn/" SLUG "/panel", page_learn_panel, R_WORKSPACE},
@@ -436,8 +441,27 @@ static int dispatch(app *ap, request *rq, response *rs, app_read_fn read, void *
     return status;
 }
 
+/* An http_write_fn appending to the buf ctx (a transport without pieces). */
+static int write_to_buf(void *ctx, const char *p, size_t n)
+{
+    buf_append((buf *)ctx, p, n);
+    return 0;
+}
+
+/* See app.h: app_handle_to with out as the writer; a streamed answer cut
+** short leaves out as it was. */
 void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
                 app_read_fn read, void *rctx, buf *out)
+{
+    size_t before = out->len;
+    if (app_handle_to(ap, a, get, ctx, read, rctx, out, write_to_buf, out) != 0)
+        buf_truncate(out, before);
+}
+
+/* See app.h: route, guard, run the handler, render errors, serialize; a
+** streamed body goes out through write after the headers. 0 or -1. */
+int app_handle_to(app *ap, arena *a, http_getparam get, void *ctx,
+                  app_read_fn read, void *rctx, buf *out, http_write_fn write, void *wctx)
 {
     request rq;
     response rs;
@@ -477,6 +501,25 @@ void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
     if (rs.status == 503 && !has_header(&rs.head, "Retry-After"))
         http_header(&rs, "Retry-After", "60");
     ap->requests++;
+    if (status || rs.status != 200)
+        rs.stream = NULL;
     http_serialize(&rq, &rs, out);
+    int rc = 0;
+    if (rs.stream && !rq.head) {
+        /* The headers go first; then the body, a chunk at a time. */
+        http_stream st = {BUF_INIT, write, wctx, 0, 0};
+        buf_append(&st.pending, buf_str(out), out->len);
+        buf_reset(out);
+        rc = http_stream_flush(&st, 1);
+        if (rc == 0)
+            rc = rs.stream(&rq, rs.stream_state, &st);
+        if (rc == 0)
+            rc = http_stream_flush(&st, 1);
+        if (rc != 0)
+            log_error("%s %s: the streamed answer stopped after %llu bytes", rq.method, rq.uri,
+                      (unsigned long long)st.sent);
+        buf_free(&st.pending);
+    }
     http_response_free(&rs);
+    return rc;
 }

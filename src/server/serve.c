@@ -134,6 +134,20 @@ static long fcgi_read(void *ctx, char *p, size_t n)
     return r < 0 ? -1 : r;
 }
 
+/* Write a piece of a streamed answer to the FastCGI stdout stream (an
+** http_write_fn): 0, or -1 when the connection failed. */
+static int fcgi_write(void *ctx, const char *p, size_t n)
+{
+    while (n > 0) {
+        int part = n > 1 << 30 ? 1 << 30 : (int)n;
+        if (FCGX_PutStr(p, part, (FCGX_Stream *)ctx) != part)
+            return -1;
+        p += part;
+        n -= (size_t)part;
+    }
+    return 0;
+}
+
 /* The connections a worker holds open between requests. nginx keeps
 ** FastCGI connections open when told to (fastcgi_keep_conn with an
 ** upstream keepalive pool) and sends its next request on one of them; a
@@ -332,8 +346,9 @@ static void worker_main(struct manager *m, pid_t manager)
     buf out = BUF_INIT;
     int budget = m->cfg->max_requests;
     while (next_request(&req, m->listen_fd, &k, manager, m->cfg->drain_seconds) == 0) {
-        app_handle(&m->ap, a, fcgi_param, req.envp, fcgi_read, req.in, &out);
-        FCGX_PutStr(buf_str(&out), (int)out.len, req.out);
+        int cut = app_handle_to(&m->ap, a, fcgi_param, req.envp, fcgi_read, req.in, &out, fcgi_write, req.out);
+        if (out.len)
+            FCGX_PutStr(buf_str(&out), (int)out.len, req.out);
         /* The connection stays open as nginx asked, even on the way out:
         ** closed by the worker, nginx could already have sent the next
         ** request on it (it learns of the end only after reading this
@@ -344,7 +359,15 @@ static void worker_main(struct manager *m, pid_t manager)
             worker_spent = 1;
             kill(manager, SIGUSR1);
         }
-        finish_request(&req);
+        if (cut) {
+            /* A streamed answer that broke off half-way: close the
+            ** connection without ending the request, so nginx (and the
+            ** client after it) sees the answer cut short. */
+            req.keepConnection = 0;
+            FCGX_Free(&req, 1);
+        } else {
+            finish_request(&req);
+        }
         kept_add(&k, &req);
         db_check_idle(m->ap.db);
         arena_reset(a);

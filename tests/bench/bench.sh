@@ -7,7 +7,11 @@
 # one (100,000 users, 2,000 offerings, 200,000 registrations, 2,000,000
 # posts); then the two are compared line by line. Also reports the workers'
 # memory. The course workspace's lines (workspace_lines, reply_line) are
-# those of the offering bench-cohort (tests/bench/workspace.sql).
+# those of the offering bench-cohort (tests/bench/workspace.sql). The staff
+# lines add the season report of the largest season and the streamed CSV
+# exports (one offering's roster, every registration, every payment), each
+# with its time to the last byte against nginx sending the same bytes as a
+# static file and the workers' peak memory while it ran (export_lines).
 #
 #   BENCH_SECONDS=10   seconds per URL
 #   BENCH_CONNS=64     concurrent connections
@@ -215,9 +219,12 @@ bench_run() {
         line "signed in register page" /offerings/demo-pv/register "journeys_session=$participant"
         echo "Signed in as staff:"
         line "staff roster of 200, page 1" /staff/offerings/bench-roster "journeys_session=$staff"
+        report_lines
         workspace_lines
         coach_lines
     } 2>&1
+    # Before the sign-ins: argon2id's 64 MiB would count as a worker's peak.
+    export_lines
     reply_line
     signin_line
     echo "workers' memory after: $(workers_rss) KiB"
@@ -267,6 +274,69 @@ coach_lines() {
     line "coach queue, 10 offerings of 200" /coach/queue "journeys_session=$coach"
     line "coach landing, 10 offerings" /coach "journeys_session=$coach"
     line "coach roster, 200, page 1" /coach/offerings/bench-coach-01/roster "journeys_session=$coach"
+}
+
+# --- Staff reports and streamed exports (issue 10, s10reports) ---
+# The season report of the season with the most registrations, under load.
+report_lines() {
+    season=$(sqlite3 "$var/journeys.db" "SELECT o.season FROM offerings o JOIN enrolments e ON e.offering_id = o.id
+        GROUP BY o.season ORDER BY count(*) DESC LIMIT 1")
+    n=$(sqlite3 "$var/journeys.db" "SELECT count(*) FROM offerings o JOIN enrolments e ON e.offering_id = o.id
+        WHERE o.season = '$season'")
+    enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$season")
+    echo "Staff reports (the season with the most registrations: $season, $n registrations):"
+    line "staff season report" "/staff/reports/seasons/$enc" "journeys_session=$staff"
+}
+
+# The peak resident memory (KiB) of the busiest worker since the last
+# reset_peaks: the largest VmHWM among the manager's children.
+reset_peaks() {
+    mgr=$(cat "$var/journeys.pid")
+    for c in $(cat /proc/"$mgr"/task/"$mgr"/children); do echo 5 >/proc/"$c"/clear_refs 2>/dev/null || true; done
+}
+peak_rss() {
+    mgr=$(cat "$var/journeys.pid")
+    max=0
+    for c in $(cat /proc/"$mgr"/task/"$mgr"/children); do
+        kb=$(awk '/^VmHWM/ {print $2}' /proc/"$c"/status 2>/dev/null || echo 0)
+        [ "${kb:-0}" -gt "$max" ] && max=$kb
+    done
+    echo "$max"
+}
+
+# One export, signed in as staff, fetched once: its rows, bytes, time to
+# the last byte, that time as a ratio to nginx sending a static file of the
+# same bytes, and the workers' peak memory while it ran (VmHWM, reset just
+# before), beside their memory before it.
+export_line() {
+    settle
+    before=$(workers_rss)
+    reset_peaks
+    t=$(curl -fsS -H "Cookie: journeys_session=$staff" -o "$dir/export.csv" -w '%{time_total}' "$base$2")
+    peak=$(peak_rss)
+    rows=$(($(wc -l <"$dir/export.csv") - 1))
+    bytes=$(wc -c <"$dir/export.csv")
+    cp "$dir/export.csv" "$yard/export.csv"
+    curl -fsS -o /dev/null "$base/$yard/export.csv"
+    ts=$(curl -fsS -o /dev/null -w '%{time_total}' "$base/$yard/export.csv")
+    rm -f "$yard/export.csv"
+    ratio=$(awk -v a="$t" -v b="$ts" 'BEGIN {printf "%.1f", (b > 0 ? a / b : 0)}')
+    printf '%-36s %8s %10s %9ss %9ss %8s %10s %10s\n' "$1" "$rows" "$bytes" "$t" "$ts" "$ratio" "$before" "$peak"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$rows" "$bytes" "$t" "$ratio" "$before" "$peak" >>"$dir/$run/exports"
+}
+
+# The roster exports: one offering (200 registrations) and every
+# registration in the database (200,000 when filled). Streamed, the worker's
+# peak memory is the same for both.
+export_lines() {
+    echo "Staff CSV exports, streamed (uptime: $(uptime | sed 's/.*load/load/')):"
+    printf '%-36s %8s %10s %10s %10s %8s %10s %10s\n' export rows bytes "last byte" static ratio "RSS KiB" "peak KiB"
+    : >"$dir/$run/exports"
+    export_line "roster CSV, one offering" "/staff/exports/rosters.csv?offering=bench-roster"
+    export_line "roster CSV, every registration" "/staff/exports/rosters.csv"
+    export_line "payments CSV, every payment" "/staff/exports/payments.csv"
+    awk -F'\t' 'NR == 1 {p = $7} NR == 2 && p > 0 {printf "peak memory, every registration / one offering: %.2f (%d rows / %d rows)\n", $7 / p, $2, rows1} NR == 1 {rows1 = $2}' \
+        "$dir/$run/exports"
 }
 
 # POST a reply to the thread of 500 under load, with the session's CSRF

@@ -550,6 +550,33 @@ test('staff people, schools, audit and code pages are accessible at 1280 and 390
   await checkBothWidths(page, code, 'staff-code');
 });
 
+// ---- reports (s10reports) ----
+// The reports list, a season's report and an offering's report are clean
+// under axe and fit at desktop and phone width; the chart is an image with
+// a name, and its numbers are one keyboard step away in a table.
+test('staff reports are accessible at 1280 and 390 px', async (page) => {
+  await signInStaff(page);
+  await visit(page, '/staff');
+  await follow(page, 'main a[href="/staff/reports"]');
+  await checkBothWidths(page, '/staff/reports', 'staff-reports');
+  const season = await firstHref(page, 'main a[href^="/staff/reports/seasons/"]');
+  await checkBothWidths(page, season, 'staff-report-season');
+  if (await page.locator('main #chart-table').count() > 0) {
+    assert(await page.locator('main svg[role="img"] > title').count() === 1, 'the chart has a title');
+    await keyboardReach(page, 'main details > summary');
+  }
+  const offering = await firstHref(page, 'main a[href^="/staff/reports/offerings/"]');
+  await checkBothWidths(page, offering, 'staff-report-offering');
+  await keyboardReach(page, 'main a[href^="/staff/exports/rosters.csv?offering="]');
+  const csv = await page.evaluate(async () => {
+    const a = document.querySelector('main a[href^="/staff/exports/rosters.csv"]');
+    const r = await fetch(a.href);
+    return { type: r.headers.get('content-type'), text: await r.text() };
+  });
+  assert(/^text\/csv/.test(csv.type), 'the roster export is CSV');
+  assert(csv.text.startsWith('"Offering","Course"'), 'the export starts with its header line');
+});
+
 // Where focus is now: a description of the focused element and whether it
 // shows a ring (an outline of some width that is not "none").
 async function focusState(page) {
