@@ -45,6 +45,7 @@ typedef struct publish_opts {
 typedef struct publish_report {
     int courses, items, offerings_added, offerings_kept;
     int coaches_linked, coaches_created, archived, announced, not_applied;
+    int offerings_changed, withdrawn;   /* s10plan: file changes applied; offerings no longer in the file */
 } publish_report;
 
 /* Publish o->dir into d. Returns 0, or -1 with the problems in err and the

@@ -544,6 +544,13 @@ static const struct {
     {"refunded", "The refund is on its way."},
     {"code-created", "The code is created."},
     {"retry", "The message will be tried again shortly."},
+    /* s10plan: planning the calendar */
+    {"offering-created", "The offering is saved as a draft. Publish it when it is ready."},
+    {"offering-saved", "The offering is saved."},
+    {"offering-published", "The offering is published."},
+    {"offering-unpublished", "The offering is withdrawn from the calendar."},
+    {"season-copied", "The season is copied as drafts. Review them, then publish the season."},
+    {"season-published", "The season is published."},
     /* the course workspace */
     {"checked", "Checked off. Your progress is updated."},
     {"unchecked", "Taken back: the item is no longer checked off."},

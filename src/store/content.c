@@ -212,7 +212,7 @@ int store_course_page(db *d, arena *a, const char *slug, course_page_row *o)
     " (SELECT count(*) FROM enrolments e WHERE e.offering_id = o.id AND (e.status = 'active'" \
     "   OR (e.status = 'pending' AND e.hold_until > unixepoch())" \
     "   OR (e.status = 'offered' AND e.offer_until > unixepoch()))) AS taken, o.id, o.updated_at" \
-    " FROM offerings o JOIN courses c ON c.id = o.course_id WHERE c.published = 1"
+    " FROM offerings o JOIN courses c ON c.id = o.course_id WHERE c.published = 1 AND o.published = 1"
 
 /* One offering row selected with OFFERING_SQL. */
 static void listing_read(arena *a, sqlite3_stmt *st, offering_listing *o)
@@ -346,7 +346,7 @@ int store_offerings_season(db *d, arena *a, int with_demo, const char *season, i
 int store_current_season(db *d, arena *a, const char *today, const char **season)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT o.season FROM offerings o JOIN courses c ON c.id = o.course_id"
-                                  " WHERE o.starts <= ?1 AND o.demo = 0 AND c.published = 1 ORDER BY o.starts DESC LIMIT 1");
+                                  " WHERE o.starts <= ?1 AND o.demo = 0 AND c.published = 1 AND o.published = 1 ORDER BY o.starts DESC LIMIT 1");
     bind_text(st, 1, today);
     *season = NULL;
     int rc = sqlite3_step(st);
@@ -368,7 +368,7 @@ int store_offering_seasons(db *d, arena *a, int with_demo, season_row **list, in
                                   " (SELECT min(o.starts) FROM offerings o WHERE o.season = s.season),"
                                   " (SELECT max(o.starts) FROM offerings o WHERE o.season = s.season),"
                                   " (SELECT count(*) FROM offerings o JOIN courses c ON c.id = o.course_id"
-                                  "   WHERE o.season = s.season AND c.published = 1 AND (?1 OR o.demo = 0))"
+                                  "   WHERE o.season = s.season AND c.published = 1 AND o.published = 1 AND (?1 OR o.demo = 0))"
                                   " FROM s WHERE s.season IS NOT NULL)"
                                   " SELECT season, demo, first, last, n FROM f WHERE n > 0 ORDER BY demo, last DESC LIMIT 500");
     sqlite3_bind_int(st, 1, with_demo);
