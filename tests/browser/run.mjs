@@ -519,6 +519,61 @@ test('staff pages are accessible at 1280 and 390 px', async (page, t) => {
   assert(await page.locator('main tbody tr').count() > 0, 'the codes table lists the new code');
 });
 
+// ------------------------------------------------ s10plan: planning a season
+
+// Staff copy the 2019–2020 season to new dates, review the drafts, publish
+// the season in one step, and a visitor finds its offerings on the public
+// calendar. Every planning page is clean under axe at 1280 and 390 px.
+test('staff plan a season and publish it, then find its offerings on the public calendar', async (page, t) => {
+  await signInStaff(page);
+  await checkBothWidths(page, '/staff/offerings', 'plan-offerings');
+  await checkBothWidths(page, '/staff/offerings/new', 'plan-new');
+  await checkBothWidths(page, '/staff/seasons', 'plan-seasons');
+  // From the staff home to the seasons, then the copy form of 2019–2020.
+  await visit(page, '/staff');
+  await follow(page, 'main a[href="/staff/seasons"]');
+  const copy = '/staff/seasons/' + encodeURIComponent('2019–2020') + '/copy';
+  await follow(page, `main a[href="${copy}"]`);
+  await checkBothWidths(page, copy, 'plan-copy');
+  // The new season starts on a Monday about two months ahead.
+  const d = new Date(Date.now() + 60 * 86400000);
+  d.setUTCDate(d.getUTCDate() + ((8 - d.getUTCDay()) % 7));
+  const starts = d.toISOString().slice(0, 10);
+  const name = `Walk ${Date.now()}`;
+  await visit(page, copy);
+  await page.getByLabel(/name of the new season/i).fill(name);
+  await page.getByLabel(/first offering starts on/i).fill(starts);
+  await page.getByRole('button', { name: /copy as drafts/i }).click();
+  await page.waitForURL((u) => decodeURIComponent(u.pathname) === `/staff/seasons/${name}`);
+  const review = new URL(page.url()).pathname;
+  assert(/Draft/.test(await page.textContent('main table')), 'the copies are drafts');
+  const codes = await page.$$eval('main tbody th code', (els) => els.map((e) => e.textContent.trim()));
+  assert(codes.length >= 5, `the season's offerings are listed (${codes.length})`);
+  await checkBothWidths(page, review, 'plan-season');
+  await checkBothWidths(page, `/staff/offerings/${codes[0]}/edit`, 'plan-edit');
+  // Not public yet.
+  const visitor = await t.context.browser().newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const vp = await visitor.newPage();
+    await visit(vp, `/offerings/${codes[0]}`, { status: 404 });
+    // One step publishes the season, by keyboard.
+    await visit(page, review);
+    await tabTo(page, 'main form[action$="/publish"] button[type="submit"]');
+    await enterAndLoad(page);
+    assert(/season is published/i.test(await page.textContent('body')), 'the season is published');
+    assert(!/Draft/.test(await page.textContent('main table')), 'no drafts are left');
+    // The visitor finds every offering on the season's calendar.
+    await visit(vp, `/calendar?season=${encodeURIComponent(name)}`);
+    const shown = await vp.$$eval('main a[href^="/offerings/"]', (as) => as.map((a) => a.getAttribute('href')));
+    for (const c of codes) assert(shown.includes(`/offerings/${c}`), `the calendar lists ${c}`);
+    await checkA11y(vp);
+    await follow(vp, `main a[href="/offerings/${codes[0]}"]`);
+    assert((await vp.textContent('main h1')).length > 0, 'the offering page opens');
+  } finally {
+    await visitor.close();
+  }
+}, { timeoutMs: 180000 });
+
 // Where focus is now: a description of the focused element and whether it
 // shows a ring (an outline of some width that is not "none").
 async function focusState(page) {
