@@ -376,6 +376,7 @@ json_t *page_offering_json(const offering_listing *r)
     json_object_set_new(o, "coach", jstr(r->coach));
     json_object_set_new(o, "season", jstr(r->season));
     json_object_set_new(o, "demo", json_boolean(r->demo));
+    json_object_set_new(o, "published", json_boolean(r->published));   /* s10plan */
     json_object_set_new(o, "taken", json_integer(r->taken));
     json_object_set_new(o, "id", json_integer(r->id));
     json_object_set_new(o, "updated_at", json_integer(r->updated_at));

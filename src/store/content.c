@@ -204,15 +204,19 @@ int store_course_page(db *d, arena *a, const char *slug, course_page_row *o)
     return 1;
 }
 
-#define OFFERING_SQL \
+#define OFFERING_ANY_SQL \
     "SELECT o.code, c.slug, c.title, c.position, o.starts, o.ends, o.price_cents, o.currency," \
     " o.capacity, o.opens, o.closes, (SELECT u.name FROM offering_staff s JOIN users u ON u.id = s.user_id" \
     "   WHERE s.offering_id = o.id AND s.role = 'coach' ORDER BY s.created_at, u.id LIMIT 1) AS coach," \
     " o.season, o.demo," \
     " (SELECT count(*) FROM enrolments e WHERE e.offering_id = o.id AND (e.status = 'active'" \
     "   OR (e.status = 'pending' AND e.hold_until > unixepoch())" \
-    "   OR (e.status = 'offered' AND e.offer_until > unixepoch()))) AS taken, o.id, o.updated_at" \
-    " FROM offerings o JOIN courses c ON c.id = o.course_id WHERE c.published = 1 AND o.published = 1"
+    "   OR (e.status = 'offered' AND e.offer_until > unixepoch()))) AS taken, o.id, o.updated_at, o.published" \
+    " FROM offerings o JOIN courses c ON c.id = o.course_id WHERE c.published = 1"
+/* s10plan: lists show published offerings only; one offering by code is
+** read whatever its state (staff pages and registrations still need a
+** withdrawn one) and carries it in published. */
+#define OFFERING_SQL OFFERING_ANY_SQL " AND o.published = 1"
 
 /* One offering row selected with OFFERING_SQL. */
 static void listing_read(arena *a, sqlite3_stmt *st, offering_listing *o)
@@ -234,6 +238,7 @@ static void listing_read(arena *a, sqlite3_stmt *st, offering_listing *o)
     o->taken = sqlite3_column_int64(st, 14);
     o->id = sqlite3_column_int64(st, 15);
     o->updated_at = sqlite3_column_int64(st, 16);
+    o->published = sqlite3_column_int(st, 17) != 0;
 }
 
 int store_offering_listings(db *d, arena *a, const char *course_slug, int with_demo, offering_listing **list, int *n)
@@ -389,7 +394,7 @@ int store_offering_seasons(db *d, arena *a, int with_demo, season_row **list, in
 
 int store_offering_listing(db *d, arena *a, const char *code, offering_listing *out)
 {
-    sqlite3_stmt *st = db_stmt(d, OFFERING_SQL " AND o.code = ?1");
+    sqlite3_stmt *st = db_stmt(d, OFFERING_ANY_SQL " AND o.code = ?1");
     bind_text(st, 1, code);
     memset(out, 0, sizeof *out);
     int rc = sqlite3_step(st);

@@ -342,6 +342,12 @@ static void test_offering(browser *staff, browser *staff2, const char *coach_id)
     /* Withdrawn: gone from the public page and the feed; registrations stay. */
     CHECK(submit(staff, "/staff/offerings/pv-2027-06/edit", "/staff/offerings/pv-2027-06/unpublish", "", NULL) == 303);
     CHECK(get(&anon, "/offerings/pv-2027-06/register", NULL) == 303);
+    CHECK(get(staff, "/offerings/pv-2027-06", NULL) == 404);
+    CHECK(get(staff, "/offerings/pv-2027-06.ics", NULL) == 404);
+    CHECK(submit(staff, "/my", "/offerings/pv-2027-06/register", "method=card&code=", NULL) == 404);
+    /* Staff still manage the registrations of a withdrawn offering. */
+    CHECK(get(staff, "/staff/offerings/pv-2027-06", &body) == 200);
+    CHECK_CONTAINS(buf_str(&body), "w2@example.org");
     w.want = 0;
     CHECK(harness_wait(feed_is, &w, 10000));
     CHECK(q_int("SELECT count(*) FROM enrolments e JOIN offerings o ON o.id = e.offering_id WHERE o.code = 'pv-2027-06'",

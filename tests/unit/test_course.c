@@ -1091,12 +1091,23 @@ static void test_publish(void)
     rewrite(root, "calendar.txt", "# Offerings\n");
     CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
     CHECK_CONTAINS(buf_str(&notes), "offering pv-2026-01 is no longer in the file: withdrawn from the calendar");
-    CHECK(page_offering_load(d, a, "pv-2026-01") == NULL);
+    o = page_offering_load(d, a, "pv-2026-01");
+    CHECK(o && !json_is_true(json_object_get(o, "published")));
+    json_decref(o);
+    {   /* and out of the lists the calendar and its feed read */
+        offering_listing *list;
+        int n = -1;
+        CHECK(store_offering_listings(d, a, NULL, 1, &list, &n) == 0);
+        int seen = 0;
+        for (int i = 0; i < n; i++)
+            seen |= !strcmp(list[i].code, "pv-2026-01");
+        CHECK(n >= 0 && !seen);
+    }
     rewrite(root, "calendar.txt", cal);
     CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
     CHECK_CONTAINS(buf_str(&notes), "offering pv-2026-01 is back in the file: published again");
     o = page_offering_load(d, a, "pv-2026-01");
-    CHECK(o != NULL);
+    CHECK(o && json_is_true(json_object_get(o, "published")));
     json_decref(o);
     course_page_row kept;
     CHECK(store_course_page(d, a, "purpose", &kept) == 1);
