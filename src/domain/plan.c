@@ -403,6 +403,9 @@ int plan_copy_season(domain *d, const char *from, const char *to, const char *fi
         if (rc == DOM_OK)
             (*copied)++;
     }
+    if (rc == DOM_OK && *copied == 0)
+        rc = domain_refuse(d, DOM_INVALID, "from",
+                           "That season has only demonstration offerings, which are not copied. Copy a real season.");
     if (rc == DOM_OK)
         rc = store_audit(d->db, d->actor, "season.copied", arena_printf(d->a, "season:%s", to),
                          arena_printf(d->a, "from %s, %d offerings, %+d days", from, *copied, (int)shift), d->now) == 0

@@ -22,6 +22,16 @@ static domain dom(request *rq)
     return domain_make(page_app(rq)->db, page_app(rq)->cfg, page_app(rq)->tmpl, rq->a, rq->session->u.id, time(NULL));
 }
 
+/* The one access decision for the planning pages beyond the route's
+** R_STAFF: 0, or 403 with a message. */
+static int staff_only(request *rq)
+{
+    if (access_allows(rq, ACCESS_STAFF, 0))
+        return 0;
+    rq->message = "This page is for the staff who run the series.";
+    return 403;
+}
+
 /* "21–25 October 2027" for two ISO days, in a. */
 static const char *span_label(arena *a, const char *s, const char *e)
 {
@@ -50,6 +60,7 @@ static json_t *offering_view(request *rq, const plan_offering *o)
                           arena_printf(rq->a, "%lld.%02lld", (long long)(o->price_cents / 100),
                                        (long long)(o->price_cents % 100)));
     if (j) {
+        json_object_set_new(j, "from_file", json_boolean(!strcmp(o->managed_by, "file")));
         json_object_set_new(j, "edit_url", json_string(arena_printf(rq->a, "/staff/offerings/%s/edit", o->code)));
         json_object_set_new(j, "roster_url", json_string(arena_printf(rq->a, "/staff/offerings/%s", o->code)));
         json_object_set_new(j, "season_url", json_string(arena_printf(rq->a, "/staff/seasons/%s", o->season)));
@@ -59,6 +70,9 @@ static json_t *offering_view(request *rq, const plan_offering *o)
 
 int page_plan_offerings(request *rq, response *rs)
 {
+    int denied = staff_only(rq);
+    if (denied)
+        return denied;
     plan_offering *list;
     int n;
     if (store_plan_offerings(page_app(rq)->db, rq->a, NULL, &list, &n) != 0)
@@ -144,6 +158,9 @@ static json_t *read_form(request *rq, plan_input *in, json_t **chosen)
 
 int page_plan_new(request *rq, response *rs)
 {
+    int denied = staff_only(rq);
+    if (denied)
+        return denied;
     /* The zone of the latest season's offerings is the likeliest. */
     plan_offering *list;
     int n;
@@ -157,6 +174,9 @@ int page_plan_new(request *rq, response *rs)
 
 int page_plan_create(request *rq, response *rs)
 {
+    int denied = staff_only(rq);
+    if (denied)
+        return denied;
     plan_input in;
     json_t *chosen;
     json_t *values = read_form(rq, &in, &chosen);
@@ -188,10 +208,9 @@ int page_plan_create(request *rq, response *rs)
 ** only (the route says so; asked again here for the object). */
 static int load(request *rq, plan_offering *o)
 {
-    if (!access_allows(rq, ACCESS_STAFF, 0)) {
-        rq->message = "There is no offering with this code.";
-        return 404;
-    }
+    int denied = staff_only(rq);
+    if (denied)
+        return denied;
     int found = store_plan_offering(page_app(rq)->db, rq->a, rq->param[0], o);
     if (found < 0)
         return page_unavailable(rq);
@@ -329,6 +348,9 @@ int page_plan_unpublish(request *rq, response *rs)
 
 int page_plan_seasons(request *rq, response *rs)
 {
+    int denied = staff_only(rq);
+    if (denied)
+        return denied;
     plan_season *list;
     int n;
     if (store_plan_seasons(page_app(rq)->db, rq->a, &list, &n) != 0)
@@ -345,6 +367,9 @@ int page_plan_seasons(request *rq, response *rs)
 
 int page_plan_season(request *rq, response *rs)
 {
+    int denied = staff_only(rq);
+    if (denied)
+        return denied;
     plan_offering *list;
     int n;
     if (store_plan_offerings(page_app(rq)->db, rq->a, rq->param[0], &list, &n) != 0)
@@ -367,6 +392,9 @@ int page_plan_season(request *rq, response *rs)
 
 int page_plan_season_publish(request *rq, response *rs)
 {
+    int denied = staff_only(rq);
+    if (denied)
+        return denied;
     domain d = dom(rq);
     int published = 0;
     int rc = plan_publish_season(&d, rq->param[0], &published);
@@ -392,6 +420,9 @@ static int copy_page(request *rq, response *rs, json_t *values, json_t *errors)
 
 int page_plan_season_copy(request *rq, response *rs)
 {
+    int denied = staff_only(rq);
+    if (denied)
+        return denied;
     plan_offering *list;
     int n;
     if (store_plan_offerings(page_app(rq)->db, rq->a, rq->param[0], &list, &n) != 0)
@@ -408,7 +439,7 @@ int page_plan_season_copy(request *rq, response *rs)
     int rc = plan_copy_season(&d, rq->param[0], to ? to : "", starts ? starts : "", &copied);
     if (rc == DOM_INVALID) {
         json_t *errors = json_object();
-        json_object_set_new(errors, d.field && strcmp(d.field, "from") ? d.field : "season", json_string(d.message));
+        json_object_set_new(errors, d.field ? d.field : "from", json_string(d.message));
         return copy_page(rq, rs, json_pack("{s:s, s:s}", "season", to ? to : "", "starts", starts ? starts : ""),
                          errors);
     }

@@ -386,7 +386,10 @@ static void test_season(browser *staff)
     CHECK(submit(staff, "/staff/seasons/2019%E2%80%932020/copy", "/staff/seasons/2019%E2%80%932020/copy",
                  "season=2019%E2%80%932020&starts=2027-10-18", &body) == 422);
     CHECK_CONTAINS(buf_str(&body), "A season of that name exists already");
-    CHECK(q_int("SELECT count(*) FROM offerings WHERE season = '2027–2028'", NULL) == 0);
+    CHECK(submit(staff, "/staff/seasons/Demo%20season/copy", "/staff/seasons/Demo%20season/copy",
+                 "season=Demo%20copy&starts=2027-10-18", &body) == 422);
+    CHECK_CONTAINS(buf_str(&body), "only demonstration offerings");
+    CHECK(q_int("SELECT count(*) FROM offerings WHERE season IN ('2027–2028', 'Demo copy')", NULL) == 0);
     /* pv-2019-10 starts Monday 21 October 2019; the copy's first starts
     ** Monday 18 October 2027: 2919 days later. */
     /* Two copies into the same new season at once: one lands, the other
