@@ -10,7 +10,9 @@
 ** season and two season publishes race and one wins; a season copied to
 ** new dates keeps each offering's end of posting at the same local time
 ** across a daylight-saving change, and is published in one step, mailing
-** each visitor who asked for new dates once.
+** each visitor who asked for new dates once. `journeys publish` applies
+** a file offering's changes, withdraws one removed from the file, and
+** refuses to change one the console owns.
 */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -462,6 +464,88 @@ static void test_season(browser *staff)
     buf_free(&body);
 }
 
+/* Read the stack's courses/calendar.txt into b. */
+static void read_calendar(buf *b)
+{
+    buf_reset(b);
+    FILE *f = fopen(stack_path(&s, "courses/calendar.txt"), "r");
+    CHECK(f != NULL);
+    char chunk[4096];
+    size_t n;
+    while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(b, chunk, n);
+    if (f)
+        fclose(f);
+}
+
+/* Write text as the stack's courses/calendar.txt. */
+static void write_calendar(const char *text)
+{
+    FILE *f = fopen(stack_path(&s, "courses/calendar.txt"), "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* The calendar file's bugs: a capacity changed in the file applies to an
+** offering the file owns; an offering removed from the file leaves the
+** calendar and its feed (its page stays for staff); an offering the
+** console owns refuses the file's change loudly and nothing is published. */
+static void test_file(browser *staff)
+{
+    buf cal = BUF_INIT, out = BUF_INIT, body = BUF_INIT;
+    read_calendar(&cal);
+    char *text = strdup(buf_str(&cal));
+    /* gp-2019-11: capacity 40 becomes 44. */
+    char *gp = strstr(text, "code: gp-2019-11");
+    CHECK(gp != NULL);
+    char *cap = gp ? strstr(gp, "capacity: 40") : NULL;
+    CHECK(cap != NULL);
+    if (cap)
+        memcpy(cap, "capacity: 44", 12);
+    write_calendar(text);
+    CHECK(stack_run(&s, "\"${BUILD:-build}\"/journeys publish 2>&1", &out) == 0);
+    CHECK_CONTAINS(buf_str(&out), "offering gp-2019-11: capacity 44 in the file, 40 in the database: applied");
+    CHECK(q_int("SELECT capacity FROM offerings WHERE code = 'gp-2019-11'", NULL) == 44);
+    /* pv-2019-10 leaves the file: withdrawn from the feed, kept for staff. */
+    struct feed_wait w = {"pv-2019-10", 1};
+    CHECK(feed_is(&w));
+    char *pv = strstr(text, "code: pv-2019-10");
+    char *next = pv ? strstr(pv, "\n\n") : NULL;
+    CHECK(pv && next);
+    if (pv && next)
+        memmove(pv, next + 2, strlen(next + 2) + 1);
+    write_calendar(text);
+    CHECK(stack_run(&s, "\"${BUILD:-build}\"/journeys publish 2>&1", &out) == 0);
+    CHECK_CONTAINS(buf_str(&out), "offering pv-2019-10 is no longer in the file: withdrawn from the calendar");
+    CHECK(q_int("SELECT published FROM offerings WHERE code = 'pv-2019-10'", NULL) == 0);
+    CHECK(q_int("SELECT count(*) FROM audit_log WHERE action = 'offering.unpublished' AND subject = 'offering:pv-2019-10'"
+                " AND actor_id IS NULL", NULL) == 1);
+    w.want = 0;
+    CHECK(harness_wait(feed_is, &w, 10000));
+    CHECK(get(staff, "/staff/offerings/pv-2019-10", NULL) == 200);
+    /* A console edit takes gp-2019-11 over; the file's next change is refused. */
+    CHECK(get(staff, "/staff/offerings/gp-2019-11/edit", &body) == 200);
+    CHECK_CONTAINS(buf_str(&body), "comes from <code>courses/calendar.txt</code>");
+    char form[1024];
+    snprintf(form, sizeof form, "course=graduate-profile&starts=2019-11-18&ends=2019-11-22&time_zone=America%%2FNew_York"
+             "&price=50.00&currency=USD&capacity=38&opens=2019-08-15&closes=2019-11-15&season=2019%%E2%%80%%932020"
+             "&revision=%lld", q_int("SELECT revision FROM offerings WHERE code = 'gp-2019-11'", NULL));
+    CHECK(submit(staff, "/staff/offerings/gp-2019-11/edit", "/staff/offerings/gp-2019-11/edit", form, NULL) == 303);
+    CHECK(q_int("SELECT capacity FROM offerings WHERE code = 'gp-2019-11' AND managed_by = 'console'", NULL) == 38);
+    CHECK(stack_run(&s, "\"${BUILD:-build}\"/journeys publish 2>&1", &out) != 0);
+    CHECK_CONTAINS(buf_str(&out), "offering gp-2019-11 is managed in the staff console");
+    CHECK_CONTAINS(buf_str(&out), "capacity 44 in the file, 38 in the database: refused");
+    CHECK_CONTAINS(buf_str(&out), "Nothing was published");
+    CHECK(q_int("SELECT capacity FROM offerings WHERE code = 'gp-2019-11'", NULL) == 38);
+    free(text);
+    buf_free(&cal);
+    buf_free(&out);
+    buf_free(&body);
+}
+
 int main(void)
 {
     if (smtp_start(&mail) != 0) {
@@ -505,6 +589,7 @@ int main(void)
     test_roles(&anon, &part, &coach);
     test_offering(&staff, &staff2, coach_id);
     test_season(&staff);
+    test_file(&staff);
 
     browser_close(&anon);
     browser_close(&part);
