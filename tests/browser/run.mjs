@@ -569,10 +569,30 @@ test('staff plan a season and publish it, then find its offerings on the public 
     await checkA11y(vp);
     await follow(vp, `main a[href="/offerings/${codes[0]}"]`);
     assert((await vp.textContent('main h1')).length > 0, 'the offering page opens');
+    // Someone registers; staff move the week by seven days and see who is
+    // told before it applies (the page is checked at both widths).
+    await signUpAndPay(vp, 'Eve Effect', codes[0]);
   } finally {
     await visitor.close();
   }
-}, { timeoutMs: 180000 });
+  const edit = `/staff/offerings/${codes[0]}/edit`;
+  await visit(page, edit);
+  const later = (iso) => new Date(Date.parse(iso + 'T00:00:00Z') + 7 * 86400000).toISOString().slice(0, 10);
+  await page.fill('#starts', later(await page.inputValue('#starts')));
+  await page.fill('#ends', later(await page.inputValue('#ends')));
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('button', { name: /save changes/i }).click()]);
+  assert(/Before you save/.test(await page.textContent('main h1')), 'the effect is shown first');
+  assert(/Eve Effect/.test(await page.textContent('main')), 'the person registered is named');
+  await checkNoInline(page);
+  await checkA11y(page);
+  await page.setViewportSize(PHONE);
+  await checkFits(page, 'the effect page');
+  await checkA11y(page);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await tabTo(page, 'main form button[type="submit"]');
+  await enterAndLoad(page);
+  assert(/offering is saved/i.test(await page.textContent('body')), 'the change is saved');
+}, { timeoutMs: 240000 });
 
 // Where focus is now: a description of the focused element and whether it
 // shows a ring (an outline of some width that is not "none").
