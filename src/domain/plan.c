@@ -39,12 +39,12 @@ static int code_ok(const char *code)
     return n >= 3 && n <= 40 && code[0] != '-' && strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-/* Whether a season name is usable: 1 to 40 bytes, no control characters
-** and no '/', since it names a page. */
+/* Whether a season name is usable: 1 to 40 bytes, no control characters,
+** no '/' and not "." or "..", since it names a page. */
 static int season_ok(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    if (n < 1 || n > 40)
+    if (n < 1 || n > 40 || !strcmp(s, ".") || !strcmp(s, ".."))
         return 0;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p < 0x20 || *p == 0x7f || *p == '/')

@@ -13,6 +13,7 @@
 #include "app.h"
 #include "date.h"
 #include "enrol.h"
+#include "escape.h"
 #include "pages.h"
 #include "plan.h"
 
@@ -30,6 +31,18 @@ static int staff_only(request *rq)
         return 0;
     rq->message = "This page is for the staff who run the series.";
     return 403;
+}
+
+/* The review page of season name, percent-encoded as one path segment,
+** as a safe local path in rq's arena. */
+static const char *season_path(request *rq, const char *name)
+{
+    buf b = BUF_INIT;
+    buf_printf(&b, "/staff/seasons/");
+    esc_url(&b, name, strlen(name));
+    const char *p = buf_failed(&b) ? "/staff/seasons" : arena_strndup(rq->a, buf_str(&b), b.len);
+    buf_free(&b);
+    return http_local_path(rq->a, p, "/staff/seasons");
 }
 
 /* "21–25 October 2027" for two ISO days, in a. */
@@ -200,7 +213,7 @@ int page_plan_create(request *rq, response *rs)
         return rc;
     }
     page_flash(rq, rs, "offering-created");
-    http_redirect(rs, 303, arena_printf(rq->a, "/staff/offerings/%s/edit", f.code));
+    http_redirect(rs, 303, http_local_path(rq->a, arena_printf(rq->a, "/staff/offerings/%s/edit", f.code), "/staff/offerings"));
     return 0;
 }
 
@@ -313,7 +326,7 @@ int page_plan_edit(request *rq, response *rs)
         return rc;
     }
     page_flash(rq, rs, "offering-saved");
-    http_redirect(rs, 303, arena_printf(rq->a, "/staff/offerings/%s/edit", o.code));
+    http_redirect(rs, 303, http_local_path(rq->a, arena_printf(rq->a, "/staff/offerings/%s/edit", o.code), "/staff/offerings"));
     return 0;
 }
 
@@ -403,7 +416,7 @@ int page_plan_season_publish(request *rq, response *rs)
         return rc;
     }
     page_flash(rq, rs, "season-published");
-    http_redirect(rs, 303, arena_printf(rq->a, "/staff/seasons/%s", rq->param[0]));
+    http_redirect(rs, 303, season_path(rq, rq->param[0]));
     return 0;
 }
 
@@ -448,6 +461,6 @@ int page_plan_season_copy(request *rq, response *rs)
         return rc;
     }
     page_flash(rq, rs, "season-copied");
-    http_redirect(rs, 303, arena_printf(rq->a, "/staff/seasons/%s", to));
+    http_redirect(rs, 303, season_path(rq, to));
     return 0;
 }

@@ -225,6 +225,13 @@ static void test_offering(browser *staff, browser *staff2, const char *coach_id)
     CHECK_CONTAINS(buf_str(&body), "Enter the number of seats");
     CHECK_CONTAINS(buf_str(&body), "only accounts with the coach role can coach");
     CHECK(q_int("SELECT count(*) FROM offerings WHERE published = 0", NULL) == 0);
+    /* Without the form's CSRF token, nothing is written. */
+    offering_form(form, sizeof form, "pv-2027-06", "2027-06-07", "2027-06-11", 2, NULL);
+    http_res nr;
+    browser_post(staff, "/staff/offerings", form, &nr);
+    CHECK(nr.status == 403);
+    http_res_free(&nr);
+    CHECK(q_int("SELECT count(*) FROM offerings WHERE code = 'pv-2027-06'", NULL) == 0);
 
     /* A good one: a draft, owned by the console, with its coach, audited. */
     snprintf(extra, sizeof extra, "&coach=%s", coach_id);
@@ -403,6 +410,17 @@ static void test_season(browser *staff)
     CHECK((a.status == 303 && b.status == 422) || (a.status == 422 && b.status == 303));
     CHECK(q_int("SELECT count(*) FROM audit_log WHERE action = 'season.copied' AND subject = 'season:2027–2028'",
                 NULL) == 1);
+    /* A name with characters that mean something in an address lands on
+    ** its own page. */
+    http_res cr;
+    CHECK(browser_submit(staff, "/staff/seasons/2019%E2%80%932020/copy", "/staff/seasons/2019%E2%80%932020/copy",
+                         "season=Odd%3F%23%25+name&starts=2029-10-15", &cr) == 0);
+    char *loc = http_res_location(&cr);
+    CHECK_STR(loc, "/staff/seasons/Odd%3F%23%25%20name");
+    free(loc);
+    http_res_free(&cr);
+    CHECK(get(staff, "/staff/seasons/Odd%3F%23%25%20name", &body) == 200);
+    CHECK_CONTAINS(buf_str(&body), "Season Odd?#% name");
     char want[16];
     snprintf(want, sizeof want, "%lld", n);
     CHECK(q_int("SELECT count(*) FROM offerings WHERE season = '2027–2028' AND published = 0"
