@@ -42,7 +42,8 @@ typedef struct plan_effect {
 } plan_effect;
 
 /* Work out the effect of the edit (nothing is written). DOM_OK;
-** DOM_INVALID (field "capacity") for a capacity below the seats taken;
+** DOM_INVALID (field "capacity") for a capacity below the seats taken, or
+** (field "course") for another course while people are registered;
 ** DOM_UNAVAILABLE. */
 int plan_effect_of(domain *d, const plan_offering *cur, const plan_fields *f, plan_effect *e);
 

@@ -172,6 +172,10 @@ int plan_effect_of(domain *d, const plan_offering *cur, const plan_fields *f, pl
     memset(e, 0, sizeof *e);
     e->dates_changed = strcmp(cur->starts, f->starts) || strcmp(cur->ends, f->ends);
     e->capacity_changed = cur->capacity != f->capacity;
+    if (cur->live > 0 && strcmp(cur->course_slug, f->course_slug))
+        return domain_refuse(d, DOM_INVALID, "course",
+                             "People are registered for this offering, so its course cannot change. Create a new "
+                             "offering of the other course instead.");
     if (f->capacity < cur->taken)
         return domain_refuse(d, DOM_INVALID, "capacity",
                              arena_printf(d->a, "%d seat%s taken already, so the capacity cannot go below %d. Cancel "

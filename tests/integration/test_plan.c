@@ -297,6 +297,11 @@ static void test_offering(browser *staff, browser *staff2, const char *coach_id)
     offering_form(form, sizeof form, "x", "2027-06-07", "2027-06-11", 1, "&revision=2");
     CHECK(submit(staff, "/staff/offerings/pv-2027-06/edit", "/staff/offerings/pv-2027-06/edit", form, &body) == 422);
     CHECK_CONTAINS(buf_str(&body), "2 seats are taken already, so the capacity cannot go below 2");
+    /* Another course for an offering people registered for: refused. */
+    snprintf(form, sizeof form, "course=graduate-profile&starts=2027-06-07&ends=2027-06-11&time_zone=America%%2FNew_York"
+             "&price=75.00&currency=USD&capacity=2&closes=2027-06-07&season=2030&revision=2");
+    CHECK(submit(staff, "/staff/offerings/pv-2027-06/edit", "/staff/offerings/pv-2027-06/edit", form, &body) == 422);
+    CHECK_CONTAINS(buf_str(&body), "its course cannot change");
     /* New dates and one more seat: first the effect, nothing changed yet. */
     long long rev = q_int("SELECT revision FROM offerings WHERE code = 'pv-2027-06'", NULL);
     snprintf(extra, sizeof extra, "&coach=%s&revision=%lld", coach_id, rev);
