@@ -559,8 +559,8 @@ int store_seed_offering(db *d, const pub_offering *o, int64_t *id, buf *err)
 {
     sqlite3_stmt *st = db_stmt(d,
         "INSERT INTO offerings(code, course_id, starts, ends, price_cents, currency, capacity, opens, closes,"
-        " season, demo, created_at, updated_at, time_zone, posting_closes_at)"
-        " SELECT ?1, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?13, ?14 FROM courses WHERE slug = ?12"
+        " season, demo, created_at, updated_at, time_zone, posting_closes_at, managed_by)"   /* s10plan: the file owns it */
+        " SELECT ?1, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?13, ?14, 'file' FROM courses WHERE slug = ?12"
         " ON CONFLICT(code) DO NOTHING");
     bind_text(st, 1, o->code);
     bind_text(st, 2, o->starts);

@@ -599,12 +599,15 @@ static const char *const migrations[] = {
     "CREATE INDEX submission_files_by_blob ON submission_files(sha256);\n",
     /* s10plan: offerings planned in the staff console. A draft is not
     ** public until published; managed_by says whether the calendar file or
-    ** the console owns its fields (an edit in the console takes it over);
-    ** revision moves with every change, so two edits from the same form
-    ** cannot both apply. */
+    ** the console owns its fields (an edit in the console takes it over).
+    ** Every offering so far came from the file; one written later by
+    ** anything but publish belongs to the console, so publish never
+    ** withdraws it. revision moves with every change, so two edits from
+    ** the same form cannot both apply. */
     "ALTER TABLE offerings ADD COLUMN published INTEGER NOT NULL DEFAULT 1;\n"
-    "ALTER TABLE offerings ADD COLUMN managed_by TEXT NOT NULL DEFAULT 'file'"
+    "ALTER TABLE offerings ADD COLUMN managed_by TEXT NOT NULL DEFAULT 'console'"
     " CHECK (managed_by IN ('file', 'console'));\n"
+    "UPDATE offerings SET managed_by = 'file';\n"
     "ALTER TABLE offerings ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;\n",
 };
 

@@ -549,6 +549,9 @@ static void test_file(browser *staff)
     w.want = 0;
     CHECK(harness_wait(feed_is, &w, 10000));
     CHECK(get(staff, "/staff/offerings/pv-2019-10", NULL) == 200);
+    /* Offerings the console made are not the file's to withdraw. */
+    CHECK(q_int("SELECT count(*) FROM offerings WHERE season = '2027–2028' AND published = 1", NULL) >= 5);
+    CHECK(q_int("SELECT count(*) FROM offerings WHERE season = '2027–2028' AND published = 0", NULL) == 0);
     /* A console edit takes gp-2019-11 over; the file's next change is refused. */
     CHECK(get(staff, "/staff/offerings/gp-2019-11/edit", &body) == 200);
     CHECK_CONTAINS(buf_str(&body), "comes from <code>courses/calendar.txt</code>");
