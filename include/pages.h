@@ -422,4 +422,16 @@ int page_staff_code_disable(request *rq, response *rs);  /* POST /staff/codes/CO
 ** inside the caller's write transaction: 0 or -1. */
 int page_account_send_verify(request *rq, int64_t user_id, const char *email, const char *name);
 
+/* s10plan: planning the calendar in the staff console (pages/plan.c). */
+int page_plan_offerings(request *rq, response *rs);      /* GET /staff/offerings */
+int page_plan_new(request *rq, response *rs);            /* GET /staff/offerings/new */
+int page_plan_create(request *rq, response *rs);         /* POST /staff/offerings */
+int page_plan_edit(request *rq, response *rs);           /* GET, POST /staff/offerings/CODE/edit */
+int page_plan_publish(request *rq, response *rs);        /* POST /staff/offerings/CODE/publish */
+int page_plan_unpublish(request *rq, response *rs);      /* POST /staff/offerings/CODE/unpublish */
+int page_plan_seasons(request *rq, response *rs);        /* GET /staff/seasons */
+int page_plan_season(request *rq, response *rs);         /* GET /staff/seasons/NAME */
+int page_plan_season_publish(request *rq, response *rs); /* POST /staff/seasons/NAME/publish */
+int page_plan_season_copy(request *rq, response *rs);    /* GET, POST /staff/seasons/NAME/copy */
+
 #endif

@@ -8,12 +8,19 @@
 **
 ** Who owns what: course text (series, overview, panel title and summary,
 ** transcript, playlist, prompts, activities) comes from the files on every
-** publish. Offerings (dates, price, capacity, window, coach) and panel
-** resources (recording, its length, panelists) belong to the database once
-** they exist, because staff edit them in the browser: publish adds new ones
-** and lists each file change it did not apply in notes, one line each:
+** publish. Panel resources (recording, its length, panelists) belong to
+** the database once they exist, because staff edit them in the browser:
+** publish adds new ones and lists each file change it did not apply in
+** notes, one line each:
 **
-**     courses/calendar.txt:21: offering pv-2019-10 exists; capacity 30 in the file, 40 in the database: not applied
+**     courses/01-purpose/panel.md:3: the panel recording of purpose exists; video ... : not applied
+**
+** An offering belongs to the file until staff save it in the console
+** (offerings.managed_by): the file's changes apply, each listed ("...:
+** applied"), except a new course for a code, or new dates or capacity
+** while people are registered, which are errors; an offering the file
+** owns that left it is withdrawn (unpublished, audited). Once the console
+** owns it, every difference is an error at its line ("...: refused").
 **
 ** Items (playlist items, prompts, activities) are identified by their key.
 ** An item whose key left the files while participant data refers to it
@@ -45,6 +52,7 @@ typedef struct publish_opts {
 typedef struct publish_report {
     int courses, items, offerings_added, offerings_kept;
     int coaches_linked, coaches_created, archived, announced, not_applied;
+    int offerings_changed, withdrawn;   /* s10plan: file changes applied; offerings no longer in the file */
 } publish_report;
 
 /* Publish o->dir into d. Returns 0, or -1 with the problems in err and the

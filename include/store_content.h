@@ -83,6 +83,7 @@ typedef struct offering_listing {
     int course_position, capacity, demo;
     /* s10cancel: the calendar event's revision, and when it was cancelled (0: not). */
     int64_t sequence, cancelled_at;
+    int published;   /* s10plan: 0 for a draft or a withdrawn offering (only store_offering_listing reads those) */
 } offering_listing;
 
 /* Published courses by position, in a: *list and *n. 0 or -1. */
@@ -143,7 +144,8 @@ typedef struct season_row {
 ** the latest first (at most 500). In a: *list and *n. 0 or -1. */
 int store_offering_seasons(db *d, arena *a, int with_demo, season_row **list, int *n);
 
-/* One offering of a published course by code, in a. 1, 0 none, -1 error. */
+/* One offering of a published course by code, in a, published or not
+** (see offering_listing.published). 1, 0 none, -1 error. */
 int store_offering_listing(db *d, arena *a, const char *code, offering_listing *out);
 
 /* Whether user_id holds role ("coach") on the offering: 1, 0, or -1 when

@@ -218,6 +218,12 @@ static int cmd_publish(config *cfg, int argc, char **argv)
             printf("%d item%s archived\n", rep.archived, rep.archived == 1 ? "" : "s");
         if (rep.announced)
             printf("%d visitor%s told of new dates\n", rep.announced, rep.announced == 1 ? "" : "s");
+        /* s10plan: file offerings changed and withdrawn */
+        if (rep.offerings_changed)
+            printf("%d offering%s changed from the file\n", rep.offerings_changed, rep.offerings_changed == 1 ? "" : "s");
+        if (rep.withdrawn)
+            printf("%d offering%s no longer in the file withdrawn from the calendar\n", rep.withdrawn,
+                   rep.withdrawn == 1 ? "" : "s");
     }
     buf_free(&err);
     buf_free(&notes);

@@ -17,6 +17,8 @@
 #include "md.h"
 #include "store_accounts.h"
 #include "store_content.h"
+#include "store_enrol.h"
+#include "store_plan.h"
 #include "tz.h"
 
 /* The stored password of an account that has none yet. */
@@ -309,7 +311,7 @@ static const char *name_from_email(arena *a, const char *email)
 /* Link the account with e-mail o->coach to offering id as its coach,
 ** creating a coach account with no password when there is none, and
 ** making a participant account a coach. 0 or -1. */
-static int link_coach(pub *P, const offering_seed *o, int64_t offering_id)
+static int link_coach(pub *P, const offering_seed *o, int64_t offering_id, int replace)
 {
     user u;
     const char *pw = NULL;
@@ -346,15 +348,23 @@ static int link_coach(pub *P, const offering_seed *o, int64_t offering_id)
                    P->root, o->line, o->coach);
         P->rep->coaches_created++;
     }
-    if (store_offering_staff_add(P->d, offering_id, uid, "coach", P->err) != 0)
+    if (replace ? store_plan_file_coach(P->d, offering_id, uid, time(NULL)) != 0
+                : store_offering_staff_add(P->d, offering_id, uid, "coach", P->err) != 0) {
+        if (replace)
+            buf_printf(P->err, "%s/calendar.txt:%d: the coach of offering %s could not be changed: %s\n", P->root,
+                       o->line, o->code, db_errmsg(P->d));
         return -1;
+    }
     P->rep->coaches_linked++;
     return 0;
 }
 
 /* List each field where the file's offering (f, from block o) and the
-** stored one (st) differ, at the line of its key. */
-static void offering_differences(pub *P, const offering_seed *o, const pub_offering *f, const pub_offering *st)
+** stored one (st) differ, at the line of its key, to out, each line ending
+** in verdict ("applied"); returns how many differ (the coach counts when
+** the file names one and the stored one is another). */
+static int offering_differences(pub *P, const offering_seed *o, const pub_offering *f, const pub_offering *st,
+                                buf *out, const char *verdict)
 {
     const char *what = arena_printf(P->a, "offering %s", f->code);
     struct {
@@ -375,11 +385,103 @@ static void offering_differences(pub *P, const offering_seed *o, const pub_offer
         {"demo", f->demo ? "yes" : "no", st->demo ? "yes" : "no", o->at.demo},
         {"time_zone", f->time_zone, st->time_zone, o->at.time_zone},
     };
+    int n = 0;
     for (size_t i = 0; i < sizeof cmp / sizeof *cmp; i++)
-        if (differ(cmp[i].file, cmp[i].dbv))
-            not_applied(P, "calendar.txt", cmp[i].line, what, cmp[i].field, cmp[i].file, cmp[i].dbv);
-    if (f->coach && st->coach && strcasecmp(f->coach, st->coach))
-        not_applied(P, "calendar.txt", o->at.coach, what, "coach", f->coach, st->coach);
+        if (differ(cmp[i].file, cmp[i].dbv)) {
+            buf_printf(out, "%s/calendar.txt:%d: %s: %s %s in the file, %s in the database: %s\n", P->root,
+                       cmp[i].line, what, cmp[i].field, cmp[i].file ? cmp[i].file : "(none)",
+                       cmp[i].dbv ? cmp[i].dbv : "(none)", verdict);
+            n++;
+        }
+    if (f->coach && (!st->coach || strcasecmp(f->coach, st->coach))) {
+        buf_printf(out, "%s/calendar.txt:%d: %s: coach %s in the file, %s in the database: %s\n", P->root,
+                   o->at.coach, what, f->coach, st->coach ? st->coach : "(none)", verdict);
+        n++;
+    }
+    return n;
+}
+
+/* s10plan: a calendar.txt block for an offering that exists. The file
+** owns it until staff edit it in the console: then its changes apply,
+** except that a new course is refused (codes are never reused) and new
+** dates or capacity are refused while people are registered (the console
+** shows who is affected and tells them). Once the console owns it, any
+** difference is refused. A refusal is an error at the line: nothing is
+** published. A file offering that was withdrawn is published again. 0 or
+** -1. */
+static int file_changes(pub *P, const offering_seed *o, const pub_offering *f, const pub_offering *st, int64_t id)
+{
+    const char *owner = NULL;
+    int published = 1, live = 0;
+    if (store_plan_owner(P->d, P->a, f->code, &owner, &published, &live) != 1) {
+        buf_printf(P->err, "%s/calendar.txt:%d: offering %s could not be read: %s\n", P->root, o->line, f->code,
+                   db_errmsg(P->d));
+        return -1;
+    }
+    int coach_changed = o->coach && (!st->coach || strcasecmp(o->coach, st->coach));
+    const char *edit = arena_printf(P->a, "/staff/offerings/%s/edit", f->code);
+    if (!strcmp(owner, "console")) {
+        buf lines = BUF_INIT;
+        int n = offering_differences(P, o, f, st, &lines, "refused");
+        if (n > 0)
+            buf_printf(P->err, "%s/calendar.txt:%d: offering %s is managed in the staff console, so the file cannot "
+                               "change it; change it at %s, or make the block agree with it or remove it:\n%s",
+                       P->root, o->line, f->code, edit, buf_str(&lines));
+        buf_free(&lines);
+        return n > 0 ? -1 : 0;
+    }
+    buf lines = BUF_INIT;
+    int changed = offering_differences(P, o, f, st, &lines, "applied");
+    if (!changed && published) {
+        buf_free(&lines);
+        return 0;
+    }
+    int dates = strcmp(f->starts, st->starts) || strcmp(f->ends, st->ends);
+    if (strcmp(f->course_slug, st->course_slug)) {
+        buf_printf(P->err, "%s/calendar.txt:%d: offering %s is of course %s; a code is never reused for another "
+                           "course: give the new offering a new code\n", P->root, o->at.course, f->code,
+                   st->course_slug);
+        buf_free(&lines);
+        return -1;
+    }
+    if (live > 0 && (dates || f->capacity != st->capacity)) {
+        buf_printf(P->err, "%s/calendar.txt:%d: offering %s has %d registration%s, so its %s cannot change from the "
+                           "file: change it at %s, which shows who is affected and tells them\n", P->root,
+                   dates ? o->at.starts : o->at.capacity, f->code, live, live == 1 ? "" : "s",
+                   dates ? "dates" : "capacity", edit);
+        buf_free(&lines);
+        return -1;
+    }
+    plan_fields pf = {
+        .code = f->code, .course_slug = f->course_slug, .starts = f->starts, .ends = f->ends, .opens = f->opens,
+        .closes = f->closes, .currency = f->currency, .season = f->season, .time_zone = f->time_zone,
+        .price_cents = f->price_cents, .capacity = f->capacity, .posting_closes_at = f->posting_closes_at,
+    };
+    if (store_plan_file_apply(P->d, &pf, f->demo, time(NULL)) != 1) {
+        buf_printf(P->err, "%s/calendar.txt:%d: offering %s could not be updated: %s\n", P->root, o->line, f->code,
+                   db_errmsg(P->d));
+        buf_free(&lines);
+        return -1;
+    }
+    buf_printf(P->notes, "%s", buf_str(&lines));
+    buf_free(&lines);
+    if (!published)
+        buf_printf(P->notes, "%s/calendar.txt:%d: offering %s is back in the file: published again\n", P->root,
+                   o->line, f->code);
+    if (store_audit(P->d, 0, "offering.edited", arena_printf(P->a, "offering:%s", f->code),
+                    published ? "from calendar.txt" : "from calendar.txt, published again", time(NULL)) != 0) {
+        buf_printf(P->err, "%s/calendar.txt:%d: the change to offering %s could not be audited: %s\n", P->root,
+                   o->line, f->code, db_errmsg(P->d));
+        return -1;
+    }
+    P->rep->offerings_changed++;
+    if (coach_changed) {
+        if (link_coach(P, o, id, 1) != 0)
+            return -1;
+        buf_printf(P->notes, "%s/calendar.txt:%d: offering %s is now coached by %s\n", P->root, o->at.coach, f->code,
+                   o->coach);
+    }
+    return 0;
 }
 
 /* Tell the visitors waiting for dates of the offering's course, when it
@@ -441,7 +543,7 @@ static int put_offering(pub *P, const offering_seed *o)
         return -1;
     if (added) {
         P->rep->offerings_added++;
-        return (o->coach && link_coach(P, o, id) != 0) || announce(P, o, id) != 0 ? -1 : 0;
+        return (o->coach && link_coach(P, o, id, 0) != 0) || announce(P, o, id) != 0 ? -1 : 0;
     }
     P->rep->offerings_kept++;
     /* An offering from before offerings had zones holds the migration's
@@ -457,9 +559,43 @@ static int put_offering(pub *P, const offering_seed *o)
         }
     }
     if (exists)
-        offering_differences(P, o, &f, &st);
-    if (o->coach && exists && !st.coach)
-        return link_coach(P, o, id);
+        return file_changes(P, o, &f, &st, id);
+    return 0;
+}
+
+/* s10plan: withdraw the published offerings the file owns that are no
+** longer in it (demo ones only when demo offerings are published), each
+** audited; their registrations stay. 0 or -1. */
+static int withdraw_unlisted(pub *P, const series *s)
+{
+    json_t *codes = json_array();
+    for (int i = 0; i < s->n_offerings; i++)
+        json_array_append_new(codes, json_string(s->offerings[i].code));
+    char *text = json_dumps(codes, JSON_COMPACT);
+    json_decref(codes);
+    const char **gone;
+    int64_t *ids;
+    int n;
+    int rc = text ? store_plan_unlisted(P->d, P->a, text, P->o->demo, &gone, &ids, &n) : -1;
+    free(text);
+    if (rc != 0) {
+        buf_printf(P->err, "%s/calendar.txt: the offerings no longer in the file could not be listed: %s\n", P->root,
+                   db_errmsg(P->d));
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        time_t now = time(NULL);
+        if (store_plan_set_published(P->d, ids[i], 0, now) < 0 ||
+            store_audit(P->d, 0, "offering.unpublished", arena_printf(P->a, "offering:%s", gone[i]),
+                        "no longer in calendar.txt", now) != 0) {
+            buf_printf(P->err, "%s/calendar.txt: offering %s could not be withdrawn: %s\n", P->root, gone[i],
+                       db_errmsg(P->d));
+            return -1;
+        }
+        buf_printf(P->notes, "%s/calendar.txt: offering %s is no longer in the file: withdrawn from the calendar and "
+                             "its feed (registrations stay)\n", P->root, gone[i]);
+        P->rep->withdrawn++;
+    }
     return 0;
 }
 
@@ -484,10 +620,11 @@ static int store_all(pub *P, const series *s)
             return -1;
         }
     }
+    int bad = 0;
     for (int i = 0; i < s->n_offerings; i++)
         if (put_offering(P, &s->offerings[i]) != 0)
-            return -1;
-    return 0;
+            bad = 1;   /* s10plan: every refused offering is reported, then nothing is published */
+    return bad ? -1 : withdraw_unlisted(P, s);
 }
 
 int publish_courses(db *d, const publish_opts *o, publish_report *rep, buf *notes, buf *err)

@@ -376,6 +376,7 @@ json_t *page_offering_json(const offering_listing *r)
     json_object_set_new(o, "coach", jstr(r->coach));
     json_object_set_new(o, "season", jstr(r->season));
     json_object_set_new(o, "demo", json_boolean(r->demo));
+    json_object_set_new(o, "published", json_boolean(r->published));   /* s10plan */
     json_object_set_new(o, "taken", json_integer(r->taken));
     json_object_set_new(o, "id", json_integer(r->id));
     json_object_set_new(o, "updated_at", json_integer(r->updated_at));
@@ -558,6 +559,13 @@ static const struct {
     {"schools-imported", "The schools are imported."},
     {"code-saved", "The code is saved."},
     {"code-disabled", "The code is disabled: nobody can use it from now on."},
+    /* s10plan: planning the calendar */
+    {"offering-created", "The offering is saved as a draft. Publish it when it is ready."},
+    {"offering-saved", "The offering is saved."},
+    {"offering-published", "The offering is published."},
+    {"offering-unpublished", "The offering is withdrawn from the calendar."},
+    {"season-copied", "The season is copied as drafts. Review them, then publish the season."},
+    {"season-published", "The season is published."},
     /* the course workspace */
     {"checked", "Checked off. Your progress is updated."},
     {"unchecked", "Taken back: the item is no longer checked off."},

@@ -86,6 +86,21 @@ const route pages_routes[] = {
     {"GET", "/unsubscribe", page_unsubscribe, 0},
     {"POST", "/unsubscribe", page_unsubscribe, R_RAW},
 
+    /* s10plan: planning the calendar (pages/plan.c); before the roster's
+    ** /staff/offerings/CODE so "new" is not taken for a code. */
+    {"GET", "/staff/offerings", page_plan_offerings, R_STAFF},
+    {"POST", "/staff/offerings", page_plan_create, R_FORM | R_CSRF | R_STAFF},
+    {"GET", "/staff/offerings/new", page_plan_new, R_STAFF},
+    {"GET", "/staff/offerings/" SLUG "/edit", page_plan_edit, R_STAFF},
+    {"POST", "/staff/offerings/" SLUG "/edit", page_plan_edit, R_FORM | R_CSRF | R_STAFF},
+    {"POST", "/staff/offerings/" SLUG "/publish", page_plan_publish, R_FORM | R_CSRF | R_STAFF},
+    {"POST", "/staff/offerings/" SLUG "/unpublish", page_plan_unpublish, R_FORM | R_CSRF | R_STAFF},
+    {"GET", "/staff/seasons", page_plan_seasons, R_STAFF},
+    {"GET", "/staff/seasons/([^/]{1,120})", page_plan_season, R_STAFF},
+    {"POST", "/staff/seasons/([^/]{1,120})/publish", page_plan_season_publish, R_FORM | R_CSRF | R_STAFF},
+    {"GET", "/staff/seasons/([^/]{1,120})/copy", page_plan_season_copy, R_STAFF},
+    {"POST", "/staff/seasons/([^/]{1,120})/copy", page_plan_season_copy, R_FORM | R_CSRF | R_STAFF},
+    /* end s10plan */
     {"GET", "/staff", page_staff_home, R_STAFF},
     {"GET", "/staff/offerings/" SLUG, page_staff_offering, R_STAFF},
     {"POST", "/staff/registrations/([0-9]{1,18})/paid", page_staff_mark_paid, R_FORM | R_CSRF | R_STAFF},

@@ -204,7 +204,7 @@ int store_course_page(db *d, arena *a, const char *slug, course_page_row *o)
     return 1;
 }
 
-#define OFFERING_SQL \
+#define OFFERING_ANY_SQL \
     "SELECT o.code, c.slug, c.title, c.position, o.starts, o.ends, o.price_cents, o.currency," \
     " o.capacity, o.opens, o.closes, (SELECT u.name FROM offering_staff s JOIN users u ON u.id = s.user_id" \
     "   WHERE s.offering_id = o.id AND s.role = 'coach' ORDER BY s.created_at, u.id LIMIT 1) AS coach," \
@@ -212,8 +212,12 @@ int store_course_page(db *d, arena *a, const char *slug, course_page_row *o)
     " (SELECT count(*) FROM enrolments e WHERE e.offering_id = o.id AND (e.status = 'active'" \
     "   OR (e.status = 'pending' AND e.hold_until > unixepoch())" \
     "   OR (e.status = 'offered' AND e.offer_until > unixepoch()))) AS taken, o.id, o.updated_at," \
-    " o.sequence, COALESCE(o.cancelled_at, 0)" \
+    " o.sequence, COALESCE(o.cancelled_at, 0), o.published" \
     " FROM offerings o JOIN courses c ON c.id = o.course_id WHERE c.published = 1"
+/* s10plan: lists show published offerings only; one offering by code is
+** read whatever its state (staff pages and registrations still need a
+** withdrawn one) and carries it in published. */
+#define OFFERING_SQL OFFERING_ANY_SQL " AND o.published = 1"
 
 /* One offering row selected with OFFERING_SQL. */
 static void listing_read(arena *a, sqlite3_stmt *st, offering_listing *o)
@@ -237,6 +241,7 @@ static void listing_read(arena *a, sqlite3_stmt *st, offering_listing *o)
     o->updated_at = sqlite3_column_int64(st, 16);
     o->sequence = sqlite3_column_int64(st, 17);
     o->cancelled_at = sqlite3_column_int64(st, 18);
+    o->published = sqlite3_column_int(st, 19) != 0;
 }
 
 int store_offering_listings(db *d, arena *a, const char *course_slug, int with_demo, offering_listing **list, int *n)
@@ -349,7 +354,7 @@ int store_offerings_season(db *d, arena *a, int with_demo, const char *season, i
 int store_current_season(db *d, arena *a, const char *today, const char **season)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT o.season FROM offerings o JOIN courses c ON c.id = o.course_id"
-                                  " WHERE o.starts <= ?1 AND o.demo = 0 AND c.published = 1 ORDER BY o.starts DESC LIMIT 1");
+                                  " WHERE o.starts <= ?1 AND o.demo = 0 AND c.published = 1 AND o.published = 1 ORDER BY o.starts DESC LIMIT 1");
     bind_text(st, 1, today);
     *season = NULL;
     int rc = sqlite3_step(st);
@@ -371,7 +376,7 @@ int store_offering_seasons(db *d, arena *a, int with_demo, season_row **list, in
                                   " (SELECT min(o.starts) FROM offerings o WHERE o.season = s.season),"
                                   " (SELECT max(o.starts) FROM offerings o WHERE o.season = s.season),"
                                   " (SELECT count(*) FROM offerings o JOIN courses c ON c.id = o.course_id"
-                                  "   WHERE o.season = s.season AND c.published = 1 AND (?1 OR o.demo = 0))"
+                                  "   WHERE o.season = s.season AND c.published = 1 AND o.published = 1 AND (?1 OR o.demo = 0))"
                                   " FROM s WHERE s.season IS NOT NULL)"
                                   " SELECT season, demo, first, last, n FROM f WHERE n > 0 ORDER BY demo, last DESC LIMIT 500");
     sqlite3_bind_int(st, 1, with_demo);
@@ -392,7 +397,7 @@ int store_offering_seasons(db *d, arena *a, int with_demo, season_row **list, in
 
 int store_offering_listing(db *d, arena *a, const char *code, offering_listing *out)
 {
-    sqlite3_stmt *st = db_stmt(d, OFFERING_SQL " AND o.code = ?1");
+    sqlite3_stmt *st = db_stmt(d, OFFERING_ANY_SQL " AND o.code = ?1");
     bind_text(st, 1, code);
     memset(out, 0, sizeof *out);
     int rc = sqlite3_step(st);
@@ -557,8 +562,8 @@ int store_seed_offering(db *d, const pub_offering *o, int64_t *id, buf *err)
 {
     sqlite3_stmt *st = db_stmt(d,
         "INSERT INTO offerings(code, course_id, starts, ends, price_cents, currency, capacity, opens, closes,"
-        " season, demo, created_at, updated_at, time_zone, posting_closes_at)"
-        " SELECT ?1, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?13, ?14 FROM courses WHERE slug = ?12"
+        " season, demo, created_at, updated_at, time_zone, posting_closes_at, managed_by)"   /* s10plan: the file owns it */
+        " SELECT ?1, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?13, ?14, 'file' FROM courses WHERE slug = ?12"
         " ON CONFLICT(code) DO NOTHING");
     bind_text(st, 1, o->code);
     bind_text(st, 2, o->starts);

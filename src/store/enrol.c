@@ -67,7 +67,7 @@ static void offering_fill(arena *a, sqlite3_stmt *st, offering_row *o)
 
 int store_offering_row(db *d, arena *a, const char *code, offering_row *o)
 {
-    sqlite3_stmt *st = db_stmt(d, OFFERING_ROW_SQL " WHERE o.code = ?1 AND c.published = 1");
+    sqlite3_stmt *st = db_stmt(d, OFFERING_ROW_SQL " WHERE o.code = ?1 AND c.published = 1 AND o.published = 1");
     db_bind_text(st, 1, code);
     int found = db_row(st);
     if (found == 1) {

@@ -663,6 +663,18 @@ static const char *const migrations[] = {
     "ALTER TABLE schools ADD COLUMN version INTEGER NOT NULL DEFAULT 0;\n"
     "CREATE INDEX audit_by_actor ON audit_log(actor_id, at);\n"
     "CREATE INDEX audit_by_at ON audit_log(at);\n",
+    /* 17: offerings planned in the staff console. A draft is not
+    ** public until published; managed_by says whether the calendar file or
+    ** the console owns its fields (an edit in the console takes it over).
+    ** Every offering so far came from the file; one written later by
+    ** anything but publish belongs to the console, so publish never
+    ** withdraws it. revision moves with every change, so two edits from
+    ** the same form cannot both apply. */
+    "ALTER TABLE offerings ADD COLUMN published INTEGER NOT NULL DEFAULT 1;\n"
+    "ALTER TABLE offerings ADD COLUMN managed_by TEXT NOT NULL DEFAULT 'console'"
+    " CHECK (managed_by IN ('file', 'console'));\n"
+    "UPDATE offerings SET managed_by = 'file';\n"
+    "ALTER TABLE offerings ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;\n",
 };
 
 int schema_count(void)

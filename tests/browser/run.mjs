@@ -576,6 +576,80 @@ test('staff reports are accessible at 1280 and 390 px', async (page) => {
   assert(/^text\/csv/.test(csv.type), 'the roster export is CSV');
   assert(csv.text.startsWith('"Offering","Course"'), 'the export starts with its header line');
 });
+// ------------------------------------------------ s10plan: planning a season
+
+// Staff copy the 2019–2020 season to new dates, review the drafts, publish
+// the season in one step, and a visitor finds its offerings on the public
+// calendar. Every planning page is clean under axe at 1280 and 390 px.
+test('staff plan a season and publish it, then find its offerings on the public calendar', async (page, t) => {
+  await signInStaff(page);
+  await checkBothWidths(page, '/staff/offerings', 'plan-offerings');
+  await checkBothWidths(page, '/staff/offerings/new', 'plan-new');
+  await checkBothWidths(page, '/staff/seasons', 'plan-seasons');
+  // From the staff home to the seasons, then the copy form of 2019–2020.
+  await visit(page, '/staff');
+  await follow(page, 'main a[href="/staff/seasons"]');
+  const copy = '/staff/seasons/' + encodeURIComponent('2019–2020') + '/copy';
+  await follow(page, `main a[href="${copy}"]`);
+  await checkBothWidths(page, copy, 'plan-copy');
+  // The new season starts on a Monday about two months ahead.
+  const d = new Date(Date.now() + 60 * 86400000);
+  d.setUTCDate(d.getUTCDate() + ((8 - d.getUTCDay()) % 7));
+  const starts = d.toISOString().slice(0, 10);
+  const name = `Walk ${Date.now()}`;
+  await visit(page, copy);
+  await page.getByLabel(/name of the new season/i).fill(name);
+  await page.getByLabel(/first offering starts on/i).fill(starts);
+  await page.getByRole('button', { name: /copy as drafts/i }).click();
+  await page.waitForURL((u) => decodeURIComponent(u.pathname) === `/staff/seasons/${name}`);
+  const review = new URL(page.url()).pathname;
+  assert(/Draft/.test(await page.textContent('main table')), 'the copies are drafts');
+  const codes = await page.$$eval('main tbody th code', (els) => els.map((e) => e.textContent.trim()));
+  assert(codes.length >= 5, `the season's offerings are listed (${codes.length})`);
+  await checkBothWidths(page, review, 'plan-season');
+  await checkBothWidths(page, `/staff/offerings/${codes[0]}/edit`, 'plan-edit');
+  // Not public yet.
+  const visitor = await t.context.browser().newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const vp = await visitor.newPage();
+    await visit(vp, `/offerings/${codes[0]}`, { status: 404 });
+    // One step publishes the season, by keyboard.
+    await visit(page, review);
+    await tabTo(page, 'main form[action$="/publish"] button[type="submit"]');
+    await enterAndLoad(page);
+    assert(/season is published/i.test(await page.textContent('body')), 'the season is published');
+    assert(!/Draft/.test(await page.textContent('main table')), 'no drafts are left');
+    // The visitor finds every offering on the season's calendar.
+    await visit(vp, `/calendar?season=${encodeURIComponent(name)}`);
+    const shown = await vp.$$eval('main a[href^="/offerings/"]', (as) => as.map((a) => a.getAttribute('href')));
+    for (const c of codes) assert(shown.includes(`/offerings/${c}`), `the calendar lists ${c}`);
+    await checkA11y(vp);
+    await follow(vp, `main a[href="/offerings/${codes[0]}"]`);
+    assert((await vp.textContent('main h1')).length > 0, 'the offering page opens');
+    // Someone registers; staff move the week by seven days and see who is
+    // told before it applies (the page is checked at both widths).
+    await signUpAndPay(vp, 'Eve Effect', codes[0]);
+  } finally {
+    await visitor.close();
+  }
+  const edit = `/staff/offerings/${codes[0]}/edit`;
+  await visit(page, edit);
+  const later = (iso) => new Date(Date.parse(iso + 'T00:00:00Z') + 7 * 86400000).toISOString().slice(0, 10);
+  await page.fill('#starts', later(await page.inputValue('#starts')));
+  await page.fill('#ends', later(await page.inputValue('#ends')));
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.getByRole('button', { name: /save changes/i }).click()]);
+  assert(/Before you save/.test(await page.textContent('main h1')), 'the effect is shown first');
+  assert(/Eve Effect/.test(await page.textContent('main')), 'the person registered is named');
+  await checkNoInline(page);
+  await checkA11y(page);
+  await page.setViewportSize(PHONE);
+  await checkFits(page, 'the effect page');
+  await checkA11y(page);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await tabTo(page, 'main form button[type="submit"]');
+  await enterAndLoad(page);
+  assert(/offering is saved/i.test(await page.textContent('body')), 'the change is saved');
+}, { timeoutMs: 240000 });
 
 // Where focus is now: a description of the focused element and whether it
 // shows a ring (an outline of some width that is not "none").

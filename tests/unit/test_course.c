@@ -27,6 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #define TODAY 20779          /* 2026-11-22, a Sunday */
 #define D_2026_11_30 20787   /* Monday two weeks after the week of TODAY began */
 #define D_2026_01_05 20458
@@ -1022,7 +1024,9 @@ static void test_publish(void)
     }
     json_decref(o);
 
-    /* the file changes capacity, coach and the panel: the database keeps them, and says so */
+    /* the file changes capacity, coach and the panel: an offering the file
+    ** still owns takes them (each listed as applied, the new coach's
+    ** account made); the panel's recording stays the database's */
     char *cal = strdup(CALENDAR);
     memcpy(strstr(cal, "capacity: 30"), "capacity: 31", 12);
     char *coach = strstr(cal, "maya@example.org");
@@ -1032,18 +1036,79 @@ static void test_publish(void)
     memcpy(strstr(panel, "v/1"), "v/2", 3);
     rewrite(root, "01-purpose/panel.md", panel);
     CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
-    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:8: offering pv-2026-01 exists; capacity 31 in the file, "
-                                    "30 in the database: not applied\n");
-    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:10: offering pv-2026-01 exists; coach kate@example.org in "
-                                    "the file, maya@example.org in the database: not applied\n");
+    CHECK_STR(buf_str(&err), "");
+    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:8: offering pv-2026-01: capacity 31 in the file, "
+                                    "30 in the database: applied\n");
+    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:10: offering pv-2026-01: coach kate@example.org in "
+                                    "the file, maya@example.org in the database: applied\n");
     CHECK_CONTAINS(buf_str(&notes), "courses/01-purpose/panel.md:3: the panel recording of purpose exists; video "
                                     "https://video.example.org/v/2 in the file, https://video.example.org/v/1 in "
                                     "the database: not applied\n");
     o = page_offering_load(d, a, "pv-2026-01");
-    CHECK(json_integer_value(json_object_get(o, "capacity")) == 30);
-    CHECK_STR(json_string_value(json_object_get(o, "coach")), "Maya");
+    CHECK(json_integer_value(json_object_get(o, "capacity")) == 31);
+    CHECK_STR(json_string_value(json_object_get(o, "coach")), "Kate");
     json_decref(o);
-    CHECK(store_user_by_email(d, a, "kate@example.org", &u, NULL) == 0);
+    CHECK(store_user_by_email(d, a, "kate@example.org", &u, NULL) == 1);
+    {   /* the change is in the audit log */
+        sqlite3_stmt *st = NULL;
+        sqlite3_prepare_v2(db_handle(d), "SELECT count(*) FROM audit_log WHERE action = 'offering.edited'"
+                                         " AND subject = 'offering:pv-2026-01'", -1, &st, NULL);
+        CHECK(st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
+        sqlite3_finalize(st);
+    }
+
+    /* once the console owns it, a difference in the file is refused at its
+    ** line and nothing is published */
+    CHECK(db_exec(d, "UPDATE offerings SET managed_by = 'console', capacity = 25 WHERE code = 'pv-2026-01'", &err) == 0);
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == -1);
+    CHECK_CONTAINS(buf_str(&err), "courses/calendar.txt:3: offering pv-2026-01 is managed in the staff console");
+    CHECK_CONTAINS(buf_str(&err), "courses/calendar.txt:8: offering pv-2026-01: capacity 31 in the file, 25 in the "
+                                  "database: refused\n");
+    o = page_offering_load(d, a, "pv-2026-01");
+    CHECK(json_integer_value(json_object_get(o, "capacity")) == 25);
+    json_decref(o);
+    /* an agreeing block publishes again; the file no longer changes it */
+    memcpy(strstr(cal, "capacity: 31"), "capacity: 25", 12);
+    rewrite(root, "calendar.txt", cal);
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK_STR(buf_str(&err), "");
+    /* a file-owned offering with people registered keeps its dates and
+    ** seats unless the console changes them */
+    CHECK(db_exec(d, "UPDATE offerings SET managed_by = 'file' WHERE code = 'pv-2026-01';"
+                     "INSERT INTO enrolments(offering_id, user_id, status, payment_status, amount_cents, currency,"
+                     " created_at, updated_at) SELECT id, (SELECT id FROM users LIMIT 1), 'active', 'paid', 5000,"
+                     " 'USD', 1, 1 FROM offerings WHERE code = 'pv-2026-01'", &err) == 0);
+    memcpy(strstr(cal, "capacity: 25"), "capacity: 20", 12);
+    rewrite(root, "calendar.txt", cal);
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == -1);
+    CHECK_CONTAINS(buf_str(&err), "courses/calendar.txt:8: offering pv-2026-01 has 1 registration, so its capacity "
+                                  "cannot change from the file: change it at /staff/offerings/pv-2026-01/edit");
+    memcpy(strstr(cal, "capacity: 20"), "capacity: 25", 12);
+    rewrite(root, "calendar.txt", cal);
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    /* an offering removed from the file is withdrawn, not left public;
+    ** back in the file, it is published again */
+    rewrite(root, "calendar.txt", "# Offerings\n");
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK_CONTAINS(buf_str(&notes), "offering pv-2026-01 is no longer in the file: withdrawn from the calendar");
+    o = page_offering_load(d, a, "pv-2026-01");
+    CHECK(o && !json_is_true(json_object_get(o, "published")));
+    json_decref(o);
+    {   /* and out of the lists the calendar and its feed read */
+        offering_listing *list;
+        int n = -1;
+        CHECK(store_offering_listings(d, a, NULL, 1, &list, &n) == 0);
+        int seen = 0;
+        for (int i = 0; i < n; i++)
+            seen |= !strcmp(list[i].code, "pv-2026-01");
+        CHECK(n >= 0 && !seen);
+    }
+    rewrite(root, "calendar.txt", cal);
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK_CONTAINS(buf_str(&notes), "offering pv-2026-01 is back in the file: published again");
+    o = page_offering_load(d, a, "pv-2026-01");
+    CHECK(o && json_is_true(json_object_get(o, "published")));
+    json_decref(o);
     course_page_row kept;
     CHECK(store_course_page(d, a, "purpose", &kept) == 1);
     CHECK_STR(kept.panel_video, "https://video.example.org/v/1");
