@@ -26,6 +26,7 @@
 #include "pages.h"
 
 #define SLUG "([a-z0-9][a-z0-9-]{0,63})"
+#define SEASON "([^/]{1,120})"   /* a season's name, as the URL encodes it */
 #define CERT_NUMBER "(JM-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4})"   /* certs: a certificate's number */
 
 const route pages_routes[] = {
@@ -96,10 +97,10 @@ const route pages_routes[] = {
     {"POST", "/staff/offerings/" SLUG "/publish", page_plan_publish, R_FORM | R_CSRF | R_STAFF},
     {"POST", "/staff/offerings/" SLUG "/unpublish", page_plan_unpublish, R_FORM | R_CSRF | R_STAFF},
     {"GET", "/staff/seasons", page_plan_seasons, R_STAFF},
-    {"GET", "/staff/seasons/([^/]{1,120})", page_plan_season, R_STAFF},
-    {"POST", "/staff/seasons/([^/]{1,120})/publish", page_plan_season_publish, R_FORM | R_CSRF | R_STAFF},
-    {"GET", "/staff/seasons/([^/]{1,120})/copy", page_plan_season_copy, R_STAFF},
-    {"POST", "/staff/seasons/([^/]{1,120})/copy", page_plan_season_copy, R_FORM | R_CSRF | R_STAFF},
+    {"GET", "/staff/seasons/" SEASON, page_plan_season, R_STAFF},
+    {"POST", "/staff/seasons/" SEASON "/publish", page_plan_season_publish, R_FORM | R_CSRF | R_STAFF},
+    {"GET", "/staff/seasons/" SEASON "/copy", page_plan_season_copy, R_STAFF},
+    {"POST", "/staff/seasons/" SEASON "/copy", page_plan_season_copy, R_FORM | R_CSRF | R_STAFF},
     /* end s10plan */
     {"GET", "/staff", page_staff_home, R_STAFF},
     {"GET", "/staff/offerings/" SLUG, page_staff_offering, R_STAFF},
@@ -134,7 +135,7 @@ const route pages_routes[] = {
     {"POST", "/staff/codes/([A-Za-z0-9-]{4,32})/disable", page_staff_code_disable, R_FORM | R_CSRF | R_STAFF},
     /* Reports and streamed exports (s10reports). */
     {"GET", "/staff/reports", page_staff_reports, R_STAFF},
-    {"GET", "/staff/reports/seasons/([^/]{1,64})", page_staff_report_season, R_STAFF},
+    {"GET", "/staff/reports/seasons/" SEASON, page_staff_report_season, R_STAFF},
     {"GET", "/staff/reports/offerings/" SLUG, page_staff_report_offering, R_STAFF},
     {"GET", "/staff/exports/(rosters|payments|invoices|completions)\\.csv", page_staff_export, R_STAFF},
     /* The course workspace: the week at a glance, the panel and the playlist. */

@@ -48,7 +48,7 @@ static char *sample_path(const char *pattern)
         {"([A-Za-z0-9-]{4,32})", "SPRING-26"}, /* a waiver or discount code */
         {"(thread|post|submission|quiet|behind)", "thread"},
         {"(rosters|payments|invoices|completions)", "rosters"}, /* an export */
-        {"([^/]{1,64})", "2026-2027"},                        /* a season's name */ /* a kind of row in the coach's queue */
+        {"([^/]{1,120})", "2026-2027"},                        /* a season's name */ /* a kind of row in the coach's queue */
         {"(JM-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4})", "JM-1A2B-3C4D-5E6F"}, /* a certificate number */
     };
     buf b = BUF_INIT;
