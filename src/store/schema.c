@@ -597,6 +597,55 @@ static const char *const migrations[] = {
     /* 13 (wsgaps): the sweep of kept files asks, for each blob, whether any
     ** submission file still refers to it. */
     "CREATE INDEX submission_files_by_blob ON submission_files(sha256);\n",
+    /* s10panel: panel resources edited in the staff console (a revision
+    ** every change moves with one conditional write, captions as checked
+    ** WebVTT text, handouts as links, a panelist's school) and the record
+    ** of each `journeys publish` run with what it changed. */
+    "ALTER TABLE courses ADD COLUMN panel_rev INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE panelists ADD COLUMN school TEXT;\n"
+    "CREATE TABLE panel_captions(\n"
+    "  course_id INTEGER PRIMARY KEY REFERENCES courses(id) ON DELETE CASCADE,\n"
+    "  vtt TEXT NOT NULL,\n"
+    "  filename TEXT NOT NULL,\n"
+    "  label TEXT NOT NULL,\n"
+    "  lang TEXT NOT NULL,\n"
+    "  cues INTEGER NOT NULL,\n"
+    "  uploaded_by INTEGER REFERENCES users(id),\n"
+    "  uploaded_at INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE TABLE panel_handouts(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,\n"
+    "  title TEXT NOT NULL,\n"
+    "  url TEXT NOT NULL,\n"
+    "  created_by INTEGER REFERENCES users(id),\n"
+    "  created_at INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX panel_handouts_by_course ON panel_handouts(course_id, id);\n"
+    "CREATE TRIGGER view_panel_captions_insert AFTER INSERT ON panel_captions BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_panel_captions_update AFTER UPDATE ON panel_captions BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_panel_captions_delete AFTER DELETE ON panel_captions BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_panel_handouts_insert AFTER INSERT ON panel_handouts BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TRIGGER view_panel_handouts_delete AFTER DELETE ON panel_handouts BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
+    "CREATE TABLE publish_runs(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  at INTEGER NOT NULL,\n"
+    "  by_name TEXT NOT NULL,\n"
+    "  courses INTEGER NOT NULL,\n"
+    "  items INTEGER NOT NULL,\n"
+    "  added INTEGER NOT NULL,\n"
+    "  changed INTEGER NOT NULL,\n"
+    "  archived INTEGER NOT NULL,\n"
+    "  notes TEXT NOT NULL DEFAULT ''\n"
+    ") STRICT;\n"
+    "CREATE TABLE publish_changes(\n"
+    "  run_id INTEGER NOT NULL REFERENCES publish_runs(id) ON DELETE CASCADE,\n"
+    "  position INTEGER NOT NULL,\n"
+    "  change TEXT NOT NULL CHECK (change IN ('added', 'changed', 'archived')),\n"
+    "  what TEXT NOT NULL,\n"
+    "  title TEXT NOT NULL,\n"
+    "  PRIMARY KEY (run_id, position)\n"
+    ") STRICT, WITHOUT ROWID;\n",
 };
 
 int schema_count(void)
