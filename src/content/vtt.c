@@ -206,6 +206,8 @@ int vtt_check(const char *text, size_t len, vtt_info *info)
             if (blank)
                 break;
             if (starts_word(s, n, "NOTE")) {
+                if (has_arrow(s, n))
+                    return fail(info, line, "\"-->\" may not appear inside a NOTE, STYLE or REGION block");
                 state = SKIP;
             } else if (starts_word(s, n, "STYLE") || starts_word(s, n, "REGION")) {
                 if (seen_cue)
