@@ -1272,6 +1272,35 @@ test('staff panel resources and publish history: by keyboard, axe at 1280 and 39
   await checkA11y(page);
 });
 
+// A participant's panel page with a video file, its captions track and a
+// handout: clean under axe and fitting at both widths.
+test('panel with captions: the participant sees the video with its track', async (page) => {
+  const vtt = 'WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nWelcome, everyone.\n';
+  await signInStaff(page);
+  await visit(page, '/staff/courses/sustainability/panel');
+  await page.getByLabel('Address of the recording').fill('https://media.example.org/panels/su.mp4');
+  await page.getByLabel('Length in minutes').fill('48');
+  await page.getByRole('button', { name: 'Save the recording' }).click();
+  await page.waitForURL(/done=recording/);
+  await page.getByLabel(/WebVTT file/).setInputFiles({ name: 'su-en.vtt', mimeType: 'text/vtt', buffer: Buffer.from(vtt) });
+  await page.getByRole('button', { name: 'Upload the captions' }).click();
+  await page.waitForURL(/done=captions/);
+  assert(/su-en\.vtt/.test(await page.textContent('main')), 'the kept captions are listed');
+  const ctx = await page.context().browser().newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const p2 = await ctx.newPage();
+    p2.setDefaultTimeout(15000);
+    await signUpAndPay(p2, 'Tess Track', 'demo-su');
+    await checkBothWidths(p2, '/learn/demo-su/panel', 'ws-panel-track');
+    const track = await p2.locator('main video track[kind="captions"]').getAttribute('src');
+    assert(track === '/learn/demo-su/panel/captions.vtt', 'the video carries the captions track');
+    const res = await p2.request.get(url(track));
+    assert(res.status() === 200 && (await res.text()) === vtt, 'the track serves the uploaded captions');
+  } finally {
+    await ctx.close();
+  }
+});
+
 // ---- end of s10panel ----
 
 async function runOne(browser, t) {
