@@ -471,6 +471,7 @@ int main(void)
         http_res_free(&r);
         CHECK(q_int("SELECT count(*) FROM panel_handouts WHERE title = 'Second'", NULL) == 0);
         /* a race: two processes send forms read at the same revision; exactly one wins */
+        free(csrf);
         free(rev);
         tokens(&staff, &csrf, &rev);
         long long before = q_int("SELECT panel_rev FROM courses WHERE slug = 'purpose-and-vision'", NULL);
