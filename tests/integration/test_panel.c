@@ -436,7 +436,12 @@ int main(void)
     CHECK_CONTAINS(buf_str(&r.body), "Assessment lead, Juniper Hollow Upper School");
     http_res_free(&r);
     CHECK(get(&alice, "/learn/demo-pv/panel", &r) == 200);
-    CHECK_CONTAINS(buf_str(&r.body), "Rosa &lt;b&gt;Lind&lt;/b&gt;");
+    CHECK_CONTAINS(buf_str(&r.body), "Rosa &lt;b&gt;Lind&lt;/b&gt;</span> <span class=\"panelists__role\">Assessment lead,"
+                                     " Juniper Hollow Upper School</span>");
+    http_res_free(&r);
+    /* the public course page lists the panelist with the school too (its kept copy moved with the change) */
+    CHECK(get(&anon, "/courses/purpose-and-vision", &r) == 200);
+    CHECK_CONTAINS(buf_str(&r.body), "Assessment lead, Juniper Hollow Upper School");
     http_res_free(&r);
     long long pos = q_int("SELECT max(p.position) FROM panelists p JOIN courses c ON c.id = p.course_id"
                           " WHERE c.slug = 'purpose-and-vision'", NULL);
