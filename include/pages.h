@@ -372,6 +372,8 @@ int page_staff_panel_panelist(request *rq, response *rs);       /* POST .../pane
 int page_staff_panel_panelist_remove(request *rq, response *rs);/* POST .../panel/panelists/N/remove */
 int page_staff_panel_handout(request *rq, response *rs);        /* POST .../panel/handouts */
 int page_staff_panel_handout_remove(request *rq, response *rs); /* POST .../panel/handouts/ID/remove */
+int page_staff_panel_handout_file(request *rq, response *rs);   /* GET .../panel/handouts/ID (a kept file) */
+int page_learn_panel_handout(request *rq, response *rs);        /* GET /learn/CODE/panel/handouts/ID */
 int page_learn_panel_vtt(request *rq, response *rs);            /* GET /learn/CODE/panel/captions.vtt */
 int page_staff_publishes(request *rq, response *rs);            /* GET /staff/publishes */
 json_t *page_panel_resources(request *rq, const char *slug, const char *code, const char *video);

@@ -32,7 +32,14 @@ typedef struct panel_course_row {
 } panel_course_row;
 
 typedef struct panel_person_row { int position; const char *name, *role, *school; } panel_person_row;
-typedef struct panel_handout_row { int64_t id; const char *title, *url; time_t created_at; } panel_handout_row;
+typedef struct panel_handout_row {
+    int64_t id;
+    const char *title;
+    const char *url;              /* a link, or NULL for a kept file */
+    const char *sha256, *filename, *type;   /* a kept file (NULL for a link) */
+    int64_t size;
+    time_t created_at;
+} panel_handout_row;
 
 typedef struct panel_list_row {   /* one course on the console's list */
     const char *slug, *title, *video;
@@ -63,6 +70,11 @@ int store_panel_delete_captions(db *d, int64_t course_id);
 int store_panel_add_person(db *d, int64_t course_id, const char *name, const char *role, const char *school);
 int store_panel_delete_person(db *d, int64_t course_id, int position);
 int64_t store_panel_add_handout(db *d, int64_t course_id, const char *title, const char *url, int64_t by, time_t now);
+/* A handout that is a kept file (its blob row added first): the new id or -1. */
+int64_t store_panel_add_handout_file(db *d, int64_t course_id, const char *title, const char *sha256,
+                                     const char *filename, const char *type, int64_t size, int64_t by, time_t now);
+/* Handout id of course slug: 1 with *out, 0 none there, -1. */
+int store_panel_handout(db *d, arena *a, const char *slug, int64_t id, panel_handout_row *out);
 int store_panel_delete_handout(db *d, int64_t course_id, int64_t id);
 
 /* The captions of course slug for serving: 1 with *vtt (in a, *len bytes),

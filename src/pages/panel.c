@@ -26,10 +26,13 @@
 #include "access.h"
 #include "app.h"
 #include "db.h"
+#include "files.h"
 #include "multipart.h"
 #include "pages.h"
 #include "store_enrol.h"
 #include "store_panel.h"
+#include "store_work.h"
+#include "sniff.h"
 #include "text.h"
 #include "vtt.h"
 
@@ -171,8 +174,11 @@ static int panel_page(request *rq, response *rs, const panel_course_row *pc, jso
         json_array_append_new(pl, json_pack("{s:i, s:s, s:s, s:o}", "position", people[i].position, "name",
                                             people[i].name, "role", people[i].role, "school", jstr(people[i].school)));
     for (int i = 0; i < nh; i++)
-        json_array_append_new(hl, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)hs[i].id, "title", hs[i].title,
-                                            "url", hs[i].url));
+        json_array_append_new(hl, json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)hs[i].id, "title", hs[i].title,
+                                            "url", hs[i].url ? hs[i].url
+                                                             : arena_printf(rq->a, "/staff/courses/%s/panel/handouts/%lld",
+                                                                            pc->slug, (long long)hs[i].id),
+                                            "filename", jstr(hs[i].filename)));
     json_t *captions = json_null();
     if (pc->has_captions)
         captions = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "filename", pc->captions_file, "label",
@@ -447,20 +453,119 @@ int page_staff_panel_handout(request *rq, response *rs)
     int rc = load(rq, &pc);
     if (rc)
         return rc;
+    const config *cfg = page_app(rq)->cfg;
     const char *title = field(rq, "title"), *url = field(rq, "url");
+    const mp_part *file = NULL;
+    for (size_t i = 0; i < rq->n_parts; i++)
+        if (rq->parts[i].filename && !strcmp(rq->parts[i].name, "file") && rq->parts[i].len)
+            file = file ? file : &rq->parts[i];
     json_t *errors = json_object();
     if (!plain_line(title, 160))
         json_object_set_new(errors, "title", json_string("Give the handout a title (up to 160 characters)."));
-    if (!https_url(url))
-        json_object_set_new(errors, "url", json_string("Enter the handout's address starting with https://."));
+    const sniff_type *type = NULL;
+    if (file && *url)
+        json_object_set_new(errors, "url", json_string("Give either a link or a file, not both."));
+    else if (!file && !https_url(url))
+        json_object_set_new(errors, "url", json_string("Enter the handout's address starting with https://, or "
+                                                       "choose a file."));
+    else if (file && (!(type = sniff((const unsigned char *)rq->body + file->off, file->len)) ||
+                      !sniff_name_fits(type, file->filename)))
+        json_object_set_new(errors, "file", json_string(arena_printf(rq->a, "%s is not a file type handouts may be "
+                                                                     "(%s), or its name does not match what it "
+                                                                     "holds.", file->filename,
+                                                                     sniff_allowed_label())));
     if (json_object_size(errors))
         return panel_page(rq, rs, &pc, errors, json_pack("{s:s, s:s}", "title", title, "url", url));
     json_decref(errors);
-    if ((rc = begin_change(rq, &pc)))
+    db *d = page_app(rq)->db;
+    if (!file) {
+        if ((rc = begin_change(rq, &pc)))
+            return rc;
+        int64_t id = store_panel_add_handout(d, pc.id, title, url, rq->session->u.id, time(NULL));
+        return finish(rq, rs, &pc, id < 0 ? -1 : 0, "panel.handout_added", arena_printf(rq->a, "%s <%s>", title, url),
+                      "handout");
+    }
+    /* the bytes first, outside the transaction; under the lock, make sure
+    ** they are still there (a sweep may have removed an orphan meanwhile) */
+    const char *bytes = rq->body + file->off;
+    char hex[FILES_HEX_LEN + 1];
+    files_hash(bytes, file->len, hex);
+    int created = 0, again = 0;
+    if (files_put(cfg->uploads_files, hex, bytes, file->len, &created) != 0)
+        return page_unavailable(rq);
+    if ((rc = begin_change(rq, &pc))) {
+        if (created)
+            files_remove(cfg->uploads_files, hex);
         return rc;
-    int64_t id = store_panel_add_handout(page_app(rq)->db, pc.id, title, url, rq->session->u.id, time(NULL));
-    return finish(rq, rs, &pc, id < 0 ? -1 : 0, "panel.handout_added", arena_printf(rq->a, "%s <%s>", title, url),
-                  "handout");
+    }
+    time_t now = time(NULL);
+    int64_t id = -1;
+    if (files_put(cfg->uploads_files, hex, bytes, file->len, &again) == 0 &&
+        store_blob_add(d, hex, (int64_t)file->len, type->mime, now) == 0)
+        id = store_panel_add_handout_file(d, pc.id, title, hex, file->filename, type->mime, (int64_t)file->len,
+                                          rq->session->u.id, now);
+    rc = finish(rq, rs, &pc, id < 0 ? -1 : 0, "panel.handout_added",
+                arena_printf(rq->a, "%s (%s, %zu bytes)", title, file->filename, file->len), "handout");
+    if (rc && (created || again))
+        files_remove(cfg->uploads_files, hex);
+    return rc;
+}
+
+/* A Content-Disposition value for an attachment named name, in a: an ASCII
+** fallback (anything but letters, digits, space and ._-() becomes '_') and
+** the exact name in RFC 5987 form. */
+static const char *attachment(arena *a, const char *name)
+{
+    buf b = BUF_INIT;
+    buf_puts(&b, "attachment; filename=\"");
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        unsigned char c = *p;
+        int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("._-() ", c);
+        if (c >= 0x80)
+            while ((p[1] & 0xC0) == 0x80)
+                p++;
+        buf_putc(&b, keep ? c : '_');
+    }
+    buf_puts(&b, "\"; filename*=UTF-8''");
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("!#$&+-.^_`|~", *p))
+            buf_putc(&b, *p);
+        else
+            buf_printf(&b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+    }
+    const char *out = arena_strdup(a, buf_str(&b));
+    buf_free(&b);
+    return out;
+}
+
+/* Send handout id of course slug when it is a kept file: X-Accel-Redirect
+** to the protected files, as an attachment with its checked type. 0, 404 or 503. */
+static int serve_handout(request *rq, response *rs, const char *slug, const char *id_text)
+{
+    panel_handout_row h;
+    int rc = store_panel_handout(page_app(rq)->db, rq->a, slug, strtoll(id_text, NULL, 10), &h);
+    if (rc < 0)
+        return page_unavailable(rq);
+    if (rc == 0 || !h.sha256) {
+        rq->message = "There is no handout file at this address.";
+        return 404;
+    }
+    http_header(rs, "Content-Disposition", attachment(rq->a, h.filename));
+    http_header(rs, "X-Accel-Redirect", arena_printf(rq->a, "/protected/%s", files_relpath(rq->a, h.sha256)));
+    rs->content_type = h.type;
+    return 0;
+}
+
+int page_staff_panel_handout_file(request *rq, response *rs)
+{
+    return serve_handout(rq, rs, rq->param[0], rq->param[1]);
+}
+
+int page_learn_panel_handout(request *rq, response *rs)
+{
+    /* the dispatcher found the seat (R_WORKSPACE); the handout must be its course's */
+    return serve_handout(rq, rs, rq->seat->row.course_slug, rq->param[1]);
 }
 
 int page_staff_panel_handout_remove(request *rq, response *rs)
@@ -493,7 +598,11 @@ json_t *page_panel_resources(request *rq, const char *slug, const char *code, co
         return NULL;
     json_t *hl = json_array();
     for (int i = 0; i < nh; i++)
-        json_array_append_new(hl, json_pack("{s:s, s:s}", "title", hs[i].title, "url", hs[i].url));
+        json_array_append_new(hl, json_pack("{s:s, s:s, s:o}", "title", hs[i].title, "url",
+                                            hs[i].url ? hs[i].url
+                                                      : arena_printf(rq->a, "/learn/%s/panel/handouts/%lld", code,
+                                                                     (long long)hs[i].id),
+                                            "filename", jstr(hs[i].filename)));
     json_t *captions = json_null();
     if (pc.has_captions)
         captions = json_pack("{s:s, s:s, s:s}", "src", arena_printf(rq->a, "/learn/%s/panel/captions.vtt", code),

@@ -109,10 +109,12 @@ const route pages_routes[] = {
     {"POST", "/staff/courses/" SLUG "/panel/panelists", page_staff_panel_panelist, R_FORM | R_CSRF | R_STAFF},
     {"POST", "/staff/courses/" SLUG "/panel/panelists/([0-9]{1,4})/remove", page_staff_panel_panelist_remove,
      R_FORM | R_CSRF | R_STAFF},
-    {"POST", "/staff/courses/" SLUG "/panel/handouts", page_staff_panel_handout, R_FORM | R_CSRF | R_STAFF},
+    {"POST", "/staff/courses/" SLUG "/panel/handouts", page_staff_panel_handout, R_UPLOAD | R_CSRF | R_STAFF},
+    {"GET", "/staff/courses/" SLUG "/panel/handouts/([0-9]{1,18})", page_staff_panel_handout_file, R_STAFF},
     {"POST", "/staff/courses/" SLUG "/panel/handouts/([0-9]{1,18})/remove", page_staff_panel_handout_remove,
      R_FORM | R_CSRF | R_STAFF},
     {"GET", "/learn/" SLUG "/panel/captions\\.vtt", page_learn_panel_vtt, R_WORKSPACE},
+    {"GET", "/learn/" SLUG "/panel/handouts/([0-9]{1,18})", page_learn_panel_handout, R_WORKSPACE},
     {"GET", "/staff/publishes", page_staff_publishes, R_STAFF},
     /* The course workspace: the week at a glance, the panel and the playlist. */
     {"GET", "/learn/" SLUG, page_learn_week, R_WORKSPACE},

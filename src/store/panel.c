@@ -103,23 +103,62 @@ int store_panel_people(db *d, arena *a, int64_t course_id, panel_person_row **li
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Fill r from a row of id, title, url, sha256, filename, type, size, created_at. */
+static void fill_handout(arena *a, sqlite3_stmt *st, panel_handout_row *r)
+{
+    r->id = sqlite3_column_int64(st, 0);
+    r->title = db_col(a, st, 1);
+    r->url = db_col(a, st, 2);
+    r->sha256 = db_col(a, st, 3);
+    r->filename = db_col(a, st, 4);
+    r->type = db_col(a, st, 5);
+    r->size = sqlite3_column_int64(st, 6);
+    r->created_at = (time_t)sqlite3_column_int64(st, 7);
+}
+
 int store_panel_handouts(db *d, arena *a, int64_t course_id, panel_handout_row **list, int *n)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT id, title, url, created_at FROM panel_handouts WHERE course_id = ?1"
-                                  " ORDER BY id");
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, title, url, sha256, filename, type, coalesce(size, 0), created_at"
+                                  " FROM panel_handouts WHERE course_id = ?1 ORDER BY id");
     sqlite3_bind_int64(st, 1, course_id);
     int rc, cap = 0;
     *list = NULL;
     *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        panel_handout_row *r = arena_grow(a, (void **)list, n, &cap, sizeof **list);
-        r->id = sqlite3_column_int64(st, 0);
-        r->title = db_col(a, st, 1);
-        r->url = db_col(a, st, 2);
-        r->created_at = (time_t)sqlite3_column_int64(st, 3);
-    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fill_handout(a, st, arena_grow(a, (void **)list, n, &cap, sizeof **list));
     db_done(st);
     return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_panel_handout(db *d, arena *a, const char *slug, int64_t id, panel_handout_row *out)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT h.id, h.title, h.url, h.sha256, h.filename, h.type, coalesce(h.size, 0),"
+                                  " h.created_at FROM panel_handouts h JOIN courses c ON c.id = h.course_id"
+                                  " WHERE c.slug = ?1 AND h.id = ?2");
+    sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, id);
+    int rc = db_row(st);
+    if (rc != 1)
+        return rc;
+    fill_handout(a, st, out);
+    db_done(st);
+    return 1;
+}
+
+int64_t store_panel_add_handout_file(db *d, int64_t course_id, const char *title, const char *sha256,
+                                     const char *filename, const char *type, int64_t size, int64_t by, time_t now)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO panel_handouts(course_id, title, sha256, filename, type, size,"
+                                  " created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    sqlite3_bind_int64(st, 1, course_id);
+    sqlite3_bind_text(st, 2, title, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, filename, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 6, size);
+    db_bind_id(st, 7, by);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)now);
+    return write1(d, st, "add a handout file") ? -1 : db_last_id(d);
 }
 
 int store_panel_bump(db *d, int64_t course_id, int64_t rev)

@@ -599,7 +599,7 @@ static const char *const migrations[] = {
     "CREATE INDEX submission_files_by_blob ON submission_files(sha256);\n",
     /* s10panel: panel resources edited in the staff console (a revision
     ** every change moves with one conditional write, captions as checked
-    ** WebVTT text, handouts as links, a panelist's school) and the record
+    ** WebVTT text, handouts as links or kept files, a panelist's school) and the record
     ** of each `journeys publish` run with what it changed. */
     "ALTER TABLE courses ADD COLUMN panel_rev INTEGER NOT NULL DEFAULT 0;\n"
     "ALTER TABLE panelists ADD COLUMN school TEXT;\n"
@@ -617,11 +617,17 @@ static const char *const migrations[] = {
     "  id INTEGER PRIMARY KEY,\n"
     "  course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,\n"
     "  title TEXT NOT NULL,\n"
-    "  url TEXT NOT NULL,\n"
+    "  url TEXT,\n"
+    "  sha256 TEXT REFERENCES blobs(sha256),\n"
+    "  filename TEXT,\n"
+    "  type TEXT,\n"
+    "  size INTEGER,\n"
     "  created_by INTEGER REFERENCES users(id),\n"
-    "  created_at INTEGER NOT NULL\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  CHECK ((url IS NULL) <> (sha256 IS NULL))\n"
     ") STRICT;\n"
     "CREATE INDEX panel_handouts_by_course ON panel_handouts(course_id, id);\n"
+    "CREATE INDEX panel_handouts_by_blob ON panel_handouts(sha256) WHERE sha256 IS NOT NULL;\n"
     "CREATE TRIGGER view_panel_captions_insert AFTER INSERT ON panel_captions BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
     "CREATE TRIGGER view_panel_captions_update AFTER UPDATE ON panel_captions BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"
     "CREATE TRIGGER view_panel_captions_delete AFTER DELETE ON panel_captions BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'; END;\n"

@@ -160,22 +160,29 @@ static long panel_post(browser *b, const char *action, const char *form, http_re
     return st;
 }
 
-/* Upload vtt (n bytes, named filename) as the panel's captions as b. */
-static long upload(browser *b, const char *filename, const char *vtt, size_t n, http_res *keep)
+/* POST to action as b a multipart form: the panel's CSRF token and
+** revision, then the text fields (name, value pairs, NULL-terminated), then
+** a file part field (when not NULL) named filename holding n bytes. */
+static long multi(browser *b, const char *action, const char *const *fields, const char *field, const char *filename,
+                  const char *data, size_t n, http_res *keep)
 {
     char *csrf, *rev;
     tokens(b, &csrf, &rev);
     buf body = BUF_INIT;
     buf_printf(&body, "--%s\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n", BOUNDARY, csrf);
     buf_printf(&body, "--%s\r\nContent-Disposition: form-data; name=\"rev\"\r\n\r\n%s\r\n", BOUNDARY, rev);
-    buf_printf(&body, "--%s\r\nContent-Disposition: form-data; name=\"label\"\r\n\r\nEnglish\r\n", BOUNDARY);
-    buf_printf(&body, "--%s\r\nContent-Disposition: form-data; name=\"lang\"\r\n\r\nen\r\n", BOUNDARY);
-    buf_printf(&body, "--%s\r\nContent-Disposition: form-data; name=\"captions\"; filename=\"%s\"\r\n"
-                      "Content-Type: text/vtt\r\n\r\n", BOUNDARY, filename);
-    buf_append(&body, vtt, n);
-    buf_printf(&body, "\r\n--%s--\r\n", BOUNDARY);
+    for (int i = 0; fields && fields[i]; i += 2)
+        buf_printf(&body, "--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n", BOUNDARY, fields[i],
+                   fields[i + 1]);
+    if (field) {
+        buf_printf(&body, "--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                          "Content-Type: application/octet-stream\r\n\r\n", BOUNDARY, field, filename);
+        buf_append(&body, data, n);
+        buf_puts(&body, "\r\n");
+    }
+    buf_printf(&body, "--%s--\r\n", BOUNDARY);
     http_res r;
-    post_raw(b, PANEL "/captions", "multipart/form-data; boundary=" BOUNDARY, body.data, body.len, &r);
+    post_raw(b, action, "multipart/form-data; boundary=" BOUNDARY, body.data, body.len, &r);
     buf_free(&body);
     free(csrf);
     free(rev);
@@ -185,6 +192,13 @@ static long upload(browser *b, const char *filename, const char *vtt, size_t n, 
     else
         http_res_free(&r);
     return st;
+}
+
+/* Upload vtt (n bytes, named filename) as the panel's captions as b. */
+static long upload(browser *b, const char *filename, const char *vtt, size_t n, http_res *keep)
+{
+    const char *fields[] = {"label", "English", "lang", "en", NULL};
+    return multi(b, PANEL "/captions", fields, "captions", filename, vtt, n, keep);
 }
 
 /* Write text to the file rel inside the stack's folder. */
@@ -283,9 +297,16 @@ int main(void)
         CHECK(r.status == 403);
         http_res_free(&r);
         free(t);
+        /* signed out: a form body is refused before anything is read (415), a multipart one by the staff guard */
         browser_post(&anon, PANEL "/handouts", "title=X&url=https%3A%2F%2Fx.example&rev=0", &r);
-        CHECK(r.status == 403 || r.status == 303 || r.status == 401);
+        CHECK(r.status == 415);
         http_res_free(&r);
+        const char *body = "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nX\r\n--" BOUNDARY
+                           "\r\nContent-Disposition: form-data; name=\"url\"\r\n\r\nhttps://x.example\r\n--" BOUNDARY "--\r\n";
+        CHECK(post_raw(&anon, PANEL "/handouts", "multipart/form-data; boundary=" BOUNDARY, body, strlen(body), &r) == 403 ||
+              r.status == 303);
+        http_res_free(&r);
+        CHECK(q_int("SELECT count(*) FROM panel_handouts", NULL) == 0);
     }
     CHECK(q_int("SELECT count(*) FROM audit_log WHERE action LIKE 'panel.%'", NULL) == 0);
     CHECK(q_int("SELECT panel_video IS NULL FROM courses WHERE slug = 'purpose-and-vision'", NULL) == 1);
@@ -450,31 +471,77 @@ int main(void)
     CHECK(panel_post(&staff, path, "", NULL) == 303);
     CHECK(panel_post(&staff, path, "", NULL) == 404);
     CHECK(q_int("SELECT count(*) FROM panelists WHERE name = 'Rosa <b>Lind</b>'", NULL) == 0);
-    CHECK(panel_post(&staff, PANEL "/handouts", "title=Ganz+worksheet&url=javascript%3Aalert(1)", &r) == 422);
+    const char *bad_link[] = {"title", "Ganz worksheet", "url", "javascript:alert(1)", NULL};
+    CHECK(multi(&staff, PANEL "/handouts", bad_link, NULL, NULL, NULL, 0, &r) == 422);
     CHECK_CONTAINS(buf_str(&r.body), "starting with https://");
     http_res_free(&r);
-    CHECK(panel_post(&staff, PANEL "/handouts",
-                     "title=Public+narrative+worksheet&url=https%3A%2F%2Ffiles.example.org%2Fganz-worksheet.pdf", NULL) == 303);
+    const char *link[] = {"title", "Public narrative worksheet", "url", "https://files.example.org/ganz-worksheet.pdf", NULL};
+    CHECK(multi(&staff, PANEL "/handouts", link, NULL, NULL, NULL, 0, NULL) == 303);
     CHECK(get(&alice, "/learn/demo-pv/panel", &r) == 200);
     CHECK_CONTAINS(buf_str(&r.body), "<a href=\"https://files.example.org/ganz-worksheet.pdf\" rel=\"noopener noreferrer\">"
                                      "Public narrative worksheet</a>");
     http_res_free(&r);
     CHECK(q_int("SELECT count(*) FROM audit_log WHERE action IN ('panel.panelist_added', 'panel.panelist_removed',"
                 " 'panel.handout_added')", NULL) == 3);
+    /* a handout file: checked by its bytes, kept by hash, opened by the offering's seats only */
+    const char pdf[] = "%PDF-1.4\n% a handout for the panel\n%%EOF\n";
+    const char *liar[] = {"title", "Agenda", "url", "", NULL};
+    long long blobs = q_int("SELECT count(*) FROM blobs", NULL);
+    CHECK(multi(&staff, PANEL "/handouts", liar, "file", "agenda.pdf", "<html><script>alert(1)</script></html>", 38, &r) == 422);
+    CHECK_CONTAINS(buf_str(&r.body), "agenda.pdf is not a file type handouts may be");
+    http_res_free(&r);
+    const char *both[] = {"title", "Agenda", "url", "https://files.example.org/a.pdf", NULL};
+    CHECK(multi(&staff, PANEL "/handouts", both, "file", "agenda.pdf", pdf, sizeof pdf - 1, &r) == 422);
+    CHECK_CONTAINS(buf_str(&r.body), "either a link or a file, not both");
+    http_res_free(&r);
+    CHECK(q_int("SELECT count(*) FROM blobs", NULL) == blobs);
+    CHECK(q_int("SELECT count(*) FROM panel_handouts WHERE title = 'Agenda'", NULL) == 0);
+    const char *agenda[] = {"title", "Agenda", "url", "", NULL};
+    CHECK(multi(&staff, PANEL "/handouts", agenda, "file", "agenda \xc3\xa9t\xc3\xa9.pdf", pdf, sizeof pdf - 1, NULL) == 303);
+    CHECK(q_int("SELECT count(*) FROM panel_handouts h JOIN blobs b ON b.sha256 = h.sha256 WHERE h.title = 'Agenda'"
+                " AND h.type = 'application/pdf' AND b.type = 'application/pdf'", NULL) == 1);
+    long long hid = q_int("SELECT id FROM panel_handouts WHERE title = 'Agenda'", NULL);
+    char hpath[128];
+    snprintf(hpath, sizeof hpath, "/learn/demo-pv/panel/handouts/%lld", hid);
+    CHECK(get(&alice, "/learn/demo-pv/panel", &r) == 200);
+    CHECK_CONTAINS(buf_str(&r.body), hpath);
+    http_res_free(&r);
+    CHECK(get(&alice, hpath, &r) == 200);
+    CHECK(r.body.len == sizeof pdf - 1 && !memcmp(r.body.data, pdf, sizeof pdf - 1));
+    char *cd = http_res_header(&r, "Content-Disposition");
+    CHECK_CONTAINS(cd, "attachment; filename=\"agenda _t_.pdf\"; filename*=UTF-8''agenda%20%C3%A9t%C3%A9.pdf");
+    free(cd);
+    char *hct = http_res_header(&r, "Content-Type");
+    CHECK_CONTAINS(hct, "application/pdf");
+    free(hct);
+    http_res_free(&r);
+    CHECK(get(&coach, hpath, NULL) == 200);
+    CHECK(get(&other, hpath, NULL) == 403);
+    CHECK(get(&carol, hpath, NULL) == 403);
+    CHECK(get(&anon, hpath, NULL) == 303);
+    snprintf(hpath, sizeof hpath, "/learn/demo-gp/panel/handouts/%lld", hid);
+    CHECK(get(&carol, hpath, NULL) == 404);   /* another course's handout, by id */
+    snprintf(hpath, sizeof hpath, PANEL "/handouts/%lld", hid);
+    CHECK(get(&staff, hpath, NULL) == 200);
+    CHECK(get(&coach, hpath, NULL) == 403);
+    /* the sweep of kept files passes over a handout's blob */
+    CHECK(q_int("SELECT count(*) FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM submission_files f WHERE f.sha256 = b.sha256)"
+                " AND NOT EXISTS (SELECT 1 FROM panel_handouts h WHERE h.sha256 = b.sha256)", NULL) == 0);
 
     /* ---- a stale form: the revision moved, so it is refused and nothing changes ---- */
     {
         char *csrf, *rev;
         tokens(&staff, &csrf, &rev);
         char form[512];
-        snprintf(form, sizeof form, "title=First&url=https%%3A%%2F%%2Fa.example%%2F1&csrf=%s&rev=%s", csrf, rev);
-        CHECK(browser_post(&staff, PANEL "/handouts", form, &r) == 0 && r.status == 303);
+        snprintf(form, sizeof form, "name=First&role=Teacher&csrf=%s&rev=%s", csrf, rev);
+        CHECK(browser_post(&staff, PANEL "/panelists", form, &r) == 0 && r.status == 303);
         http_res_free(&r);
-        snprintf(form, sizeof form, "title=Second&url=https%%3A%%2F%%2Fa.example%%2F2&csrf=%s&rev=%s", csrf, rev);
-        CHECK(browser_post(&staff, PANEL "/handouts", form, &r) == 0 && r.status == 409);
+        snprintf(form, sizeof form, "name=Second&role=Teacher&csrf=%s&rev=%s", csrf, rev);
+        CHECK(browser_post(&staff, PANEL "/panelists", form, &r) == 0 && r.status == 409);
         CHECK_CONTAINS(buf_str(&r.body), "Someone changed this panel after you opened the page");
         http_res_free(&r);
-        CHECK(q_int("SELECT count(*) FROM panel_handouts WHERE title = 'Second'", NULL) == 0);
+        CHECK(q_int("SELECT count(*) FROM panelists WHERE name = 'Second'", NULL) == 0);
+        CHECK(q_int("SELECT count(*) FROM panelists WHERE name = 'First'", NULL) == 1);
         /* a race: two processes send forms read at the same revision; exactly one wins */
         free(csrf);
         free(rev);
@@ -486,11 +553,16 @@ int main(void)
             kids[k] = fork();
             if (kids[k] == 0) {
                 browser b2 = staff;
+                /* never the parent's kept connection: each racer opens its own */
+                curl_easy_setopt(b2.curl, CURLOPT_FRESH_CONNECT, 1L);
+                curl_easy_setopt(b2.curl, CURLOPT_FORBID_REUSE, 1L);
                 char f2[512];
                 snprintf(f2, sizeof f2, "video=https%%3A%%2F%%2Fmedia.example.org%%2Frace-%d.mp4&minutes=5%d&csrf=%s&rev=%s",
                          k, k, csrf, rev);
                 http_res rr;
                 int ok = browser_post(&b2, PANEL "/recording", f2, &rr) == 0;
+                if (ok && rr.status != 303 && rr.status != 409)
+                    fprintf(stderr, "race: status %ld: %.300s\n", rr.status, buf_str(&rr.body));
                 _exit(!ok ? 9 : rr.status == 303 ? 0 : rr.status == 409 ? 1 : 2);
             }
         }
@@ -498,9 +570,13 @@ int main(void)
             int st = 0;
             waitpid(kids[k], &st, 0);
             int code = WIFEXITED(st) ? WEXITSTATUS(st) : 9;
+            if (code > 1)
+                fprintf(stderr, "race: a request ended with %d\n", code);
             wins += code == 0;
             lost += code == 1;
         }
+        if (wins != 1 || lost != 1)
+            fprintf(stderr, "race: %d won, %d lost\n", wins, lost);
         CHECK(wins == 1 && lost == 1);
         CHECK(q_int("SELECT panel_rev FROM courses WHERE slug = 'purpose-and-vision'", NULL) == before + 1);
         CHECK(q_int("SELECT count(*) FROM courses WHERE panel_video LIKE 'https://media.example.org/race-%'", NULL) == 1);
