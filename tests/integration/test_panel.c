@@ -308,6 +308,33 @@ int main(void)
         http_res_free(&r);
         CHECK(q_int("SELECT count(*) FROM panel_handouts", NULL) == 0);
     }
+    /* every unsafe console route, as a participant and as a coach, each with their own CSRF token */
+    {
+        const char *posts[] = {PANEL "/recording", PANEL "/captions/remove", PANEL "/panelists",
+                               PANEL "/panelists/1/remove", PANEL "/handouts/1/remove"};
+        browser *who[] = {&alice, &coach};
+        for (size_t w = 0; w < 2; w++) {
+            http_res rr;
+            browser_get(who[w], "/my", &rr);
+            char *t = browser_csrf(&rr);
+            http_res_free(&rr);
+            char form[512];
+            snprintf(form, sizeof form, "video=&minutes=5&name=X&role=Y&rev=0&csrf=%s", t);
+            for (size_t i = 0; i < sizeof posts / sizeof *posts; i++) {
+                browser_post(who[w], posts[i], form, &rr);
+                CHECK(rr.status == 403);
+                http_res_free(&rr);
+            }
+            const char *mp = "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nX\r\n--" BOUNDARY "--\r\n";
+            buf body = BUF_INIT;
+            buf_printf(&body, "--%s\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n%s", BOUNDARY, t, mp);
+            CHECK(post_raw(who[w], PANEL "/handouts", "multipart/form-data; boundary=" BOUNDARY, body.data, body.len,
+                           &rr) == 403);
+            http_res_free(&rr);
+            buf_free(&body);
+            free(t);
+        }
+    }
     CHECK(q_int("SELECT count(*) FROM audit_log WHERE action LIKE 'panel.%'", NULL) == 0);
     CHECK(q_int("SELECT panel_video IS NULL FROM courses WHERE slug = 'purpose-and-vision'", NULL) == 1);
     /* staff without the CSRF token are refused too */
