@@ -434,4 +434,27 @@ int page_plan_season(request *rq, response *rs);         /* GET /staff/seasons/N
 int page_plan_season_publish(request *rq, response *rs); /* POST /staff/seasons/NAME/publish */
 int page_plan_season_copy(request *rq, response *rs);    /* GET, POST /staff/seasons/NAME/copy */
 
+/* s10panel: panel resources in the staff console and the publish history
+** (pages/panel.c; R_STAFF, R_FORM | R_CSRF or R_UPLOAD | R_CSRF when
+** unsafe), and the captions of a workspace's panel (R_WORKSPACE).
+** page_panel_resources: what the workspace panel page of course slug in
+** offering code adds (shown, video_file, captions {src, label, lang} or
+** null, handouts [{title, url}]) for the recording video (NULL: pending),
+** a new object, or NULL when it cannot be read. */
+int page_staff_panels(request *rq, response *rs);               /* GET /staff/courses */
+int page_staff_panel(request *rq, response *rs);                /* GET /staff/courses/SLUG/panel */
+int page_staff_panel_recording(request *rq, response *rs);      /* POST .../panel/recording */
+int page_staff_panel_captions(request *rq, response *rs);       /* POST .../panel/captions (multipart) */
+int page_staff_panel_captions_remove(request *rq, response *rs);/* POST .../panel/captions/remove */
+int page_staff_panel_vtt(request *rq, response *rs);            /* GET .../panel/captions.vtt */
+int page_staff_panel_panelist(request *rq, response *rs);       /* POST .../panel/panelists */
+int page_staff_panel_panelist_remove(request *rq, response *rs);/* POST .../panel/panelists/N/remove */
+int page_staff_panel_handout(request *rq, response *rs);        /* POST .../panel/handouts */
+int page_staff_panel_handout_remove(request *rq, response *rs); /* POST .../panel/handouts/ID/remove */
+int page_staff_panel_handout_file(request *rq, response *rs);   /* GET .../panel/handouts/ID (a kept file) */
+int page_learn_panel_handout(request *rq, response *rs);        /* GET /learn/CODE/panel/handouts/ID */
+int page_learn_panel_vtt(request *rq, response *rs);            /* GET /learn/CODE/panel/captions.vtt */
+int page_staff_publishes(request *rq, response *rs);            /* GET /staff/publishes */
+json_t *page_panel_resources(request *rq, const char *slug, const char *code, const char *video);
+
 #endif

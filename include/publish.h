@@ -47,6 +47,7 @@ typedef struct publish_opts {
     ** told and the requests stay waiting. */
     int (*announce)(void *ctx, const char *email, const char *code);
     void *announce_ctx;
+    const char *by;              /* s10panel: who publishes, recorded with the run (NULL: "unknown") */
 } publish_opts;
 
 typedef struct publish_report {

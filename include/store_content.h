@@ -58,7 +58,7 @@ typedef struct course_item_row {
     int minutes;
 } course_item_row;
 
-typedef struct panelist_row { const char *name, *role; } panelist_row;
+typedef struct panelist_row { const char *name, *role, *school; } panelist_row;   /* school: NULL when not given */
 
 /* One published course with everything on its page. outcomes_json is the
 ** stored JSON array of outcome strings, as stored. */

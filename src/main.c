@@ -158,10 +158,25 @@ static int announce_dates(void *ctx, const char *email, const char *code)
     return rc;
 }
 
+/* s10panel: who runs `journeys publish` when --by does not say: the login
+** behind sudo, else the user running it, else "unknown". A static string
+** or one from the environment; never NULL. */
+static const char *publisher_name(void)
+{
+    const char *names[] = {"SUDO_USER", "USER", "LOGNAME"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const char *v = getenv(names[i]);
+        if (v && *v)
+            return v;
+    }
+    return "unknown";
+}
+
 /* `journeys publish`: validate and publish the courses folder. */
 static int cmd_publish(config *cfg, int argc, char **argv)
 {
     int32_t today = date_today();
+    const char *by = publisher_name();
     const char **archive = calloc((size_t)argc + 1, sizeof *archive);
     int n_archive = 0;
     if (!archive)
@@ -183,6 +198,10 @@ static int cmd_publish(config *cfg, int argc, char **argv)
             archive[n_archive++] = v;
         } else if (!strcmp(argv[i], "--no-demo")) {
             cfg->demo = 0;
+        } else if (!strcmp(argv[i], "--by")) {   /* s10panel: who publishes, for the history */
+            if (!(v = option_value(argc, argv, &i)))
+                goto usage;
+            by = v;
         } else {
             fprintf(stderr, "journeys publish: unknown option %s (try --help)\n", argv[i]);
             goto usage;
@@ -202,7 +221,7 @@ static int cmd_publish(config *cfg, int argc, char **argv)
         free(archive);
         return 1;
     }
-    publish_opts o = {cfg->courses, today, cfg->demo, archive, n_archive, announce_dates, &ap};
+    publish_opts o = {cfg->courses, today, cfg->demo, archive, n_archive, announce_dates, &ap, by};
     publish_report rep;
     int rc = publish_courses(ap.db, &o, &rep, &notes, &err);
     fputs(buf_str(&notes), stdout);
@@ -558,7 +577,7 @@ static const struct command commands[] = {
      "  Apply the numbered schema migrations the database does not have yet (making the\n"
      "  database if there is none).\n", 0},
     {"publish", cmd_publish,
-     "journeys publish [--dir DIR] [--today YYYY-MM-DD] [--no-demo] [--archive [COURSE/]KEY]...\n"
+     "journeys publish [--dir DIR] [--today YYYY-MM-DD] [--no-demo] [--archive [COURSE/]KEY]... [--by NAME]\n"
      "  Validate the courses folder (default: courses), render its Markdown and replace\n"
      "  the published content in one transaction. Mistakes are reported as file:line and\n"
      "  nothing changes. --today anchors the demonstration weeks; --no-demo leaves them out.\n"

@@ -15,6 +15,7 @@
 #include "course.h"
 #include "date.h"
 #include "md.h"
+#include "publog.h"
 #include "store_accounts.h"
 #include "store_content.h"
 #include "store_enrol.h"
@@ -635,8 +636,13 @@ int publish_courses(db *d, const publish_opts *o, publish_report *rep, buf *note
     series s;
     int rc = -1;
     size_t notes_len = notes->len;
-    if (course_load(a, o->dir, o->today, o->demo, &s, err) == 0 && store_publish_begin(d, err) == 0) {
-        if (store_all(&P, &s) == 0 && store_publish_commit(d, err) == 0) {
+    /* s10panel: the accessibility and panel checks, and the record of the run. */
+    publog pl;
+    if (course_load(a, o->dir, o->today, o->demo, &s, err) == 0 && publog_check(d, a, o->dir, P.root, &s, err) == 0 &&
+        store_publish_begin(d, err) == 0) {
+        if (publog_begin(d, a, &pl, err) == 0 && store_all(&P, &s) == 0 &&
+            publog_record(d, a, &pl, o->by, rep, notes->data ? notes->data + notes_len : "", err) == 0 &&
+            store_publish_commit(d, err) == 0) {
             rc = 0;
         } else {
             store_publish_abort(d);

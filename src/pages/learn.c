@@ -566,6 +566,16 @@ int page_learn_panel(request *rq, response *rs)
     json_t *ctx = json_pack("{s:o, s:o, s:b, s:s, s:s}", "ws", ws_for(rq, "panel"), "course", course, "watched",
                             has_part(&done, "panel"), "csrf", rq->csrf ? rq->csrf : "", "action",
                             arena_printf(rq->a, "/learn/%s/panel/watched", rq->seat->row.code));
+    /* s10panel: captions, handouts, and whether the recording may be shown
+    ** (a video file plays in <video> with its <track>, from any https host). */
+    json_t *res = page_panel_resources(rq, rq->seat->row.course_slug, rq->seat->row.code,
+                                       json_string_value(json_object_get(json_object_get(course, "panel"), "video")));
+    if (!res) {
+        json_decref(ctx);
+        return page_unavailable(rq);
+    }
+    json_object_set_new(ctx, "resources", res);
+    rs->csp = arena_printf(rq->a, "%s; media-src 'self' https:", rs->csp);
     return page_render(rq, rs, "pages/ws_panel", ctx, "Panel discussion", NULL);
 }
 

@@ -344,8 +344,8 @@ json_t *page_course_page_json(const course_page_row *c)
         json_decref(outcomes);
     json_t *people = json_array();
     for (int i = 0; i < c->n_panelists; i++)
-        json_array_append_new(people, json_pack("{s:o, s:o}", "name", jstr(c->panelists[i].name), "role",
-                                                jstr(c->panelists[i].role)));
+        json_array_append_new(people, json_pack("{s:o, s:o, s:o}", "name", jstr(c->panelists[i].name), "role",
+                                                jstr(c->panelists[i].role), "school", jstr(c->panelists[i].school)));
     json_object_set_new(o, "panel", json_pack("{s:o, s:o, s:i, s:o, s:o}", "title", jstr(c->panel_title),
                                               "has_video", json_boolean(c->panel_video != NULL), "minutes", c->panel_minutes,
                                               "summary_html", jstr(c->panel_summary_html), "panelists", people));

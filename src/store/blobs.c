@@ -9,6 +9,8 @@ int store_blobs_orphaned(db *d, arena *a, int max, const char ***hex, int *n)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT b.sha256 FROM blobs b"
                                   " WHERE NOT EXISTS (SELECT 1 FROM submission_files f WHERE f.sha256 = b.sha256)"
+                                  /* s10panel: a panel handout's file is referred to as well */
+                                  " AND NOT EXISTS (SELECT 1 FROM panel_handouts h WHERE h.sha256 = b.sha256)"
                                   " ORDER BY b.created_at, b.sha256 LIMIT ?1");
     sqlite3_bind_int(st, 1, max);
     int rc, cap = 0;
@@ -25,7 +27,8 @@ int store_blobs_orphaned(db *d, arena *a, int max, const char ***hex, int *n)
 int store_blob_forget(db *d, const char *sha256)
 {
     sqlite3_stmt *st = db_stmt(d, "DELETE FROM blobs WHERE sha256 = ?1"
-                                  " AND NOT EXISTS (SELECT 1 FROM submission_files f WHERE f.sha256 = ?1)");
+                                  " AND NOT EXISTS (SELECT 1 FROM submission_files f WHERE f.sha256 = ?1)"
+                                  " AND NOT EXISTS (SELECT 1 FROM panel_handouts h WHERE h.sha256 = ?1)");
     sqlite3_bind_text(st, 1, sha256, -1, SQLITE_TRANSIENT);
     if (db_run(st) != 0) {
         log_error("store: %s", db_errmsg(d));

@@ -188,13 +188,14 @@ int store_course_page(db *d, arena *a, const char *slug, course_page_row *o)
     o->activities_intro_html = db_col(a, st, 17);
     db_done(st);
 
-    st = db_stmt(d, "SELECT name, role FROM panelists WHERE course_id = ?1 ORDER BY position");
+    st = db_stmt(d, "SELECT name, role, school FROM panelists WHERE course_id = ?1 ORDER BY position");
     sqlite3_bind_int64(st, 1, o->c.id);
     int cap = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         panelist_row *p = arena_grow(a, (void **)&o->panelists, &o->n_panelists, &cap, sizeof *p);
         p->name = db_col(a, st, 0);
         p->role = db_col(a, st, 1);
+        p->school = db_col(a, st, 2);   /* s10panel: set in the staff console; NULL otherwise */
     }
     db_done(st);
     if (rc != SQLITE_DONE || course_items(d, a, o->c.id, "playlist", &o->playlist, &o->n_playlist) ||

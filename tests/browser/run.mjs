@@ -1566,6 +1566,72 @@ test('s10cancel: staff read the explanation, then cancel an offering', async (pa
 
 
 // Runs one test in its own context; returns null or the failure.
+// ---- s10panel: panel resources and the publish history, axe at desktop and phone width ----
+
+test('staff panel resources and publish history: by keyboard, axe at 1280 and 390', async (page) => {
+  await signInStaff(page);
+  await visit(page, '/staff');
+  await follow(page, 'main a[href="/staff/courses"]');
+  await checkPage(page, 'staff-panels');
+  await follow(page, 'main a[href="/staff/courses/purpose-and-vision/panel"]');
+  assert(/Panel resources/.test(await page.textContent('main')), 'the panel page opens');
+  await checkPage(page, 'staff-panel');
+  // the recording, entered and saved by keyboard
+  await page.getByLabel('Address of the recording').fill('https://media.example.org/panels/walk.mp4');
+  await page.getByLabel('Length in minutes').fill('52');
+  await page.getByLabel('Length in minutes').press('Enter');
+  await page.waitForURL(/done=recording/);
+  assert(/The recording is saved/.test(await page.textContent('main')), 'the page says the recording is saved');
+  // a handout
+  await page.getByLabel('Title').fill('Public narrative worksheet');
+  await page.getByLabel('Address', { exact: true }).fill('https://files.example.org/worksheet.pdf');
+  await page.getByRole('button', { name: 'Add the handout' }).click();
+  await page.waitForURL(/done=handout/);
+  assert(/Public narrative worksheet/.test(await page.textContent('main')), 'the handout is listed');
+  // a bad caption file is refused with its line, and the error summary passes axe
+  await page.getByLabel('WebVTT file').setInputFiles({ name: 'bad.vtt', mimeType: 'text/vtt', buffer: Buffer.from('WEBVTT\n\n00:01,000 --> 00:02.000\nx\n') });
+  await page.getByRole('button', { name: 'Upload the captions' }).click();
+  await page.waitForLoadState();
+  assert(/bad\.vtt, line 3/.test(await page.textContent('main')), 'the refusal names the file and line');
+  await checkPage(page, 'staff-panel-error');
+  await visit(page, '/staff/publishes');
+  assert(/Published course text/.test(await page.textContent('main')), 'the publish history opens');
+  await checkPage(page, 'staff-publishes');
+  await checkPhonePages(page, ['/staff/courses', '/staff/courses/purpose-and-vision/panel', '/staff/publishes']);
+  await checkA11y(page);
+});
+
+// A participant's panel page with a video file, its captions track and a
+// handout: clean under axe and fitting at both widths.
+test('panel with captions: the participant sees the video with its track', async (page) => {
+  const vtt = 'WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nWelcome, everyone.\n';
+  await signInStaff(page);
+  await visit(page, '/staff/courses/sustainability/panel');
+  await page.getByLabel('Address of the recording').fill('https://media.example.org/panels/su.mp4');
+  await page.getByLabel('Length in minutes').fill('48');
+  await page.getByRole('button', { name: 'Save the recording' }).click();
+  await page.waitForURL(/done=recording/);
+  await page.getByLabel(/WebVTT file/).setInputFiles({ name: 'su-en.vtt', mimeType: 'text/vtt', buffer: Buffer.from(vtt) });
+  await page.getByRole('button', { name: 'Upload the captions' }).click();
+  await page.waitForURL(/done=captions/);
+  assert(/su-en\.vtt/.test(await page.textContent('main')), 'the kept captions are listed');
+  const ctx = await page.context().browser().newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const p2 = await ctx.newPage();
+    p2.setDefaultTimeout(15000);
+    await signUpAndPay(p2, 'Tess Track', 'demo-su');
+    await checkBothWidths(p2, '/learn/demo-su/panel', 'ws-panel-track');
+    const track = await p2.locator('main video track[kind="captions"]').getAttribute('src');
+    assert(track === '/learn/demo-su/panel/captions.vtt', 'the video carries the captions track');
+    const res = await p2.request.get(url(track));
+    assert(res.status() === 200 && (await res.text()) === vtt, 'the track serves the uploaded captions');
+  } finally {
+    await ctx.close();
+  }
+});
+
+// ---- end of s10panel ----
+
 async function runOne(browser, t) {
   let context;
   try {
