@@ -275,13 +275,13 @@ int page_staff_outbox(request *rq, response *rs);
 int page_staff_outbox_retry(request *rq, response *rs);
 int page_staff_outbox_message(request *rq, response *rs);
 int page_staff_codes(request *rq, response *rs);
-/* s10cancel: cancelling an offering (pages/cancel.c): the explanation and
+/* Cancelling an offering (pages/cancel.c): the explanation and
 ** afterwards what was done (GET), the cancellation itself (POST), and
 ** asking the provider again for refunds it did not confirm. */
 int page_staff_cancel(request *rq, response *rs);
 int page_staff_cancel_post(request *rq, response *rs);
 int page_staff_cancel_refunds(request *rq, response *rs);
-/* Reports and streamed CSV exports (pages/reports.c, s10reports), all R_STAFF. */
+/* Reports and streamed CSV exports (pages/reports.c), all R_STAFF. */
 int page_staff_reports(request *rq, response *rs);         /* GET /staff/reports */
 int page_staff_report_season(request *rq, response *rs);   /* GET /staff/reports/seasons/NAME */
 int page_staff_report_offering(request *rq, response *rs); /* GET /staff/reports/offerings/CODE */
@@ -405,7 +405,7 @@ int page_coach_home(request *rq, response *rs);
 int page_coach_queue(request *rq, response *rs);
 int page_coach_queue_mark(request *rq, response *rs);
 
-/* s10people: the staff console's people, schools, audit log and codes
+/* The staff console's people, schools, audit log and codes
 ** (pages/people.c), each on an R_STAFF route (R_FORM | R_CSRF to change). */
 int page_staff_people(request *rq, response *rs);        /* GET /staff/people?q=&role= */
 int page_staff_person(request *rq, response *rs);        /* GET /staff/people/ID */
@@ -422,7 +422,7 @@ int page_staff_code_disable(request *rq, response *rs);  /* POST /staff/codes/CO
 ** inside the caller's write transaction: 0 or -1. */
 int page_account_send_verify(request *rq, int64_t user_id, const char *email, const char *name);
 
-/* s10plan: planning the calendar in the staff console (pages/plan.c). */
+/* Planning the calendar in the staff console (pages/plan.c). */
 int page_plan_offerings(request *rq, response *rs);      /* GET /staff/offerings */
 int page_plan_new(request *rq, response *rs);            /* GET /staff/offerings/new */
 int page_plan_create(request *rq, response *rs);         /* POST /staff/offerings */
@@ -434,7 +434,7 @@ int page_plan_season(request *rq, response *rs);         /* GET /staff/seasons/N
 int page_plan_season_publish(request *rq, response *rs); /* POST /staff/seasons/NAME/publish */
 int page_plan_season_copy(request *rq, response *rs);    /* GET, POST /staff/seasons/NAME/copy */
 
-/* s10panel: panel resources in the staff console and the publish history
+/* Panel resources in the staff console and the publish history
 ** (pages/panel.c; R_STAFF, R_FORM | R_CSRF or R_UPLOAD | R_CSRF when
 ** unsafe), and the captions of a workspace's panel (R_WORKSPACE).
 ** page_panel_resources: what the workspace panel page of course slug in

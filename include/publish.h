@@ -47,13 +47,13 @@ typedef struct publish_opts {
     ** told and the requests stay waiting. */
     int (*announce)(void *ctx, const char *email, const char *code);
     void *announce_ctx;
-    const char *by;              /* s10panel: who publishes, recorded with the run (NULL: "unknown") */
+    const char *by;              /* who publishes, recorded with the run (NULL: "unknown") */
 } publish_opts;
 
 typedef struct publish_report {
     int courses, items, offerings_added, offerings_kept;
     int coaches_linked, coaches_created, archived, announced, not_applied;
-    int offerings_changed, withdrawn;   /* s10plan: file changes applied; offerings no longer in the file */
+    int offerings_changed, withdrawn;   /* file changes applied; offerings no longer in the file */
 } publish_report;
 
 /* Publish o->dir into d. Returns 0, or -1 with the problems in err and the

@@ -81,9 +81,9 @@ typedef struct offering_listing {
     const char *code, *course_slug, *course_title, *starts, *ends, *currency;
     const char *opens, *closes, *coach, *season;
     int course_position, capacity, demo;
-    /* s10cancel: the calendar event's revision, and when it was cancelled (0: not). */
+    /* The calendar event's revision, and when it was cancelled (0: not). */
     int64_t sequence, cancelled_at;
-    int published;   /* s10plan: 0 for a draft or a withdrawn offering (only store_offering_listing reads those) */
+    int published;   /* 0 for a draft or a withdrawn offering (only store_offering_listing reads those) */
 } offering_listing;
 
 /* Published courses by position, in a: *list and *n. 0 or -1. */

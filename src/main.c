@@ -158,7 +158,7 @@ static int announce_dates(void *ctx, const char *email, const char *code)
     return rc;
 }
 
-/* s10panel: who runs `journeys publish` when --by does not say: the login
+/* Who runs `journeys publish` when --by does not say: the login
 ** behind sudo, else the user running it, else "unknown". A static string
 ** or one from the environment; never NULL. */
 static const char *publisher_name(void)
@@ -198,7 +198,7 @@ static int cmd_publish(config *cfg, int argc, char **argv)
             archive[n_archive++] = v;
         } else if (!strcmp(argv[i], "--no-demo")) {
             cfg->demo = 0;
-        } else if (!strcmp(argv[i], "--by")) {   /* s10panel: who publishes, for the history */
+        } else if (!strcmp(argv[i], "--by")) {   /* who publishes, for the history */
             if (!(v = option_value(argc, argv, &i)))
                 goto usage;
             by = v;
@@ -237,7 +237,7 @@ static int cmd_publish(config *cfg, int argc, char **argv)
             printf("%d item%s archived\n", rep.archived, rep.archived == 1 ? "" : "s");
         if (rep.announced)
             printf("%d visitor%s told of new dates\n", rep.announced, rep.announced == 1 ? "" : "s");
-        /* s10plan: file offerings changed and withdrawn */
+        /* File offerings changed and withdrawn */
         if (rep.offerings_changed)
             printf("%d offering%s changed from the file\n", rep.offerings_changed, rep.offerings_changed == 1 ? "" : "s");
         if (rep.withdrawn)

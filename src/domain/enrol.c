@@ -81,7 +81,7 @@ static void offering_ics(domain *d, const offering_row *o, buf *out)
     json_t *series = store_series(d->db);
     ical_offering io = {o->code, o->course_title, series ? json_string_value(json_object_get(series, "title")) : NULL,
                         NULL, o->starts, o->ends, o->demo, d->now, 0, 0};
-    cancel_state cs;   /* s10cancel: the event's revision, as the feeds give it */
+    cancel_state cs;   /* the event's revision, as the feeds give it */
     if (store_cancel_state(d->db, d->a, o->id, &cs) == 1) {
         io.sequence = (int)cs.sequence;
         io.cancelled = cs.cancelled_at != 0;
@@ -263,7 +263,7 @@ int enrol_register(domain *d, const offering_row *off, const char *method, const
     int rc = domain_begin(d);
     if (rc != DOM_OK)
         return rc;
-    /* s10cancel: read again inside the transaction, so a registration and
+    /* Read again inside the transaction, so a registration and
     ** the offering's cancellation never both go through. */
     int gone = store_offering_is_cancelled(d->db, off->id);
     if (gone != 0)
@@ -676,7 +676,7 @@ static int refund_done(domain *d, const refund_row *f, const char *provider_refu
     offering_row off;
     if (rc == DOM_OK)
         rc = load_offering(d, e.offering_id, &off);
-    /* s10cancel: a refund of the offering's cancellation was announced in
+    /* A refund of the offering's cancellation was announced in
     ** the one e-mail that told of it; no second message. */
     int told = rc == DOM_OK && f->reason && !strcmp(f->reason, CANCEL_REFUND_REASON);
     if (rc == DOM_OK && !told) {

@@ -402,7 +402,7 @@ static int offering_differences(pub *P, const offering_seed *o, const pub_offeri
     return n;
 }
 
-/* s10plan: a calendar.txt block for an offering that exists. The file
+/* A calendar.txt block for an offering that exists. The file
 ** owns it until staff edit it in the console: then its changes apply,
 ** except that a new course is refused (codes are never reused) and new
 ** dates or capacity are refused while people are registered (the console
@@ -564,7 +564,7 @@ static int put_offering(pub *P, const offering_seed *o)
     return 0;
 }
 
-/* s10plan: withdraw the published offerings the file owns that are no
+/* Withdraw the published offerings the file owns that are no
 ** longer in it (demo ones only when demo offerings are published), each
 ** audited; their registrations stay. 0 or -1. */
 static int withdraw_unlisted(pub *P, const series *s)
@@ -624,7 +624,7 @@ static int store_all(pub *P, const series *s)
     int bad = 0;
     for (int i = 0; i < s->n_offerings; i++)
         if (put_offering(P, &s->offerings[i]) != 0)
-            bad = 1;   /* s10plan: every refused offering is reported, then nothing is published */
+            bad = 1;   /* every refused offering is reported, then nothing is published */
     return bad ? -1 : withdraw_unlisted(P, s);
 }
 
@@ -636,7 +636,7 @@ int publish_courses(db *d, const publish_opts *o, publish_report *rep, buf *note
     series s;
     int rc = -1;
     size_t notes_len = notes->len;
-    /* s10panel: the accessibility and panel checks, and the record of the run. */
+    /* The accessibility and panel checks, and the record of the run. */
     publog pl;
     if (course_load(a, o->dir, o->today, o->demo, &s, err) == 0 && publog_check(d, a, o->dir, P.root, &s, err) == 0 &&
         store_publish_begin(d, err) == 0) {

@@ -350,7 +350,7 @@ int page_calendar(request *rq, response *rs)
 static int offering_view(request *rq, int32_t today, page_view *v)
 {
     json_t *o = page_offering_load(page_app(rq)->db, rq->a, rq->param[0]);
-    if (!o || !json_is_true(json_object_get(o, "published")) ||   /* s10plan: drafts and withdrawn ones */
+    if (!o || !json_is_true(json_object_get(o, "published")) ||   /* drafts and withdrawn ones */
         (json_is_true(json_object_get(o, "demo")) && !page_app(rq)->cfg->demo)) {
         json_decref(o);
         rq->message = "There is no offering at this address. The calendar lists every offering.";
@@ -460,7 +460,7 @@ static int offering_feed(request *rq, response *rs, int32_t today)
 {
     (void)today;
     json_t *o = page_offering_load(page_app(rq)->db, rq->a, rq->param[0]);
-    if (!o || !json_is_true(json_object_get(o, "published")) ||   /* s10plan: drafts and withdrawn ones */
+    if (!o || !json_is_true(json_object_get(o, "published")) ||   /* drafts and withdrawn ones */
         (json_is_true(json_object_get(o, "demo")) && !page_app(rq)->cfg->demo)) {
         json_decref(o);
         rq->message = "There is no offering at this address.";

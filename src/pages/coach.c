@@ -239,8 +239,8 @@ static int queue_of(request *rq, const coach_offering_row *list, int n, const ch
     domain d = dom(rq);
     uint64_t version = 0;
     int has_version = store_coach_version(d.db, &version) == 0;
-    const char *key = arena_printf(rq->a, "coachq:%lld:%s:sum", (long long)d.actor, scope);
-    const char *rkey = arena_printf(rq->a, "coachq:%lld:%s:rows", (long long)d.actor, scope);
+    const char *key = arena_printf(rq->a, "queue:%lld:%s:sum", (long long)d.actor, scope);
+    const char *rkey = arena_printf(rq->a, "queue:%lld:%s:rows", (long long)d.actor, scope);
     if (has_version && !kept)
         kept = cache_new(512, 16u << 20);
     size_t len = 0, rlen = 0;
@@ -275,7 +275,7 @@ static int cohorts_of(request *rq, coach_offering_row *list, int n)
     app *ap = page_app(rq);
     uint64_t version = 0;
     int has_version = store_coach_version(ap->db, &version) == 0;
-    const char *key = arena_printf(rq->a, "coachq-cohorts:%lld", (long long)rq->session->u.id);
+    const char *key = arena_printf(rq->a, "queue-cohorts:%lld", (long long)rq->session->u.id);
     if (has_version && !kept)
         kept = cache_new(512, 16u << 20);
     size_t len;

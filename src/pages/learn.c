@@ -566,7 +566,7 @@ int page_learn_panel(request *rq, response *rs)
     json_t *ctx = json_pack("{s:o, s:o, s:b, s:s, s:s}", "ws", ws_for(rq, "panel"), "course", course, "watched",
                             has_part(&done, "panel"), "csrf", rq->csrf ? rq->csrf : "", "action",
                             arena_printf(rq->a, "/learn/%s/panel/watched", rq->seat->row.code));
-    /* s10panel: captions, handouts, and whether the recording may be shown
+    /* Captions, handouts, and whether the recording may be shown
     ** (a video file plays in <video> with its <track>, from any https host). */
     json_t *res = page_panel_resources(rq, rq->seat->row.course_slug, rq->seat->row.code,
                                        json_string_value(json_object_get(json_object_get(course, "panel"), "video")));

@@ -376,7 +376,7 @@ json_t *page_offering_json(const offering_listing *r)
     json_object_set_new(o, "coach", jstr(r->coach));
     json_object_set_new(o, "season", jstr(r->season));
     json_object_set_new(o, "demo", json_boolean(r->demo));
-    json_object_set_new(o, "published", json_boolean(r->published));   /* s10plan */
+    json_object_set_new(o, "published", json_boolean(r->published));
     json_object_set_new(o, "taken", json_integer(r->taken));
     json_object_set_new(o, "id", json_integer(r->id));
     json_object_set_new(o, "updated_at", json_integer(r->updated_at));
@@ -491,7 +491,7 @@ void page_offering(arena *a, json_t *o, int32_t today)
 
     const char *state;
     const char *state_label;
-    if (json_is_true(json_object_get(o, "cancelled"))) {   /* s10cancel: before any other state */
+    if (json_is_true(json_object_get(o, "cancelled"))) {   /* before any other state */
         state = "is_cancelled";
         state_label = "Cancelled";
     } else if (today > ends) {
@@ -551,7 +551,7 @@ static const struct {
     {"refunded", "The refund is on its way."},
     {"code-created", "The code is created."},
     {"retry", "The message will be tried again shortly."},
-    /* s10people: people, schools and codes in the staff console */
+    /* People, schools and codes in the staff console */
     {"role-changed", "The role is changed."},
     {"verify-sent", "A new confirmation link is on its way."},
     {"school-added", "The school is added."},
@@ -559,7 +559,7 @@ static const struct {
     {"schools-imported", "The schools are imported."},
     {"code-saved", "The code is saved."},
     {"code-disabled", "The code is disabled: nobody can use it from now on."},
-    /* s10plan: planning the calendar */
+    /* Planning the calendar */
     {"offering-created", "The offering is saved as a draft. Publish it when it is ready."},
     {"offering-saved", "The offering is saved."},
     {"offering-published", "The offering is published."},

@@ -87,7 +87,7 @@ const route pages_routes[] = {
     {"GET", "/unsubscribe", page_unsubscribe, 0},
     {"POST", "/unsubscribe", page_unsubscribe, R_RAW},
 
-    /* s10plan: planning the calendar (pages/plan.c); before the roster's
+    /* Planning the calendar (pages/plan.c); before the roster's
     ** /staff/offerings/CODE so "new" is not taken for a code. */
     {"GET", "/staff/offerings", page_plan_offerings, R_STAFF},
     {"POST", "/staff/offerings", page_plan_create, R_FORM | R_CSRF | R_STAFF},
@@ -101,7 +101,6 @@ const route pages_routes[] = {
     {"POST", "/staff/seasons/" SEASON "/publish", page_plan_season_publish, R_FORM | R_CSRF | R_STAFF},
     {"GET", "/staff/seasons/" SEASON "/copy", page_plan_season_copy, R_STAFF},
     {"POST", "/staff/seasons/" SEASON "/copy", page_plan_season_copy, R_FORM | R_CSRF | R_STAFF},
-    /* end s10plan */
     {"GET", "/staff", page_staff_home, R_STAFF},
     {"GET", "/staff/offerings/" SLUG, page_staff_offering, R_STAFF},
     {"POST", "/staff/registrations/([0-9]{1,18})/paid", page_staff_mark_paid, R_FORM | R_CSRF | R_STAFF},
@@ -114,11 +113,11 @@ const route pages_routes[] = {
     {"POST", "/staff/outbox/([0-9]{1,18})/retry", page_staff_outbox_retry, R_FORM | R_CSRF | R_STAFF},
     {"GET", "/staff/codes", page_staff_codes, R_STAFF},
     {"POST", "/staff/codes", page_staff_codes, R_FORM | R_CSRF | R_STAFF},
-    /* s10cancel: cancelling an offering (pages/cancel.c). */
+    /* Cancelling an offering (pages/cancel.c). */
     {"GET", "/staff/offerings/" SLUG "/cancel", page_staff_cancel, R_STAFF},
     {"POST", "/staff/offerings/" SLUG "/cancel", page_staff_cancel_post, R_FORM | R_CSRF | R_STAFF | R_SLOW},
     {"POST", "/staff/offerings/" SLUG "/cancel/refunds", page_staff_cancel_refunds, R_FORM | R_CSRF | R_STAFF | R_SLOW},
-    /* s10people: people, schools, the audit log and codes. */
+    /* People, schools, the audit log and codes. */
     {"GET", "/staff/people", page_staff_people, R_STAFF},
     {"GET", "/staff/people/([0-9]{1,18})", page_staff_person, R_STAFF},
     {"POST", "/staff/people/([0-9]{1,18})/role", page_staff_person_role, R_FORM | R_CSRF | R_STAFF},
@@ -133,12 +132,12 @@ const route pages_routes[] = {
     {"GET", "/staff/codes/([A-Za-z0-9-]{4,32})", page_staff_code, R_STAFF},
     {"POST", "/staff/codes/([A-Za-z0-9-]{4,32})", page_staff_code, R_FORM | R_CSRF | R_STAFF},
     {"POST", "/staff/codes/([A-Za-z0-9-]{4,32})/disable", page_staff_code_disable, R_FORM | R_CSRF | R_STAFF},
-    /* Reports and streamed exports (s10reports). */
+    /* Reports and streamed exports. */
     {"GET", "/staff/reports", page_staff_reports, R_STAFF},
     {"GET", "/staff/reports/seasons/" SEASON, page_staff_report_season, R_STAFF},
     {"GET", "/staff/reports/offerings/" SLUG, page_staff_report_offering, R_STAFF},
     {"GET", "/staff/exports/(rosters|payments|invoices|completions)\\.csv", page_staff_export, R_STAFF},
-    /* s10panel: panel resources and the publish history (pages/panel.c). */
+    /* Panel resources and the publish history (pages/panel.c). */
     {"GET", "/staff/courses", page_staff_panels, R_STAFF},
     {"GET", "/staff/courses/" SLUG "/panel", page_staff_panel, R_STAFF},
     {"POST", "/staff/courses/" SLUG "/panel/recording", page_staff_panel_recording, R_FORM | R_CSRF | R_STAFF},

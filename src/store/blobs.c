@@ -9,7 +9,7 @@ int store_blobs_orphaned(db *d, arena *a, int max, const char ***hex, int *n)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT b.sha256 FROM blobs b"
                                   " WHERE NOT EXISTS (SELECT 1 FROM submission_files f WHERE f.sha256 = b.sha256)"
-                                  /* s10panel: a panel handout's file is referred to as well */
+                                  /* A panel handout's file is referred to as well */
                                   " AND NOT EXISTS (SELECT 1 FROM panel_handouts h WHERE h.sha256 = b.sha256)"
                                   " ORDER BY b.created_at, b.sha256 LIMIT ?1");
     sqlite3_bind_int(st, 1, max);

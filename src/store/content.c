@@ -195,7 +195,7 @@ int store_course_page(db *d, arena *a, const char *slug, course_page_row *o)
         panelist_row *p = arena_grow(a, (void **)&o->panelists, &o->n_panelists, &cap, sizeof *p);
         p->name = db_col(a, st, 0);
         p->role = db_col(a, st, 1);
-        p->school = db_col(a, st, 2);   /* s10panel: set in the staff console; NULL otherwise */
+        p->school = db_col(a, st, 2);   /* set in the staff console; NULL otherwise */
     }
     db_done(st);
     if (rc != SQLITE_DONE || course_items(d, a, o->c.id, "playlist", &o->playlist, &o->n_playlist) ||
@@ -215,7 +215,7 @@ int store_course_page(db *d, arena *a, const char *slug, course_page_row *o)
     "   OR (e.status = 'offered' AND e.offer_until > unixepoch()))) AS taken, o.id, o.updated_at," \
     " o.sequence, COALESCE(o.cancelled_at, 0), o.published" \
     " FROM offerings o JOIN courses c ON c.id = o.course_id WHERE c.published = 1"
-/* s10plan: lists show published offerings only; one offering by code is
+/* Lists show published offerings only; one offering by code is
 ** read whatever its state (staff pages and registrations still need a
 ** withdrawn one) and carries it in published. */
 #define OFFERING_SQL OFFERING_ANY_SQL " AND o.published = 1"
@@ -563,7 +563,7 @@ int store_seed_offering(db *d, const pub_offering *o, int64_t *id, buf *err)
 {
     sqlite3_stmt *st = db_stmt(d,
         "INSERT INTO offerings(code, course_id, starts, ends, price_cents, currency, capacity, opens, closes,"
-        " season, demo, created_at, updated_at, time_zone, posting_closes_at, managed_by)"   /* s10plan: the file owns it */
+        " season, demo, created_at, updated_at, time_zone, posting_closes_at, managed_by)"   /* the file owns it */
         " SELECT ?1, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?13, ?14, 'file' FROM courses WHERE slug = ?12"
         " ON CONFLICT(code) DO NOTHING");
     bind_text(st, 1, o->code);

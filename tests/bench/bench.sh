@@ -276,7 +276,7 @@ coach_lines() {
     line "coach roster, 200, page 1" /coach/offerings/bench-coach-01/roster "journeys_session=$coach"
 }
 
-# --- Staff reports and streamed exports (issue 10, s10reports) ---
+# --- Staff reports and streamed exports (issue 10) ---
 # The season report of the season with the most registrations, under load.
 report_lines() {
     season=$(sqlite3 "$var/journeys.db" "SELECT o.season FROM offerings o JOIN enrolments e ON e.offering_id = o.id

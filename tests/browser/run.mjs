@@ -519,7 +519,7 @@ test('staff pages are accessible at 1280 and 390 px', async (page, t) => {
   assert(await page.locator('main tbody tr').count() > 0, 'the codes table lists the new code');
 });
 
-// s10people: the people search, a person's page, the schools list, a
+// The people search, a person's page, the schools list, a
 // school's page, the audit log and a code's page are clean under axe and
 // fit at desktop and phone width.
 test('staff people, schools, audit and code pages are accessible at 1280 and 390 px', async (page) => {
@@ -550,7 +550,7 @@ test('staff people, schools, audit and code pages are accessible at 1280 and 390
   await checkBothWidths(page, code, 'staff-code');
 });
 
-// ---- reports (s10reports) ----
+// ---- reports ----
 // The reports list, a season's report and an offering's report are clean
 // under axe and fit at desktop and phone width; the chart is an image with
 // a name, and its numbers are one keyboard step away in a table.
@@ -576,7 +576,7 @@ test('staff reports are accessible at 1280 and 390 px', async (page) => {
   assert(/^text\/csv/.test(csv.type), 'the roster export is CSV');
   assert(csv.text.startsWith('"Offering","Course"'), 'the export starts with its header line');
 });
-// ------------------------------------------------ s10plan: planning a season
+// ------------------------------------------------ planning a season
 
 // Staff copy the 2019–2020 season to new dates, review the drafts, publish
 // the season in one step, and a visitor finds its offerings on the public
@@ -1537,12 +1537,12 @@ function timeout(ms, name) {
   });
 }
 
-// ---------------------------------------------------- s10cancel: cancel an offering
+// ---------------------------------------------------- cancel an offering
 // Staff read what cancelling an offering does (demo-lm: its registrations
 // are left alone), are told to give a reason, then cancel a finished
 // offering nobody else's test uses (lm-2020-01) by keyboard and read what
 // was done; axe at 1280 and 390 px on each of those pages.
-test('s10cancel: staff read the explanation, then cancel an offering', async (page) => {
+test('cancel an offering: staff read the explanation, then cancel an offering', async (page) => {
   await signInStaff(page);
   await checkBothWidths(page, '/staff/offerings/demo-lm/cancel', 'staff-cancel-plan');
   assert(/what cancelling does/i.test(await page.textContent('main')), 'the explanation comes first');
@@ -1566,7 +1566,7 @@ test('s10cancel: staff read the explanation, then cancel an offering', async (pa
 
 
 // Runs one test in its own context; returns null or the failure.
-// ---- s10panel: panel resources and the publish history, axe at desktop and phone width ----
+// ---- panel resources and the publish history, axe at desktop and phone width ----
 
 test('staff panel resources and publish history: by keyboard, axe at 1280 and 390', async (page) => {
   await signInStaff(page);
@@ -1630,7 +1630,6 @@ test('panel with captions: the participant sees the video with its track', async
   }
 });
 
-// ---- end of s10panel ----
 
 async function runOne(browser, t) {
   let context;

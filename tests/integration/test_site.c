@@ -100,7 +100,7 @@ static void test_ical(void)
     const char *b = buf_str(&r.body);
     header_is(&r, "Content-Type", "text/calendar; charset=utf-8", 0);
     CHECK(!strncmp(b, "BEGIN:VCALENDAR\r\n", 17));
-    CHECK_CONTAINS(b, "UID:offering-pv-2019-10@journeys\r\n");   /* s10cancel: not the host name */
+    CHECK_CONTAINS(b, "UID:offering-pv-2019-10@journeys\r\n");   /* not the host name */
     CHECK_CONTAINS(b, "DTSTART;VALUE=DATE:20191021\r\n");
     CHECK_CONTAINS(b, "DTEND;VALUE=DATE:20191026\r\n");
     CHECK_CONTAINS(b, "DTEND;VALUE=DATE:20200404\r\n");

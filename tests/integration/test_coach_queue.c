@@ -1,5 +1,5 @@
 /*
-** test_coachq.c: where a coach lands and the "needs me" queue, through real
+** test_coach_queue.c: where a coach lands and the "needs me" queue, through real
 ** nginx. On two running offerings (one coached by Cora and Carl, the other
 ** by Otto): each kind of row appears on the seeded data (a thread with no
 ** coach reply, a reply nobody answered, work waiting for feedback, a

@@ -1,12 +1,12 @@
 /*
-** test_coachq.c: the rules of the coach's queue that need no server: how
+** test_coach_queue.c: the rules of the coach's queue that need no server: how
 ** long a row waited, for people; which kinds exist; the order (oldest
 ** first); where an offering is in its week in its own time zone and when
 ** its queue is live (until posting closes). Then the queue mark's one conditional write on a
 ** fresh database: a second "no reply needed" on the same row is refused,
 ** a snooze cannot undo one, and a row that waits again (a later since)
 ** can be marked again. The pages are tested through nginx in
-** tests/integration/test_coachq.c.
+** tests/integration/test_coach_queue.c.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +103,7 @@ static void test_mark_store(void)
 {
     const char *tmp = getenv("TMPDIR");
     char dir[256];
-    snprintf(dir, sizeof dir, "%s/journeys-coachq-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(dir, sizeof dir, "%s/journeys-queue-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     CHECK(mkdtemp(dir) != NULL);
     char path[300];
     snprintf(path, sizeof path, "%s/t.db", dir);
