@@ -942,7 +942,7 @@ static int publish_into(db *d, const char *root, const char *const *archive, int
 {
     buf_reset(notes);
     buf_reset(err);
-    publish_opts o = {root, TODAY, 0, archive, n_archive, record_announce, NULL};
+    publish_opts o = {root, TODAY, 0, archive, n_archive, record_announce, NULL, NULL};
     publish_report rep;
     return publish_courses(d, &o, &rep, notes, err);
 }
