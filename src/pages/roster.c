@@ -210,14 +210,17 @@ int page_coach_roster(request *rq, response *rs)
 {
     roster_offering o;
     int page, rc = page_param(rq, &page);
-    if (rc || (rc = load_offering(rq, &o)))
+    if (rc)
         return rc;
     db *d = page_app(rq)->db;
-    /* One read for the whole page: the version and what is built under it
-    ** see one state of the database. */
+    /* One read for the whole page: the offering, the version and what is
+    ** built under it see one state of the database (and take its lock
+    ** once, not for each statement). */
     int reading = db_begin_read(d) == 0;
     uint64_t version = 0;
-    if (!reading || store_coach_version(d, &version) != 0) {
+    if ((rc = load_offering(rq, &o))) {
+        /* refused or missing: nothing kept, nothing shown */
+    } else if (!reading || store_coach_version(d, &version) != 0) {
         rc = page_render_kept(rq, rs, "pages/coach_roster", NULL, NULL, roster_view);
     } else {
         const char *zone = rq->session->u.time_zone ? rq->session->u.time_zone : "";
