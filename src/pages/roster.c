@@ -21,6 +21,7 @@
 #include "date.h"
 #include "pages.h"
 #include "roster.h"
+#include "store_coach.h"
 #include "store_roster.h"
 
 enum {
@@ -135,11 +136,15 @@ static int page_param(request *rq, int *page)
     return 0;
 }
 
-/* GET /coach/offerings/CODE/roster?page=N: one page of the roster for a
-** coach of the offering or staff. 0, or 400 (a bad page number), 403,
-** 404 (no such offering or page) or 503 with rq->message set. */
-int page_coach_roster(request *rq, response *rs)
+/* The view of one roster page (a page_view_fn for page_render_kept): the
+** offering and page were checked by page_coach_roster, access too; this
+** reads them again (a kept page is built only when the database moved).
+** Nothing in it depends on who asks but their time zone (the "last seen"
+** labels), which is part of the key. 0, or 400/403/404/503 with
+** rq->message set. */
+static int roster_view(request *rq, int32_t today, page_view *pv)
 {
+    (void)today;
     roster_offering o;
     int page, rc = page_param(rq, &page);
     if (rc || (rc = load_offering(rq, &o)))
@@ -173,8 +178,59 @@ int page_coach_roster(request *rq, response *rs)
                             rows, "paging", paging, "total", total, "total_label",
                             total == 1 ? "1 participant" : arena_printf(rq->a, "%d participants", total),
                             "has_participants", total > 0);
-    return page_render(rq, rs, "pages/coach_roster", ctx,
-                       arena_printf(rq->a, "Roster: %s", o.course_title ? o.course_title : o.code), NULL);
+    if (!ctx)
+        return page_unavailable(rq);
+    pv->ctx = ctx;
+    pv->title = arena_printf(rq->a, "Roster: %s", o.course_title ? o.course_title : o.code);
+    return 0;
+}
+
+/* How long a kept roster page stays good at most. Every change it shows
+** is a write, and any write moves the version it is kept under; this only
+** bounds what an unforeseen path could hide. */
+enum { ROSTER_KEEP_SECONDS = 60 };
+
+/* page_keep's expiry for a roster page. */
+static time_t roster_expires(request *rq, time_t now)
+{
+    (void)rq;
+    return now + ROSTER_KEEP_SECONDS;
+}
+
+/* GET /coach/offerings/CODE/roster?page=N: one page of the roster for a
+** coach of the offering or staff. The page is checked and access decided
+** on every request; the rendered roster is then kept per worker under the
+** database's version (store_coach_version: it moves at every write by any
+** worker or process, so a post, a submission, a feedback decision, a
+** sign-off or a message shows on the next request in every worker), keyed
+** by offering, page and the asker's time zone. 0, or 400 (a bad page
+** number), 403, 404 (no such offering or page) or 503 with rq->message
+** set. */
+int page_coach_roster(request *rq, response *rs)
+{
+    roster_offering o;
+    int page, rc = page_param(rq, &page);
+    if (rc)
+        return rc;
+    db *d = page_app(rq)->db;
+    /* One read for the whole page: the offering, the version and what is
+    ** built under it see one state of the database (and take its lock
+    ** once, not for each statement). */
+    int reading = db_begin_read(d) == 0;
+    uint64_t version = 0;
+    if ((rc = load_offering(rq, &o))) {
+        /* refused or missing: nothing kept, nothing shown */
+    } else if (!reading || store_coach_version(d, &version) != 0) {
+        rc = page_render_kept(rq, rs, "pages/coach_roster", NULL, NULL, roster_view);
+    } else {
+        const char *zone = rq->session->u.time_zone ? rq->session->u.time_zone : "";
+        page_keep k = {arena_printf(rq->a, "roster %lld %d %zu:%s", (long long)o.id, page, strlen(zone), zone),
+                       version, -1, roster_expires};
+        rc = page_render_kept(rq, rs, "pages/coach_roster", NULL, &k, roster_view);
+    }
+    if (reading)
+        db_rollback(d);
+    return rc;
 }
 
 /* ---- the roster as CSV ---------------------------------------------------------- */

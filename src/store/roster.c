@@ -8,14 +8,36 @@
 
 #include "log.h"
 
-/* A settled seat in offering ?1 of user u.id (the workspace's participant). */
-#define SEATED                                                                                        \
-    " FROM enrolments e JOIN users u ON u.id = e.user_id"                                             \
+/* A settled seat in offering ?1 of user u.id (the workspace's participant):
+** the tables, then the condition. */
+#define SEATED_FROM " FROM enrolments e JOIN users u ON u.id = e.user_id"
+#define SEATED_WHERE                                                                                  \
     " WHERE e.offering_id = ?1 AND e.status = 'active' AND e.payment_status IN ('paid', 'invoiced', 'waived')"
+#define SEATED SEATED_FROM SEATED_WHERE
+
+/* Each author's posts in offering ?1 (not deleted) and how many published
+** prompts they posted in, worked out once for the whole offering: its
+** threads by threads_by_space, their posts by posts_unread (thread,
+** author, tombstone: the index alone, never a post's row). Counting from
+** each person instead would read every post they ever wrote anywhere and
+** its thread, a read per post across the whole database. */
+#define POSTED                                                                                        \
+    "WITH pc AS MATERIALIZED (SELECT q.author_id AS uid, count(*) AS posts,"                          \
+    " count(DISTINCT CASE WHEN i.id IS NOT NULL THEN t.prompt_id END) AS prompts"                    \
+    " FROM threads t JOIN posts q ON q.thread_id = t.id"                                             \
+    " LEFT JOIN course_items i ON i.id = t.prompt_id AND i.published = 1 AND i.archived_at IS NULL"  \
+    " WHERE t.offering_id = ?1 AND q.deleted_at IS NULL GROUP BY q.author_id) "
+
+/* The join that brings pc's counts to u (none: 0). */
+#define POSTED_JOIN " LEFT JOIN pc ON pc.uid = u.id"
 
 /* The columns of one roster line for the participant u; ?1 the offering,
-** ?2 its course. A published item is one not archived; checked-off
-** playlist items are the progress parts "item:ID". */
+** ?2 its course; the statement starts with POSTED and joins POSTED_JOIN.
+** A published item is one not archived; checked-off playlist items are
+** the progress parts "item:ID". The other counts are the person's own
+** rows in the offering, read by (offering, person) or (person, offering)
+** keys; the "+" keeps the planner from walking every submission of the
+** offering for each line instead of the person's own. */
 #define ROW_COLS                                                                                      \
     "SELECT u.id, u.name, u.email, u.time_zone,"                                                      \
     " COALESCE((SELECT v.last_at FROM workspace_visits v WHERE v.offering_id = ?1 AND v.user_id = u.id), 0)," \
@@ -23,14 +45,9 @@
     " (SELECT count(*) FROM progress p JOIN course_items i ON i.id = CAST(substr(p.part, 6) AS INTEGER)" \
     "   WHERE p.offering_id = ?1 AND p.user_id = u.id AND p.part LIKE 'item:%' AND i.course_id = ?2"     \
     "   AND i.section = 'playlist' AND i.published = 1 AND i.archived_at IS NULL),"                     \
-    " (SELECT count(DISTINCT t.prompt_id) FROM posts q JOIN threads t ON t.id = q.thread_id"         \
-    "   JOIN course_items i ON i.id = t.prompt_id"                                                    \
-    "   WHERE q.author_id = u.id AND t.offering_id = ?1 AND q.deleted_at IS NULL"                      \
-    "   AND i.published = 1 AND i.archived_at IS NULL),"                                              \
-    " (SELECT count(*) FROM posts q JOIN threads t ON t.id = q.thread_id"                             \
-    "   WHERE q.author_id = u.id AND t.offering_id = ?1 AND q.deleted_at IS NULL),"                    \
-    " (SELECT count(DISTINCT s.item_id) FROM submissions s JOIN course_items i ON i.id = s.item_id"  \
-    "   WHERE s.user_id = u.id AND s.offering_id = ?1 AND i.published = 1 AND i.archived_at IS NULL)," \
+    " COALESCE(pc.prompts, 0), COALESCE(pc.posts, 0),"                                               \
+    " (SELECT count(DISTINCT s.item_id) FROM submissions s CROSS JOIN course_items i ON i.id = s.item_id" \
+    "   WHERE s.user_id = u.id AND +s.offering_id = ?1 AND i.published = 1 AND i.archived_at IS NULL)," \
     " (SELECT count(*) FROM submissions s WHERE s.user_id = u.id AND s.offering_id = ?1),"            \
     " (SELECT count(*) FROM submissions s WHERE s.user_id = u.id AND s.offering_id = ?1"              \
     "   AND s.state = 'waiting'),"                                                                    \
@@ -39,14 +56,17 @@
     "   AND m.author_id = u.id AND m.read_at IS NULL)"
 
 /* Every participant's line, by name. */
-#define ROW_SQL ROW_COLS SEATED " ORDER BY u.name COLLATE NOCASE, u.id"
+#define ROW_SQL POSTED ROW_COLS SEATED_FROM POSTED_JOIN SEATED_WHERE " ORDER BY u.name COLLATE NOCASE, u.id"
+
+/* One participant's line (?3 the person). */
+#define PERSON_SQL POSTED ROW_COLS SEATED_FROM POSTED_JOIN SEATED_WHERE " AND u.id = ?3"
 
 /* One page of lines (?3 rows from ?4): the page's people are chosen first,
 ** so the counts are worked out for them alone, not for the whole cohort. */
 #define PAGE_SQL                                                                                      \
-    ROW_COLS " FROM (SELECT u.id AS uid, u.name AS nm" SEATED                                         \
+    POSTED ROW_COLS " FROM (SELECT u.id AS uid, u.name AS nm" SEATED                                  \
     " ORDER BY u.name COLLATE NOCASE, u.id LIMIT ?3 OFFSET ?4) k JOIN users u ON u.id = k.uid"       \
-    " ORDER BY k.nm COLLATE NOCASE, k.uid"
+    POSTED_JOIN " ORDER BY k.nm COLLATE NOCASE, k.uid"
 
 /* Fill r from a ROW_SQL row. */
 static void row_fill(arena *a, sqlite3_stmt *st, roster_row *r)
@@ -164,7 +184,7 @@ int store_roster_each(db *d, const roster_offering *o, int (*fn)(void *ctx, cons
 /* See store_roster.h: one participant's line, in a. */
 int store_roster_person(db *d, arena *a, const roster_offering *o, int64_t user_id, roster_row *out)
 {
-    sqlite3_stmt *st = db_stmt(d, ROW_COLS SEATED " AND u.id = ?3");
+    sqlite3_stmt *st = db_stmt(d, PERSON_SQL);
     sqlite3_bind_int64(st, 1, o->id);
     sqlite3_bind_int64(st, 2, o->course_id);
     sqlite3_bind_int64(st, 3, user_id);

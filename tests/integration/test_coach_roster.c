@@ -7,7 +7,10 @@
 ** writes, the participant reads and answers, each side notified, nobody
 ** else sees them); who may reach what (a coach of another offering, a
 ** participant, a visitor, staff); bad input refused with nothing written;
-** and two readers marking the same messages read at once, one winning.
+** two readers marking the same messages read at once, one winning; and
+** the roster kept per worker: each change it shows (a post, a submission,
+** a feedback decision, a sign-off, a message) on every answer after it,
+** whichever worker answers, and each asker's own time zone in its labels.
 **
 ** The people and their seats are set up with `journeys user add` and SQL
 ** on the site's database; the actions under test go through the site.
@@ -529,6 +532,97 @@ static void test_race(void)
     CHECK(sql_int(fmt("SELECT read_at IS NOT NULL FROM messages WHERE id = %lld", (long long)m)) == 1);
 }
 
+/* ---- the roster kept per worker (rosterperf) ------------------------------ */
+
+enum { KEPT_ROUNDS = 8 };   /* answers asked for per check: more than the stack's workers */
+
+/* bob's roster line in html, up to the end of its row (malloc'd; "" when
+** bob is not on the page). */
+static char *bob_line(const char *html)
+{
+    char needle[128];
+    snprintf(needle, sizeof needle, "/people/%lld\"", (long long)bob.id);
+    const char *at = strstr(html, needle);
+    const char *end = at ? strstr(at, "</tr>") : NULL;
+    return at && end ? strndup(at, (size_t)(end - at)) : strdup("");
+}
+
+/* Ask for the first roster page as cora KEPT_ROUNDS times; the number of
+** answers whose line for bob holds want (has != 0) or does not (has ==
+** 0). Every answer should, whichever worker gave it. */
+static int rounds_where(const char *want, int has)
+{
+    int n = 0;
+    for (int i = 0; i < KEPT_ROUNDS; i++) {
+        http_res r;
+        if (get(&cora, "/coach/offerings/" O "/roster", &r) == 200) {
+            char *line = bob_line(buf_str(&r.body));
+            if (*line && (strstr(line, want) != NULL) == (has != 0))
+                n++;
+            free(line);
+        }
+        http_res_free(&r);
+    }
+    return n;
+}
+
+static void test_kept(void)
+{
+    http_res r;
+    /* every worker has the page kept as it is now: bob has done nothing */
+    CHECK(rounds_where("prompts · 0 posts", 1) == KEPT_ROUNDS);
+    CHECK(rounds_where("0 versions", 1) == KEPT_ROUNDS);
+
+    /* a post: bob answers ada's thread through the site */
+    CHECK(post_body(&bob, fmt("/learn/%s/threads/%lld/reply", O, (long long)ada_thread), "Me too", &r) == 303);
+    http_res_free(&r);
+    CHECK(rounds_where("prompts · 1 post<", 1) == KEPT_ROUNDS);
+
+    /* a submission waiting for feedback */
+    CHECK(sql(fmt("INSERT INTO submissions(offering_id, item_id, user_id, version, body_md, body_html, created_at)"
+                  " SELECT o.id, i.id, %lld, 1, 'y', '<p>y</p>', 200 FROM offerings o JOIN course_items i"
+                  " ON i.course_id = o.course_id AND i.section = 'activity' AND i.published = 1"
+                  " AND i.archived_at IS NULL WHERE o.code = '" O "' ORDER BY i.position LIMIT 1",
+                  (long long)bob.id)) == 0);
+    int64_t bob_sub = sql_int(fmt("SELECT max(id) FROM submissions WHERE user_id = %lld", (long long)bob.id));
+    CHECK(bob_sub > 0);
+    CHECK(rounds_where("1 version · 1 waiting for feedback", 1) == KEPT_ROUNDS);
+
+    /* a feedback decision: no longer waiting */
+    CHECK(sql(fmt("UPDATE submissions SET state = 'complete', decided_at = 300 WHERE id = %lld AND state = 'waiting'",
+                  (long long)bob_sub)) == 0);
+    CHECK(rounds_where("waiting for feedback", 0) == KEPT_ROUNDS);
+    CHECK(rounds_where("1 version<", 1) == KEPT_ROUNDS);
+
+    /* a sign-off */
+    CHECK(rounds_where("Signed off", 0) == KEPT_ROUNDS);
+    CHECK(sql(fmt("INSERT INTO completions(offering_id, user_id, signed_by, signed_at) SELECT id, %lld, %lld, 1700000000"
+                  " FROM offerings WHERE code = '" O "'", (long long)bob.id, (long long)cora.id)) == 0);
+    CHECK(rounds_where("Signed off", 1) == KEPT_ROUNDS);
+
+    /* a message from bob through the site: the coaches' badge */
+    CHECK(rounds_where("new message", 0) == KEPT_ROUNDS);
+    int64_t m = 0;
+    CHECK(send_message(&bob, "/learn/" O "/messages", "A question for the coaches.", &m) == 303);
+    CHECK(m > 0);
+    CHECK(rounds_where("1 new message", 1) == KEPT_ROUNDS);
+
+    /* the same kept state, two askers in two time zones: each sees their own */
+    CHECK(sql(fmt("UPDATE users SET time_zone = 'Asia/Tokyo' WHERE id = %lld", (long long)sam.id)) == 0);
+    CHECK(get(&cora, "/coach/offerings/" O "/roster", &r) == 200);
+    CHECK(strstr(buf_str(&r.body), " UTC</time>") != NULL);
+    CHECK(strstr(buf_str(&r.body), " JST</time>") == NULL);
+    http_res_free(&r);
+    for (int i = 0; i < KEPT_ROUNDS; i++) {
+        CHECK(get(&sam, "/coach/offerings/" O "/roster", &r) == 200);
+        CHECK(strstr(buf_str(&r.body), " JST</time>") != NULL);
+        CHECK(strstr(buf_str(&r.body), " UTC</time>") == NULL);
+        http_res_free(&r);
+    }
+    /* and a coach of another offering is still refused, kept page or not */
+    CHECK(get_status(&otto, "/coach/offerings/" O "/roster") == 403);
+}
+
 int main(void)
 {
     if (smtp_start(&mail) != 0) {
@@ -591,6 +685,7 @@ int main(void)
     test_person_and_messages();
     test_race();
     test_paging();
+    test_kept();   /* rosterperf */
 
     person *all[] = {&ada, &bob, &zed, &cora, &otto, &sam};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
