@@ -532,7 +532,7 @@ static void test_race(void)
     CHECK(sql_int(fmt("SELECT read_at IS NOT NULL FROM messages WHERE id = %lld", (long long)m)) == 1);
 }
 
-/* ---- the roster kept per worker (rosterperf) ------------------------------ */
+/* ---- the roster kept per worker ------------------------------------------- */
 
 enum { KEPT_ROUNDS = 8 };   /* answers asked for per check: more than the stack's workers */
 
@@ -685,7 +685,7 @@ int main(void)
     test_person_and_messages();
     test_race();
     test_paging();
-    test_kept();   /* rosterperf */
+    test_kept();
 
     person *all[] = {&ada, &bob, &zed, &cora, &otto, &sam};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
