@@ -43,6 +43,7 @@ static char *sample_path(const char *pattern)
     static const struct { const char *from, *to; } fill[] = {
         {"([a-z0-9][a-z0-9-]{0,63})", "a-course-7"},
         {"([0-9]{1,18})", "42"},
+        {"([0-9]{1,4})", "3"},
         {"\\.", "."},
         {"(follow|mute|unfollow)", "follow"},
         {"([A-Za-z0-9-]{4,32})", "SPRING-26"}, /* a waiver or discount code */
