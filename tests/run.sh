@@ -39,8 +39,8 @@ run() {
     rm -f "$out"
 }
 
-# ONLY=unit, ONLY=integration or ONLY=browser runs one part; BROWSER_ONLY=NAME
-# runs only the browser tests whose name holds NAME.
+# ONLY=unit, ONLY=integration or ONLY=browser runs one part; BROWSER_ONLY="a|b"
+# runs only the browser tests whose names hold a or b (single words).
 for t in "$BUILD"/tests/test_*; do
     [ -z "${ONLY:-}" ] || [ "$ONLY" = unit ] || break
     [ -x "$t" ] && run "unit/$(basename "$t")" "$t"
@@ -98,10 +98,12 @@ elif [ "${SKIP_BROWSER:-0}" != 1 ] && { [ -z "${ONLY:-}" ] || [ "$ONLY" = browse
         # The demo offerings' coach, for the coach's walk.
         printf 'browser-coach-password\n' | JOURNEYS_PATHS_VAR="$dir/var" JOURNEYS_PATHS_DATABASE="$dir/var/journeys.db" \
             "${BUILD:-build}/journeys" user password maya.okafor@mastery.org >/dev/null
+        # BROWSER_ONLY="a|b" gives run.mjs one --only per name.
+        only=$(printf '%s' "${BROWSER_ONLY:-}" | awk -v RS='|' 'length($0) {printf " --only %s", $0}')
         run browser env BASE_URL="http://127.0.0.1:$port" STAFF_EMAIL=browser-staff@example.org \
             STAFF_PASSWORD=browser-staff-password \
             COACH_EMAIL=maya.okafor@mastery.org COACH_PASSWORD=browser-coach-password \
-            node tests/browser/run.mjs ${BROWSER_ONLY:+--only "$BROWSER_ONLY"}
+            node tests/browser/run.mjs $only
     else
         cat "$dir/stack.log"
         failed=$((failed + 1))
