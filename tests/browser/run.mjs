@@ -1433,7 +1433,6 @@ test('coach walk: from the queue to feedback and sign-off, then the certificate'
   const other = await t.context.browser().newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
   try {
     const p = await other.newPage();
-    p.setDefaultTimeout(15000);
     await signUpAndPay(p, name, code);
     for (const key of keys) {
       await visit(p, `/learn/${code}/activities/${key}`);
