@@ -401,9 +401,10 @@ int page_moderation_log(request *rq, response *rs)
         json_object_set_new(pg, "prev_url", json_string(arena_printf(rq->a, "%s?page=%d", base, page - 1)));
     if (page < pages)
         json_object_set_new(pg, "next_url", json_string(arena_printf(rq->a, "%s?page=%d", base, page + 1)));
-    json_t *ctx = json_pack("{s:s, s:s, s:s, s:o, s:o, s:i}", "code", code, "discuss_url",
+    json_t *ctx = json_pack("{s:s, s:s, s:s, s:o, s:o, s:i, s:s}", "code", code, "discuss_url",
                             arena_printf(rq->a, "/learn/%s/discuss", code), "wrapup_url",
                             arena_printf(rq->a, "/learn/%s/wrapup", code), "rows", rows, "pagination", pg, "total",
-                            total);
+                            total, "total_label",
+                            arena_printf(rq->a, "%d moderation action%s", total, total == 1 ? "" : "s"));
     return page_render(rq, rs, "pages/moderation_log", ctx, "Moderation log", NULL);
 }
