@@ -581,6 +581,13 @@ static void test_landing(void)
     CHECK_CONTAINS(buf_str(&r.body), "Offerings you coach");
     CHECK_CONTAINS(buf_str(&r.body), "href=\"/coach\"");
     http_res_free(&r);
+    /* In the course space a coach gets what waits there, not a
+    ** participant's own progress and to-do list. */
+    CHECK(browser_get(&b, "/learn/" O, &r) == 0 && r.status == 200);
+    CHECK(strstr(buf_str(&r.body), "Your progress") == NULL);
+    CHECK(strstr(buf_str(&r.body), "What to do today") == NULL);
+    CHECK_CONTAINS(buf_str(&r.body), "href=\"/coach/queue?offering=" O "\"");
+    http_res_free(&r);
     browser_close(&b);
 }
 
