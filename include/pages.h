@@ -453,6 +453,9 @@ int page_staff_panel_handout(request *rq, response *rs);        /* POST .../pane
 int page_staff_panel_handout_remove(request *rq, response *rs); /* POST .../panel/handouts/ID/remove */
 int page_staff_panel_handout_file(request *rq, response *rs);   /* GET .../panel/handouts/ID (a kept file) */
 int page_learn_panel_handout(request *rq, response *rs);        /* GET /learn/CODE/panel/handouts/ID */
+/* The panel's summary and transcript edited in the console (Markdown). */
+int page_staff_panel_summary(request *rq, response *rs);        /* POST .../panel/summary */
+int page_staff_panel_transcript(request *rq, response *rs);     /* POST .../panel/transcript (empty: none) */
 int page_learn_panel_vtt(request *rq, response *rs);            /* GET /learn/CODE/panel/captions.vtt */
 int page_staff_publishes(request *rq, response *rs);            /* GET /staff/publishes */
 json_t *page_panel_resources(request *rq, const char *slug, const char *code, const char *video);

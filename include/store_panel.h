@@ -23,6 +23,7 @@ typedef struct panel_course_row {
     int minutes;
     int64_t rev;                  /* the panel's revision, moved by every change */
     const char *summary_html, *transcript_html;
+    const char *summary_md, *transcript_md;   /* as written in the console; NULL: the course files' */
     int has_transcript;           /* the transcript holds text */
     int has_captions;
     const char *captions_file, *captions_label, *captions_lang;   /* NULL without captions */
@@ -67,6 +68,10 @@ int store_panel_set_recording(db *d, int64_t course_id, const char *video, int m
 int store_panel_put_captions(db *d, int64_t course_id, const char *vtt, size_t len, const char *filename,
                              const char *label, const char *lang, int cues, int64_t by, time_t now);
 int store_panel_delete_captions(db *d, int64_t course_id);
+/* The summary (transcript non-zero: the transcript) as written in the
+** console, Markdown md and its rendered html; from then on publish keeps
+** them and lists the course file's text as not applied. 0 or -1. */
+int store_panel_set_text(db *d, int64_t course_id, int transcript, const char *md, const char *html);
 int store_panel_add_person(db *d, int64_t course_id, const char *name, const char *role, const char *school);
 int store_panel_delete_person(db *d, int64_t course_id, int position);
 int64_t store_panel_add_handout(db *d, int64_t course_id, const char *title, const char *url, int64_t by, time_t now);
@@ -97,6 +102,11 @@ int store_publish_snapshot(db *d, arena *a, publish_entry **list, int *n);
 /* Whether course slug's panel has captions, and its stored recording
 ** (NULL: pending): 1 with both set, 0 no such course yet, -1. */
 int store_panel_publish_state(db *d, arena *a, const char *slug, int *has_captions, const char **video);
+
+/* The summary and transcript Markdown of course slug as set in the console
+** (each NULL while the course files own it): 1 with both set, 0 no such
+** course yet, -1. */
+int store_panel_publish_text(db *d, arena *a, const char *slug, const char **summary_md, const char **transcript_md);
 
 /* Record one run and its changes (inside the publish transaction). */
 int64_t store_publish_run_insert(db *d, time_t at, const char *by, int courses, int items, int added, int changed,

@@ -19,6 +19,7 @@
 #include "store_accounts.h"
 #include "store_content.h"
 #include "store_enrol.h"
+#include "store_panel.h"
 #include "store_plan.h"
 #include "tz.h"
 
@@ -152,6 +153,17 @@ static int panel_kept(pub *P, const course *c, const pub_panel *st)
             not_applied(P, file, c->panel_minutes_line, arena_printf(P->a, "the panel recording of %s", c->slug),
                         "minutes", arena_printf(P->a, "%d", c->panel_minutes),
                         arena_printf(P->a, "%d", st->minutes));
+    }
+    /* a summary or transcript written in the console stays (store_panel.h) */
+    const char *summary_md = NULL, *transcript_md = NULL;
+    if (store_panel_publish_text(P->d, P->a, c->slug, &summary_md, &transcript_md) == 1) {
+        if (summary_md && differ(c->panel_summary_md, summary_md))
+            not_applied(P, file, 1, arena_printf(P->a, "the panel summary of %s", c->slug), "summary",
+                        "the file's text", "the text edited in the console");
+        if (transcript_md && differ(c->transcript_md, transcript_md))
+            not_applied(P, arena_printf(P->a, "%s/transcript.md", c->dir), 1,
+                        arena_printf(P->a, "the panel transcript of %s", c->slug), "transcript", "the file's text",
+                        "the text edited in the console");
     }
     if (st->n == 0)
         return 0;

@@ -9,6 +9,7 @@
 
 #include "mdcheck.h"
 #include "store_enrol.h"
+#include "store_panel.h"
 
 /* The Markdown files of one course folder, as the loader names them. */
 static const char *const course_files[] = {"course.md", "panel.md", "transcript.md", "playlist.md",
@@ -41,7 +42,15 @@ int publog_check(db *d, arena *a, const char *dir, const char *root, const serie
             continue;
         }
         const char *video = known && stored ? stored : c->panel_video;
-        if (video && blank_md(c->transcript_md) && !has_captions) {
+        /* so is the transcript once it was written in the console */
+        const char *summary_md = NULL, *transcript_md = NULL;
+        if (known && store_panel_publish_text(d, a, c->slug, &summary_md, &transcript_md) < 0) {
+            buf_printf(err, "%s/%s/transcript.md: the stored transcript could not be read: %s\n", root, c->dir,
+                       db_errmsg(d));
+            bad++;
+            continue;
+        }
+        if (video && blank_md(transcript_md ? transcript_md : c->transcript_md) && !has_captions) {
             buf_printf(err, "%s/%s/panel.md:%d: the panel has a recording but neither captions nor a transcript; "
                             "write transcript.md or upload captions at /staff/courses/%s/panel\n",
                        root, c->dir, c->panel_video_line ? c->panel_video_line : 1, c->slug);

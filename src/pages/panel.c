@@ -10,6 +10,8 @@
 **   GET  /staff/courses/SLUG/panel/captions.vtt    the kept captions, for staff to check
 **   POST /staff/courses/SLUG/panel/panelists       add one; .../panelists/N/remove
 **   POST /staff/courses/SLUG/panel/handouts        add a link; .../handouts/ID/remove
+**   POST /staff/courses/SLUG/panel/summary         the summary, in Markdown
+**   POST /staff/courses/SLUG/panel/transcript      the transcript, in Markdown (empty: none)
 **   GET  /learn/CODE/panel/captions.vtt            the captions for the workspace's <track>
 **   GET  /staff/publishes                          what is published, when, by whom, and each run's changes
 **
@@ -27,6 +29,7 @@
 #include "app.h"
 #include "db.h"
 #include "files.h"
+#include "md.h"
 #include "multipart.h"
 #include "pages.h"
 #include "store_enrol.h"
@@ -38,6 +41,10 @@
 
 /* Longest recording the form accepts, in minutes. */
 #define PANEL_MAX_MINUTES 600
+/* Longest summary and transcript the console keeps, in bytes of Markdown
+** (the transcript stays under the form's body limit, [server] max_body). */
+#define PANEL_MAX_SUMMARY 4000
+#define PANEL_MAX_TRANSCRIPT 60000
 /* Publish runs the history shows, and changes listed under each. */
 #define PUBLISH_RUNS 30
 #define PUBLISH_CHANGES 200
@@ -147,6 +154,9 @@ static const char *done_notice(request *rq)
         {"panelist-removed", "The panelist is removed."},
         {"handout", "The handout is added."},
         {"handout-removed", "The handout is removed."},
+        {"summary", "The summary is saved."},
+        {"transcript", "The transcript is saved."},
+        {"transcript-removed", "The transcript is removed."},
     };
     const char *d = kv_get(&rq->query, "done");
     for (size_t i = 0; d && i < sizeof notices / sizeof *notices; i++)
@@ -191,6 +201,10 @@ static int panel_page(request *rq, response *rs, const panel_course_row *pc, jso
         json_object_set_new(values, "video", json_string(pc->video ? pc->video : ""));
     if (!json_object_get(values, "minutes"))
         json_object_set_new(values, "minutes", json_string(arena_printf(rq->a, "%d", pc->minutes)));
+    if (!json_object_get(values, "summary"))
+        json_object_set_new(values, "summary", json_string(pc->summary_md ? pc->summary_md : ""));
+    if (!json_object_get(values, "transcript"))
+        json_object_set_new(values, "transcript", json_string(pc->transcript_md ? pc->transcript_md : ""));
     if (!json_object_get(values, "label"))
         json_object_set_new(values, "label", json_string(pc->captions_label ? pc->captions_label : "English"));
     if (!json_object_get(values, "lang"))
@@ -199,12 +213,13 @@ static int panel_page(request *rq, response *rs, const panel_course_row *pc, jso
     if (has)
         rs->status = 422;
     json_t *ctx = json_pack(
-        "{s:s, s:s, s:s, s:o, s:i, s:I, s:s, s:s, s:b, s:o, s:b, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:s}",
+        "{s:s, s:s, s:s, s:o, s:i, s:I, s:s, s:s, s:b, s:o, s:b, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:s, s:b, s:b}",
         "slug", pc->slug, "title", pc->title, "panel_title", pc->panel_title, "video", jstr(pc->video), "minutes",
         pc->minutes, "rev", (json_int_t)pc->rev, "summary_html", pc->summary_html, "transcript_html",
         pc->transcript_html, "has_transcript", pc->has_transcript, "captions", captions, "shown", why == NULL,
         "why_hidden", jstr(why), "panelists", pl, "handouts", hl, "has_errors", has, "errors", errors, "values",
-        values, "notice", jstr(done_notice(rq)), "csrf", rq->csrf ? rq->csrf : "");
+        values, "notice", jstr(done_notice(rq)), "csrf", rq->csrf ? rq->csrf : "", "summary_console",
+        pc->summary_md != NULL, "transcript_console", pc->transcript_md != NULL);
     return page_render(rq, rs, "pages/staff_panel", ctx, arena_printf(rq->a, "Panel: %s", pc->title), NULL);
 }
 
@@ -298,6 +313,85 @@ int page_staff_panel_recording(request *rq, response *rs)
     int w = store_panel_set_recording(page_app(rq)->db, pc.id, *video ? video : NULL, (int)minutes);
     return finish(rq, rs, &pc, w, "panel.recording",
                   arena_printf(rq->a, "%s, %ld minutes", *video ? video : "pending", minutes), "recording");
+}
+
+/* ---- summary and transcript ----------------------------------------------- */
+
+/* The field's Markdown as sent, with line ends made \n and trailing blank
+** space dropped, in rq's arena ("" when absent). */
+static const char *markdown_field(request *rq, const char *name)
+{
+    const char *v = kv_get(&rq->form, name);
+    if (!v)
+        return "";
+    size_t n = strlen(v);
+    char *out = arena_alloc(rq->a, n + 1), *o = out;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] != '\r' || v[i + 1] != '\n')
+            *o++ = v[i] == '\r' ? '\n' : v[i];
+    while (o > out && (o[-1] == ' ' || o[-1] == '\t' || o[-1] == '\n'))
+        o--;
+    *o = '\0';
+    return out;
+}
+
+/* Whether md is text a page may keep: valid UTF-8, no control characters
+** but tab and newline. */
+static int markdown_text(const char *md)
+{
+    if (!text_utf8_valid(md, strlen(md)))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)md; *p; p++)
+        if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7F)
+            return 0;
+    return 1;
+}
+
+/* Save the summary (transcript non-zero: the transcript) sent in the form:
+** checked, rendered once through the safe Markdown module, then one
+** conditional write of the panel's revision, the text and its audit row. */
+static int save_text(request *rq, response *rs, int transcript)
+{
+    panel_course_row pc;
+    int rc = load(rq, &pc);
+    if (rc)
+        return rc;
+    const char *name = transcript ? "transcript" : "summary";
+    const char *md = markdown_field(rq, name);
+    size_t max = transcript ? PANEL_MAX_TRANSCRIPT : PANEL_MAX_SUMMARY;
+    const char *why = NULL;
+    if (!transcript && !*md)
+        why = "Write the summary: a few sentences on what the panel discusses.";
+    else if (strlen(md) > max)
+        why = arena_printf(rq->a, "The %s is %zu characters long; shorten it to at most %zu.", name, strlen(md), max);
+    else if (!markdown_text(md))
+        why = arena_printf(rq->a, "The %s holds characters a page cannot show (control characters or broken "
+                                  "UTF-8). Paste it again as plain text.", name);
+    buf html = BUF_INIT;
+    if (!why && md_render_untrusted(&html, md, strlen(md), 0) != 0)
+        why = arena_printf(rq->a, "The %s could not be read as Markdown. Check it and send it again.", name);
+    if (why) {
+        buf_free(&html);
+        return panel_page(rq, rs, &pc, json_pack("{s:s}", name, why), json_pack("{s:s}", name, md));
+    }
+    const char *out = arena_strdup(rq->a, buf_str(&html));
+    buf_free(&html);
+    if ((rc = begin_change(rq, &pc)))
+        return rc;
+    int w = store_panel_set_text(page_app(rq)->db, pc.id, transcript, md, out);
+    return finish(rq, rs, &pc, w, transcript ? "panel.transcript" : "panel.summary",
+                  arena_printf(rq->a, "%zu characters", strlen(md)),
+                  transcript && !*md ? "transcript-removed" : name);
+}
+
+int page_staff_panel_summary(request *rq, response *rs)
+{
+    return save_text(rq, rs, 0);
+}
+
+int page_staff_panel_transcript(request *rq, response *rs)
+{
+    return save_text(rq, rs, 1);
 }
 
 /* ---- captions -------------------------------------------------------------- */

@@ -154,6 +154,9 @@ const route pages_routes[] = {
      R_FORM | R_CSRF | R_STAFF},
     {"GET", "/learn/" SLUG "/panel/captions\\.vtt", page_learn_panel_vtt, R_WORKSPACE},
     {"GET", "/learn/" SLUG "/panel/handouts/([0-9]{1,18})", page_learn_panel_handout, R_WORKSPACE},
+    /* Panel summary and transcript edited in the console (pages/panel.c). */
+    {"POST", "/staff/courses/" SLUG "/panel/summary", page_staff_panel_summary, R_FORM | R_CSRF | R_STAFF},
+    {"POST", "/staff/courses/" SLUG "/panel/transcript", page_staff_panel_transcript, R_FORM | R_CSRF | R_STAFF},
     {"GET", "/staff/publishes", page_staff_publishes, R_STAFF},
     /* The course workspace: the week at a glance, the panel and the playlist. */
     {"GET", "/learn/" SLUG, page_learn_week, R_WORKSPACE},

@@ -460,7 +460,11 @@ int64_t store_put_course(db *d, const pub_course *c, buf *err)
         " panel_video = COALESCE(courses.panel_video, excluded.panel_video),"
         " panel_minutes = CASE WHEN courses.panel_video IS NULL THEN excluded.panel_minutes"
         "   ELSE courses.panel_minutes END,"
-        " panel_summary_html = excluded.panel_summary_html, transcript_html = excluded.transcript_html,"
+        /* a summary or transcript set in the staff console stays (store_panel.h) */
+        " panel_summary_html = CASE WHEN courses.panel_summary_md IS NULL THEN excluded.panel_summary_html"
+        "   ELSE courses.panel_summary_html END,"
+        " transcript_html = CASE WHEN courses.transcript_md IS NULL THEN excluded.transcript_html"
+        "   ELSE courses.transcript_html END,"
         " playlist_intro_html = excluded.playlist_intro_html,"
         " discussions_intro_html = excluded.discussions_intro_html,"
         " activities_intro_html = excluded.activities_intro_html, captions = excluded.captions,"

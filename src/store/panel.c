@@ -31,7 +31,8 @@ int store_panel_course(db *d, arena *a, const char *slug, panel_course_row *out)
     sqlite3_stmt *st = db_stmt(d,
         "SELECT c.id, c.slug, c.title, c.panel_title, c.panel_video, c.panel_minutes, c.panel_rev,"
         " c.panel_summary_html, c.transcript_html, length(trim(c.transcript_html)) > 0,"
-        " p.course_id IS NOT NULL, p.filename, p.label, p.lang, coalesce(p.cues, 0), coalesce(p.uploaded_at, 0), u.name"
+        " p.course_id IS NOT NULL, p.filename, p.label, p.lang, coalesce(p.cues, 0), coalesce(p.uploaded_at, 0), u.name,"
+        " c.panel_summary_md, c.transcript_md"
         " FROM courses c LEFT JOIN panel_captions p ON p.course_id = c.id LEFT JOIN users u ON u.id = p.uploaded_by"
         " WHERE c.slug = ?1");
     sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
@@ -55,6 +56,8 @@ int store_panel_course(db *d, arena *a, const char *slug, panel_course_row *out)
     out->captions_cues = sqlite3_column_int(st, 14);
     out->captions_at = (time_t)sqlite3_column_int64(st, 15);
     out->captions_by = db_col(a, st, 16);
+    out->summary_md = db_col(a, st, 17);
+    out->transcript_md = db_col(a, st, 18);
     db_done(st);
     return 1;
 }
@@ -197,6 +200,17 @@ int store_panel_put_captions(db *d, int64_t course_id, const char *vtt, size_t l
     return write1(d, st, "keep a panel's captions");
 }
 
+int store_panel_set_text(db *d, int64_t course_id, int transcript, const char *md, const char *html)
+{
+    sqlite3_stmt *st = db_stmt(d, transcript
+        ? "UPDATE courses SET transcript_md = ?2, transcript_html = ?3 WHERE id = ?1"
+        : "UPDATE courses SET panel_summary_md = ?2, panel_summary_html = ?3 WHERE id = ?1");
+    sqlite3_bind_int64(st, 1, course_id);
+    sqlite3_bind_text(st, 2, md, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, html, -1, SQLITE_TRANSIENT);
+    return write1(d, st, transcript ? "save a panel transcript" : "save a panel summary");
+}
+
 int store_panel_delete_captions(db *d, int64_t course_id)
 {
     sqlite3_stmt *st = db_stmt(d, "DELETE FROM panel_captions WHERE course_id = ?1");
@@ -298,6 +312,19 @@ int store_panel_publish_state(db *d, arena *a, const char *slug, int *has_captio
         return rc;
     *video = db_col(a, st, 0);
     *has_captions = sqlite3_column_int(st, 1);
+    db_done(st);
+    return 1;
+}
+
+int store_panel_publish_text(db *d, arena *a, const char *slug, const char **summary_md, const char **transcript_md)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT panel_summary_md, transcript_md FROM courses WHERE slug = ?1");
+    sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
+    int rc = db_row(st);
+    if (rc != 1)
+        return rc;
+    *summary_md = db_col(a, st, 0);
+    *transcript_md = db_col(a, st, 1);
     db_done(st);
     return 1;
 }

@@ -730,6 +730,11 @@ static const char *const migrations[] = {
     "  title TEXT NOT NULL,\n"
     "  PRIMARY KEY (run_id, position)\n"
     ") STRICT, WITHOUT ROWID;\n",
+    /* 19: a panel's summary and transcript edited in the staff console:
+    ** the Markdown as written there (NULL while the course files own the
+    ** text; once set, publish keeps the console's text and its HTML). */
+    "ALTER TABLE courses ADD COLUMN panel_summary_md TEXT;\n"
+    "ALTER TABLE courses ADD COLUMN transcript_md TEXT;\n",
 };
 
 int schema_count(void)

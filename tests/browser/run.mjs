@@ -1587,6 +1587,30 @@ test('staff panel resources and publish history: by keyboard, axe at 1280 and 39
   await page.getByRole('button', { name: 'Add the handout' }).click();
   await page.waitForURL(/done=handout/);
   assert(/Public narrative worksheet/.test(await page.textContent('main')), 'the handout is listed');
+  // paneltext: the summary and transcript, written and saved by keyboard (Tab to the button, Enter)
+  await page.getByLabel('Summary (Markdown)').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('Heads talk through **purpose** and vision.');
+  await page.keyboard.press('Tab');
+  assert(await page.evaluate(() => document.activeElement.textContent.includes('Save the summary')), 'Tab reaches the summary button');
+  await Promise.all([page.waitForURL(/done=summary/), page.keyboard.press('Enter')]);
+  assert(/The summary is saved/.test(await page.textContent('main')), 'the page says the summary is saved');
+  assert(await page.locator('main .prose strong', { hasText: 'purpose' }).count() > 0, 'the summary is shown rendered');
+  await page.getByLabel('Transcript (Markdown)').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('**Host:** Welcome to the panel on purpose and vision.');
+  await page.keyboard.press('Tab');
+  await Promise.all([page.waitForURL(/done=transcript/), page.keyboard.press('Enter')]);
+  assert(/The transcript is saved/.test(await page.textContent('main')), 'the page says the transcript is saved');
+  await checkPage(page, 'staff-panel-text');
+  // an empty summary is refused with a message tied to its field, and passes axe
+  await page.getByLabel('Summary (Markdown)').fill('');
+  await page.getByRole('button', { name: 'Save the summary' }).click();
+  await page.waitForLoadState();
+  assert(/Write the summary/.test(await page.textContent('main')), 'the refusal says what to write');
+  assert(await page.getByLabel('Summary (Markdown)').getAttribute('aria-invalid') === 'true', 'the summary field is marked invalid');
+  await checkPage(page, 'staff-panel-text-error');
+  await visit(page, '/staff/courses/purpose-and-vision/panel');
   // a bad caption file is refused with its line, and the error summary passes axe
   await page.getByLabel('WebVTT file').setInputFiles({ name: 'bad.vtt', mimeType: 'text/vtt', buffer: Buffer.from('WEBVTT\n\n00:01,000 --> 00:02.000\nx\n') });
   await page.getByRole('button', { name: 'Upload the captions' }).click();

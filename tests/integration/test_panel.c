@@ -130,11 +130,14 @@ static char *rev_of(const char *body)
     return strndup(p, strcspn(p, "\""));
 }
 
+/* The panel page tokens() and panel_post() read (PANEL unless a test moves it). */
+static const char *panel_page = PANEL;
+
 /* The panel page's CSRF token and revision as b (both malloc'd). */
 static void tokens(browser *b, char **csrf, char **rev)
 {
     http_res r;
-    CHECK(get(b, PANEL, &r) == 200);
+    CHECK(get(b, panel_page, &r) == 200);
     *csrf = browser_csrf(&r);
     *rev = rev_of(buf_str(&r.body));
     http_res_free(&r);
@@ -693,6 +696,190 @@ int main(void)
     write_file("courses/04-alignment/panel.md", panel_md, "w");
     free(panel_md);
     free(fixed);
+
+    /* ---- the summary and transcript edited in the console (Graduate Profile) ---- */
+    {
+#define GP "/staff/courses/graduate-profile/panel"
+        const char *text_posts[] = {GP "/summary", GP "/transcript"};
+        panel_page = GP;
+        /* signed out: refused before anything is read; participant and coaches (either offering): 403 */
+        browser *who[] = {&carol, &alice, &coach, &other};
+        for (size_t i = 0; i < 2; i++) {
+            CHECK(browser_post(&anon, text_posts[i], "summary=x&transcript=x&rev=0", &r) == 0 &&
+                  (r.status == 303 || r.status == 403));
+            http_res_free(&r);
+            for (size_t w = 0; w < sizeof who / sizeof *who; w++) {
+                browser_get(who[w], "/my", &r);
+                char *t = browser_csrf(&r);
+                http_res_free(&r);
+                char form[256];
+                snprintf(form, sizeof form, "summary=Taken&transcript=Taken&rev=0&csrf=%s", t);
+                CHECK(browser_post(who[w], text_posts[i], form, &r) == 0 && r.status == 403);
+                http_res_free(&r);
+                free(t);
+            }
+        }
+        /* staff without a CSRF token */
+        CHECK(browser_post(&staff, GP "/summary", "summary=Taken&rev=0", &r) == 0 && r.status == 403);
+        http_res_free(&r);
+        /* bad input: 422 with a message, nothing written */
+        CHECK(panel_post(&staff, GP "/summary", "summary=+%0D%0A+", &r) == 422);
+        CHECK_CONTAINS(buf_str(&r.body), "Write the summary");
+        CHECK_CONTAINS(buf_str(&r.body), "aria-invalid=\"true\"");
+        http_res_free(&r);
+        CHECK(panel_post(&staff, GP "/transcript", "transcript=Bell%01rings", &r) == 422);
+        CHECK_CONTAINS(buf_str(&r.body), "characters a page cannot show");
+        CHECK_CONTAINS(buf_str(&r.body), "Bell");   /* what was sent comes back to be fixed */
+        http_res_free(&r);
+        {
+            char *csrf, *rev;
+            tokens(&staff, &csrf, &rev);
+            buf big = BUF_INIT;
+            buf_puts(&big, "summary=");
+            for (int i = 0; i < 4001; i++)
+                buf_putc(&big, 'a');
+            buf_printf(&big, "&csrf=%s&rev=%s", csrf, rev);
+            CHECK(browser_post(&staff, GP "/summary", buf_str(&big), &r) == 0 && r.status == 422);
+            CHECK_CONTAINS(buf_str(&r.body), "shorten it to at most 4000");
+            http_res_free(&r);
+            buf_free(&big);
+            free(csrf);
+            free(rev);
+        }
+        CHECK(q_int("SELECT count(*) FROM courses WHERE panel_summary_md IS NOT NULL OR transcript_md IS NOT NULL",
+                    NULL) == 0);
+        CHECK(q_int("SELECT count(*) FROM audit_log WHERE action IN ('panel.summary', 'panel.transcript')", NULL) == 0);
+
+        /* saved, rendered once through the safe Markdown module: scripts and javascript: links are inert */
+        long long rev0 = q_int("SELECT panel_rev FROM courses WHERE slug = 'graduate-profile'", NULL);
+        CHECK(panel_post(&staff, GP "/summary",
+                         "summary=Heads+weigh+the+**graduate+profile**.%0D%0A%0D%0A%3Cscript%3Ealert(1)%3C%2Fscript%3E+"
+                         "%5Bclick%5D(javascript%3Aalert(2))", &r) == 303);
+        loc = http_res_location(&r);
+        CHECK_CONTAINS(loc, GP "?done=summary");
+        free(loc);
+        http_res_free(&r);
+        CHECK(panel_post(&staff, GP "/transcript",
+                         "transcript=**Host%3A**+Welcome+to+the+profile+panel.%0D%0A%0D%0A%3Cimg+src%3Dx+onerror%3Dalert(3)%3E",
+                         &r) == 303);
+        http_res_free(&r);
+        CHECK(q_int("SELECT panel_rev FROM courses WHERE slug = 'graduate-profile'", NULL) == rev0 + 2);
+        CHECK(q_int("SELECT panel_summary_html LIKE '%<strong>graduate profile</strong>%' AND panel_summary_html NOT LIKE"
+                    " '%<script%' AND panel_summary_html NOT LIKE '%href=\"javascript%' AND panel_summary_md LIKE"
+                    " '%<script>alert(1)</script>%' FROM courses WHERE slug = 'graduate-profile'", NULL) == 1);
+        CHECK(q_int("SELECT transcript_html LIKE '%<strong>Host:</strong> Welcome to the profile panel.%' AND"
+                    " transcript_html NOT LIKE '%<img%' FROM courses WHERE slug = 'graduate-profile'", NULL) == 1);
+        CHECK(q_int("SELECT count(*) FROM audit_log a JOIN users u ON u.id = a.actor_id WHERE u.email = ?1 AND"
+                    " a.subject = 'course:graduate-profile' AND a.action IN ('panel.summary', 'panel.transcript')",
+                    "staff@example.org") == 2);
+        CHECK(get(&staff, GP "?done=transcript", &r) == 200);
+        CHECK_CONTAINS(buf_str(&r.body), "The transcript is saved.");
+        CHECK_CONTAINS(buf_str(&r.body), "Edited here: publishing the course files keeps this text.");
+        CHECK_CONTAINS(buf_str(&r.body), "&lt;script&gt;alert(1)&lt;/script&gt;");   /* the Markdown in the textarea */
+        CHECK(strstr(buf_str(&r.body), "<script>alert") == NULL);
+        CHECK(strstr(buf_str(&r.body), "<img src=x") == NULL);
+        CHECK_CONTAINS(buf_str(&r.body), "&lt;img src=x onerror=alert(3)&gt;");
+        http_res_free(&r);
+        /* the workspace shows the new text at once, on every worker's kept page */
+        for (int i = 0; i < 6; i++) {
+            CHECK(get(&carol, "/learn/demo-gp/panel", &r) == 200);
+            CHECK_CONTAINS(buf_str(&r.body), "Heads weigh the <strong>graduate profile</strong>.");
+            CHECK_CONTAINS(buf_str(&r.body), "Welcome to the profile panel.");
+            CHECK(strstr(buf_str(&r.body), "<script>alert") == NULL);
+            CHECK(strstr(buf_str(&r.body), "href=\"javascript") == NULL);
+            CHECK(strstr(buf_str(&r.body), "<img src=\"x\"") == NULL && strstr(buf_str(&r.body), "<img src=x") == NULL);
+            http_res_free(&r);
+        }
+        /* another offering's participant does not get this workspace */
+        CHECK(get(&alice, "/learn/demo-gp/panel", NULL) != 200);
+
+        /* a stale form and a race: two forms read at one revision, exactly one wins */
+        char *csrf, *rev;
+        tokens(&staff, &csrf, &rev);
+        long long before = q_int("SELECT panel_rev FROM courses WHERE slug = 'graduate-profile'", NULL);
+        int wins = 0, lost = 0;
+        pid_t kids[2];
+        for (int k = 0; k < 2; k++) {
+            kids[k] = fork();
+            if (kids[k] == 0) {
+                browser b2 = staff;
+                curl_easy_setopt(b2.curl, CURLOPT_FRESH_CONNECT, 1L);
+                curl_easy_setopt(b2.curl, CURLOPT_FORBID_REUSE, 1L);
+                char f2[512];
+                snprintf(f2, sizeof f2, "%s=Racer+%d+wrote+this.&csrf=%s&rev=%s", k ? "transcript" : "summary", k,
+                         csrf, rev);
+                http_res rr;
+                int ok = browser_post(&b2, k ? GP "/transcript" : GP "/summary", f2, &rr) == 0;
+                _exit(!ok ? 9 : rr.status == 303 ? 0 : rr.status == 409 ? 1 : 2);
+            }
+        }
+        for (int k = 0; k < 2; k++) {
+            int st = 0;
+            waitpid(kids[k], &st, 0);
+            int code = WIFEXITED(st) ? WEXITSTATUS(st) : 9;
+            wins += code == 0;
+            lost += code == 1;
+        }
+        CHECK(wins == 1 && lost == 1);
+        CHECK(q_int("SELECT panel_rev FROM courses WHERE slug = 'graduate-profile'", NULL) == before + 1);
+        CHECK(q_int("SELECT (panel_summary_md LIKE 'Racer%') + (transcript_md LIKE 'Racer%') FROM courses WHERE slug ="
+                    " 'graduate-profile'", NULL) == 1);
+        /* the loser's form, sent again as it was: 409 and nothing changes */
+        char f3[512];
+        snprintf(f3, sizeof f3, "summary=Late+text.&csrf=%s&rev=%s", csrf, rev);
+        CHECK(browser_post(&staff, GP "/summary", f3, &r) == 0 && r.status == 409);
+        http_res_free(&r);
+        CHECK(q_int("SELECT count(*) FROM courses WHERE panel_summary_md = 'Late text.'", NULL) == 0);
+        free(csrf);
+        free(rev);
+
+        /* publish keeps what the console wrote and names the file's text as not applied */
+        CHECK(panel_post(&staff, GP "/summary", "summary=The+console%27s+summary.", NULL) == 303);
+        CHECK(panel_post(&staff, GP "/transcript", "transcript=The+console%27s+transcript.", NULL) == 303);
+        buf o6 = BUF_INIT;
+        CHECK(stack_run(&s, "\"${BUILD:-build}\"/journeys publish 2>&1", &o6) == 0);
+        CHECK_CONTAINS(buf_str(&o6), "the panel summary of graduate-profile exists");
+        CHECK_CONTAINS(buf_str(&o6), "the panel transcript of graduate-profile exists");
+        buf_free(&o6);
+        CHECK(q_int("SELECT panel_summary_html = '<p>The console’s summary.</p>' OR panel_summary_html LIKE"
+                    " '%The console%s summary.%' FROM courses WHERE slug = 'graduate-profile'", NULL) == 1);
+        CHECK(q_int("SELECT transcript_html LIKE '%The console%s transcript.%' FROM courses WHERE slug ="
+                    " 'graduate-profile'", NULL) == 1);
+        /* other courses still take their text from the files */
+        CHECK(q_int("SELECT count(*) FROM courses WHERE slug <> 'graduate-profile' AND (panel_summary_md IS NOT NULL"
+                    " OR transcript_md IS NOT NULL)", NULL) == 0);
+
+        /* an empty transcript: without captions, the recording is not shown, and publish says so */
+        CHECK(panel_post(&staff, GP "/recording", "video=https%3A%2F%2Fmedia.example.org%2Fgp.mp4&minutes=55", NULL) ==
+              303);
+        CHECK(get(&carol, "/learn/demo-gp/panel", &r) == 200);
+        CHECK_CONTAINS(buf_str(&r.body), "gp.mp4");
+        http_res_free(&r);
+        CHECK(panel_post(&staff, GP "/transcript", "transcript=", &r) == 303);
+        loc = http_res_location(&r);
+        CHECK_CONTAINS(loc, "done=transcript-removed");
+        free(loc);
+        http_res_free(&r);
+        CHECK(q_int("SELECT transcript_md = '' AND transcript_html = '' FROM courses WHERE slug = 'graduate-profile'",
+                    NULL) == 1);
+        CHECK(get(&carol, "/learn/demo-gp/panel", &r) == 200);
+        CHECK(strstr(buf_str(&r.body), "gp.mp4") == NULL);
+        CHECK_CONTAINS(buf_str(&r.body), "once its captions are ready");
+        CHECK_CONTAINS(buf_str(&r.body), "The console");   /* the summary is still there */
+        http_res_free(&r);
+        CHECK(get(&staff, GP, &r) == 200);
+        CHECK_CONTAINS(buf_str(&r.body), "do not see the recording until it has captions or a transcript");
+        http_res_free(&r);
+        runs = q_int("SELECT count(*) FROM publish_runs", NULL);
+        buf o7 = BUF_INIT;
+        CHECK(stack_run(&s, "\"${BUILD:-build}\"/journeys publish 2>&1", &o7) != 0);
+        CHECK_CONTAINS(buf_str(&o7), "courses/02-graduate-profile/panel.md:");
+        CHECK_CONTAINS(buf_str(&o7), "neither captions nor a transcript");
+        buf_free(&o7);
+        CHECK(q_int("SELECT count(*) FROM publish_runs", NULL) == runs);
+        panel_page = PANEL;
+#undef GP
+    }
 
     browser_close(&alice);
     browser_close(&carol);
