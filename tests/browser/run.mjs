@@ -1587,7 +1587,7 @@ test('staff panel resources and publish history: by keyboard, axe at 1280 and 39
   await page.getByRole('button', { name: 'Add the handout' }).click();
   await page.waitForURL(/done=handout/);
   assert(/Public narrative worksheet/.test(await page.textContent('main')), 'the handout is listed');
-  // paneltext: the summary and transcript, written and saved by keyboard (Tab to the button, Enter)
+  // The summary and transcript, written and saved by keyboard (Tab to the button, Enter)
   await page.getByLabel('Summary (Markdown)').focus();
   await page.keyboard.press('Control+A');
   await page.keyboard.type('Heads talk through **purpose** and vision.');
