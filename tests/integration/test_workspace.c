@@ -260,7 +260,7 @@ static void test_panel(void)
     char *body = get_body(&pat, "/learn/demo-pv/panel");
     CHECK_CONTAINS(body, "The recording is not posted yet");
     CHECK_CONTAINS(body, "Transcript");
-    CHECK_CONTAINS(body, "Captions: English captions on the recording");
+    CHECK_CONTAINS(body, "Captions: English captions come with the recording");
     CHECK_CONTAINS(body, "Panelists");
     CHECK(strstr(body, "<iframe") == NULL);
     free(body);
