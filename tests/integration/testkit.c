@@ -41,6 +41,23 @@ char *tk_sql_text(db *d, const char *q)
     return v ? v : strdup("");
 }
 
+/* See testkit.h: one statement with up to two text parameters. */
+int tk_exec(sqlite3 *h, const char *sql, const char *p1, const char *p2)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(h));
+        return -1;
+    }
+    if (p1)
+        sqlite3_bind_text(st, 1, p1, -1, SQLITE_TRANSIENT);
+    if (p2)
+        sqlite3_bind_text(st, 2, p2, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -2;
+}
+
 /* See testkit.h: printf into a rotating static buffer. */
 const char *tk_fmt(const char *f, ...)
 {

@@ -8,6 +8,7 @@
 #define JOURNEYS_TEST_TESTKIT_H
 
 #include <stdint.h>
+#include <sqlite3.h>
 
 #include "db.h"
 
@@ -22,6 +23,12 @@ int64_t tk_sql_int(db *d, const char *q);
 ** caller frees it; "" when there is no row, the value is NULL or q fails.
 ** Returns NULL only when memory runs out. */
 char *tk_sql_text(db *d, const char *q);
+
+/* Run one statement sql on h with text parameters p1, p2 bound as ?1, ?2
+** (either may be NULL). 0 when it ran to the end; -1 when it does not
+** compile (reported on stderr with sql); -2 when the step fails or gives
+** rows. */
+int tk_exec(sqlite3 *h, const char *sql, const char *p1, const char *p2);
 
 /* printf into one of 8 rotating static buffers of 4096 bytes (longer
 ** output is cut); the result stays valid for the next 7 calls. Not
