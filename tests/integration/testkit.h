@@ -1,8 +1,10 @@
 /*
 ** testkit.h: the small helpers most integration tests share: SQL on the
-** site's database (run, read one integer, read one text), printf into a
-** rotating static buffer, and percent-encoding for a form body. The reads
-** build on sqlq.h; a test passes its own database handle.
+** site's database (run, read one integer, read one text, run one statement
+** with bound text parameters), printf into a rotating static buffer, and
+** percent-encoding for a form body. The integer read builds on sqlq.h; a
+** test passes its own database handle. Checks stay in the tests (check.h
+** counts per program), so these only report what happened.
 */
 #ifndef JOURNEYS_TEST_TESTKIT_H
 #define JOURNEYS_TEST_TESTKIT_H
