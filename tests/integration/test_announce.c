@@ -31,6 +31,7 @@
 #include "check.h"
 #include "date.h"
 #include "harness.h"
+#include "testkit.h"
 #include "smtp.h"
 #include "sqlq.h"
 #include "tz.h"
@@ -51,19 +52,8 @@ typedef struct person {
 
 static person ada, bob, cat, ref, zed, cora, cora2, otto, sam;
 
-/* printf into a static rotating buffer (for short SQL, paths and forms). */
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...)
-{
-    static char bufs[8][2048];
-    static int i;
-    char *b = bufs[i++ % 8];
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(b, sizeof bufs[0], f, ap);
-    va_end(ap);
-    return b;
-}
+/* printf into a rotating static buffer: the shared helper (testkit.h). */
+#define fmt tk_fmt
 
 /* Run sql (several statements allowed); 0 or -1 with the error printed. */
 static int exec(const char *sql)

@@ -24,6 +24,7 @@
 #include "browser.h"
 #include "check.h"
 #include "harness.h"
+#include "testkit.h"
 #include "sqlq.h"
 #include "smtp.h"
 #include "standin.h"
@@ -47,16 +48,7 @@ static void nap(int ms)
 /* Run sql with text parameter p (may be NULL); 0 or -1. */
 static int q_exec(const char *sql, const char *p)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(dbh, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(dbh));
-        return -1;
-    }
-    if (p)
-        sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return tk_exec(dbh, sql, p, NULL) == 0 ? 0 : -1;
 }
 
 /* Occurrences of needle in hay. */

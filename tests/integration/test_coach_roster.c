@@ -27,6 +27,7 @@
 #include "check.h"
 #include "db.h"
 #include "harness.h"
+#include "testkit.h"
 #include "smtp.h"
 #include "store_roster.h"
 
@@ -48,57 +49,11 @@ static person ada, bob, zed, cora, otto, sam;
 
 /* ---- helpers ----------------------------------------------------------- */
 
-/* Run SQL with no result on the site's database; 0 or -1. */
-static int sql(const char *q)
-{
-    buf err = BUF_INIT;
-    int rc = db_exec(site, q, &err);
-    if (rc)
-        fprintf(stderr, "sql failed: %s\n  %s\n", buf_str(&err), q);
-    buf_free(&err);
-    return rc;
-}
-
-/* The first column of the first row of q as an integer (-1 when none). */
-static int64_t sql_int(const char *q)
-{
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db_handle(site), q, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sql: %s\n  %s\n", sqlite3_errmsg(db_handle(site)), q);
-        return -1;
-    }
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* printf into a static rotating buffer (for short SQL and paths). */
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...)
-{
-    static char bufs[8][2048];
-    static int i;
-    char *b = bufs[i++ % 8];
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(b, sizeof bufs[0], f, ap);
-    va_end(ap);
-    return b;
-}
-
-/* Append text percent-encoded for a form body to out. */
-static void urlenc(buf *out, const char *text)
-{
-    for (const char *p = text; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-            buf_putc(out, c);
-        else
-            buf_printf(out, "%%%02X", c);
-    }
-}
+/* The shared helpers (testkit.h) under this file's short names. */
+#define sql(q) tk_sql(site, (q))
+#define sql_int(q) tk_sql_int(site, (q))
+#define fmt tk_fmt
+#define urlenc tk_urlenc
 
 /* Make an account (role given), sign it in, keep its CSRF token. */
 static void person_make(person *p, const char *email, const char *name, const char *role)

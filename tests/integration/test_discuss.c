@@ -25,6 +25,7 @@
 #include "check.h"
 #include "db.h"
 #include "harness.h"
+#include "testkit.h"
 #include "../unit/htmlscan.h"
 
 #define O "pv-2019-10"      /* the offering under test */
@@ -45,58 +46,11 @@ static person ada, bob, bob2, cat, cora, otto, zed, ref, sam;
 
 /* ---- helpers ----------------------------------------------------------- */
 
-/* Run SQL with no result on the site's database; 0 or -1. */
-static int sql(const char *q)
-{
-    buf err = BUF_INIT;
-    int rc = db_exec(site, q, &err);
-    if (rc)
-        fprintf(stderr, "sql failed: %s\n  %s\n", buf_str(&err), q);
-    buf_free(&err);
-    return rc;
-}
-
-/* The first column of the first row of q as an integer (-1 when none). */
-static int64_t sql_int(const char *q)
-{
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db_handle(site), q, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sql: %s\n  %s\n", sqlite3_errmsg(db_handle(site)), q);
-        return -1;
-    }
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* The first column of the first row of q as text (malloc'd, "" if none). */
-static char *sql_text(const char *q)
-{
-    sqlite3_stmt *st;
-    char *v = NULL;
-    if (sqlite3_prepare_v2(db_handle(site), q, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-            v = strdup((const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-    }
-    return v ? v : strdup("");
-}
-
-/* printf into a static rotating buffer (for short SQL and paths). */
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...)
-{
-    static char bufs[8][2048];
-    static int i;
-    char *b = bufs[i++ % 8];
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(b, sizeof bufs[0], f, ap);
-    va_end(ap);
-    return b;
-}
+/* The shared helpers (testkit.h) under this file's short names. */
+#define sql(q) tk_sql(site, (q))
+#define sql_int(q) tk_sql_int(site, (q))
+#define sql_text(q) tk_sql_text(site, (q))
+#define fmt tk_fmt
 
 /* Append s percent-encoded for a form body. */
 static void urlenc(buf *out, const char *text, size_t n)

@@ -25,6 +25,7 @@
 #include "browser.h"
 #include "check.h"
 #include "harness.h"
+#include "testkit.h"
 #include "sqlq.h"
 
 static stack s;
@@ -37,18 +38,12 @@ static sqlite3 *dbh;
 /* Run sql with text parameters p1, p2 (either may be NULL). */
 static void q_exec(const char *sql, const char *p1, const char *p2)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(dbh, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(dbh));
+    int rc = tk_exec(dbh, sql, p1, p2);
+    if (rc == -1) {
         CHECK(!"the SQL compiles");
         return;
     }
-    if (p1)
-        sqlite3_bind_text(st, 1, p1, -1, SQLITE_TRANSIENT);
-    if (p2)
-        sqlite3_bind_text(st, 2, p2, -1, SQLITE_TRANSIENT);
-    CHECK(sqlite3_step(st) == SQLITE_DONE);
-    sqlite3_finalize(st);
+    CHECK(rc == 0);
 }
 
 /* Sign b in with email (URL-encoded) and password. */

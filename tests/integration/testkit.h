@@ -1,0 +1,44 @@
+/*
+** testkit.h: the small helpers most integration tests share: SQL on the
+** site's database (run, read one integer, read one text, run one statement
+** with bound text parameters), printf into a rotating static buffer, and
+** percent-encoding for a form body. The integer read builds on sqlq.h; a
+** test passes its own database handle. Checks stay in the tests (check.h
+** counts per program), so these only report what happened.
+*/
+#ifndef JOURNEYS_TEST_TESTKIT_H
+#define JOURNEYS_TEST_TESTKIT_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "db.h"
+
+/* Run q (no result) on d; 0, or -1 with the error and q on stderr. */
+int tk_sql(db *d, const char *q);
+
+/* The first column of the first row of q on d as an integer; -1 when
+** there is no row or q fails to prepare (reported on stderr). */
+int64_t tk_sql_int(db *d, const char *q);
+
+/* The first column of the first row of q on d as text; malloc'd, the
+** caller frees it; "" when there is no row, the value is NULL or q fails.
+** Returns NULL only when memory runs out. */
+char *tk_sql_text(db *d, const char *q);
+
+/* Run one statement sql on h with text parameters p1, p2 bound as ?1, ?2
+** (either may be NULL). 0 when it ran to the end; -1 when it does not
+** compile (reported on stderr with sql); -2 when the step fails or gives
+** rows. */
+int tk_exec(sqlite3 *h, const char *sql, const char *p1, const char *p2);
+
+/* printf into one of 8 rotating static buffers of 4096 bytes (longer
+** output is cut); the result stays valid for the next 7 calls. Not
+** thread-safe. */
+const char *tk_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+/* Append text to out percent-encoded for a form body (letters, digits and
+** -_.~ kept, every other byte as %XX). out owns its memory. */
+void tk_urlenc(buf *out, const char *text);
+
+#endif
