@@ -210,7 +210,7 @@ static void test_next_after_sign_in(void)
 static void test_landing(void)
 {
     buf out = BUF_INIT;
-    CHECK(stack_run(&s, "echo 'a long staff password' | build/journeys user add lead@example.org --name Lead --role staff",
+    CHECK(stack_run(&s, "echo 'a long staff password' | \"${BUILD:-build}\"/journeys user add lead@example.org --name Lead --role staff",
                     &out) == 0);
     buf_free(&out);
     char *loc = NULL;

@@ -339,7 +339,7 @@ int main(void)
         fprintf(stderr, "%s\n", buf_str(&out));
     CHECK(rc == 0);
     buf_reset(&out);
-    CHECK(stack_run(&s, "echo " PASSWORD " | \"${JOURNEYS_BIN:-build/journeys}\" user add report-coach@example.org"
+    CHECK(stack_run(&s, "echo " PASSWORD " | \"${BUILD:-build}\"/journeys user add report-coach@example.org"
                         " --name 'Report Coach' --role coach 2>&1", &out) == 0);
     buf_free(&out);
     CHECK(sqlite3_open(stack_path(&s, "var/journeys.db"), &dbh) == SQLITE_OK);

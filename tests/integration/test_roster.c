@@ -209,7 +209,7 @@ int main(void)
     test_empty_roster(&staff);
 
     buf made = BUF_INIT;
-    CHECK(stack_run(&s, "echo " PASSWORD " | \"${JOURNEYS_BIN:-build/journeys}\" user add second-staff@example.org"
+    CHECK(stack_run(&s, "echo " PASSWORD " | \"${BUILD:-build}\"/journeys user add second-staff@example.org"
                         " --name 'Second Staff' --role staff 2>&1", &made) == 0);
     buf_free(&made);
     browser other;
