@@ -1547,8 +1547,7 @@ test('cancel an offering: staff read the explanation, then cancel an offering', 
   assert(/what cancelling does/i.test(await page.textContent('main')), 'the explanation comes first');
   await page.click('#reason');
   await page.keyboard.press('Tab');
-  await page.keyboard.press('Enter');
-  await page.waitForLoadState('load');
+  await enterAndLoad(page);
   assert(/write why the offering is cancelled/i.test(await page.textContent('main')), 'a cancel without a reason is refused with a message');
   await checkA11y(page);
   await visit(page, '/staff/offerings/demo-lm');
