@@ -177,44 +177,6 @@ static int64_t notes(int64_t user, const char *kind, int64_t postid)
                        " AND link LIKE '%%#post-%lld'", (long long)user, kind, (long long)postid));
 }
 
-/* Whether html's elements nest: every non-void start tag closed in order,
-** and exactly one <h1>. Prints the first mismatch. */
-static int well_formed(const char *html)
-{
-    static const char *const voids[] = {"br", "img", "input", "meta", "link", "hr", "source", "wbr", "!doctype"};
-    char stack_[64][16];
-    int depth = 0, h1 = 0;
-    for (const char *p = html; (p = strchr(p, '<')); p++) {
-        int closing = p[1] == '/';
-        const char *n = p + 1 + closing;
-        if (!isalpha((unsigned char)*n) && *n != '!')
-            continue;
-        char name[16];
-        size_t k = 0;
-        while (k + 1 < sizeof name && (isalnum((unsigned char)n[k]) || n[k] == '!'))
-            name[k] = (char)tolower((unsigned char)n[k]), k++;
-        name[k] = '\0';
-        int is_void = 0;
-        for (size_t v = 0; v < sizeof voids / sizeof *voids; v++)
-            is_void |= !strcmp(name, voids[v]);
-        if (is_void)
-            continue;
-        if (!closing) {
-            if (!strcmp(name, "h1"))
-                h1++;
-            if (depth == 64)
-                return 0;
-            snprintf(stack_[depth++], sizeof stack_[0], "%s", name);
-        } else if (depth == 0 || strcmp(stack_[--depth], name)) {
-            fprintf(stderr, "</%s> closes <%s>\n", name, depth >= 0 ? stack_[depth] : "");
-            return 0;
-        }
-    }
-    if (depth || h1 != 1)
-        fprintf(stderr, "%d element(s) left open, %d h1\n", depth, h1);
-    return depth == 0 && h1 == 1;
-}
-
 /* Posts by others user has not read in the offering, counted here in SQL. */
 static int64_t unread_sql(int64_t user)
 {
@@ -249,13 +211,13 @@ static void test_spaces(void)
 {
     http_res r;
     CHECK(get(&ada, "/learn/" O "/discuss", &r) == 200);
-    CHECK(well_formed(buf_str(&r.body)));
+    CHECK(tk_well_formed(buf_str(&r.body)));
     CHECK_CONTAINS(buf_str(&r.body), "General discussion");
     CHECK_CONTAINS(buf_str(&r.body), fmt("/learn/%s/discuss/%s", O, prompt_key));
     CHECK_CONTAINS(buf_str(&r.body), "aria-current=\"page\">Discussions");
     http_res_free(&r);
     CHECK(get(&ada, fmt("/learn/%s/discuss/%s", O, prompt_key), &r) == 200);
-    CHECK(well_formed(buf_str(&r.body)));
+    CHECK(tk_well_formed(buf_str(&r.body)));
     CHECK_CONTAINS(buf_str(&r.body), "The prompt");
     CHECK_CONTAINS(buf_str(&r.body), "Start a thread");
     http_res_free(&r);
@@ -331,7 +293,7 @@ static void test_thread_reply_quote(void)
 
     /* the quote form: ?quote= shows the excerpt and carries the id */
     CHECK(get(&cat, fmt("/learn/%s/threads/%lld?quote=%lld", O, (long long)t1, (long long)p2), &r) == 200);
-    CHECK(well_formed(buf_str(&r.body)));
+    CHECK(tk_well_formed(buf_str(&r.body)));
     CHECK_CONTAINS(buf_str(&r.body), "Quoting Bob Brown:");
     CHECK_CONTAINS(buf_str(&r.body), "We began with a *community survey*.");
     CHECK_CONTAINS(buf_str(&r.body), fmt("name=\"quote_id\" value=\"%lld\"", (long long)p2));
@@ -394,7 +356,7 @@ static void test_edit_delete(void)
     CHECK(sql_int(fmt("SELECT revision FROM posts WHERE id = %lld", (long long)p2)) == 1);
     CHECK(sql_int(fmt("SELECT version FROM threads WHERE id = %lld", (long long)t1)) == v + 1);
     CHECK(get(&ada, fmt("/learn/%s/threads/%lld", O, (long long)t1), &r) == 200);
-    CHECK(well_formed(buf_str(&r.body)));
+    CHECK(tk_well_formed(buf_str(&r.body)));
     CHECK_CONTAINS(buf_str(&r.body), "<strong>community survey</strong> of 200 families");
     CHECK_CONTAINS(buf_str(&r.body), "class=\"post__edited\">edited");
     http_res_free(&r);
@@ -503,7 +465,7 @@ static void test_unread_pages(void)
     CHECK_CONTAINS(buf_str(&r.body), "Post number 50<");
     CHECK(strstr(buf_str(&r.body), "Post number 51<") == NULL);
     CHECK_CONTAINS(buf_str(&r.body), "Page 1 of 3");
-    CHECK(well_formed(buf_str(&r.body)));
+    CHECK(tk_well_formed(buf_str(&r.body)));
     CHECK_CONTAINS(buf_str(&r.body), fmt("/learn/%s/threads/%lld?page=2", O, (long long)t));
     http_res_free(&r);
     /* read up to what was shown */
@@ -588,7 +550,7 @@ static void test_post_first(void)
     CHECK(strstr(buf_str(&r.body), "Ada&#39;s secret draft text") == NULL);
     CHECK(strstr(buf_str(&r.body), "secret draft") == NULL);
     CHECK_CONTAINS(buf_str(&r.body), "Post first, then read");
-    CHECK(well_formed(buf_str(&r.body)));
+    CHECK(tk_well_formed(buf_str(&r.body)));
     http_res_free(&r);
     /* the coach and staff always see everything */
     CHECK(get(&cora, fmt("/learn/%s/discuss/%s", O, prompt_key2), &r) == 200);
@@ -643,7 +605,7 @@ static void test_caps(void)
     CHECK(post(&ada, fmt("/learn/%s/threads/%lld/reply", O, (long long)t1), buf_str(&form), &r) == 422);
     CHECK_CONTAINS(buf_str(&r.body), "Your post is 20001 characters long; the limit is 20000");
     CHECK_CONTAINS(buf_str(&r.body), "aria-invalid=\"true\"");
-    CHECK(well_formed(buf_str(&r.body)));
+    CHECK(tk_well_formed(buf_str(&r.body)));
     http_res_free(&r);
     buf_free(&form);
     CHECK(reply(&ada, t1, "", 0, NULL) == 422);
@@ -735,7 +697,7 @@ static void test_access(void)
     CHECK(get(&ada, "/learn/" OA "/discuss/general", &r) == 200);
     CHECK(strstr(buf_str(&r.body), "Start a thread") == NULL);
     CHECK_CONTAINS(buf_str(&r.body), "Posting has closed");
-    CHECK(well_formed(buf_str(&r.body)));
+    CHECK(tk_well_formed(buf_str(&r.body)));
     http_res_free(&r);
 }
 

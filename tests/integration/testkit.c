@@ -81,3 +81,40 @@ void tk_urlenc(buf *out, const char *text)
             buf_printf(out, "%%%02X", *p);
     }
 }
+
+/* See testkit.h. */
+int tk_well_formed(const char *html)
+{
+    static const char *const voids[] = {"br", "img", "input", "meta", "link", "hr", "source", "wbr", "!doctype"};
+    char stack_[64][16];
+    int depth = 0, h1 = 0;
+    for (const char *p = html; (p = strchr(p, '<')); p++) {
+        int closing = p[1] == '/';
+        const char *n = p + 1 + closing;
+        if (!isalpha((unsigned char)*n) && *n != '!')
+            continue;
+        char name[16];
+        size_t k = 0;
+        while (k + 1 < sizeof name && (isalnum((unsigned char)n[k]) || n[k] == '!'))
+            name[k] = (char)tolower((unsigned char)n[k]), k++;
+        name[k] = '\0';
+        int is_void = 0;
+        for (size_t v = 0; v < sizeof voids / sizeof *voids; v++)
+            is_void |= !strcmp(name, voids[v]);
+        if (is_void)
+            continue;
+        if (!closing) {
+            if (!strcmp(name, "h1"))
+                h1++;
+            if (depth == 64)
+                return 0;
+            snprintf(stack_[depth++], sizeof stack_[0], "%s", name);
+        } else if (depth == 0 || strcmp(stack_[--depth], name)) {
+            fprintf(stderr, "</%s> closes <%s>\n", name, depth >= 0 ? stack_[depth] : "");
+            return 0;
+        }
+    }
+    if (depth || h1 != 1)
+        fprintf(stderr, "%d element(s) left open, %d h1\n", depth, h1);
+    return depth == 0 && h1 == 1;
+}

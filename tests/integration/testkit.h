@@ -41,4 +41,8 @@ const char *tk_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 ** -_.~ kept, every other byte as %XX). out owns its memory. */
 void tk_urlenc(buf *out, const char *text);
 
+/* Whether html's elements nest: every non-void start tag closed in order,
+** and exactly one <h1>. Prints the first mismatch; 1 or 0. */
+int tk_well_formed(const char *html);
+
 #endif
