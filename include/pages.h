@@ -369,30 +369,35 @@ int page_messages_send(request *rq, response *rs);     /* POST /learn/CODE/messa
 ** (pages/kept.c) ---- */
 
 /* Build a kept fragment's view: *ctx gets a new object the template
-** reads (consumed by the caller). Returns 0, or an HTTP status with
-** rq->message saying why. */
-typedef int (*page_fragment_fn)(request *rq, void *arg, json_t **ctx);
+** reads (consumed by the caller); *expires (the caller's bound) may be
+** moved earlier, to when something the view shows changes with time alone.
+** Returns 0, or an HTTP status with rq->message saying why. */
+typedef int (*page_fragment_fn)(request *rq, void *arg, json_t **ctx, time_t *expires);
 
 /* Template name rendered for everyone who may see it and kept by this
 ** worker under (name, day, key) at version, good until expires (0: as
 ** long as the version); key NULL renders without keeping. On a miss
 ** build(rq, arg, &ctx) makes the view, to which "slot" (page_slots) is
 ** added. The fragment must hold nothing of the asker but slots; they are
-** filled for rq on every answer. *html (in rq's arena, *len bytes) is the
-** filled fragment. Returns 0, build's status, or 500. Check access first. */
+** filled for rq on every answer, the sections opened by page_slot_at(id)
+** kept only when id is mark (0: none). *html (in rq's arena, *len bytes)
+** is the filled fragment. Returns 0, build's status, or 500. Check access
+** first. */
 int page_fragment_kept(request *rq, const char *name, const char *key, uint64_t version, time_t expires,
-                       page_fragment_fn build, void *arg, const char **html, size_t *len);
+                       page_fragment_fn build, void *arg, int64_t mark, const char **html, size_t *len);
 
-/* The slots a kept template writes: {csrf_html, mine_end_html} (a new
-** object); page_slot_mine opens a section kept only for user_id (in rq's
-** arena). Both carry this process's secret. */
+/* The slots a kept template writes: {csrf_html, mine_end_html,
+** at_end_html} (a new object); page_slot_mine opens a section kept only
+** for user_id, page_slot_at one kept only where the answer's mark is id
+** (both in rq's arena). All carry this process's secret. */
 json_t *page_slots(request *rq);
 const char *page_slot_mine(request *rq, int64_t user_id);
+const char *page_slot_at(request *rq, int64_t id);
 
 /* html (n bytes) with every slot filled for rq: its CSRF token, its own
-** sections kept and others' removed. A copy in rq's arena; *out_n its
-** length. */
-const char *page_slots_fill(request *rq, const char *html, size_t n, size_t *out_n);
+** sections kept and others' removed, the section at mark kept and the
+** other marked sections removed. A copy in rq's arena; *out_n its length. */
+const char *page_slots_fill(request *rq, const char *html, size_t n, int64_t mark, size_t *out_n);
 
 /* store_unread_total kept by this worker per person and offering at
 ** store_unread_version (at most a minute). The count, or -1. */

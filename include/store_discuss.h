@@ -91,6 +91,10 @@ int store_post_get(db *d, arena *a, int64_t id, post_row *out, int64_t *offering
 /* How many posts of thread_id come before post_id: count or -1. */
 int store_posts_before(db *d, int64_t thread_id, int64_t post_id);
 
+/* The id of thread_id's post at offset (0: its first) in order, deleted
+** ones counted: 1 with *post_id set, 0 when there is none, -1. */
+int store_post_at(db *d, int64_t thread_id, int offset, int64_t *post_id);
+
 /* The first post by someone other than user_id in thread_id after the
 ** read mark after: 1 with *post_id set, 0 when there is none, -1. */
 int store_first_unread(db *d, int64_t thread_id, int64_t user_id, int64_t after, int64_t *post_id);
@@ -121,9 +125,6 @@ int64_t store_post_insert(db *d, int64_t thread_id, int64_t author_id, int64_t q
 /* Record post_id as thread_id's newest post and bump its version, only
 ** while the thread is not locked: 1, 0 (locked or gone), -1. */
 int store_thread_posted(db *d, int64_t thread_id, int64_t post_id, time_t now);
-
-/* Bump thread_id's version (a post in it changed): 1, 0, -1. */
-int store_thread_bump(db *d, int64_t thread_id);
 
 /* Edit post id by author_id: only while it is not deleted or hidden, was
 ** written at or after since, and is still at revision: 1, 0, -1. */

@@ -206,7 +206,7 @@ int discuss_edit(domain *d, const post_row *p, int revision, const char *body)
     if ((rc = domain_begin(d)) != DOM_OK)
         return rc;
     int changed = store_post_edit(d->db, p->id, d->actor, md, html, d->now, d->now - DISCUSS_EDIT_SECONDS, revision);
-    if (changed < 0 || (changed == 1 && store_thread_bump(d->db, p->thread_id) != 1))
+    if (changed < 0)
         return domain_end(d, domain_store_failed(d));
     if (changed == 0)
         return domain_end(d, domain_refuse(d, DOM_CONFLICT, NULL, "This post changed while you were editing it "
@@ -224,7 +224,7 @@ int discuss_delete(domain *d, const post_row *p)
     if (rc != DOM_OK)
         return rc;
     int changed = store_post_delete(d->db, p->id, d->actor, d->now);
-    if (changed < 0 || (changed == 1 && store_thread_bump(d->db, p->thread_id) != 1))
+    if (changed < 0)
         return domain_end(d, domain_store_failed(d));
     if (changed == 0)
         return domain_end(d, domain_refuse(d, DOM_CONFLICT, NULL, "This post has already been deleted."));

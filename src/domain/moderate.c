@@ -118,8 +118,6 @@ int moderate_exemplary(domain *d, int64_t offering_id, const post_row *p, int on
     if (rc != DOM_OK)
         return rc;
     int changed = store_post_exemplary(d->db, p->id, on);
-    if (changed == 1 && store_thread_bump(d->db, p->thread_id) != 1)
-        changed = -1;
     if (changed < 0)
         return domain_end(d, domain_store_failed(d));
     if (changed == 0)
@@ -140,8 +138,6 @@ int moderate_hide(domain *d, const char *code, int64_t offering_id, const char *
     if ((rc = domain_begin(d)) != DOM_OK)
         return rc;
     int changed = store_post_hide(d->db, p->id, d->actor, why, d->now);
-    if (changed == 1 && store_thread_bump(d->db, p->thread_id) != 1)
-        changed = -1;
     if (changed < 0)
         return domain_end(d, domain_store_failed(d));
     if (changed == 0)
@@ -162,8 +158,6 @@ int moderate_unhide(domain *d, int64_t offering_id, const post_row *p)
     if (rc != DOM_OK)
         return rc;
     int changed = store_post_unhide(d->db, p->id);
-    if (changed == 1 && store_thread_bump(d->db, p->thread_id) != 1)
-        changed = -1;
     if (changed < 0)
         return domain_end(d, domain_store_failed(d));
     if (changed == 0)

@@ -386,8 +386,9 @@ static json_t *gallery_paging(request *rq, const char *url, int page, int total,
 /* The view of one gallery page (a page_fragment_fn): the same for everyone
 ** in the offering who reads it in the same time zone and may or may not
 ** post; a comment's delete form sits in a section kept only for its author. */
-static int gallery_view(request *rq, void *arg, json_t **ctx)
+static int gallery_view(request *rq, void *arg, json_t **ctx, time_t *expires)
 {
+    (void)expires;
     const gallery_args *g = arg;
     db *d = page_app(rq)->db;
     submission_row *subs;
@@ -493,7 +494,7 @@ static int gallery_page(request *rq, response *rs, int status, int64_t comment_f
     const char *html;
     size_t len;
     rc = page_fragment_kept(rq, "partials/gallery_list", key, (uint64_t)version, time(NULL) + GALLERY_KEEP_SECONDS,
-                            gallery_view, &g, &html, &len);
+                            gallery_view, &g, 0, &html, &len);
     if (rc)
         goto done;
     json_t *ctx = json_pack("{s:o, s:o}", "ws", ws, "activity", activity_json(rq, &act));

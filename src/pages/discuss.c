@@ -23,6 +23,11 @@
 
 #define QUOTE_EXCERPT 280
 
+/* How long a kept page of posts stays good at most (its version moves with
+** every change the page shows; this bounds what an unforeseen one could
+** hide). */
+enum { THREAD_KEEP_SECONDS = 300 };
+
 /* The domain context for rq, acting as the signed-in person. */
 static domain dom(request *rq)
 {
@@ -349,25 +354,29 @@ static int load_post(request *rq, int write, post_row *p)
     return 0;
 }
 
-/* A post as the templates read it (see templates/README.md). */
+/* A post as partials/thread_posts reads it (see templates/README.md): the
+** same for every reader with the same right to post (st->can_post) and
+** role (facilitator: coaches and staff). What only its author may see (the
+** edit and delete forms, why it was hidden) is marked for the mine section
+** the template opens with mine_html. */
 static json_t *post_json(request *rq, const post_row *p, time_t now, const char *thread_url)
 {
     const seat *st = rq->seat;
-    int own = p->author_id == rq->session->u.id;
     int facilitator = st->role != SEAT_PARTICIPANT;
     int hidden = p->hidden_at && !p->deleted_at;
-    int can_edit = own && st->can_post && !p->deleted_at && !p->hidden_at && now - p->created_at <= DISCUSS_EDIT_SECONDS;
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:i}", "id", (json_int_t)p->id,
-                          "anchor", arena_printf(rq->a, "post-%lld", (long long)p->id), "author_name", p->author_name,
-                          "when_label", page_when_label(rq, p->created_at), "when_iso", page_when_iso(rq, p->created_at),
-                          "deleted", p->deleted_at != 0, "hidden", hidden, "edited", p->edited_at != 0 && !p->deleted_at,
-                          "is_own", own, "can_edit", can_edit, "can_delete", own && st->can_post && !p->deleted_at,
-                          "revision", p->revision);
+    int can_edit = st->can_post && !p->deleted_at && !p->hidden_at && now - p->created_at <= DISCUSS_EDIT_SECONDS;
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:s, s:s}", "id",
+                          (json_int_t)p->id, "anchor", arena_printf(rq->a, "post-%lld", (long long)p->id),
+                          "author_name", p->author_name, "when_label", page_when_label(rq, p->created_at), "when_iso",
+                          page_when_iso(rq, p->created_at), "deleted", p->deleted_at != 0, "hidden", hidden, "edited",
+                          p->edited_at != 0 && !p->deleted_at, "can_edit", can_edit, "can_delete",
+                          st->can_post && !p->deleted_at, "revision", p->revision, "mine_html",
+                          page_slot_mine(rq, p->author_id), "at_html", page_slot_at(rq, p->id));
     if (p->edited_at && !p->deleted_at)
         json_object_set_new(o, "edited_label", json_string(page_when_label(rq, p->edited_at)));
     /* moderation: the exemplary mark for all; why it was hidden, for its author, coaches and staff */
     json_object_set_new(o, "exemplary", json_boolean(p->exemplary && !p->deleted_at && !hidden));
-    if (hidden && (facilitator || own) && p->hidden_reason)
+    if (hidden && p->hidden_reason)
         json_object_set_new(o, "hidden_reason", json_string(p->hidden_reason));
     if (!p->deleted_at && (!hidden || facilitator))
         json_object_set_new(o, "body_html", json_string(p->body_html));
@@ -396,10 +405,58 @@ typedef struct {
     int status; /* 422 (the text) or 409 (too late, or changed meanwhile) */
 } refused_edit;
 
+/* What a thread page's kept list of posts is built from (thread_view). */
+typedef struct {
+    const thread_row *t;
+    int page;
+    const char *url;            /* the thread's address */
+    const refused_edit *edit;   /* a refused edit to show open, or NULL (then the list is kept) */
+    time_t now;
+} thread_args;
+
+/* The view of one page of a thread's posts (a page_fragment_fn): the same
+** for every reader in the same time zone with the same right to post and
+** role. The list is good until the first of its posts leaves the edit
+** window, when its edit form must go. */
+static int thread_view(request *rq, void *arg, json_t **ctx, time_t *expires)
+{
+    const thread_args *g = arg;
+    post_row *list;
+    int n;
+    if (store_posts(page_app(rq)->db, rq->a, g->t->id, DISCUSS_PAGE, (g->page - 1) * DISCUSS_PAGE, &list, &n) != 0)
+        return page_unavailable(rq);
+    json_t *posts = json_array();
+    for (int i = 0; i < n; i++) {
+        const post_row *p = &list[i];
+        json_t *o = post_json(rq, p, g->now, g->url);
+        if (json_is_true(json_object_get(o, "can_edit")) && p->created_at + DISCUSS_EDIT_SECONDS + 1 < *expires)
+            *expires = p->created_at + DISCUSS_EDIT_SECONDS + 1;
+        if (g->edit && p->id == g->edit->post_id)
+            json_object_set_new(o, "edit", json_pack("{s:s, s:s}", "body", g->edit->body ? g->edit->body : "",
+                                                     "error", g->edit->message ? g->edit->message : ""));
+        json_array_append_new(posts, o);
+    }
+    *ctx = json_pack("{s:o, s:s, s:b}", "posts", posts, "code", rq->seat->row.code, "moderate",
+                     rq->seat->role != SEAT_PARTICIPANT);
+    return *ctx ? 0 : page_unavailable(rq);
+}
+
+/* The id of the last post on page of thread t (1, *id set), 0 when the
+** page is empty, -1. */
+static int last_on_page(request *rq, const thread_row *t, int page, int64_t *id)
+{
+    if ((int64_t)page * DISCUSS_PAGE >= t->posts) {
+        *id = t->last_post_id;
+        return *id != 0;
+    }
+    return store_post_at(page_app(rq)->db, t->id, page * DISCUSS_PAGE - 1, id);
+}
+
 /* Render thread t's page (?page=, ?quote=) with d's refusal and the values
 ** sent (both may be NULL), marking it read up to the last post shown. With
 ** edit (may be NULL), the page holding that post, its edit form open with
-** the text sent and the refusal, answered with edit->status. */
+** the text sent and the refusal, answered with edit->status. The list of
+** posts is kept per worker (thread_view) unless edit is given. */
 static int thread_page(request *rq, response *rs, const thread_row *t, const domain *d, json_t *values,
                        const refused_edit *edit)
 {
@@ -407,15 +464,21 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
     const seat *st = rq->seat;
     int64_t me = rq->session->u.id;
     time_t now = time(NULL);
+    /* The nav first: it notes the visit, a write, which must not run
+    ** inside the read below. */
+    json_t *ws = page_ws(rq, "discuss");
+    json_t *posts_html = NULL, *jump = NULL, *quote = NULL;
+    const char *mode = NULL;
+    int64_t first_unread = 0, shown_upto = 0;
     space sp;
     int hide = 0;
+    /* One read for the page: its statements see one state of the database. */
+    int reading = db_begin_read(dbh) == 0;
     int rc = space_by_id(rq, t->prompt_id, &sp);
     if (!rc)
         rc = post_first_hides(rq, &sp, &hide);
-    if (rc) {
-        json_decref(values);
-        return rc;
-    }
+    if (rc)
+        goto done;
     const char *url = arena_printf(rq->a, "/learn/%s/threads/%lld", st->row.code, (long long)t->id);
     int pages = t->posts ? (t->posts + DISCUSS_PAGE - 1) / DISCUSS_PAGE : 1;
     int page = page_number(rq);
@@ -424,8 +487,8 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
     if (want) {
         int before = store_posts_before(dbh, t->id, want);
         if (before < 0) {
-            json_decref(values);
-            return page_unavailable(rq);
+            rc = page_unavailable(rq);
+            goto done;
         }
         page = before / DISCUSS_PAGE + 1;
     }
@@ -433,44 +496,43 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
         page = pages;
 
     /* the first post the person has not read, and the page it is on */
-    int64_t first_unread = 0;
-    json_t *jump = NULL;
     if (!hide && t->unread > 0) {
         int found = store_first_unread(dbh, t->id, me, t->read_upto, &first_unread);
         int before = found == 1 ? store_posts_before(dbh, t->id, first_unread) : 0;
         if (found < 0 || before < 0) {
-            json_decref(values);
-            return page_unavailable(rq);
+            rc = page_unavailable(rq);
+            goto done;
         }
         if (found == 1)
             jump = json_string(arena_printf(rq->a, "%s?page=%d#first-unread", url, before / DISCUSS_PAGE + 1));
     }
 
-    json_t *posts = json_array();
-    int64_t shown_upto = 0;
     if (!hide) {
-        post_row *list;
-        int n;
-        if (store_posts(dbh, rq->a, t->id, DISCUSS_PAGE, (page - 1) * DISCUSS_PAGE, &list, &n) != 0) {
-            json_decref(values);
-            json_decref(posts);
-            json_decref(jump);
-            return page_unavailable(rq);
-        }
-        for (int i = 0; i < n; i++) {
-            json_t *o = post_json(rq, &list[i], now, url);
-            if (list[i].id == first_unread)
-                json_object_set_new(o, "first_unread", json_true());
-            if (edit && list[i].id == edit->post_id)
-                json_object_set_new(o, "edit", json_pack("{s:s, s:s}", "body", edit->body ? edit->body : "",
-                                                         "error", edit->message ? edit->message : ""));
-            json_array_append_new(posts, o);
-            shown_upto = list[i].id;
+        /* Kept per worker under the thread's version (moved by every post,
+        ** edit, deletion, moderation and rename of an author), by page, the
+        ** reader's time zone (the labels), right to post and role (the
+        ** forms, what a hidden post shows). */
+        thread_args g = {t, page, url, edit, now};
+        const char *zone = rq->session->u.time_zone ? rq->session->u.time_zone : "";
+        const char *key = edit ? NULL
+                               : arena_printf(rq->a, "thread %lld p%d c%d m%d %zu:%s", (long long)t->id, page,
+                                              st->can_post != 0, st->role != SEAT_PARTICIPANT, strlen(zone), zone);
+        const char *html;
+        size_t len;
+        rc = page_fragment_kept(rq, "partials/thread_posts", key, (uint64_t)t->version, now + THREAD_KEEP_SECONDS,
+                                thread_view, &g, first_unread, &html, &len);
+        if (rc)
+            goto done;
+        /* our own rendering of valid UTF-8: not checked again */
+        posts_html = json_stringn_nocheck(html, len);
+        if (t->read_upto < t->last_post_id && !(d && d->message) && !edit &&
+            last_on_page(rq, t, page, &shown_upto) < 0) {
+            rc = page_unavailable(rq);
+            goto done;
         }
     }
 
     /* ?quote=ID: the post the reply form quotes, when it is one of ours */
-    json_t *quote = NULL;
     int64_t quote_id = id_of(kv_get(&rq->query, "quote"));
     if (values && json_object_get(values, "quote_id"))
         quote_id = id_of(json_string_value(json_object_get(values, "quote_id")));
@@ -479,40 +541,39 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
         int64_t q_offering;
         int found = store_post_get(dbh, rq->a, quote_id, &q, &q_offering);
         if (found < 0) {
-            json_decref(values);
-            json_decref(posts);
-            json_decref(jump);
-            return page_unavailable(rq);
+            rc = page_unavailable(rq);
+            goto done;
         }
         if (found && q.thread_id == t->id && !q.deleted_at && !q.hidden_at)
             quote = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)q.id, "author_name", q.author_name, "excerpt",
                               discuss_excerpt(rq->a, q.body_md, QUOTE_EXCERPT));
     }
 
-    const char *mode = NULL;
     if (store_follow_get(dbh, me, t->id, &mode) < 0) {
-        json_decref(values);
-        json_decref(posts);
-        json_decref(jump);
-        json_decref(quote);
-        return page_unavailable(rq);
+        rc = page_unavailable(rq);
+        goto done;
     }
+    if (reading)
+        db_rollback(dbh);
+    reading = 0;
 
-    json_t *ctx = json_pack("{s:o*, s:{s:I, s:s, s:s, s:s, s:b, s:i}, s:{s:s, s:s, s:s?, s:b}, s:o, s:o, s:o*,"
+    json_t *ctx = json_pack("{s:o*, s:{s:I, s:s, s:s, s:s, s:b, s:i}, s:{s:s, s:s, s:s?, s:b}, s:o*, s:o, s:o*,"
                             " s:i, s:o*, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s}",
-                            "ws", page_ws(rq, "discuss"),
+                            "ws", ws,
                             "thread", "id", (json_int_t)t->id, "title", t->title, "url", url, "author_name",
                             t->author_name, "locked", t->locked, "posts", t->posts,
                             "space", "title", sp.title, "url",
                             arena_printf(rq->a, "/learn/%s/discuss/%s", st->row.code, sp.key), "prompt_html",
                             hide ? sp.body_html : NULL, "is_general", sp.prompt_id == 0,
-                            "posts", posts, "pagination", pagination(rq, url, page, pages), "first_unread_url", jump,
-                            "unread", hide ? 0 : t->unread, "quote", quote,
+                            "posts_html", posts_html, "pagination", pagination(rq, url, page, pages),
+                            "first_unread_url", jump, "unread", hide ? 0 : t->unread, "quote", quote,
                             "can_reply", st->can_post && !t->locked, "hidden_until_post", hide,
                             "following", mode && !strcmp(mode, "follow"), "muted", mode && !strcmp(mode, "mute"),
                             "reply_url", arena_printf(rq->a, "%s/reply", url), "follow_url",
                             arena_printf(rq->a, "%s/follow", url), "mute_url", arena_printf(rq->a, "%s/mute", url),
                             "unfollow_url", arena_printf(rq->a, "%s/unfollow", url));
+    int quoting = quote != NULL;
+    ws = posts_html = jump = quote = NULL;   /* json_pack took them, or freed them on failure */
     if (ctx) {
         /* moderation: the coach's tools (pages/moderate.c), NULL for others */
         json_t *mod = page_moderate_thread_keys(rq, t);
@@ -520,7 +581,7 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
             json_object_set_new(ctx, "moderate", mod);
         json_object_set_new(json_object_get(ctx, "thread"), "wrapup", json_boolean(t->wrapup));
         if (!values)
-            values = json_pack("{s:s}", "quote_id", quote ? arena_printf(rq->a, "%lld", (long long)quote_id) : "");
+            values = json_pack("{s:s}", "quote_id", quoting ? arena_printf(rq->a, "%lld", (long long)quote_id) : "");
         form_keys(ctx, d, values);
     } else {
         json_decref(values);
@@ -532,12 +593,22 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
 
     /* what was shown is read now; a failed mark only means it shows as new
     ** again next time */
-    if (shown_upto > t->read_upto && !(d && d->message) && !edit) {
+    if (shown_upto > t->read_upto) {
         domain dd = dom(rq);
         if (discuss_mark_read(&dd, t->id, shown_upto) != DOM_OK)
             log_error("discuss: marking thread %lld read failed", (long long)t->id);
     }
     return page_render(rq, rs, "pages/thread", ctx, t->title, NULL);
+
+done:
+    if (reading)
+        db_rollback(dbh);
+    json_decref(ws);
+    json_decref(posts_html);
+    json_decref(jump);
+    json_decref(quote);
+    json_decref(values);
+    return rc;
 }
 
 int page_thread(request *rq, response *rs)

@@ -13,6 +13,10 @@
 **   <!--k:SECRET:mine:UID--> ... <!--k:SECRET:/mine-->
 **                                              kept only when the asker is
 **                                              user UID (their delete form)
+**   <!--k:SECRET:at:ID--> ... <!--k:SECRET:/at-->
+**                                              kept only when ID is the
+**                                              answer's mark (the reader's
+**                                              first unread post)
 **
 ** Text a person wrote cannot forge a slot: it does not know the secret,
 ** and every slot is replaced or removed before an answer leaves.
@@ -33,7 +37,7 @@
 #include "store_kept.h"
 #include "tmpl.h"
 
-/* Bounds of this worker's kept parts: a few dozen gallery pages. */
+/* Bounds of this worker's kept parts: gallery pages and thread pages. */
 enum { KEPT_MAX_ENTRIES = 4096, KEPT_MAX_BYTES = 24 << 20 };
 
 /* How long a kept unread count stays good at most (its version is a sum
@@ -74,11 +78,27 @@ const char *page_slot_mine(request *rq, int64_t user_id)
     return arena_printf(rq->a, "<!--k:%s:mine:%lld-->", slot_secret(), (long long)user_id);
 }
 
+const char *page_slot_at(request *rq, int64_t id)
+{
+    return arena_printf(rq->a, "<!--k:%s:at:%lld-->", slot_secret(), (long long)id);
+}
+
 json_t *page_slots(request *rq)
 {
     const char *s = slot_secret();
-    return json_pack("{s:s, s:s}", "csrf_html", arena_printf(rq->a, "<!--k:%s:csrf-->", s), "mine_end_html",
-                     arena_printf(rq->a, "<!--k:%s:/mine-->", s));
+    return json_pack("{s:s, s:s, s:s}", "csrf_html", arena_printf(rq->a, "<!--k:%s:csrf-->", s), "mine_end_html",
+                     arena_printf(rq->a, "<!--k:%s:/mine-->", s), "at_end_html",
+                     arena_printf(rq->a, "<!--k:%s:/at-->", s));
+}
+
+/* The rest of a section from p (which ends before end) to past its closing
+** slot open + "/" + what + "-->", or end when it is missing. */
+static const char *skip_section(const char *p, const char *end, const char *open, const char *what)
+{
+    char shut[48];
+    int w = snprintf(shut, sizeof shut, "%s/%s-->", open, what);
+    const char *e = memmem(p, (size_t)(end - p), shut, (size_t)w);
+    return e ? e + w : end;
 }
 
 /* The token the asker's forms carry: rq's CSRF token when it is made of
@@ -91,7 +111,7 @@ static const char *csrf_of(const request *rq)
     return t;
 }
 
-const char *page_slots_fill(request *rq, const char *html, size_t n, size_t *out_n)
+const char *page_slots_fill(request *rq, const char *html, size_t n, int64_t mark, size_t *out_n)
 {
     char open[32];
     snprintf(open, sizeof open, "<!--k:%s:", slot_secret());
@@ -115,15 +135,14 @@ const char *page_slots_fill(request *rq, const char *html, size_t n, size_t *out
             buf_puts(&b, csrf_of(rq));
         } else if ((size_t)(close - q) > 5 && !memcmp(q, "mine:", 5)) {
             long long uid = strtoll(q + 5, NULL, 10);
-            if (uid != me || me == 0) {
-                /* someone else's: skip to the end of the section */
-                char shut[40];
-                snprintf(shut, sizeof shut, "%s/mine-->", open);
-                const char *e = memmem(p, (size_t)(end - p), shut, strlen(shut));
-                p = e ? e + strlen(shut) : end;
-            }
+            if (uid != me || me == 0)
+                p = skip_section(p, end, open, "mine");   /* someone else's */
+        } else if ((size_t)(close - q) > 3 && !memcmp(q, "at:", 3)) {
+            long long id = strtoll(q + 3, NULL, 10);
+            if (id != mark || mark == 0)
+                p = skip_section(p, end, open, "at");     /* not the marked one */
         }
-        /* "/mine": the end of a section kept for its owner, removed */
+        /* "/mine", "/at": the end of a section that was kept, removed */
     }
     *out_n = b.len;
     char *out = arena_strndup(rq->a, buf_str(&b), b.len);
@@ -132,7 +151,7 @@ const char *page_slots_fill(request *rq, const char *html, size_t n, size_t *out
 }
 
 int page_fragment_kept(request *rq, const char *name, const char *key, uint64_t version, time_t expires,
-                       page_fragment_fn build, void *arg, const char **html, size_t *len)
+                       page_fragment_fn build, void *arg, int64_t mark, const char **html, size_t *len)
 {
     app *ap = page_app(rq);
     cache *c = key ? kept_cache() : NULL;
@@ -141,11 +160,11 @@ int page_fragment_kept(request *rq, const char *name, const char *key, uint64_t 
     size_t n = 0;
     const char *hit = c ? cache_get(c, k, version, time(NULL), &n) : NULL;
     if (hit) {
-        *html = page_slots_fill(rq, hit, n, len);
+        *html = page_slots_fill(rq, hit, n, mark, len);
         return 0;
     }
     json_t *ctx = NULL;
-    int rc = build(rq, arg, &ctx);
+    int rc = build(rq, arg, &ctx, &expires);
     if (rc != 0) {
         json_decref(ctx);
         return rc;
@@ -161,7 +180,7 @@ int page_fragment_kept(request *rq, const char *name, const char *key, uint64_t 
     }
     if (c)
         cache_put(c, k, version, expires, frag.data, frag.len);
-    *html = page_slots_fill(rq, frag.data, frag.len, len);
+    *html = page_slots_fill(rq, frag.data, frag.len, mark, len);
     buf_free(&frag);
     return 0;
 }

@@ -287,6 +287,19 @@ int store_posts_before(db *d, int64_t thread_id, int64_t post_id)
     return count_of(st);
 }
 
+int store_post_at(db *d, int64_t thread_id, int offset, int64_t *post_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id FROM posts WHERE thread_id = ?1 ORDER BY id LIMIT 1 OFFSET ?2");
+    sqlite3_bind_int64(st, 1, thread_id);
+    sqlite3_bind_int(st, 2, offset);
+    int found = db_row(st);
+    if (found == 1) {
+        *post_id = sqlite3_column_int64(st, 0);
+        db_done(st);
+    }
+    return found;
+}
+
 int store_first_unread(db *d, int64_t thread_id, int64_t user_id, int64_t after, int64_t *post_id)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT id FROM posts WHERE thread_id = ?1 AND id > ?3 AND author_id <> ?2"
@@ -393,13 +406,6 @@ int store_thread_posted(db *d, int64_t thread_id, int64_t post_id, time_t now)
     sqlite3_bind_int64(st, 1, thread_id);
     sqlite3_bind_int64(st, 2, post_id);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
-    return change(d, st);
-}
-
-int store_thread_bump(db *d, int64_t thread_id)
-{
-    sqlite3_stmt *st = db_stmt(d, "UPDATE threads SET version = version + 1 WHERE id = ?1");
-    sqlite3_bind_int64(st, 1, thread_id);
     return change(d, st);
 }
 

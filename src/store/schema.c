@@ -735,6 +735,18 @@ static const char *const migrations[] = {
     ** text; once set, publish keeps the console's text and its HTML). */
     "ALTER TABLE courses ADD COLUMN panel_summary_md TEXT;\n"
     "ALTER TABLE courses ADD COLUMN transcript_md TEXT;\n",
+    /* 20: a thread's page of posts is kept per worker under
+    ** threads.version. A new post moves it (store_thread_posted); so does,
+    ** in the same transaction, every change to a post (an edit, a
+    ** deletion, a coach's mark or hiding, whoever makes it) and a new
+    ** name of someone who posted in it (their posts and the quotes of
+    ** them). */
+    "CREATE TRIGGER threads_post_changed AFTER UPDATE ON posts BEGIN"
+    " UPDATE threads SET version = version + 1 WHERE id IN (old.thread_id, new.thread_id);"
+    " END;\n"
+    "CREATE TRIGGER threads_author_name AFTER UPDATE OF name ON users WHEN old.name IS NOT new.name BEGIN"
+    " UPDATE threads SET version = version + 1 WHERE id IN (SELECT thread_id FROM posts WHERE author_id = new.id);"
+    " END;\n",
 };
 
 int schema_count(void)
