@@ -44,11 +44,23 @@ sqlite3_stmt *db_stmt(db *d, const char *sql);
 void db_done(sqlite3_stmt *st);
 
 /* Transactions. begin_write is BEGIN IMMEDIATE. Each returns 0 or -1 (the
-** error logged). db_rollback is safe to call when no transaction is open. */
+** error logged). db_rollback is safe to call when no transaction is open.
+** Inside the request's read (below), db_begin_read and its db_commit or
+** db_rollback are nested in it and take no lock of their own. */
 int db_begin_write(db *d);
 int db_begin_read(db *d);
 int db_commit(db *d);
 void db_rollback(db *d);
+
+/* The request's read: one read transaction around a whole GET, so its
+** statements take SQLite's locks once instead of once each (a lock pair
+** of system calls per statement otherwise). It holds only while the
+** request reads: the first statement that may write (db_stmt sees it) or
+** db_begin_write ends it first, and later statements run as they would
+** without it. db_request_done ends it, if still open; call it before
+** db_check_idle. Nothing happens when a transaction is already open. */
+void db_request_read(db *d);
+void db_request_done(db *d);
 
 /* Execute SQL with no results and no parameters (schema, pragmas). 0 or -1. */
 int db_exec(db *d, const char *sql, buf *err);

@@ -511,7 +511,12 @@ int app_handle_to(app *ap, arena *a, http_getparam get, void *ctx,
         rq.message = msg;
     } else {
         upload_map up = {NULL, 0};
+        /* A GET reads in one transaction until it first writes (db.h). */
+        if (ap->db && (rq.head || !strcmp(rq.method, "GET")))
+            db_request_read(ap->db);
         status = dispatch(ap, &rq, &rs, read, rctx, &up);
+        if (ap->db)
+            db_request_done(ap->db);
         if (up.p)
             munmap(up.p, up.n);
     }

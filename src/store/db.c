@@ -17,11 +17,16 @@
 struct slot {
     const char *sql;
     sqlite3_stmt *st;
+    int writes;           /* the statement may change the database */
 };
 
 struct db {
     sqlite3 *h;
     struct slot cache[CACHE_SLOTS];
+    /* The request's read (db_request_read): open, db_begin_read calls made
+    ** inside it and not yet ended, and those whose transaction a write
+    ** ended for them (their db_commit or db_rollback is then a no-op). */
+    int held, nested, orphans;
 };
 
 /* Set by SQLite's error log when storage fails; one connection per process,
@@ -141,20 +146,26 @@ int db_exec(db *d, const char *sql, buf *err)
     return 0;
 }
 
+static void release(db *d);
+
 sqlite3_stmt *db_stmt(db *d, const char *sql)
 {
     uintptr_t h = (uintptr_t)sql;
     h ^= h >> 7;
     for (unsigned i = 0; i < CACHE_SLOTS; i++) {
         struct slot *s = &d->cache[(h + i) & (CACHE_SLOTS - 1)];
-        if (s->sql == sql)
-            return s->st;
         if (!s->sql) {
             if (sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL) != SQLITE_OK) {
                 log_error("SQL does not compile: %s\n%s", sqlite3_errmsg(d->h), sql);
                 abort();
             }
             s->sql = sql;
+            s->writes = !sqlite3_stmt_readonly(s->st);
+        }
+        if (s->sql == sql) {
+            /* A write never runs inside the request's read: it ends it. */
+            if (d->held && s->writes)
+                release(d);
             return s->st;
         }
     }
@@ -185,23 +196,75 @@ static int tx(db *d, const char *sql)
     return 0;
 }
 
+/* End the request's read (it wrote nothing, so a commit only lets go of
+** its snapshot); reads begun inside it are then over too. */
+static void release(db *d)
+{
+    if (!d->held)
+        return;
+    d->held = 0;
+    d->orphans += d->nested;
+    d->nested = 0;
+    if (!sqlite3_get_autocommit(d->h))
+        tx(d, "COMMIT");
+}
+
+void db_request_read(db *d)
+{
+    if (d->held || !sqlite3_get_autocommit(d->h))
+        return;
+    d->nested = d->orphans = 0;
+    if (tx(d, "BEGIN") == 0)
+        d->held = 1;
+}
+
+void db_request_done(db *d)
+{
+    release(d);
+    d->orphans = 0;
+}
+
 int db_begin_write(db *d)
 {
+    release(d);
     return tx(d, "BEGIN IMMEDIATE");
 }
 
 int db_begin_read(db *d)
 {
+    if (d->held) {
+        d->nested++;
+        return 0;
+    }
     return tx(d, "BEGIN");
 }
 
 int db_commit(db *d)
 {
+    if (d->held && d->nested > 0) {
+        d->nested--;
+        return 0;
+    }
+    if (d->orphans > 0 && sqlite3_get_autocommit(d->h)) {
+        d->orphans--;
+        return 0;
+    }
     return tx(d, "COMMIT");
 }
 
 void db_rollback(db *d)
 {
+    if (d->held) {
+        /* a read begun inside the request's read ends with it; nothing
+        ** else is open to roll back */
+        if (d->nested > 0)
+            d->nested--;
+        return;
+    }
+    if (d->orphans > 0 && sqlite3_get_autocommit(d->h)) {
+        d->orphans--;
+        return;
+    }
     if (!sqlite3_get_autocommit(d->h))
         tx(d, "ROLLBACK");
 }
