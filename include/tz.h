@@ -9,7 +9,9 @@
 **
 ** The conversions switch the process's TZ for the length of a call and put
 ** it back; workers are single-threaded, so that is safe there. Do not call
-** these from two threads at once.
+** these from two threads at once. Each process remembers the answers it
+** gave (4,096 of each kind, by zone and instant or local time), so a page
+** that shows the same schedule on every request reads no zone file again.
 */
 #ifndef JOURNEYS_TZ_H
 #define JOURNEYS_TZ_H

@@ -21,27 +21,66 @@
 static char tz_known[TZ_KNOWN][65];
 static int tz_known_n;
 
-int tz_valid(const char *zone)
+/* The index of zone among the zones found valid, or -1 when it is not a
+** valid zone; -2 when it is valid but the table is full (its conversions
+** are then not remembered). */
+static int zone_index(const char *zone)
 {
     size_t n = zone ? strlen(zone) : 0;
     if (n == 0 || n > 64 || zone[0] == '/' || strstr(zone, ".."))
-        return 0;
+        return -1;
     for (int i = 0; i < tz_known_n; i++)
         if (!strcmp(tz_known[i], zone))
-            return 1;
+            return i;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)zone[i];
         if (!isalnum(c) && c != '_' && c != '+' && c != '-' && c != '/')
-            return 0;
+            return -1;
     }
     char path[sizeof ZONEINFO + 64];
     snprintf(path, sizeof path, "%s%s", ZONEINFO, zone);
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-        return 0;
-    if (tz_known_n < TZ_KNOWN)
-        memcpy(tz_known[tz_known_n++], zone, n + 1);
-    return 1;
+        return -1;
+    if (tz_known_n == TZ_KNOWN)
+        return -2;
+    memcpy(tz_known[tz_known_n], zone, n + 1);
+    return tz_known_n++;
+}
+
+int tz_valid(const char *zone)
+{
+    return zone_index(zone) != -1;
+}
+
+/* Conversions already made in this process, by zone and instant (or local
+** time): a page converts the same few dozen instants on every request (a
+** week's schedule), and each conversion in a zone other than the one in
+** force makes the C library read that zone's file again (it keeps one).
+** The answers depend only on the zone's rules, which do not change while
+** the process runs (a new tzdata reaches the workers as they are
+** replaced). Direct-mapped: a clash replaces the older entry. */
+#define TZ_MEMO 4096   /* a power of two */
+static struct local_memo {
+    time_t t;
+    int32_t days;
+    short minute;
+    signed char zone;  /* index + 1; 0: empty */
+    char abbr[16];
+} local_memo[TZ_MEMO];
+static struct instant_memo {
+    int32_t days;
+    short minute;
+    signed char zone;  /* index + 1; 0: empty */
+    time_t t;
+} instant_memo[TZ_MEMO];
+
+/* A slot of a memo for zone index z and the two numbers a and b. */
+static unsigned memo_slot(int z, int64_t a, int64_t b)
+{
+    uint64_t h = ((uint64_t)a * 0x9E3779B97F4A7C15u) ^ ((uint64_t)b * 0xC2B2AE3D27D4EB4Fu) ^ (uint64_t)z;
+    h ^= h >> 29;
+    return (unsigned)(h & (TZ_MEMO - 1));
 }
 
 /* The TZ value in force before tz_enter, restored by tz_leave (the same
@@ -101,8 +140,14 @@ static void civil_from_days(int32_t z, int *y, int *m, int *d)
 
 int tz_instant(const char *zone, int32_t days, int minute, time_t *out)
 {
-    if (!tz_valid(zone) || minute < 0 || minute >= 1440 || days < -100000 || days > 200000)
+    int z = zone_index(zone);
+    if (z == -1 || minute < 0 || minute >= 1440 || days < -100000 || days > 200000)
         return -1;
+    struct instant_memo *mo = z >= 0 ? &instant_memo[memo_slot(z, days, minute)] : NULL;
+    if (mo && mo->zone == z + 1 && mo->days == days && mo->minute == minute) {
+        *out = mo->t;
+        return 0;
+    }
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
     tz_saved sv;
@@ -136,13 +181,24 @@ int tz_instant(const char *zone, int32_t days, int minute, time_t *out)
     if (best == (time_t)-1)
         return -1;
     *out = best;
+    if (mo)
+        *mo = (struct instant_memo){days, (short)minute, (signed char)(z + 1), best};
     return 0;
 }
 
 int tz_local(const char *zone, time_t t, int32_t *days, int *minute, char *abbr, size_t abbr_size)
 {
-    if (!tz_valid(zone))
+    int z = zone_index(zone);
+    if (z == -1)
         return -1;
+    struct local_memo *mo = z >= 0 ? &local_memo[memo_slot(z, t, 0)] : NULL;
+    if (mo && mo->zone == z + 1 && mo->t == t) {
+        *days = mo->days;
+        *minute = mo->minute;
+        if (abbr && abbr_size)
+            snprintf(abbr, abbr_size, "%s", mo->abbr);
+        return 0;
+    }
     tz_saved sv;
     tz_enter(zone, &sv);
     struct tm tm;
@@ -152,6 +208,13 @@ int tz_local(const char *zone, time_t t, int32_t *days, int *minute, char *abbr,
         *minute = tm.tm_hour * 60 + tm.tm_min;
         if (abbr && abbr_size)
             snprintf(abbr, abbr_size, "%s", tm.tm_zone ? tm.tm_zone : "");
+        if (mo) {
+            mo->t = t;
+            mo->days = *days;
+            mo->minute = (short)*minute;
+            mo->zone = (signed char)(z + 1);
+            snprintf(mo->abbr, sizeof mo->abbr, "%s", tm.tm_zone ? tm.tm_zone : "");
+        }
     }
     tz_leave(&sv);
     return ok ? 0 : -1;

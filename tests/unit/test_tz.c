@@ -170,8 +170,52 @@ static void holds(void)
     CHECK_STR(after ? after : "(unset)", saved);
 }
 
+/* Remembered answers are the answers: every hour of 2026 in three zones
+** (their daylight-saving changes included), more than the memo holds, the
+** zones taken in turn, asked twice; the second time (from memory, or
+** computed again after a clash) must match the first, and local times
+** back to instants too. */
+static void remembered(void)
+{
+    static const char *const zones[] = {"Europe/London", "America/New_York", "Pacific/Auckland"};
+    enum { HOURS = 24 * 365 };
+    static int32_t days[3][HOURS];
+    static int minutes[3][HOURS];
+    static char abbrs[3][HOURS][8];
+    const time_t start = 1767225600;   /* 2026-01-01T00:00:00Z */
+    int bad = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int h = 0; h < HOURS; h++) {
+            for (int z = 0; z < 3; z++) {
+                int32_t d;
+                int m;
+                char ab[8];
+                if (tz_local(zones[z], start + (time_t)h * 3600, &d, &m, ab, sizeof ab) != 0) {
+                    bad++;
+                    continue;
+                }
+                if (pass == 0) {
+                    days[z][h] = d;
+                    minutes[z][h] = m;
+                    memcpy(abbrs[z][h], ab, sizeof ab);
+                } else if (days[z][h] != d || minutes[z][h] != m || strcmp(abbrs[z][h], ab)) {
+                    bad++;
+                }
+                time_t back;
+                if (tz_instant(zones[z], d, m, &back) != 0)
+                    bad++;
+                /* the autumn hour happens twice: the first is taken */
+                else if (back != start + (time_t)h * 3600 && back != start + (time_t)h * 3600 - 3600)
+                    bad++;
+            }
+        }
+    }
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
+    remembered();
     holds();
     zones();
     instants();
