@@ -151,7 +151,9 @@ void page_ics(struct app *ap, json_t *list, const char *calname, buf *out);
 /* A JSON value built only from published content (the same for everyone
 ** who may see it), kept by the worker under key at the content version:
 ** build(rq, arg) runs on a miss and its result is kept. Returns a new
-** reference the caller owns, or NULL when build failed. */
+** reference to the kept value, or NULL when build failed. The value is
+** shared with later requests: read it, never change it (json_deep_copy
+** it to change it). */
 json_t *page_kept_json(request *rq, const char *key, json_t *(*build)(request *rq, const char *arg), const char *arg);
 
 /* The privacy-enhanced player for a recording's https URL: YouTube

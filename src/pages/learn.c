@@ -204,8 +204,9 @@ static json_t *playlist_build(request *rq, const char *slug)
 }
 
 /* The kept course of the seat's offering as page part needs it ("week",
-** "panel", "playlist"), a new reference; NULL (with a 503 message) when it
-** cannot be read. */
+** "panel", "playlist"), a new reference to the kept value (read it, never
+** change it: see page_kept_json); NULL (with a 503 message) when it cannot
+** be read. */
 static json_t *course_of(request *rq, const char *part)
 {
     json_t *(*build)(request *, const char *) = !strcmp(part, "panel")      ? panel_build
@@ -592,9 +593,12 @@ int page_learn_playlist(request *rq, response *rs)
     int rc = done_of(rq, &done);
     if (rc)
         return rc;
-    json_t *course = course_of(rq, "playlist");
+    /* the kept course is shared: this page marks its items, so on a copy */
+    json_t *kept = course_of(rq, "playlist");
+    json_t *course = json_deep_copy(kept);
+    json_decref(kept);
     if (!course)
-        return 503;
+        return page_unavailable(rq);
     int n = 0, n_done = 0, total = 0, left = 0;
     size_t i;
     json_t *it;

@@ -235,6 +235,18 @@ int page_render_kept(request *rq, response *rs, const char *name, const char *na
 
 /* ---- the course workspace (kept content) ---- */
 
+/* Content-only JSON trees kept by this worker: a few per course (the
+** week, the panel, the playlist), so a fixed table, replaced in turn. Kept
+** as trees, not text: parsing the text again was a fifth of the week
+** page's time. */
+enum { KEPT_TREES = 64 };
+static struct kept_tree {
+    char *key;
+    uint64_t version;
+    json_t *v;
+} kept_trees[KEPT_TREES];
+static unsigned kept_trees_next;
+
 /* See pages.h: content-only JSON kept per worker at the content version. */
 json_t *page_kept_json(request *rq, const char *key, json_t *(*build)(request *rq, const char *arg), const char *arg)
 {
@@ -242,22 +254,29 @@ json_t *page_kept_json(request *rq, const char *key, json_t *(*build)(request *r
     int64_t content_v = 0, seats_v = 0;
     if (store_view_versions(ap->db, &content_v, &seats_v) != 0)
         return build(rq, arg);   /* cannot tell: build afresh */
-    const char *k = arena_printf(rq->a, "json %s", key);
-    cache *c = views(ap);
-    size_t len = 0;
-    const char *kept = c ? cache_get(c, k, (uint64_t)content_v, time(NULL), &len) : NULL;
-    if (kept) {
-        json_t *v = json_loadb(kept, len, 0, NULL);
-        if (v)
-            return v;
-    }
+    struct kept_tree *slot = NULL;
+    for (unsigned i = 0; i < KEPT_TREES; i++)
+        if (kept_trees[i].key && !strcmp(kept_trees[i].key, key)) {
+            slot = &kept_trees[i];
+            break;
+        }
+    if (slot && slot->version == (uint64_t)content_v)
+        return json_incref(slot->v);
     json_t *v = build(rq, arg);
-    if (!v || !c)
-        return v;
-    char *text = json_dumps(v, JSON_COMPACT);
-    if (text) {
-        cache_put(c, k, (uint64_t)content_v, 0, text, strlen(text));
-        free(text);
+    if (!v)
+        return NULL;
+    if (!slot) {
+        slot = &kept_trees[kept_trees_next++ % KEPT_TREES];
+        free(slot->key);
+        slot->key = NULL;
+    }
+    json_decref(slot->v);
+    slot->v = NULL;
+    if (!slot->key)
+        slot->key = strdup(key);
+    if (slot->key) {
+        slot->v = json_incref(v);
+        slot->version = (uint64_t)content_v;
     }
     return v;
 }
