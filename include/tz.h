@@ -50,9 +50,10 @@ int tz_relative_parse(const char *s, int *day, int *minute, const char **err);
 ** minute is -1). Returns 0 with *out, or -1 as tz_instant. */
 int tz_relative_instant(const char *zone, int32_t first_day, int day, int minute, int default_minute, time_t *out);
 
-/* Hold zone as the process's zone from tz_keep() to tz_release(), so that
-** a run of conversions in that one zone (a page's dozens of labels) reads
-** its rules once instead of switching to it and back on every call. The
+/* Hold zone from tz_keep() to tz_release(), so that a run of conversions
+** in that one zone (a page's dozens of labels) reads its rules once instead
+** of switching to it and back on every call: the process switches to it at
+** the first conversion it does not remember, and back at the release. The
 ** conversions give the same answers inside a hold as outside it, in any
 ** zone. Holds do not nest; release before keeping another zone. tz_keep
 ** returns 0, or -1 when the zone is not valid (then *h holds nothing and
@@ -61,15 +62,17 @@ typedef struct tz_hold {
     char value[128];   /* the TZ value in force before */
     int had;           /* whether TZ was set at all */
     int held;          /* whether a zone is held */
+    char zone[65];     /* the zone held */
+    int entered;       /* whether the process switched to it */
 } tz_hold;
 int tz_keep(const char *zone, tz_hold *h);
 void tz_release(tz_hold *h);
 
-/* Make zone the process's zone from now on (until the next tz_settle; a
-** hold or a conversion in another zone puts it back after), so that the
-** many conversions of a page in its viewer's zone read the rules once:
-** tz_local in the settled zone switches nothing. Returns 0, or -1 when the
-** zone is not valid (nothing changes). */
+/* Settle on zone from now on (until the next tz_settle): the conversions
+** in it that are not remembered switch the process to it and leave it
+** there, so the many conversions of a page in its viewer's zone read the
+** rules once. Returns 0, or -1 when the zone is not valid (nothing
+** changes). */
 int tz_settle(const char *zone);
 
 #endif

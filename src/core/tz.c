@@ -114,6 +114,34 @@ static void tz_leave(const tz_saved *sv)
     tzset();
 }
 
+/* The hold in force (tz_keep), and the zone settled on (tz_settle), ""
+** when none. Both are taken up lazily: the process's zone is switched only
+** when a conversion in that zone is not remembered, and then stays so for
+** the rest of the hold, or until another zone is settled on. */
+static tz_hold *holding;
+static char settled[65];
+
+/* Make zone the process's zone for one conversion: *sv says what to put
+** back after it (nothing, within a hold or the settled zone). */
+static void zone_in(const char *zone, tz_saved *sv, int *restore)
+{
+    *restore = 0;
+    if (holding && !strcmp(holding->zone, zone)) {
+        if (!holding->entered) {
+            tz_enter(zone, holding);
+            holding->entered = 1;
+        }
+        return;
+    }
+    if (settled[0] && !strcmp(settled, zone)) {
+        tz_saved ignored;
+        tz_enter(zone, &ignored);   /* and stay */
+        return;
+    }
+    tz_enter(zone, sv);
+    *restore = 1;
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 static int32_t days_from_civil(int y, int m, int d)
 {
@@ -151,7 +179,8 @@ int tz_instant(const char *zone, int32_t days, int minute, time_t *out)
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
     tz_saved sv;
-    tz_enter(zone, &sv);
+    int restore;
+    zone_in(zone, &sv, &restore);
     /* Ask for the wall time under both readings of daylight saving and keep
     ** the earlier instant whose breakdown is that wall time; when neither
     ** is (a skipped time), the C library's normalisation moves it forward by
@@ -177,7 +206,8 @@ int tz_instant(const char *zone, int32_t days, int minute, time_t *out)
                         .tm_hour = minute / 60, .tm_min = minute % 60, .tm_isdst = 0};
         best = mktime(&tm);   /* standard-time reading of a skipped time: after the change */
     }
-    tz_leave(&sv);
+    if (restore)
+        tz_leave(&sv);
     if (best == (time_t)-1)
         return -1;
     *out = best;
@@ -200,7 +230,8 @@ int tz_local(const char *zone, time_t t, int32_t *days, int *minute, char *abbr,
         return 0;
     }
     tz_saved sv;
-    tz_enter(zone, &sv);
+    int restore;
+    zone_in(zone, &sv, &restore);
     struct tm tm;
     int ok = localtime_r(&t, &tm) != NULL;
     if (ok) {
@@ -216,7 +247,8 @@ int tz_local(const char *zone, time_t t, int32_t *days, int *minute, char *abbr,
             snprintf(mo->abbr, sizeof mo->abbr, "%s", tm.tm_zone ? tm.tm_zone : "");
         }
     }
-    tz_leave(&sv);
+    if (restore)
+        tz_leave(&sv);
     return ok ? 0 : -1;
 }
 
@@ -264,31 +296,35 @@ int tz_relative_instant(const char *zone, int32_t first_day, int day, int minute
     return tz_instant(zone, first_day + day - 1, minute >= 0 ? minute : default_minute, out);
 }
 
-/* See tz.h: switch to zone once and stay there until tz_release. */
+/* See tz.h: hold zone; switched to at the first conversion not
+** remembered, and back at tz_release. */
 int tz_keep(const char *zone, tz_hold *h)
 {
-    h->held = 0;
+    h->held = h->entered = 0;
     if (!tz_valid(zone))
         return -1;
-    tz_enter(zone, h);
+    snprintf(h->zone, sizeof h->zone, "%s", zone);
     h->held = 1;
+    holding = h;
     return 0;
 }
 
-/* See tz.h: put back the zone tz_keep replaced. */
+/* See tz.h: put back the zone the hold replaced, if it switched. */
 void tz_release(tz_hold *h)
 {
-    if (h->held)
+    if (h->held && h->entered)
         tz_leave(h);
-    h->held = 0;
+    h->held = h->entered = 0;
+    if (holding == h)
+        holding = NULL;
 }
 
-/* See tz.h: tz_enter without the matching leave. */
+/* See tz.h: settle on zone; switched to at the first conversion not
+** remembered, and kept. */
 int tz_settle(const char *zone)
 {
     if (!tz_valid(zone))
         return -1;
-    tz_saved sv;
-    tz_enter(zone, &sv);
+    snprintf(settled, sizeof settled, "%s", zone);
     return 0;
 }
