@@ -70,6 +70,11 @@ int store_threads_count(db *d, int64_t offering_id, int64_t prompt_id, int64_t o
 /* One thread by id, with user_id's read mark and unread count: 1, 0, -1. */
 int store_thread_get(db *d, arena *a, int64_t id, int64_t user_id, thread_row *out);
 
+/* store_thread_get without the unread count (left 0), for the forms that
+** post to a thread: counting walks every post after the person's read
+** mark, which grows with the thread. 1, 0, -1. */
+int store_thread_get_bare(db *d, arena *a, int64_t id, int64_t user_id, thread_row *out);
+
 typedef struct post_row {
     int64_t id, thread_id, author_id, quote_id;
     const char *author_name, *body_md, *body_html;

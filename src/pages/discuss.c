@@ -317,12 +317,16 @@ int page_discuss_start(request *rq, response *rs)
 /* ---- a thread ---------------------------------------------------------- */
 
 /* Load the thread in capture 1 and check the person's seat in its own
-** offering (write: one that may post); it must belong to the offering of
-** capture 0. 0, or 403/404/503 with rq->message set. */
+** offering (write: one that may post, and the thread without the person's
+** unread count); it must belong to the offering of capture 0. 0, or
+** 403/404/503 with rq->message set. */
 static int load_thread(request *rq, int write, thread_row *t)
 {
     int64_t id = id_of(rq->param[1]);
-    int found = id ? store_thread_get(page_app(rq)->db, rq->a, id, rq->session->u.id, t) : 0;
+    db *d = page_app(rq)->db;
+    int found = !id ? 0
+              : write ? store_thread_get_bare(d, rq->a, id, rq->session->u.id, t)
+                      : store_thread_get(d, rq->a, id, rq->session->u.id, t);
     if (found < 0)
         return page_unavailable(rq);
     seat *st;
