@@ -52,7 +52,7 @@ int db_begin_read(db *d);
 int db_commit(db *d);
 void db_rollback(db *d);
 
-/* The request's read: one read transaction around a whole GET, so its
+/* The request's read: one read transaction around a whole request, so its
 ** statements take SQLite's locks once instead of once each (a lock pair
 ** of system calls per statement otherwise). It holds only while the
 ** request reads: the first statement that may write (db_stmt sees it) or

@@ -462,6 +462,11 @@ static int dispatch(app *ap, request *rq, response *rs, app_read_fn read, void *
         if (bad)
             return bad;
     }
+    /* The request reads in one transaction until it first writes (db.h);
+    ** not one that may wait seconds on the payment provider, which would
+    ** hold its snapshot (and the log's checkpoints) that long. */
+    if (ap->db && !(rt->flags & R_SLOW))
+        db_request_read(ap->db);
     int down = access_load(rq, rs, !(rt->flags & R_CACHE));
     if (down)
         return down;
@@ -511,9 +516,6 @@ int app_handle_to(app *ap, arena *a, http_getparam get, void *ctx,
         rq.message = msg;
     } else {
         upload_map up = {NULL, 0};
-        /* A GET reads in one transaction until it first writes (db.h). */
-        if (ap->db && (rq.head || !strcmp(rq.method, "GET")))
-            db_request_read(ap->db);
         status = dispatch(ap, &rq, &rs, read, rctx, &up);
         if (ap->db)
             db_request_done(ap->db);
