@@ -36,6 +36,10 @@ static inline struct app *page_app(const request *rq)
 ** upsert). */
 json_t *page_ws(request *rq, const char *part);
 
+/* An unread count as shown: "1,000+" at DISCUSS_UNREAD_CAP or more (the
+** store counts up to it a thread), else the number; in rq's arena. */
+const char *page_unread_label(request *rq, int n);
+
 /* "2 December 2026, 14:05 CET": instant t in the signed-in person's own
 ** time zone (their account's; UTC for a visitor or a zone the system does
 ** not know), in rq's arena. */

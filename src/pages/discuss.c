@@ -190,9 +190,10 @@ static json_t *space_json(request *rq, const space *sp, int post_first)
         unread = 0;
     const char *label = threads == 0 ? "No threads yet" : threads == 1 ? "1 thread"
                                                            : arena_printf(rq->a, "%d threads", threads);
-    return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:b}", "key", sp->key, "title", sp->title, "url",
+    return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:b}", "key", sp->key, "title", sp->title, "url",
                      arena_printf(rq->a, "/learn/%s/discuss/%s", rq->seat->row.code, sp->key), "threads", threads,
-                     "threads_label", label, "unread", unread, "is_general", sp->prompt_id == 0);
+                     "threads_label", label, "unread", unread, "unread_label", page_unread_label(rq, unread),
+                     "is_general", sp->prompt_id == 0);
 }
 
 int page_discuss(request *rq, response *rs)
@@ -252,14 +253,15 @@ static int space_page(request *rq, response *rs, const space *sp, const domain *
     json_t *threads = json_array();
     for (int i = 0; i < n; i++) {
         const thread_row *t = &list[i];
-        json_array_append_new(threads, json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:b, s:b}", "id",
+        json_array_append_new(threads, json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:b}", "id",
                                                  (json_int_t)t->id, "title", t->title, "url",
                                                  arena_printf(rq->a, "/learn/%s/threads/%lld", st->row.code,
                                                               (long long)t->id),
                                                  "author_name", t->author_name, "replies_label",
                                                  t->posts <= 1 ? "No replies yet" : t->posts == 2 ? "1 reply"
                                                  : arena_printf(rq->a, "%d replies", t->posts - 1),
-                                                 "unread", t->unread, "last_label", page_when_label(rq, t->last_post_at),
+                                                 "unread", t->unread, "unread_label", page_unread_label(rq, t->unread),
+                                                 "last_label", page_when_label(rq, t->last_post_at),
                                                  "last_iso", page_when_iso(rq, t->last_post_at), "pinned", t->pinned,
                                                  "locked", t->locked));
         /* moderation: a coach's daily wrap-up is marked as one */
@@ -562,7 +564,7 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
     reading = 0;
 
     json_t *ctx = json_pack("{s:o*, s:{s:I, s:s, s:s, s:s, s:b, s:i}, s:{s:s, s:s, s:s?, s:b}, s:o*, s:o, s:o*,"
-                            " s:i, s:o*, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s}",
+                            " s:i, s:s, s:o*, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s}",
                             "ws", ws,
                             "thread", "id", (json_int_t)t->id, "title", t->title, "url", url, "author_name",
                             t->author_name, "locked", t->locked, "posts", t->posts,
@@ -570,7 +572,8 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
                             arena_printf(rq->a, "/learn/%s/discuss/%s", st->row.code, sp.key), "prompt_html",
                             hide ? sp.body_html : NULL, "is_general", sp.prompt_id == 0,
                             "posts_html", posts_html, "pagination", pagination(rq, url, page, pages),
-                            "first_unread_url", jump, "unread", hide ? 0 : t->unread, "quote", quote,
+                            "first_unread_url", jump, "unread", hide ? 0 : t->unread, "unread_label",
+                            page_unread_label(rq, hide ? 0 : t->unread), "quote", quote,
                             "can_reply", st->can_post && !t->locked, "hidden_until_post", hide,
                             "following", mode && !strcmp(mode, "follow"), "muted", mode && !strcmp(mode, "mute"),
                             "reply_url", arena_printf(rq->a, "%s/reply", url), "follow_url",

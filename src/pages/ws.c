@@ -12,6 +12,7 @@
 #include "date.h"
 #include "log.h"
 #include "pages.h"
+#include "store_discuss.h"
 #include "store_ws.h"
 #include "store_discuss.h"
 #include "store_notices.h"
@@ -41,8 +42,10 @@ json_t *page_ws(request *rq, const char *part)
                            "unread", 0, "notices", 0);
     /* posts by others not yet read in the discussions (a failed read shows none) */
     int unread = page_unread_kept(rq, st->row.offering_id, rq->session->u.id, st->role == SEAT_PARTICIPANT);
-    if (ws && unread > 0)
+    if (ws && unread > 0) {
         json_object_set_new(ws, "unread", json_integer(unread));
+        json_object_set_new(ws, "unread_label", json_string(page_unread_label(rq, unread)));
+    }
     buf_free(&label);
     /* Unread notifications, across the person's offerings (a failed read
     ** leaves the badge off; the dispatcher still sees the store's trouble). */
@@ -52,6 +55,11 @@ json_t *page_ws(request *rq, const char *part)
     if (ws && part)
         json_object_set_new(ws, arena_printf(rq->a, "is_%s", part), json_true());
     return ws;
+}
+
+const char *page_unread_label(request *rq, int n)
+{
+    return n >= DISCUSS_UNREAD_CAP ? "1,000+" : arena_printf(rq->a, "%d", n);
 }
 
 const char *page_when_label(request *rq, time_t t)

@@ -81,10 +81,13 @@ int store_post_first(db *d, int64_t offering_id, int *on)
 }
 
 /* Posts by others after the read mark, in the threads chosen by the
-** statement's WHERE (threads t, reads r): the part counting unread posts. */
+** statement's WHERE (threads t, reads r): the part counting unread posts,
+** at most DISCUSS_UNREAD_CAP a thread (counting walks the posts, so a
+** long thread nobody read would otherwise cost its length on every page). */
 #define UNREAD_OF_T                                                                                  \
-    "(SELECT count(*) FROM posts p WHERE p.thread_id = t.id AND p.id > COALESCE(r.last_post_id, 0)"   \
-    " AND p.author_id <> ?3 AND p.deleted_at IS NULL)"
+    "(SELECT count(*) FROM (SELECT 1 FROM posts p WHERE p.thread_id = t.id"                            \
+    " AND p.id > COALESCE(r.last_post_id, 0) AND p.author_id <> ?3 AND p.deleted_at IS NULL"          \
+    " LIMIT " UNREAD_CAP_SQL "))"
 
 int store_space_counts(db *d, int64_t offering_id, int64_t prompt_id, int64_t user_id, int *threads,
                        int *unread, int *posted)

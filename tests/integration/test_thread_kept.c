@@ -271,6 +271,35 @@ static void test_edit_window(browser *c1)
     CHECK(gone);
 }
 
+/* Unread posts are counted up to 1,000 a thread, and shown as "1,000+"
+** from there: a reader who never opened a thread of 1,500 more posts is
+** told so on the thread, in its space and in the workspace's nav. */
+static void test_unread_cap(browser *c4)
+{
+    const char *id = strrchr(thread, '/') + 1;
+    CHECK(tk_sql(site, tk_fmt("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)"
+                              " INSERT INTO posts(thread_id, author_id, body_md, body_html, created_at)"
+                              " SELECT %s, (SELECT id FROM users WHERE email = 'cohort-001@bench.example'),"
+                              " 'More', '<p>More</p>', unixepoch() FROM n", id)) == 0);
+    CHECK(tk_sql(site, tk_fmt("UPDATE threads SET posts = (SELECT count(*) FROM posts WHERE thread_id = %s),"
+                              " last_post_id = (SELECT max(id) FROM posts WHERE thread_id = %s), last_post_at = unixepoch(),"
+                              " version = version + 1 WHERE id = %s", id, id, id)) == 0);
+    CHECK(tk_sql(site, "DELETE FROM thread_reads WHERE user_id = (SELECT id FROM users"
+                       " WHERE email = 'cohort-004@bench.example')") == 0);
+    /* the space and the list of spaces first: opening the thread marks
+    ** the page shown read */
+    char *body = page(c4, "/learn/bench-cohort/discuss/general");
+    CHECK_CONTAINS(body, "1,000+ new");
+    free(body);
+    body = page(c4, "/learn/bench-cohort/discuss");
+    CHECK_CONTAINS(body, "1,000+ new");
+    CHECK_CONTAINS(body, "<span class=\"badge\">1,000+<span class=\"visually-hidden\"> unread</span>");
+    free(body);
+    body = page(c4, tk_fmt("%s?page=30", thread));
+    CHECK_CONTAINS(body, "(1,000+ new)");
+    free(body);
+}
+
 int main(void)
 {
     if (stack_start(&s, NULL) != 0) {
@@ -314,6 +343,7 @@ int main(void)
     test_marker(&p, &c4);
     test_lookalike(&p, &c1);
     test_edit_window(&c1);
+    test_unread_cap(&c4);
 
     browser_close(&p);
     browser_close(&c1);
