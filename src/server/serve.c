@@ -26,6 +26,7 @@
 #include "blobs.h"
 #include "db.h"
 #include "enrol.h"
+#include "fcgirec.h"
 #include "files.h"
 #include "jobs.h"
 #include "log.h"
@@ -284,7 +285,24 @@ static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager
     return -1;
 }
 
-/* Send the rest of the answer and end the request. libfcgi closes a
+/* Send out (n bytes), the whole answer, with the request's ending records
+** in one write (fcgirec.h). 1 when sent; 0 when it is too large to frame
+** (the caller sends it through libfcgi's stream); -1 when the connection
+** failed (then it is closed, not kept). */
+static int send_whole(FCGX_Request *req, const char *out, size_t n)
+{
+    static fcgirec r;
+    if (FCGX_FFlush(req->out) != 0 || fcgirec_frame(&r, req->requestId, out, n) != 0)
+        return 0;
+    if (fcgirec_send(&r, req->ipcFd) != 0) {
+        req->keepConnection = 0;
+        return -1;
+    }
+    return 1;
+}
+
+/* Send the rest of the answer (out, n bytes: the whole answer, or nothing
+** after a streamed one) and end the request. libfcgi closes a
 ** connection it does not keep by shutting down its side and then waiting
 ** (up to 2 s) for the web server to close the other, so that bytes still
 ** coming cannot make the kernel reset the connection under the answer;
@@ -294,8 +312,11 @@ static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager
 ** come), a plain close is as safe, so the worker reads what is left of
 ** stdin (nothing, for a GET) and, when it got to the end, closes at once.
 ** A request cut short keeps libfcgi's careful close. Every request's
-** stdin is read to its end, kept connection or not (see below). */
-static void finish_request(FCGX_Request *req)
+** stdin is read to its end, kept connection or not (see below), before
+** the answer's end goes out: nginx may send the next request on a kept
+** connection as soon as it has the end, and libfcgi's reading ahead must
+** not take it for this one's. */
+static void finish_request(FCGX_Request *req, const char *out, size_t n)
 {
     int clean = 0;
     if (req->in) {
@@ -313,7 +334,17 @@ static void finish_request(FCGX_Request *req)
         req->keepConnection = 0;
     else if (!req->keepConnection && clean)
         FCGX_Detach(req);
-    FCGX_Finish_r(req);
+    int sent = n ? send_whole(req, out, n) : 0;
+    if (n && !sent)
+        FCGX_PutStr(out, (int)n, req->out);
+    if (sent) {
+        /* the answer and its ending records are out already: what
+        ** FCGX_Finish_r does, without closing the streams (which would
+        ** send the ending records again) */
+        FCGX_Free(req, !req->keepConnection || !clean);
+    } else {
+        FCGX_Finish_r(req);
+    }
     req->detached = 0;
 }
 
@@ -347,8 +378,6 @@ static void worker_main(struct manager *m, pid_t manager)
     int budget = m->cfg->max_requests;
     while (next_request(&req, m->listen_fd, &k, manager, m->cfg->drain_seconds) == 0) {
         int cut = app_handle_to(&m->ap, a, fcgi_param, req.envp, fcgi_read, req.in, &out, fcgi_write, req.out);
-        if (out.len)
-            FCGX_PutStr(buf_str(&out), (int)out.len, req.out);
         /* The connection stays open as nginx asked, even on the way out:
         ** closed by the worker, nginx could already have sent the next
         ** request on it (it learns of the end only after reading this
@@ -366,7 +395,9 @@ static void worker_main(struct manager *m, pid_t manager)
             req.keepConnection = 0;
             FCGX_Free(&req, 1);
         } else {
-            finish_request(&req);
+            /* a whole answer (every one but a streamed export, which went
+            ** out through req.out as it was made) in one write with its end */
+            finish_request(&req, buf_str(&out), out.len);
         }
         kept_add(&k, &req);
         db_check_idle(m->ap.db);
