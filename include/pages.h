@@ -145,6 +145,13 @@ json_t *page_offerings_json(const offering_listing *list, int n);
 ** from the store (see templates/README.md), as seen on day today. */
 void page_offering(arena *a, json_t *offering, int32_t today);
 
+/* A person's registrations as read (store_user_enrolments, n of them) as
+** a JSON array of { id, status, payment_status, amount_cents, currency,
+** hold_until, offer_until (null when unset), created_at, offering } with
+** each offering shaped as page_offering_json; the caller owns it. */
+struct user_enrolment_row;
+json_t *page_user_enrolments_json(const struct user_enrolment_row *list, int n);
+
 /* An iCalendar document with one all-day event per offering in list,
 ** appended to out; calname NULL names it after the series. */
 struct app;

@@ -18,6 +18,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "store_content.h"
 
 typedef struct enrolment {
     int64_t id, offering_id, user_id, code_id;
@@ -154,9 +155,17 @@ int store_event_record(db *d, const char *event_id, const char *type, int64_t pa
 /* The audit log: who did what to what. */
 int store_audit(db *d, int64_t actor_id, const char *action, const char *subject, const char *detail, time_t now);
 
-/* A user's registrations, newest first, with their offering's fields
-** (as store_offerings) under "offering". */
-json_t *store_user_enrolments(db *d, int64_t user_id);
+/* A user's registration as read, with its offering (taken left 0) and
+** what its payments brought in and gave back (paid, partially refunded
+** or refunded payments). */
+typedef struct user_enrolment_row {
+    int64_t id, amount_cents, hold_until, offer_until, created_at, paid_cents, refunded_cents;
+    const char *status, *payment_status, *currency;
+    offering_listing offering;
+} user_enrolment_row;
+
+/* A user's registrations, newest first, in a: *list and *n. 0 or -1. */
+int store_user_enrolments(db *d, arena *a, int64_t user_id, user_enrolment_row **list, int *n);
 
 /* An offering's registrations for staff, oldest first, at most limit of
 ** them after skipping offset, with user and payment fields, invoice_number

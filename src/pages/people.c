@@ -193,7 +193,11 @@ int page_staff_person(request *rq, response *rs)
         rq->message = "There is no account with this number. Search for the person on the People page.";
         return 404;
     }
-    json_t *regs = store_user_enrolments(ap->db, p.id);
+    user_enrolment_row *reg_rows;
+    int n_regs;
+    json_t *regs = store_user_enrolments(ap->db, rq->a, p.id, &reg_rows, &n_regs) == 0
+                       ? page_user_enrolments_json(reg_rows, n_regs)
+                       : NULL;
     json_t *pays = store_person_payments(ap->db, p.id);
     json_t *msgs = store_person_messages(ap->db, p.id, PERSON_MESSAGES);
     json_t *certs = store_person_certificates(ap->db, p.id);

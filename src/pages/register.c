@@ -246,45 +246,58 @@ static json_t *registration_view(request *rq, const enrolment *e, const char *st
     return r;
 }
 
+json_t *page_user_enrolments_json(const user_enrolment_row *list, int n)
+{
+    json_t *out = json_array();
+    for (int i = 0; i < n; i++) {
+        const user_enrolment_row *e = &list[i];
+        json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:I, s:s, s:o, s:o, s:I, s:o}", "id", (json_int_t)e->id,
+                                             "status", e->status ? e->status : "", "payment_status",
+                                             e->payment_status ? e->payment_status : "", "amount_cents",
+                                             (json_int_t)e->amount_cents, "currency", e->currency ? e->currency : "",
+                                             "hold_until", e->hold_until ? json_integer(e->hold_until) : json_null(),
+                                             "offer_until", e->offer_until ? json_integer(e->offer_until) : json_null(),
+                                             "created_at", (json_int_t)e->created_at, "offering",
+                                             page_offering_json(&e->offering)));
+    }
+    return out;
+}
+
 int page_my(request *rq, response *rs)
 {
     app *ap = page_app(rq);
-    json_t *list = store_user_enrolments(ap->db, rq->session->u.id);
-    if (!list)
-        return 503;
+    user_enrolment_row *rows;
+    int n_rows;
+    if (store_user_enrolments(ap->db, rq->a, rq->session->u.id, &rows, &n_rows) != 0)
+        return page_unavailable(rq);
+    json_t *list = page_user_enrolments_json(rows, n_rows);
     int32_t today = date_today();
     time_t now = time(NULL);
     int any_active = 0;
     size_t i;
     json_t *r;
     json_array_foreach(list, i, r) {
+        const user_enrolment_row *row = &rows[i];
         json_t *o = json_object_get(r, "offering");
         page_offering(rq->a, o, today);
-        json_int_t id = json_integer_value(json_object_get(r, "id"));
-        const char *st = json_string_value(json_object_get(r, "status"));
-        const char *ps = json_string_value(json_object_get(r, "payment_status"));
-        json_int_t hold = json_integer_value(json_object_get(r, "hold_until"));
-        json_int_t offer = json_integer_value(json_object_get(r, "offer_until"));
+        int64_t id = row->id;
+        const char *st = row->status ? row->status : "";
+        const char *ps = row->payment_status ? row->payment_status : "";
+        int64_t hold = row->hold_until, offer = row->offer_until;
         any_active |= !strcmp(st, "active");
         json_object_set_new(r, "status_label", json_string(state_label(st, ps)));
         json_object_set_new(r, "awaiting_approval", json_boolean(!strcmp(st, "pending") && !strcmp(ps, "invoiced")));
         json_object_set_new(r, "payment_label", json_string(payment_label(ps)));
-        int64_t paid, refunded;
-        if (store_enrolment_money(ap->db, id, &paid, &refunded) != 0) {
-            json_decref(list);
-            rq->message = MONEY_UNREADABLE;
-            return 503;
-        }
-        const char *paid_refunded = page_paid_label(rq->a, paid, refunded, json_string_value(json_object_get(r, "currency")));
+        const char *paid_refunded = page_paid_label(rq->a, row->paid_cents, row->refunded_cents, row->currency);
         json_object_set_new(r, "paid_refunded_label", paid_refunded ? json_string(paid_refunded) : json_null());
         static const char *const states[] = {"active", "pending", "waitlisted", "offered"};
         for (size_t k = 0; k < 4; k++)
             json_object_set_new(r, arena_printf(rq->a, "is_%s", states[k]), json_boolean(!strcmp(st, states[k])));
         int seated = !strcmp(st, "active") && (!strcmp(ps, "paid") || !strcmp(ps, "invoiced") || !strcmp(ps, "waived"));
-        const char *code = json_string_value(json_object_get(o, "code"));
+        const char *code = row->offering.code;
         json_object_set_new(r, "learn_url", seated && code ? json_string(arena_printf(rq->a, "/learn/%s", code))
                                                            : json_null());
-        json_object_set_new(r, "can_cancel", json_boolean(enrol_may_cancel(ap->cfg, st, json_string_value(json_object_get(o, "starts")), today)));
+        json_object_set_new(r, "can_cancel", json_boolean(enrol_may_cancel(ap->cfg, st, row->offering.starts, today)));
         const char *base = arena_printf(rq->a, "/registrations/%lld", (long long)id);
         json_object_set_new(r, "cancel_url", json_string(arena_printf(rq->a, "%s/cancel", base)));
         json_object_set_new(r, "accept_url", json_string(arena_printf(rq->a, "%s/accept", base)));
@@ -293,8 +306,7 @@ int page_my(request *rq, response *rs)
         json_object_set_new(r, "pay_url", payable ? json_string(arena_printf(rq->a, "%s/pay", base)) : json_null());
         int receipt = !strcmp(ps, "paid") || !strcmp(ps, "waived") || !strcmp(ps, "invoiced") || !strcmp(ps, "refunded");
         json_object_set_new(r, "receipt_url", receipt ? json_string(arena_printf(rq->a, "%s/receipt", base)) : json_null());
-        json_object_set_new(r, "amount_label", json_string(enrol_money(rq->a, json_integer_value(json_object_get(r, "amount_cents")),
-                                                                      json_string_value(json_object_get(r, "currency")))));
+        json_object_set_new(r, "amount_label", json_string(enrol_money(rq->a, row->amount_cents, row->currency)));
         buf b = BUF_INIT;
         if (offer)
             date_long_label(&b, date_from_time((time_t)offer));

@@ -568,24 +568,64 @@ int store_audit(db *d, int64_t actor_id, const char *action, const char *subject
     return db_run(st);
 }
 
-json_t *store_user_enrolments(db *d, int64_t user_id)
+int store_user_enrolments(db *d, arena *a, int64_t user_id, user_enrolment_row **list, int *n)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT json_group_array(json_object('id', e.id, 'status', e.status,"
-                                  " 'payment_status', e.payment_status, 'amount_cents', e.amount_cents,"
-                                  " 'currency', e.currency, 'hold_until', e.hold_until, 'offer_until', e.offer_until,"
-                                  " 'created_at', e.created_at, 'offering', json_object('code', o.code,"
-                                  " 'course_slug', c.slug, 'course_title', c.title, 'course_position', c.position,"
-                                  " 'starts', o.starts, 'ends', o.ends, 'price_cents', o.price_cents,"
-                                  " 'currency', o.currency, 'capacity', o.capacity, 'opens', o.opens,"
-                                  " 'closes', o.closes, 'coach', (SELECT cu.name FROM offering_staff os JOIN users cu ON cu.id = os.user_id"
+    sqlite3_stmt *st = db_stmt(d, "SELECT e.id, e.status, e.payment_status, e.amount_cents, e.currency,"
+                                  " COALESCE(e.hold_until, 0), COALESCE(e.offer_until, 0), e.created_at,"
+                                  " (SELECT COALESCE(sum(p.amount_cents), 0) FROM payments p WHERE p.enrolment_id = e.id"
+                                  "   AND p.status IN ('paid', 'partially_refunded', 'refunded')),"
+                                  " (SELECT COALESCE(sum(p.refunded_cents), 0) FROM payments p WHERE p.enrolment_id = e.id"
+                                  "   AND p.status IN ('paid', 'partially_refunded', 'refunded')),"
+                                  " o.id, o.code, c.slug, c.title, c.position, o.starts, o.ends, o.price_cents,"
+                                  " o.currency, o.capacity, o.opens, o.closes,"
+                                  " (SELECT cu.name FROM offering_staff os JOIN users cu ON cu.id = os.user_id"
                                   "   WHERE os.offering_id = o.id AND os.role = 'coach' ORDER BY os.created_at, cu.id LIMIT 1),"
-                                  " 'season', o.season,"
-                                  " 'demo', json(CASE o.demo WHEN 1 THEN 'true' ELSE 'false' END), 'taken', 0,"
-                                  " 'id', o.id, 'updated_at', o.updated_at)))"
-                                  " FROM (SELECT * FROM enrolments WHERE user_id = ?1 ORDER BY id DESC) e"
-                                  " JOIN offerings o ON o.id = e.offering_id JOIN courses c ON c.id = o.course_id");
+                                  " o.season, o.demo, o.updated_at, o.sequence, COALESCE(o.cancelled_at, 0), o.published"
+                                  " FROM enrolments e JOIN offerings o ON o.id = e.offering_id"
+                                  " JOIN courses c ON c.id = o.course_id WHERE e.user_id = ?1 ORDER BY e.id DESC");
     sqlite3_bind_int64(st, 1, user_id);
-    return json_result(st);
+    int rc, cap = 0;
+    *list = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        user_enrolment_row *r = arena_grow(a, (void **)list, n, &cap, sizeof **list);
+        r->id = sqlite3_column_int64(st, 0);
+        r->status = db_col(a, st, 1);
+        r->payment_status = db_col(a, st, 2);
+        r->amount_cents = sqlite3_column_int64(st, 3);
+        r->currency = db_col(a, st, 4);
+        r->hold_until = sqlite3_column_int64(st, 5);
+        r->offer_until = sqlite3_column_int64(st, 6);
+        r->created_at = sqlite3_column_int64(st, 7);
+        r->paid_cents = sqlite3_column_int64(st, 8);
+        r->refunded_cents = sqlite3_column_int64(st, 9);
+        offering_listing *o = &r->offering;
+        o->id = sqlite3_column_int64(st, 10);
+        o->code = db_col(a, st, 11);
+        o->course_slug = db_col(a, st, 12);
+        o->course_title = db_col(a, st, 13);
+        o->course_position = sqlite3_column_int(st, 14);
+        o->starts = db_col(a, st, 15);
+        o->ends = db_col(a, st, 16);
+        o->price_cents = sqlite3_column_int64(st, 17);
+        o->currency = db_col(a, st, 18);
+        o->capacity = sqlite3_column_int(st, 19);
+        o->opens = db_col(a, st, 20);
+        o->closes = db_col(a, st, 21);
+        o->coach = db_col(a, st, 22);
+        o->season = db_col(a, st, 23);
+        o->demo = sqlite3_column_int(st, 24);
+        o->updated_at = sqlite3_column_int64(st, 25);
+        o->sequence = sqlite3_column_int64(st, 26);
+        o->cancelled_at = sqlite3_column_int64(st, 27);
+        o->published = sqlite3_column_int(st, 28);
+    }
+    db_done(st);
+    if (rc != SQLITE_DONE) {
+        log_error("store: %s", db_errmsg(d));
+        return -1;
+    }
+    return 0;
 }
 
 json_t *store_offering_enrolments(db *d, int64_t offering_id, int limit, int offset)
