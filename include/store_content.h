@@ -86,6 +86,13 @@ typedef struct offering_listing {
     int published;   /* 0 for a draft or a withdrawn offering (only store_offering_listing reads those) */
 } offering_listing;
 
+/* Fill o from the offering columns of a statement of the store, starting
+** at column c, in this order: code, course slug, course title, course
+** position, starts, ends, price_cents, currency, capacity, opens, closes,
+** coach, season, demo, taken, id, updated_at, sequence, cancelled_at (0
+** when not), published. Strings in a. */
+void store_offering_read(arena *a, sqlite3_stmt *st, int c, offering_listing *o);
+
 /* Published courses by position, in a: *list and *n. 0 or -1. */
 int store_course_rows(db *d, arena *a, course_row **list, int *n);
 

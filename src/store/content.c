@@ -220,29 +220,35 @@ int store_course_page(db *d, arena *a, const char *slug, course_page_row *o)
 ** withdrawn one) and carries it in published. */
 #define OFFERING_SQL OFFERING_ANY_SQL " AND o.published = 1"
 
+/* See store_content.h: the columns of OFFERING_SQL, from column c. */
+void store_offering_read(arena *a, sqlite3_stmt *st, int c, offering_listing *o)
+{
+    o->code = db_col(a, st, c + 0);
+    o->course_slug = db_col(a, st, c + 1);
+    o->course_title = db_col(a, st, c + 2);
+    o->course_position = sqlite3_column_int(st, c + 3);
+    o->starts = db_col(a, st, c + 4);
+    o->ends = db_col(a, st, c + 5);
+    o->price_cents = sqlite3_column_int64(st, c + 6);
+    o->currency = db_col(a, st, c + 7);
+    o->capacity = sqlite3_column_int(st, c + 8);
+    o->opens = db_col(a, st, c + 9);
+    o->closes = db_col(a, st, c + 10);
+    o->coach = db_col(a, st, c + 11);
+    o->season = db_col(a, st, c + 12);
+    o->demo = sqlite3_column_int(st, c + 13) != 0;
+    o->taken = sqlite3_column_int64(st, c + 14);
+    o->id = sqlite3_column_int64(st, c + 15);
+    o->updated_at = sqlite3_column_int64(st, c + 16);
+    o->sequence = sqlite3_column_int64(st, c + 17);
+    o->cancelled_at = sqlite3_column_int64(st, c + 18);
+    o->published = sqlite3_column_int(st, c + 19) != 0;
+}
+
 /* One offering row selected with OFFERING_SQL. */
 static void listing_read(arena *a, sqlite3_stmt *st, offering_listing *o)
 {
-    o->code = db_col(a, st, 0);
-    o->course_slug = db_col(a, st, 1);
-    o->course_title = db_col(a, st, 2);
-    o->course_position = sqlite3_column_int(st, 3);
-    o->starts = db_col(a, st, 4);
-    o->ends = db_col(a, st, 5);
-    o->price_cents = sqlite3_column_int64(st, 6);
-    o->currency = db_col(a, st, 7);
-    o->capacity = sqlite3_column_int(st, 8);
-    o->opens = db_col(a, st, 9);
-    o->closes = db_col(a, st, 10);
-    o->coach = db_col(a, st, 11);
-    o->season = db_col(a, st, 12);
-    o->demo = sqlite3_column_int(st, 13) != 0;
-    o->taken = sqlite3_column_int64(st, 14);
-    o->id = sqlite3_column_int64(st, 15);
-    o->updated_at = sqlite3_column_int64(st, 16);
-    o->sequence = sqlite3_column_int64(st, 17);
-    o->cancelled_at = sqlite3_column_int64(st, 18);
-    o->published = sqlite3_column_int(st, 19) != 0;
+    store_offering_read(a, st, 0, o);
 }
 
 int store_offering_listings(db *d, arena *a, const char *course_slug, int with_demo, offering_listing **list, int *n)

@@ -576,11 +576,12 @@ int store_user_enrolments(db *d, arena *a, int64_t user_id, user_enrolment_row *
                                   "   AND p.status IN ('paid', 'partially_refunded', 'refunded')),"
                                   " (SELECT COALESCE(sum(p.refunded_cents), 0) FROM payments p WHERE p.enrolment_id = e.id"
                                   "   AND p.status IN ('paid', 'partially_refunded', 'refunded')),"
-                                  " o.id, o.code, c.slug, c.title, c.position, o.starts, o.ends, o.price_cents,"
-                                  " o.currency, o.capacity, o.opens, o.closes,"
+                                  " o.code, c.slug, c.title, c.position, o.starts, o.ends, o.price_cents, o.currency,"
+                                  " o.capacity, o.opens, o.closes,"
                                   " (SELECT cu.name FROM offering_staff os JOIN users cu ON cu.id = os.user_id"
                                   "   WHERE os.offering_id = o.id AND os.role = 'coach' ORDER BY os.created_at, cu.id LIMIT 1),"
-                                  " o.season, o.demo, o.updated_at, o.sequence, COALESCE(o.cancelled_at, 0), o.published"
+                                  " o.season, o.demo, 0, o.id, o.updated_at, o.sequence, COALESCE(o.cancelled_at, 0),"
+                                  " o.published"
                                   " FROM enrolments e JOIN offerings o ON o.id = e.offering_id"
                                   " JOIN courses c ON c.id = o.course_id WHERE e.user_id = ?1 ORDER BY e.id DESC");
     sqlite3_bind_int64(st, 1, user_id);
@@ -599,26 +600,7 @@ int store_user_enrolments(db *d, arena *a, int64_t user_id, user_enrolment_row *
         r->created_at = sqlite3_column_int64(st, 7);
         r->paid_cents = sqlite3_column_int64(st, 8);
         r->refunded_cents = sqlite3_column_int64(st, 9);
-        offering_listing *o = &r->offering;
-        o->id = sqlite3_column_int64(st, 10);
-        o->code = db_col(a, st, 11);
-        o->course_slug = db_col(a, st, 12);
-        o->course_title = db_col(a, st, 13);
-        o->course_position = sqlite3_column_int(st, 14);
-        o->starts = db_col(a, st, 15);
-        o->ends = db_col(a, st, 16);
-        o->price_cents = sqlite3_column_int64(st, 17);
-        o->currency = db_col(a, st, 18);
-        o->capacity = sqlite3_column_int(st, 19);
-        o->opens = db_col(a, st, 20);
-        o->closes = db_col(a, st, 21);
-        o->coach = db_col(a, st, 22);
-        o->season = db_col(a, st, 23);
-        o->demo = sqlite3_column_int(st, 24);
-        o->updated_at = sqlite3_column_int64(st, 25);
-        o->sequence = sqlite3_column_int64(st, 26);
-        o->cancelled_at = sqlite3_column_int64(st, 27);
-        o->published = sqlite3_column_int(st, 28);
+        store_offering_read(a, st, 10, &r->offering);
     }
     db_done(st);
     if (rc != SQLITE_DONE) {
