@@ -17,6 +17,7 @@
 #include "browser.h"
 #include "check.h"
 #include "harness.h"
+#include "testkit.h"
 
 #define PASSWORD "gallery-password-1"
 
@@ -35,15 +36,6 @@ static char *sql_text(const char *q)
     buf_free(&out);
     t[strcspn(t, "\n")] = '\0';
     return t;
-}
-
-/* How many times needle occurs in hay. */
-static int count_of(const char *hay, const char *needle)
-{
-    int n = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
 }
 
 /* GET path as b, expecting 200; the body (malloc'd). */
@@ -80,7 +72,7 @@ static void test_pages(browser *p)
     for (int n = 1; n <= 4; n++) {
         snprintf(path, sizeof path, n == 1 ? "%s" : "%s?page=%d", gallery, n);
         char *body = page(p, path);
-        CHECK(count_of(body, "class=\"card submission\"") == 50);
+        CHECK(tk_count(body, "class=\"card submission\"") == 50);
         char want[400];
         snprintf(want, sizeof want, "page %d of 4.", n);
         CHECK_CONTAINS(body, want);
@@ -171,8 +163,8 @@ static void test_kept(browser *p, browser *c1, browser *c2)
         CHECK(!strstr(b, del));
         CHECK(!strstr(b, "<!--k:") && !strstr(b, "<!--csrf-->"));
         CHECK(mine && *mine && c1_token && strcmp(mine, c1_token) && !strstr(b, c1_token));
-        CHECK(count_of(b, mine) == count_of(b, "name=\"csrf\""));   /* every form carries it */
-        CHECK(count_of(b, mine) > 50);
+        CHECK(tk_count(b, mine) == tk_count(b, "name=\"csrf\""));   /* every form carries it */
+        CHECK(tk_count(b, mine) > 50);
         free(mine);
         http_res_free(&r);
     }

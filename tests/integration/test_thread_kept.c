@@ -30,15 +30,6 @@ static db *site;
 static char thread[128];   /* "/learn/bench-cohort/threads/ID" */
 static char last[160];     /* its last page, where a reply lands */
 
-/* How many times needle occurs in hay. */
-static int count_of(const char *hay, const char *needle)
-{
-    int n = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
-
 /* GET path as b, expecting 200; the body (malloc'd, "" on failure). */
 static char *page(browser *b, const char *path)
 {
@@ -78,7 +69,7 @@ static void check_forms(const char *body, const char *mine, const char *other)
     CHECK(!strstr(body, "<!--k:"));
     CHECK(mine && *mine);
     if (mine && *mine)
-        CHECK(count_of(body, mine) == count_of(body, "name=\"csrf\""));
+        CHECK(tk_count(body, mine) == tk_count(body, "name=\"csrf\""));
     if (other && *other)
         CHECK(!strstr(body, other));
 }
@@ -203,7 +194,7 @@ static void test_marker(browser *p, browser *c4)
 {
     for (int i = 0; i < WORKERS_ROUNDS; i++) {
         char *body = page(p, thread);
-        CHECK(count_of(body, "id=\"first-unread\"") == 0);
+        CHECK(tk_count(body, "id=\"first-unread\"") == 0);
         free(body);
     }
     /* c4 has not read anything: the first post of page 1 carries it */
@@ -212,7 +203,7 @@ static void test_marker(browser *p, browser *c4)
                                              " WHERE email = 'cohort-004@bench.example')",
                                              strrchr(thread, '/') + 1));
     char *body = page(c4, thread);
-    CHECK(count_of(body, "id=\"first-unread\"") == 1);
+    CHECK(tk_count(body, "id=\"first-unread\"") == 1);
     const char *at = strstr(body, tk_fmt("id=\"post-%lld\"", (long long)first));
     const char *mark = strstr(body, "id=\"first-unread\"");
     const char *next = at ? strstr(at + 1, "<li class=\"post") : NULL;
@@ -220,7 +211,7 @@ static void test_marker(browser *p, browser *c4)
     free(body);
     /* once read, the page is marked read: no marker on it again */
     body = page(c4, thread);
-    CHECK(count_of(body, "id=\"first-unread\"") == 0);
+    CHECK(tk_count(body, "id=\"first-unread\"") == 0);
     free(body);
 }
 

@@ -83,6 +83,15 @@ void tk_urlenc(buf *out, const char *text)
 }
 
 /* See testkit.h. */
+int tk_count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* See testkit.h. */
 int tk_well_formed(const char *html)
 {
     static const char *const voids[] = {"br", "img", "input", "meta", "link", "hr", "source", "wbr", "!doctype"};

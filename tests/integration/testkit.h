@@ -41,6 +41,9 @@ const char *tk_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 ** -_.~ kept, every other byte as %XX). out owns its memory. */
 void tk_urlenc(buf *out, const char *text);
 
+/* How many times needle occurs in hay (overlapping ones too). */
+int tk_count(const char *hay, const char *needle);
+
 /* Whether html's elements nest: every non-void start tag closed in order,
 ** and exactly one <h1>. Prints the first mismatch; 1 or 0. */
 int tk_well_formed(const char *html);
