@@ -22,7 +22,6 @@
 /* Unread posts are counted up to this many a thread: a count at the cap
 ** (or a sum of counts at or over it) means "this many or more". */
 #define DISCUSS_UNREAD_CAP 1000
-#define UNREAD_CAP_SQL "1000"
 
 /* A discussion prompt of the offering's course (published, not archived). */
 typedef struct prompt_row {

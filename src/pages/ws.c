@@ -59,7 +59,10 @@ json_t *page_ws(request *rq, const char *part)
 
 const char *page_unread_label(request *rq, int n)
 {
-    return n >= DISCUSS_UNREAD_CAP ? "1,000+" : arena_printf(rq->a, "%d", n);
+    _Static_assert(DISCUSS_UNREAD_CAP >= 1000 && DISCUSS_UNREAD_CAP < 1000000, "the label writes one comma");
+    return n >= DISCUSS_UNREAD_CAP
+               ? arena_printf(rq->a, "%d,%03d+", DISCUSS_UNREAD_CAP / 1000, DISCUSS_UNREAD_CAP % 1000)
+               : arena_printf(rq->a, "%d", n);
 }
 
 const char *page_when_label(request *rq, time_t t)

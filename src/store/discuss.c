@@ -80,6 +80,10 @@ int store_post_first(db *d, int64_t offering_id, int *on)
     return found;
 }
 
+/* A number macro as the SQL text of its value. */
+#define UNREAD_CAP_TEXT(n) UNREAD_CAP_TEXT_(n)
+#define UNREAD_CAP_TEXT_(n) #n
+
 /* Posts by others after the read mark, in the threads chosen by the
 ** statement's WHERE (threads t, reads r): the part counting unread posts,
 ** at most DISCUSS_UNREAD_CAP a thread (counting walks the posts, so a
@@ -87,7 +91,7 @@ int store_post_first(db *d, int64_t offering_id, int *on)
 #define UNREAD_OF_T                                                                                  \
     "(SELECT count(*) FROM (SELECT 1 FROM posts p WHERE p.thread_id = t.id"                            \
     " AND p.id > COALESCE(r.last_post_id, 0) AND p.author_id <> ?3 AND p.deleted_at IS NULL"          \
-    " LIMIT " UNREAD_CAP_SQL "))"
+    " LIMIT " UNREAD_CAP_TEXT(DISCUSS_UNREAD_CAP) "))"
 
 int store_space_counts(db *d, int64_t offering_id, int64_t prompt_id, int64_t user_id, int *threads,
                        int *unread, int *posted)

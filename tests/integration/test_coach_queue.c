@@ -548,15 +548,12 @@ int main(void)
         stack_stop(&s);
         return check_done();
     }
-    buf err = BUF_INIT;
-    site = db_open(stack_path(&s, "var/journeys.db"), &err);
+    site = tk_site_db(&s);
     if (!site) {
-        fprintf(stderr, "cannot open the site's database: %s\n", buf_str(&err));
         CHECK(!"the site's database opens");
         stack_stop(&s);
         return check_done();
     }
-    buf_free(&err);
     /* both offerings running: began ten days ago (every due time has
     ** passed), end in two days, posting open */
     CHECK(sql("UPDATE offerings SET starts = date('now', '-10 days'), ends = date('now', '+2 days'),"

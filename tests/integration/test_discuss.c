@@ -874,15 +874,12 @@ int main(void)
         stack_stop(&s);
         return check_done();
     }
-    buf err = BUF_INIT;
-    site = db_open(stack_path(&s, "var/journeys.db"), &err);
+    site = tk_site_db(&s);
     if (!site) {
-        fprintf(stderr, "cannot open the site's database: %s\n", buf_str(&err));
         CHECK(!"the site's database opens");
         stack_stop(&s);
         return check_done();
     }
-    buf_free(&err);
     /* two offerings open for posting, one archived */
     CHECK(sql("UPDATE offerings SET posting_closes_at = NULL WHERE code IN ('" O "', '" O2 "');"
               "UPDATE offerings SET posting_closes_at = 1 WHERE code = '" OA "'") == 0);

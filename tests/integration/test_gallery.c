@@ -278,12 +278,7 @@ int main(void)
         stack_stop(&s);
         return check_done();
     }
-    buf out = BUF_INIT;
-    int rc = stack_run(&s, "BENCH_PASSWORD=" PASSWORD " sh tests/bench/filldb.sh --fixtures-only 2>&1", &out);
-    if (rc != 0)
-        fprintf(stderr, "%s\n", buf_str(&out));
-    CHECK(rc == 0);
-    buf_free(&out);
+    CHECK(tk_bench_fixtures(&s, PASSWORD) == 0);
     char *key = sql_text("SELECT i.key FROM course_items i JOIN offerings o ON o.course_id = i.course_id"
                          " WHERE o.code = 'bench-cohort' AND i.section = 'activity' AND i.archived_at IS NULL"
                          " ORDER BY i.position LIMIT 1");

@@ -660,16 +660,13 @@ int main(void)
         smtp_stop(&mail);
         return check_done();
     }
-    buf err = BUF_INIT;
-    site = db_open(stack_path(&s, "var/journeys.db"), &err);
+    site = tk_site_db(&s);
     if (!site) {
-        fprintf(stderr, "cannot open the site's database: %s\n", buf_str(&err));
         CHECK(!"the site's database opens");
         stack_stop(&s);
         smtp_stop(&mail);
         return check_done();
     }
-    buf_free(&err);
     CHECK(sql("UPDATE offerings SET posting_closes_at = NULL WHERE code IN ('" O "', '" O2 "')") == 0);
     prompt_key = sql_text("SELECT i.key FROM course_items i JOIN offerings o ON o.course_id = i.course_id"
                           " WHERE o.code = '" O "' AND i.section = 'prompt' ORDER BY i.position LIMIT 1");

@@ -20,6 +20,7 @@
 #include "check.h"
 #include "db.h"
 #include "harness.h"
+#include "testkit.h"
 #include "smtp.h"
 #include "standin.h"
 #include "store_outbox.h"
@@ -34,13 +35,8 @@ static smtp_server mail;
 static db *outbox_db(void)
 {
     static db *d;
-    if (!d) {
-        buf err = BUF_INIT;
-        d = db_open(stack_path(&s, "var/journeys.db"), &err);
-        if (!d)
-            fprintf(stderr, "cannot open the site's database: %s\n", buf_str(&err));
-        buf_free(&err);
-    }
+    if (!d)
+        d = tk_site_db(&s);
     return d;
 }
 

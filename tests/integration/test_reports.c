@@ -19,6 +19,7 @@
 #include "browser.h"
 #include "check.h"
 #include "harness.h"
+#include "testkit.h"
 #include "sqlq.h"
 
 #define PASSWORD "reports-password-1"
@@ -333,12 +334,8 @@ int main(void)
         stack_stop(&s);
         return check_done();
     }
+    CHECK(tk_bench_fixtures(&s, PASSWORD) == 0);
     buf out = BUF_INIT;
-    int rc = stack_run(&s, "BENCH_PASSWORD=" PASSWORD " sh tests/bench/filldb.sh --fixtures-only 2>&1", &out);
-    if (rc != 0)
-        fprintf(stderr, "%s\n", buf_str(&out));
-    CHECK(rc == 0);
-    buf_reset(&out);
     CHECK(stack_run(&s, "echo " PASSWORD " | \"${BUILD:-build}\"/journeys user add report-coach@example.org"
                         " --name 'Report Coach' --role coach 2>&1", &out) == 0);
     buf_free(&out);

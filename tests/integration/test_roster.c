@@ -13,6 +13,7 @@
 #include "browser.h"
 #include "check.h"
 #include "harness.h"
+#include "testkit.h"
 
 #define PASSWORD "roster-password-1"
 
@@ -177,12 +178,7 @@ int main(void)
         stack_stop(&s);
         return check_done();
     }
-    buf out = BUF_INIT;
-    int rc = stack_run(&s, "BENCH_PASSWORD=" PASSWORD " sh tests/bench/filldb.sh --fixtures-only 2>&1", &out);
-    if (rc != 0)
-        fprintf(stderr, "%s\n", buf_str(&out));
-    CHECK(rc == 0);
-    buf_free(&out);
+    CHECK(tk_bench_fixtures(&s, PASSWORD) == 0);
 
     browser anon, participant, staff;
     browser_open(&anon, &s);

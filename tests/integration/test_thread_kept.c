@@ -298,21 +298,13 @@ int main(void)
         stack_stop(&s);
         return check_done();
     }
-    buf out = BUF_INIT;
-    int rc = stack_run(&s, "BENCH_PASSWORD=" PASSWORD " sh tests/bench/filldb.sh --fixtures-only 2>&1", &out);
-    if (rc != 0)
-        fprintf(stderr, "%s\n", buf_str(&out));
-    CHECK(rc == 0);
-    buf_free(&out);
-    buf err = BUF_INIT;
-    site = db_open(stack_path(&s, "var/journeys.db"), &err);
+    CHECK(tk_bench_fixtures(&s, PASSWORD) == 0);
+    site = tk_site_db(&s);
     if (!site) {
-        fprintf(stderr, "cannot open the site's database: %s\n", buf_str(&err));
         CHECK(!"the site's database opens");
         stack_stop(&s);
         return check_done();
     }
-    buf_free(&err);
     int64_t id = tk_sql_int(site, "SELECT t.id FROM threads t JOIN offerings o ON o.id = t.offering_id"
                                   " WHERE o.code = 'bench-cohort' ORDER BY t.posts DESC, t.id LIMIT 1");
     CHECK(id > 0 && tk_sql_int(site, tk_fmt("SELECT posts FROM threads WHERE id = %lld", (long long)id)) == 500);

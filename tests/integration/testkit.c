@@ -83,6 +83,30 @@ void tk_urlenc(buf *out, const char *text)
 }
 
 /* See testkit.h. */
+db *tk_site_db(const stack *s)
+{
+    buf err = BUF_INIT;
+    db *d = db_open(stack_path(s, "var/journeys.db"), &err);
+    if (!d)
+        fprintf(stderr, "cannot open the site's database: %s\n", buf_str(&err));
+    buf_free(&err);
+    return d;
+}
+
+/* See testkit.h. */
+int tk_bench_fixtures(const stack *s, const char *password)
+{
+    buf out = BUF_INIT;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "BENCH_PASSWORD='%s' sh tests/bench/filldb.sh --fixtures-only 2>&1", password);
+    int rc = stack_run(s, cmd, &out);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", buf_str(&out));
+    buf_free(&out);
+    return rc == 0 ? 0 : -1;
+}
+
+/* See testkit.h. */
 int tk_count(const char *hay, const char *needle)
 {
     int n = 0;

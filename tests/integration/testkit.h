@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "harness.h"
 
 /* Run q (no result) on d; 0, or -1 with the error and q on stderr. */
 int tk_sql(db *d, const char *q);
@@ -40,6 +41,15 @@ const char *tk_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* Append text to out percent-encoded for a form body (letters, digits and
 ** -_.~ kept, every other byte as %XX). out owns its memory. */
 void tk_urlenc(buf *out, const char *text);
+
+/* The site's database of stack s, opened for the test (db_close it);
+** NULL with the reason on stderr. */
+db *tk_site_db(const stack *s);
+
+/* Fill s's database with the bench fixtures (tests/bench/filldb.sh
+** --fixtures-only: bench-cohort and its 200, the bench accounts with
+** password). 0, or -1 with the generator's output on stderr. */
+int tk_bench_fixtures(const stack *s, const char *password);
 
 /* How many times needle occurs in hay (overlapping ones too). */
 int tk_count(const char *hay, const char *needle);
