@@ -412,6 +412,14 @@ const char *page_slot_at(request *rq, int64_t id);
 ** other marked sections removed. A copy in rq's arena; *out_n its length. */
 const char *page_slots_fill(request *rq, const char *html, size_t n, int64_t mark, size_t *out_n);
 
+/* n numbers kept by this worker under key at version (see
+** page_keep_ints): 1 with v[0..n-1] set, or 0 when none are kept. */
+int page_kept_ints(const char *key, uint64_t version, int64_t *v, int n);
+
+/* Keep v[0..n-1] under key at version until expires (0: no time limit);
+** a failure only means they are worked out again next time. */
+void page_keep_ints(const char *key, uint64_t version, time_t expires, const int64_t *v, int n);
+
 /* store_unread_total kept by this worker per person and offering at
 ** store_unread_version (at most a minute). The count, or -1. */
 int page_unread_kept(request *rq, int64_t offering_id, int64_t user_id, int post_first_applies);

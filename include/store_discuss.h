@@ -104,6 +104,11 @@ int store_posts_before(db *d, int64_t thread_id, int64_t post_id);
 ** ones counted: 1 with *post_id set, 0 when there is none, -1. */
 int store_post_at(db *d, int64_t thread_id, int offset, int64_t *post_id);
 
+/* Posts by others than user_id after post id after in thread_id, not
+** deleted, counted up to DISCUSS_UNREAD_CAP (THREAD_SQL's unread for one
+** thread, on its own): count or -1. */
+int store_thread_unread(db *d, int64_t thread_id, int64_t user_id, int64_t after);
+
 /* The first post by someone other than user_id in thread_id after the
 ** read mark after: 1 with *post_id set, 0 when there is none, -1. */
 int store_first_unread(db *d, int64_t thread_id, int64_t user_id, int64_t after, int64_t *post_id);

@@ -319,16 +319,14 @@ int page_discuss_start(request *rq, response *rs)
 /* ---- a thread ---------------------------------------------------------- */
 
 /* Load the thread in capture 1 and check the person's seat in its own
-** offering (write: one that may post, and the thread without the person's
-** unread count); it must belong to the offering of capture 0. 0, or
+** offering (write: one that may post); the row has no unread count
+** (thread_page works it out, kept). It must belong to the offering of capture 0. 0, or
 ** 403/404/503 with rq->message set. */
 static int load_thread(request *rq, int write, thread_row *t)
 {
     int64_t id = id_of(rq->param[1]);
     db *d = page_app(rq)->db;
-    int found = !id ? 0
-              : write ? store_thread_get_bare(d, rq->a, id, rq->session->u.id, t)
-                      : store_thread_get(d, rq->a, id, rq->session->u.id, t);
+    int found = id ? store_thread_get_bare(d, rq->a, id, rq->session->u.id, t) : 0;
     if (found < 0)
         return page_unavailable(rq);
     seat *st;
@@ -448,14 +446,73 @@ static int thread_view(request *rq, void *arg, json_t **ctx, time_t *expires)
 }
 
 /* The id of the last post on page of thread t (1, *id set), 0 when the
-** page is empty, -1. */
+** page is empty, -1. Kept by the worker under the thread's version. */
 static int last_on_page(request *rq, const thread_row *t, int page, int64_t *id)
 {
     if ((int64_t)page * DISCUSS_PAGE >= t->posts) {
         *id = t->last_post_id;
         return *id != 0;
     }
-    return store_post_at(page_app(rq)->db, t->id, page * DISCUSS_PAGE - 1, id);
+    const char *key = arena_printf(rq->a, "thread-last %lld %d", (long long)t->id, page);
+    if (page_kept_ints(key, (uint64_t)t->version, id, 1))
+        return *id != 0;
+    int found = store_post_at(page_app(rq)->db, t->id, page * DISCUSS_PAGE - 1, id);
+    if (found >= 0) {
+        if (!found)
+            *id = 0;
+        page_keep_ints(key, (uint64_t)t->version, 0, id, 1);
+    }
+    return found;
+}
+
+/* How many posts of thread t come before post_id (its place: the page is
+** before / DISCUSS_PAGE + 1), or -1. Kept under the thread's version. */
+static int posts_before(request *rq, const thread_row *t, int64_t post_id)
+{
+    const char *key = arena_printf(rq->a, "thread-before %lld %lld", (long long)t->id, (long long)post_id);
+    int64_t v;
+    if (page_kept_ints(key, (uint64_t)t->version, &v, 1))
+        return (int)v;
+    int before = store_posts_before(page_app(rq)->db, t->id, post_id);
+    if (before >= 0) {
+        v = before;
+        page_keep_ints(key, (uint64_t)t->version, 0, &v, 1);
+    }
+    return before;
+}
+
+/* The reader's unread posts in thread t (counted up to the cap), the
+** first of them (0: none) and how many posts come before it. Kept per
+** reader and read mark under the thread's version: counting walks every
+** post after the mark. 0, or -1. */
+static int thread_unread(request *rq, const thread_row *t, int *unread, int64_t *first, int *before)
+{
+    *unread = 0;
+    *first = 0;
+    *before = 0;
+    if (t->last_post_id <= t->read_upto)
+        return 0;
+    int64_t me = rq->session->u.id;
+    const char *key = arena_printf(rq->a, "thread-unread %lld %lld %lld", (long long)t->id, (long long)me,
+                                   (long long)t->read_upto);
+    int64_t v[3];
+    if (!page_kept_ints(key, (uint64_t)t->version, v, 3)) {
+        db *dbh = page_app(rq)->db;
+        int n = store_thread_unread(dbh, t->id, me, t->read_upto);
+        int found = n > 0 ? store_first_unread(dbh, t->id, me, t->read_upto, &v[1]) : 0;
+        int b = found == 1 ? posts_before(rq, t, v[1]) : 0;
+        if (n < 0 || found < 0 || b < 0)
+            return -1;
+        v[0] = n;
+        if (found != 1)
+            v[1] = 0;
+        v[2] = b;
+        page_keep_ints(key, (uint64_t)t->version, 0, v, 3);
+    }
+    *unread = (int)v[0];
+    *first = v[1];
+    *before = (int)v[2];
+    return 0;
 }
 
 /* Render thread t's page (?page=, ?quote=) with d's refusal and the values
@@ -491,7 +548,7 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
     /* ?post=ID opens the page that post is on */
     int64_t want = edit ? edit->post_id : id_of(kv_get(&rq->query, "post"));
     if (want) {
-        int before = store_posts_before(dbh, t->id, want);
+        int before = posts_before(rq, t, want);
         if (before < 0) {
             rc = page_unavailable(rq);
             goto done;
@@ -502,14 +559,14 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
         page = pages;
 
     /* the first post the person has not read, and the page it is on */
-    if (!hide && t->unread > 0) {
-        int found = store_first_unread(dbh, t->id, me, t->read_upto, &first_unread);
-        int before = found == 1 ? store_posts_before(dbh, t->id, first_unread) : 0;
-        if (found < 0 || before < 0) {
+    int unread = 0;
+    if (!hide) {
+        int before;
+        if (thread_unread(rq, t, &unread, &first_unread, &before) != 0) {
             rc = page_unavailable(rq);
             goto done;
         }
-        if (found == 1)
+        if (first_unread)
             jump = json_string(arena_printf(rq->a, "%s?page=%d#first-unread", url, before / DISCUSS_PAGE + 1));
     }
 
@@ -572,8 +629,8 @@ static int thread_page(request *rq, response *rs, const thread_row *t, const dom
                             arena_printf(rq->a, "/learn/%s/discuss/%s", st->row.code, sp.key), "prompt_html",
                             hide ? sp.body_html : NULL, "is_general", sp.prompt_id == 0,
                             "posts_html", posts_html, "pagination", pagination(rq, url, page, pages),
-                            "first_unread_url", jump, "unread", hide ? 0 : t->unread, "unread_label",
-                            page_unread_label(rq, hide ? 0 : t->unread), "quote", quote,
+                            "first_unread_url", jump, "unread", unread, "unread_label",
+                            page_unread_label(rq, unread), "quote", quote,
                             "can_reply", st->can_post && !t->locked, "hidden_until_post", hide,
                             "following", mode && !strcmp(mode, "follow"), "muted", mode && !strcmp(mode, "mute"),
                             "reply_url", arena_printf(rq->a, "%s/reply", url), "follow_url",

@@ -91,14 +91,85 @@ json_t *page_slots(request *rq)
                      arena_printf(rq->a, "<!--k:%s:/at-->", s));
 }
 
-/* The rest of a section from p (which ends before end) to past its closing
-** slot open + "/" + what + "-->", or end when it is missing. */
-static const char *skip_section(const char *p, const char *end, const char *open, const char *what)
+/* A kept fragment is stored with the places of its slots in front of it,
+** found once when it is kept, so an answer copies the text between them
+** instead of searching 40 KB for slots every time:
+**
+**   slot_head | slot_op * n_ops | the fragment (html_len bytes)
+**
+** Both are read with memcpy: the cache's copy has no alignment promise. */
+enum { SLOT_CSRF, SLOT_MINE, SLOT_AT, SLOT_END };
+
+typedef struct slot_head {
+    uint32_t n_ops, html_len, n_csrf;
+} slot_head;
+
+typedef struct slot_op {
+    uint32_t at;      /* where the slot's comment starts */
+    uint32_t after;   /* just past it */
+    uint32_t skip;    /* mine, at: just past the section's end slot (html_len when it has none) */
+    int kind;         /* SLOT_* */
+    int64_t arg;      /* mine: the user's id; at: the post's id */
+} slot_op;
+
+/* The slots of html (n bytes, under 4 GB) as a blob laid out as above, in
+** b. Comments that open like a slot but are not one of ours are left as
+** text (a person's text cannot hold the secret anyway). */
+static void slots_index(const char *html, size_t n, buf *b)
 {
-    char shut[48];
-    int w = snprintf(shut, sizeof shut, "%s/%s-->", open, what);
-    const char *e = memmem(p, (size_t)(end - p), shut, (size_t)w);
-    return e ? e + w : end;
+    char open[32];
+    snprintf(open, sizeof open, "<!--k:%s:", slot_secret());
+    size_t olen = strlen(open);
+    slot_op *ops = NULL;
+    size_t n_ops = 0, cap = 0;
+    uint32_t n_csrf = 0;
+    const char *p = html, *end = html + n;
+    const char *hit;
+    while (p < end && (hit = memmem(p, (size_t)(end - p), open, olen)) != NULL) {
+        const char *q = hit + olen;
+        const char *close = memmem(q, (size_t)(end - q), "-->", 3);
+        slot_op op = {(uint32_t)(hit - html), close ? (uint32_t)(close + 3 - html) : (uint32_t)n, (uint32_t)n,
+                      SLOT_END, 0};
+        const char *what = NULL;
+        /* no end (cannot happen): len 0, the rest dropped as a SLOT_END */
+        size_t len = close ? (size_t)(close - q) : 0;
+        if (len == 4 && !memcmp(q, "csrf", 4)) {
+            op.kind = SLOT_CSRF;
+            n_csrf++;
+        } else if (len > 5 && !memcmp(q, "mine:", 5)) {
+            op.kind = SLOT_MINE;
+            op.arg = strtoll(q + 5, NULL, 10);
+            what = "mine";
+        } else if (len > 3 && !memcmp(q, "at:", 3)) {
+            op.kind = SLOT_AT;
+            op.arg = strtoll(q + 3, NULL, 10);
+            what = "at";
+        }
+        if (what) {
+            char shut[48];
+            int w = snprintf(shut, sizeof shut, "%s/%s-->", open, what);
+            const char *e = memmem(close + 3, (size_t)(end - close - 3), shut, (size_t)w);
+            op.skip = e ? (uint32_t)(e + w - html) : (uint32_t)n;
+        }
+        if (n_ops == cap) {
+            cap = cap ? cap * 2 : 64;
+            slot_op *grown = realloc(ops, cap * sizeof *ops);
+            if (!grown) {
+                free(ops);
+                b->failed = 1;
+                return;
+            }
+            ops = grown;
+        }
+        ops[n_ops++] = op;
+        p = html + op.after;
+    }
+    slot_head h = {(uint32_t)n_ops, (uint32_t)n, n_csrf};
+    buf_append(b, (const char *)&h, sizeof h);
+    if (n_ops)
+        buf_append(b, (const char *)ops, n_ops * sizeof *ops);
+    buf_append(b, html, n);
+    free(ops);
 }
 
 /* The token the asker's forms carry: rq's CSRF token when it is made of
@@ -111,42 +182,59 @@ static const char *csrf_of(const request *rq)
     return t;
 }
 
+/* The fragment of blob (n bytes, from slots_index) with every slot
+** filled for rq and mark, in rq's arena; *out_n its length. NULL when the
+** blob is damaged (cannot happen: it never leaves this process). */
+static const char *slots_apply(request *rq, const char *blob, size_t n, int64_t mark, size_t *out_n)
+{
+    slot_head h;
+    if (n < sizeof h)
+        return NULL;
+    memcpy(&h, blob, sizeof h);
+    size_t ops_at = sizeof h, html_at = ops_at + (size_t)h.n_ops * sizeof(slot_op);
+    if (html_at > n || n - html_at != h.html_len)
+        return NULL;
+    const char *html = blob + html_at;
+    const char *csrf = csrf_of(rq);
+    size_t clen = strlen(csrf);
+    int64_t me = rq->session ? rq->session->u.id : 0;
+    char *out = arena_alloc(rq->a, (size_t)h.html_len + (size_t)h.n_csrf * clen + 1);
+    size_t pos = 0, o = 0;
+    for (uint32_t i = 0; i < h.n_ops; i++) {
+        slot_op op;
+        memcpy(&op, blob + ops_at + (size_t)i * sizeof op, sizeof op);
+        if (op.at < pos)
+            continue;   /* inside a section left out */
+        memcpy(out + o, html + pos, op.at - pos);
+        o += op.at - pos;
+        pos = op.after;
+        if (op.kind == SLOT_CSRF) {
+            memcpy(out + o, csrf, clen);
+            o += clen;
+        } else if (op.kind == SLOT_MINE && (op.arg != me || me == 0)) {
+            pos = op.skip;   /* someone else's */
+        } else if (op.kind == SLOT_AT && (op.arg != mark || mark == 0)) {
+            pos = op.skip;   /* not the marked one */
+        }
+        /* SLOT_END, and a section that is kept: its slot removed */
+    }
+    memcpy(out + o, html + pos, h.html_len - pos);
+    o += h.html_len - pos;
+    out[o] = '\0';
+    *out_n = o;
+    return out;
+}
+
 const char *page_slots_fill(request *rq, const char *html, size_t n, int64_t mark, size_t *out_n)
 {
-    char open[32];
-    snprintf(open, sizeof open, "<!--k:%s:", slot_secret());
-    size_t olen = strlen(open);
-    int64_t me = rq->session ? rq->session->u.id : 0;
     buf b = BUF_INIT;
-    const char *p = html, *end = html + n;
-    while (p < end) {
-        const char *hit = memmem(p, (size_t)(end - p), open, olen);
-        if (!hit) {
-            buf_append(&b, p, (size_t)(end - p));
-            break;
-        }
-        buf_append(&b, p, (size_t)(hit - p));
-        const char *q = hit + olen;
-        const char *close = memmem(q, (size_t)(end - q), "-->", 3);
-        if (!close)
-            break;   /* not one of ours (cannot happen): drop the rest rather than show a slot */
-        p = close + 3;
-        if ((size_t)(close - q) == 4 && !memcmp(q, "csrf", 4)) {
-            buf_puts(&b, csrf_of(rq));
-        } else if ((size_t)(close - q) > 5 && !memcmp(q, "mine:", 5)) {
-            long long uid = strtoll(q + 5, NULL, 10);
-            if (uid != me || me == 0)
-                p = skip_section(p, end, open, "mine");   /* someone else's */
-        } else if ((size_t)(close - q) > 3 && !memcmp(q, "at:", 3)) {
-            long long id = strtoll(q + 3, NULL, 10);
-            if (id != mark || mark == 0)
-                p = skip_section(p, end, open, "at");     /* not the marked one */
-        }
-        /* "/mine", "/at": the end of a section that was kept, removed */
-    }
-    *out_n = b.len;
-    char *out = arena_strndup(rq->a, buf_str(&b), b.len);
+    slots_index(html, n, &b);
+    const char *out = buf_failed(&b) ? NULL : slots_apply(rq, b.data, b.len, mark, out_n);
     buf_free(&b);
+    if (!out) {
+        *out_n = 0;
+        return "";
+    }
     return out;
 }
 
@@ -159,10 +247,8 @@ int page_fragment_kept(request *rq, const char *name, const char *key, uint64_t 
     const char *k = key ? arena_printf(rq->a, "%s %d %s", name, (int)date_today(), key) : NULL;
     size_t n = 0;
     const char *hit = c ? cache_get(c, k, version, time(NULL), &n) : NULL;
-    if (hit) {
-        *html = page_slots_fill(rq, hit, n, mark, len);
+    if (hit && (*html = slots_apply(rq, hit, n, mark, len)) != NULL)
         return 0;
-    }
     json_t *ctx = NULL;
     int rc = build(rq, arg, &ctx, &expires);
     if (rc != 0) {
@@ -178,11 +264,38 @@ int page_fragment_kept(request *rq, const char *name, const char *key, uint64_t 
         buf_free(&frag);
         return 500;
     }
-    if (c)
-        cache_put(c, k, version, expires, frag.data, frag.len);
-    *html = page_slots_fill(rq, frag.data, frag.len, mark, len);
+    buf blob = BUF_INIT;
+    slots_index(frag.data, frag.len, &blob);
     buf_free(&frag);
+    *html = buf_failed(&blob) ? NULL : slots_apply(rq, blob.data, blob.len, mark, len);
+    if (*html && c)
+        cache_put(c, k, version, expires, blob.data, blob.len);
+    buf_free(&blob);
+    if (!*html) {
+        log_error("rendering %s: out of memory", name);
+        return 500;
+    }
     return 0;
+}
+
+/* See pages.h. */
+int page_kept_ints(const char *key, uint64_t version, int64_t *v, int n)
+{
+    cache *c = kept_cache();
+    size_t len = 0;
+    const char *hit = c ? cache_get(c, key, version, time(NULL), &len) : NULL;
+    if (!hit || len != (size_t)n * sizeof *v)
+        return 0;
+    memcpy(v, hit, len);
+    return 1;
+}
+
+/* See pages.h. */
+void page_keep_ints(const char *key, uint64_t version, time_t expires, const int64_t *v, int n)
+{
+    cache *c = kept_cache();
+    if (c)
+        cache_put(c, key, version, expires, (const char *)v, (size_t)n * sizeof *v);
 }
 
 int page_unread_kept(request *rq, int64_t offering_id, int64_t user_id, int post_first_applies)

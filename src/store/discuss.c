@@ -321,6 +321,17 @@ int store_post_at(db *d, int64_t thread_id, int offset, int64_t *post_id)
     return found;
 }
 
+int store_thread_unread(db *d, int64_t thread_id, int64_t user_id, int64_t after)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM (SELECT 1 FROM posts WHERE thread_id = ?1 AND id > ?3"
+                                  " AND author_id <> ?2 AND deleted_at IS NULL LIMIT "
+                                  UNREAD_CAP_TEXT(DISCUSS_UNREAD_CAP) ")");
+    sqlite3_bind_int64(st, 1, thread_id);
+    sqlite3_bind_int64(st, 2, user_id);
+    sqlite3_bind_int64(st, 3, after);
+    return count_of(st);
+}
+
 int store_first_unread(db *d, int64_t thread_id, int64_t user_id, int64_t after, int64_t *post_id)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT id FROM posts WHERE thread_id = ?1 AND id > ?3 AND author_id <> ?2"

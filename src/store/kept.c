@@ -20,18 +20,29 @@ int store_unread_version(db *d, int64_t offering_id, int64_t user_id, int64_t *v
 {
     uint64_t h = 14695981039346656037u;
     sqlite3_stmt *st = db_stmt(d,
-        "SELECT count(*), COALESCE(sum(version), 0), COALESCE(sum(last_post_id), 0),"
-        " COALESCE(sum(COALESCE(prompt_id, 0) * id), 0),"
-        " COALESCE((SELECT post_first FROM offerings WHERE id = ?1), 0)"
-        " FROM threads WHERE offering_id = ?1");
+        "SELECT COALESCE((SELECT version FROM discuss_versions WHERE offering_id = ?1), 0),"
+        " COALESCE((SELECT version FROM read_versions WHERE user_id = ?2), 0),"
+        " COALESCE((SELECT post_first FROM offerings WHERE id = ?1), 0)");
     sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, user_id);
     if (db_row(st) != 1)
         return -1;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 3; i++)
         h = mix(h, sqlite3_column_int64(st, i));
     db_done(st);
-    st = db_stmt(d, "SELECT count(*), COALESCE(sum(last_post_id), 0) FROM thread_reads WHERE user_id = ?1");
-    sqlite3_bind_int64(st, 1, user_id);
+    *version = (int64_t)(h >> 1);
+    return 0;
+}
+
+/* See store_kept.h. */
+int store_ws_version(db *d, int64_t offering_id, int64_t user_id, int64_t *version)
+{
+    uint64_t h = 14695981039346656037u;
+    sqlite3_stmt *st = db_stmt(d,
+        "SELECT COALESCE((SELECT version FROM ws_versions WHERE offering_id = ?1 AND user_id = ?2), 0),"
+        " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'content_version')");
+    sqlite3_bind_int64(st, 1, offering_id);
+    sqlite3_bind_int64(st, 2, user_id);
     if (db_row(st) != 1)
         return -1;
     for (int i = 0; i < 2; i++)

@@ -747,6 +747,68 @@ static const char *const migrations[] = {
     "CREATE TRIGGER threads_author_name AFTER UPDATE OF name ON users WHEN old.name IS NOT new.name BEGIN"
     " UPDATE threads SET version = version + 1 WHERE id IN (SELECT thread_id FROM posts WHERE author_id = new.id);"
     " END;\n",
+    /* 21: counters the kept parts of the workspace read instead of
+    ** summing whole tables (store/kept.c), moved by triggers in the
+    ** transaction of the change, so no write path can forget one. A
+    ** missing row is version 0; every bump only grows it.
+    **   discuss_versions: any change to a thread of the offering (a post
+    **     moves its thread's row, and so does every change to a post);
+    **   read_versions: any change to the person's read marks;
+    **   ws_versions: the person's progress in the offering (parts checked
+    **     off, posts, submissions). */
+    "CREATE TABLE discuss_versions(\n"
+    "  offering_id INTEGER PRIMARY KEY,\n"
+    "  version INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE TABLE read_versions(\n"
+    "  user_id INTEGER PRIMARY KEY,\n"
+    "  version INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE TABLE ws_versions(\n"
+    "  offering_id INTEGER NOT NULL,\n"
+    "  user_id INTEGER NOT NULL,\n"
+    "  version INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (offering_id, user_id)\n"
+    ") STRICT, WITHOUT ROWID;\n"
+#define BUMP_DISCUSS(o)                                                                                          \
+    " INSERT INTO discuss_versions(offering_id, version) VALUES (" o ", 1)"                                      \
+    " ON CONFLICT(offering_id) DO UPDATE SET version = version + 1;"
+    "CREATE TRIGGER discuss_thread_insert AFTER INSERT ON threads BEGIN" BUMP_DISCUSS("new.offering_id") " END;\n"
+    "CREATE TRIGGER discuss_thread_update AFTER UPDATE ON threads BEGIN" BUMP_DISCUSS("new.offering_id")
+    " UPDATE discuss_versions SET version = version + 1 WHERE offering_id = old.offering_id"
+    " AND old.offering_id <> new.offering_id; END;\n"
+    "CREATE TRIGGER discuss_thread_delete AFTER DELETE ON threads BEGIN" BUMP_DISCUSS("old.offering_id") " END;\n"
+#undef BUMP_DISCUSS
+#define BUMP_READS(u)                                                                                            \
+    " INSERT INTO read_versions(user_id, version) VALUES (" u ", 1)"                                             \
+    " ON CONFLICT(user_id) DO UPDATE SET version = version + 1;"
+    "CREATE TRIGGER reads_insert AFTER INSERT ON thread_reads BEGIN" BUMP_READS("new.user_id") " END;\n"
+    "CREATE TRIGGER reads_update AFTER UPDATE ON thread_reads BEGIN" BUMP_READS("new.user_id") " END;\n"
+    "CREATE TRIGGER reads_delete AFTER DELETE ON thread_reads BEGIN" BUMP_READS("old.user_id") " END;\n"
+#undef BUMP_READS
+#define BUMP_WS(o, u)                                                                                            \
+    " INSERT INTO ws_versions(offering_id, user_id, version) VALUES (" o ", " u ", 1)"                           \
+    " ON CONFLICT(offering_id, user_id) DO UPDATE SET version = version + 1;"
+#define BUMP_WS_POST(p)                                                                                          \
+    " INSERT INTO ws_versions(offering_id, user_id, version)"                                                    \
+    " SELECT t.offering_id, " p ".author_id, 1 FROM threads t WHERE t.id = " p ".thread_id"                       \
+    " ON CONFLICT(offering_id, user_id) DO UPDATE SET version = version + 1;"
+    "CREATE TRIGGER ws_progress_insert AFTER INSERT ON progress BEGIN" BUMP_WS("new.offering_id", "new.user_id")
+    " END;\n"
+    "CREATE TRIGGER ws_progress_delete AFTER DELETE ON progress BEGIN" BUMP_WS("old.offering_id", "old.user_id")
+    " END;\n"
+    "CREATE TRIGGER ws_submission_insert AFTER INSERT ON submissions BEGIN"
+    BUMP_WS("new.offering_id", "new.user_id") " END;\n"
+    "CREATE TRIGGER ws_submission_update AFTER UPDATE ON submissions BEGIN"
+    BUMP_WS("new.offering_id", "new.user_id") " END;\n"
+    "CREATE TRIGGER ws_submission_delete AFTER DELETE ON submissions BEGIN"
+    BUMP_WS("old.offering_id", "old.user_id") " END;\n"
+    "CREATE TRIGGER ws_post_insert AFTER INSERT ON posts BEGIN" BUMP_WS_POST("new") " END;\n"
+    "CREATE TRIGGER ws_post_gone AFTER UPDATE OF deleted_at, thread_id ON posts BEGIN" BUMP_WS_POST("new")
+    BUMP_WS_POST("old") " END;\n"
+    "CREATE TRIGGER ws_post_delete AFTER DELETE ON posts BEGIN" BUMP_WS_POST("old") " END;\n",
+#undef BUMP_WS
+#undef BUMP_WS_POST
 };
 
 int schema_count(void)
