@@ -21,6 +21,7 @@
 #include "log.h"
 #include "pages.h"
 #include "store_content.h"
+#include "store_kept.h"
 #include "store_ws.h"
 #include "tz.h"
 #include "workspace.h"
@@ -32,6 +33,9 @@
 ** its day and falls due at its end. */
 #define OPENS_DEFAULT 0
 #define DUE_DEFAULT (23 * 60 + 59)
+
+/* The longest a person's week stays kept, whatever its versions say. */
+enum { WEEK_KEEP_SECONDS = 3600 };
 
 /* ---- the recording --------------------------------------------------------- */
 
@@ -377,31 +381,39 @@ static void labels(arena *a, const week *w, json_t *days, json_t *milestones)
         label_one(a, w, row, "when_at", "when_label");
 }
 
-/* The week at a glance for the seat's offering (see pages.h and
-** templates/README.md, pages/ws_week), with ws (the nav, consumed).
-** Returns 0, or 503 when the store or the offering's dates cannot be read. */
-static int week_page(request *rq, response *rs, json_t *ws)
+/* Lower *next to t when t comes after now and before *next. */
+static void sooner(time_t now, time_t t, time_t *next)
 {
+    if (t > now && t < *next)
+        *next = t;
+}
+
+/* The person's week for the seat's offering (partials/ws_week_body, see
+** templates/README.md), a page_fragment_fn: *ctx its view, *expires
+** lowered to the next instant the clock changes it (a day starts in the
+** viewer's zone, the week starts or ends, an item opens or falls due, a
+** milestone passes). Returns 0, or 503 when the store or the offering's
+** dates cannot be read. */
+static int week_body(request *rq, void *arg, json_t **ctx, time_t *expires)
+{
+    (void)arg;
     week w;
     ws_done_row done;
     /* The offering's zone from here until the labels, the viewer's after
     ** (tz_settle): glibc keeps one zone's rules, so each switch rereads a
     ** zone file; this way a page switches at most twice. */
     tz_settle(tz_valid(rq->seat->row.time_zone) ? rq->seat->row.time_zone : "UTC");
-    if (week_of(rq, &w) != 0) {
-        json_decref(ws);
+    if (week_of(rq, &w) != 0)
         return page_unavailable(rq);
-    }
     int rc = done_of(rq, &done);
-    if (rc) {
-        json_decref(ws);
+    if (rc)
         return rc;
-    }
     json_t *course = course_of(rq, "week");
-    if (!course) {
-        json_decref(ws);
+    if (!course)
         return 503;
-    }
+    time_t next = *expires;
+    sooner(w.now, w.start, &next);
+    sooner(w.now, w.end, &next);
     const char *code = rq->seat->row.code;
     int32_t vtoday;
     int vminute;
@@ -443,6 +455,10 @@ static int week_page(request *rq, response *rs, json_t *ws)
                                     &opens_day) == 0;
         int has_due = rel_instant(&w, json_string_value(json_object_get(it, "due")), DUE_DEFAULT, &due_at,
                                   &due_day) == 0;
+        if (has_opens)
+            sooner(w.now, opens_at, &next);
+        if (has_due)
+            sooner(w.now, due_at, &next);
         int day = has_opens ? opens_day : has_due ? due_day : 1;
         if (day > w.days)
             day = w.days;
@@ -484,6 +500,7 @@ static int week_page(request *rq, response *rs, json_t *ws)
             continue;
         if (day > w.days)
             day = w.days;
+        sooner(w.now, at, &next);
         if (!strcmp(json_string_value(json_object_get(m, "key")), "panel-available"))
             panel_day = day;
         json_t *row = json_pack("{s:O, s:I, s:b, s:i}", "title", json_object_get(m, "title"), "when_at",
@@ -504,19 +521,20 @@ static int week_page(request *rq, response *rs, json_t *ws)
         json_array_insert(todo, 0, panel_row);
     json_decref(panel_row);
 
-    /* page_render frees ctx (and the course in it) before it uses the title */
-    const char *title = json_string_value(json_object_get(course, "title"));
-    title = arena_strdup(rq->a, title ? title : "This week");
     tz_release(&hold);
     tz_settle(w.viewer);
+    /* the viewer's next day */
+    time_t midnight;
+    if (tz_instant(w.viewer, vtoday + 1, 0, &midnight) == 0)
+        sooner(w.now, midnight, &next);
     labels(rq->a, &w, days, milestones);
     const char *closes = rq->seat->row.posting_closes_at ? when_label(rq->a, &w, rq->seat->row.posting_closes_at) : "";
     const char *starts_label = when_label(rq->a, &w, w.start), *ends_label = when_label(rq->a, &w, w.end - 60);
     tz_release(&hold);
-    json_t *ctx = json_pack(
-        "{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s,"
-        " s:s, s:i, s:b, s:s, s:i}",
-        "ws", ws, "course", course, "days", days, "todo", todo, "overdue", overdue, "milestones",
+    *ctx = json_pack(
+        "{s:b, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s,"
+        " s:s, s:i, s:b, s:i}",
+        "is_participant", rq->seat->role == SEAT_PARTICIPANT, "code", code, "days", days, "todo", todo, "overdue", overdue, "milestones",
         milestones, "viewer_zone", w.viewer, "offering_zone", w.zone, "is_before", before, "is_after", after,
         "is_during", !before && !after, "starts_label", starts_label, "ends_label", ends_label, "today_number", today, "n_items", n_items, "n_done", n_done,
         "minutes_total", total, "minutes_left", left, "left_label", minutes_label(rq->a, left), "total_label",
@@ -527,10 +545,48 @@ static int week_page(request *rq, response *rs, json_t *ws)
                      (long long)json_integer_value(json_object_get(course, "hours_min")),
                      (long long)json_integer_value(json_object_get(course, "hours_max"))),
         "closes_label", closes, "percent", total ? (total - left) * 100 / total : 0, "same_zone",
-        !strcmp(w.viewer, w.zone), "csrf", rq->csrf ? rq->csrf : "", "minutes_done", total - left);
-    /* Announcements: the latest one, shown at the top of the week. */
-    if (ctx)
-        json_object_set_new(ctx, "announcement", page_announce_latest(rq));
+        !strcmp(w.viewer, w.zone), "minutes_done", total - left);
+    json_decref(course);
+    if (!*ctx)
+        return page_unavailable(rq);
+    *expires = next;
+    return 0;
+}
+
+/* The week at a glance for the seat's offering (see pages.h and
+** templates/README.md, pages/ws_week), with ws (the nav, consumed): the
+** person's week kept per worker (week_body) under their progress and the
+** course's version, with the latest announcement. Returns 0, or 503. */
+static int week_page(request *rq, response *rs, json_t *ws)
+{
+    const seat *st = rq->seat;
+    json_t *course = course_of(rq, "week");
+    if (!course) {
+        json_decref(ws);
+        return 503;
+    }
+    int64_t version = 0;
+    const char *key = NULL;
+    if (store_ws_version(page_app(rq)->db, st->row.offering_id, rq->session->u.id, &version) == 0) {
+        const char *zone = rq->session->u.time_zone ? rq->session->u.time_zone : "";
+        key = arena_printf(rq->a, "week %lld %lld r%d %zu:%s", (long long)st->row.offering_id,
+                           (long long)rq->session->u.id, (int)st->role, strlen(zone), zone);
+    }
+    const char *html;
+    size_t len;
+    int rc = page_fragment_kept(rq, "partials/ws_week_body", key, (uint64_t)version, time(NULL) + WEEK_KEEP_SECONDS,
+                                week_body, NULL, 0, &html, &len);
+    if (rc) {
+        json_decref(course);
+        json_decref(ws);
+        return rc;
+    }
+    /* page_render frees ctx (and the course in it) before it uses the title */
+    const char *title = json_string_value(json_object_get(course, "title"));
+    title = arena_strdup(rq->a, title ? title : "This week");
+    /* our own rendering of valid UTF-8: not checked again */
+    json_t *ctx = json_pack("{s:o, s:o, s:o, s:o*}", "ws", ws, "course", course, "body_html",
+                            json_stringn_nocheck(html, len), "announcement", page_announce_latest(rq));
     return page_render(rq, rs, "pages/ws_week", ctx, title, NULL);
 }
 
