@@ -69,6 +69,17 @@ int db_exec(db *d, const char *sql, buf *err);
 ** open; otherwise log each offender, reset it, roll back, and return -1. */
 int db_check_idle(db *d);
 
+/* Copy what the write-ahead log holds into the database file, as far as
+** no reader still needs the log (SQLite's PASSIVE checkpoint: it never
+** waits for a reader or holds up a writer). *frames and *copied (either
+** may be NULL) get the log's frames and how many are now in the file.
+** 0; 1 when another checkpoint was running; -1 on error (logged). */
+int db_checkpoint(db *d, int *frames, int *copied);
+
+/* Let a commit on d checkpoint the log itself only once it holds pages
+** frames (0: never); SQLite's default is 1,000. */
+void db_autocheckpoint(db *d, int pages);
+
 /* The underlying handle, for the store only. */
 sqlite3 *db_handle(db *d);
 

@@ -42,7 +42,15 @@ enum kind {
     K_SLOW,       /* serves the routes that call the payment provider (slow_fd) */
     K_MAILER,     /* delivers the outbox */
     K_SWEEPER,    /* lets lapsed holds and offers go, asks again for stuck refunds */
+    K_CHECKPOINT, /* copies the write-ahead log into the database file */
 };
+
+/* How often the checkpointer copies the log into the database file, and
+** the log's size (in pages) at which a worker's commit does it itself:
+** only when the checkpointer has fallen behind or is gone. SQLite's
+** default, 1,000 pages, put a checkpoint and its fsync into one reply in
+** every twenty or so under load. */
+enum { CHECKPOINT_MS = 50, CHECKPOINT_BACKSTOP = 20000 };
 
 /* How long a worker told to stop keeps looking for connections still queued
 ** on the socket: it exits once none is pending for this long. */
@@ -369,6 +377,7 @@ static void worker_main(struct manager *m, pid_t manager)
         _exit(3);
     }
     buf_free(&err);
+    db_autocheckpoint(m->ap.db, CHECKPOINT_BACKSTOP);
     FCGX_Init();
     FCGX_Request req;
     FCGX_InitRequest(&req, m->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
@@ -524,6 +533,31 @@ static void sweeper_main(struct manager *m, pid_t manager)
     _exit(0);
 }
 
+/* The checkpointer: every CHECKPOINT_MS copies what the write-ahead log
+** holds into the database file (db_checkpoint, which never waits for a
+** reader or holds up a writer), so that requests do not: the workers'
+** own checkpoint waits for CHECKPOINT_BACKSTOP pages. Copying many
+** commits at once also writes a page changed by each of them once. One
+** last pass on the way out. Never returns. */
+static void checkpointer_main(struct manager *m, pid_t manager)
+{
+    child_setup("checkpointer", manager, 0);
+    buf err = BUF_INIT;
+    if (app_open_db(&m->ap, &err) != 0) {
+        log_error("%s", buf_str(&err));
+        _exit(3);
+    }
+    buf_free(&err);
+    while (!child_stopping(manager)) {
+        db_checkpoint(m->ap.db, NULL, NULL);
+        struct timespec ts = {0, CHECKPOINT_MS * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    db_checkpoint(m->ap.db, NULL, NULL);
+    app_free(&m->ap);
+    _exit(0);
+}
+
 /* ---- the listening socket ---- */
 
 /* Whether fd is a socket in the listening state. */
@@ -652,8 +686,8 @@ static int set_nonblocking(int fd)
 /* ---- the manager ---- */
 
 /* Fork one child of the given kind (enum kind) of the current generation
-** into a free slot. A child keeps only the socket it serves: a mailer or
-** sweeper closes both first thing, a worker of one pool the other's. */
+** into a free slot. A child keeps only the socket it serves: a mailer,
+** sweeper or checkpointer closes both first thing, a worker of one pool the other's. */
 static void spawn_kind(struct manager *m, int kind)
 {
     pid_t manager = getpid();
@@ -688,6 +722,8 @@ static void spawn_kind(struct manager *m, int kind)
                 mailer_main(m, manager);
             if (kind == K_SWEEPER)
                 sweeper_main(m, manager);
+            if (kind == K_CHECKPOINT)
+                checkpointer_main(m, manager);
             worker_main(m, manager);
         }
         c->pid = pid;
@@ -700,11 +736,13 @@ static void spawn_kind(struct manager *m, int kind)
 }
 
 
-/* Fork the mailer and the sweeper of the current generation. */
+/* Fork the mailer, the sweeper and the checkpointer of the current
+** generation. */
 static void spawn_background(struct manager *m)
 {
     spawn_kind(m, K_MAILER);
     spawn_kind(m, K_SWEEPER);
+    spawn_kind(m, K_CHECKPOINT);
 }
 
 /* Children of this kind of the current generation that are running. */
@@ -836,11 +874,13 @@ static void drain(struct manager *m, sigset_t *set)
             return;
         time_t now = time(NULL);
         if (now >= deadline) {
-            if (live_kind(m, K_WORKER) || live_kind(m, K_SLOW) || live_kind(m, K_SWEEPER))
+            if (live_kind(m, K_WORKER) || live_kind(m, K_SLOW) || live_kind(m, K_SWEEPER) ||
+                live_kind(m, K_CHECKPOINT))
                 log_warn("workers still busy after %d s; killing them", m->cfg->drain_seconds);
             signal_kind(m, K_WORKER, SIGKILL);
             signal_kind(m, K_SLOW, SIGKILL);
             signal_kind(m, K_SWEEPER, SIGKILL);
+            signal_kind(m, K_CHECKPOINT, SIGKILL);
             deadline = now + 5;
         }
         if (now >= mail_deadline) {

@@ -3,10 +3,14 @@
 */
 #include "db.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "log.h"
@@ -27,6 +31,9 @@ struct db {
     ** inside it and not yet ended, and those whose transaction a write
     ** ended for them (their db_commit or db_rollback is then a no-op). */
     int held, nested, orphans;
+    /* The writers' gate (db_begin_write): a lock file beside the database
+    ** (-1 for an in-memory one), and whether this connection holds it. */
+    int gate_fd, gated;
 };
 
 /* Set by SQLite's error log when storage fails; one connection per process,
@@ -95,14 +102,38 @@ db *db_open(const char *path, buf *err)
     }
     sqlite3_busy_timeout(d->h, 5000);
     sqlite3_extended_result_codes(d->h, 1);
+    d->gate_fd = -1;
+    if (strcmp(path, ":memory:") && *path) {
+        char *gate = sqlite3_mprintf("%s-writer", path);
+        d->gate_fd = gate ? open(gate, O_RDWR | O_CREAT | O_CLOEXEC, 0640) : -1;
+        sqlite3_free(gate);
+    }
     if (db_exec(d, "PRAGMA journal_mode=WAL;"
                    "PRAGMA synchronous=NORMAL;"
                    "PRAGMA foreign_keys=ON;"
-                   "PRAGMA temp_store=MEMORY;", err) != 0) {
+                   "PRAGMA temp_store=MEMORY;"
+                   "PRAGMA journal_size_limit=16777216;", err) != 0) {
         db_close(d);
         return NULL;
     }
     return d;
+}
+
+int db_checkpoint(db *d, int *frames, int *copied)
+{
+    int rc = sqlite3_wal_checkpoint_v2(d->h, NULL, SQLITE_CHECKPOINT_PASSIVE, frames, copied);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return 1;   /* another checkpoint is running: the next pass catches up */
+    if (rc != SQLITE_OK) {
+        log_error("checkpoint: %s", sqlite3_errmsg(d->h));
+        return -1;
+    }
+    return 0;
+}
+
+void db_autocheckpoint(db *d, int pages)
+{
+    sqlite3_wal_autocheckpoint(d->h, pages);
 }
 
 void db_close(db *d)
@@ -112,6 +143,8 @@ void db_close(db *d)
     for (int i = 0; i < CACHE_SLOTS; i++)
         sqlite3_finalize(d->cache[i].st);
     sqlite3_close(d->h);
+    if (d->gate_fd >= 0)
+        close(d->gate_fd);
     free(d);
 }
 
@@ -183,12 +216,22 @@ void db_done(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
+/* Let the writers' gate go once the write it was taken for has ended. */
+static void ungate(db *d)
+{
+    if (d->gated && sqlite3_get_autocommit(d->h)) {
+        flock(d->gate_fd, LOCK_UN);
+        d->gated = 0;
+    }
+}
+
 /* Run a one-word transaction command through the cache; 0 or -1. */
 static int tx(db *d, const char *sql)
 {
     sqlite3_stmt *st = db_stmt(d, sql);
     int rc = sqlite3_step(st);
     db_done(st);
+    ungate(d);
     if (rc != SQLITE_DONE) {
         log_error("%s: %s", sql, sqlite3_errmsg(d->h));
         return -1;
@@ -222,12 +265,26 @@ void db_request_done(db *d)
 {
     release(d);
     d->orphans = 0;
+    ungate(d);
 }
 
 int db_begin_write(db *d)
 {
     release(d);
-    return tx(d, "BEGIN IMMEDIATE");
+    /* Writers queue at the gate, a lock the kernel hands to the next one
+    ** the moment it is let go; SQLite's own wait for its write lock sleeps
+    ** in steps of up to 100 ms, long after the lock is free. Only the
+    ** outermost write takes it; one that cannot have it still goes on and
+    ** waits in SQLite as before. */
+    if (d->gate_fd >= 0 && !d->gated && sqlite3_get_autocommit(d->h)) {
+        int rc;
+        while ((rc = flock(d->gate_fd, LOCK_EX)) != 0 && errno == EINTR)
+            ;
+        d->gated = rc == 0;
+    }
+    int rc = tx(d, "BEGIN IMMEDIATE");
+    ungate(d);   /* the BEGIN failed: nothing is open */
+    return rc;
 }
 
 int db_begin_read(db *d)
@@ -267,6 +324,7 @@ void db_rollback(db *d)
     }
     if (!sqlite3_get_autocommit(d->h))
         tx(d, "ROLLBACK");
+    ungate(d);   /* SQLite may have rolled the write back itself (a full disk) */
 }
 
 int db_check_idle(db *d)

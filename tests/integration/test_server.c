@@ -2,7 +2,8 @@
 ** test_server.c: the process manager and publishing under a live site:
 ** a killed worker is replaced, SIGHUP picks up a changed template, a broken
 ** course file is refused while the old content keeps serving, the socket is
-** not stolen from a live instance.
+** not stolen from a live instance, and the checkpointer copies the
+** write-ahead log into the database file with no request doing it.
 */
 #include <signal.h>
 #include <stdio.h>
@@ -12,7 +13,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "db.h"
 #include "harness.h"
+#include "testkit.h"
 
 static stack s;
 
@@ -41,13 +44,13 @@ static void test_worker_killed(void)
     /* the site answers once one worker is up; the manager may still be
     ** forking the rest */
     int n = stack_children(mgr, kids, 16);
-    for (int i = 0; i < 100 && n != 6; i++) {
+    for (int i = 0; i < 100 && n != 7; i++) {
         nap(50);
         n = stack_children(mgr, kids, 16);
     }
-    if (n != 6)
+    if (n != 7)
         fprintf(stderr, "children of the manager: %d\n", n);
-    CHECK(n == 6); /* two page workers, two of the slow pool, the mailer and the sweeper */
+    CHECK(n == 7); /* two page workers, two of the slow pool, the mailer, the sweeper, the checkpointer */
     if (n < 1)
         return;
     CHECK(kill(kids[0], SIGKILL) == 0);
@@ -57,7 +60,7 @@ static void test_worker_killed(void)
     for (int i = 0; i < 50 && !replaced; i++) {
         pid_t now[16];
         int m = stack_children(mgr, now, 16);
-        replaced = m == 6;
+        replaced = m == 7;
         for (int k = 0; k < m; k++)
             if (now[k] == kids[0])
                 replaced = 0;
@@ -163,6 +166,52 @@ static void test_socket_not_stolen(void)
     CHECK(status_of("/") == 200);
 }
 
+/* The wal-index header of the site's database (its -shm file, laid out as
+** SQLite's walformat document gives it): the frames the log holds (mxFrame,
+** offset 16) and how many of them are in the database file (nBackfill,
+** offset 96). 0, or -1 when it cannot be read. */
+static int wal_state(unsigned *frames, unsigned *backfilled)
+{
+    FILE *f = fopen(stack_path(&s, "var/journeys.db-shm"), "rb");
+    unsigned char h[100];
+    int ok = f && fread(h, 1, sizeof h, f) == sizeof h;
+    if (f)
+        fclose(f);
+    if (!ok)
+        return -1;
+    memcpy(frames, h + 16, 4);
+    memcpy(backfilled, h + 96, 4);
+    return 0;
+}
+
+/* harness_wait: the whole log is in the database file again. */
+static int log_copied(void *arg)
+{
+    (void)arg;
+    unsigned frames, backfilled;
+    return wal_state(&frames, &backfilled) == 0 && backfilled == frames;
+}
+
+/* Writes from a connection that never checkpoints itself (nor do the
+** workers under 20,000 pages, nor the mailer and sweeper under 1,000):
+** the checkpointer copies them into the database file. */
+static void test_checkpointer(void)
+{
+    db *d = tk_site_db(&s);
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    db_autocheckpoint(d, 0);
+    CHECK(tk_sql(d, "CREATE TABLE IF NOT EXISTS test_ckpt(n INTEGER PRIMARY KEY, pad TEXT)") == 0);
+    CHECK(tk_sql(d, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)"
+                    " INSERT INTO test_ckpt(pad) SELECT randomblob(300) FROM n") == 0);
+    unsigned frames = 0, backfilled = 0;
+    CHECK(wal_state(&frames, &backfilled) == 0);
+    CHECK(harness_wait(log_copied, NULL, 10000));
+    CHECK(tk_sql(d, "DROP TABLE test_ckpt") == 0);
+    db_close(d);
+}
+
 int main(void)
 {
     if (stack_start(&s, NULL) != 0) {
@@ -174,6 +223,7 @@ int main(void)
     test_socket_not_stolen();
     test_publish_refused();
     test_reload();
+    test_checkpointer();
     CHECK(stack_stop(&s) == 0);
     return check_done();
 }

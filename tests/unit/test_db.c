@@ -6,10 +6,16 @@
 ** db_begin_write ends it too; reads begun inside it nest without a lock of
 ** their own, and their commit or rollback after a write ended them is
 ** quiet; db_rollback of nothing leaves it open; db_request_done ends it.
+** The writers' gate: taken by db_begin_write, let go by the commit or the
+** rollback that ends the write, never held by a read; processes that all
+** write at once each get every write through, none refused as busy.
 */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -46,6 +52,90 @@ static int set_value(db *d, int v)
 static int idle(db *d)
 {
     return sqlite3_get_autocommit(db_handle(d));
+}
+
+/* Whether the writers' gate of the database at path is free: another
+** open file of it can take the lock at once (and lets it go again). */
+static int gate_free(const char *path)
+{
+    char gate[300];
+    snprintf(gate, sizeof gate, "%s-writer", path);
+    int fd = open(gate, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int ok = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (ok)
+        flock(fd, LOCK_UN);
+    close(fd);
+    return ok;
+}
+
+enum { WRITERS = 4, WRITES = 150 };
+
+/* A writer process: WRITES increments of t's value, each its own write
+** transaction on its own connection; exits 0 when every one committed. */
+static void writer(const char *path)
+{
+    db *d = open_at(path);
+    int bad = !d;
+    for (int i = 0; d && i < WRITES; i++) {
+        if (db_begin_write(d) != 0) {
+            bad++;
+            continue;
+        }
+        sqlite3_stmt *st = db_stmt(d, "UPDATE t SET v = v + 1");
+        if (db_run(st) != 0 || db_commit(d) != 0) {
+            bad++;
+            db_rollback(d);
+        }
+    }
+    db_close(d);
+    _exit(bad ? 1 : 0);
+}
+
+static void test_gate(db *a, const char *path)
+{
+    CHECK(gate_free(path) == 1);
+    CHECK(db_begin_write(a) == 0);
+    CHECK(gate_free(path) == 0);
+    CHECK(set_value(a, 0) == 0);
+    CHECK(db_commit(a) == 0);
+    CHECK(gate_free(path) == 1);
+    CHECK(db_begin_write(a) == 0);
+    CHECK(gate_free(path) == 0);
+    db_rollback(a);
+    CHECK(gate_free(path) == 1 && idle(a));
+    /* a read never takes it; the request's read ends before the write
+    ** takes it, and the request's end lets go of a write left open */
+    db_request_read(a);
+    CHECK(value_of(a) == 0);
+    CHECK(gate_free(path) == 1);
+    CHECK(db_begin_write(a) == 0);
+    CHECK(gate_free(path) == 0);
+    CHECK(set_value(a, 0) == 0);
+    CHECK(db_commit(a) == 0);
+    CHECK(gate_free(path) == 1);
+    db_request_done(a);
+    CHECK(db_begin_write(a) == 0);
+    CHECK(db_check_idle(a) != 0);   /* rolled back, and said so */
+    CHECK(gate_free(path) == 1 && idle(a));
+
+    /* every write of several processes at once goes through */
+    pid_t kids[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        kids[i] = fork();
+        if (kids[i] == 0)
+            writer(path);
+    }
+    int ok = 0;
+    for (int i = 0; i < WRITERS; i++) {
+        int status = 0;
+        ok += kids[i] > 0 && waitpid(kids[i], &status, 0) == kids[i] && WIFEXITED(status) &&
+              WEXITSTATUS(status) == 0;
+    }
+    CHECK(ok == WRITERS);
+    CHECK(value_of(a) == WRITERS * WRITES);
+    CHECK(gate_free(path) == 1);
 }
 
 int main(void)
@@ -125,6 +215,8 @@ int main(void)
     db_request_done(a);
     CHECK(idle(a) && value_of(b) == 8);
     CHECK(db_check_idle(a) == 0);
+
+    test_gate(a, path);
 
     db_close(a);
     db_close(b);
