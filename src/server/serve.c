@@ -356,6 +356,18 @@ static void finish_request(FCGX_Request *req, const char *out, size_t n)
     req->detached = 0;
 }
 
+/* Open the child's own connection to the database; exit with status 3
+** (logged) when it cannot be opened. */
+static void child_open_db(struct manager *m)
+{
+    buf err = BUF_INIT;
+    if (app_open_db(&m->ap, &err) != 0) {
+        log_error("%s", buf_str(&err));
+        _exit(3);
+    }
+    buf_free(&err);
+}
+
 /* The worker's life: open its own database connection, accept and serve
 ** until its request budget is spent (then it takes no new connection and
 ** answers what its kept connections already carry), or until it is told
@@ -371,12 +383,7 @@ static void worker_main(struct manager *m, pid_t manager)
     ** freed memory is kept. */
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
     mallopt(M_TRIM_THRESHOLD, 8 << 20);
-    buf err = BUF_INIT;
-    if (app_open_db(&m->ap, &err) != 0) {
-        log_error("%s", buf_str(&err));
-        _exit(3);
-    }
-    buf_free(&err);
+    child_open_db(m);
     db_autocheckpoint(m->ap.db, CHECKPOINT_BACKSTOP);
     FCGX_Init();
     FCGX_Request req;
@@ -463,12 +470,7 @@ static void child_pause(int seconds, pid_t manager)
 static void mailer_main(struct manager *m, pid_t manager)
 {
     child_setup("mailer", manager, 0);
-    buf err = BUF_INIT;
-    if (app_open_db(&m->ap, &err) != 0) {
-        log_error("%s", buf_str(&err));
-        _exit(3);
-    }
-    buf_free(&err);
+    child_open_db(m);
     arena *a = arena_new(0);
     while (!child_stopping(manager)) {
         /* Notifications and workspace e-mails first: a short pass of
@@ -501,12 +503,7 @@ static void mailer_main(struct manager *m, pid_t manager)
 static void sweeper_main(struct manager *m, pid_t manager)
 {
     child_setup("sweeper", manager, 0);
-    buf err = BUF_INIT;
-    if (app_open_db(&m->ap, &err) != 0) {
-        log_error("%s", buf_str(&err));
-        _exit(3);
-    }
-    buf_free(&err);
+    child_open_db(m);
     arena *a = arena_new(0);
     time_t files_swept = 0; /* when the kept files were last swept */
     while (!child_stopping(manager)) {
@@ -542,12 +539,7 @@ static void sweeper_main(struct manager *m, pid_t manager)
 static void checkpointer_main(struct manager *m, pid_t manager)
 {
     child_setup("checkpointer", manager, 0);
-    buf err = BUF_INIT;
-    if (app_open_db(&m->ap, &err) != 0) {
-        log_error("%s", buf_str(&err));
-        _exit(3);
-    }
-    buf_free(&err);
+    child_open_db(m);
     while (!child_stopping(manager)) {
         db_checkpoint(m->ap.db, NULL, NULL);
         struct timespec ts = {0, CHECKPOINT_MS * 1000 * 1000};

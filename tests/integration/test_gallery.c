@@ -38,28 +38,13 @@ static char *sql_text(const char *q)
     return t;
 }
 
-/* GET path as b, expecting 200; the body (malloc'd). */
+/* GET path as b, expecting 200; the body (malloc'd, "" on failure). */
 static char *page(browser *b, const char *path)
 {
-    http_res r;
-    int ok = browser_get(b, path, &r) == 0 && r.status == 200;
-    if (!ok)
-        fprintf(stderr, "GET %s: %ld\n", path, r.status);
-    CHECK(ok);
-    char *body = strdup(buf_str(&r.body));
-    http_res_free(&r);
+    long st;
+    char *body = tk_get(b, path, &st);
+    CHECK(st == 200);
     return body;
-}
-
-/* Sign b in as email. */
-static void sign_in(browser *b, const char *email_enc)
-{
-    http_res r;
-    char form[256];
-    snprintf(form, sizeof form, "email=%s&password=" PASSWORD, email_enc);
-    browser_submit(b, "/signin", "/signin", form, &r);
-    CHECK(r.status == 303);
-    http_res_free(&r);
 }
 
 /* The four pages hold 50 works each and every one of the 200 once; page 1
@@ -294,9 +279,9 @@ int main(void)
     browser_open(&c1, &s);
     browser_open(&c2, &s);
     browser_open(&anon, &s);
-    sign_in(&p, "bench%40example.org");
-    sign_in(&c1, "cohort-001%40bench.example");
-    sign_in(&c2, "cohort-002%40bench.example");
+    CHECK(tk_sign_in(&p, "bench%40example.org", PASSWORD) == 303);
+    CHECK(tk_sign_in(&c1, "cohort-001%40bench.example", PASSWORD) == 303);
+    CHECK(tk_sign_in(&c2, "cohort-002%40bench.example", PASSWORD) == 303);
 
     /* Only the cohort reads it. */
     http_res r;

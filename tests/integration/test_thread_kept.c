@@ -33,23 +33,10 @@ static char last[160];     /* its last page, where a reply lands */
 /* GET path as b, expecting 200; the body (malloc'd, "" on failure). */
 static char *page(browser *b, const char *path)
 {
-    http_res r;
-    int ok = browser_get(b, path, &r) == 0 && r.status == 200;
-    if (!ok)
-        fprintf(stderr, "GET %s: %ld\n", path, r.status);
-    CHECK(ok);
-    char *body = strdup(ok ? buf_str(&r.body) : "");
-    http_res_free(&r);
+    long st;
+    char *body = tk_get(b, path, &st);
+    CHECK(st == 200);
     return body;
-}
-
-/* Sign b in as email (percent-encoded). */
-static void sign_in(browser *b, const char *email_enc)
-{
-    http_res r;
-    CHECK(browser_submit(b, "/signin", "/signin", tk_fmt("email=%s&password=" PASSWORD, email_enc), &r) == 0);
-    CHECK(r.status == 303);
-    http_res_free(&r);
 }
 
 /* POST form to action as b from the page at path (its CSRF token added);
@@ -317,10 +304,10 @@ int main(void)
     browser_open(&c1, &s);
     browser_open(&c4, &s);
     browser_open(&staff, &s);
-    sign_in(&p, "bench%40example.org");
-    sign_in(&c1, "cohort-001%40bench.example");
-    sign_in(&c4, "cohort-004%40bench.example");
-    sign_in(&staff, "bench-staff%40example.org");
+    CHECK(tk_sign_in(&p, "bench%40example.org", PASSWORD) == 303);
+    CHECK(tk_sign_in(&c1, "cohort-001%40bench.example", PASSWORD) == 303);
+    CHECK(tk_sign_in(&c4, "cohort-004%40bench.example", PASSWORD) == 303);
+    CHECK(tk_sign_in(&staff, "bench-staff%40example.org", PASSWORD) == 303);
 
     test_reply_edit_delete(&p, &c1, &staff);
     test_marker(&p, &c4);

@@ -31,23 +31,10 @@ static db *site;
 /* GET path as b, expecting 200; the body (malloc'd, "" on failure). */
 static char *page(browser *b, const char *path)
 {
-    http_res r;
-    int ok = browser_get(b, path, &r) == 0 && r.status == 200;
-    if (!ok)
-        fprintf(stderr, "GET %s: %ld\n", path, r.status);
-    CHECK(ok);
-    char *body = strdup(ok ? buf_str(&r.body) : "");
-    http_res_free(&r);
+    long st;
+    char *body = tk_get(b, path, &st);
+    CHECK(st == 200);
     return body;
-}
-
-/* Sign b in as email (percent-encoded). */
-static void sign_in(browser *b, const char *email_enc)
-{
-    http_res r;
-    CHECK(browser_submit(b, "/signin", "/signin", tk_fmt("email=%s&password=" PASSWORD, email_enc), &r) == 0);
-    CHECK(r.status == 303);
-    http_res_free(&r);
 }
 
 /* The number of parts done that b's week shows ("Done: N of"), -1 when
@@ -82,6 +69,22 @@ static int64_t user_id(const char *email)
     return tk_sql_int(site, tk_fmt("SELECT id FROM users WHERE email = '%s'", email));
 }
 
+/* The first published item of section ("playlist" or "activity") in
+** bench-cohort's course that user has not done (checked off, submitted);
+** -1 when there is none. */
+static int64_t undone_item(const char *section, int64_t user)
+{
+    const char *done = !strcmp(section, "playlist")
+                           ? "SELECT 1 FROM progress g WHERE g.offering_id = o.id AND g.user_id = %lld"
+                             " AND g.part = 'item:' || i.id"
+                           : "SELECT 1 FROM submissions b WHERE b.offering_id = o.id AND b.user_id = %lld"
+                             " AND b.item_id = i.id";
+    return tk_sql_int(site, tk_fmt("SELECT i.id FROM course_items i JOIN offerings o ON o.course_id = i.course_id"
+                                   " WHERE o.code = 'bench-cohort' AND i.section = '%s' AND i.published = 1"
+                                   " AND i.archived_at IS NULL AND NOT EXISTS (%s) ORDER BY i.position LIMIT 1",
+                                   section, tk_fmt(done, (long long)user)));
+}
+
 static void test_progress(browser *p, browser *c5)
 {
     int64_t me = user_id("bench@example.org");
@@ -90,12 +93,7 @@ static void test_progress(browser *p, browser *c5)
     CHECK(every_worker_done(p, base));   /* now kept in every worker */
 
     /* a playlist item checked off through the form */
-    int64_t item = tk_sql_int(site, tk_fmt("SELECT i.id FROM course_items i JOIN offerings o ON o.course_id = i.course_id"
-                                           " WHERE o.code = 'bench-cohort' AND i.section = 'playlist'"
-                                           " AND i.published = 1 AND i.archived_at IS NULL AND NOT EXISTS"
-                                           " (SELECT 1 FROM progress g WHERE g.offering_id = o.id AND g.user_id = %lld"
-                                           " AND g.part = 'item:' || i.id) ORDER BY i.position LIMIT 1",
-                                           (long long)me));
+    int64_t item = undone_item("playlist", me);
     CHECK(item > 0);
     http_res r;
     CHECK(browser_submit(p, WEEK, tk_fmt(WEEK "/playlist/%lld", (long long)item), "done=1&back=week", &r) == 0);
@@ -110,12 +108,7 @@ static void test_progress(browser *p, browser *c5)
     CHECK(every_worker_done(p, base));
 
     /* a submission of an activity the person has not submitted */
-    int64_t act = tk_sql_int(site, tk_fmt("SELECT i.id FROM course_items i JOIN offerings o ON o.course_id = i.course_id"
-                                          " WHERE o.code = 'bench-cohort' AND i.section = 'activity'"
-                                          " AND i.published = 1 AND i.archived_at IS NULL AND NOT EXISTS"
-                                          " (SELECT 1 FROM submissions b WHERE b.offering_id = o.id"
-                                          " AND b.user_id = %lld AND b.item_id = i.id) ORDER BY i.position LIMIT 1",
-                                          (long long)me));
+    int64_t act = undone_item("activity", me);
     if (act > 0) {
         CHECK(tk_sql(site, tk_fmt("INSERT INTO submissions(offering_id, item_id, user_id, version, body_md, body_html,"
                                   " links, created_at) SELECT o.id, %lld, %lld, 1, 'Mine', '<p>Mine</p>', '[]', unixepoch()"
@@ -204,12 +197,7 @@ static void test_falls_due(browser *c5)
     CHECK(tk_sql(site, "UPDATE offerings SET time_zone = 'UTC', starts = date('now', '-2 days'),"
                        " ends = date('now', '+2 days') WHERE code = 'bench-cohort'") == 0);
     CHECK(tk_sql(site, tk_fmt("UPDATE users SET time_zone = 'UTC' WHERE id = %lld", (long long)who)) == 0);
-    int64_t act = tk_sql_int(site, tk_fmt("SELECT i.id FROM course_items i JOIN offerings o ON o.course_id = i.course_id"
-                                          " WHERE o.code = 'bench-cohort' AND i.section = 'activity'"
-                                          " AND i.published = 1 AND i.archived_at IS NULL AND NOT EXISTS"
-                                          " (SELECT 1 FROM submissions b WHERE b.offering_id = o.id"
-                                          " AND b.user_id = %lld AND b.item_id = i.id) ORDER BY i.position LIMIT 1",
-                                          (long long)who));
+    int64_t act = undone_item("activity", who);
     CHECK(act > 0);
     /* due at the first whole minute at least 30 s away, on its day of the week */
     CHECK(tk_sql(site, tk_fmt("UPDATE course_items SET opens = NULL, due = 'day ' ||"
@@ -262,8 +250,8 @@ int main(void)
     browser p, c5;
     browser_open(&p, &s);
     browser_open(&c5, &s);
-    sign_in(&p, "bench%40example.org");
-    sign_in(&c5, "cohort-005%40bench.example");
+    CHECK(tk_sign_in(&p, "bench%40example.org", PASSWORD) == 303);
+    CHECK(tk_sign_in(&c5, "cohort-005%40bench.example", PASSWORD) == 303);
 
     test_progress(&p, &c5);
     test_nav_unread(&p);

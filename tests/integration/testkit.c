@@ -151,3 +151,28 @@ int tk_well_formed(const char *html)
         fprintf(stderr, "%d element(s) left open, %d h1\n", depth, h1);
     return depth == 0 && h1 == 1;
 }
+
+/* See testkit.h. */
+char *tk_get(browser *b, const char *path, long *status)
+{
+    http_res r;
+    int got = browser_get(b, path, &r) == 0;
+    *status = got ? r.status : 0;
+    if (*status != 200)
+        fprintf(stderr, "GET %s: %ld\n", path, *status);
+    char *body = strdup(got ? buf_str(&r.body) : "");
+    if (got)
+        http_res_free(&r);
+    return body;
+}
+
+/* See testkit.h. */
+long tk_sign_in(browser *b, const char *email_enc, const char *password)
+{
+    http_res r;
+    if (browser_submit(b, "/signin", "/signin", tk_fmt("email=%s&password=%s", email_enc, password), &r) != 0)
+        return 0;
+    long st = r.status;
+    http_res_free(&r);
+    return st;
+}

@@ -1,8 +1,8 @@
 /*
 ** testkit.h: the small helpers most integration tests share: SQL on the
 ** site's database (run, read one integer, read one text, run one statement
-** with bound text parameters), printf into a rotating static buffer, and
-** percent-encoding for a form body. The integer read builds on sqlq.h; a
+** with bound text parameters), printf into a rotating static buffer,
+** percent-encoding for a form body, a page's body and signing in. The integer read builds on sqlq.h; a
 ** test passes its own database handle. Checks stay in the tests (check.h
 ** counts per program), so these only report what happened.
 */
@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "browser.h"
 #include "db.h"
 #include "harness.h"
 
@@ -50,6 +51,15 @@ db *tk_site_db(const stack *s);
 ** --fixtures-only: bench-cohort and its 200, the bench accounts with
 ** password). 0, or -1 with the generator's output on stderr. */
 int tk_bench_fixtures(const stack *s, const char *password);
+
+/* GET path as b: the body (malloc'd, "" when there is none) and the
+** status in *status (0 when nothing answered); a status other than 200 is
+** reported on stderr with the path. */
+char *tk_get(browser *b, const char *path, long *status);
+
+/* Sign b in through the form at /signin as email (percent-encoded) with
+** password: the answer's status (303 on success, 0 when nothing answered). */
+long tk_sign_in(browser *b, const char *email_enc, const char *password);
 
 /* How many times needle occurs in hay (overlapping ones too). */
 int tk_count(const char *hay, const char *needle);
