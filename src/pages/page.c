@@ -318,8 +318,8 @@ void page_error(request *rq, response *rs, int status, const char *message)
     if ((!message || !*message) && status >= 500)
         message = "Something went wrong on our side and your request did not complete. "
                   "Please try again in a minute; if it keeps happening, write to us.";
-    json_t *ctx = json_pack("{s:i, s:s, s:s}", "status", status, "title", title,
-                            "message", message ? message : "");
+    json_t *ctx = json_pack("{s:i, s:s, s:s, s:b}", "status", status, "title", title,
+                            "message", message ? message : "", "signed_in", rq->session != NULL);
     if (page_app(rq) && page_app(rq)->tmpl && page_render(rq, rs, "pages/error", ctx, title, NULL) == 0)
         return;
     rs->content_type = "text/plain; charset=utf-8";

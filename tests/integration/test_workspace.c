@@ -139,6 +139,17 @@ static void test_access_matrix(void)
     http_res_free(&r);
     /* An offering that does not exist is a 404, not a 403. */
     CHECK(get_status(&pat, "/learn/no-such-offering") == 404);
+    /* A refusal that points to My courses links to it for a signed-in
+    ** person; a visitor's error page does not offer it. */
+    browser_get(&oth, "/learn/demo-pv", &r);
+    CHECK(r.status == 403);
+    CHECK_CONTAINS(buf_str(&r.body), "My courses shows where each of");
+    CHECK_CONTAINS(buf_str(&r.body), "<a class=\"button\" href=\"/my\">My courses</a>");
+    http_res_free(&r);
+    browser_get(&anon, "/no-such-page", &r);
+    CHECK(r.status == 404);
+    CHECK(strstr(buf_str(&r.body), "href=\"/my\">My courses</a>") == NULL);
+    http_res_free(&r);
 
     /* The forms: the people without a seat are refused before anything is
     ** written; they read the CSRF token from a page they may see. */
