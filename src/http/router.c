@@ -12,8 +12,41 @@ struct router {
     const route *table;
     size_t n;
     pcre2_code **code;
+    size_t *lit;          /* the length of each pattern's literal start (literal_prefix) */
     pcre2_match_data *md; /* one per process: workers are single-threaded */
 };
+
+/* How many bytes at the start of pattern are literal text that every
+** match begins with: those before its first metacharacter, less the last
+** one when a quantifier follows it; 0 when an alternative outside any
+** group could start with anything else. A path that does not begin with
+** them cannot match, which is cheaper to see than to ask PCRE2. */
+static size_t literal_prefix(const char *pattern)
+{
+    int depth = 0;
+    for (const char *p = pattern; *p; p++) {
+        if (*p == '\\') {
+            if (!*++p)
+                break;
+        } else if (*p == '[') {
+            p += p[1] == ']' ? 2 : 1;   /* a ']' first in a class is literal */
+            while (*p && *p != ']')
+                p += *p == '\\' && p[1] ? 2 : 1;
+            if (!*p)
+                return 0;
+        } else if (*p == '(') {
+            depth++;
+        } else if (*p == ')') {
+            depth--;
+        } else if (*p == '|' && depth == 0) {
+            return 0;
+        }
+    }
+    size_t n = strcspn(pattern, "\\^$.[]|()?*+{}");
+    if (n > 0 && strchr("?*+{", pattern[n]) && pattern[n] != '\0')
+        n--;
+    return n;
+}
 
 router *router_new(const route *table, size_t n, buf *err)
 {
@@ -23,7 +56,10 @@ router *router_new(const route *table, size_t n, buf *err)
     r->table = table;
     r->n = n;
     r->code = calloc(n ? n : 1, sizeof *r->code);
-    if (!r->code) {
+    r->lit = calloc(n ? n : 1, sizeof *r->lit);
+    if (!r->code || !r->lit) {
+        free(r->code);
+        free(r->lit);
         free(r);
         return NULL;
     }
@@ -43,6 +79,7 @@ router *router_new(const route *table, size_t n, buf *err)
             continue;
         }
         pcre2_jit_compile(r->code[i], PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+        r->lit[i] = literal_prefix(table[i].pattern);
     }
     r->md = pcre2_match_data_create(HTTP_MAX_PARAMS + 1, NULL);
     if (failed || !r->md) {
@@ -59,6 +96,7 @@ void router_free(router *r)
     for (size_t i = 0; i < r->n; i++)
         pcre2_code_free(r->code[i]);
     free(r->code);
+    free(r->lit);
     pcre2_match_data_free(r->md);
     free(r);
 }
@@ -74,6 +112,8 @@ int router_match(const router *r, request *rq, const route **out, buf *allow)
     int path_seen = 0;
     size_t plen = strlen(rq->path);
     for (size_t i = 0; i < r->n; i++) {
+        if (r->lit[i] && (plen < r->lit[i] || memcmp(rq->path, r->table[i].pattern, r->lit[i])))
+            continue;
         int rc = pcre2_match(r->code[i], (PCRE2_SPTR)rq->path, plen, 0, 0, r->md, NULL);
         if (rc <= 0)
             continue;

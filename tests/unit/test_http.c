@@ -87,6 +87,34 @@ static void test_router(void)
     CHECK_STR(rq.param[0], "abc");
     router_free(r);
 
+    /* The literal start of a pattern only skips paths that cannot match:
+    ** a quantified last letter, an alternative outside a group, a class
+    ** and an escape before any other text. */
+    static const route tricky[] = {
+        {"GET", "/ab?c", h_home, 0},
+        {"GET", "/x/y|/z", h_course, 0},
+        {"GET", "/files/(one|two)\\.csv", h_post, 0},
+        {"GET", "/q{2}", h_home, 0},
+        {"GET", "/[]k]z", h_course, 0},
+        {"GET", "/exact", h_post, 0},
+    };
+    static const struct {
+        const char *path;
+        int found;
+    } asks[] = {{"/ac", 1}, {"/abc", 1}, {"/abbc", 0}, {"/z", 1}, {"/x/y", 1}, {"/x/z", 0},
+                {"/files/two.csv", 1}, {"/files/twoXcsv", 0}, {"/qq", 1}, {"/q", 0},
+                {"/]z", 1}, {"/kz", 1}, {"/exact", 1}, {"/exac", 0}, {"/exactly", 0}, {"/e", 0}};
+    r = router_new(tricky, sizeof tricky / sizeof *tricky, &err);
+    CHECK(r != NULL);
+    for (size_t i = 0; r && i < sizeof asks / sizeof *asks; i++) {
+        CHECK(make(a, &rq, "GET", asks[i].path, &msg) == 0);
+        int got = router_match(r, &rq, &rt, &allow) == ROUTE_FOUND;
+        if (got != asks[i].found)
+            fprintf(stderr, "route for %s: %d, want %d\n", asks[i].path, got, asks[i].found);
+        CHECK(got == asks[i].found);
+    }
+    router_free(r);
+
     static const route broken[] = {{"GET", "/(unclosed", h_home, 0}};
     CHECK(router_new(broken, 1, &err) == NULL);
     CHECK_CONTAINS(buf_str(&err), "/(unclosed");
