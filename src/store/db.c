@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -78,6 +79,26 @@ void db_trouble_clear(void)
     storage_trouble = 0;
 }
 
+/* The writers' gate of the database at path (see db_begin_write): the
+** file path-writer, made if missing; -1 for an in-memory database or when
+** it cannot be opened (writers then wait in SQLite alone). A lock needs no
+** write access, so the file is opened read-only and made readable by all;
+** made by root (a command an operator ran), it is given to the database
+** file's owner, as SQLite does with its -wal and -shm files, so that the
+** service's own user can use it. */
+static int gate_open(const char *path)
+{
+    if (!*path || !strcmp(path, ":memory:"))
+        return -1;
+    char *gate = sqlite3_mprintf("%s-writer", path);
+    int fd = gate ? open(gate, O_RDONLY | O_CREAT | O_CLOEXEC, 0644) : -1;
+    sqlite3_free(gate);
+    struct stat st;
+    if (fd >= 0 && geteuid() == 0 && stat(path, &st) == 0 && fchown(fd, st.st_uid, st.st_gid) != 0)
+        log_warn("%s-writer: cannot give it to the database's owner: %s", path, strerror(errno));
+    return fd;
+}
+
 db *db_open(const char *path, buf *err)
 {
     static int logging;
@@ -102,12 +123,7 @@ db *db_open(const char *path, buf *err)
     }
     sqlite3_busy_timeout(d->h, 5000);
     sqlite3_extended_result_codes(d->h, 1);
-    d->gate_fd = -1;
-    if (strcmp(path, ":memory:") && *path) {
-        char *gate = sqlite3_mprintf("%s-writer", path);
-        d->gate_fd = gate ? open(gate, O_RDWR | O_CREAT | O_CLOEXEC, 0640) : -1;
-        sqlite3_free(gate);
-    }
+    d->gate_fd = gate_open(path);
     if (db_exec(d, "PRAGMA journal_mode=WAL;"
                    "PRAGMA synchronous=NORMAL;"
                    "PRAGMA foreign_keys=ON;"

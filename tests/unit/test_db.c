@@ -8,13 +8,15 @@
 ** quiet; db_rollback of nothing leaves it open; db_request_done ends it.
 ** The writers' gate: taken by db_begin_write, let go by the commit or the
 ** rollback that ends the write, never held by a read; processes that all
-** write at once each get every write through, none refused as busy.
+** write at once each get every write through, none refused as busy; the
+** gate's file, made by root, is given to the database's owner.
 */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,6 +140,41 @@ static void test_gate(db *a, const char *path)
     CHECK(gate_free(path) == 1);
 }
 
+/* The gate's file, when root opens a database another user owns (an
+** operator's command before the service ever ran): readable by all and
+** given to the database's owner, whose processes can then take the gate.
+** Only as root, which the check needs. */
+static void test_gate_owner(const char *dir)
+{
+    if (geteuid() != 0)
+        return;
+    const uid_t nobody = 65534;
+    char path[300], gate[320];
+    snprintf(path, sizeof path, "%s/owned.db", dir);
+    snprintf(gate, sizeof gate, "%s-writer", path);
+    CHECK(chmod(dir, 0711) == 0);   /* the service's user can reach its files */
+    int fd = open(path, O_RDWR | O_CREAT, 0640);
+    CHECK(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    CHECK(chown(path, nobody, nobody) == 0);
+    db *d = open_at(path);
+    CHECK(d != NULL);
+    struct stat st;
+    CHECK(stat(gate, &st) == 0);
+    CHECK(st.st_uid == nobody && (st.st_mode & 0044) == 0044);
+    pid_t kid = fork();
+    if (kid == 0) {
+        if (setgid(nobody) != 0 || setuid(nobody) != 0)
+            _exit(2);
+        int g = open(gate, O_RDONLY | O_CLOEXEC);
+        _exit(g >= 0 && flock(g, LOCK_EX | LOCK_NB) == 0 ? 0 : 1);
+    }
+    int status = 0;
+    CHECK(kid > 0 && waitpid(kid, &status, 0) == kid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    db_close(d);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/journeys-db-XXXXXX";
@@ -217,6 +254,7 @@ int main(void)
     CHECK(db_check_idle(a) == 0);
 
     test_gate(a, path);
+    test_gate_owner(dir);
 
     db_close(a);
     db_close(b);
