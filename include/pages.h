@@ -407,11 +407,6 @@ json_t *page_slots(request *rq);
 const char *page_slot_mine(request *rq, int64_t user_id);
 const char *page_slot_at(request *rq, int64_t id);
 
-/* html (n bytes) with every slot filled for rq: its CSRF token, its own
-** sections kept and others' removed, the section at mark kept and the
-** other marked sections removed. A copy in rq's arena; *out_n its length. */
-const char *page_slots_fill(request *rq, const char *html, size_t n, int64_t mark, size_t *out_n);
-
 /* n numbers kept by this worker under key at version (see
 ** page_keep_ints): 1 with v[0..n-1] set, or 0 when none are kept. */
 int page_kept_ints(const char *key, uint64_t version, int64_t *v, int n);

@@ -57,7 +57,7 @@ typedef struct thread_row {
     const char *title, *author_name;
     time_t created_at, last_post_at;
     int posts, pinned, locked;
-    int unread;          /* posts by others after the user's read mark */
+    int unread;          /* posts by others after the user's read mark (store_threads; 0 from store_thread_get) */
     int64_t read_upto;   /* the user's read mark (0: never opened) */
     int wrapup;          /* a coach's daily wrap-up (threads.kind 'wrapup') */
 } thread_row;
@@ -71,13 +71,10 @@ int store_threads(db *d, arena *a, int64_t offering_id, int64_t prompt_id, int64
 /* Threads in a space (only_author > 0: that person's only): count or -1. */
 int store_threads_count(db *d, int64_t offering_id, int64_t prompt_id, int64_t only_author);
 
-/* One thread by id, with user_id's read mark and unread count: 1, 0, -1. */
+/* One thread by id, with user_id's read mark; its unread count is left
+** 0 (counting walks every post after the mark, which grows with the
+** thread: the thread page keeps its own, pages/discuss.c). 1, 0, -1. */
 int store_thread_get(db *d, arena *a, int64_t id, int64_t user_id, thread_row *out);
-
-/* store_thread_get without the unread count (left 0), for the forms that
-** post to a thread: counting walks every post after the person's read
-** mark, which grows with the thread. 1, 0, -1. */
-int store_thread_get_bare(db *d, arena *a, int64_t id, int64_t user_id, thread_row *out);
 
 typedef struct post_row {
     int64_t id, thread_id, author_id, quote_id;

@@ -326,7 +326,7 @@ static int load_thread(request *rq, int write, thread_row *t)
 {
     int64_t id = id_of(rq->param[1]);
     db *d = page_app(rq)->db;
-    int found = id ? store_thread_get_bare(d, rq->a, id, rq->session->u.id, t) : 0;
+    int found = id ? store_thread_get(d, rq->a, id, rq->session->u.id, t) : 0;
     if (found < 0)
         return page_unavailable(rq);
     seat *st;

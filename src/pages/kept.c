@@ -225,19 +225,6 @@ static const char *slots_apply(request *rq, const char *blob, size_t n, int64_t 
     return out;
 }
 
-const char *page_slots_fill(request *rq, const char *html, size_t n, int64_t mark, size_t *out_n)
-{
-    buf b = BUF_INIT;
-    slots_index(html, n, &b);
-    const char *out = buf_failed(&b) ? NULL : slots_apply(rq, b.data, b.len, mark, out_n);
-    buf_free(&b);
-    if (!out) {
-        *out_n = 0;
-        return "";
-    }
-    return out;
-}
-
 int page_fragment_kept(request *rq, const char *name, const char *key, uint64_t version, time_t expires,
                        page_fragment_fn build, void *arg, int64_t mark, const char **html, size_t *len)
 {

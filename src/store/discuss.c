@@ -194,31 +194,20 @@ int store_threads_count(db *d, int64_t offering_id, int64_t prompt_id, int64_t o
     return count_of(st);
 }
 
-/* store_thread_get, and with no_unread the unread count left at 0 (?7 = 1
-** skips THREAD_SQL's count, a walk of the posts after the read mark). */
-static int thread_get(db *d, arena *a, int64_t id, int64_t user_id, int no_unread, thread_row *out)
+int store_thread_get(db *d, arena *a, int64_t id, int64_t user_id, thread_row *out)
 {
+    /* ?7 = 1 skips THREAD_SQL's unread count, a walk of the posts after the read mark */
     sqlite3_stmt *st = db_stmt(d, THREAD_SQL " WHERE t.id = ?1 AND ?2 = ?2");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, 0);
     sqlite3_bind_int64(st, 3, user_id);
-    sqlite3_bind_int(st, 7, no_unread != 0);
+    sqlite3_bind_int(st, 7, 1);
     int found = db_row(st);
     if (found == 1) {
         thread_fill(a, st, out);
         db_done(st);
     }
     return found;
-}
-
-int store_thread_get(db *d, arena *a, int64_t id, int64_t user_id, thread_row *out)
-{
-    return thread_get(d, a, id, user_id, 0, out);
-}
-
-int store_thread_get_bare(db *d, arena *a, int64_t id, int64_t user_id, thread_row *out)
-{
-    return thread_get(d, a, id, user_id, 1, out);
 }
 
 #define POST_SQL                                                                                     \
