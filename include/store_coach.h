@@ -33,12 +33,6 @@ int store_coach_offerings(db *d, arena *a, int64_t user_id, int all, int cohort,
 /* One offering by id: 1 found (*out filled, strings in a), 0 none, -1 error. */
 int store_coach_offering(db *d, arena *a, int64_t offering_id, coach_offering_row *out);
 
-/* A number that moves whenever anything is committed to the database:
-** by another connection (PRAGMA data_version) or by this one (its total
-** changes). A queue computed under one value is current while the value
-** stays the same (time aside). 0 or -1. */
-int store_coach_version(db *d, uint64_t *out);
-
 /* The kinds of queue row, as queue_marks.kind spells them. */
 #define QUEUE_KINDS "thread", "post", "submission", "quiet", "behind"
 

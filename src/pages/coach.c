@@ -22,6 +22,7 @@
 #include "date.h"
 #include "pages.h"
 #include "store_coach.h"
+#include "store_kept.h"
 
 /* At most this many queue rows on one page (the count says how many more). */
 #define QUEUE_SHOWN 25
@@ -115,11 +116,13 @@ typedef struct queue_view {
 } queue_view;
 
 /* Each worker keeps the queue it computed for a coach (all offerings, or
-** one) for up to a minute, while nothing at all is committed to the
-** database (see store_coach_version): its reads cover every cohort the
-** coach facilitates, and a coach reloads it often. Time alone (a
-** participant turning quiet, a part falling due, a snooze running out)
-** shows at most that late. */
+** one) for up to a minute, while nothing it reads has changed: for a
+** coach, the counters of the offerings they coach (store_coach_version),
+** so a write about another offering, the outbox or a session leaves it;
+** for staff, whose queue covers every offering, while nothing at all is
+** committed. A coach reloads it often. Time alone (a participant turning
+** quiet, a part falling due, a snooze running out) shows at most that
+** late. */
 #define KEPT_SECONDS 60
 static cache *kept;
 
@@ -231,14 +234,14 @@ static int view_compute(request *rq, domain *d, const coach_offering_row *list, 
 
 /* The queue of offerings list[0..n) for the signed-in person (scope names
 ** what list is: "all", or one offering's code), its rows too when
-** with_rows is set (else v->n is 0): kept when the database has not moved,
-** else computed and kept. 0, or 503 with rq->message. */
+** with_rows is set (else v->n is 0): kept while the coach's version has
+** not moved, else computed and kept. 0, or 503 with rq->message. */
 static int queue_of(request *rq, const coach_offering_row *list, int n, const char *scope, int with_rows,
                     queue_view *v)
 {
     domain d = dom(rq);
     uint64_t version = 0;
-    int has_version = store_coach_version(d.db, &version) == 0;
+    int has_version = store_coach_version(d.db, d.actor, is_staff(rq), &version) == 0;
     const char *key = arena_printf(rq->a, "queue:%lld:%s:sum", (long long)d.actor, scope);
     const char *rkey = arena_printf(rq->a, "queue:%lld:%s:rows", (long long)d.actor, scope);
     if (has_version && !kept)
@@ -269,12 +272,12 @@ static int queue_of(request *rq, const coach_offering_row *list, int n, const ch
 }
 
 /* Fill in the cohort of each of list[0..n) (the landing page's counts),
-** kept like the queue while the database has not moved. 0, or 503. */
+** kept like the queue while the coach's version has not moved. 0, or 503. */
 static int cohorts_of(request *rq, coach_offering_row *list, int n)
 {
     app *ap = page_app(rq);
     uint64_t version = 0;
-    int has_version = store_coach_version(ap->db, &version) == 0;
+    int has_version = store_coach_version(ap->db, rq->session->u.id, is_staff(rq), &version) == 0;
     const char *key = arena_printf(rq->a, "queue-cohorts:%lld", (long long)rq->session->u.id);
     if (has_version && !kept)
         kept = cache_new(512, 16u << 20);
@@ -369,12 +372,12 @@ static time_t kept_until(request *rq, time_t now)
 }
 
 /* Render name from build, the rendered page kept per worker for the
-** signed-in person under scope while the database has not moved (for at
-** most KEPT_SECONDS: the waited labels move with time). */
+** signed-in person under scope while their coach version has not moved
+** (for at most KEPT_SECONDS: the waited labels move with time). */
 static int render_kept(request *rq, response *rs, const char *name, const char *scope, page_view_fn build)
 {
     uint64_t version = 0;
-    if (store_coach_version(page_app(rq)->db, &version) != 0)
+    if (store_coach_version(page_app(rq)->db, rq->session->u.id, is_staff(rq), &version) != 0)
         return page_render_kept(rq, rs, name, "coach", NULL, build);
     page_keep k = {arena_printf(rq->a, "coach %lld %s", (long long)rq->session->u.id, scope), version, -1,
                    kept_until};

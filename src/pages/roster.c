@@ -22,6 +22,7 @@
 #include "pages.h"
 #include "roster.h"
 #include "store_coach.h"
+#include "store_kept.h"
 #include "store_roster.h"
 
 enum {
@@ -138,7 +139,7 @@ static int page_param(request *rq, int *page)
 
 /* The view of one roster page (a page_view_fn for page_render_kept): the
 ** offering and page were checked by page_coach_roster, access too; this
-** reads them again (a kept page is built only when the database moved).
+** reads them again (a kept page is built only when its version moved).
 ** Nothing in it depends on who asks but their time zone (the "last seen"
 ** labels), which is part of the key. 0, or 400/403/404/503 with
 ** rq->message set. */
@@ -186,8 +187,8 @@ static int roster_view(request *rq, int32_t today, page_view *pv)
 }
 
 /* How long a kept roster page stays good at most. Every change it shows
-** is a write, and any write moves the version it is kept under; this only
-** bounds what an unforeseen path could hide. */
+** is a write, and each such write moves the version it is kept under;
+** this only bounds what an unforeseen path could hide. */
 enum { ROSTER_KEEP_SECONDS = 60 };
 
 /* page_keep's expiry for a roster page. */
@@ -200,12 +201,12 @@ static time_t roster_expires(request *rq, time_t now)
 /* GET /coach/offerings/CODE/roster?page=N: one page of the roster for a
 ** coach of the offering or staff. The page is checked and access decided
 ** on every request; the rendered roster is then kept per worker under the
-** database's version (store_coach_version: it moves at every write by any
-** worker or process, so a post, a submission, a feedback decision, a
-** sign-off or a message shows on the next request in every worker), keyed
-** by offering, page and the asker's time zone. 0, or 400 (a bad page
-** number), 403, 404 (no such offering or page) or 503 with rq->message
-** set. */
+** offering's version (store_cohort_version: a post, a submission, a
+** feedback decision, a sign-off or a message there moves it, by any worker
+** or process, so it shows on the next request in every worker; a write
+** about another offering does not), keyed by offering, page and the
+** asker's time zone. 0, or 400 (a bad page number), 403, 404 (no such
+** offering or page) or 503 with rq->message set. */
 int page_coach_roster(request *rq, response *rs)
 {
     roster_offering o;
@@ -220,7 +221,7 @@ int page_coach_roster(request *rq, response *rs)
     uint64_t version = 0;
     if ((rc = load_offering(rq, &o))) {
         /* refused or missing: nothing kept, nothing shown */
-    } else if (!reading || store_coach_version(d, &version) != 0) {
+    } else if (!reading || store_cohort_version(d, o.id, &version) != 0) {
         rc = page_render_kept(rq, rs, "pages/coach_roster", NULL, NULL, roster_view);
     } else {
         const char *zone = rq->session->u.time_zone ? rq->session->u.time_zone : "";

@@ -81,20 +81,6 @@ int store_coach_offering(db *d, arena *a, int64_t offering_id, coach_offering_ro
     return rc;
 }
 
-/* See store_coach.h. */
-int store_coach_version(db *d, uint64_t *out)
-{
-    sqlite3_stmt *st = db_stmt(d, "PRAGMA data_version");
-    int rc = db_row(st);
-    if (rc != 1)
-        return -1;
-    uint64_t other = (uint64_t)sqlite3_column_int64(st, 0);
-    db_done(st);
-    uint64_t own = (uint64_t)sqlite3_total_changes64(db_handle(d));
-    *out = other * 0x9E3779B97F4A7C15ull ^ own;
-    return 0;
-}
-
 /* Bind the three parameters every queue read shares. */
 static void bind_common(sqlite3_stmt *st, int64_t offering_id, int64_t user_id, time_t now)
 {

@@ -809,6 +809,42 @@ static const char *const migrations[] = {
     "CREATE TRIGGER ws_post_delete AFTER DELETE ON posts BEGIN" BUMP_WS_POST("old") " END;\n",
 #undef BUMP_WS
 #undef BUMP_WS_POST
+    /* 22: cohort_versions, the counter of everything about an offering's
+    ** cohort that its coaches' pages (the landing page, the queue, the
+    ** roster) show and discuss_versions does not count: seats, progress,
+    ** submissions and their decisions, visits, messages, sign-offs,
+    ** certificates, queue marks, and the name, e-mail, time zone, role or
+    ** removal of anyone seated in it or on its staff. Moved by triggers in
+    ** the transaction of the change, like those of 21. A role moving to or
+    ** from staff moves every offering's: staff facilitate all of them, and
+    ** the queue leaves out what facilitators write. */
+    "CREATE TABLE cohort_versions(\n"
+    "  offering_id INTEGER PRIMARY KEY,\n"
+    "  version INTEGER NOT NULL\n"
+    ") STRICT;\n"
+#define BUMP_COHORT(o)                                                                                           \
+    " INSERT INTO cohort_versions(offering_id, version) VALUES (" o ", 1)"                                       \
+    " ON CONFLICT(offering_id) DO UPDATE SET version = version + 1;"
+#define COHORT_TRIGGERS(t)                                                                                       \
+    "CREATE TRIGGER cohort_" t "_insert AFTER INSERT ON " t " BEGIN" BUMP_COHORT("new.offering_id") " END;\n"   \
+    "CREATE TRIGGER cohort_" t "_update AFTER UPDATE ON " t " BEGIN" BUMP_COHORT("new.offering_id")             \
+    " UPDATE cohort_versions SET version = version + 1 WHERE offering_id = old.offering_id"                     \
+    " AND old.offering_id <> new.offering_id; END;\n"                                                          \
+    "CREATE TRIGGER cohort_" t "_delete AFTER DELETE ON " t " BEGIN" BUMP_COHORT("old.offering_id") " END;\n"
+    COHORT_TRIGGERS("enrolments") COHORT_TRIGGERS("progress") COHORT_TRIGGERS("submissions")
+    COHORT_TRIGGERS("workspace_visits") COHORT_TRIGGERS("messages") COHORT_TRIGGERS("completions")
+    COHORT_TRIGGERS("certificates") COHORT_TRIGGERS("queue_marks") COHORT_TRIGGERS("offering_staff")
+    "CREATE TRIGGER cohort_users AFTER UPDATE OF name, email, time_zone, role, deleted_at ON users"
+    " WHEN old.name IS NOT new.name OR old.email IS NOT new.email OR old.time_zone IS NOT new.time_zone"
+    " OR old.role IS NOT new.role OR old.deleted_at IS NOT new.deleted_at BEGIN"
+    " INSERT INTO cohort_versions(offering_id, version)"
+    " SELECT x.offering_id, 1 FROM (SELECT offering_id FROM enrolments WHERE user_id = new.id"
+    "   UNION SELECT offering_id FROM offering_staff WHERE user_id = new.id"
+    "   UNION SELECT id FROM offerings WHERE old.role IS NOT new.role"
+    "   AND 'staff' IN (old.role, new.role)) x WHERE 1"
+    " ON CONFLICT(offering_id) DO UPDATE SET version = version + 1; END;\n",
+#undef BUMP_COHORT
+#undef COHORT_TRIGGERS
 };
 
 int schema_count(void)
