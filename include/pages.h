@@ -94,10 +94,12 @@ typedef struct page_keep {
 ** at k->version; a kept fragment still current is used without calling
 ** build. k NULL renders without keeping. The fragment never sees who is
 ** asking (no CSRF token, no user), so it may be served to anyone the caller
-** lets see the page: check access before calling. A form in it writes
-** value="<!--csrf-->" for its token, which is filled with the asker's on
-** every answer. The layout around it is
-** rendered per request. Returns 0, or build's status, or 500. */
+** lets see the page: check access before calling. The view gets "slot"
+** (page_slots); a form in it writes value="{{slot.csrf_html | raw}}" for
+** its token, which is filled with the asker's on every answer from the
+** places found once when the fragment was kept (page_slots_index). The
+** layout around it is rendered per request. Returns 0, or build's status,
+** or 500. */
 int page_render_kept(request *rq, response *rs, const char *name, const char *nav, const page_keep *k,
                      page_view_fn build);
 
@@ -406,6 +408,16 @@ int page_fragment_kept(request *rq, const char *name, const char *key, uint64_t 
 json_t *page_slots(request *rq);
 const char *page_slot_mine(request *rq, int64_t user_id);
 const char *page_slot_at(request *rq, int64_t id);
+
+/* The slots of html (n bytes, under 4 GB) found once, with html after
+** them, as a blob appended to b (b->failed on failure), for
+** page_slots_apply to fill on each answer. */
+void page_slots_index(const char *html, size_t n, buf *b);
+
+/* The html of blob (n bytes, from page_slots_index) with its slots filled
+** for rq (no mark: page_slot_at sections left out), in rq's arena; *out_n
+** its length. NULL when blob is not of that shape. */
+const char *page_slots_apply(request *rq, const char *blob, size_t n, size_t *out_n);
 
 /* n numbers kept by this worker under key at version (see
 ** page_keep_ints): 1 with v[0..n-1] set, or 0 when none are kept. */

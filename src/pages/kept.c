@@ -225,6 +225,18 @@ static const char *slots_apply(request *rq, const char *blob, size_t n, int64_t 
     return out;
 }
 
+/* See pages.h. */
+void page_slots_index(const char *html, size_t n, buf *b)
+{
+    slots_index(html, n, b);
+}
+
+/* See pages.h. */
+const char *page_slots_apply(request *rq, const char *blob, size_t n, size_t *out_n)
+{
+    return slots_apply(rq, blob, n, 0, out_n);
+}
+
 int page_fragment_kept(request *rq, const char *name, const char *key, uint64_t version, time_t expires,
                        page_fragment_fn build, void *arg, int64_t mark, const char **html, size_t *len)
 {

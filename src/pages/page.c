@@ -145,39 +145,6 @@ static int fragment_split(arena *a, const char *p, size_t len, const char **titl
     return 0;
 }
 
-/* Where a kept fragment's forms take the asker's CSRF token: text only a
-** template can write (every value put into a page is escaped, so a '<'
-** from data never comes out raw). */
-#define CSRF_SLOT "<!--csrf-->"
-
-/* html (n bytes) with every CSRF_SLOT replaced by rq's CSRF token (by
-** nothing when rq has none, so such a form is refused as expired); *out_n
-** its length. html itself when it holds no slot, else a copy in rq's arena. */
-static const char *fill_csrf(request *rq, const char *html, size_t n, size_t *out_n)
-{
-    *out_n = n;
-    const size_t slot = sizeof CSRF_SLOT - 1;
-    if (!memmem(html, n, CSRF_SLOT, slot))
-        return html;
-    const char *token = rq->csrf && strspn(rq->csrf, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-                        strlen(rq->csrf) ? rq->csrf : "";
-    buf b = BUF_INIT;
-    for (const char *p = html, *end = html + n; p < end;) {
-        const char *hit = memmem(p, (size_t)(end - p), CSRF_SLOT, slot);
-        if (!hit) {
-            buf_append(&b, p, (size_t)(end - p));
-            break;
-        }
-        buf_append(&b, p, (size_t)(hit - p));
-        buf_puts(&b, token);
-        p = hit + slot;
-    }
-    *out_n = b.len;
-    char *out = arena_strndup(rq->a, buf_str(&b), b.len);
-    buf_free(&b);
-    return out;
-}
-
 int page_render_kept(request *rq, response *rs, const char *name, const char *nav, const page_keep *k,
                      page_view_fn build)
 {
@@ -191,10 +158,9 @@ int page_render_kept(request *rq, response *rs, const char *name, const char *na
     const char *kept = c ? cache_get(c, key, k->version, now, &len) : NULL;
     const char *title, *description, *html;
     size_t hlen;
-    if (kept && fragment_split(rq->a, kept, len, &title, &description, &html, &hlen) == 0) {
-        html = fill_csrf(rq, html, hlen, &hlen);
+    if (kept && fragment_split(rq->a, kept, len, &title, &description, &html, &hlen) == 0 &&
+        (html = page_slots_apply(rq, html, hlen, &hlen)) != NULL)
         return page_layout(rq, rs, site(ap, k->site_version), html, hlen, title, description, nav);
-    }
 
     /* Read the expiry before the view, so a change while building only
     ** makes the copy shorter-lived. */
@@ -209,6 +175,18 @@ int page_render_kept(request *rq, response *rs, const char *name, const char *na
     ** token, no user. A template that wants them gets nothing here. */
     json_t *site_data = site(ap, k ? k->site_version : -1);
     json_object_set(v.ctx, "site", site_data);
+    json_object_set_new(v.ctx, "slot", page_slots(rq));
+    buf body = BUF_INIT;
+    rc = tmpl_render(ap->tmpl, name, v.ctx, &body);
+    json_decref(v.ctx);
+    if (rc != 0 || buf_failed(&body)) {
+        log_error("rendering %s failed", name);
+        buf_free(&body);
+        buf_reset(&rs->body);
+        return 500;
+    }
+    /* kept as the head (title, description) and the html with its slots
+    ** found once (page_slots_index) */
     buf frag = BUF_INIT;
     buf_puts(&frag, v.title ? v.title : "");
     buf_putc(&frag, '\0');
@@ -216,18 +194,18 @@ int page_render_kept(request *rq, response *rs, const char *name, const char *na
     buf_puts(&frag, v.description ? v.description : "");
     buf_putc(&frag, '\0');
     size_t head = frag.len;
-    rc = tmpl_render(ap->tmpl, name, v.ctx, &frag);
-    json_decref(v.ctx);
-    if (rc != 0 || buf_failed(&frag)) {
-        log_error("rendering %s failed", name);
+    page_slots_index(body.data, body.len, &frag);
+    buf_free(&body);
+    size_t flen = 0;
+    const char *filled = buf_failed(&frag) ? NULL : page_slots_apply(rq, frag.data + head, frag.len - head, &flen);
+    if (!filled) {
+        log_error("rendering %s: out of memory", name);
         buf_free(&frag);
         buf_reset(&rs->body);
         return 500;
     }
     if (c)
         cache_put(c, key, k->version, expires, frag.data, frag.len);
-    size_t flen;
-    const char *filled = fill_csrf(rq, frag.data + head, frag.len - head, &flen);
     rc = page_layout(rq, rs, site_data, filled, flen, v.title ? v.title : "", v.description, nav);
     buf_free(&frag);
     return rc;

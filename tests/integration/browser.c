@@ -76,6 +76,21 @@ char *browser_csrf(const http_res *r)
     return strndup(p, strcspn(p, "\""));
 }
 
+int browser_csrf_others(const http_res *r, const char *token, int *forms)
+{
+    const char *needle = "name=\"csrf\" value=\"";
+    int n = 0, other = 0;
+    for (const char *p = strstr(buf_str(&r->body), needle); p; p = strstr(p, needle)) {
+        p += strlen(needle);
+        size_t len = strcspn(p, "\"");
+        n++;
+        if (len != strlen(token) || strncmp(p, token, len))
+            other++;
+    }
+    *forms = n;
+    return other;
+}
+
 void browser_set_cookie(browser *b, const char *name, const char *value)
 {
     char line[512];

@@ -24,6 +24,11 @@ int browser_post(browser *b, const char *path, const char *form, http_res *r);
 /* The CSRF token in a page's forms (malloc'd; "" if there is none). */
 char *browser_csrf(const http_res *r);
 
+/* How many of r's forms carry a CSRF token other than token (an empty
+** one, another person's, a slot left unfilled); *forms gets how many
+** carry one at all. */
+int browser_csrf_others(const http_res *r, const char *token, int *forms);
+
 /* Set a cookie as if the site had (for session-fixation tests). */
 void browser_set_cookie(browser *b, const char *name, const char *value);
 

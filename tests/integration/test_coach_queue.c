@@ -535,7 +535,12 @@ static void test_pages(void)
         CHECK(get(p, "/coach/queue", &r) == 200);
         char *token = browser_csrf(&r);
         CHECK_STR(token, p->csrf);
+        /* every form, the kept queue's snooze and no-reply ones too */
+        int forms = 0;
+        CHECK(browser_csrf_others(&r, p->csrf, &forms) == 0);
+        CHECK(forms > 2);
         CHECK(strstr(buf_str(&r.body), "<!--csrf-->") == NULL);
+        CHECK(strstr(buf_str(&r.body), "<!--k:") == NULL);
         free(token);
         http_res_free(&r);
     }

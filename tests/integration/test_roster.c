@@ -152,7 +152,11 @@ static void test_kept_roster(browser *staff, browser *other)
         CHECK(mine && *mine && first && strcmp(mine, first));
         CHECK(first && !strstr(buf_str(&r.body), first));
         CHECK(!strstr(buf_str(&r.body), "<!--csrf-->"));
+        CHECK(!strstr(buf_str(&r.body), "<!--k:"));
         CHECK(mine && strstr(buf_str(&r.body), mine));
+        int forms = 0;
+        CHECK(mine && browser_csrf_others(&r, mine, &forms) == 0);
+        CHECK(forms > 1);
         free(mine);
         http_res_free(&r);
     }
