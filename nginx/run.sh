@@ -69,10 +69,16 @@ mkdir -p "$VAR/nginx/client_body" "$VAR/nginx/fastcgi" "$VAR/nginx/proxy" \
          "$VAR/nginx/uwsgi" "$VAR/nginx/scgi" "$JOURNEYS_UPLOADS_FILES" "$JOURNEYS_UPLOADS_TEMP"
 USER_LINE=""
 [ "$(id -u)" = 0 ] && USER_LINE="user root;"
+# JOURNEYS_ACCESS_LOG=FILE: each request's time in nginx (from its first
+# byte read to its last byte sent) logged to FILE, in seconds, buffered
+# until nginx is told to reopen its logs (make bench reads it).
+ACCESS_LINE="access_log off;"
+[ -n "${JOURNEYS_ACCESS_LOG:-}" ] &&
+    ACCESS_LINE="log_format timing '\$request_time'; access_log $JOURNEYS_ACCESS_LOG timing buffer=256k;"
 sed -e "s|@PORT@|$PORT|g" -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" \
     -e "s|@FILES@|$JOURNEYS_UPLOADS_FILES|g" -e "s|@UPLOAD_TMP@|$JOURNEYS_UPLOADS_TEMP|g" -e "s|@UPLOAD_MAX@|$UPLOAD_MAX|g" \
     -e "s|@SOCKET@|$JOURNEYS_SERVER_SOCKET|g" -e "s|@SLOW_SOCKET@|$JOURNEYS_SERVER_SLOW_SOCKET|g" -e "s|@USER@|$USER_LINE|g" \
-    nginx/dev.conf.in > "$VAR/nginx/nginx.conf"
+    -e "s|@ACCESS_LOG@|$ACCESS_LINE|g" nginx/dev.conf.in > "$VAR/nginx/nginx.conf"
 "$NGINX" -t -q -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -e stderr
 
 # Stop whatever this script started (on exit, Ctrl-C or SIGTERM): first
