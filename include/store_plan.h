@@ -104,8 +104,15 @@ int store_plan_code_taken(db *d, const char *code);
 /* --- for `journeys publish` --- */
 
 /* Who owns offering code ("file" or "console"), whether it is published
-** and how many live registrations it has, in a. 1, 0 none, -1. */
-int store_plan_owner(db *d, arena *a, const char *code, const char **managed_by, int *published, int *live);
+** and how many live registrations it has, and its block in the calendar
+** file as last published (*file_block NULL when none was recorded), in a.
+** 1, 0 none, -1. */
+int store_plan_owner(db *d, arena *a, const char *code, const char **managed_by, int *published, int *live,
+                     const char **file_block);
+
+/* Record block as offering code's block in the calendar file as last
+** published (no write when it is so already). 0 or -1. */
+int store_plan_file_block_set(db *d, const char *code, const char *block);
 
 /* Apply a file offering's fields to the stored file-owned offering code
 ** (not its course). 1 changed, 0 not file-owned, -1. */

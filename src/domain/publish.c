@@ -418,15 +418,18 @@ static int offering_differences(pub *P, const offering_seed *o, const pub_offeri
 ** owns it until staff edit it in the console: then its changes apply,
 ** except that a new course is refused (codes are never reused) and new
 ** dates or capacity are refused while people are registered (the console
-** shows who is affected and tells them). Once the console owns it, any
-** difference is refused. A refusal is an error at the line: nothing is
-** published. A file offering that was withdrawn is published again. 0 or
-** -1. */
-static int file_changes(pub *P, const offering_seed *o, const pub_offering *f, const pub_offering *st, int64_t id)
+** shows who is affected and tells them). Once the console owns it, a
+** difference is refused, unless block (block_text of the file's fields)
+** is the block as last published: then the console made the difference,
+** and the block is left aside with a note. A refusal is an error at the
+** line: nothing is published. A file offering that was withdrawn is
+** published again. 0 or -1. */
+static int file_changes(pub *P, const offering_seed *o, const pub_offering *f, const pub_offering *st, int64_t id,
+                        const char *block)
 {
-    const char *owner = NULL;
+    const char *owner = NULL, *last = NULL;
     int published = 1, live = 0;
-    if (store_plan_owner(P->d, P->a, f->code, &owner, &published, &live) != 1) {
+    if (store_plan_owner(P->d, P->a, f->code, &owner, &published, &live, &last) != 1) {
         buf_printf(P->err, "%s/calendar.txt:%d: offering %s could not be read: %s\n", P->root, o->line, f->code,
                    db_errmsg(P->d));
         return -1;
@@ -436,7 +439,13 @@ static int file_changes(pub *P, const offering_seed *o, const pub_offering *f, c
     if (!strcmp(owner, "console")) {
         buf lines = BUF_INIT;
         int n = offering_differences(P, o, f, st, &lines, "refused");
-        if (n > 0)
+        if (n > 0 && last && !strcmp(last, block)) {
+            /* the console changed it, not the file */
+            buf_printf(P->notes, "%s/calendar.txt:%d: offering %s is managed in the staff console; its block here, "
+                                 "unchanged since it was last published, is left aside (the console's %s holds "
+                                 "the offering as it is now)\n", P->root, o->line, f->code, edit);
+            n = 0;
+        } else if (n > 0)
             buf_printf(P->err, "%s/calendar.txt:%d: offering %s is managed in the staff console, so the file cannot "
                                "change it; change it at %s, or make the block agree with it or remove it:\n%s",
                        P->root, o->line, f->code, edit, buf_str(&lines));
@@ -534,6 +543,19 @@ static int posting_closes_at(pub *P, const offering_seed *o, time_t *out)
     return 0;
 }
 
+/* An offering's block of the calendar file as one line of text, every
+** field in a fixed order (what is recorded as it was last published, to
+** tell a change in the file from a change in the console), in a. */
+static const char *block_text(arena *a, const pub_offering *f)
+{
+    return arena_printf(a, "code=%s;course=%s;starts=%s;ends=%s;opens=%s;closes=%s;currency=%s;coach=%s;season=%s;"
+                           "zone=%s;price=%lld;capacity=%d;demo=%d;posting_closes=%lld",
+                        f->code, f->course_slug, f->starts, f->ends, f->opens ? f->opens : "", f->closes,
+                        f->currency ? f->currency : "", f->coach ? f->coach : "", f->season ? f->season : "",
+                        f->time_zone ? f->time_zone : "", (long long)f->price_cents, f->capacity, f->demo,
+                        (long long)f->posting_closes_at);
+}
+
 /* Add one offering of the calendar, or compare it with the stored one. */
 static int put_offering(pub *P, const offering_seed *o)
 {
@@ -554,9 +576,13 @@ static int put_offering(pub *P, const offering_seed *o)
     int added = store_seed_offering(P->d, &f, &id, P->err);
     if (added < 0)
         return -1;
+    const char *block = block_text(P->a, &f);
     if (added) {
         P->rep->offerings_added++;
-        return (o->coach && link_coach(P, o, id, 0) != 0) || announce(P, o, id) != 0 ? -1 : 0;
+        return (o->coach && link_coach(P, o, id, 0) != 0) || announce(P, o, id) != 0 ||
+                       store_plan_file_block_set(P->d, o->code, block) != 0
+                   ? -1
+                   : 0;
     }
     P->rep->offerings_kept++;
     /* An offering from before offerings had zones holds the migration's
@@ -571,9 +597,9 @@ static int put_offering(pub *P, const offering_seed *o)
             st.time_zone = o->time_zone;
         }
     }
-    if (exists)
-        return file_changes(P, o, &f, &st, id);
-    return 0;
+    if (exists && file_changes(P, o, &f, &st, id, block) != 0)
+        return -1;
+    return store_plan_file_block_set(P->d, o->code, block) == 0 ? 0 : -1;
 }
 
 /* Withdraw the published offerings the file owns that are no

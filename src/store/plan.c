@@ -284,10 +284,11 @@ int store_plan_code_taken(db *d, const char *code)
     return found;
 }
 
-int store_plan_owner(db *d, arena *a, const char *code, const char **managed_by, int *published, int *live)
+int store_plan_owner(db *d, arena *a, const char *code, const char **managed_by, int *published, int *live,
+                     const char **file_block)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT o.managed_by, o.published, (SELECT count(*) FROM enrolments e WHERE e.offering_id = o.id"
-                                  " AND e.status IN ('pending', 'active', 'waitlisted', 'offered'))"
+                                  " AND e.status IN ('pending', 'active', 'waitlisted', 'offered')), o.file_block"
                                   " FROM offerings o WHERE o.code = ?1");
     db_bind_text(st, 1, code);
     int found = db_row(st);
@@ -295,9 +296,18 @@ int store_plan_owner(db *d, arena *a, const char *code, const char **managed_by,
         *managed_by = db_col(a, st, 0);
         *published = sqlite3_column_int(st, 1);
         *live = sqlite3_column_int(st, 2);
+        *file_block = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : db_col(a, st, 3);
         db_done(st);
     }
     return found;
+}
+
+int store_plan_file_block_set(db *d, const char *code, const char *block)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE offerings SET file_block = ?2 WHERE code = ?1 AND file_block IS NOT ?2");
+    db_bind_text(st, 1, code);
+    db_bind_text(st, 2, block);
+    return db_run(st);
 }
 
 int store_plan_file_apply(db *d, const plan_fields *f, int demo, time_t now)

@@ -845,6 +845,11 @@ static const char *const migrations[] = {
     " ON CONFLICT(offering_id) DO UPDATE SET version = version + 1; END;\n",
 #undef BUMP_COHORT
 #undef COHORT_TRIGGERS
+    /* 23: the offering's block in courses/calendar.txt as last published
+    ** (publish.c's block_text; NULL before). Once the console owns an
+    ** offering, a block unchanged since then is left aside, so the file
+    ** still publishes; a block changed since is refused at its line. */
+    "ALTER TABLE offerings ADD COLUMN file_block TEXT;\n",
 };
 
 int schema_count(void)

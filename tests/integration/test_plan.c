@@ -510,7 +510,9 @@ static void write_calendar(const char *text)
 /* The calendar file's bugs: a capacity changed in the file applies to an
 ** offering the file owns; an offering removed from the file leaves the
 ** calendar and its feed (its page stays for staff); an offering the
-** console owns refuses the file's change loudly and nothing is published. */
+** console owns leaves the file's unchanged block aside (so the file
+** still publishes after a console edit), and refuses a change to that
+** block loudly: nothing is published. */
 static void test_file(browser *staff)
 {
     buf cal = BUF_INIT, out = BUF_INIT, body = BUF_INIT;
@@ -547,7 +549,9 @@ static void test_file(browser *staff)
     /* Offerings the console made are not the file's to withdraw. */
     CHECK(q_int("SELECT count(*) FROM offerings WHERE season = '2027–2028' AND published = 1", NULL) >= 5);
     CHECK(q_int("SELECT count(*) FROM offerings WHERE season = '2027–2028' AND published = 0", NULL) == 0);
-    /* A console edit takes gp-2019-11 over; the file's next change is refused. */
+    /* A console edit takes gp-2019-11 over. The file, unchanged since it
+    ** was last published, still publishes (make run publishes at every
+    ** start): its block for gp-2019-11 is left aside with a note. */
     CHECK(get(staff, "/staff/offerings/gp-2019-11/edit", &body) == 200);
     CHECK_CONTAINS(buf_str(&body), "comes from <code>courses/calendar.txt</code>");
     char form[1024];
@@ -556,10 +560,38 @@ static void test_file(browser *staff)
              "&revision=%lld", q_int("SELECT revision FROM offerings WHERE code = 'gp-2019-11'", NULL));
     CHECK(submit(staff, "/staff/offerings/gp-2019-11/edit", "/staff/offerings/gp-2019-11/edit", form, NULL) == 303);
     CHECK(q_int("SELECT capacity FROM offerings WHERE code = 'gp-2019-11' AND managed_by = 'console'", NULL) == 38);
+    CHECK(stack_run(&s, "\"${BUILD:-build}\"/journeys publish 2>&1", &out) == 0);
+    CHECK_CONTAINS(buf_str(&out), "offering gp-2019-11 is managed in the staff console; its block here, unchanged "
+                                  "since it was last published, is left aside");
+    CHECK(q_int("SELECT capacity FROM offerings WHERE code = 'gp-2019-11'", NULL) == 38);
+    /* A change to that block afterwards is refused at its line, and
+    ** nothing is published. */
+    gp = strstr(text, "code: gp-2019-11");
+    cap = gp ? strstr(gp, "capacity: 44") : NULL;
+    CHECK(cap != NULL);
+    if (cap)
+        memcpy(cap, "capacity: 46", 12);
+    write_calendar(text);
     CHECK(stack_run(&s, "\"${BUILD:-build}\"/journeys publish 2>&1", &out) != 0);
     CHECK_CONTAINS(buf_str(&out), "offering gp-2019-11 is managed in the staff console");
-    CHECK_CONTAINS(buf_str(&out), "capacity 44 in the file, 38 in the database: refused");
+    CHECK_CONTAINS(buf_str(&out), "capacity 46 in the file, 38 in the database: refused");
     CHECK_CONTAINS(buf_str(&out), "Nothing was published");
+    CHECK(q_int("SELECT capacity FROM offerings WHERE code = 'gp-2019-11'", NULL) == 38);
+    /* Made to agree with the console (its capacity, and no coach: the
+    ** form above named none), it publishes again. */
+    cap = gp ? strstr(gp, "capacity: 46") : NULL;
+    if (cap)
+        memcpy(cap, "capacity: 38", 12);
+    char *coach = gp ? strstr(gp, "coach: ") : NULL;
+    char *eol = coach ? strchr(coach, '\n') : NULL;
+    CHECK(coach && eol && (!strstr(gp + 1, "code: ") || coach < strstr(gp + 1, "code: ")));
+    if (coach && eol)
+        memmove(coach, eol + 1, strlen(eol + 1) + 1);
+    write_calendar(text);
+    int agreed = stack_run(&s, "\"${BUILD:-build}\"/journeys publish 2>&1", &out);
+    if (agreed != 0)
+        fprintf(stderr, "%s\n", buf_str(&out));
+    CHECK(agreed == 0);
     CHECK(q_int("SELECT capacity FROM offerings WHERE code = 'gp-2019-11'", NULL) == 38);
     free(text);
     buf_free(&cal);

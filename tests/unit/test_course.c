@@ -1057,18 +1057,30 @@ static void test_publish(void)
         sqlite3_finalize(st);
     }
 
-    /* once the console owns it, a difference in the file is refused at its
-    ** line and nothing is published */
+    /* once the console owns it (and changed it), the file's block, as it
+    ** was last published, is left aside with a note: the file still
+    ** publishes */
     CHECK(db_exec(d, "UPDATE offerings SET managed_by = 'console', capacity = 25 WHERE code = 'pv-2026-01'", &err) == 0);
+    CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
+    CHECK_STR(buf_str(&err), "");
+    CHECK_CONTAINS(buf_str(&notes), "courses/calendar.txt:3: offering pv-2026-01 is managed in the staff console; its "
+                                    "block here, unchanged since it was last published, is left aside");
+    o = page_offering_load(d, a, "pv-2026-01");
+    CHECK(json_integer_value(json_object_get(o, "capacity")) == 25);
+    json_decref(o);
+    /* a change to the block since is refused at its line, and nothing is
+    ** published */
+    memcpy(strstr(cal, "capacity: 31"), "capacity: 33", 12);
+    rewrite(root, "calendar.txt", cal);
     CHECK(publish_into(d, root, NULL, 0, &notes, &err) == -1);
     CHECK_CONTAINS(buf_str(&err), "courses/calendar.txt:3: offering pv-2026-01 is managed in the staff console");
-    CHECK_CONTAINS(buf_str(&err), "courses/calendar.txt:8: offering pv-2026-01: capacity 31 in the file, 25 in the "
+    CHECK_CONTAINS(buf_str(&err), "courses/calendar.txt:8: offering pv-2026-01: capacity 33 in the file, 25 in the "
                                   "database: refused\n");
     o = page_offering_load(d, a, "pv-2026-01");
     CHECK(json_integer_value(json_object_get(o, "capacity")) == 25);
     json_decref(o);
     /* an agreeing block publishes again; the file no longer changes it */
-    memcpy(strstr(cal, "capacity: 31"), "capacity: 25", 12);
+    memcpy(strstr(cal, "capacity: 33"), "capacity: 25", 12);
     rewrite(root, "calendar.txt", cal);
     CHECK(publish_into(d, root, NULL, 0, &notes, &err) == 0);
     CHECK_STR(buf_str(&err), "");
