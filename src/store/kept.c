@@ -15,21 +15,39 @@ static uint64_t mix(uint64_t h, int64_t x)
     return h;
 }
 
+/* Step st (its parameters bound) to its end and mix every column of every
+** row, in order, into one hash in *out. 0, or -1 when a step fails or no
+** row came. */
+static int hash_rows(sqlite3_stmt *st, uint64_t *out)
+{
+    uint64_t h = 14695981039346656037u;
+    int rc, rows = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rows++;
+        for (int i = 0, n = sqlite3_column_count(st); i < n; i++)
+            h = mix(h, sqlite3_column_int64(st, i));
+    }
+    db_done(st);
+    if (rc != SQLITE_DONE || rows == 0)
+        return -1;
+    *out = h;
+    return 0;
+}
+
+#define CONTENT_VERSION "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'content_version')"
+
 /* See store_kept.h. */
 int store_unread_version(db *d, int64_t offering_id, int64_t user_id, int64_t *version)
 {
-    uint64_t h = 14695981039346656037u;
     sqlite3_stmt *st = db_stmt(d,
         "SELECT COALESCE((SELECT version FROM discuss_versions WHERE offering_id = ?1), 0),"
         " COALESCE((SELECT version FROM read_versions WHERE user_id = ?2), 0),"
         " COALESCE((SELECT post_first FROM offerings WHERE id = ?1), 0)");
     sqlite3_bind_int64(st, 1, offering_id);
     sqlite3_bind_int64(st, 2, user_id);
-    if (db_row(st) != 1)
+    uint64_t h;
+    if (hash_rows(st, &h) != 0)
         return -1;
-    for (int i = 0; i < 3; i++)
-        h = mix(h, sqlite3_column_int64(st, i));
-    db_done(st);
     *version = (int64_t)(h >> 1);
     return 0;
 }
@@ -37,42 +55,31 @@ int store_unread_version(db *d, int64_t offering_id, int64_t user_id, int64_t *v
 /* See store_kept.h. */
 int store_ws_version(db *d, int64_t offering_id, int64_t user_id, int64_t *version)
 {
-    uint64_t h = 14695981039346656037u;
     sqlite3_stmt *st = db_stmt(d,
         "SELECT COALESCE((SELECT version FROM ws_versions WHERE offering_id = ?1 AND user_id = ?2), 0),"
-        " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'content_version')");
+        " " CONTENT_VERSION);
     sqlite3_bind_int64(st, 1, offering_id);
     sqlite3_bind_int64(st, 2, user_id);
-    if (db_row(st) != 1)
+    uint64_t h;
+    if (hash_rows(st, &h) != 0)
         return -1;
-    for (int i = 0; i < 2; i++)
-        h = mix(h, sqlite3_column_int64(st, i));
-    db_done(st);
     *version = (int64_t)(h >> 1);
     return 0;
 }
 
-/* The running hash of the counters of one offering as the coach pages
-** see it (columns: the offering's id, its discuss_versions and
-** cohort_versions) mixed into h. */
+/* The counters of the offerings x.id as the coach pages see them: the
+** offering, its discuss_versions and cohort_versions, and the content
+** version (the same on every row). */
 #define COHORT_COLS                                                                                              \
-    " COALESCE((SELECT version FROM discuss_versions dv WHERE dv.offering_id = x.id), 0),"                       \
-    " COALESCE((SELECT version FROM cohort_versions cv WHERE cv.offering_id = x.id), 0)"
-#define CONTENT_VERSION "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'content_version')"
+    "SELECT x.id, COALESCE((SELECT version FROM discuss_versions dv WHERE dv.offering_id = x.id), 0),"           \
+    " COALESCE((SELECT version FROM cohort_versions cv WHERE cv.offering_id = x.id), 0), " CONTENT_VERSION
 
 /* See store_kept.h. */
 int store_cohort_version(db *d, int64_t offering_id, uint64_t *version)
 {
-    uint64_t h = 14695981039346656037u;
-    sqlite3_stmt *st = db_stmt(d, "SELECT x.id," COHORT_COLS ", " CONTENT_VERSION " FROM (SELECT ?1 AS id) x");
+    sqlite3_stmt *st = db_stmt(d, COHORT_COLS " FROM (SELECT ?1 AS id) x");
     sqlite3_bind_int64(st, 1, offering_id);
-    if (db_row(st) != 1)
-        return -1;
-    for (int i = 0; i < 4; i++)
-        h = mix(h, sqlite3_column_int64(st, i));
-    db_done(st);
-    *version = h;
-    return 0;
+    return hash_rows(st, version);
 }
 
 /* See store_kept.h. */
@@ -88,24 +95,12 @@ int store_coach_version(db *d, int64_t user_id, int all, uint64_t *version)
                        (int64_t)sqlite3_total_changes64(db_handle(d)));
         return 0;
     }
-    uint64_t h = 14695981039346656037u;
-    sqlite3_stmt *st = db_stmt(d, "SELECT " CONTENT_VERSION);
-    if (db_row(st) != 1)
-        return -1;
-    h = mix(h, sqlite3_column_int64(st, 0));
-    db_done(st);
-    st = db_stmt(d, "SELECT x.id," COHORT_COLS " FROM (SELECT offering_id AS id FROM offering_staff"
-                    " WHERE user_id = ?1 AND role = 'coach') x ORDER BY x.id");
+    /* the row of offering 0 (none) carries the content version when the
+    ** person coaches nothing */
+    sqlite3_stmt *st = db_stmt(d, COHORT_COLS " FROM (SELECT 0 AS id UNION ALL SELECT offering_id FROM offering_staff"
+                                  " WHERE user_id = ?1 AND role = 'coach') x ORDER BY x.id");
     sqlite3_bind_int64(st, 1, user_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        for (int i = 0; i < 3; i++)
-            h = mix(h, sqlite3_column_int64(st, i));
-    db_done(st);
-    if (rc != SQLITE_DONE)
-        return -1;
-    *version = h;
-    return 0;
+    return hash_rows(st, version);
 }
 
 /* See store_kept.h. */

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "db.h"
 #include "log.h"
+#include "scratch.h"
 #include "store_kept.h"
 
 static db *d;
@@ -22,12 +23,7 @@ static db *d;
 /* Run SQL with no result; 0 or -1. */
 static int sql(const char *q)
 {
-    buf err = BUF_INIT;
-    int rc = db_exec(d, q, &err);
-    if (rc)
-        fprintf(stderr, "sql failed: %s\n  %s\n", buf_str(&err), q);
-    buf_free(&err);
-    return rc;
+    return scratch_sql(d, q);
 }
 
 /* The three versions looked at: coach 5's (offering 1 and 3), offering
@@ -45,35 +41,37 @@ static int look(seen *s)
     return rc ? -1 : 0;
 }
 
-/* Run q (one change), then check which versions moved: the coach's and
-** offering 1's when about_one is set, offering 2's when about_two is.
-** what names the change in a failure. */
-static void change(const char *what, const char *q, int about_one, int about_two)
+/* Run q (one change), then check which versions moved: the coach's when
+** coach is set, offering 1's when one is, offering 2's when two is. what
+** names the change in a failure. */
+static void change_of(const char *what, const char *q, int coach, int one, int two)
 {
     seen before, after;
     CHECK(look(&before) == 0);
     CHECK(sql(q) == 0);
     CHECK(look(&after) == 0);
-    int coach = after.coach != before.coach, one = after.one != before.one, two = after.two != before.two;
-    if (coach != about_one || one != about_one || two != about_two)
-        fprintf(stderr, "  %s: coach %s, offering 1 %s, offering 2 %s\n", what, coach ? "moved" : "stayed",
-                one ? "moved" : "stayed", two ? "moved" : "stayed");
-    CHECK(coach == about_one);
-    CHECK(one == about_one);
-    CHECK(two == about_two);
+    int c = after.coach != before.coach, o = after.one != before.one, t = after.two != before.two;
+    if (c != coach || o != one || t != two)
+        fprintf(stderr, "  %s: coach %s, offering 1 %s, offering 2 %s\n", what, c ? "moved" : "stayed",
+                o ? "moved" : "stayed", t ? "moved" : "stayed");
+    CHECK(c == coach);
+    CHECK(o == one);
+    CHECK(t == two);
+}
+
+/* change_of for a change about offering 1 (about_one: the coach's version
+** and offering 1's move) or offering 2 (about_two). */
+static void change(const char *what, const char *q, int about_one, int about_two)
+{
+    change_of(what, q, about_one, about_one, about_two);
 }
 
 int main(void)
 {
     log_quiet(1);
-    char dir[] = "/tmp/journeys-coachv-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[128];
-    snprintf(path, sizeof path, "%s/t.db", dir);
-    buf err = BUF_INIT;
-    d = db_open(path, &err);
-    CHECK(d != NULL && db_migrate(d, &err) == 0);
-    buf_free(&err);
+    scratch s;
+    d = scratch_open(&s, "coachv");
+    CHECK(d != NULL);
     if (!d)
         return check_done();
 
@@ -165,12 +163,10 @@ int main(void)
 
     /* someone becoming staff facilitates every offering: all move */
     change("an outsider made staff", "UPDATE users SET role = 'staff' WHERE id = 7", 1, 1);
-    /* the coach's list of offerings changing moves the coach's version */
-    seen before, after;
-    CHECK(look(&before) == 0);
-    CHECK(sql("DELETE FROM offering_staff WHERE offering_id = 3 AND user_id = 5") == 0);
-    CHECK(look(&after) == 0);
-    CHECK(after.coach != before.coach);
+    /* the coach's list of offerings changing moves the coach's version
+    ** (and, as every change to an offering's staff, the content version) */
+    change_of("the coach leaving offering 3", "DELETE FROM offering_staff WHERE offering_id = 3 AND user_id = 5", 1, 1,
+              1);
 
     /* staff's version: every commit, whatever it touched */
     uint64_t s1, s2, s3;
@@ -182,8 +178,6 @@ int main(void)
     CHECK(s3 != s2);
 
     db_close(d);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(scratch_remove(&s) == 0);
     return check_done();
 }

@@ -15,6 +15,7 @@
 #include "db.h"
 #include "log.h"
 #include "plan.h"
+#include "scratch.h"
 #include "tz.h"
 
 static db *d;
@@ -22,12 +23,7 @@ static db *d;
 /* Run sql on the test database: 0 or -1. */
 static int sql(const char *text)
 {
-    buf err = BUF_INIT;
-    int rc = db_exec(d, text, &err);
-    if (rc != 0)
-        fprintf(stderr, "sql: %s\n", buf_str(&err));
-    buf_free(&err);
-    return rc;
+    return scratch_sql(d, text);
 }
 
 /* The instant of local midnight starting ISO day iso in zone. */
@@ -139,14 +135,9 @@ static void copy_season(domain *dm)
 int main(void)
 {
     log_quiet(1);
-    char dir[] = "/tmp/journeys-plan-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[128];
-    snprintf(path, sizeof path, "%s/t.db", dir);
-    buf err = BUF_INIT;
-    d = db_open(path, &err);
-    CHECK(d != NULL && db_migrate(d, &err) == 0);
-    buf_free(&err);
+    scratch s;
+    d = scratch_open(&s, "plan");
+    CHECK(d != NULL);
     if (!d)
         return check_done();
     CHECK(sql("INSERT INTO courses(id, slug, position, title, tagline, summary, hours_min, hours_max, overview_html,"
@@ -164,8 +155,6 @@ int main(void)
     copy_season(&dm);
     arena_free(a);
     db_close(d);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(scratch_remove(&s) == 0);
     return check_done();
 }

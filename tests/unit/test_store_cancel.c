@@ -15,6 +15,7 @@
 #include "check.h"
 #include "db.h"
 #include "log.h"
+#include "scratch.h"
 #include "store_cancel.h"
 #include "store_content.h"
 
@@ -23,12 +24,7 @@ static db *d;
 /* Run SQL with no result on database x; 0 or -1. */
 static int sql_on(db *x, const char *q)
 {
-    buf err = BUF_INIT;
-    int rc = db_exec(x, q, &err);
-    if (rc)
-        fprintf(stderr, "sql failed: %s\n  %s\n", buf_str(&err), q);
-    buf_free(&err);
-    return rc;
+    return scratch_sql(x, q);
 }
 
 /* The sequence of offering 1 as the store reads it; -1 on failure. */
@@ -41,16 +37,10 @@ static long long seq(arena *a)
 int main(void)
 {
     log_quiet(1);
-    char dir[] = "/tmp/journeys-cancel-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[128];
-    snprintf(path, sizeof path, "%s/t.db", dir);
-    buf err = BUF_INIT;
-    d = db_open(path, &err);
-    CHECK(d != NULL && db_migrate(d, &err) == 0);
-    db *other = db_open(path, &err);
-    CHECK(other != NULL);
-    buf_free(&err);
+    scratch s;
+    d = scratch_open(&s, "cancel");
+    db *other = d ? scratch_other(&s) : NULL;
+    CHECK(d != NULL && other != NULL);
     if (!d || !other)
         return check_done();
     arena *a = arena_new(0);
@@ -119,8 +109,6 @@ int main(void)
     arena_free(a);
     db_close(other);
     db_close(d);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    CHECK(scratch_remove(&s) == 0);
     return check_done();
 }

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "db.h"
 #include "log.h"
+#include "scratch.h"
 #include "store_roster.h"
 
 static db *d;
@@ -22,12 +23,7 @@ static db *d;
 /* Run SQL with no result; 0 or -1. */
 static int sql(const char *q)
 {
-    buf err = BUF_INIT;
-    int rc = db_exec(d, q, &err);
-    if (rc)
-        fprintf(stderr, "sql failed: %s\n  %s\n", buf_str(&err), q);
-    buf_free(&err);
-    return rc;
+    return scratch_sql(d, q);
 }
 
 /* The progress handler that makes every statement fail (SQLITE_INTERRUPT). */
@@ -48,14 +44,9 @@ static int count_line(void *ctx, const roster_row *r)
 int main(void)
 {
     log_quiet(1);
-    char dir[] = "/tmp/journeys-roster-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[128];
-    snprintf(path, sizeof path, "%s/t.db", dir);
-    buf err = BUF_INIT;
-    d = db_open(path, &err);
-    CHECK(d != NULL && db_migrate(d, &err) == 0);
-    buf_free(&err);
+    scratch s;
+    d = scratch_open(&s, "roster");
+    CHECK(d != NULL);
     if (!d)
         return check_done();
     arena *a = arena_new(0);
@@ -185,8 +176,6 @@ int main(void)
 
     arena_free(a);
     db_close(d);
-    char rm[200];
-    snprintf(rm, sizeof rm, "rm -rf %s", dir);
-    CHECK(system(rm) == 0);
+    CHECK(scratch_remove(&s) == 0);
     return check_done();
 }
