@@ -62,6 +62,28 @@ void db_rollback(db *d);
 void db_request_read(db *d);
 void db_request_done(db *d);
 
+/* A batch: one write transaction around several requests, so that they
+** share one commit (the write pool's group commit, server/serve.c). Inside
+** it, each begin (read or write) is a savepoint and its commit or rollback
+** that savepoint's release or undoing, so a request refused half-way
+** leaves nothing behind while the others stand; the request's read
+** (db_request_read) is the batch's own transaction.
+**   db_batch_begin     take the writers' gate and BEGIN IMMEDIATE; 0, or
+**                      -1 (nothing is open: serve the request alone)
+**   db_batch_step      before each request: its own savepoint; 0 or -1
+**   db_batch_step_end  after it: undo what it left open (logged), then
+**                      release its savepoint; 0, or -1 once the batch is
+**                      lost (SQLite rolled it back on its own, as it may
+**                      on a full disk): nothing of it will be written
+**   db_batch_end       COMMIT and let the gate go; 0 when everything in
+**                      the batch is written, -1 when none of it is (the
+**                      caller must not tell any of its requests that it
+**                      was saved). */
+int db_batch_begin(db *d);
+int db_batch_step(db *d);
+int db_batch_step_end(db *d);
+int db_batch_end(db *d);
+
 /* Execute SQL with no results and no parameters (schema, pragmas). 0 or -1. */
 int db_exec(db *d, const char *sql, buf *err);
 

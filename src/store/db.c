@@ -35,6 +35,11 @@ struct db {
     /* The writers' gate (db_begin_write): a lock file beside the database
     ** (-1 for an in-memory one), and whether this connection holds it. */
     int gate_fd, gated;
+    /* A batch (db_batch_begin): one write transaction around several
+    ** requests. batch is 1 while it is open and 2 once SQLite has rolled
+    ** it back on its own (a full disk); depth counts the savepoints the
+    ** begins inside it opened and not yet ended. */
+    int batch, depth;
 };
 
 /* Set by SQLite's error log when storage fails; one connection per process,
@@ -284,8 +289,27 @@ void db_request_done(db *d)
     ungate(d);
 }
 
+/* Inside a batch a begin is a savepoint, and its commit or rollback that
+** savepoint's release or undoing; 0 or -1 (logged). Once SQLite has
+** rolled the batch back on its own, nothing is open to nest in: the
+** begin fails (the caller answers as for any failed begin). */
+static int savepoint(db *d)
+{
+    if (d->batch != 1 || sqlite3_get_autocommit(d->h)) {
+        d->batch = 2;
+        log_error("the batch's transaction is gone; nothing is written");
+        return -1;
+    }
+    if (tx(d, "SAVEPOINT step") != 0)
+        return -1;
+    d->depth++;
+    return 0;
+}
+
 int db_begin_write(db *d)
 {
+    if (d->batch)
+        return savepoint(d);
     release(d);
     /* Writers queue at the gate, a lock the kernel hands to the next one
     ** the moment it is let go; SQLite's own wait for its write lock sleeps
@@ -305,6 +329,8 @@ int db_begin_write(db *d)
 
 int db_begin_read(db *d)
 {
+    if (d->batch)
+        return savepoint(d);
     if (d->held) {
         d->nested++;
         return 0;
@@ -314,6 +340,12 @@ int db_begin_read(db *d)
 
 int db_commit(db *d)
 {
+    if (d->batch) {
+        if (d->depth == 0)
+            return -1;
+        d->depth--;
+        return d->batch == 1 && !sqlite3_get_autocommit(d->h) ? tx(d, "RELEASE step") : -1;
+    }
     if (d->held && d->nested > 0) {
         d->nested--;
         return 0;
@@ -327,6 +359,14 @@ int db_commit(db *d)
 
 void db_rollback(db *d)
 {
+    if (d->batch) {
+        if (d->depth == 0)
+            return;
+        d->depth--;
+        if (d->batch == 1 && !sqlite3_get_autocommit(d->h) && tx(d, "ROLLBACK TO step") == 0)
+            tx(d, "RELEASE step");
+        return;
+    }
     if (d->held) {
         /* a read begun inside the request's read ends with it; nothing
         ** else is open to roll back */
@@ -353,12 +393,67 @@ int db_check_idle(db *d)
             bad = 1;
         }
     }
-    if (!sqlite3_get_autocommit(d->h)) {
+    if (!d->batch && !sqlite3_get_autocommit(d->h)) {
         log_error("transaction left open; rolling back");
         db_rollback(d);
         bad = 1;
     }
     return bad ? -1 : 0;
+}
+
+int db_batch_begin(db *d)
+{
+    if (d->batch || !sqlite3_get_autocommit(d->h))
+        return -1;
+    if (db_begin_write(d) != 0)
+        return -1;
+    d->batch = 1;
+    d->depth = 0;
+    return 0;
+}
+
+int db_batch_step(db *d)
+{
+    if (d->batch != 1 || sqlite3_get_autocommit(d->h))
+        return d->batch = 2, -1;
+    return tx(d, "SAVEPOINT request");
+}
+
+int db_batch_step_end(db *d)
+{
+    int left = d->depth;
+    d->depth = 0;
+    if (d->batch != 1 || sqlite3_get_autocommit(d->h)) {
+        d->batch = 2;
+        return -1;
+    }
+    /* A request that left a transaction open (a bug, as db_check_idle
+    ** says outside a batch) has all of its writes undone. */
+    if (left > 0) {
+        log_error("transaction left open; rolling the request back");
+        if (tx(d, "ROLLBACK TO request") != 0) {
+            d->batch = 2;
+            return -1;
+        }
+    }
+    if (tx(d, "RELEASE request") != 0) {
+        d->batch = 2;
+        return -1;
+    }
+    return 0;
+}
+
+int db_batch_end(db *d)
+{
+    int ok = d->batch == 1 && !sqlite3_get_autocommit(d->h);
+    d->batch = 0;
+    d->depth = 0;
+    if (ok && tx(d, "COMMIT") == 0)
+        return 0;
+    if (!sqlite3_get_autocommit(d->h))
+        tx(d, "ROLLBACK");
+    ungate(d);
+    return -1;
 }
 
 int db_schema_version(db *d)

@@ -10,6 +10,13 @@
 ** rollback that ends the write, never held by a read; processes that all
 ** write at once each get every write through, none refused as busy; the
 ** gate's file, made by root, is given to the database's owner.
+** A batch (the write pool's group commit): the requests inside it each
+** write in a savepoint of their own, so one refused (rolled back) or one
+** that leaves its transaction open is undone while the others stand;
+** nothing is seen by another connection until the batch's commit, which
+** writes them all; the gate is held from its begin to its end; a batch
+** that SQLite rolled back on its own writes nothing, and every later step
+** of it says so.
 */
 #include <fcntl.h>
 #include <stdio.h>
@@ -175,6 +182,83 @@ static void test_gate_owner(const char *dir)
     db_close(d);
 }
 
+/* One request of a batch: the dispatcher's read, then a write of v to t
+** that commits (how = 'c'), is refused and rolled back ('r'), or is left
+** open ('o'). Returns db_batch_step_end's answer. */
+static int batch_request(db *d, int v, char how)
+{
+    CHECK(db_batch_step(d) == 0);
+    db_request_read(d);
+    int before = value_of(d);
+    CHECK(before >= 0);
+    CHECK(db_begin_write(d) == 0);
+    CHECK(set_value(d, v) == 0);
+    if (how == 'c')
+        CHECK(db_commit(d) == 0);
+    else if (how == 'r')
+        db_rollback(d);
+    db_request_done(d);
+    CHECK(db_check_idle(d) == 0);   /* the batch's transaction is not "left open" */
+    return db_batch_step_end(d);
+}
+
+static void test_batch(db *a, db *b, const char *path)
+{
+    CHECK(set_value(a, 100) == 0);
+    CHECK(db_batch_begin(a) == 0);
+    CHECK(gate_free(path) == 0);
+    CHECK(!idle(a));
+    CHECK(batch_request(a, 101, 'c') == 0);
+    CHECK(value_of(a) == 101 && value_of(b) == 100);   /* not written until the commit */
+    CHECK(batch_request(a, 102, 'r') == 0);             /* refused: undone alone */
+    CHECK(value_of(a) == 101);
+    CHECK(batch_request(a, 103, 'o') == 0);             /* left open: undone alone */
+    CHECK(value_of(a) == 101);
+    /* a read begun inside a request nests in it */
+    CHECK(db_batch_step(a) == 0);
+    CHECK(db_begin_read(a) == 0);
+    CHECK(value_of(a) == 101);
+    CHECK(db_commit(a) == 0);
+    CHECK(db_begin_write(a) == 0);
+    sqlite3_stmt *st = db_stmt(a, "UPDATE t SET v = v + 3");
+    CHECK(db_run(st) == 0);
+    CHECK(db_commit(a) == 0);
+    CHECK(db_batch_step_end(a) == 0);
+    CHECK(value_of(b) == 100);
+    CHECK(gate_free(path) == 0);
+    CHECK(db_batch_end(a) == 0);
+    CHECK(idle(a) && gate_free(path) == 1);
+    CHECK(value_of(b) == 104);                          /* 101, then + 3, in one commit */
+    /* A batch SQLite rolled back on its own (as it may on a full disk):
+    ** nothing of it is written, and each later step says it is lost. */
+    CHECK(db_batch_begin(a) == 0);
+    CHECK(batch_request(a, 200, 'c') == 0);
+    CHECK(sqlite3_exec(db_handle(a), "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(db_batch_step(a) == -1);
+    CHECK(db_begin_write(a) == -1);
+    CHECK(db_commit(a) == -1);
+    db_rollback(a);
+    CHECK(db_batch_step_end(a) == -1);
+    CHECK(db_batch_end(a) == -1);
+    CHECK(idle(a) && gate_free(path) == 1);
+    CHECK(value_of(b) == 104);
+    /* after it, writes are as before */
+    CHECK(set_value(a, 105) == 0);
+    CHECK(value_of(b) == 105);
+    /* no batch inside a transaction already open */
+    CHECK(db_begin_read(a) == 0);
+    CHECK(db_batch_begin(a) == -1);
+    CHECK(db_commit(a) == 0);
+    CHECK(idle(a));
+    /* a batch of one that writes nothing commits nothing, quietly */
+    CHECK(db_batch_begin(a) == 0);
+    CHECK(db_batch_step(a) == 0);
+    CHECK(value_of(a) == 105);
+    CHECK(db_batch_step_end(a) == 0);
+    CHECK(db_batch_end(a) == 0);
+    CHECK(idle(a) && gate_free(path) == 1);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/journeys-db-XXXXXX";
@@ -255,6 +339,7 @@ int main(void)
 
     test_gate(a, path);
     test_gate_owner(dir);
+    test_batch(a, b, path);
 
     db_close(a);
     db_close(b);
