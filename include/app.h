@@ -59,4 +59,12 @@ void app_handle(app *ap, arena *a, http_getparam get, void *ctx,
 int app_handle_to(app *ap, arena *a, http_getparam get, void *ctx,
                   app_read_fn read, void *rctx, buf *out, http_write_fn write, void *wctx);
 
+/* The answer to a request that was handled in a batch (db.h) whose
+** commit failed: a 503 saying that nothing was saved and to send it again,
+** appended to out, whatever the handler had answered. */
+void app_unsaved(app *ap, arena *a, http_getparam get, void *ctx, buf *out);
+/* Forget the pages and layout data this process keeps between requests:
+** after a batch that was not written, since they may hold what it wrote
+** under versions it moved. */
+void app_forget_kept(app *ap);
 #endif

@@ -23,7 +23,11 @@ typedef struct config {
                             provider (R_SLOW), or "" for none: those routes then
                             share the page workers */
     int slow_workers;    /* workers on slow_socket (0: no second pool) */
-    int backlog;         /* listen() queue length of both sockets */
+    char *write_socket;  /* unix socket of the write pool, for short writes (R_BATCH),
+                            or "" for none: those routes then share the page workers */
+    int write_workers;   /* workers on write_socket (0: no write pool); one lets each
+                            commit carry every write waiting, and keeps its cache */
+    int backlog;         /* listen() queue length of each socket */
     /* [paths] */
     char *var;           /* runtime files: database, socket, pid file */
     char *database;

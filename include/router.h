@@ -34,6 +34,11 @@ enum route_flag {
                            REQUEST_BODY_FILE (inside [uploads] temp, else 400), parses it
                            (multipart.h) into rq->parts and its text fields into rq->form, so
                            R_CSRF is checked before the handler keeps anything */
+    R_BATCH = 1 << 10,  /* a short write that touches nothing outside the database (a post, a
+                           follow, a check-off): nginx sends it to the write pool ([server]
+                           write_socket), whose worker commits the writes of the requests
+                           waiting together in one transaction (db.h's batch); its map must
+                           list exactly these routes (tests/integration/test_slow.c checks) */
 };
 
 /* A handler: reads rq, fills rs. Returns 0, or an HTTP error status that the

@@ -14,6 +14,7 @@ export JOURNEYS_PATHS_DATABASE="${JOURNEYS_PATHS_DATABASE:-$VAR/journeys.db}"
 export JOURNEYS_PATHS_PIDFILE="${JOURNEYS_PATHS_PIDFILE:-$VAR/journeys.pid}"
 export JOURNEYS_SERVER_SOCKET="${JOURNEYS_SERVER_SOCKET:-$VAR/journeys.sock}"
 export JOURNEYS_SERVER_SLOW_SOCKET="${JOURNEYS_SERVER_SLOW_SOCKET:-$VAR/journeys-slow.sock}"
+export JOURNEYS_SERVER_WRITE_SOCKET="${JOURNEYS_SERVER_WRITE_SOCKET:-$VAR/journeys-write.sock}"
 export JOURNEYS_SITE_BASE_URL="${JOURNEYS_SITE_BASE_URL:-http://127.0.0.1:$PORT}"
 NGINX=${NGINX:-/usr/sbin/nginx}
 
@@ -77,7 +78,8 @@ ACCESS_LINE="access_log off;"
     ACCESS_LINE="log_format timing '\$request_time'; access_log $JOURNEYS_ACCESS_LOG timing buffer=256k;"
 sed -e "s|@PORT@|$PORT|g" -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" \
     -e "s|@FILES@|$JOURNEYS_UPLOADS_FILES|g" -e "s|@UPLOAD_TMP@|$JOURNEYS_UPLOADS_TEMP|g" -e "s|@UPLOAD_MAX@|$UPLOAD_MAX|g" \
-    -e "s|@SOCKET@|$JOURNEYS_SERVER_SOCKET|g" -e "s|@SLOW_SOCKET@|$JOURNEYS_SERVER_SLOW_SOCKET|g" -e "s|@USER@|$USER_LINE|g" \
+    -e "s|@SOCKET@|$JOURNEYS_SERVER_SOCKET|g" -e "s|@SLOW_SOCKET@|$JOURNEYS_SERVER_SLOW_SOCKET|g" \
+    -e "s|@WRITE_SOCKET@|$JOURNEYS_SERVER_WRITE_SOCKET|g" -e "s|@USER@|$USER_LINE|g" \
     -e "s|@ACCESS_LOG@|$ACCESS_LINE|g" nginx/dev.conf.in > "$VAR/nginx/nginx.conf"
 "$NGINX" -t -q -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -e stderr
 

@@ -35,6 +35,8 @@ static const struct setting settings[] = {
     I("server", "max_body", max_body, "65536", 1024, 64 * 1024 * 1024),
     S("server", "slow_socket", slow_socket, "var/journeys-slow.sock"),
     I("server", "slow_workers", slow_workers, "2", 0, 64),
+    S("server", "write_socket", write_socket, "var/journeys-write.sock"),
+    I("server", "write_workers", write_workers, "1", 0, 8),
     I("server", "backlog", backlog, "1024", 16, 65535),
     S("paths", "var", var, "var"),
     S("paths", "database", database, "var/journeys.db"),

@@ -7,6 +7,9 @@
 ** (checkout creation, the return page's session lookup, refunds, expiring
 ** open checkouts, the webhook's automatic refund): nginx sends exactly
 ** those to the slow pool, so a provider that hangs holds no page worker.
+** R_BATCH marks the workspace's short writes (posts, follows, check-offs,
+** comments): nginx sends exactly those to the write pool, whose worker
+** commits the writes waiting together (server/serve.c).
 */
 #include <stdlib.h>
 #include <string.h>
@@ -161,21 +164,23 @@ const route pages_routes[] = {
     /* The course workspace: the week at a glance, the panel and the playlist. */
     {"GET", "/learn/" SLUG, page_learn_week, R_WORKSPACE},
     {"GET", "/learn/" SLUG "/panel", page_learn_panel, R_WORKSPACE},
-    {"POST", "/learn/" SLUG "/panel/watched", page_learn_watched, R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/panel/watched", page_learn_watched, R_FORM | R_CSRF | R_WORKSPACE | R_BATCH},
     {"GET", "/learn/" SLUG "/playlist", page_learn_playlist, R_WORKSPACE},
-    {"POST", "/learn/" SLUG "/playlist/([0-9]{1,18})", page_learn_check, R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/playlist/([0-9]{1,18})", page_learn_check, R_FORM | R_CSRF | R_WORKSPACE | R_BATCH},
 
     /* Workspace: discussions (pages/discuss.c). */
     {"GET", "/learn/" SLUG "/discuss", page_discuss, R_WORKSPACE},
     {"GET", "/learn/" SLUG "/discuss/" SLUG, page_discuss_space, R_WORKSPACE},
-    {"POST", "/learn/" SLUG "/discuss/" SLUG, page_discuss_start, R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/discuss/" SLUG, page_discuss_start, R_FORM | R_CSRF | R_WORKSPACE | R_BATCH},
     {"GET", "/learn/" SLUG "/threads/([0-9]{1,18})", page_thread, R_WORKSPACE},
-    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/reply", page_thread_reply, R_FORM | R_CSRF | R_WORKSPACE},
-    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/follow", page_thread_follow, R_FORM | R_CSRF | R_WORKSPACE},
-    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/mute", page_thread_follow, R_FORM | R_CSRF | R_WORKSPACE},
-    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/unfollow", page_thread_follow, R_FORM | R_CSRF | R_WORKSPACE},
-    {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/edit", page_post_edit, R_FORM | R_CSRF | R_WORKSPACE},
-    {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/delete", page_post_delete, R_FORM | R_CSRF | R_WORKSPACE},
+    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/reply", page_thread_reply, R_FORM | R_CSRF | R_WORKSPACE | R_BATCH},
+    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/follow", page_thread_follow,
+     R_FORM | R_CSRF | R_WORKSPACE | R_BATCH},
+    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/mute", page_thread_follow, R_FORM | R_CSRF | R_WORKSPACE | R_BATCH},
+    {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/unfollow", page_thread_follow,
+     R_FORM | R_CSRF | R_WORKSPACE | R_BATCH},
+    {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/edit", page_post_edit, R_FORM | R_CSRF | R_WORKSPACE | R_BATCH},
+    {"POST", "/learn/" SLUG "/posts/([0-9]{1,18})/delete", page_post_delete, R_FORM | R_CSRF | R_WORKSPACE | R_BATCH},
     /* Moderation (pages/moderate.c): the offering's coaches and staff. */
     {"POST", "/learn/" SLUG "/threads/([0-9]{1,18})/pin", page_moderate_thread_flag,
      R_FORM | R_CSRF | R_WORKSPACE | R_COACH},
@@ -211,9 +216,9 @@ const route pages_routes[] = {
     {"POST", "/learn/" SLUG "/submissions/([0-9]{1,18})/unshare", page_submission_unshare,
      R_FORM | R_CSRF | R_WORKSPACE},
     {"POST", "/learn/" SLUG "/submissions/([0-9]{1,18})/comments", page_submission_comment,
-     R_FORM | R_CSRF | R_WORKSPACE},
+     R_FORM | R_CSRF | R_WORKSPACE | R_BATCH},
     {"POST", "/learn/" SLUG "/submission-comments/([0-9]{1,18})/delete", page_submission_comment_delete,
-     R_FORM | R_CSRF | R_WORKSPACE},
+     R_FORM | R_CSRF | R_WORKSPACE | R_BATCH},
     {"GET", "/learn/" SLUG "/files/([0-9]{1,18})", page_file_download, R_WORKSPACE},
 
     /* certs: completion sign-off, certificates and their Open Badges
@@ -565,4 +570,31 @@ int app_handle_to(app *ap, arena *a, http_getparam get, void *ctx,
     }
     http_response_free(&rs);
     return rc;
+}
+
+/* See app.h: a 503 for a request whose batch was not written. */
+void app_unsaved(app *ap, arena *a, http_getparam get, void *ctx, buf *out)
+{
+    request rq;
+    response rs;
+    http_response_init(&rs);
+    rs.csp = ap->csp;
+    const char *msg = NULL;
+    http_request_init(&rq, a, get, ctx, &msg);
+    rq.owner = ap;
+    log_error("%s %s: 503 (its batch was not written)", rq.method, rq.uri);
+    page_error(&rq, &rs, 503, "What you sent could not be saved just now because the server's storage is in "
+                              "trouble, so nothing was changed. Please go back and send it again in a minute.");
+    http_header(&rs, "Retry-After", "60");
+    http_serialize(&rq, &rs, out);
+    http_response_free(&rs);
+}
+
+/* See app.h: drop what this process keeps between requests. */
+void app_forget_kept(app *ap)
+{
+    if (ap->views)
+        cache_clear(ap->views);
+    json_decref(ap->site);
+    ap->site = NULL;
 }

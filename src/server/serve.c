@@ -39,7 +39,8 @@ enum { MAX_WORKERS = 256 };
 ** lapse of checkout holds and waitlist offers. */
 enum kind {
     K_WORKER = 0, /* serves FastCGI requests */
-    K_SLOW,       /* serves the routes that call the payment provider (slow_fd) */
+    K_SLOW,       /* serves the routes that call the payment provider */
+    K_WRITE,      /* serves the short writes (R_BATCH), several to a commit */
     K_MAILER,     /* delivers the outbox */
     K_SWEEPER,    /* lets lapsed holds and offers go, asks again for stuck refunds */
     K_CHECKPOINT, /* copies the write-ahead log into the database file */
@@ -69,8 +70,14 @@ struct manager {
     int listen_fd;
     int own_socket;   /* we created the unix socket file and remove it */
     int workers;
-    int slow_fd;      /* the slow pool's unix socket, or -1 when there is no pool */
-    int slow_workers; /* size of the slow pool (0 with no slow_fd) */
+    /* The pools beside the page workers, each on its own unix socket:
+    ** pools[K_SLOW - 1] and pools[K_WRITE - 1]. */
+    struct pool {
+        int fd;        /* its socket, or -1 when there is no such pool */
+        int workers;   /* its size (0 with no fd) */
+        const char *socket;
+    } pools[2];
+    int kind;         /* in a worker: the pool it serves (K_WORKER, K_SLOW, K_WRITE) */
     int generation;
     struct child kids[2 * MAX_WORKERS];
 };
@@ -228,8 +235,9 @@ static void kept_add(struct kept *k, FCGX_Request *req)
 ** request cut off half-way is worse than one never taken), closing what
 ** is left; one whose manager has died stops at once: while an orphan holds
 ** the socket no new manager can start. Returns 0 with a request in req,
-** or -1. */
-static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager, int drain_seconds)
+** or -1. With wait 0 it does not wait: it returns 1 when no request is
+** there already (the write pool's worker asks so to fill a batch). */
+static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager, int drain_seconds, int wait)
 {
     static time_t leaving_since;
     sigset_t open;
@@ -272,10 +280,14 @@ static int next_request(FCGX_Request *req, int fd, struct kept *k, pid_t manager
             p[n++] = (struct pollfd){.fd = k->fd[i], .events = POLLIN};
         if (take_new)
             p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+        if (n == 0 && !wait)
+            return 1;
         if (n == 0)
             break; /* on its way out, and nothing kept */
-        struct timespec idle = {0, DRAIN_IDLE_MS * 1000L * 1000L};
-        int got = ppoll(p, (nfds_t)n, leaving ? &idle : NULL, &open);
+        struct timespec idle = {0, DRAIN_IDLE_MS * 1000L * 1000L}, now = {0, 0};
+        int got = ppoll(p, (nfds_t)n, !wait ? &now : leaving ? &idle : NULL, &open);
+        if (got == 0 && !wait)
+            return 1;
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -368,11 +380,44 @@ static void child_open_db(struct manager *m)
     buf_free(&err);
 }
 
+/* The most requests the write pool's worker puts into one batch, and how
+** long it goes on adding to one (it holds the writers' gate meanwhile). */
+enum { BATCH_MAX = 32, BATCH_MS = 5 };
+
+/* Milliseconds on the monotonic clock. */
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Count one request against the worker's budget; once it is spent, the
+** manager starts a replacement now, not when this one is gone. */
+static void spend(pid_t manager, int *budget)
+{
+    if (--*budget <= 0 && !worker_spent) {
+        worker_spent = 1;
+        kill(manager, SIGUSR1);
+    }
+}
+
 /* The worker's life: open its own database connection, accept and serve
 ** until its request budget is spent (then it takes no new connection and
 ** answers what its kept connections already carry), or until it is told
 ** to stop and no connection is left queued on the socket (so a drain drops
-** none), or its manager has died; then exit. Never returns. */
+** none), or its manager has died; then exit. Never returns.
+**
+** The write pool's worker (K_WRITE) serves the requests waiting for it in
+** one batch (db.h): after each one it takes the next already there,
+** without waiting, up to BATCH_MAX or for BATCH_MS, and commits them all
+** at once; only
+** then do their answers go out, so none says "saved" before it is. Under
+** load the requests share a commit and the pages it writes (the counters,
+** the newest rows of each table and index); alone, a request is a batch of
+** one and waits for nothing. A batch that could not be written is
+** answered with a 503 for every request in it. The worker writes alone,
+** so SQLite keeps its page cache from one batch to the next. */
 static void worker_main(struct manager *m, pid_t manager)
 {
     child_setup("worker", manager, 1);
@@ -384,50 +429,105 @@ static void worker_main(struct manager *m, pid_t manager)
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
     mallopt(M_TRIM_THRESHOLD, 8 << 20);
     child_open_db(m);
-    db_autocheckpoint(m->ap.db, CHECKPOINT_BACKSTOP);
+    db *d = m->ap.db;
+    db_autocheckpoint(d, CHECKPOINT_BACKSTOP);
     FCGX_Init();
-    FCGX_Request req;
-    FCGX_InitRequest(&req, m->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+    int batch_max = m->kind == K_WRITE ? BATCH_MAX : 1;
+    static FCGX_Request req[BATCH_MAX];
+    static buf out[BATCH_MAX];
+    for (int i = 0; i < batch_max; i++)
+        FCGX_InitRequest(&req[i], m->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
     static struct kept k;
     arena *a = arena_new(0);
-    buf out = BUF_INIT;
     int budget = m->cfg->max_requests;
-    while (next_request(&req, m->listen_fd, &k, manager, m->cfg->drain_seconds) == 0) {
-        int cut = app_handle_to(&m->ap, a, fcgi_param, req.envp, fcgi_read, req.in, &out, fcgi_write, req.out);
-        /* The connection stays open as nginx asked, even on the way out:
-        ** closed by the worker, nginx could already have sent the next
-        ** request on it (it learns of the end only after reading this
-        ** answer) and would answer 502. nginx closes it in its own time
-        ** (keepalive_requests, keepalive_timeout). */
-        if (--budget <= 0 && !worker_spent) {
-            /* the manager starts a replacement now, not when this one is gone */
-            worker_spent = 1;
-            kill(manager, SIGUSR1);
-        }
-        if (cut) {
-            /* A streamed answer that broke off half-way: close the
-            ** connection without ending the request, so nginx (and the
-            ** client after it) sees the answer cut short. */
-            req.keepConnection = 0;
-            FCGX_Free(&req, 1);
+    int drain = m->cfg->drain_seconds;
+    unsigned long long batches = 0, batched_requests = 0;
+    int largest = 0;
+    while (next_request(&req[0], m->listen_fd, &k, manager, drain, 1) == 0) {
+        int batched = batch_max > 1 && db_batch_begin(d) == 0;
+        int n = 0, cut = 0;
+        if (!batched) {
+            cut = app_handle_to(&m->ap, a, fcgi_param, req[0].envp, fcgi_read, req[0].in, &out[0], fcgi_write,
+                                req[0].out);
+            spend(manager, &budget);
+            n = 1;
         } else {
-            /* a whole answer (every one but a streamed export, which went
-            ** out through req.out as it was made) in one write with its end */
-            finish_request(&req, buf_str(&out), out.len);
+            /* answers are held until the commit, so none is streamed */
+            int lost = 0;
+            long long until = mono_ms() + BATCH_MS;
+            do {
+                db_batch_step(d);
+                app_handle(&m->ap, a, fcgi_param, req[n].envp, fcgi_read, req[n].in, &out[n]);
+                lost = db_batch_step_end(d) != 0;
+                spend(manager, &budget);
+                n++;
+            } while (!lost && n < batch_max && mono_ms() < until &&
+                     next_request(&req[n], m->listen_fd, &k, manager, drain, 0) == 0);
+            batches++;
+            batched_requests += (unsigned)n;
+            largest = n > largest ? n : largest;
+            if (db_batch_end(d) != 0) {
+                app_forget_kept(&m->ap);
+                for (int i = 0; i < n; i++) {
+                    buf_reset(&out[i]);
+                    app_unsaved(&m->ap, a, fcgi_param, req[i].envp, &out[i]);
+                }
+            }
         }
-        kept_add(&k, &req);
-        db_check_idle(m->ap.db);
+        for (int i = 0; i < n; i++) {
+            /* The connection stays open as nginx asked, even on the way
+            ** out: closed by the worker, nginx could already have sent the
+            ** next request on it (it learns of the end only after reading
+            ** this answer) and would answer 502. nginx closes it in its
+            ** own time (keepalive_requests, keepalive_timeout). */
+            if (cut) {
+                /* A streamed answer that broke off half-way: close the
+                ** connection without ending the request, so nginx (and the
+                ** client after it) sees the answer cut short. */
+                req[i].keepConnection = 0;
+                FCGX_Free(&req[i], 1);
+            } else {
+                /* a whole answer (every one but a streamed export, which
+                ** went out through req.out as it was made) in one write
+                ** with its end */
+                finish_request(&req[i], buf_str(&out[i]), out[i].len);
+            }
+            kept_add(&k, &req[i]);
+            if (out[i].cap > 1 << 20)
+                buf_free(&out[i]);
+            else
+                buf_reset(&out[i]);
+        }
+        db_check_idle(d);
         arena_reset(a);
-        if (out.cap > 1 << 20)
-            buf_free(&out);
-        else
-            buf_reset(&out);
     }
     kept_close_all(&k);
-    buf_free(&out);
+    if (batches)
+        log_info("write pool: %llu requests in %llu commits, at most %d in one", batched_requests, batches, largest);
+    for (int i = 0; i < batch_max; i++)
+        buf_free(&out[i]);
     arena_free(a);
     app_free(&m->ap);
     _exit(0);
+}
+
+/* Close the sockets of the pools beside the page workers, all but that
+** of kind keep (-1: all of them). */
+static void close_pools(struct manager *m, int keep)
+{
+    for (int i = 0; i < 2; i++)
+        if (i + 1 != keep && m->pools[i].fd >= 0) {
+            close(m->pools[i].fd);
+            m->pools[i].fd = -1;
+        }
+}
+
+/* Remove the socket files of the pools the manager opened. */
+static void unlink_pools(struct manager *m)
+{
+    for (int i = 0; i < 2; i++)
+        if (m->pools[i].fd >= 0)
+            unlink(m->pools[i].socket);
 }
 
 /* A child that serves no requests lets go of the listening socket at once,
@@ -436,9 +536,7 @@ static void worker_main(struct manager *m, pid_t manager)
 ** so it cannot be reused by accident. */
 static void drop_listener(struct manager *m)
 {
-    if (m->slow_fd >= 0)
-        close(m->slow_fd);
-    m->slow_fd = -1;
+    close_pools(m, -1);
     if (m->listen_fd == 0) {
         int null = open("/dev/null", O_RDONLY);
         if (null > 0) {
@@ -649,20 +747,6 @@ static int open_listener(struct manager *m)
     return open_unix(m->cfg->socket, m->cfg->backlog);
 }
 
-/* Open the slow pool's socket ([server] slow_socket) when the pool is
-** wanted. Sets m->slow_fd (-1 and a pool of 0 when there is none). Returns
-** 0, or -1 (logged) when the socket is configured but cannot be opened. */
-static int open_slow_listener(struct manager *m)
-{
-    m->slow_fd = -1;
-    if (!*m->cfg->slow_socket || m->cfg->slow_workers < 1) {
-        m->slow_workers = 0;
-        return 0;
-    }
-    m->slow_fd = open_unix(m->cfg->slow_socket, m->cfg->backlog);
-    return m->slow_fd < 0 ? -1 : 0;
-}
-
 /* Make fd non-blocking: workers wait in poll and accept without blocking
 ** (next_request). 0 or -1 (logged). */
 static int set_nonblocking(int fd)
@@ -671,6 +755,25 @@ static int set_nonblocking(int fd)
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
         log_error("cannot make the listening socket non-blocking: %s", strerror(errno));
         return -1;
+    }
+    return 0;
+}
+
+/* Open the sockets of the pools beside the page workers that are wanted
+** (the slow pool, [server] slow_socket; the write pool, write_socket),
+** non-blocking. A pool not wanted has fd -1 and no workers. Returns 0, or
+** -1 (logged) when a socket is configured but cannot be opened; the
+** caller removes those opened. */
+static int open_pools(struct manager *m)
+{
+    for (int i = 0; i < 2; i++) {
+        struct pool *p = &m->pools[i];
+        if (!*p->socket || p->workers < 1) {
+            p->workers = 0;
+            continue;
+        }
+        if ((p->fd = open_unix(p->socket, m->cfg->backlog)) < 0 || set_nonblocking(p->fd) != 0)
+            return -1;
     }
     return 0;
 }
@@ -693,7 +796,8 @@ static void spawn_kind(struct manager *m, int kind)
             return;
         }
         if (pid == 0) {
-            if (kind == K_SLOW) {
+            m->kind = kind;
+            if (kind == K_SLOW || kind == K_WRITE) {
                 /* fds 0-2 stay open (a socket handed in on fd 0 becomes
                 ** /dev/null), so the database never lands on one of them */
                 int null = m->listen_fd <= 2 ? open("/dev/null", O_RDWR) : -1;
@@ -701,12 +805,10 @@ static void spawn_kind(struct manager *m, int kind)
                     close(null);
                 else
                     close(m->listen_fd);
-                m->listen_fd = m->slow_fd; /* the worker loop serves listen_fd */
-                m->slow_fd = -1;
+                m->listen_fd = m->pools[kind - 1].fd; /* the worker loop serves listen_fd */
+                close_pools(m, kind);
             } else if (kind == K_WORKER) {
-                if (m->slow_fd >= 0)
-                    close(m->slow_fd);
-                m->slow_fd = -1;
+                close_pools(m, -1);
             } else {
                 drop_listener(m);
             }
@@ -749,7 +851,7 @@ static int live_kind(const struct manager *m, int kind)
 /* How many children of a kind the current generation should have. */
 static int wanted(const struct manager *m, int kind)
 {
-    return kind == K_WORKER ? m->workers : kind == K_SLOW ? m->slow_workers : 1;
+    return kind == K_WORKER ? m->workers : kind == K_SLOW || kind == K_WRITE ? m->pools[kind - 1].workers : 1;
 }
 
 /* Start the workers the pools of the current generation lack (all of them
@@ -758,8 +860,9 @@ static void fill_pools(struct manager *m)
 {
     for (int n = live_kind(m, K_WORKER); n < m->workers; n++)
         spawn_kind(m, K_WORKER);
-    for (int n = live_kind(m, K_SLOW); n < m->slow_workers; n++)
-        spawn_kind(m, K_SLOW);
+    for (int kind = K_SLOW; kind <= K_WRITE; kind++)
+        for (int n = live_kind(m, kind); n < m->pools[kind - 1].workers; n++)
+            spawn_kind(m, kind);
 }
 
 /* Send sig to every worker, or only to generations older than the current. */
@@ -907,7 +1010,8 @@ int serve_main(const config *cfg)
         m.workers = 1;
     if (m.workers > MAX_WORKERS)
         m.workers = MAX_WORKERS;
-    m.slow_workers = cfg->slow_workers;
+    m.pools[K_SLOW - 1] = (struct pool){-1, cfg->slow_workers, cfg->slow_socket};
+    m.pools[K_WRITE - 1] = (struct pool){-1, cfg->write_workers, cfg->write_socket};
 
     buf err = BUF_INIT;
     /* the upload folders, made and closed to other users of the
@@ -952,14 +1056,11 @@ int serve_main(const config *cfg)
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    m.slow_fd = -1;
     m.listen_fd = open_listener(&m);
-    if (m.listen_fd < 0 || open_slow_listener(&m) != 0 || set_nonblocking(m.listen_fd) != 0 ||
-        (m.slow_fd >= 0 && set_nonblocking(m.slow_fd) != 0)) {
+    if (m.listen_fd < 0 || set_nonblocking(m.listen_fd) != 0 || open_pools(&m) != 0) {
         if (m.listen_fd >= 0 && m.own_socket)
             unlink(cfg->socket);
-        if (m.slow_fd >= 0)
-            unlink(cfg->slow_socket);
+        unlink_pools(&m);
         app_free(&m.ap);
         return 1;
     }
@@ -967,8 +1068,12 @@ int serve_main(const config *cfg)
     fill_pools(&m);
     spawn_background(&m);
     log_info("serving on %s with %d workers", *cfg->listen ? cfg->listen : cfg->socket, m.workers);
-    if (m.slow_fd >= 0)
-        log_info("routes that call the payment provider: %s with %d workers", cfg->slow_socket, m.slow_workers);
+    if (m.pools[K_SLOW - 1].fd >= 0)
+        log_info("routes that call the payment provider: %s with %d workers", cfg->slow_socket,
+                 m.pools[K_SLOW - 1].workers);
+    if (m.pools[K_WRITE - 1].fd >= 0)
+        log_info("short writes, several to a commit: %s with %d workers", cfg->write_socket,
+                 m.pools[K_WRITE - 1].workers);
 
     for (;;) {
         siginfo_t si;
@@ -987,8 +1092,7 @@ int serve_main(const config *cfg)
     drain(&m, &set);
     if (m.own_socket)
         unlink(cfg->socket);
-    if (m.slow_fd >= 0)
-        unlink(cfg->slow_socket);
+    unlink_pools(&m);
     unlink(cfg->pidfile);
     app_free(&m.ap);
     log_info("stopped");

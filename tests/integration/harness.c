@@ -77,6 +77,8 @@ static void export_env(const stack *s)
     setenv("JOURNEYS_SERVER_SOCKET", v, 1);
     snprintf(v, sizeof v, "%s/var/journeys-slow.sock", s->dir);
     setenv("JOURNEYS_SERVER_SLOW_SOCKET", v, 1);
+    snprintf(v, sizeof v, "%s/var/journeys-write.sock", s->dir);
+    setenv("JOURNEYS_SERVER_WRITE_SOCKET", v, 1);
     snprintf(v, sizeof v, "%s/templates", s->dir);
     setenv("JOURNEYS_PATHS_TEMPLATES", v, 1);
     snprintf(v, sizeof v, "%s/courses", s->dir);

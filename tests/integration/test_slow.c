@@ -5,7 +5,8 @@
 ** nginx sends them to a pool of their own ([server] slow_socket). First the
 ** nginx maps (the development configuration and the production one) are
 ** checked against the table: a sample request for every route must reach
-** the slow pool exactly when the route is R_SLOW. Then, through real nginx
+** the slow pool exactly when the route is R_SLOW, and the write pool
+** ([server] write_socket) exactly when it is R_BATCH. Then, through real nginx
 ** and the provider stand-in made to hang every API call, twenty checkouts
 ** are started at once; while they hang, ordinary pages (/healthz, /courses
 ** and /my signed in) must answer 200, and all of them before any checkout
@@ -74,10 +75,10 @@ static char *sample_path(const char *pattern)
     return out;
 }
 
-/* The patterns of the slow-pool map in the nginx configuration at path,
-** compiled into re (up to max). Returns how many, -1 if there is no such
-** map. */
-static int slow_map(const char *path, pcre2_code **re, int max)
+/* The patterns of the pool map in the nginx configuration at path that
+** send to upstream pool ("journeys_slow;"), compiled into re (up to max).
+** Returns how many, -1 if there is no such map. */
+static int pool_map(const char *path, const char *pool, pcre2_code **re, int max)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -97,14 +98,14 @@ static int slow_map(const char *path, pcre2_code **re, int max)
         if (*t == '}')
             break;
         const char *open = strstr(t, "\"~"), *close = open ? strchr(open + 2, '"') : NULL;
-        if (!open || !close || !strstr(close, "journeys_slow;"))
+        if (!open || !close || !strstr(close, pool))
             continue;
         int err;
         PCRE2_SIZE off;
         pcre2_code *c = pcre2_compile((PCRE2_SPTR)(open + 2), (PCRE2_SIZE)(close - open - 2), 0, &err, &off, NULL);
         if (!c) {
-            fprintf(stderr, "%s: a pattern of the slow map does not compile: %s", path, t);
-            CHECK(!"every pattern of the slow map compiles");
+            fprintf(stderr, "%s: a pattern of the pool map does not compile: %s", path, t);
+            CHECK(!"every pattern of the pool map compiles");
             continue;
         }
         if (n < max)
@@ -117,7 +118,7 @@ static int slow_map(const char *path, pcre2_code **re, int max)
 }
 
 /* Whether "METHOD:path" matches one of the n patterns. */
-static int goes_slow(pcre2_code **re, int n, const char *method, const char *path)
+static int goes_to(pcre2_code **re, int n, const char *method, const char *path)
 {
     char key[600];
     snprintf(key, sizeof key, "%s:%s", method, path);
@@ -130,37 +131,38 @@ static int goes_slow(pcre2_code **re, int n, const char *method, const char *pat
     return hit;
 }
 
-/* Every route reaches the slow pool in the nginx configuration at path
-** exactly when the table marks it R_SLOW (a GET route for GET and HEAD). */
-static void test_map_agrees(const char *path)
+/* Every route reaches upstream pool ("journeys_slow;") in the nginx
+** configuration at path exactly when the table gives it flag (a GET route
+** for GET and HEAD), and that at least least routes have it. */
+static void test_map_agrees(const char *path, const char *pool, unsigned flag, const char *flag_name, int least)
 {
     pcre2_code *re[64];
-    int n = slow_map(path, re, 64);
+    int n = pool_map(path, pool, re, 64);
     CHECK(n > 0);
     if (n <= 0) {
-        fprintf(stderr, "%s: no map \"$request_method:$uri\" $journeys_pool with journeys_slow lines\n", path);
+        fprintf(stderr, "%s: no map \"$request_method:$uri\" $journeys_pool with %s lines\n", path, pool);
         return;
     }
-    int slow = 0;
+    int marked = 0;
     for (size_t i = 0; i < pages_n_routes; i++) {
         const route *rt = &pages_routes[i];
         char *p = sample_path(rt->pattern);
         CHECK(p != NULL);
         if (!p)
             continue;
-        int want = (rt->flags & R_SLOW) != 0;
-        slow += want;
+        int want = (rt->flags & flag) != 0;
+        marked += want;
         const char *methods[2] = {rt->method, !strcmp(rt->method, "GET") ? "HEAD" : NULL};
         for (int k = 0; k < 2 && methods[k]; k++) {
-            int got = goes_slow(re, n, methods[k], p);
+            int got = goes_to(re, n, methods[k], p);
             if (got != want)
-                fprintf(stderr, "%s: %s %s goes to the %s pool, but the route table says %s\n", path, methods[k], p,
-                        got ? "slow" : "page", want ? "R_SLOW" : "not R_SLOW");
+                fprintf(stderr, "%s: %s %s goes %sto %s, but the route table says %s%s\n", path, methods[k], p,
+                        got ? "" : "not ", pool, want ? "" : "not ", flag_name);
             CHECK(got == want);
         }
         free(p);
     }
-    CHECK(slow >= 7); /* register, pay, accept, cancel, return, refund, waive (and the webhook) */
+    CHECK(marked >= least);
     for (int i = 0; i < n; i++)
         pcre2_code_free(re[i]);
 }
@@ -309,8 +311,13 @@ static void test_pages_while_provider_hangs(void)
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    test_map_agrees("nginx/dev.conf.in");
-    test_map_agrees("nginx/journeys.conf");
+    for (int i = 0; i < 2; i++) {
+        const char *conf = i ? "nginx/journeys.conf" : "nginx/dev.conf.in";
+        /* register, pay, accept, cancel, return, refund, waive (and the webhook) */
+        test_map_agrees(conf, "journeys_slow;", R_SLOW, "R_SLOW", 7);
+        /* the posts, follows, check-offs and comments of the workspace */
+        test_map_agrees(conf, "journeys_write;", R_BATCH, "R_BATCH", 11);
+    }
 
     int port = harness_free_port();
     char webhook[128], env_port[32];

@@ -3,7 +3,8 @@
 ** every statement made to fail, the pages that read lists, the health
 ** check and a signed-in request each answer 503 with a message and
 ** Retry-After: never an empty page, never "signed out", never a bare 500.
-** Before and after, the same pages answer 200.
+** Before and after, the same pages answer 200. A request whose batch was
+** not written is answered 503 saying nothing was saved.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,21 @@ int main(void)
         CHECK(serve(&ap, pages[i], NULL, &out) == 200);
     CHECK(serve(&ap, "/account", cookie, &out) == 200);
     CHECK_CONTAINS(buf_str(&out), "ada@example.org");
+
+    /* A request whose batch was not written (the write pool's worker,
+    ** server/serve.c): a 503 that says nothing was saved, whatever its
+    ** handler had answered; what the process kept is rebuilt afterwards. */
+    struct fake unsaved = {"POST", "/learn/demo/threads/1/reply", cookie};
+    arena *ua = arena_new(0);
+    buf_reset(&out);
+    app_unsaved(&ap, ua, get, &unsaved, &out);
+    arena_free(ua);
+    CHECK(!strncmp(buf_str(&out), "Status: 503", 11));
+    CHECK_CONTAINS(buf_str(&out), "Retry-After: 60\r\n");
+    CHECK_CONTAINS(buf_str(&out), "nothing was changed");
+    app_forget_kept(&ap);
+    CHECK(serve(&ap, "/", NULL, &out) == 200);
+    CHECK(serve(&ap, "/account", cookie, &out) == 200);
 
     sqlite3_progress_handler(db_handle(ap.db), 1, interrupt, NULL);
     for (size_t i = 0; i < n; i++) {
