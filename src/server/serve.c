@@ -1069,11 +1069,11 @@ int serve_main(const config *cfg)
     spawn_background(&m);
     log_info("serving on %s with %d workers", *cfg->listen ? cfg->listen : cfg->socket, m.workers);
     if (m.pools[K_SLOW - 1].fd >= 0)
-        log_info("routes that call the payment provider: %s with %d workers", cfg->slow_socket,
-                 m.pools[K_SLOW - 1].workers);
+        log_info("routes that call the payment provider: %s with %d worker%s", cfg->slow_socket,
+                 m.pools[K_SLOW - 1].workers, m.pools[K_SLOW - 1].workers == 1 ? "" : "s");
     if (m.pools[K_WRITE - 1].fd >= 0)
-        log_info("short writes, several to a commit: %s with %d workers", cfg->write_socket,
-                 m.pools[K_WRITE - 1].workers);
+        log_info("short writes, several to a commit: %s with %d worker%s", cfg->write_socket,
+                 m.pools[K_WRITE - 1].workers, m.pools[K_WRITE - 1].workers == 1 ? "" : "s");
 
     for (;;) {
         siginfo_t si;
