@@ -47,7 +47,7 @@ enum kind {
 };
 
 /* How often the checkpointer copies the log into the database file, and
-** the log's size (in pages) at which a worker's commit does it itself:
+** the log's size (in pages) at which another child's commit does it itself:
 ** only when the checkpointer has fallen behind or is gone. SQLite's
 ** default, 1,000 pages, put a checkpoint and its fsync into one reply in
 ** every twenty or so under load. */
@@ -99,7 +99,8 @@ static void on_worker_stop(int sig)
         worker_retire = 1;
 }
 
-/* The common start of every child: name it for the log, ask for SIGTERM
+/* The common start of every child: name it for the log and for ps (the
+** process's name, /proc/PID/comm, is its role), ask for SIGTERM
 ** when the manager dies (and exit at once if it already has: the pid it
 ** was forked from is not its parent any more), install the stop handler.
 ** A worker keeps SIGTERM and SIGINT blocked except while it waits for a
@@ -108,6 +109,7 @@ static void on_worker_stop(int sig)
 static void child_setup(const char *role, pid_t manager, int worker)
 {
     log_role(role);
+    prctl(PR_SET_NAME, role);
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     struct sigaction sa = {0};
     sa.sa_handler = on_worker_stop;
@@ -369,7 +371,11 @@ static void finish_request(FCGX_Request *req, const char *out, size_t n)
 }
 
 /* Open the child's own connection to the database; exit with status 3
-** (logged) when it cannot be opened. */
+** (logged) when it cannot be opened. Its commits copy the log into the
+** database file only past CHECKPOINT_BACKSTOP pages: that is the
+** checkpointer's work, and a commit that does it holds the writers' gate
+** through the copy and its fsync (the mailer's, at SQLite's 1,000, held
+** every writer for 7 to 27 ms under a run of replies). */
 static void child_open_db(struct manager *m)
 {
     buf err = BUF_INIT;
@@ -378,6 +384,7 @@ static void child_open_db(struct manager *m)
         _exit(3);
     }
     buf_free(&err);
+    db_autocheckpoint(m->ap.db, CHECKPOINT_BACKSTOP);
 }
 
 /* The most requests the write pool's worker puts into one batch, and how
@@ -420,7 +427,7 @@ static void spend(pid_t manager, int *budget)
 ** so SQLite keeps its page cache from one batch to the next. */
 static void worker_main(struct manager *m, pid_t manager)
 {
-    child_setup("worker", manager, 1);
+    child_setup(m->kind == K_WRITE ? "writer" : m->kind == K_SLOW ? "slow-worker" : "worker", manager, 1);
     /* A page's buffers (up to a few hundred KB) come from the heap and stay
     ** there between requests: given back to the kernel after each request
     ** (glibc's defaults), every large page paid for its memory again in
@@ -430,7 +437,6 @@ static void worker_main(struct manager *m, pid_t manager)
     mallopt(M_TRIM_THRESHOLD, 8 << 20);
     child_open_db(m);
     db *d = m->ap.db;
-    db_autocheckpoint(d, CHECKPOINT_BACKSTOP);
     FCGX_Init();
     int batch_max = m->kind == K_WRITE ? BATCH_MAX : 1;
     static FCGX_Request req[BATCH_MAX];
