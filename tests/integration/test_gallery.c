@@ -258,12 +258,10 @@ static void test_unread(browser *p, browser *c1)
 
 int main(void)
 {
-    if (stack_start(&s, NULL) != 0) {
-        CHECK(!"the stack starts");
-        stack_stop(&s);
+    if (tk_bench_stack(&s, PASSWORD, NULL) != 0) {
+        CHECK(!"the stack starts with the bench fixtures");
         return check_done();
     }
-    CHECK(tk_bench_fixtures(&s, PASSWORD) == 0);
     char *key = sql_text("SELECT i.key FROM course_items i JOIN offerings o ON o.course_id = i.course_id"
                          " WHERE o.code = 'bench-cohort' AND i.section = 'activity' AND i.archived_at IS NULL"
                          " ORDER BY i.position LIMIT 1");

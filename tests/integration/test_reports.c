@@ -329,12 +329,10 @@ static void test_exports(browser *staff)
 
 int main(void)
 {
-    if (stack_start(&s, NULL) != 0) {
-        CHECK(!"the stack starts");
-        stack_stop(&s);
+    if (tk_bench_stack(&s, PASSWORD, NULL) != 0) {
+        CHECK(!"the stack starts with the bench fixtures");
         return check_done();
     }
-    CHECK(tk_bench_fixtures(&s, PASSWORD) == 0);
     buf out = BUF_INIT;
     CHECK(stack_run(&s, "echo " PASSWORD " | \"${BUILD:-build}\"/journeys user add report-coach@example.org"
                         " --name 'Report Coach' --role coach 2>&1", &out) == 0);

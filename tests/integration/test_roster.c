@@ -177,12 +177,10 @@ static void test_kept_roster(browser *staff, browser *other)
 
 int main(void)
 {
-    if (stack_start(&s, NULL) != 0) {
-        CHECK(!"the stack starts");
-        stack_stop(&s);
+    if (tk_bench_stack(&s, PASSWORD, NULL) != 0) {
+        CHECK(!"the stack starts with the bench fixtures");
         return check_done();
     }
-    CHECK(tk_bench_fixtures(&s, PASSWORD) == 0);
 
     browser anon, participant, staff;
     browser_open(&anon, &s);

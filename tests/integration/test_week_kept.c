@@ -235,16 +235,8 @@ static void test_falls_due(browser *c5)
 
 int main(void)
 {
-    if (stack_start(&s, NULL) != 0) {
-        CHECK(!"the stack starts");
-        stack_stop(&s);
-        return check_done();
-    }
-    CHECK(tk_bench_fixtures(&s, PASSWORD) == 0);
-    site = tk_site_db(&s);
-    if (!site) {
-        CHECK(!"the site's database opens");
-        stack_stop(&s);
+    if (tk_bench_stack(&s, PASSWORD, &site) != 0) {
+        CHECK(!"the stack starts with the bench fixtures");
         return check_done();
     }
     browser p, c5;

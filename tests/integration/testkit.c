@@ -107,6 +107,24 @@ int tk_bench_fixtures(const stack *s, const char *password)
 }
 
 /* See testkit.h. */
+int tk_bench_stack(stack *s, const char *password, db **site)
+{
+    if (site)
+        *site = NULL;
+    if (stack_start(s, NULL) != 0) {
+        fprintf(stderr, "the stack did not start\n");
+        stack_stop(s);
+        return -1;
+    }
+    if (tk_bench_fixtures(s, password) != 0 || (site && !(*site = tk_site_db(s)))) {
+        fprintf(stderr, "the bench fixtures could not be made or read\n");
+        stack_stop(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* See testkit.h. */
 int tk_count(const char *hay, const char *needle)
 {
     int n = 0;

@@ -52,6 +52,11 @@ db *tk_site_db(const stack *s);
 ** password). 0, or -1 with the generator's output on stderr. */
 int tk_bench_fixtures(const stack *s, const char *password);
 
+/* Start stack s and fill its database with the bench fixtures (as
+** tk_bench_fixtures); when site is not NULL, open the database into *site
+** (tk_site_db). 0, or -1 (the reason on stderr) with the stack stopped and
+** *site NULL. */
+int tk_bench_stack(stack *s, const char *password, db **site);
 /* GET path as b: the body (malloc'd, "" when there is none) and the
 ** status in *status (0 when nothing answered); a status other than 200 is
 ** reported on stderr with the path. */
