@@ -77,7 +77,7 @@ struct manager {
         int workers;   /* its size (0 with no fd) */
         const char *socket;
     } pools[2];
-    int kind;         /* in a worker: the pool it serves (K_WORKER, K_SLOW, K_WRITE) */
+    int kind;         /* in a child: what it does (enum kind; for a worker, its pool) */
     int generation;
     struct child kids[2 * MAX_WORKERS];
 };
@@ -418,8 +418,8 @@ static void spend(pid_t manager, int *budget)
 ** The write pool's worker (K_WRITE) serves the requests waiting for it in
 ** one batch (db.h): after each one it takes the next already there,
 ** without waiting, up to BATCH_MAX or for BATCH_MS, and commits them all
-** at once; only
-** then do their answers go out, so none says "saved" before it is. Under
+** at once; only then do their answers go out, so none says "saved" before
+** it is. Under
 ** load the requests share a commit and the pages it writes (the counters,
 ** the newest rows of each table and index); alone, a request is a batch of
 ** one and waits for nothing. A batch that could not be written is

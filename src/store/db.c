@@ -414,6 +414,8 @@ int db_batch_begin(db *d)
 
 int db_batch_step(db *d)
 {
+    if (!d->batch)
+        return -1;
     if (d->batch != 1 || sqlite3_get_autocommit(d->h))
         return d->batch = 2, -1;
     return tx(d, "SAVEPOINT request");
@@ -421,6 +423,8 @@ int db_batch_step(db *d)
 
 int db_batch_step_end(db *d)
 {
+    if (!d->batch)
+        return -1;
     int left = d->depth;
     d->depth = 0;
     if (d->batch != 1 || sqlite3_get_autocommit(d->h)) {

@@ -245,6 +245,9 @@ static void test_batch(db *a, db *b, const char *path)
     /* after it, writes are as before */
     CHECK(set_value(a, 105) == 0);
     CHECK(value_of(b) == 105);
+    /* its steps outside a batch are refused and change nothing */
+    CHECK(db_batch_step(a) == -1 && db_batch_step_end(a) == -1);
+    CHECK(set_value(a, 105) == 0 && idle(a));
     /* no batch inside a transaction already open */
     CHECK(db_begin_read(a) == 0);
     CHECK(db_batch_begin(a) == -1);
