@@ -289,14 +289,24 @@ void db_request_done(db *d)
     ungate(d);
 }
 
+/* Whether d's batch is still open. One that SQLite rolled back on its own
+** (its transaction is gone) is marked lost for good. */
+static int batch_open(db *d)
+{
+    if (d->batch == 1 && !sqlite3_get_autocommit(d->h))
+        return 1;
+    if (d->batch)
+        d->batch = 2;
+    return 0;
+}
+
 /* Inside a batch a begin is a savepoint, and its commit or rollback that
 ** savepoint's release or undoing; 0 or -1 (logged). Once SQLite has
 ** rolled the batch back on its own, nothing is open to nest in: the
 ** begin fails (the caller answers as for any failed begin). */
 static int savepoint(db *d)
 {
-    if (d->batch != 1 || sqlite3_get_autocommit(d->h)) {
-        d->batch = 2;
+    if (!batch_open(d)) {
         log_error("the batch's transaction is gone; nothing is written");
         return -1;
     }
@@ -344,7 +354,7 @@ int db_commit(db *d)
         if (d->depth == 0)
             return -1;
         d->depth--;
-        return d->batch == 1 && !sqlite3_get_autocommit(d->h) ? tx(d, "RELEASE step") : -1;
+        return batch_open(d) ? tx(d, "RELEASE step") : -1;
     }
     if (d->held && d->nested > 0) {
         d->nested--;
@@ -363,7 +373,7 @@ void db_rollback(db *d)
         if (d->depth == 0)
             return;
         d->depth--;
-        if (d->batch == 1 && !sqlite3_get_autocommit(d->h) && tx(d, "ROLLBACK TO step") == 0)
+        if (batch_open(d) && tx(d, "ROLLBACK TO step") == 0)
             tx(d, "RELEASE step");
         return;
     }
@@ -414,33 +424,20 @@ int db_batch_begin(db *d)
 
 int db_batch_step(db *d)
 {
-    if (!d->batch)
-        return -1;
-    if (d->batch != 1 || sqlite3_get_autocommit(d->h))
-        return d->batch = 2, -1;
-    return tx(d, "SAVEPOINT request");
+    return batch_open(d) ? tx(d, "SAVEPOINT request") : -1;
 }
 
 int db_batch_step_end(db *d)
 {
-    if (!d->batch)
-        return -1;
     int left = d->depth;
     d->depth = 0;
-    if (d->batch != 1 || sqlite3_get_autocommit(d->h)) {
-        d->batch = 2;
+    if (!batch_open(d))
         return -1;
-    }
     /* A request that left a transaction open (a bug, as db_check_idle
     ** says outside a batch) has all of its writes undone. */
-    if (left > 0) {
+    if (left > 0)
         log_error("transaction left open; rolling the request back");
-        if (tx(d, "ROLLBACK TO request") != 0) {
-            d->batch = 2;
-            return -1;
-        }
-    }
-    if (tx(d, "RELEASE request") != 0) {
+    if ((left > 0 && tx(d, "ROLLBACK TO request") != 0) || tx(d, "RELEASE request") != 0) {
         d->batch = 2;
         return -1;
     }
@@ -449,7 +446,7 @@ int db_batch_step_end(db *d)
 
 int db_batch_end(db *d)
 {
-    int ok = d->batch == 1 && !sqlite3_get_autocommit(d->h);
+    int ok = batch_open(d);
     d->batch = 0;
     d->depth = 0;
     if (ok && tx(d, "COMMIT") == 0)
