@@ -194,6 +194,16 @@ json_t *store_audit_for_offering(db *d, int64_t offering_id, const char *offerin
 ** 0, or -1 on error. */
 int store_audit_last(db *d, int64_t *id);
 
+/* SQL for "registration alias A seats its person in the workspace" (active,
+** and paid, invoiced or waived), for a query that names both the offering
+** and the person. The first term is enrolments_one_live's own condition,
+** word for word: only then may SQLite read that index on (offering_id,
+** user_id), where without it the plan walked every active registration of
+** the offering by enrolments_by_offering (200 in a full cohort). */
+#define STORE_SEATED_ONE(A)                                                                        \
+    A ".status IN ('pending', 'active', 'waitlisted', 'offered') AND " A ".status = 'active' AND " \
+    A ".payment_status IN ('paid', 'invoiced', 'waived')"
+
 /* A person's place in an offering's workspace: the offering (by id, or by
 ** code when offering_id is 0), whether the person holds an active
 ** registration there that is settled (paid, invoiced or waived), whether

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "store_enrol.h"
 
 /* Run a conditional change: 1 if a row changed, 0 if none was in the
 ** state it requires, -1 on an error (logged). */
@@ -477,7 +478,7 @@ int store_notify_post(db *d, int64_t offering_id, int64_t thread_id, int64_t act
         " AND (u.role = 'staff'"
         "   OR EXISTS (SELECT 1 FROM offering_staff s WHERE s.offering_id = ?1 AND s.user_id = w.uid)"
         "   OR EXISTS (SELECT 1 FROM enrolments e WHERE e.offering_id = ?1 AND e.user_id = w.uid"
-        "     AND e.status = 'active' AND e.payment_status IN ('paid', 'invoiced', 'waived')))"
+        "     AND " STORE_SEATED_ONE("e") "))"
         " ORDER BY w.uid");
     sqlite3_bind_int64(st, 1, offering_id);
     sqlite3_bind_int64(st, 2, thread_id);

@@ -688,7 +688,7 @@ int store_seat(db *d, arena *a, int64_t offering_id, const char *code, int64_t u
     sqlite3_stmt *st = db_stmt(d,
         "SELECT o.id, o.code, c.slug, o.starts, o.ends, o.time_zone, COALESCE(o.posting_closes_at, 0),"
         " EXISTS (SELECT 1 FROM enrolments e WHERE e.offering_id = o.id AND e.user_id = ?3"
-        "   AND e.status = 'active' AND e.payment_status IN ('paid', 'invoiced', 'waived')),"
+        "   AND " STORE_SEATED_ONE("e") "),"
         " EXISTS (SELECT 1 FROM offering_staff s WHERE s.offering_id = o.id AND s.user_id = ?3), c.title,"
         " COALESCE((SELECT v.last_at FROM workspace_visits v WHERE v.offering_id = o.id AND v.user_id = ?3), 0)"
         " FROM offerings o JOIN courses c ON c.id = o.course_id"
