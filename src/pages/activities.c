@@ -435,6 +435,25 @@ static int gallery_view(request *rq, void *arg, json_t **ctx, time_t *expires)
     return *ctx ? 0 : page_unavailable(rq);
 }
 
+/* How many works activity_id's gallery holds in this offering, or -1.
+** The count moves only with the gallery's version (migration 13's
+** triggers), so the worker keeps it under that version: counting walked
+** every shared work's index entry on each page. */
+static int gallery_total(request *rq, int64_t activity_id, int64_t version)
+{
+    const char *key =
+        arena_printf(rq->a, "gallery-count %lld %lld", (long long)rq->seat->row.offering_id, (long long)activity_id);
+    int64_t v;
+    if (page_kept_ints(key, (uint64_t)version, &v, 1))
+        return (int)v;
+    int total = store_gallery_count(page_app(rq)->db, rq->seat->row.offering_id, activity_id);
+    if (total >= 0) {
+        v = total;
+        page_keep_ints(key, (uint64_t)version, time(NULL) + GALLERY_KEEP_SECONDS, &v, 1);
+    }
+    return total;
+}
+
 /* The gallery of activity key (capture 1), the page in ?page=;
 ** comment_error and comment_for show a refused comment again under its
 ** submission (that answer is built afresh, never kept). */
@@ -454,8 +473,11 @@ static int gallery_page(request *rq, response *rs, int status, int64_t comment_f
     activity_row act;
     rc = store_activity(d, rq->a, rq->seat->row.offering_id, rq->param[1], rq->session->u.id, &act);
     int64_t version = 0;
-    int total = rc == 1 ? store_gallery_count(d, rq->seat->row.offering_id, act.id) : 0;
-    if (rc < 0 || total < 0 || (rc == 1 && store_gallery_version(d, rq->seat->row.offering_id, act.id, &version) != 0)) {
+    int total = 0;
+    if (rc == 1 && (store_gallery_version(d, rq->seat->row.offering_id, act.id, &version) != 0 ||
+                    (total = gallery_total(rq, act.id, version)) < 0))
+        rc = -1;
+    if (rc < 0) {
         rc = page_unavailable(rq);
         goto done;
     }
