@@ -15,7 +15,7 @@ typedef struct config {
     /* [server] */
     char *socket;        /* unix socket path for FastCGI */
     char *listen;        /* host:port instead of the socket, or "" */
-    int workers;         /* 0: one per core */
+    int workers;         /* 0: two per core */
     int max_requests;    /* recycle a worker after this many requests */
     int drain_seconds;   /* how long SIGTERM waits for requests in flight */
     int max_body;        /* largest urlencoded body accepted, bytes */

@@ -564,7 +564,7 @@ static int database_exists(const config *cfg, const char *command)
 static const struct command commands[] = {
     {"serve", cmd_serve,
      "journeys serve [--workers N] [--max-requests N] [--socket PATH | --listen HOST:PORT]\n"
-     "  Run the FastCGI process manager: N workers (default: one per core) on the unix\n"
+     "  Run the FastCGI process manager: N workers (default: two per core) on the unix\n"
      "  socket (default var/journeys.sock), a TCP address, a socket handed in on fd 0,\n"
      "  or one passed by systemd. Routes that call the payment provider get their own\n"
      "  workers on [server] slow_socket (default var/journeys-slow.sock, slow_workers 2),\n"
