@@ -8,10 +8,11 @@
 
 #include "log.h"
 
-#define USER_SQL \
+#define USER_COLS \
     "SELECT u.id, u.email, u.name, u.role, u.organisation, u.school_role, u.time_zone, u.school_id," \
-    " s.name, COALESCE(s.invoice, 0), u.email_verified_at IS NOT NULL, u.password_hash" \
-    " FROM users u LEFT JOIN schools s ON s.id = u.school_id WHERE u.deleted_at IS NULL"
+    " s.name, COALESCE(s.invoice, 0), u.email_verified_at IS NOT NULL"
+#define USER_SQL \
+    USER_COLS ", u.password_hash FROM users u LEFT JOIN schools s ON s.id = u.school_id WHERE u.deleted_at IS NULL"
 
 /* Fill u from a row of USER_SQL. */
 static void user_row(arena *a, sqlite3_stmt *st, user *u, const char **pwhash)
@@ -183,22 +184,18 @@ int store_session_create(db *d, const unsigned char hash[CRYPTO_HASH_LEN], int64
 int store_session_get(db *d, arena *a, const unsigned char hash[CRYPTO_HASH_LEN], time_t now, user *u,
                       const char **csrf)
 {
-    sqlite3_stmt *st = db_stmt(d, USER_SQL " AND u.id = (SELECT user_id FROM sessions WHERE token_hash = ?1"
-                                           " AND expires_at > ?2)");
+    /* one statement: the person and the session's CSRF secret together */
+    sqlite3_stmt *st = db_stmt(d, USER_COLS ", x.csrf FROM sessions x JOIN users u ON u.id = x.user_id"
+                                            " LEFT JOIN schools s ON s.id = u.school_id"
+                                            " WHERE x.token_hash = ?1 AND x.expires_at > ?2 AND u.deleted_at IS NULL");
     sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
     int found = db_row(st);
     if (found != 1)
         return found;
     user_row(a, st, u, NULL);
+    *csrf = db_col(a, st, 11);
     db_done(st);
-    st = db_stmt(d, "SELECT csrf FROM sessions WHERE token_hash = ?1");
-    sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
-    found = db_row(st);
-    if (found == 1) {
-        *csrf = db_col(a, st, 0);
-        db_done(st);
-    }
     return found;
 }
 
