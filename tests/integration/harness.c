@@ -245,6 +245,27 @@ int stack_children(pid_t pid, pid_t *out, int max)
     return n;
 }
 
+int stack_children_named(const stack *s, const char *role, pid_t *out, int max)
+{
+    static pid_t kids[600];
+    int n = stack_children(stack_manager(s), kids, (int)(sizeof kids / sizeof *kids)), found = 0;
+    for (int i = 0; i < n; i++) {
+        char path[64], name[32] = "";
+        snprintf(path, sizeof path, "/proc/%ld/comm", (long)kids[i]);
+        FILE *f = fopen(path, "r");
+        if (f && fgets(name, sizeof name, f))
+            name[strcspn(name, "\n")] = 0;
+        if (f)
+            fclose(f);
+        if (!strcmp(name, role)) {
+            if (found < max)
+                out[found] = kids[i];
+            found++;
+        }
+    }
+    return found;
+}
+
 /* libcurl write callback into a buf. */
 static size_t collect(char *p, size_t size, size_t n, void *user)
 {

@@ -42,6 +42,11 @@ pid_t stack_manager(const stack *s);
 /* Children of pid (its workers), up to max; returns how many. */
 int stack_children(pid_t pid, pid_t *out, int max);
 
+/* The children of s's manager whose process name is role ("worker",
+** "slow-worker", "checkpointer"...), up to max of them in out; returns how
+** many there are. */
+int stack_children_named(const stack *s, const char *role, pid_t *out, int max);
+
 /* Path of a file inside the stack's folder, in a static buffer. */
 const char *stack_path(const stack *s, const char *rel);
 

@@ -214,34 +214,12 @@ static void test_checkpointer(void)
     db_close(d);
 }
 
-/* How many children of st's manager have the process name role
-** ("checkpointer", "worker"); the first of them in *first (-1: none). */
-static int children_named(const stack *st, const char *role, pid_t *first)
-{
-    static pid_t kids[600];
-    int n = stack_children(stack_manager(st), kids, (int)(sizeof kids / sizeof *kids)), found = 0;
-    *first = -1;
-    for (int i = 0; i < n; i++) {
-        char path[64], name[32] = "";
-        snprintf(path, sizeof path, "/proc/%ld/comm", (long)kids[i]);
-        FILE *f = fopen(path, "r");
-        if (f && fgets(name, sizeof name, f))
-            name[strcspn(name, "\n")] = 0;
-        if (f)
-            fclose(f);
-        if (!strcmp(name, role) && found++ == 0)
-            *first = kids[i];
-    }
-    return found;
-}
-
 /* The child of the manager whose process name is role ("checkpointer"),
 ** or -1. */
 static pid_t child_named(const char *role)
 {
     pid_t first;
-    children_named(&s, role, &first);
-    return first;
+    return stack_children_named(&s, role, &first, 1) > 0 ? first : -1;
 }
 
 /* The mailer's commits never copy the log into the database file
@@ -303,10 +281,10 @@ static void test_default_workers(void)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int want = (int)(cores < 1 ? 2 : cores > 128 ? 256 : 2 * cores);
     pid_t first;
-    int n = children_named(&t, "worker", &first);
+    int n = stack_children_named(&t, "worker", &first, 1);
     for (int i = 0; i < 100 && n != want; i++) {
         nap(50);
-        n = children_named(&t, "worker", &first);
+        n = stack_children_named(&t, "worker", &first, 1);
     }
     if (n != want)
         fprintf(stderr, "page workers: %d on %ld cores\n", n, cores);
