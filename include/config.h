@@ -20,7 +20,7 @@ typedef struct config {
     int drain_seconds;   /* how long SIGTERM waits for requests in flight */
     int max_body;        /* largest urlencoded body accepted, bytes */
     char *slow_socket;   /* unix socket of the pool for routes that call the payment
-                            provider (R_SLOW), or "" for none: those routes then
+                            provider or build a staff report (R_SLOW), or "" for none: those routes then
                             share the page workers */
     int slow_workers;    /* workers on slow_socket (0: no second pool) */
     char *write_socket;  /* unix socket of the write pool, for short writes (R_BATCH),

@@ -23,10 +23,11 @@ enum route_flag {
     R_STAFF = 1 << 4,   /* needs the staff role */
     R_COACH = 1 << 5,   /* needs the coach (or staff) role */
     R_RAW = 1 << 6,     /* reads its own body (webhooks): no form parsing */
-    R_SLOW = 1 << 7,    /* may call the payment provider (seconds, up to its timeout):
-                           nginx sends it to the slow pool ([server] slow_socket) so
-                           page workers are never held; its map must list exactly
-                           these routes (tests/integration/test_slow.c checks) */
+    R_SLOW = 1 << 7,    /* may call the payment provider (seconds, up to its timeout),
+                           or build a staff report (up to a second or two): nginx sends
+                           it to the slow pool ([server] slow_socket) so page workers
+                           are never held; its map must list exactly these routes
+                           (tests/integration/test_slow.c checks). No request-wide read. */
     R_WORKSPACE = 1 << 8, /* inside an offering's workspace: the route's first capture is the
                            offering's code; needs a seat there (access_seat), and for an
                            unsafe request one that may still post */

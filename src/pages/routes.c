@@ -5,8 +5,11 @@
 ** each page; app_handle() enforces them so a handler never forgets a check.
 ** R_SLOW marks every route whose handler may call the payment provider
 ** (checkout creation, the return page's session lookup, refunds, expiring
-** open checkouts, the webhook's automatic refund): nginx sends exactly
-** those to the slow pool, so a provider that hangs holds no page worker.
+** open checkouts, the webhook's automatic refund) or may take most of a
+** second of its own (a staff report, built from a whole season's rows):
+** nginx sends exactly those to the slow pool, so neither a provider that
+** hangs nor a report being built holds a page worker, and with it every
+** request nginx has queued on that worker's connections.
 ** R_BATCH marks the workspace's short writes (posts, follows, check-offs,
 ** comments): nginx sends exactly those to the write pool, whose worker
 ** commits the writes waiting together (server/serve.c).
@@ -137,8 +140,8 @@ const route pages_routes[] = {
     {"POST", "/staff/codes/([A-Za-z0-9-]{4,32})/disable", page_staff_code_disable, R_FORM | R_CSRF | R_STAFF},
     /* Reports and streamed exports. */
     {"GET", "/staff/reports", page_staff_reports, R_STAFF},
-    {"GET", "/staff/reports/seasons/" SEASON, page_staff_report_season, R_STAFF},
-    {"GET", "/staff/reports/offerings/" SLUG, page_staff_report_offering, R_STAFF},
+    {"GET", "/staff/reports/seasons/" SEASON, page_staff_report_season, R_STAFF | R_SLOW},
+    {"GET", "/staff/reports/offerings/" SLUG, page_staff_report_offering, R_STAFF | R_SLOW},
     {"GET", "/staff/exports/(rosters|payments|invoices|completions)\\.csv", page_staff_export, R_STAFF},
     /* Panel resources and the publish history (pages/panel.c). */
     {"GET", "/staff/courses", page_staff_panels, R_STAFF},

@@ -50,7 +50,7 @@ static char *sample_path(const char *pattern)
         {"([A-Za-z0-9-]{4,32})", "SPRING-26"}, /* a waiver or discount code */
         {"(thread|post|submission|quiet|behind)", "thread"},
         {"(rosters|payments|invoices|completions)", "rosters"}, /* an export */
-        {"([^/]{1,120})", "2026-2027"},                        /* a season's name */ /* a kind of row in the coach's queue */
+        {"([^/]{1,120})", "2026-2027"},                        /* a season's name */
         {"(JM-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4})", "JM-1A2B-3C4D-5E6F"}, /* a certificate number */
     };
     buf b = BUF_INIT;
@@ -313,8 +313,9 @@ int main(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     for (int i = 0; i < 2; i++) {
         const char *conf = i ? "nginx/journeys.conf" : "nginx/dev.conf.in";
-        /* register, pay, accept, cancel, return, refund, waive (and the webhook) */
-        test_map_agrees(conf, "journeys_slow;", R_SLOW, "R_SLOW", 7);
+        /* register, pay, accept, cancel, return, refund, waive (and the
+        ** webhook), and the two staff reports */
+        test_map_agrees(conf, "journeys_slow;", R_SLOW, "R_SLOW", 9);
         /* the posts, follows, check-offs and comments of the workspace */
         test_map_agrees(conf, "journeys_write;", R_BATCH, "R_BATCH", 11);
     }
