@@ -297,13 +297,17 @@ workspace_lines() {
 # The bench coach (tests/bench/coach.sql) facilitates ten offerings in
 # progress of 200 participants each: the "needs me" queue across all ten
 # and the landing page that counts what waits in each, and the first page
-# of one offering's roster.
+# of one offering's roster; then the same two pages for staff, which cover
+# every offering of the 2,000 still open for posting.
 coach_lines() {
     coach=$(sign_in bench-coach@example.org)
     echo "Signed in as a coach of 10 offerings of 200 (bench-coach-01 to -10):"
     line "coach queue, 10 offerings of 200" /coach/queue "journeys_session=$coach"
     line "coach landing, 10 offerings" /coach "journeys_session=$coach"
     line "coach roster, 200, page 1" /coach/offerings/bench-coach-01/roster "journeys_session=$coach"
+    echo "Signed in as staff, whose coach pages cover every offering still open for posting:"
+    line "staff's coach landing" /coach "journeys_session=$staff"
+    line "staff's coach queue" /coach/queue "journeys_session=$staff"
 }
 
 # --- Staff reports and streamed exports (issue 10) ---

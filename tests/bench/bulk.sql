@@ -28,7 +28,10 @@ SELECT printf('person%06d@fill.example', i),
 FROM n, temp.fill f;
 
 -- The offerings: about two and a half a week from January 2016, courses in
--- turn, registration open for sixty days before the Friday before.
+-- turn, registration open for sixty days before the Friday before, posting
+-- closing at the end of the 14th day after the last (as publish and the
+-- staff console set it; an offering without it stays open, and counted in
+-- the coaches' queues, for ever).
 DROP TABLE IF EXISTS temp.newoff;
 CREATE TEMP TABLE newoff(i INTEGER PRIMARY KEY, starts TEXT NOT NULL);
 WITH RECURSIVE n(i) AS (
@@ -39,13 +42,13 @@ INSERT INTO temp.newoff(i, starts)
 SELECT i, date('2016-01-04', printf('+%d days', 7 * ((i - 1) * 2 / 5))) FROM n;
 
 INSERT INTO main.offerings(code, course_id, starts, ends, price_cents, currency, capacity, opens, closes,
-                           season, demo, created_at, updated_at)
+                           season, demo, created_at, updated_at, posting_closes_at)
 SELECT printf('%s-f%05d', substr(c.slug, 1, 2), n.i), c.id, n.starts, date(n.starts, '+4 days'),
        5000, 'USD', 120, date(n.starts, '-63 days'), date(n.starts, '-3 days'),
        CASE WHEN strftime('%m', n.starts) >= '08'
             THEN strftime('%Y', n.starts) || '–' || (strftime('%Y', n.starts) + 1)
             ELSE (strftime('%Y', n.starts) - 1) || '–' || strftime('%Y', n.starts) END,
-       0, unixepoch(n.starts) - 86400 * 90, unixepoch(n.starts) - 86400 * 90
+       0, unixepoch(n.starts) - 86400 * 90, unixepoch(n.starts) - 86400 * 90, unixepoch(n.starts, '+19 days')
 FROM temp.newoff n
 JOIN (SELECT id, slug, row_number() OVER (ORDER BY position) - 1 AS r,
              count(*) OVER () AS nc FROM main.courses WHERE published = 1) c
