@@ -39,7 +39,7 @@ enum { MAX_WORKERS = 256 };
 ** lapse of checkout holds and waitlist offers. */
 enum kind {
     K_WORKER = 0, /* serves FastCGI requests */
-    K_SLOW,       /* serves the routes that call the payment provider */
+    K_SLOW,       /* serves the routes that call the payment provider or build a staff report */
     K_WRITE,      /* serves the short writes (R_BATCH), several to a commit */
     K_MAILER,     /* delivers the outbox */
     K_SWEEPER,    /* lets lapsed holds and offers go, asks again for stuck refunds */
@@ -1082,7 +1082,7 @@ int serve_main(const config *cfg)
     spawn_background(&m);
     log_info("serving on %s with %d workers", *cfg->listen ? cfg->listen : cfg->socket, m.workers);
     if (m.pools[K_SLOW - 1].fd >= 0)
-        log_info("routes that call the payment provider: %s with %d worker%s", cfg->slow_socket,
+        log_info("payment provider calls and staff reports: %s with %d worker%s", cfg->slow_socket,
                  m.pools[K_SLOW - 1].workers, m.pools[K_SLOW - 1].workers == 1 ? "" : "s");
     if (m.pools[K_WRITE - 1].fd >= 0)
         log_info("short writes, several to a commit: %s with %d worker%s", cfg->write_socket,
